@@ -1,0 +1,74 @@
+#pragma once
+// What every service process shares: its configuration, the wiring of the HTTP server with
+// /healthz, /readyz and /metrics, request guards, and the run-until-signal loop.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tinysaga/core/clock.h"
+#include "tinysaga/core/result.h"
+#include "tinysaga/core/rng.h"
+#include "tinysaga/http/server.h"
+#include "tinysaga/platform/caller.h"
+#include "tinysaga/storage/db.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace tinysaga::platform {
+
+// Command-line and environment configuration common to all services (see apps/tinysaga).
+struct ServiceConfig {
+  std::string name;                    // "order", "payment", ...
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 0;                   // used when listen_fd < 0
+  int listen_fd = -1;                  // inherited listening socket from `tinysaga up`
+  std::string db_url_template = "sqlite:./data";  // see storage::DbUrlFor
+  std::string sqlite_synchronous = "FULL";
+  std::string internal_secret;         // TINYSAGA_INTERNAL_SECRET; required
+  int worker_threads = 4;
+  size_t db_pool_size = 4;
+  // Other services' instances, by service name: "inventory" -> {"http://127.0.0.1:9001", ...}.
+  std::vector<std::pair<std::string, std::vector<std::string>>> peers;
+  bool dev_mode = false;               // enables dev-only endpoints
+};
+
+// The pieces a service's handlers are built from. Owns the database, server and registry;
+// destroyed in reverse order of construction after the server has stopped.
+struct ServiceContext {
+  ServiceConfig config;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<storage::Db> db;
+  std::unique_ptr<http::Server> server;
+  SystemClock clock;
+  SystemRng rng;
+};
+
+// Opens and migrates the service's database, creates its server with the operational routes
+// (/healthz always 200; /readyz 200 when the database answers and `ready` says so;
+// /metrics in Prometheus text format). Routes are added by the caller before Start().
+Result<std::unique_ptr<ServiceContext>> CreateService(const ServiceConfig& config,
+                                                      const std::vector<storage::Migration>& migrations,
+                                                      std::function<bool()> ready = {});
+
+// Wraps a handler: refuses requests without the internal credential (401), parses the
+// caller, turns any escaped exception into a logged 500 problem (never a crash).
+using CallerHandler = std::function<http::Response(const http::Request&, const Caller&)>;
+http::Handler Guarded(std::string internal_secret, CallerHandler handler);
+
+// For POSTs that require an Idempotency-Key (API.md): 400 if the header is missing or
+// invalid; otherwise runs `effect` inside one write transaction together with the key's
+// bookkeeping, replays the stored response for a repeated request, 422 for a key reused
+// with another request. Only 2xx responses are stored: an error changed nothing and may be retried.
+using TransactionalEffect = std::function<Result<http::Response>(soci::session&)>;
+http::Response Idempotent(const http::Request& request, const Caller& caller, storage::Db& db, const Clock& clock,
+                          const TransactionalEffect& effect);
+
+// Starts the server and blocks until SIGINT or SIGTERM, then stops it.
+void RunUntilSignal(http::Server& server);
+
+}  // namespace tinysaga::platform

@@ -1,0 +1,95 @@
+#pragma once
+// A service's own database through SOCI: SQLite files by default, PostgreSQL in production.
+//
+// Lifecycle: Open() connects a fixed pool of sessions and applies pragmas; Migrate() brings
+// the schema up to date (safe when several instances start at once); destroy after every
+// user has stopped. Thread-safe: each call borrows one pooled session for its duration.
+//
+// Transactions: Write() runs a function in one transaction (BEGIN IMMEDIATE on SQLite, so
+// writers queue on the lock instead of deadlocking on upgrade) and commits when it returns
+// ok; an error value or an exception rolls back. Transient lock/serialization failures are
+// retried a bounded number of times. SOCI exceptions never escape: they become kInternal
+// (or kConflict for a unique-constraint violation).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tinysaga/core/result.h"
+#include "tinysaga/storage/migrations.h"
+
+namespace soci {
+class session;
+class connection_pool;
+}  // namespace soci
+
+namespace tinysaga::storage {
+
+enum class DbKind { kSqlite, kPostgres };
+
+struct DbOptions {
+  // "sqlite:<path>" (created if missing) or "postgresql://user@host:port/dbname?...".
+  std::string url;
+  size_t pool_size = 4;
+  // SQLite only: FULL makes every commit durable (fsync); NORMAL is faster but may lose the last
+  // commits on power loss (not on a process crash).
+  std::string sqlite_synchronous = "FULL";
+  std::chrono::milliseconds busy_timeout{10'000};
+  int transient_retries_max = 5;
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> Open(const DbOptions& options);
+  ~Db();
+
+  DbKind kind() const { return kind_; }
+
+  // Applies, in version order and each in its own transaction, every migration not yet
+  // recorded in schema_migrations. Placeholders are replaced for this dialect.
+  Result<void> Migrate(const std::vector<Migration>& migrations);
+
+  template <typename T>
+  Result<T> Write(const std::function<Result<T>(soci::session&)>& work) {
+    Result<T> result = MakeError(Errc::kInternal, "not run");
+    auto status = RunTransaction([&](soci::session& session) {
+      result = work(session);
+      return result.ok() ? Ok() : Result<void>(result.error());
+    });
+    if (!status.ok()) return status.error();
+    return result;
+  }
+
+  // A read-only query on a pooled session, without an explicit transaction.
+  template <typename T>
+  Result<T> Read(const std::function<Result<T>(soci::session&)>& work) {
+    Result<T> result = MakeError(Errc::kInternal, "not run");
+    auto status = RunRead([&](soci::session& session) {
+      result = work(session);
+      return Ok();
+    });
+    if (!status.ok()) return status.error();
+    return result;
+  }
+
+  // SELECT 1 succeeds.
+  bool Healthy();
+
+ private:
+  Db(DbKind kind, DbOptions options);
+  Result<void> RunTransaction(const std::function<Result<void>(soci::session&)>& work);
+  Result<void> RunRead(const std::function<Result<void>(soci::session&)>& work);
+
+  DbKind kind_;
+  DbOptions options_;
+  std::unique_ptr<soci::connection_pool> pool_;
+};
+
+// Builds a service's database URL from a template: "sqlite:" templates are a directory
+// ("sqlite:./data" -> "sqlite:./data/order.db"); PostgreSQL templates contain "{service}"
+// ("postgresql://u@h/tinysaga_{service}").
+std::string DbUrlFor(const std::string& url_template, const std::string& service);
+
+}  // namespace tinysaga::storage
