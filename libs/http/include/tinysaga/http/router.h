@@ -34,6 +34,10 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
   };
+  static bool Matches(const Route& route, std::string_view path);
+  // True when `a` has a literal segment where `b` first has a parameter.
+  static bool MoreSpecific(const Route& a, const Route& b);
+
   std::vector<Route> routes_;
 };
 

@@ -38,6 +38,7 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection with no request
   std::chrono::milliseconds shutdown_grace{5'000};
+  size_t stream_queue_bytes_max = 1024 * 1024;  // per stream; beyond: the slow peer is disconnected
   std::string name = "tinysaga";  // metrics label `service`
   std::shared_ptr<prometheus::Registry> registry;  // optional; where request metrics go
 };

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinysaga/core/clock.h"
@@ -23,18 +24,18 @@ namespace tinysaga::platform {
 
 // Command-line and environment configuration common to all services (see apps/tinysaga).
 struct ServiceConfig {
-  std::string name;                    // "order", "payment", ...
+  std::string name;  // "order", "payment", ...
   std::string listen_address = "127.0.0.1";
-  uint16_t port = 0;                   // used when listen_fd < 0
-  int listen_fd = -1;                  // inherited listening socket from `tinysaga up`
+  uint16_t port = 0;                              // used when listen_fd < 0
+  int listen_fd = -1;                             // inherited listening socket from `tinysaga up`
   std::string db_url_template = "sqlite:./data";  // see storage::DbUrlFor
   std::string sqlite_synchronous = "FULL";
-  std::string internal_secret;         // TINYSAGA_INTERNAL_SECRET; required
+  std::string internal_secret;  // TINYSAGA_INTERNAL_SECRET; required
   int worker_threads = 4;
   size_t db_pool_size = 4;
   // Other services' instances, by service name: "inventory" -> {"http://127.0.0.1:9001", ...}.
   std::vector<std::pair<std::string, std::vector<std::string>>> peers;
-  bool dev_mode = false;               // enables dev-only endpoints
+  bool dev_mode = false;  // enables dev-only endpoints
 };
 
 // The pieces a service's handlers are built from. Owns the database, server and registry;
@@ -51,9 +52,9 @@ struct ServiceContext {
 // Opens and migrates the service's database, creates its server with the operational routes
 // (/healthz always 200; /readyz 200 when the database answers and `ready` says so;
 // /metrics in Prometheus text format). Routes are added by the caller before Start().
-Result<std::unique_ptr<ServiceContext>> CreateService(const ServiceConfig& config,
-                                                      const std::vector<storage::Migration>& migrations,
-                                                      std::function<bool()> ready = {});
+Result<std::unique_ptr<ServiceContext>> CreateService(
+    const ServiceConfig& config, const std::vector<storage::Migration>& migrations,
+    std::function<bool()> ready = {});
 
 // Wraps a handler: refuses requests without the internal credential (401), parses the
 // caller, turns any escaped exception into a logged 500 problem (never a crash).
@@ -65,10 +66,24 @@ http::Handler Guarded(std::string internal_secret, CallerHandler handler);
 // bookkeeping, replays the stored response for a repeated request, 422 for a key reused
 // with another request. Only 2xx responses are stored: an error changed nothing and may be retried.
 using TransactionalEffect = std::function<Result<http::Response>(soci::session&)>;
-http::Response Idempotent(const http::Request& request, const Caller& caller, storage::Db& db, const Clock& clock,
-                          const TransactionalEffect& effect);
+http::Response Idempotent(const http::Request& request, const Caller& caller, storage::Db& db,
+                          const Clock& clock, const TransactionalEffect& effect);
 
-// Starts the server and blocks until SIGINT or SIGTERM, then stops it.
+// Starts the server and blocks until SIGINT or SIGTERM, then stops it. The signals are taken
+// with sigwait, so they must be blocked in every thread: call BlockTerminationSignals() first
+// thing in main, before any thread exists (threads inherit the mask). A thread started with
+// the signals unblocked would receive them itself and the process would die without a clean
+// stop. A second signal during the stop is ignored; the stop is bounded by the server's grace.
 void RunUntilSignal(http::Server& server);
+
+// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts later).
+// Idempotent.
+void BlockTerminationSignals();
+
+// One line format for every module's logger, on stderr:
+//   2026-01-01T00:00:00.000Z info order [storage] message
+// The level comes from the SPDLOG_LEVEL environment variable (default info). CreateService
+// calls it; other commands may call it themselves. Not thread-safe: call it before threads start.
+void ConfigureLogging(std::string_view service_name);
 
 }  // namespace tinysaga::platform

@@ -7,6 +7,7 @@
 // A file may hold several statements separated by ';' at the end of a line.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tinysaga::storage {
@@ -20,5 +21,15 @@ struct Migration {
 // The tables every service has: outbox, inbox and idempotency_keys (versions 9001+, so
 // they never collide with a service's own numbering).
 std::vector<Migration> CommonMigrations();
+
+enum class DbKind;  // defined in db.h
+
+// The migration runner's two text steps, public so that they can be tested on their own.
+// Replaces every placeholder with the dialect's text; unknown {{NAME}}s are left as they are
+// (and then fail loudly as a syntax error when run).
+std::string SubstitutePlaceholders(std::string_view sql, DbKind kind);
+// Splits at lines ending in ';' (trailing blanks allowed); drops the ';' and any piece that is
+// only blank lines and "--" comments. A ';' inside a line is not a separator.
+std::vector<std::string> SplitStatements(std::string_view sql);
 
 }  // namespace tinysaga::storage

@@ -1,0 +1,186 @@
+// tinysaga: one binary, a subcommand per process (DESIGN.md "Processes").
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "gateway/gateway_service.h"
+#include "inventory/inventory_service.h"
+#include "order/order_service.h"
+#include "payment/payment_service.h"
+#include "secrets.h"
+#include "tinysaga/auth/token.h"
+#include "tinysaga/core/ids.h"
+#include "up.h"
+#include "wallet/wallet_service.h"
+
+namespace tinysaga::app {
+namespace {
+
+// Flags every service process shares, gathered before they become a ServiceConfig.
+struct ServiceFlags {
+  platform::ServiceConfig config;
+  std::string data_dir;
+  std::vector<std::string> peers;  // "inventory=http://127.0.0.1:9001,http://127.0.0.1:9002"
+};
+
+void AddServiceFlags(CLI::App& command, ServiceFlags& flags) {
+  command.add_option("--listen", flags.config.listen_address, "Address to listen on")->capture_default_str();
+  command.add_option("--port", flags.config.port, "Port to listen on (0: any free port)")->capture_default_str();
+  command.add_option("--listen-fd", flags.config.listen_fd, "Inherited listening socket (set by `tinysaga up`)");
+  command.add_option("--data", flags.data_dir, "Directory for SQLite files (same as --db sqlite:DIR)");
+  command.add_option("--db", flags.config.db_url_template,
+                     "Database URL template: sqlite:DIR, or postgresql://.../tinysaga_{service}")
+      ->capture_default_str();
+  command.add_option("--sqlite-synchronous", flags.config.sqlite_synchronous, "SQLite synchronous pragma")
+      ->check(CLI::IsMember({"FULL", "NORMAL"}))
+      ->capture_default_str();
+  command.add_option("--workers", flags.config.worker_threads, "Threads for blocking request work")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  command.add_option("--peer", flags.peers, "SERVICE=URL[,URL...]: instances of a service this one calls");
+  command.add_flag("--dev", flags.config.dev_mode, "Development mode: enables dev-only endpoints");
+}
+
+Result<platform::ServiceConfig> FinishServiceConfig(ServiceFlags flags, const std::string& name) {
+  platform::ServiceConfig config = std::move(flags.config);
+  config.name = name;
+  if (!flags.data_dir.empty()) config.db_url_template = "sqlite:" + flags.data_dir;
+  const char* secret = std::getenv("TINYSAGA_INTERNAL_SECRET");
+  if (secret == nullptr || std::string_view(secret).size() < 16) {
+    return MakeError(Errc::kInvalidRequest,
+                     "set TINYSAGA_INTERNAL_SECRET (16+ characters) to the secret shared by the gateway and the "
+                     "services; `tinysaga up` sets it for its children");
+  }
+  config.internal_secret = secret;
+  for (const auto& peer : flags.peers) {
+    const auto equals = peer.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return MakeError(Errc::kInvalidRequest, "--peer wants SERVICE=URL[,URL...], got '" + peer + "'");
+    }
+    std::vector<std::string> urls;
+    for (size_t start = equals + 1; start <= peer.size();) {
+      size_t end = peer.find(',', start);
+      if (end == std::string::npos) end = peer.size();
+      if (end > start) urls.push_back(peer.substr(start, end - start));
+      start = end + 1;
+    }
+    config.peers.emplace_back(peer.substr(0, equals), std::move(urls));
+  }
+  return config;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"tiny-saga: the saga pattern for microservices, small enough to read"};
+  app.require_subcommand(1);
+
+  using ServiceRun = int (*)(const platform::ServiceConfig&);
+  const std::vector<std::tuple<std::string, std::string, ServiceRun>> services = {
+      {"order", "Order service (Order DB)", &order::Run},
+      {"payment", "Payment service (Transaction DB)", &payment::Run},
+      {"wallet", "Wallet service (Wallet DB)", &wallet::Run},
+      {"inventory", "Inventory service (Inventory DB)", &inventory::Run},
+  };
+  std::map<std::string, ServiceFlags> service_flags;
+  for (const auto& [name, description, run] : services) {
+    AddServiceFlags(*app.add_subcommand(name, description), service_flags[name]);
+  }
+
+  ServiceFlags gateway_flags;
+  gateway::GatewayOptions gateway_options;
+  gateway_options.web_dir = TINYSAGA_WEB_DIR;
+  auto* gateway_command = app.add_subcommand("gateway", "API gateway: routing, auth, rate limits, web UI");
+  AddServiceFlags(*gateway_command, gateway_flags);
+  gateway_command->add_option("--web", gateway_options.web_dir, "Directory of the web UI")->capture_default_str();
+  gateway_command->add_option("--rate-limit-per-second", gateway_options.rate_limit.rate_per_second,
+                              "Requests per second per user (or per address when anonymous)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  gateway_command->add_option("--rate-limit-burst", gateway_options.rate_limit.burst, "Burst per user")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+
+  UpOptions up_options;
+  up_options.web_dir = TINYSAGA_WEB_DIR;
+  bool no_demo = false;
+  auto* up_command = app.add_subcommand("up", "Development supervisor: runs everything on one machine");
+  up_command->add_option("--port", up_options.port, "Gateway port (0: any free port)")->capture_default_str();
+  up_command->add_option("--data", up_options.data_dir, "Directory for databases and logs")->capture_default_str();
+  up_command->add_option("--db", up_options.db_url_template, "Database URL template (default: SQLite under --data)");
+  up_command->add_flag("--no-demo", no_demo, "Do not seed demo users and products");
+  up_command->add_option("--instances", up_options.instances, "Instances of each business service")
+      ->check(CLI::Range(1, 8))
+      ->capture_default_str();
+  up_command->add_option("--sqlite-synchronous", up_options.sqlite_synchronous, "SQLite synchronous pragma")
+      ->check(CLI::IsMember({"FULL", "NORMAL"}))
+      ->capture_default_str();
+  up_command->add_option("--rate-limit-per-second", up_options.rate_limit.rate_per_second, "Gateway rate limit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  up_command->add_option("--rate-limit-burst", up_options.rate_limit.burst, "Gateway burst")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")->capture_default_str();
+
+  std::string token_user;
+  std::string token_role = "user";
+  std::string token_secret;
+  int64_t token_hours = 24;
+  auto* token_command = app.add_subcommand("token", "Print a JWT for a user");
+  token_command->add_option("--user", token_user, "User id")->required();
+  token_command->add_option("--role", token_role, "user or admin")->check(CLI::IsMember({"user", "admin"}));
+  token_command->add_option("--secret", token_secret, "HS256 secret (default: TINYSAGA_JWT_SECRET, else the dev secret)");
+  token_command->add_option("--hours", token_hours, "Lifetime in hours")->check(CLI::Range(1, 24 * 365));
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (up_command->parsed()) {
+    up_options.demo = !no_demo;
+    return RunUp(up_options);
+  }
+  if (token_command->parsed()) {
+    if (!IsValidName(token_user)) {
+      std::cerr << "--user must match [A-Za-z0-9_-]{1,64}\n";
+      return 2;
+    }
+    const std::string secret = token_secret.empty() ? JwtSecretFromEnvironment() : token_secret;
+    auth::Identity identity{token_user, token_role == "admin" ? auth::Role::kAdmin : auth::Role::kUser};
+    std::cout << auth::IssueToken(identity, secret, SystemClock().NowMs(), std::chrono::hours(token_hours)) << "\n";
+    return 0;
+  }
+  if (gateway_command->parsed()) {
+    auto config = FinishServiceConfig(std::move(gateway_flags), "gateway");
+    if (!config.ok()) {
+      std::cerr << "gateway: " << config.error().detail << "\n";
+      return 2;
+    }
+    gateway_options.service = std::move(config).value();
+    gateway_options.jwt_secret = JwtSecretFromEnvironment();
+    if (gateway_options.jwt_secret == kDevJwtSecret && !gateway_options.service.dev_mode) {
+      std::cerr << "gateway: set TINYSAGA_JWT_SECRET (the development secret is accepted only with --dev)\n";
+      return 2;
+    }
+    platform::BlockTerminationSignals();
+    platform::ConfigureLogging("gateway");
+    return gateway::Run(gateway_options);
+  }
+  for (const auto& [name, description, run] : services) {
+    if (!app.got_subcommand(name)) continue;
+    auto config = FinishServiceConfig(std::move(service_flags[name]), name);
+    if (!config.ok()) {
+      std::cerr << name << ": " << config.error().detail << "\n";
+      return 2;
+    }
+    platform::BlockTerminationSignals();
+    return run(*config);
+  }
+  return 2;
+}
+
+}  // namespace tinysaga::app
+
+int main(int argc, char** argv) { return tinysaga::app::Main(argc, argv); }

@@ -1,0 +1,189 @@
+#include "up.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "demo_data.h"
+#include "secrets.h"
+#include "supervisor.h"
+#include "tinysaga/auth/token.h"
+#include "tinysaga/core/clock.h"
+#include "tinysaga/core/rng.h"
+#include "tinysaga/http/client.h"
+
+namespace tinysaga::app {
+namespace {
+
+constexpr const char* kBusinessServices[] = {"inventory", "wallet", "payment", "order"};
+// Which peers each service calls directly (service-to-service, not through the gateway).
+const std::map<std::string, std::vector<std::string>> kPeersOf = {
+    {"order", {"inventory"}},
+    {"payment", {"wallet"}},
+};
+constexpr auto kReadyTimeout = std::chrono::seconds(60);
+
+std::string Join(const std::vector<std::string>& parts, const char* separator) {
+  std::string joined;
+  for (const auto& part : parts) joined += (joined.empty() ? "" : separator) + part;
+  return joined;
+}
+
+// Waits for one of the blocked signals for at most `timeout`; returns it, or 0.
+int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
+  timespec wait{static_cast<time_t>(timeout.count() / 1000), static_cast<long>(timeout.count() % 1000) * 1'000'000};
+  int signal = sigtimedwait(&signals, nullptr, &wait);
+  return signal > 0 ? signal : 0;
+}
+
+void WriteStatus(const std::filesystem::path& data_dir, uint16_t gateway_port, const Supervisor& supervisor) {
+  nlohmann::json processes = nlohmann::json::array();
+  for (const auto& child : supervisor.children()) {
+    processes.push_back({{"name", child.spec.name}, {"pid", child.pid}, {"port", child.port}, {"restarts", child.restarts}});
+  }
+  nlohmann::json status{{"url", "http://127.0.0.1:" + std::to_string(gateway_port)},
+                        {"pid", getpid()},
+                        {"processes", processes}};
+  // Written to a temporary file and renamed, so a reader never sees half of it.
+  const auto path = data_dir / "up.json";
+  const auto temporary = data_dir / "up.json.tmp";
+  std::ofstream(temporary) << status.dump(2) << "\n";
+  std::filesystem::rename(temporary, path);
+}
+
+Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, const std::string& db_template,
+                          const std::filesystem::path& logs) {
+  std::map<std::string, std::vector<std::string>> urls;
+  struct Pending {
+    std::string service;
+    std::string name;
+  };
+  std::vector<Pending> pending;
+  for (const char* service : kBusinessServices) {
+    for (int instance = 1; instance <= options.instances; ++instance) {
+      const std::string name = std::string(service) + "-" + std::to_string(instance);
+      TS_ASSIGN_OR_RETURN(uint16_t port, supervisor.Add(ProcessSpec{.name = name, .log_path = (logs / (name + ".log")).string()}));
+      urls[service].push_back("http://127.0.0.1:" + std::to_string(port));
+      pending.push_back({service, name});
+    }
+  }
+  // The sockets exist now, so every address is known before any process starts.
+  auto peer_args = [&](const std::vector<std::string>& services) {
+    std::vector<std::string> args;
+    for (const auto& peer : services) args.insert(args.end(), {"--peer", peer + "=" + Join(urls[peer], ",")});
+    return args;
+  };
+  for (const auto& process : pending) {
+    std::vector<std::string> args{process.service, "--db", db_template, "--sqlite-synchronous",
+                                  options.sqlite_synchronous, "--dev"};
+    if (auto peers = kPeersOf.find(process.service); peers != kPeersOf.end()) {
+      auto more = peer_args(peers->second);
+      args.insert(args.end(), more.begin(), more.end());
+    }
+    supervisor.SetArgs(process.name, std::move(args));
+  }
+  std::vector<std::string> gateway_args{"gateway",
+                                        "--dev",
+                                        "--web",
+                                        options.web_dir,
+                                        "--rate-limit-per-second",
+                                        std::to_string(options.rate_limit.rate_per_second),
+                                        "--rate-limit-burst",
+                                        std::to_string(options.rate_limit.burst)};
+  auto all_peers = peer_args({std::begin(kBusinessServices), std::end(kBusinessServices)});
+  gateway_args.insert(gateway_args.end(), all_peers.begin(), all_peers.end());
+  auto gateway = supervisor.Add(
+      ProcessSpec{.name = "gateway-1", .args = gateway_args, .log_path = (logs / "gateway-1.log").string()},
+      options.port);
+  if (!gateway.ok()) return gateway.error();
+  return Ok();
+}
+
+// Polls the gateway's /readyz (which waits for every service) until it answers 200.
+Result<void> WaitUntilReady(Supervisor& supervisor, http::Client& client, const http::Endpoint& gateway,
+                            const sigset_t& signals) {
+  const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto ready = client.SendAndWait(gateway, http::Request{.method = "GET", .target = "/readyz"},
+                                    std::chrono::milliseconds(500));
+    if (ready.ok() && ready->status == 200) return Ok();
+    if (int signal = WaitForSignal(signals, std::chrono::milliseconds(50)); signal == SIGINT || signal == SIGTERM) {
+      return MakeError(Errc::kUnavailable, "interrupted");
+    }
+    supervisor.Poll();
+  }
+  return MakeError(Errc::kTimeout, "services not ready after 60 s; see the logs");
+}
+
+}  // namespace
+
+int RunUp(const UpOptions& options) {
+  // Signals are handled synchronously by this thread; blocked before any thread starts so
+  // that no other thread receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::error_code error;
+  const std::filesystem::path data_dir = std::filesystem::absolute(options.data_dir);
+  std::filesystem::create_directories(data_dir / "logs", error);
+  if (error) {
+    spdlog::error("up: cannot create {}: {}", data_dir.string(), error.message());
+    return 2;
+  }
+  const std::string db_template = options.db_url_template.empty() ? "sqlite:" + data_dir.string() : options.db_url_template;
+
+  SystemRng rng;
+  const std::string internal_secret = NewId("int", rng) + NewId("", rng);
+  const std::string jwt_secret = JwtSecretFromEnvironment();
+  Supervisor supervisor(std::filesystem::read_symlink("/proc/self/exe").string(),
+                        {{"TINYSAGA_INTERNAL_SECRET", internal_secret}, {"TINYSAGA_JWT_SECRET", jwt_secret}});
+  if (auto added = AddProcesses(supervisor, options, db_template, data_dir / "logs"); !added.ok()) {
+    spdlog::error("up: {}", added.error().detail);
+    return 2;
+  }
+  const uint16_t gateway_port = supervisor.PortOf("gateway-1");
+  const http::Endpoint gateway{"127.0.0.1", gateway_port};
+  if (auto started = supervisor.Start(); !started.ok()) {
+    spdlog::error("up: {}", started.error().detail);
+    return 1;
+  }
+  WriteStatus(data_dir, gateway_port, supervisor);
+
+  http::Client client;
+  if (auto ready = WaitUntilReady(supervisor, client, gateway, signals); !ready.ok()) {
+    spdlog::error("up: {}", ready.error().detail);
+    return 1;
+  }
+  if (options.demo) {
+    SystemClock clock;
+    const auto admin_token = auth::IssueToken({"admin", auth::Role::kAdmin}, jwt_secret, clock.NowMs());
+    if (auto seeded = SeedDemoData(client, gateway, admin_token); !seeded.ok()) {
+      spdlog::error("up: seeding demo data failed: {}", seeded.error().detail);
+      return 1;
+    }
+  }
+  std::printf("tinysaga up: ready at http://127.0.0.1:%u (data and logs in %s; Ctrl-C stops)\n", gateway_port,
+              data_dir.c_str());
+  std::fflush(stdout);
+
+  while (true) {
+    int signal = WaitForSignal(signals, std::chrono::milliseconds(100));
+    if (signal == SIGINT || signal == SIGTERM) break;
+    if (supervisor.Poll()) WriteStatus(data_dir, gateway_port, supervisor);
+  }
+  spdlog::info("up: stopping");
+  supervisor.Stop();
+  return 0;
+}
+
+}  // namespace tinysaga::app

@@ -1,0 +1,24 @@
+#pragma once
+// `tinysaga up`: the development supervisor (see supervisor.h and README.md).
+
+#include <cstdint>
+#include <string>
+
+#include "gateway/domain/rate_limiter.h"
+
+namespace tinysaga::app {
+
+struct UpOptions {
+  uint16_t port = 8080;
+  std::string data_dir = "./data";
+  std::string db_url_template;  // empty: SQLite files under data_dir
+  bool demo = true;
+  int instances = 1;            // instances of each business service (order, payment, wallet, inventory)
+  std::string sqlite_synchronous = "FULL";
+  gateway::RateLimit rate_limit;
+  std::string web_dir;
+};
+
+int RunUp(const UpOptions& options);
+
+}  // namespace tinysaga::app

@@ -1,0 +1,35 @@
+#pragma once
+// Topic names shared by every service. One command topic per participant, one reply topic
+// for the orchestrator, one event topic per publishing service (choreography and the events
+// that start sagas), and a dead-letter topic beside each, for messages that cannot be parsed
+// or applied (DESIGN.md: poison never blocks a partition).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinysaga::contracts {
+
+inline constexpr std::string_view kOrderCommandsTopic = "order.commands";
+inline constexpr std::string_view kPaymentCommandsTopic = "payment.commands";
+inline constexpr std::string_view kInventoryCommandsTopic = "inventory.commands";
+inline constexpr std::string_view kSagaRepliesTopic = "saga.replies";
+inline constexpr std::string_view kOrderEventsTopic = "order.events";
+inline constexpr std::string_view kPaymentEventsTopic = "payment.events";
+inline constexpr std::string_view kInventoryEventsTopic = "inventory.events";
+
+// Appended to a topic's name to name its dead-letter topic ("saga.replies.dlt").
+inline constexpr std::string_view kDeadLetterSuffix = ".dlt";
+
+// The services that answer saga commands.
+enum class Participant { kOrder, kPayment, kInventory };
+
+std::string_view ParticipantName(Participant participant);  // "order", "payment", "inventory"
+std::string_view CommandTopic(Participant participant);
+std::string DeadLetterTopic(std::string_view topic);
+
+// Every topic the system uses, dead-letter topics included, so that a broker (or the
+// development broker) can create them all before any service starts.
+std::vector<std::string> AllTopics();
+
+}  // namespace tinysaga::contracts

@@ -1,0 +1,242 @@
+#include "tinysaga/bus/inbox_consumer.h"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+
+#include "log.h"
+#include "tinysaga/storage/db.h"
+
+namespace tinysaga::bus {
+namespace {
+
+bool InInbox(soci::session& session, const std::string& message_id) {
+  long long found = 0;
+  session << "SELECT COUNT(*) FROM inbox WHERE message_id = :message_id", soci::into(found),
+      soci::use(message_id);
+  return found > 0;
+}
+
+void RecordInInbox(soci::session& session, const std::string& message_id,
+                   const std::string& consumer, TimestampMs now_ms) {
+  const long long received_at_ms = now_ms;
+  session << "INSERT INTO inbox (message_id, consumer, received_at_ms) "
+             "VALUES (:message_id, :consumer, :received_at_ms)",
+      soci::use(message_id), soci::use(consumer), soci::use(received_at_ms);
+}
+
+std::string Reason(const Error& error) {
+  return std::string(ErrcName(error.code)) + ": " + error.detail;
+}
+
+constexpr std::string_view kNoIdReason =
+    "invalid-request: message has no id, so it cannot be deduplicated";
+
+std::string Source(const Delivery& delivery) {
+  return delivery.message.topic + "/" + std::to_string(delivery.partition) + "@" +
+         std::to_string(delivery.offset);
+}
+
+}  // namespace
+
+InboxConsumer::InboxConsumer(storage::Db& db, Consumer& consumer, Producer& dead_letters,
+                             const Clock& clock, InboxHandler handler, InboxConsumerOptions options)
+    : db_(db),
+      consumer_(consumer),
+      dead_letters_(dead_letters),
+      clock_(clock),
+      handler_(std::move(handler)),
+      options_(std::move(options)) {}
+
+// All messages in one transaction, each inside a savepoint so that a poison message rolls back
+// alone. nullopt: something else went wrong and the whole batch was rolled back.
+std::optional<std::vector<InboxConsumer::Applied>> InboxConsumer::ApplyBatch(
+    const std::vector<Delivery>& deliveries) {
+  std::vector<Applied> results;
+  auto written = db_.Write<bool>([&](soci::session& session) -> Result<bool> {
+    results.clear();  // Db::Write may run this again after a transient failure
+    const TimestampMs now_ms = clock_.NowMs();
+    for (const Delivery& delivery : deliveries) {
+      const Message& message = delivery.message;
+      if (message.id.empty()) {
+        results.push_back({Outcome::kPoison, std::string(kNoIdReason)});
+        continue;
+      }
+      if (InInbox(session, message.id)) {  // also catches a duplicate inside this batch
+        results.push_back({Outcome::kDuplicate, {}});
+        continue;
+      }
+      session << "SAVEPOINT tinysaga_inbox";
+      Result<void> handled = handler_(session, message);
+      if (!handled.ok() && handled.error().Retryable()) return handled.error();
+      if (handled.ok()) {
+        RecordInInbox(session, message.id, options_.consumer_name, now_ms);
+        results.push_back({Outcome::kApplied, {}});
+      } else {
+        session << "ROLLBACK TO SAVEPOINT tinysaga_inbox";
+        results.push_back({Outcome::kPoison, Reason(handled.error())});
+      }
+      session << "RELEASE SAVEPOINT tinysaga_inbox";
+    }
+    return true;
+  });
+  if (!written.ok()) return std::nullopt;
+  return results;
+}
+
+// One attempt in its own transaction. A poison verdict is a value; an error means "try again".
+Result<InboxConsumer::Applied> InboxConsumer::TryApplyOne(const Delivery& delivery) {
+  const Message& message = delivery.message;
+  if (message.id.empty()) return Applied{Outcome::kPoison, std::string(kNoIdReason)};
+  std::optional<Error> poison;
+  auto written = db_.Write<Outcome>([&](soci::session& session) -> Result<Outcome> {
+    poison.reset();
+    if (InInbox(session, message.id)) return Outcome::kDuplicate;
+    Result<void> handled = handler_(session, message);
+    if (!handled.ok()) {
+      if (!handled.error().Retryable()) poison = handled.error();
+      return handled.error();
+    }
+    RecordInInbox(session, message.id, options_.consumer_name, clock_.NowMs());
+    return Outcome::kApplied;
+  });
+  if (poison) return Applied{Outcome::kPoison, Reason(*poison)};
+  if (!written.ok()) return written.error();
+  return Applied{*written, {}};
+}
+
+// Retries until the message is applied, found duplicate or judged poison; nullopt on Stop().
+std::optional<InboxConsumer::Applied> InboxConsumer::ApplyOne(const Delivery& delivery) {
+  int internal_failures = 0;
+  for (int attempt = 0;; ++attempt) {
+    Result<Applied> applied = TryApplyOne(delivery);
+    if (applied.ok()) return *applied;
+    const Error& error = applied.error();
+    if (!error.Retryable() && ++internal_failures >= options_.internal_error_attempts_max) {
+      return Applied{Outcome::kPoison, Reason(error)};
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.retries;
+    }
+    Log()->warn("consumer={} message={} key={}: {} (attempt {}, retrying)", options_.consumer_name,
+                delivery.message.id, delivery.message.key, error.detail, attempt + 1);
+    if (!Backoff(attempt)) return std::nullopt;
+  }
+}
+
+// Publishes the poison messages to their dead-letter topics; retries until acknowledged, since
+// their offsets must not be committed before. False on Stop().
+bool InboxConsumer::PublishDeadLetters(const std::vector<Delivery>& deliveries,
+                                       const std::vector<Applied>& applied) {
+  std::vector<Message> dead;
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    if (applied[i].outcome != Outcome::kPoison) continue;
+    Message message = deliveries[i].message;
+    Log()->warn("consumer={} message={} key={} topic={}: dead-lettered: {}", options_.consumer_name,
+                message.id, message.key, message.topic, applied[i].reason);
+    message.topic = DeadLetterTopic(message.topic);
+    message.headers[std::string(kHeaderDeadLetterReason)] = applied[i].reason;
+    message.headers[std::string(kHeaderDeadLetterSource)] = Source(deliveries[i]);
+    message.headers[std::string(kHeaderDeadLetterConsumer)] = options_.consumer_name;
+    dead.push_back(std::move(message));
+  }
+  for (int attempt = 0; !dead.empty(); ++attempt) {
+    auto published = dead_letters_.Publish(dead);
+    if (published.ok()) break;
+    Log()->warn("consumer={}: dead-letter publish failed: {}", options_.consumer_name,
+                published.error().detail);
+    if (!Backoff(attempt)) return false;
+  }
+  return true;
+}
+
+void InboxConsumer::Count(const std::vector<Applied>& applied) {
+  std::lock_guard lock(mutex_);
+  for (const Applied& one : applied) {
+    if (one.outcome == Outcome::kApplied) ++counters_.applied;
+    if (one.outcome == Outcome::kDuplicate) ++counters_.duplicates;
+    if (one.outcome == Outcome::kPoison) ++counters_.dead_lettered;
+  }
+}
+
+Result<size_t> InboxConsumer::RunOnce() {
+  TS_ASSIGN_OR_RETURN(const std::vector<Delivery> deliveries,
+                      consumer_.Poll(options_.batch_size_max, options_.poll_wait_max));
+  if (deliveries.empty()) return size_t{0};
+  std::optional<std::vector<Applied>> applied;
+  if (deliveries.size() > 1) {
+    applied = ApplyBatch(deliveries);
+    if (!applied) {
+      std::lock_guard lock(mutex_);
+      ++counters_.batch_fallbacks;
+    }
+  }
+  if (!applied) {
+    applied.emplace();
+    for (const Delivery& delivery : deliveries) {
+      std::optional<Applied> one = ApplyOne(delivery);
+      if (!one) return MakeError(Errc::kUnavailable, "stopped before the batch was applied");
+      applied->push_back(std::move(*one));
+    }
+  }
+  if (!PublishDeadLetters(deliveries, *applied)) {
+    return MakeError(Errc::kUnavailable, "stopped before the dead letters were published");
+  }
+  Count(*applied);
+  // Effects committed: now the offsets. A failed commit only means redelivery, and the inbox
+  // skips those messages then.
+  if (auto committed = consumer_.Commit(deliveries); !committed.ok()) {
+    std::lock_guard lock(mutex_);
+    ++counters_.commit_failures;
+    Log()->warn("consumer={}: offset commit failed: {}", options_.consumer_name,
+                committed.error().detail);
+  }
+  return deliveries.size();
+}
+
+void InboxConsumer::Run() {
+  int failures = 0;
+  while (!Stopping()) {
+    auto polled = RunOnce();
+    if (polled.ok()) {
+      failures = 0;
+      continue;
+    }
+    if (Stopping()) return;
+    Log()->error("consumer={}: {}", options_.consumer_name, polled.error().detail);
+    if (!Backoff(failures++)) return;
+  }
+}
+
+void InboxConsumer::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+}
+
+bool InboxConsumer::Stopping() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+bool InboxConsumer::Backoff(int attempt) {
+  const auto delay = std::min(options_.retry_backoff_min * (int64_t{1} << std::min(attempt, 16)),
+                              options_.retry_backoff_max);
+  if (options_.backoff_wait) {
+    options_.backoff_wait(delay);
+    return !Stopping();
+  }
+  std::unique_lock lock(mutex_);
+  stop_.wait_for(lock, delay, [&] { return stopping_; });
+  return !stopping_;
+}
+
+InboxConsumerCounters InboxConsumer::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+}  // namespace tinysaga::bus

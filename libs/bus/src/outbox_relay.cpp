@@ -1,0 +1,175 @@
+#include "tinysaga/bus/outbox_relay.h"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "log.h"
+#include "tinysaga/storage/db.h"
+
+namespace tinysaga::bus {
+namespace {
+
+struct OutboxRows {
+  std::vector<long long> ids;
+  std::vector<Message> messages;
+};
+
+Result<OutboxRows> ReadUnsent(storage::Db& db, size_t limit) {
+  return db.Read<OutboxRows>([limit](soci::session& session) -> Result<OutboxRows> {
+    // Bulk fetch: SOCI fills at most the vectors' size, so the size is the batch bound.
+    std::vector<long long> ids(limit);
+    std::vector<std::string> message_ids(limit), topics(limit), keys(limit), payloads(limit);
+    const long long limit_rows = static_cast<long long>(limit);
+    session << "SELECT id, message_id, topic, message_key, payload FROM outbox "
+               "WHERE sent_at_ms IS NULL ORDER BY id LIMIT :limit_rows",
+        soci::into(ids), soci::into(message_ids), soci::into(topics), soci::into(keys),
+        soci::into(payloads), soci::use(limit_rows);
+    OutboxRows rows;
+    rows.ids = ids;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      rows.messages.push_back(Message{message_ids[i], topics[i], keys[i], payloads[i], {}});
+    }
+    return rows;
+  });
+}
+
+Result<void> MarkSent(storage::Db& db, const std::vector<long long>& ids, TimestampMs now_ms) {
+  auto marked = db.Write<bool>([&](soci::session& session) -> Result<bool> {
+    // SOCI's bulk binding needs every bound value to be a vector of the same length.
+    std::vector<long long> sent_at_ms(ids.size(), now_ms);
+    std::vector<long long> row_ids = ids;
+    session << "UPDATE outbox SET sent_at_ms = :sent_at_ms WHERE id = :id", soci::use(sent_at_ms),
+        soci::use(row_ids);
+    return true;
+  });
+  if (!marked.ok()) return marked.error();
+  return Ok();
+}
+
+}  // namespace
+
+void AppendToOutbox(soci::session& session, const Message& message, TimestampMs now_ms) {
+  const long long created_at_ms = now_ms;
+  session << "INSERT INTO outbox (message_id, topic, message_key, payload, created_at_ms) "
+             "VALUES (:message_id, :topic, :message_key, :payload, :created_at_ms)",
+      soci::use(message.id), soci::use(message.topic), soci::use(message.key),
+      soci::use(message.payload), soci::use(created_at_ms);
+}
+
+OutboxRelay::OutboxRelay(storage::Db& db, Producer& producer, const Clock& clock,
+                         OutboxRelayOptions options)
+    : db_(db), producer_(producer), clock_(clock), options_(options) {}
+
+Result<size_t> OutboxRelay::RelayOnce() {
+  TS_ASSIGN_OR_RETURN(OutboxRows rows, ReadUnsent(db_, options_.batch_size_max));
+  if (rows.ids.empty()) return size_t{0};
+  if (auto published = producer_.Publish(rows.messages); !published.ok()) {
+    std::lock_guard lock(mutex_);
+    ++counters_.publish_failures;
+    return published.error();
+  }
+  // Acknowledged: a crash before this commit publishes the batch again (duplicates only).
+  TS_RETURN_IF_ERROR(MarkSent(db_, rows.ids, clock_.NowMs()));
+  std::lock_guard lock(mutex_);
+  counters_.published += rows.ids.size();
+  return rows.ids.size();
+}
+
+Result<size_t> OutboxRelay::PurgeSent() {
+  const long long cutoff_ms = clock_.NowMs() - options_.retention.count();
+  TS_ASSIGN_OR_RETURN(
+      const size_t purged, db_.Write<size_t>([&](soci::session& session) -> Result<size_t> {
+        soci::statement statement =
+            (session.prepare
+                 << "DELETE FROM outbox WHERE sent_at_ms IS NOT NULL AND sent_at_ms < :cutoff_ms",
+             soci::use(cutoff_ms));
+        statement.execute(true);
+        return static_cast<size_t>(statement.get_affected_rows());
+      }));
+  std::lock_guard lock(mutex_);
+  counters_.purged += purged;
+  return purged;
+}
+
+Result<size_t> OutboxRelay::ResendSince(TimestampMs since_ms) {
+  const long long since = since_ms;
+  return db_.Write<size_t>([&](soci::session& session) -> Result<size_t> {
+    soci::statement statement =
+        (session.prepare << "UPDATE outbox SET sent_at_ms = NULL WHERE sent_at_ms >= :since",
+         soci::use(since));
+    statement.execute(true);
+    return static_cast<size_t>(statement.get_affected_rows());
+  });
+}
+
+Result<int64_t> OutboxRelay::Backlog() {
+  return db_.Read<int64_t>([](soci::session& session) -> Result<int64_t> {
+    long long unsent = 0;
+    session << "SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NULL", soci::into(unsent);
+    return static_cast<int64_t>(unsent);
+  });
+}
+
+void OutboxRelay::Notify() {
+  {
+    std::lock_guard lock(mutex_);
+    notified_ = true;
+  }
+  wake_.notify_one();
+}
+
+void OutboxRelay::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool OutboxRelay::Wait(std::chrono::milliseconds duration) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, duration, [&] { return notified_ || stopping_; });
+  notified_ = false;
+  return !stopping_;
+}
+
+void OutboxRelay::MaybePurge(std::chrono::steady_clock::time_point& next_purge) {
+  if (std::chrono::steady_clock::now() < next_purge) return;
+  next_purge = std::chrono::steady_clock::now() + options_.purge_interval;
+  if (auto purged = PurgeSent(); !purged.ok()) {
+    Log()->warn("outbox purge failed: {}", purged.error().detail);
+  }
+}
+
+void OutboxRelay::Run() {
+  std::chrono::milliseconds backoff = options_.retry_backoff_min;
+  auto next_purge = std::chrono::steady_clock::now();
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      notified_ = false;  // this pass reads everything committed before it
+    }
+    auto published = RelayOnce();
+    if (!published.ok()) {
+      Log()->warn("outbox relay: {} (retrying in {} ms)", published.error().detail,
+                  backoff.count());
+      if (!Wait(backoff)) return;
+      backoff = std::min(backoff * 2, options_.retry_backoff_max);
+      continue;
+    }
+    backoff = options_.retry_backoff_min;
+    if (*published == options_.batch_size_max) continue;  // more backlog: no waiting
+    MaybePurge(next_purge);
+    if (!Wait(options_.poll_interval)) return;
+  }
+}
+
+OutboxRelayCounters OutboxRelay::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+}  // namespace tinysaga::bus

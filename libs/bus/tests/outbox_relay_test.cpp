@@ -1,0 +1,158 @@
+#include "tinysaga/bus/outbox_relay.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <future>
+#include <thread>
+
+#include "test_db.h"
+#include "tinysaga/bus/memory/memory_bus.h"
+
+namespace tinysaga::bus {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::TestDb;
+
+Message Make(const std::string& id, const std::string& key = "ord_1") {
+  return Message{id, "orders", key, "{\"id\":\"" + id + "\"}", {}};
+}
+
+void Append(storage::Db& db, const std::vector<Message>& messages, TimestampMs now_ms) {
+  auto written = db.Write<bool>([&](soci::session& session) -> Result<bool> {
+    for (const Message& message : messages) AppendToOutbox(session, message, now_ms);
+    return true;
+  });
+  ASSERT_TRUE(written.ok()) << written.error().detail;
+}
+
+std::vector<std::string> StoredIds(const MemoryBus& bus, const std::string& topic = "orders") {
+  std::vector<std::string> ids;
+  for (const Delivery& delivery : bus.Stored(topic)) ids.push_back(delivery.message.id);
+  return ids;
+}
+
+class OutboxRelayTest : public ::testing::Test {
+ protected:
+  TestDb test_db_;
+  ManualClock clock_;
+  MemoryBus bus_{MemoryBusOptions{.partitions = 1}};
+  std::unique_ptr<Producer> producer_ = std::move(bus_.NewProducer()).value();
+};
+
+TEST_F(OutboxRelayTest, PublishesUnsentRowsInIdOrderAndMarksThemSent) {
+  Append(test_db_.db(), {Make("m1"), Make("m2"), Make("m3")}, clock_.NowMs());
+  OutboxRelay relay(test_db_.db(), *producer_, clock_);
+  EXPECT_EQ(*relay.Backlog(), 3);
+  auto published = relay.RelayOnce();
+  ASSERT_TRUE(published.ok()) << published.error().detail;
+  EXPECT_EQ(*published, 3u);
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m3"));
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NOT NULL"), 3);
+  EXPECT_EQ(*relay.RelayOnce(), 0u);
+  EXPECT_EQ(relay.counters().published, 3u);
+}
+
+TEST_F(OutboxRelayTest, MarksNothingSentUntilTheBrokerAcknowledged) {
+  Append(test_db_.db(), {Make("m1"), Make("m2"), Make("m3")}, clock_.NowMs());
+  OutboxRelay relay(test_db_.db(), *producer_, clock_);
+  bus_.SetFaultHook([](const Message& message) {
+    return message.id == "m2" ? Fault{FaultKind::kFailPublish} : Fault{};
+  });
+  ASSERT_FALSE(relay.RelayOnce().ok());
+  EXPECT_EQ(*relay.Backlog(), 3);  // m1 was stored, but the batch was not acknowledged
+  EXPECT_EQ(relay.counters().publish_failures, 1u);
+
+  bus_.SetFaultHook({});
+  EXPECT_EQ(*relay.RelayOnce(), 3u);
+  EXPECT_EQ(*relay.Backlog(), 0);
+  // At least once: m1 twice, and still in order; the consumers' inbox drops the copy.
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m1", "m2", "m3"));
+}
+
+TEST_F(OutboxRelayTest, PublishesInBoundedBatches) {
+  Append(test_db_.db(), {Make("m1"), Make("m2"), Make("m3"), Make("m4"), Make("m5")},
+         clock_.NowMs());
+  OutboxRelay relay(test_db_.db(), *producer_, clock_, OutboxRelayOptions{.batch_size_max = 2});
+  EXPECT_EQ(*relay.RelayOnce(), 2u);
+  EXPECT_EQ(*relay.RelayOnce(), 2u);
+  EXPECT_EQ(*relay.RelayOnce(), 1u);
+  EXPECT_EQ(*relay.RelayOnce(), 0u);
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m3", "m4", "m5"));
+}
+
+TEST_F(OutboxRelayTest, ResendsRecentRowsAndPurgesOnlyExpiredSentRows) {
+  OutboxRelay relay(test_db_.db(), *producer_, clock_,
+                    OutboxRelayOptions{.retention = std::chrono::milliseconds(10'000)});
+  Append(test_db_.db(), {Make("old")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+  clock_.AdvanceMs(5'000);
+  const TimestampMs broker_lost_data_at_ms = clock_.NowMs();
+  Append(test_db_.db(), {Make("new")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+
+  EXPECT_EQ(*relay.ResendSince(broker_lost_data_at_ms), 1u);
+  EXPECT_EQ(*relay.RelayOnce(), 1u);
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("old", "new", "new"));
+
+  clock_.AdvanceMs(6'000);  // "old" was sent 11 s ago, "new" 6 s ago
+  Append(test_db_.db(), {Make("unsent")}, clock_.NowMs());
+  EXPECT_EQ(*relay.PurgeSent(), 1u);
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM outbox"), 2);
+  EXPECT_EQ(*relay.Backlog(), 1);
+}
+
+TEST_F(OutboxRelayTest, OutboxRowsCommitOrRollBackWithTheirTransaction) {
+  auto rolled_back = test_db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
+    AppendToOutbox(session, Make("m1"), clock_.NowMs());
+    return MakeError(Errc::kConflict, "the state change was refused");
+  });
+  EXPECT_FALSE(rolled_back.ok());
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM outbox"), 0);
+
+  Append(test_db_.db(), {Make("m1")}, clock_.NowMs());
+  auto duplicate = test_db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
+    AppendToOutbox(session, Make("m1"), clock_.NowMs());
+    return true;
+  });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, Errc::kConflict);
+}
+
+// Fulfils a promise on the first publish that is not empty, so the test waits for the relay's
+// thread without sleeping.
+class SignallingProducer final : public Producer {
+ public:
+  explicit SignallingProducer(Producer& inner) : inner_(inner) {}
+  Result<void> Publish(std::span<const Message> batch) override {
+    auto published = inner_.Publish(batch);
+    if (!batch.empty() && !signalled_.exchange(true)) published_.set_value();
+    return published;
+  }
+  std::future<void> Published() { return published_.get_future(); }
+
+ private:
+  Producer& inner_;
+  std::atomic<bool> signalled_{false};
+  std::promise<void> published_;
+};
+
+TEST_F(OutboxRelayTest, RunWakesUpOnNotifyAndReturnsOnStop) {
+  SignallingProducer producer(*producer_);
+  auto published = producer.Published();
+  // An hour-long poll interval: only Notify() can make the relay publish within the test.
+  OutboxRelay relay(test_db_.db(), producer, clock_,
+                    OutboxRelayOptions{.poll_interval = std::chrono::hours(1)});
+  std::thread runner([&] { relay.Run(); });
+  Append(test_db_.db(), {Make("m1")}, clock_.NowMs());
+  relay.Notify();
+  EXPECT_EQ(published.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  relay.Stop();
+  runner.join();
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1"));
+}
+
+}  // namespace
+}  // namespace tinysaga::bus

@@ -1,0 +1,271 @@
+#include "tinysaga/http/client.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "test_support.h"
+
+namespace tinysaga::http {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::ClosedPort;
+using testing::EndpointOf;
+using testing::Get;
+using testing::StartServer;
+
+TEST(ClientTest, SetsHostAndContentLength) {
+  auto server = StartServer({}, [](Server& s) {
+    s.Route("POST", "/echo", [](const Request& request) {
+      return Response::Text(200, std::string(request.Header("Host").value_or("")) + "|" +
+                                     std::string(request.Header("Content-Length").value_or("")) +
+                                     "|" + request.body);
+    });
+  });
+  Client client;
+  Request request = Get("/echo");
+  request.method = "POST";
+  request.body = "hello";
+  request.headers.emplace_back("Content-Length", "999");  // wrong on purpose: the client sets it
+  auto response = client.SendAndWait(EndpointOf(*server), request);
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->body, "127.0.0.1:" + std::to_string(server->port()) + "|5|hello");
+}
+
+TEST(ClientTest, TimeoutWhileHandlerBlocksIsKTimeout) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto server = StartServer({}, [&](Server& s) {
+    s.Route("GET", "/slow", [&](const Request&) {
+      released.wait();
+      return Response::Text(200, "late");
+    });
+  });
+  Client client;
+  auto response = client.SendAndWait(EndpointOf(*server), Get("/slow"), milliseconds(200));
+  release.set_value();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().code, Errc::kTimeout);
+}
+
+TEST(ClientTest, ClosedPortIsKUnavailable) {
+  Client client;
+  auto response = client.SendAndWait(Endpoint{"127.0.0.1", ClosedPort()}, Get("/"));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().code, Errc::kUnavailable);
+}
+
+TEST(ClientTest, MalformedEndpointIsKInvalidRequest) {
+  Client client;
+  auto response = client.SendAndWait(Endpoint{"", 0}, Get("/"));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().code, Errc::kInvalidRequest);
+}
+
+TEST(ClientTest, StalePooledConnectionAfterServerRestartIsRetried) {
+  auto routes = [](Server& s) {
+    s.Route("GET", "/x", [](const Request&) { return Response::Text(200, "ok"); });
+  };
+  auto server = StartServer({}, routes);
+  const uint16_t port = server->port();
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  Client client(options);
+  ASSERT_TRUE(client.SendAndWait(EndpointOf(*server), Get("/x")).ok());
+  server.reset();  // closes the pooled keep-alive connection from the server side
+
+  ServerOptions same_port;
+  same_port.port = port;
+  server = StartServer(same_port, routes);
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.SendAndWait(EndpointOf(*server), Get("/x"));
+    ASSERT_TRUE(response.ok()) << response.error().detail;
+    EXPECT_EQ(response->body, "ok");
+  }
+}
+
+TEST(ClientTest, SequentialRequestsThroughAOneConnectionPool) {
+  auto server = StartServer({}, [&](Server& s) {
+    s.Route("GET", "/x", [&](const Request&) { return Response::Text(200, "ok"); });
+  });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  options.waiting_requests_max = 1;
+  Client client(options);
+  for (int i = 0; i < 500; ++i) {
+    auto response = client.SendAndWait(EndpointOf(*server), Get("/x"));
+    ASSERT_TRUE(response.ok()) << response.error().detail;
+    EXPECT_NE(response->Header("Connection"), "close");
+  }
+}
+
+TEST(ClientTest, ManyConcurrentRequestsFromSeveralThreadsAllSucceed) {
+  ServerOptions server_options;
+  server_options.io_threads = 2;
+  auto server = StartServer(server_options, [](Server& s) {
+    s.Route("GET", "/n/{n}",
+            [](const Request& request) { return Response::Text(200, request.PathParam("n")); });
+  });
+  ClientOptions options;
+  options.io_threads = 2;
+  options.connections_per_endpoint_max = 8;  // fewer than callers: some requests queue
+  Client client(options);
+  constexpr int kThreads = 6;
+  constexpr int kRequestsPerThread = 200;
+  std::atomic<int> successes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRequestsPerThread; ++i) {
+        std::string n = std::to_string(t * 1000 + i);
+        auto response = client.SendAndWait(EndpointOf(*server), Get("/n/" + n));
+        if (response.ok() && response->status == 200 && response->body == n) ++successes;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(successes.load(), kThreads * kRequestsPerThread);
+}
+
+TEST(ClientTest, AsyncSendsCompleteOnceEach) {
+  auto server = StartServer({}, [](Server& s) {
+    s.Route("GET", "/x", [](const Request&) { return Response::Text(200, "ok"); });
+  });
+  Client client;
+  constexpr int kRequests = 300;
+  std::atomic<int> remaining{kRequests};
+  std::atomic<int> successes{0};
+  std::promise<void> all_done;
+  for (int i = 0; i < kRequests; ++i) {
+    client.Send(EndpointOf(*server), Get("/x"), [&](Result<Response> response) {
+      if (response.ok() && response->status == 200) ++successes;
+      if (--remaining == 0) all_done.set_value();
+    });
+  }
+  all_done.get_future().wait();
+  EXPECT_EQ(successes.load(), kRequests);
+}
+
+TEST(ClientTest, FullWaitingQueueIsKUnavailable) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  auto server = StartServer({}, [&](Server& s) {
+    s.Route("GET", "/slow", [&](const Request&) {
+      entered.set_value();
+      released.wait();
+      return Response::Text(200, "ok");
+    });
+    s.Route("GET", "/fast", [](const Request&) { return Response::Text(200, "ok"); });
+  });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  options.waiting_requests_max = 1;
+  Client client(options);
+  std::promise<Result<Response>> busy;
+  std::promise<Result<Response>> waiting;
+  client.Send(EndpointOf(*server), Get("/slow"),
+              [&](Result<Response> r) { busy.set_value(std::move(r)); });
+  entered.get_future().wait();  // the only connection is busy
+  client.Send(EndpointOf(*server), Get("/fast"),
+              [&](Result<Response> r) { waiting.set_value(std::move(r)); });
+  auto refused = client.SendAndWait(EndpointOf(*server), Get("/fast"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::kUnavailable);
+  release.set_value();
+  EXPECT_TRUE(busy.get_future().get().ok());
+  EXPECT_TRUE(waiting.get_future().get().ok());
+}
+
+TEST(ClientTest, WaitingRequestTimesOutAsKUnavailable) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  auto server = StartServer({}, [&](Server& s) {
+    s.Route("GET", "/slow", [&](const Request&) {
+      entered.set_value();
+      released.wait();
+      return Response::Text(200, "ok");
+    });
+  });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  Client client(options);
+  std::promise<Result<Response>> busy;
+  client.Send(EndpointOf(*server), Get("/slow"),
+              [&](Result<Response> r) { busy.set_value(std::move(r)); });
+  entered.get_future().wait();
+  // Never sent (it waited for the busy connection): safe to retry elsewhere, so kUnavailable.
+  auto waited = client.SendAndWait(EndpointOf(*server), Get("/slow"), milliseconds(200));
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, Errc::kUnavailable);
+  release.set_value();
+  EXPECT_TRUE(busy.get_future().get().ok());
+}
+
+TEST(ClientTest, DestroyingTheClientFailsPendingCallsWithKUnavailable) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  auto server = StartServer({}, [&](Server& s) {
+    s.Route("GET", "/slow", [&](const Request&) {
+      entered.set_value();
+      released.wait();
+      return Response::Text(200, "ok");
+    });
+  });
+  std::promise<Result<Response>> pending;
+  {
+    Client client;
+    client.Send(EndpointOf(*server), Get("/slow"),
+                [&](Result<Response> r) { pending.set_value(std::move(r)); });
+    entered.get_future().wait();
+  }
+  auto result = pending.get_future().get();
+  release.set_value();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::kUnavailable);
+}
+
+TEST(ClientTest, StreamCancelEndsTheStream) {
+  std::promise<std::shared_ptr<Stream>> stream_promise;
+  auto server = StartServer({}, [&](Server& s) {
+    s.RouteStream(
+        "GET", "/events", [](const Request&) { return Response{}; },
+        [&](const Request&, std::shared_ptr<Stream> stream) { stream_promise.set_value(stream); });
+  });
+  Client client;
+  std::promise<void> got_data;
+  std::promise<Result<void>> end;
+  auto cancel = client.Stream(
+      EndpointOf(*server), Get("/events"),
+      StreamCallbacks{.on_head = [](const Response&) {},
+                      .on_data =
+                          [&](std::string_view) {
+                            got_data.set_value();
+                            return true;
+                          },
+                      .on_end = [&](Result<void> r) { end.set_value(std::move(r)); }});
+  auto stream = stream_promise.get_future().get();
+  EXPECT_TRUE(stream->Write("data: 1\n\n"));
+  got_data.get_future().wait();
+  cancel();
+  cancel();  // idempotent
+  EXPECT_TRUE(end.get_future().get().ok());
+}
+
+TEST(ClientTest, StreamToClosedPortEndsWithKUnavailable) {
+  Client client;
+  std::promise<Result<void>> end;
+  client.Stream(Endpoint{"127.0.0.1", ClosedPort()}, Get("/events"),
+                StreamCallbacks{.on_end = [&](Result<void> r) { end.set_value(std::move(r)); }});
+  auto result = end.get_future().get();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tinysaga::http

@@ -1,0 +1,99 @@
+#pragma once
+// A saga definition is data: an ordered list of steps, each with the command that does its
+// work, an optional command that undoes it, and how to read each reply. The engine
+// (engine.h) interprets it; nothing about a particular saga is hand-coded there (STYLE.md
+// habit 13). Definitions are built once at start-up and shared read-only; thread-safe to read.
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinysaga/contracts/messages.h"
+#include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/result.h"
+
+namespace tinysaga::saga {
+
+struct SagaState;
+
+// What a reply means for the step that receives it.
+enum class ReplyOutcome {
+  kSuccess,  // the command took effect: go on (forward) or go on undoing (compensation)
+  kRetry,    // a transient failure: send the command again after a backoff, if attempts remain
+  // The command was refused and had no effect: compensate the steps before this one.
+  kFailure,
+  // The command failed and may or may not have taken effect (e.g. a timeout inside the
+  // participant): compensate this step too. The participant's compensation is idempotent and
+  // a no-op when the command never applied, so sending it is always safe.
+  kFailureEffectUnknown,
+};
+
+struct ReplyRule {
+  std::string type;  // a reply type name, e.g. "PaymentDeclined"
+  ReplyOutcome outcome = ReplyOutcome::kSuccess;
+  // Why the saga fails, for kFailure and kFailureEffectUnknown (the order's statusInfo).
+  std::string failure_reason;
+};
+
+// The pause before attempt n+1 after attempt n failed or timed out: base = min(initial_ms *
+// multiplier^(n-1), max_ms), then "equal jitter": base/2 plus a deterministic share of base/2
+// taken from a hash of the command id, so that retries of many sagas spread out while a
+// replay of one saga is exact.
+struct Backoff {
+  int64_t initial_ms = 100;
+  int64_t multiplier = 2;
+  int64_t max_ms = 10'000;
+};
+
+// Builds a command's payload from the saga's state (its data, and for an undo, the reason).
+// Must be pure; it is called again for every attempt.
+using CommandBuilder = std::function<contracts::Payload(const SagaState& state)>;
+
+// One command a step sends, forward or compensating, and how to handle what comes back.
+struct Action {
+  contracts::Participant participant = contracts::Participant::kOrder;
+  CommandBuilder build;
+  // Reply types not listed are unexpected: ignored (logged by the shell), and the step's
+  // timeout decides. For a compensation, kFailure and kFailureEffectUnknown both mean "cannot
+  // be undone": recorded as the step's error, and compensation goes on with the step before.
+  std::vector<ReplyRule> replies;
+  int64_t timeout_ms = 5'000;  // per attempt
+  int attempts_max = 3;        // including the first
+  Backoff backoff;
+};
+
+// A step has a forward action, a compensation, or both. A step with only a compensation
+// passes at once going forward and acts only when the saga fails past it: the order saga's
+// first step is one, so that marking the order FAILED is always the last thing the saga does
+// (Eventuate Tram's `step().withCompensation(...)`).
+struct Step {
+  std::string name;  // snake_case, shown in GET /api/orders/{id}/saga
+  std::optional<Action> forward;
+  std::optional<Action> compensation;  // none: nothing to undo (or nothing that can be undone)
+  // Why the saga fails when every forward attempt timed out or asked for a retry.
+  std::string reason_when_exhausted;
+};
+
+struct SagaDefinition {
+  std::string type;  // e.g. "order", stored with every instance
+  std::vector<Step> steps;
+  // Checks the data a saga starts with, so that builders may rely on it.
+  std::function<Result<void>(const nlohmann::json& data)> check_data;
+};
+
+// The delay before attempt `attempt` + 1 of the command with id `command_id`.
+int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view command_id);
+
+// Finds the rule for `reply_type`; nullptr when the action does not expect it.
+const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type);
+
+// kInvalidRequest naming the first problem: no steps, an unnamed step, a step with no action,
+// an action without a builder or a success reply, a failure rule without a reason, bounds out of
+// range. Checked by the tests of every definition and asserted by Start.
+Result<void> CheckDefinition(const SagaDefinition& definition);
+
+}  // namespace tinysaga::saga

@@ -1,0 +1,84 @@
+#pragma once
+// The two sagas of DESIGN.md, declared as data for the engine:
+//
+// order saga ("order"), started by Payment's PaymentCompleted or PaymentFailed event:
+//   0 order               -                 undo: MarkFailed(reason)
+//   1 charge_wallet       ChargeWallet      undo: Refund (voids a debit that went through unseen)
+//   2 order_payment_done  MarkPaymentDone
+//   3 reserve_stock       ReserveStock      undo: ReleaseStock
+//   4 order_placed        MarkPlaced
+// cancel saga ("cancel"), started by Order's OrderCancelRequested event:
+//   0 release_stock       ReleaseStock
+//   1 refund              Refund
+//   2 order_canceled      MarkCanceled
+//
+// Why the charge is a command although POST /api/payment already debited the wallet, and why
+// step 0 has only a compensation: libs/saga/README.md.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include "tinysaga/contracts/messages.h"
+#include "tinysaga/core/result.h"
+#include "tinysaga/saga/definition.h"
+#include "tinysaga/saga/engine.h"
+
+namespace tinysaga::saga {
+
+inline constexpr std::string_view kOrderSagaType = "order";
+inline constexpr std::string_view kCancelSagaType = "cancel";
+
+// The order's statusInfo when the order saga fails (API.md's wording).
+inline constexpr std::string_view kReasonInsufficientFunds = "insufficient funds";
+inline constexpr std::string_view kReasonOutOfStock = "out of stock, payment refunded";
+inline constexpr std::string_view kReasonPaymentUnavailable = "payment service unavailable";
+inline constexpr std::string_view kReasonOrderUnavailable =
+    "order service unavailable, payment refunded";
+inline constexpr std::string_view kReasonInventoryUnavailable =
+    "inventory service unavailable, payment refunded";
+inline constexpr std::string_view kReasonOrderRejected =
+    "order changed meanwhile, payment refunded";
+
+// What both sagas carry: who pays how much for what.
+struct OrderSagaData {
+  UserId user_id;
+  Money amount;
+  ProductId product_id;
+  int64_t quantity = 0;
+
+  nlohmann::json ToJson() const;  // {"userId", "amount", "currency", "productId", "quantity"}
+  static Result<OrderSagaData> FromJson(const nlohmann::json& json);
+  bool operator==(const OrderSagaData&) const = default;
+};
+
+// Timeouts, attempts and backoff of one kind of action. Config is data: the orchestrator
+// reads these from its configuration; the defaults suit a local run.
+struct ActionTimings {
+  int64_t timeout_ms = 10'000;  // a reply normally takes milliseconds; Payment's own wallet
+                                // retries can take a few seconds
+  int attempts_max = 3;
+  Backoff backoff{200, 2, 5'000};
+};
+
+struct SagaTimings {
+  // Forward steps of the order saga: after these, the saga compensates.
+  ActionTimings forward;
+  // Compensations, and the cancel saga's steps (which cannot be undone, so must get through):
+  // more patient, because giving up leaves work for an operator.
+  ActionTimings must_finish{10'000, 20, Backoff{500, 2, 60'000}};
+};
+
+SagaDefinition OrderSaga(const SagaTimings& timings = {});
+SagaDefinition CancelSaga(const SagaTimings& timings = {});
+
+// How the orchestrator starts a saga from an event: the order saga from PaymentCompleted or
+// PaymentFailed, the cancel saga from OrderCancelRequested. nullopt for any other message.
+// The event's order id, data and traceparent carry over; `saga_id` is new.
+struct StartRequest {
+  std::string_view saga_type;
+  SagaStart start;
+};
+std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id);
+
+}  // namespace tinysaga::saga

@@ -1,0 +1,82 @@
+#pragma once
+// The state of one saga instance: everything the orchestrator saves in the Saga DB after each
+// decision, and everything it needs to go on after a restart. A value type; not synchronised.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinysaga/core/clock.h"
+#include "tinysaga/core/ids.h"
+
+namespace tinysaga::saga {
+
+enum class SagaStatus {
+  kRunning,       // going forward through the steps
+  kCompensating,  // undoing completed steps, last first
+  kCompleted,     // every step succeeded (terminal)
+  kFailed,        // compensation finished (terminal)
+};
+
+// Whether the current command has been sent and is awaited, or failed and waits to be resent.
+enum class StepPhase { kAwaitingReply, kBackingOff, kNone };
+
+enum class ActionKind { kForward, kCompensation };
+
+enum class StepEventType {
+  kSent,       // an attempt of the command was sent
+  kSucceeded,  // the reply said success
+  kFailed,     // the reply said failure (permanent)
+  kRetrying,   // the reply asked for a retry
+  kTimedOut,   // no reply before the deadline
+  kGaveUp,     // attempts exhausted
+};
+
+// One line of the saga's history. Bounded: at most a few lines per attempt, and attempts are
+// bounded; replies that are ignored (duplicates, late) are not recorded.
+struct StepEvent {
+  TimestampMs time_ms = 0;
+  int step_index = 0;
+  ActionKind kind = ActionKind::kForward;
+  int attempt = 0;
+  StepEventType type = StepEventType::kSent;
+  std::string reply_type;  // for events caused by a reply
+  std::string error;       // for kFailed, kRetrying, kTimedOut, kGaveUp
+  bool operator==(const StepEvent&) const = default;
+};
+
+struct SagaState {
+  SagaId saga_id;
+  std::string type;  // the definition's type
+  OrderId order_id;
+  nlohmann::json data;      // what the builders read: user, amount, product, quantity ...
+  std::string traceparent;  // copied to every command, so one trace shows the whole saga
+
+  SagaStatus status = SagaStatus::kRunning;
+  int step_index = 0;  // the step whose command is current; -1 once compensation is done
+  int attempt = 0;     // of the current command, from 1
+  StepPhase phase = StepPhase::kNone;
+  // When OnTimeout must be called: the reply deadline or the end of the backoff. 0 when
+  // terminal. The orchestrator's timer scans for the smallest deadlines.
+  TimestampMs deadline_ms = 0;
+  std::string failure_reason;  // set when compensation begins
+
+  TimestampMs started_ms = 0;
+  TimestampMs updated_ms = 0;
+  std::vector<StepEvent> history;
+
+  bool compensating() const { return status == SagaStatus::kCompensating; }
+  bool terminal() const {
+    return status == SagaStatus::kCompleted || status == SagaStatus::kFailed;
+  }
+  bool operator==(const SagaState&) const = default;
+};
+
+std::string_view SagaStatusName(SagaStatus status);      // "RUNNING", "COMPENSATING", ...
+std::string_view StepPhaseName(StepPhase phase);         // "AWAITING_REPLY", "BACKING_OFF", "NONE"
+std::string_view ActionKindName(ActionKind kind);        // "FORWARD", "COMPENSATION"
+std::string_view StepEventTypeName(StepEventType type);  // "SENT", "SUCCEEDED", ...
+
+}  // namespace tinysaga::saga

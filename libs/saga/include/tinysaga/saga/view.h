@@ -1,0 +1,55 @@
+#pragma once
+// The read model of GET /api/orders/{orderId}/saga (API.md): one line per step of the
+// definition, derived from the saga's history. Pure.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinysaga/saga/definition.h"
+#include "tinysaga/saga/state.h"
+
+namespace tinysaga::saga {
+
+enum class StepViewStatus {
+  kPending,             // not reached yet
+  kRunning,             // its command is out (or waiting to be resent)
+  kSucceeded,           // done
+  kFailed,              // refused, or gave up after its attempts
+  kCompensating,        // its compensation is out
+  kCompensated,         // undone
+  kCompensationFailed,  // its compensation could not be completed
+  kSkipped,             // never reached and never will be: the saga ended before it
+};
+
+std::string_view StepViewStatusName(StepViewStatus status);  // "PENDING", "RUNNING", ...
+
+struct StepView {
+  std::string name;
+  StepViewStatus status = StepViewStatus::kPending;
+  int attempts = 0;  // forward attempts sent
+  std::optional<TimestampMs> started_ms;
+  std::optional<TimestampMs> ended_ms;  // when it succeeded, failed, or was undone
+  std::string error;                    // the last problem, empty when none
+};
+
+struct SagaView {
+  SagaId saga_id;
+  std::string type;
+  std::string mode;  // "orchestration" or "choreography"
+  SagaStatus state = SagaStatus::kRunning;
+  OrderId order_id;
+  std::string failure_reason;
+  std::vector<StepView> steps;
+};
+
+SagaView BuildView(const SagaDefinition& definition, const SagaState& state, std::string_view mode);
+
+// {"sagaId", "type", "mode", "state", "orderId", "failureReason"?, "steps": [{"name",
+// "status", "attempts", "startedAt", "endedAt", "error"}]} with RFC 3339 times; times and
+// error are null when absent.
+nlohmann::json SagaViewToJson(const SagaView& view);
+
+}  // namespace tinysaga::saga

@@ -1,0 +1,102 @@
+#include "tinysaga/saga/definition.h"
+
+#include <algorithm>
+#include <set>
+
+namespace tinysaga::saga {
+namespace {
+
+// Attempts are few by design (a saga that cannot get through compensates); this bound keeps
+// a typo such as 1000 from turning into hours of retries and an unbounded history.
+constexpr int kAttemptsMaxBound = 100;
+constexpr int64_t kDelayMsBound = 24LL * 60 * 60 * 1000;
+
+uint64_t Fnv1a(std::string_view text) {
+  uint64_t hash = 14'695'981'039'346'656'037ULL;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1'099'511'628'211ULL;
+  }
+  return hash;
+}
+
+Error Problem(const std::string& where, std::string_view what) {
+  return MakeError(Errc::kInvalidRequest, where + ": " + std::string(what));
+}
+
+Result<void> CheckAction(const Action& action, const std::string& where, bool forward) {
+  if (!action.build) return Problem(where, "has no command builder");
+  if (action.timeout_ms <= 0 || action.timeout_ms > kDelayMsBound) {
+    return Problem(where, "timeout_ms out of range");
+  }
+  if (action.attempts_max < 1 || action.attempts_max > kAttemptsMaxBound) {
+    return Problem(where, "attempts_max out of range");
+  }
+  const Backoff& backoff = action.backoff;
+  if (backoff.initial_ms < 0 || backoff.multiplier < 1 || backoff.max_ms < backoff.initial_ms ||
+      backoff.max_ms > kDelayMsBound) {
+    return Problem(where, "backoff out of range");
+  }
+  std::set<std::string> types;
+  bool has_success = false;
+  for (const ReplyRule& rule : action.replies) {
+    if (contracts::SchemaVersionMax(rule.type) == 0) {
+      return Problem(where, "unknown reply type " + rule.type);
+    }
+    if (!types.insert(rule.type).second) return Problem(where, "two rules for " + rule.type);
+    has_success |= rule.outcome == ReplyOutcome::kSuccess;
+    const bool failure = rule.outcome == ReplyOutcome::kFailure ||
+                         rule.outcome == ReplyOutcome::kFailureEffectUnknown;
+    if (forward && failure && rule.failure_reason.empty()) {
+      return Problem(where, "failure rule for " + rule.type + " without a reason");
+    }
+  }
+  if (!has_success) return Problem(where, "no reply means success");
+  return Ok();
+}
+
+}  // namespace
+
+int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view command_id) {
+  int64_t base = backoff.initial_ms;
+  for (int i = 1; i < attempt && base < backoff.max_ms; ++i) {
+    base = std::min(base * backoff.multiplier, backoff.max_ms);
+  }
+  base = std::min(base, backoff.max_ms);
+  const int64_t half = base / 2;
+  const uint64_t spread = static_cast<uint64_t>(base - half) + 1;
+  return half + static_cast<int64_t>(Fnv1a(command_id) % spread);
+}
+
+const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type) {
+  auto it = std::find_if(action.replies.begin(), action.replies.end(),
+                         [&](const ReplyRule& rule) { return rule.type == reply_type; });
+  return it == action.replies.end() ? nullptr : &*it;
+}
+
+Result<void> CheckDefinition(const SagaDefinition& definition) {
+  const std::string saga = "saga '" + definition.type + "'";
+  if (definition.type.empty()) return Problem(saga, "has no type");
+  if (definition.steps.empty()) return Problem(saga, "has no steps");
+  if (!definition.check_data) return Problem(saga, "has no check_data");
+  std::set<std::string> names;
+  for (const Step& step : definition.steps) {
+    const std::string where = saga + " step '" + step.name + "'";
+    if (step.name.empty() || !names.insert(step.name).second) {
+      return Problem(where, "needs a unique name");
+    }
+    if (!step.forward && !step.compensation) return Problem(where, "has no action");
+    if (step.forward) {
+      if (step.reason_when_exhausted.empty()) {
+        return Problem(where, "has no reason_when_exhausted");
+      }
+      TS_RETURN_IF_ERROR(CheckAction(*step.forward, where, /*forward=*/true));
+    }
+    if (step.compensation) {
+      TS_RETURN_IF_ERROR(CheckAction(*step.compensation, where + " compensation", false));
+    }
+  }
+  return Ok();
+}
+
+}  // namespace tinysaga::saga

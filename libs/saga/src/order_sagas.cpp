@@ -1,0 +1,176 @@
+#include "tinysaga/saga/order_sagas.h"
+
+#include <cassert>
+
+#include "tinysaga/contracts/strict_json.h"
+
+namespace tinysaga::saga {
+namespace {
+
+using contracts::Participant;
+using contracts::Payload;
+
+// Builders read the data that Start (and CheckStateFits, after a load) checked.
+OrderSagaData Data(const SagaState& state) {
+  auto data = OrderSagaData::FromJson(state.data);
+  assert(data.ok());
+  return std::move(data).value();
+}
+
+Action MakeAction(Participant participant, CommandBuilder build, std::vector<ReplyRule> replies,
+                  const ActionTimings& timings) {
+  return Action{participant,        std::move(build),     std::move(replies),
+                timings.timeout_ms, timings.attempts_max, timings.backoff};
+}
+
+ReplyRule Success(std::string_view type) {
+  return ReplyRule{std::string(type), ReplyOutcome::kSuccess, {}};
+}
+ReplyRule Retry(std::string_view type) {
+  return ReplyRule{std::string(type), ReplyOutcome::kRetry, {}};
+}
+ReplyRule Failure(std::string_view type, std::string_view reason) {
+  return ReplyRule{std::string(type), ReplyOutcome::kFailure, std::string(reason)};
+}
+ReplyRule FailureEffectUnknown(std::string_view type, std::string_view reason) {
+  return ReplyRule{std::string(type), ReplyOutcome::kFailureEffectUnknown, std::string(reason)};
+}
+
+Payload BuildChargeWallet(const SagaState& state) {
+  OrderSagaData data = Data(state);
+  return contracts::ChargeWallet{data.user_id, data.amount};
+}
+Payload BuildRefund(const SagaState& state) {
+  OrderSagaData data = Data(state);
+  return contracts::Refund{data.user_id, data.amount};
+}
+Payload BuildReserveStock(const SagaState& state) {
+  OrderSagaData data = Data(state);
+  return contracts::ReserveStock{data.product_id, data.quantity};
+}
+Payload BuildReleaseStock(const SagaState& state) {
+  OrderSagaData data = Data(state);
+  return contracts::ReleaseStock{data.product_id, data.quantity};
+}
+Payload BuildMarkFailed(const SagaState& state) {
+  return contracts::MarkFailed{state.failure_reason};
+}
+
+// An order status change: success when the Order service made (or had made) it.
+Action OrderCommand(CommandBuilder build, std::vector<ReplyRule> failures,
+                    const ActionTimings& timings) {
+  failures.insert(failures.begin(), Success("OrderStatusChanged"));
+  return MakeAction(Participant::kOrder, std::move(build), std::move(failures), timings);
+}
+
+Result<void> CheckOrderSagaData(const nlohmann::json& data) {
+  auto parsed = OrderSagaData::FromJson(data);
+  if (!parsed.ok()) return parsed.error();
+  return Ok();
+}
+
+OrderSagaData DataOf(const auto& event) {
+  return OrderSagaData{event.user_id, event.amount, event.product_id, event.quantity};
+}
+
+}  // namespace
+
+nlohmann::json OrderSagaData::ToJson() const {
+  return {{"userId", user_id.value()},
+          {"amount", amount.cents()},
+          {"currency", amount.currency()},
+          {"productId", product_id.value()},
+          {"quantity", quantity}};
+}
+
+Result<OrderSagaData> OrderSagaData::FromJson(const nlohmann::json& json) {
+  contracts::StrictObject reader(json, "order saga data");
+  auto user_id = reader.ReadId<UserId>("userId");
+  auto amount = reader.ReadMoney("amount", "currency");
+  auto product_id = reader.ReadId<ProductId>("productId");
+  int64_t quantity = reader.Integer("quantity", contracts::kQuantityMin, contracts::kQuantityMax);
+  TS_RETURN_IF_ERROR(reader.Finish());
+  return OrderSagaData{std::move(user_id), *amount, std::move(product_id), quantity};
+}
+
+SagaDefinition OrderSaga(const SagaTimings& timings) {
+  const ActionTimings& forward = timings.forward;
+  const ActionTimings& must_finish = timings.must_finish;
+  SagaDefinition saga{std::string(kOrderSagaType), {}, &CheckOrderSagaData};
+  // Only a compensation: whatever fails later, the last undo marks the order FAILED with the
+  // reason. Having no forward command, this step can never be the one that fails, so every
+  // failure reaches the refund below it.
+  saga.steps.push_back(
+      Step{"order",
+           std::nullopt,
+           OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish),
+           {}});
+  saga.steps.push_back(Step{
+      "charge_wallet",
+      MakeAction(Participant::kPayment, &BuildChargeWallet,
+                 {Success("PaymentCharged"), Failure("PaymentDeclined", kReasonInsufficientFunds),
+                  FailureEffectUnknown("PaymentUnavailable", kReasonPaymentUnavailable)},
+                 forward),
+      MakeAction(Participant::kPayment, &BuildRefund,
+                 {Success("Refunded"), Retry("PaymentUnavailable")}, must_finish),
+      std::string(kReasonPaymentUnavailable)});
+  saga.steps.push_back(
+      Step{"order_payment_done",
+           OrderCommand([](const SagaState&) -> Payload { return contracts::MarkPaymentDone{}; },
+                        {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
+           std::nullopt, std::string(kReasonOrderUnavailable)});
+  saga.steps.push_back(Step{
+      "reserve_stock",
+      MakeAction(Participant::kInventory, &BuildReserveStock,
+                 {Success("StockReserved"), Failure("OutOfStock", kReasonOutOfStock)}, forward),
+      MakeAction(Participant::kInventory, &BuildReleaseStock, {Success("StockReleased")},
+                 must_finish),
+      std::string(kReasonInventoryUnavailable)});
+  saga.steps.push_back(
+      Step{"order_placed",
+           OrderCommand([](const SagaState&) -> Payload { return contracts::MarkPlaced{}; },
+                        {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
+           std::nullopt, std::string(kReasonOrderUnavailable)});
+  return saga;
+}
+
+SagaDefinition CancelSaga(const SagaTimings& timings) {
+  // Nothing here can be undone (stock released and money returned are what the user asked
+  // for), so every step uses the patient timings and none has a compensation.
+  const ActionTimings& must_finish = timings.must_finish;
+  SagaDefinition saga{std::string(kCancelSagaType), {}, &CheckOrderSagaData};
+  saga.steps.push_back(Step{"release_stock",
+                            MakeAction(Participant::kInventory, &BuildReleaseStock,
+                                       {Success("StockReleased")}, must_finish),
+                            std::nullopt, "inventory service unavailable"});
+  saga.steps.push_back(
+      Step{"refund",
+           MakeAction(Participant::kPayment, &BuildRefund,
+                      {Success("Refunded"), Retry("PaymentUnavailable")}, must_finish),
+           std::nullopt, "payment service unavailable"});
+  saga.steps.push_back(Step{
+      "order_canceled",
+      OrderCommand([](const SagaState&) -> Payload { return contracts::MarkCanceled{}; },
+                   {Failure("OrderStatusRejected", "order could not be canceled")}, must_finish),
+      std::nullopt, "order service unavailable"});
+  return saga;
+}
+
+std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id) {
+  auto start = [&](std::string_view type, const OrderSagaData& data) {
+    return StartRequest{type, SagaStart{std::move(saga_id), event.envelope.order_id, data.ToJson(),
+                                        event.envelope.traceparent}};
+  };
+  if (const auto* completed = std::get_if<contracts::PaymentCompleted>(&event.payload)) {
+    return start(kOrderSagaType, DataOf(*completed));
+  }
+  if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event.payload)) {
+    return start(kOrderSagaType, DataOf(*failed));
+  }
+  if (const auto* cancel = std::get_if<contracts::OrderCancelRequested>(&event.payload)) {
+    return start(kCancelSagaType, DataOf(*cancel));
+  }
+  return std::nullopt;
+}
+
+}  // namespace tinysaga::saga

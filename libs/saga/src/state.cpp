@@ -1,0 +1,53 @@
+#include "tinysaga/saga/state.h"
+
+namespace tinysaga::saga {
+
+std::string_view SagaStatusName(SagaStatus status) {
+  switch (status) {
+    case SagaStatus::kRunning:
+      return "RUNNING";
+    case SagaStatus::kCompensating:
+      return "COMPENSATING";
+    case SagaStatus::kCompleted:
+      return "COMPLETED";
+    case SagaStatus::kFailed:
+      return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view StepPhaseName(StepPhase phase) {
+  switch (phase) {
+    case StepPhase::kAwaitingReply:
+      return "AWAITING_REPLY";
+    case StepPhase::kBackingOff:
+      return "BACKING_OFF";
+    case StepPhase::kNone:
+      return "NONE";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view ActionKindName(ActionKind kind) {
+  return kind == ActionKind::kForward ? "FORWARD" : "COMPENSATION";
+}
+
+std::string_view StepEventTypeName(StepEventType type) {
+  switch (type) {
+    case StepEventType::kSent:
+      return "SENT";
+    case StepEventType::kSucceeded:
+      return "SUCCEEDED";
+    case StepEventType::kFailed:
+      return "FAILED";
+    case StepEventType::kRetrying:
+      return "RETRYING";
+    case StepEventType::kTimedOut:
+      return "TIMED_OUT";
+    case StepEventType::kGaveUp:
+      return "GAVE_UP";
+  }
+  return "UNKNOWN";
+}
+
+}  // namespace tinysaga::saga

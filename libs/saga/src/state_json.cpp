@@ -1,0 +1,124 @@
+#include "tinysaga/saga/state_json.h"
+
+#include <initializer_list>
+#include <optional>
+
+#include "tinysaga/contracts/strict_json.h"
+
+namespace tinysaga::saga {
+namespace {
+
+using contracts::StrictObject;
+using nlohmann::json;
+
+// Generous bounds on stored numbers: they only catch corruption.
+constexpr int64_t kTimeMsMax = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+constexpr int64_t kCountMax = 1'000'000;
+constexpr size_t kTextLengthMax = 4096;
+
+template <typename Enum>
+std::optional<Enum> ReadEnum(StrictObject& reader, std::string_view key,
+                             std::string_view (*name)(Enum), std::initializer_list<Enum> values) {
+  std::string text = reader.String(key, 32);
+  for (Enum value : values) {
+    if (name(value) == text) return value;
+  }
+  reader.Fail(key, "has an unknown value");
+  return std::nullopt;
+}
+
+json EventToJson(const StepEvent& event) {
+  json out = {{"timeMs", event.time_ms},
+              {"step", event.step_index},
+              {"kind", ActionKindName(event.kind)},
+              {"attempt", event.attempt},
+              {"type", StepEventTypeName(event.type)}};
+  if (!event.reply_type.empty()) out["replyType"] = event.reply_type;
+  if (!event.error.empty()) out["error"] = event.error;
+  return out;
+}
+
+Result<StepEvent> EventFromJson(const json& wire) {
+  StrictObject reader(wire, "saga history event");
+  StepEvent event;
+  event.time_ms = reader.Integer("timeMs", 0, kTimeMsMax);
+  event.step_index = static_cast<int>(reader.Integer("step", 0, kCountMax));
+  auto kind =
+      ReadEnum(reader, "kind", &ActionKindName, {ActionKind::kForward, ActionKind::kCompensation});
+  event.attempt = static_cast<int>(reader.Integer("attempt", 0, kCountMax));
+  auto type =
+      ReadEnum(reader, "type", &StepEventTypeName,
+               {StepEventType::kSent, StepEventType::kSucceeded, StepEventType::kFailed,
+                StepEventType::kRetrying, StepEventType::kTimedOut, StepEventType::kGaveUp});
+  event.reply_type = reader.OptionalString("replyType", 64).value_or("");
+  event.error = reader.OptionalString("error", kTextLengthMax).value_or("");
+  TS_RETURN_IF_ERROR(reader.Finish());
+  event.kind = *kind;
+  event.type = *type;
+  return event;
+}
+
+Result<std::vector<StepEvent>> HistoryFromJson(const json* history) {
+  std::vector<StepEvent> events;
+  if (history == nullptr) return events;  // the reader already holds the error
+  events.reserve(history->size());
+  for (const json& item : *history) {
+    TS_ASSIGN_OR_RETURN(StepEvent event, EventFromJson(item));
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+}  // namespace
+
+nlohmann::json SagaStateToJson(const SagaState& state) {
+  json history = json::array();
+  for (const StepEvent& event : state.history) history.push_back(EventToJson(event));
+  json out = {{"schemaVersion", kStateSchemaVersion},
+              {"sagaId", state.saga_id.value()},
+              {"type", state.type},
+              {"orderId", state.order_id.value()},
+              {"data", state.data},
+              {"status", SagaStatusName(state.status)},
+              {"stepIndex", state.step_index},
+              {"attempt", state.attempt},
+              {"phase", StepPhaseName(state.phase)},
+              {"deadlineMs", state.deadline_ms},
+              {"startedMs", state.started_ms},
+              {"updatedMs", state.updated_ms},
+              {"history", std::move(history)}};
+  if (!state.traceparent.empty()) out["traceparent"] = state.traceparent;
+  if (!state.failure_reason.empty()) out["failureReason"] = state.failure_reason;
+  return out;
+}
+
+Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
+  StrictObject reader(json, "saga state");
+  SagaState state;
+  reader.Integer("schemaVersion", kStateSchemaVersion, kStateSchemaVersion);
+  state.saga_id = reader.ReadId<SagaId>("sagaId");
+  state.type = reader.String("type", 64);
+  state.order_id = reader.ReadId<OrderId>("orderId");
+  const nlohmann::json* data = reader.Object("data");
+  auto status = ReadEnum(reader, "status", &SagaStatusName,
+                         {SagaStatus::kRunning, SagaStatus::kCompensating, SagaStatus::kCompleted,
+                          SagaStatus::kFailed});
+  state.step_index = static_cast<int>(reader.Integer("stepIndex", -1, kCountMax));
+  state.attempt = static_cast<int>(reader.Integer("attempt", 0, kCountMax));
+  auto phase = ReadEnum(reader, "phase", &StepPhaseName,
+                        {StepPhase::kAwaitingReply, StepPhase::kBackingOff, StepPhase::kNone});
+  state.deadline_ms = reader.Integer("deadlineMs", 0, kTimeMsMax);
+  state.started_ms = reader.Integer("startedMs", 0, kTimeMsMax);
+  state.updated_ms = reader.Integer("updatedMs", 0, kTimeMsMax);
+  const nlohmann::json* history = reader.Array("history");
+  state.traceparent = reader.OptionalString("traceparent", 256).value_or("");
+  state.failure_reason = reader.OptionalString("failureReason", kTextLengthMax).value_or("");
+  TS_RETURN_IF_ERROR(reader.Finish());
+  state.data = *data;
+  state.status = *status;
+  state.phase = *phase;
+  TS_ASSIGN_OR_RETURN(state.history, HistoryFromJson(history));
+  return state;
+}
+
+}  // namespace tinysaga::saga

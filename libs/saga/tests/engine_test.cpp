@@ -1,0 +1,287 @@
+// The engine's rules, independent of what a step does: stale inputs, terminal states,
+// deterministic ids and backoff, and the checks on definitions and loaded states.
+#include "tinysaga/saga/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "saga_test_helper.h"
+
+namespace tinysaga::saga {
+namespace {
+
+using namespace contracts;  // NOLINT: the message types read best unqualified here
+using testing::SagaTest;
+using testing::TestData;
+
+Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
+const PaymentCharged kCharged{TransactionId("txn_1"), Cents(1250)};
+
+TEST(CommandId, IsDeterministicAndNamesSagaStepKindAndAttempt) {
+  SagaId saga_id("sag_0123456789abcdef0123");
+  EXPECT_EQ(CommandId(saga_id, 1, ActionKind::kForward, 2), "sag_0123456789abcdef0123-1-do-2");
+  EXPECT_EQ(CommandId(saga_id, 1, ActionKind::kCompensation, 1),
+            "sag_0123456789abcdef0123-1-undo-1");
+  // The longest saga id with a large step and attempt still makes a valid id.
+  std::string longest =
+      CommandId(SagaId(std::string(kSagaIdLengthMax, 'a')), 99, ActionKind::kCompensation, 100);
+  EXPECT_TRUE(IsValidId(longest)) << longest;
+}
+
+TEST(CommandId, TwoRunsWithTheSameInputsSendTheSameCommands) {
+  auto run = [] {
+    SagaTest saga(OrderSaga());
+    saga.Given().Expect<ChargeWallet>().TimeOutTimes(2).Expect<ChargeWallet>().Reply(kCharged);
+    return saga.sent();
+  };
+  auto first = run();
+  auto second = run();
+  ASSERT_EQ(first.size(), second.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].message, second[i].message);
+    EXPECT_EQ(first[i].topic, second[i].topic);
+  }
+  // A resend is a new attempt with its own id, and the same payload.
+  EXPECT_NE(first[0].message.envelope.message_id, first[1].message.envelope.message_id);
+  EXPECT_EQ(first[0].message.payload, first[1].message.payload);
+}
+
+TEST(Backoff, GrowsToItsCapWithDeterministicJitter) {
+  Backoff backoff{100, 2, 1'000};
+  for (int attempt = 1; attempt <= 8; ++attempt) {
+    int64_t base = std::min<int64_t>(100LL << (attempt - 1), 1'000);
+    int64_t delay = BackoffDelayMs(backoff, attempt, "cmd-" + std::to_string(attempt));
+    EXPECT_GE(delay, base / 2) << attempt;
+    EXPECT_LE(delay, base) << attempt;
+    EXPECT_EQ(delay, BackoffDelayMs(backoff, attempt, "cmd-" + std::to_string(attempt)));
+  }
+  EXPECT_EQ(BackoffDelayMs(Backoff{0, 2, 0}, 3, "x"), 0);
+  // A huge attempt number does not overflow.
+  EXPECT_LE(BackoffDelayMs(Backoff{1, 10, 5'000}, 1'000, "x"), 5'000);
+}
+
+TEST(Stale, DuplicateReplyIsIgnored) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().Reply(kCharged).Expect<MarkPaymentDone>();
+  const Message charge = saga.sent()[0].message;
+  saga.ReplyTo(charge, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
+  EXPECT_EQ(saga.state().step_index, 2);
+}
+
+TEST(Stale, ReplayedRepliesFromEarlierStepsAreIgnored) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(kCharged)
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<ReserveStock>();
+  // The whole reply stream replayed from the start (a consumer group reset, say).
+  saga.ReplyTo(saga.sent()[0].message, kCharged, Disposition::kIgnoredStale)
+      .ReplyTo(saga.sent()[1].message, OrderStatusChanged{"PAYMENT_DONE"},
+               Disposition::kIgnoredStale)
+      .ExpectNoCommand()
+      .Reply(StockReserved{})
+      .Expect<MarkPlaced>();
+}
+
+TEST(Stale, ReplyToAnOlderAttemptIsIgnoredAndTheNewerOneCounts) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().TimeOutTimes(2).Expect<ChargeWallet>();
+  const Message first_attempt = saga.sent()[0].message;
+  // Reordered: attempt 1's answer arrives after attempt 2 was sent.
+  saga.ReplyTo(first_attempt, PaymentDeclined{"late"}, Disposition::kIgnoredStale)
+      .Reply(kCharged)
+      .Expect<MarkPaymentDone>();
+}
+
+TEST(Stale, ReorderedRepliesNewestFirst) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().TimeOutTimes(2).Expect<ChargeWallet>();
+  const Message first_attempt = saga.sent()[0].message;
+  saga.Reply(kCharged).Expect<MarkPaymentDone>();
+  saga.ReplyTo(first_attempt, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
+}
+
+TEST(Stale, ReplyArrivingDuringBackoffIsIgnored) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().TimeOut();
+  ASSERT_EQ(saga.state().phase, StepPhase::kBackingOff);
+  // The timed-out attempt answers late: the decision to resend stands, and the resent
+  // attempt is answered the same way because Payment is idempotent by order id.
+  saga.Reply(kCharged, Disposition::kIgnoredStale)
+      .TimeOut()
+      .Expect<ChargeWallet>()
+      .Reply(kCharged)
+      .Expect<MarkPaymentDone>();
+}
+
+TEST(Stale, LateForwardReplyAfterCompensationBeganIsIgnored) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().TimeOutTimes(5);
+  saga.Expect<ChargeWallet>().Expect<ChargeWallet>().Expect<Refund>();
+  ASSERT_TRUE(saga.state().compensating());
+  // Every attempt's success arrives now that the refund is out: too late, the saga is
+  // undoing the step, and the refund takes back whatever the charge did.
+  for (size_t i = 0; i < 3; ++i) {
+    saga.ReplyTo(saga.sent()[i].message, kCharged, Disposition::kIgnoredStale);
+  }
+  saga.ExpectNoCommand()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>()
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(Stale, ReplyForAnotherSagaIsIgnored) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>();
+  Message other = saga.current().message;
+  other.envelope.saga_id = SagaId("sag_other");
+  other.envelope.message_id = CommandId(other.envelope.saga_id, 1, ActionKind::kForward, 1);
+  saga.ReplyTo(other, kCharged, Disposition::kIgnoredStale);
+}
+
+TEST(Unexpected, AReplyTypeTheStepDoesNotKnowChangesNothing) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(StockReserved{}, Disposition::kIgnoredUnexpected)
+      // An event published on saga.replies by mistake, answering the right command id.
+      .Reply(PaymentCompleted{UserId("alice"), Money::FromCents(1250).value(), TransactionId("t"),
+                              ProductId("book-1"), 2},
+             Disposition::kIgnoredUnexpected)
+      .Reply(kCharged)
+      .Expect<MarkPaymentDone>();
+}
+
+TEST(Terminal, CompletedSagaNeverChanges) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(kCharged)
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<ReserveStock>()
+      .Reply(StockReserved{})
+      .Expect<MarkPlaced>()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectStatus(SagaStatus::kCompleted);
+  const SagaState done = saga.state();
+  saga.Reply(OrderStatusChanged{"PLACED"}, Disposition::kIgnoredTerminal)
+      .ReplyTo(saga.sent()[2].message, OutOfStock{0}, Disposition::kIgnoredTerminal)
+      .Advance(1'000'000)
+      .TimeOut(Disposition::kIgnoredTerminal)
+      .ExpectNoCommand();
+  EXPECT_EQ(saga.state(), done);
+}
+
+TEST(Terminal, FailedSagaNeverChanges) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(PaymentDeclined{"no"})
+      .Expect<MarkFailed>()
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+  const SagaState done = saga.state();
+  saga.Reply(OrderStatusChanged{"FAILED"}, Disposition::kIgnoredTerminal)
+      .ReplyTo(saga.sent()[0].message, kCharged, Disposition::kIgnoredTerminal)
+      .TimeOut(Disposition::kIgnoredTerminal)
+      .ExpectNoCommand();
+  EXPECT_EQ(saga.state(), done);
+}
+
+TEST(Timeout, BeforeTheDeadlineIsNotDue) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>();
+  const SagaState before = saga.state();
+  Decision early = OnTimeout(saga.definition(), before, before.deadline_ms - 1);
+  EXPECT_EQ(early.disposition, Disposition::kNotDue);
+  EXPECT_EQ(early.state, before);
+  EXPECT_TRUE(early.commands.empty());
+}
+
+TEST(StartChecks, RejectsBadSagaIdsOrderIdsAndData) {
+  const SagaDefinition definition = OrderSaga();
+  auto start = [&](std::string saga_id, std::string order_id, nlohmann::json data) {
+    return Start(definition, SagaStart{SagaId(saga_id), OrderId(order_id), data, ""}, 0);
+  };
+  EXPECT_TRUE(start("sag_1", "ord_1", TestData().ToJson()).ok());
+  EXPECT_FALSE(start(std::string(kSagaIdLengthMax + 1, 'a'), "ord_1", TestData().ToJson()).ok());
+  EXPECT_FALSE(start("sag 1", "ord_1", TestData().ToJson()).ok());
+  EXPECT_FALSE(start("sag_1", "", TestData().ToJson()).ok());
+  nlohmann::json data = TestData().ToJson();
+  data["amount"] = -5;
+  EXPECT_FALSE(start("sag_1", "ord_1", data).ok());
+  data = TestData().ToJson();
+  data.erase("productId");
+  EXPECT_FALSE(start("sag_1", "ord_1", data).ok());
+}
+
+TEST(DefinitionChecks, NameTheFirstProblem) {
+  auto problem = [](const SagaDefinition& definition) {
+    auto checked = CheckDefinition(definition);
+    return checked.ok() ? std::string() : checked.error().detail;
+  };
+  SagaDefinition no_success = OrderSaga();
+  no_success.steps[1].forward->replies.erase(no_success.steps[1].forward->replies.begin());
+  EXPECT_NE(problem(no_success).find("no reply means success"), std::string::npos);
+
+  SagaDefinition unknown_type = OrderSaga();
+  unknown_type.steps[1].forward->replies.push_back({"PaymentMaybe", ReplyOutcome::kSuccess, {}});
+  EXPECT_NE(problem(unknown_type).find("unknown reply type"), std::string::npos);
+
+  SagaDefinition no_reason = OrderSaga();
+  no_reason.steps[3].forward->replies[1].failure_reason.clear();
+  EXPECT_NE(problem(no_reason).find("without a reason"), std::string::npos);
+
+  SagaDefinition no_action = OrderSaga();
+  no_action.steps[0].compensation.reset();
+  EXPECT_NE(problem(no_action).find("has no action"), std::string::npos);
+
+  SagaDefinition same_names = OrderSaga();
+  same_names.steps[2].name = same_names.steps[1].name;
+  EXPECT_NE(problem(same_names).find("unique name"), std::string::npos);
+
+  SagaDefinition unbounded = OrderSaga();
+  unbounded.steps[1].forward->attempts_max = 0;
+  EXPECT_NE(problem(unbounded).find("attempts_max"), std::string::npos);
+
+  EXPECT_NE(problem(SagaDefinition{"empty", {}, OrderSaga().check_data}).find("no steps"),
+            std::string::npos);
+}
+
+TEST(StateChecks, ALoadedStateMustFitItsDefinition) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>();
+  const SagaDefinition definition = OrderSaga();
+  EXPECT_TRUE(CheckStateFits(definition, saga.state()).ok());
+
+  SagaState wrong_type = saga.state();
+  wrong_type.type = "cancel";
+  EXPECT_FALSE(CheckStateFits(definition, wrong_type).ok());
+
+  SagaState beyond = saga.state();
+  beyond.step_index = 9;
+  EXPECT_FALSE(CheckStateFits(definition, beyond).ok());
+
+  SagaState too_many = saga.state();
+  too_many.attempt = 4;
+  EXPECT_FALSE(CheckStateFits(definition, too_many).ok());
+
+  SagaState undo_missing = saga.state();
+  undo_missing.status = SagaStatus::kCompensating;
+  undo_missing.step_index = 2;  // order_payment_done has no compensation
+  EXPECT_FALSE(CheckStateFits(definition, undo_missing).ok());
+
+  SagaState bad_data = saga.state();
+  bad_data.data["quantity"] = 0;
+  EXPECT_FALSE(CheckStateFits(definition, bad_data).ok());
+
+  SagaState terminal_with_deadline = saga.state();
+  terminal_with_deadline.status = SagaStatus::kFailed;
+  EXPECT_FALSE(CheckStateFits(definition, terminal_with_deadline).ok());
+}
+
+}  // namespace
+}  // namespace tinysaga::saga

@@ -1,0 +1,302 @@
+// The order saga of DESIGN.md, step by step: each step's success, failure and timeout.
+#include <gtest/gtest.h>
+
+#include "saga_test_helper.h"
+
+namespace tinysaga::saga {
+namespace {
+
+using namespace contracts;  // NOLINT: the message types read best unqualified here
+using testing::SagaTest;
+using testing::TestData;
+
+Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
+
+// Given a started order saga, charged and marked PAYMENT_DONE: the stock step is next.
+SagaTest PaidSaga() {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<ReserveStock>();
+  return saga;
+}
+
+auto ReasonIs(std::string_view reason) {
+  return [reason](const MarkFailed& command) { EXPECT_EQ(command.reason, reason); };
+}
+
+TEST(OrderSaga, DefinitionIsWellFormed) {
+  auto checked = CheckDefinition(OrderSaga());
+  EXPECT_TRUE(checked.ok()) << checked.error().detail;
+  auto cancel = CheckDefinition(CancelSaga());
+  EXPECT_TRUE(cancel.ok()) << cancel.error().detail;
+}
+
+TEST(OrderSaga, HappyPathChargesReservesAndPlaces) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>([](const ChargeWallet& command) {
+        EXPECT_EQ(command.user_id, UserId("alice"));
+        EXPECT_EQ(command.amount, Cents(1250));
+      })
+      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<ReserveStock>([](const ReserveStock& command) {
+        EXPECT_EQ(command.product_id, ProductId("book-1"));
+        EXPECT_EQ(command.quantity, 2);
+      })
+      .Reply(StockReserved{})
+      .Expect<MarkPlaced>()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kCompleted);
+  EXPECT_EQ(saga.state().deadline_ms, 0);
+  EXPECT_TRUE(saga.state().failure_reason.empty());
+}
+
+TEST(OrderSaga, CommandsGoToTheParticipantsTopicsKeyedByOrder) {
+  SagaTest saga = PaidSaga();
+  ASSERT_EQ(saga.sent().size(), 3u);
+  EXPECT_EQ(saga.sent()[0].topic, "payment.commands");
+  EXPECT_EQ(saga.sent()[1].topic, "order.commands");
+  EXPECT_EQ(saga.sent()[2].topic, "inventory.commands");
+  for (const auto& command : saga.sent()) {
+    EXPECT_EQ(command.message.envelope.order_id, OrderId(std::string(testing::kOrderId)));
+    EXPECT_EQ(command.message.envelope.saga_id, SagaId(std::string(testing::kSagaId)));
+  }
+}
+
+TEST(OrderSaga, TraceparentOfTheStartingEventGoesOnEveryCommand) {
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  SagaTest saga(OrderSaga());
+  saga.Given(TestData(), traceparent).Expect<ChargeWallet>().Reply(PaymentDeclined{"no"});
+  for (const auto& command : saga.sent())
+    EXPECT_EQ(command.message.envelope.traceparent, traceparent);
+}
+
+TEST(OrderSaga, InsufficientFundsFailsWithoutRefund) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(PaymentDeclined{"balance 100 < 1250"})
+      .Expect<MarkFailed>(ReasonIs("insufficient funds"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kFailed);
+  for (const auto& command : saga.sent()) {
+    EXPECT_FALSE(std::holds_alternative<Refund>(command.message.payload));
+  }
+  EXPECT_EQ(saga.state().step_index, -1);
+}
+
+TEST(OrderSaga, OutOfStockAfterPaymentRefundsThenFails) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(OutOfStock{1})
+      .Expect<Refund>([](const Refund& command) {
+        EXPECT_EQ(command.user_id, UserId("alice"));
+        EXPECT_EQ(command.amount, Cents(1250));
+      })
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs("out of stock, payment refunded"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kFailed);
+  // Stock that was never reserved is not released.
+  for (const auto& command : saga.sent()) {
+    EXPECT_FALSE(std::holds_alternative<ReleaseStock>(command.message.payload));
+  }
+}
+
+TEST(OrderSaga, PaymentUnavailableVoidsAnUnseenDebitThenFails) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(PaymentUnavailable{"wallet timed out after 4 attempts"})
+      // The debit may have gone through: the refund voids it, or is a no-op.
+      .Expect<Refund>()
+      .Reply(Refunded{std::nullopt, Cents(0)})
+      .Expect<MarkFailed>(ReasonIs("payment service unavailable"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, ChargeTimeoutsRetryWithGrowingBackoffThenCompensate) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>();
+  const ActionTimings timings;  // the defaults OrderSaga() used
+  EXPECT_EQ(saga.state().deadline_ms, testing::kStartMs + timings.timeout_ms);
+
+  std::vector<int64_t> backoffs_ms;
+  for (int attempt = 1; attempt < timings.attempts_max; ++attempt) {
+    saga.TimeOut().ExpectNoCommand();  // reply deadline passed: back off first
+    EXPECT_EQ(saga.state().phase, StepPhase::kBackingOff);
+    backoffs_ms.push_back(saga.state().deadline_ms - saga.now_ms());
+    saga.TimeOut().Expect<ChargeWallet>();  // backoff over: resend
+    EXPECT_EQ(saga.state().attempt, attempt + 1);
+    EXPECT_EQ(saga.current().message.envelope.message_id,
+              CommandId(saga.state().saga_id, 1, ActionKind::kForward, attempt + 1));
+  }
+  ASSERT_EQ(backoffs_ms.size(), 2u);
+  EXPECT_GE(backoffs_ms[0], 100);  // equal jitter: between half and all of 200 ms
+  EXPECT_LE(backoffs_ms[0], 200);
+  EXPECT_GE(backoffs_ms[1], 200);  // then of 400 ms
+  EXPECT_LE(backoffs_ms[1], 400);
+
+  // The last attempt times out: the step failed with its effect unknown, so it is undone.
+  saga.TimeOut()
+      .Expect<Refund>()
+      .Reply(Refunded{std::nullopt, Cents(0)})
+      .Expect<MarkFailed>(ReasonIs("payment service unavailable"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, ChargeSucceedsOnTheSecondAttempt) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .TimeOutTimes(2)
+      .Expect<ChargeWallet>()
+      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
+      .Expect<MarkPaymentDone>()
+      .ExpectStatus(SagaStatus::kRunning);
+  EXPECT_EQ(saga.state().attempt, 1);  // a new step starts at attempt 1
+}
+
+TEST(OrderSaga, MarkPaymentDoneTimeoutRefundsThenFails) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
+      .Expect<MarkPaymentDone>()
+      .TimeOutTimes(5)  // 3 reply deadlines, 2 backoffs
+      .Expect<MarkPaymentDone>()
+      .Expect<MarkPaymentDone>()
+      .Expect<Refund>()  // MarkPaymentDone has nothing to undo: straight to the refund
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonOrderUnavailable))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, MarkPaymentDoneRejectedRefundsThenFails) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonOrderRejected))
+      // The order is terminal already and refuses: recorded, and the saga still ends.
+      .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, ReserveStockTimeoutReleasesTheMaybeReservedStock) {
+  SagaTest saga = PaidSaga();
+  saga.TimeOutTimes(5)
+      .Expect<ReserveStock>()
+      .Expect<ReserveStock>()
+      // Compensation of a step that may never have run is still sent; Inventory treats the
+      // release of a reservation it never made as a no-op.
+      .Expect<ReleaseStock>([](const ReleaseStock& command) { EXPECT_EQ(command.quantity, 2); })
+      .Reply(StockReleased{})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonInventoryUnavailable))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, MarkPlacedRejectedReleasesStockAndRefunds) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(StockReserved{})
+      .Expect<MarkPlaced>()
+      .Reply(OrderStatusRejected{"FAILED", "order already failed"})
+      .Expect<ReleaseStock>()
+      .Reply(StockReleased{})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>()
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, RefundRetriesWhileThePaymentServiceIsUnavailable) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(OutOfStock{0})
+      .Expect<Refund>()
+      .Reply(PaymentUnavailable{"wallet down"})
+      .ExpectNoCommand();
+  EXPECT_EQ(saga.state().phase, StepPhase::kBackingOff);
+  EXPECT_TRUE(saga.state().compensating());
+  saga.TimeOut()
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs("out of stock, payment refunded"));
+  EXPECT_EQ(saga.sent()[saga.sent().size() - 2].message.envelope.message_id,
+            CommandId(saga.state().saga_id, 1, ActionKind::kCompensation, 2));
+}
+
+TEST(OrderSaga, ACompensationThatNeverSucceedsIsRecordedAndTheSagaStillEnds) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(OutOfStock{0}).Expect<Refund>();
+  const int attempts_max = SagaTimings().must_finish.attempts_max;
+  // Every attempt times out: reply deadline then backoff, except after the last one.
+  saga.TimeOutTimes(2 * attempts_max - 1);
+  for (int i = 1; i < attempts_max; ++i) saga.Expect<Refund>();
+  saga.Expect<MarkFailed>().Reply(OrderStatusChanged{"FAILED"}).ExpectStatus(SagaStatus::kFailed);
+  const StepEvent& gave_up = saga.state().history[saga.state().history.size() - 3];
+  EXPECT_EQ(gave_up.type, StepEventType::kGaveUp);
+  EXPECT_EQ(gave_up.kind, ActionKind::kCompensation);
+  EXPECT_EQ(gave_up.step_index, 1);
+}
+
+TEST(OrderSaga, WhileCompensatingTheStepIndexOnlyDecreases) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(StockReserved{}).Expect<MarkPlaced>().Reply(OrderStatusRejected{"FAILED", "x"});
+  std::vector<int> indexes{saga.state().step_index};
+  saga.Expect<ReleaseStock>().Reply(StockReleased{});
+  indexes.push_back(saga.state().step_index);
+  saga.Expect<Refund>().Reply(Refunded{TransactionId("t"), Cents(1250)});
+  indexes.push_back(saga.state().step_index);
+  saga.Expect<MarkFailed>().Reply(OrderStatusChanged{"FAILED"});
+  indexes.push_back(saga.state().step_index);
+  EXPECT_EQ(indexes, (std::vector<int>{3, 1, 0, -1}));
+}
+
+TEST(OrderSaga, StartsFromPaymentEventsAndCancelFromOrderEvent) {
+  Envelope envelope;
+  envelope.message_id = "evt_1";
+  envelope.order_id = OrderId("ord_1");
+  envelope.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  Message completed{envelope, PaymentCompleted{UserId("alice"), Cents(1250), TransactionId("t"),
+                                               ProductId("book-1"), 2}};
+  auto request = SagaStartFor(completed, SagaId("sag_1"));
+  ASSERT_TRUE(request.has_value());
+  EXPECT_EQ(request->saga_type, kOrderSagaType);
+  EXPECT_EQ(request->start.order_id, OrderId("ord_1"));
+  EXPECT_EQ(request->start.traceparent, envelope.traceparent);
+  EXPECT_EQ(OrderSagaData::FromJson(request->start.data).value(), TestData());
+
+  Message failed{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"), 2,
+                                         PaymentFailure::kInsufficientFunds}};
+  EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->saga_type, kOrderSagaType);
+
+  Message cancel{envelope,
+                 OrderCancelRequested{UserId("alice"), Cents(1250), ProductId("book-1"), 2}};
+  EXPECT_EQ(SagaStartFor(cancel, SagaId("sag_3"))->saga_type, kCancelSagaType);
+
+  Message other{envelope, StockReserved{}};
+  EXPECT_FALSE(SagaStartFor(other, SagaId("sag_4")).has_value());
+}
+
+}  // namespace
+}  // namespace tinysaga::saga

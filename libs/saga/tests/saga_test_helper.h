@@ -1,0 +1,183 @@
+#pragma once
+// Given / expect / reply for saga definitions, after Eventuate Tram's saga unit-test DSL:
+//
+//   SagaTest(OrderSaga()).Given(data)
+//       .Expect<ChargeWallet>().Reply(PaymentDeclined{"no money"})
+//       .Expect<MarkFailed>([](auto& c) { EXPECT_EQ(c.reason, "insufficient funds"); })
+//       .Reply(OrderStatusChanged{"FAILED"})
+//       .ExpectNoCommand().ExpectStatus(SagaStatus::kFailed);
+//
+// Time is explicit (no sleeps): At() sets it, TimeOut() jumps to the state's deadline. After
+// every decision the helper also checks what must always hold: each command survives the
+// wire format, the state survives the Saga DB format and fits its definition, and a
+// terminal state has no deadline. Test-only; not thread-safe.
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include "tinysaga/contracts/codec.h"
+#include "tinysaga/saga/engine.h"
+#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/saga/state_json.h"
+
+namespace tinysaga::saga::testing {
+
+inline constexpr TimestampMs kStartMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+inline constexpr std::string_view kSagaId = "sag_0123456789abcdef0123";
+inline constexpr std::string_view kOrderId = "ord_00000000000000000042";
+
+inline OrderSagaData TestData() {
+  return OrderSagaData{UserId("alice"), Money::FromCents(1250).value(), ProductId("book-1"), 2};
+}
+
+class SagaTest {
+ public:
+  explicit SagaTest(SagaDefinition definition) : definition_(std::move(definition)) {
+    EXPECT_TRUE(CheckDefinition(definition_).ok());
+  }
+
+  SagaTest& Given(const OrderSagaData& data = TestData(), std::string traceparent = {}) {
+    auto decision = Start(definition_,
+                          SagaStart{SagaId(std::string(kSagaId)), OrderId(std::string(kOrderId)),
+                                    data.ToJson(), std::move(traceparent)},
+                          now_ms_);
+    if (!decision.ok()) {
+      ADD_FAILURE() << "Start failed: " << decision.error().detail;
+      return *this;
+    }
+    Take(std::move(decision).value());
+    return *this;
+  }
+
+  // The next command sent is a T (to `check`'s liking); it becomes the one Reply answers.
+  template <typename T>
+  SagaTest& Expect(std::function<void(const T&)> check = {}) {
+    if (unread_.empty()) {
+      ADD_FAILURE() << "expected a " << typeid(T).name() << " but no command was sent";
+      return *this;
+    }
+    current_ = unread_.front();
+    unread_.pop_front();
+    const T* command = std::get_if<T>(&current_->message.payload);
+    if (command == nullptr) {
+      ADD_FAILURE() << "expected a " << typeid(T).name() << " but got " << current_->message.type();
+    } else if (check) {
+      check(*command);
+    }
+    return *this;
+  }
+
+  SagaTest& ExpectNoCommand() {
+    for (const auto& command : unread_) ADD_FAILURE() << "unexpected " << command.message.type();
+    unread_.clear();
+    return *this;
+  }
+
+  // Answers the command last taken by Expect.
+  SagaTest& Reply(contracts::Payload reply, Disposition expected = Disposition::kApplied) {
+    if (!current_) {
+      ADD_FAILURE() << "Reply before any Expect";
+      return *this;
+    }
+    return ReplyTo(current_->message, std::move(reply), expected);
+  }
+
+  // Answers any command sent earlier: for duplicate, late and reordered replies.
+  SagaTest& ReplyTo(const contracts::Message& command, contracts::Payload reply,
+                    Disposition expected = Disposition::kApplied) {
+    contracts::Message message = MakeReply(command, std::move(reply));
+    Take(OnReply(definition_, state_, message, now_ms_), expected);
+    return *this;
+  }
+
+  // Calls OnTimeout at the state's deadline (moving time there first).
+  SagaTest& TimeOut(Disposition expected = Disposition::kApplied) {
+    now_ms_ = std::max(now_ms_, state_.deadline_ms);
+    Take(OnTimeout(definition_, state_, now_ms_), expected);
+    return *this;
+  }
+
+  // Times out `count` times in a row: each reply deadline, then each backoff.
+  SagaTest& TimeOutTimes(int count) {
+    for (int i = 0; i < count; ++i) TimeOut();
+    return *this;
+  }
+
+  SagaTest& At(TimestampMs now_ms) {
+    now_ms_ = now_ms;
+    return *this;
+  }
+  SagaTest& Advance(int64_t delta_ms) { return At(now_ms_ + delta_ms); }
+
+  SagaTest& ExpectStatus(SagaStatus status) {
+    EXPECT_EQ(SagaStatusName(state_.status), SagaStatusName(status));
+    return *this;
+  }
+
+  const SagaState& state() const { return state_; }
+  const SagaDefinition& definition() const { return definition_; }
+  // The command last taken by Expect.
+  const OutgoingCommand& current() const { return *current_; }
+  const std::vector<OutgoingCommand>& sent() const { return sent_; }
+  TimestampMs now_ms() const { return now_ms_; }
+  Disposition last_disposition() const { return last_disposition_; }
+
+ private:
+  contracts::Message MakeReply(const contracts::Message& command, contracts::Payload reply) {
+    contracts::Envelope envelope;
+    envelope.message_id = "reply-" + std::to_string(++replies_made_);
+    envelope.saga_id = command.envelope.saga_id;
+    envelope.order_id = command.envelope.order_id;
+    envelope.time_ms = now_ms_;
+    envelope.causation_id = command.envelope.message_id;
+    return contracts::Message{std::move(envelope), std::move(reply)};
+  }
+
+  void Take(Decision decision, Disposition expected = Disposition::kApplied) {
+    EXPECT_EQ(DispositionName(decision.disposition), DispositionName(expected));
+    last_disposition_ = decision.disposition;
+    if (decision.disposition != Disposition::kApplied) {
+      EXPECT_EQ(decision.state, state_) << "an ignored input changed the state";
+      EXPECT_TRUE(decision.commands.empty()) << "an ignored input sent commands";
+    }
+    CheckAlwaysTrue(decision);
+    state_ = std::move(decision.state);
+    for (auto& command : decision.commands) {
+      sent_.push_back(command);
+      unread_.push_back(std::move(command));
+    }
+  }
+
+  void CheckAlwaysTrue(const Decision& decision) const {
+    for (const auto& command : decision.commands) {
+      auto parsed = contracts::Parse(contracts::Serialize(command.message));
+      ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
+      EXPECT_EQ(*parsed, command.message) << "command did not survive the wire format";
+    }
+    auto stored = SagaStateFromJson(nlohmann::json::parse(SagaStateToJson(decision.state).dump()));
+    ASSERT_TRUE(stored.ok()) << stored.error().detail;
+    EXPECT_EQ(*stored, decision.state) << "state did not survive the Saga DB format";
+    auto fits = CheckStateFits(definition_, decision.state);
+    EXPECT_TRUE(fits.ok()) << fits.error().detail;
+    if (decision.state.terminal()) {
+      EXPECT_EQ(decision.state.deadline_ms, 0);
+    }
+  }
+
+  SagaDefinition definition_;
+  SagaState state_;
+  TimestampMs now_ms_ = kStartMs;
+  std::deque<OutgoingCommand> unread_;
+  std::vector<OutgoingCommand> sent_;
+  std::optional<OutgoingCommand> current_;
+  Disposition last_disposition_ = Disposition::kApplied;
+  int replies_made_ = 0;
+};
+
+}  // namespace tinysaga::saga::testing

@@ -1,0 +1,80 @@
+// GET /api/orders/{orderId}/saga's body, derived from the history.
+#include "tinysaga/saga/view.h"
+
+#include <gtest/gtest.h>
+
+#include "saga_test_helper.h"
+
+namespace tinysaga::saga {
+namespace {
+
+using namespace contracts;  // NOLINT: the message types read best unqualified here
+using testing::SagaTest;
+
+Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
+
+std::vector<std::string> Statuses(const SagaView& view) {
+  std::vector<std::string> statuses;
+  for (const auto& step : view.steps) statuses.emplace_back(StepViewStatusName(step.status));
+  return statuses;
+}
+
+TEST(SagaView, RunningSagaShowsDoneRunningAndPendingSteps) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().Reply(PaymentCharged{TransactionId("t"), Cents(1250)});
+  SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  EXPECT_EQ(Statuses(view),
+            (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING", "PENDING"}));
+  EXPECT_EQ(view.steps[1].attempts, 1);
+  EXPECT_EQ(view.steps[3].started_ms, std::nullopt);
+}
+
+TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
+  SagaTest saga(OrderSaga());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .TimeOutTimes(2)
+      .Expect<ChargeWallet>()
+      .Reply(PaymentCharged{TransactionId("t"), Cents(1250)})
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<ReserveStock>()
+      .Reply(OutOfStock{0})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("t2"), Cents(1250)})
+      .Expect<MarkFailed>()
+      .Advance(5)
+      .Reply(OrderStatusChanged{"FAILED"});
+  SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  EXPECT_EQ(Statuses(view), (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
+                                                      "FAILED", "SKIPPED"}));
+  EXPECT_EQ(view.steps[1].attempts, 2);
+  EXPECT_EQ(view.steps[3].error, "out of stock, payment refunded");
+  EXPECT_EQ(view.steps[1].error, "");  // the timeout was overcome
+
+  nlohmann::json body = SagaViewToJson(view);
+  EXPECT_EQ(body["sagaId"], std::string(testing::kSagaId));
+  EXPECT_EQ(body["type"], "order");
+  EXPECT_EQ(body["mode"], "orchestration");
+  EXPECT_EQ(body["state"], "FAILED");
+  EXPECT_EQ(body["failureReason"], "out of stock, payment refunded");
+  const auto& charge = body["steps"][1];
+  EXPECT_EQ(charge["name"], "charge_wallet");
+  EXPECT_EQ(charge["status"], "COMPENSATED");
+  EXPECT_EQ(charge["startedAt"], "2026-01-01T00:00:00.000Z");
+  EXPECT_TRUE(charge["error"].is_null());
+  EXPECT_EQ(body["steps"][0]["endedAt"], FormatRfc3339(saga.now_ms()));
+  EXPECT_TRUE(body["steps"][4]["startedAt"].is_null());
+}
+
+TEST(SagaView, GivingUpShowsTheError) {
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().TimeOutTimes(5);
+  SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  EXPECT_EQ(view.steps[1].status, StepViewStatus::kCompensating);
+  EXPECT_EQ(view.steps[1].attempts, 3);
+  EXPECT_EQ(view.steps[1].error, "no success after 3 attempts");
+}
+
+}  // namespace
+}  // namespace tinysaga::saga

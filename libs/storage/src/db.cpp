@@ -1,0 +1,320 @@
+#include "tinysaga/storage/db.h"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+#include "log.h"
+
+namespace tinysaga::storage {
+
+std::shared_ptr<spdlog::logger> Log() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("storage")) return existing;
+    return spdlog::stderr_color_mt("storage");
+  }();
+  return logger;
+}
+
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+constexpr std::string_view kPostgresPrefixes[] = {"postgresql://", "postgres://"};
+// SQLite's primary result codes (sqlite3.h), without including sqlite3.h just for three numbers.
+constexpr int kSqliteBusy = 5;
+constexpr int kSqliteLocked = 6;
+constexpr int kSqliteConstraint = 19;
+// libpq prints notices such as "relation already exists, skipping" to stderr by default.
+constexpr const char* kPostgresSessionSetup = "SET client_min_messages = warning";
+
+// What a failed database call means for the caller.
+struct Failure {
+  Error error;
+  bool transient = false;        // a retry of the whole transaction may succeed
+  bool connection_lost = false;  // the session must reconnect before its next use
+};
+
+Failure ClassifySqlite(const soci::sqlite3_soci_error& error) {
+  const int primary = error.result() & 0xFF;  // extended codes keep the primary in the low byte
+  const std::string_view message = error.what();
+  if (primary == kSqliteBusy || primary == kSqliteLocked) {
+    return {MakeError(Errc::kUnavailable, std::string("database busy: ") + error.what()), true};
+  }
+  if (primary == kSqliteConstraint &&
+      message.find("UNIQUE constraint failed") != std::string_view::npos) {
+    return {MakeError(Errc::kConflict, std::string("duplicate: ") + error.what())};
+  }
+  return {MakeError(Errc::kInternal, std::string("database error: ") + error.what())};
+}
+
+Failure ClassifyPostgres(const soci::postgresql_soci_error& error) {
+  const std::string state = error.sqlstate();
+  if (state == "40001" || state == "40P01") {
+    return {MakeError(Errc::kUnavailable, std::string("transaction conflict: ") + error.what()),
+            true};
+  }
+  if (state == "23505")
+    return {MakeError(Errc::kConflict, std::string("duplicate: ") + error.what())};
+  // Class 08 is "connection exception"; 57P01-57P03 are server shutdown and startup.
+  if (state.starts_with("08") || state.starts_with("57P") ||
+      error.get_error_category() == soci::soci_error::connection_error) {
+    return {MakeError(Errc::kUnavailable, std::string("database unreachable: ") + error.what()),
+            true, true};
+  }
+  return {MakeError(Errc::kInternal, std::string("database error: ") + error.what())};
+}
+
+Failure Classify(const soci::soci_error& error) {
+  if (const auto* sqlite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
+    return ClassifySqlite(*sqlite);
+  }
+  if (const auto* postgres = dynamic_cast<const soci::postgresql_soci_error*>(&error)) {
+    return ClassifyPostgres(*postgres);
+  }
+  if (error.get_error_category() == soci::soci_error::connection_error) {
+    return {MakeError(Errc::kUnavailable, std::string("database unreachable: ") + error.what()),
+            true, true};
+  }
+  return {MakeError(Errc::kInternal, std::string("database error: ") + error.what())};
+}
+
+// Runs `step` and turns every exception into a Failure, so that nothing escapes the adapter.
+template <typename Step>
+std::optional<Failure> Guard(Step&& step) {
+  try {
+    step();
+    return std::nullopt;
+  } catch (const soci::soci_error& error) {
+    return Classify(error);
+  } catch (const std::exception& error) {
+    return Failure{
+        MakeError(Errc::kInternal, std::string("unexpected exception: ") + error.what())};
+  } catch (...) {
+    return Failure{MakeError(Errc::kInternal, "unexpected non-standard exception")};
+  }
+}
+
+// Doubling from 2 ms: long enough for the other writer to finish a short transaction.
+void Backoff(int attempt) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(2) * (1 << std::min(attempt, 8)));
+}
+
+bool IsValidSynchronous(std::string_view mode) {
+  return mode == "OFF" || mode == "NORMAL" || mode == "FULL" || mode == "EXTRA";
+}
+
+// Switching a new file to WAL does not wait on the busy handler: when two processes create
+// the same file at once, one of them gets SQLITE_BUSY at once. It retries until the busy
+// timeout, like any other lock wait.
+std::string SwitchToWal(soci::session& session, std::chrono::milliseconds busy_timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      std::string journal_mode;
+      session << "PRAGMA journal_mode = WAL", soci::into(journal_mode);
+      return journal_mode;
+    } catch (const soci::sqlite3_soci_error& error) {
+      const int primary = error.result() & 0xFF;
+      const bool busy = primary == kSqliteBusy || primary == kSqliteLocked;
+      if (!busy || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    Backoff(attempt);
+  }
+}
+
+// Every pooled SQLite connection gets the same settings: WAL lets readers run beside the one
+// writer, the busy timeout makes writers queue instead of failing, and foreign keys are off
+// by default in SQLite.
+void ConfigureSqliteSession(soci::session& session, const DbOptions& options) {
+  session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
+  const std::string journal_mode = SwitchToWal(session, options.busy_timeout);
+  if (journal_mode != "wal") Log()->warn("SQLite journal mode is {}, not wal", journal_mode);
+  session << "PRAGMA synchronous = " + options.sqlite_synchronous;
+  session << "PRAGMA foreign_keys = ON";
+}
+
+Result<void> OpenSqlitePool(soci::connection_pool& pool, const DbOptions& options,
+                            const std::string& path) {
+  std::error_code ignored;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty())
+    std::filesystem::create_directories(parent, ignored);  // open reports the failure
+  for (size_t i = 0; i < options.pool_size; ++i) {
+    soci::session& session = pool.at(i);
+    // Quoted, so that a path with spaces stays one value of SOCI's connect string.
+    auto failure = Guard([&] {
+      session.open(*soci::factory_sqlite3(), "db=\"" + path + "\"");
+      ConfigureSqliteSession(session, options);
+    });
+    if (failure) return failure->error;
+  }
+  return Ok();
+}
+
+// libpq accepts a URI as its connection string, but SOCI 4.0 first re-parses the string as
+// `key=value` pairs and joins them again, which turns "postgresql://h/db" into
+// "postgresql://h/db=". A URI that already holds a '=' (and, as URIs do, no blanks or quotes)
+// survives that round trip unchanged, so one query parameter is always present; naming the
+// application is also useful in pg_stat_activity.
+Result<std::string> PostgresConnectString(const std::string& url) {
+  if (url.find_first_of(" \t\r\n\"") != std::string::npos) {
+    return MakeError(Errc::kInvalidRequest, "PostgreSQL url must not contain blanks or quotes");
+  }
+  if (url.find("application_name=") != std::string::npos) return url;
+  const size_t query = url.find('?');
+  if (query == std::string::npos) return url + "?application_name=tinysaga";
+  const bool ends_separated = url.back() == '?' || url.back() == '&';
+  return url + (ends_separated ? "" : "&") + "application_name=tinysaga";
+}
+
+Result<void> OpenPostgresPool(soci::connection_pool& pool, const DbOptions& options) {
+  TS_ASSIGN_OR_RETURN(const std::string connect_string, PostgresConnectString(options.url));
+  for (size_t i = 0; i < options.pool_size; ++i) {
+    auto failure = Guard([&] {
+      pool.at(i).open(*soci::factory_postgresql(), connect_string);
+      pool.at(i) << kPostgresSessionSetup;
+    });
+    if (failure) return failure->error;
+  }
+  return Ok();
+}
+
+std::optional<DbKind> KindOf(std::string_view url) {
+  if (url.starts_with(kSqlitePrefix)) return DbKind::kSqlite;
+  for (std::string_view prefix : kPostgresPrefixes) {
+    if (url.starts_with(prefix)) return DbKind::kPostgres;
+  }
+  return std::nullopt;
+}
+
+// A session whose connection broke is reconnected before it goes back to the pool, so the
+// next borrower gets a working one (or, if the server is still down, fails fast again).
+void Reconnect(soci::session& session) {
+  try {
+    session.reconnect();
+    if (session.get_backend_name() == "postgresql") session << kPostgresSessionSetup;
+  } catch (const std::exception& error) {
+    Log()->warn("reconnect failed: {}", error.what());
+  }
+}
+
+}  // namespace
+
+Db::Db(DbKind kind, DbOptions options) : kind_(kind), options_(std::move(options)) {}
+
+Db::~Db() = default;
+
+Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
+  const std::optional<DbKind> kind = KindOf(options.url);
+  if (!kind) return MakeError(Errc::kInvalidRequest, "unsupported database url: " + options.url);
+  if (options.pool_size == 0)
+    return MakeError(Errc::kInvalidRequest, "pool_size must be at least 1");
+  // The mode is pasted into a PRAGMA, so only the four known words get through.
+  if (!IsValidSynchronous(options.sqlite_synchronous)) {
+    return MakeError(Errc::kInvalidRequest,
+                     "sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA");
+  }
+  std::unique_ptr<Db> db(new Db(*kind, options));
+  db->pool_ = std::make_unique<soci::connection_pool>(options.pool_size);
+  Result<void> opened =
+      *kind == DbKind::kSqlite
+          ? OpenSqlitePool(*db->pool_, options, options.url.substr(kSqlitePrefix.size()))
+          : OpenPostgresPool(*db->pool_, options);
+  if (!opened.ok()) {
+    Log()->error("cannot open database: {}", opened.error().detail);
+    return opened.error();
+  }
+  return db;
+}
+
+Result<void> Db::RunTransaction(const std::function<Result<void>(soci::session&)>& work) {
+  const char* begin_sql = kind_ == DbKind::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+  for (int attempt = 0;; ++attempt) {
+    soci::session session(*pool_);
+    Result<void> outcome = Ok();
+    bool began = false;
+    bool committing = false;
+    std::optional<Failure> failure = Guard([&] {
+      session << begin_sql;
+      began = true;
+      outcome = work(session);
+      if (!outcome.ok()) return;
+      committing = true;
+      session << "COMMIT";
+    });
+    if (!failure && outcome.ok()) return Ok();
+    if (began) {
+      // Rolling back a transaction the server already aborted is harmless; a broken
+      // connection makes it throw, which changes nothing either.
+      (void)Guard([&] { session << "ROLLBACK"; });
+    }
+    if (!failure) return outcome;  // the work said no: rolled back, not retried
+    if (failure->connection_lost) Reconnect(session);
+    // A connection lost during COMMIT leaves the outcome unknown: retrying could apply the
+    // work twice, so the caller must find out instead.
+    if (committing && failure->connection_lost) {
+      return MakeError(Errc::kTimeout, "connection lost during commit: " + failure->error.detail);
+    }
+    if (!failure->transient || attempt >= options_.transient_retries_max) {
+      if (failure->error.code == Errc::kInternal)
+        Log()->error("transaction failed: {}", failure->error.detail);
+      return failure->error;
+    }
+    Log()->debug("transient failure, retrying (attempt {}): {}", attempt + 1,
+                 failure->error.detail);
+    Backoff(attempt);
+  }
+}
+
+Result<void> Db::RunRead(const std::function<Result<void>(soci::session&)>& work) {
+  for (int attempt = 0;; ++attempt) {
+    soci::session session(*pool_);
+    Result<void> outcome = Ok();
+    std::optional<Failure> failure = Guard([&] { outcome = work(session); });
+    if (!failure) return outcome;
+    if (failure->connection_lost) Reconnect(session);
+    if (!failure->transient || attempt >= options_.transient_retries_max) {
+      if (failure->error.code == Errc::kInternal)
+        Log()->error("read failed: {}", failure->error.detail);
+      return failure->error;
+    }
+    Backoff(attempt);
+  }
+}
+
+bool Db::Healthy() {
+  auto result = Read<int>([](soci::session& session) -> Result<int> {
+    int one = 0;
+    session << "SELECT 1", soci::into(one);
+    return one;
+  });
+  return result.ok() && *result == 1;
+}
+
+std::string DbUrlFor(const std::string& url_template, const std::string& service) {
+  if (url_template.starts_with(kSqlitePrefix)) {
+    std::string directory = url_template.substr(kSqlitePrefix.size());
+    while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
+    if (directory.empty()) directory = ".";
+    if (directory == "/") return std::string(kSqlitePrefix) + "/" + service + ".db";
+    return std::string(kSqlitePrefix) + directory + "/" + service + ".db";
+  }
+  constexpr std::string_view kServicePlaceholder = "{service}";
+  std::string url = url_template;
+  for (size_t at = url.find(kServicePlaceholder); at != std::string::npos;
+       at = url.find(kServicePlaceholder, at + service.size())) {
+    url.replace(at, kServicePlaceholder.size(), service);
+  }
+  return url;
+}
+
+}  // namespace tinysaga::storage

@@ -1,0 +1,49 @@
+#include "gateway/domain/route_table.h"
+
+#include <array>
+#include <vector>
+
+namespace tinysaga::gateway {
+namespace {
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+struct Prefix {
+  std::string_view resource;  // first segment after /api/
+  std::string_view service;
+};
+
+constexpr std::array kPrefixes = {
+    Prefix{"orders", "order"},       Prefix{"payment", "payment"},   Prefix{"transactions", "payment"},
+    Prefix{"wallets", "wallet"},     Prefix{"products", "inventory"}, Prefix{"sagas", "orchestrator"},
+};
+
+}  // namespace
+
+std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_view path) {
+  if (!path.starts_with("/api/")) return std::nullopt;
+  const auto segments = Segments(path);  // "api", resource, ...
+  if (segments.size() < 2) return std::nullopt;
+  // A saga is shown under its order's path but kept by the orchestrator.
+  if (segments.size() == 4 && segments[1] == "orders" && segments[3] == "saga") {
+    return RouteTarget{"orchestrator", false};
+  }
+  for (const auto& prefix : kPrefixes) {
+    if (segments[1] != prefix.resource) continue;
+    const bool is_public = prefix.resource == "products" && (method == "GET" || method == "HEAD");
+    return RouteTarget{std::string(prefix.service), is_public};
+  }
+  return std::nullopt;
+}
+
+}  // namespace tinysaga::gateway

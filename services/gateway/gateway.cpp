@@ -1,0 +1,202 @@
+#include "gateway/gateway.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+#include "gateway/domain/route_table.h"
+#include "tinysaga/auth/token.h"
+#include "tinysaga/core/ids.h"
+#include "tinysaga/core/json_body.h"
+#include "tinysaga/http/problem.h"
+
+namespace tinysaga::gateway {
+namespace {
+
+// Headers a client must never pass through: hop-by-hop ones, and the ones that carry
+// identity between the gateway and the services.
+constexpr std::array kStrippedRequestHeaders = {
+    "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Upgrade", "Proxy-Authorization", "Host",
+    "Content-Length", "Authorization", "X-Internal-Token", "X-User-Id", "X-User-Role",
+};
+constexpr std::array kStrippedResponseHeaders = {"Connection", "Keep-Alive", "Transfer-Encoding",
+                                                 "Content-Length"};
+
+bool IsIdempotentMethod(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, http::Client& client, const Clock& clock, prometheus::Registry& registry)
+    : config_(std::move(config)),
+      client_(client),
+      clock_(clock),
+      rate_limiter_(config_.rate_limit, clock),
+      static_files_(config_.web_dir),
+      upstream_failures_(prometheus::BuildCounter()
+                             .Name("gateway_upstream_failures_total")
+                             .Help("Requests an upstream instance failed to answer, by service")
+                             .Register(registry)),
+      rate_limited_(prometheus::BuildCounter()
+                        .Name("gateway_rate_limited_total")
+                        .Help("Requests refused with 429")
+                        .Register(registry)
+                        .Add({})),
+      upstream_healthy_(prometheus::BuildGauge()
+                            .Name("gateway_upstream_healthy")
+                            .Help("1 when the instance passed its last health check")
+                            .Register(registry)) {
+  for (const auto& [service, endpoints] : config_.upstreams) {
+    pools_[service] = std::make_shared<UpstreamPool>(service, endpoints);
+  }
+}
+
+Gateway::~Gateway() {
+  {
+    std::lock_guard lock(health_mutex_);
+    stopping_ = true;
+  }
+  health_wakeup_.notify_all();
+  if (health_thread_.joinable()) health_thread_.join();
+}
+
+void Gateway::Register(http::Server& server) {
+  server.Fallback([this](http::Request request, http::Respond respond) { Handle(std::move(request), std::move(respond)); });
+}
+
+bool Gateway::Ready() const {
+  for (const auto& [service, pool] : pools_) {
+    if (!pool->AnyHealthy()) return false;
+  }
+  return !pools_.empty();
+}
+
+Result<platform::Caller> Gateway::Authenticate(const http::Request& request) const {
+  auto authorization = request.Header("Authorization");
+  if (!authorization) return platform::Caller{};
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization->starts_with(kBearer)) {
+    return MakeError(Errc::kUnauthorized, "Authorization must be 'Bearer <token>'");
+  }
+  TS_ASSIGN_OR_RETURN(auto identity, auth::VerifyToken(authorization->substr(kBearer.size()), config_.jwt_secret,
+                                                       clock_.NowMs()));
+  return platform::Caller{identity.admin() ? platform::CallerRole::kAdmin : platform::CallerRole::kUser,
+                          identity.user_id};
+}
+
+http::Response Gateway::IssueDevToken(const http::Request& request) const {
+  if (!config_.dev_mode) return http::Problem(MakeError(Errc::kNotFound, "no such route"));
+  if (request.method != "POST") return http::Problem(405, "method-not-allowed", "use POST");
+  auto body = JsonBody::Parse(request.body, {"userId", "role"});
+  if (!body.ok()) return http::Problem(body.error());
+  auto user_id = body->String("userId", 64);
+  if (!user_id.ok()) return http::Problem(user_id.error());
+  if (!IsValidName(*user_id)) {
+    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'userId' must match [A-Za-z0-9_-]{1,64}"));
+  }
+  auto role = body->OptionalString("role", 16);
+  if (!role.ok()) return http::Problem(role.error());
+  if (role->has_value() && **role != "user" && **role != "admin") {
+    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'role' must be 'user' or 'admin'"));
+  }
+  auth::Identity identity{*user_id, role->value_or("user") == "admin" ? auth::Role::kAdmin : auth::Role::kUser};
+  const auto lifetime = std::chrono::hours(24);
+  const TimestampMs now_ms = clock_.NowMs();
+  return http::Response::Json(
+      201, {{"token", auth::IssueToken(identity, config_.jwt_secret, now_ms, lifetime)},
+            {"userId", identity.user_id},
+            {"role", std::string(auth::RoleName(identity.role))},
+            {"expiresAt", FormatRfc3339(now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(lifetime).count())}});
+}
+
+void Gateway::Handle(http::Request request, http::Respond respond) {
+  if (!request.path.starts_with("/api/")) {
+    auto file = (request.method == "GET" || request.method == "HEAD") ? static_files_.Get(request.path) : std::nullopt;
+    respond(file ? std::move(*file) : http::Problem(MakeError(Errc::kNotFound, "no such page")));
+    return;
+  }
+  auto caller = Authenticate(request);
+  if (!caller.ok()) return respond(http::Problem(caller.error()));
+
+  const std::string client = caller->authenticated() ? "user:" + caller->user_id : "addr:" + request.remote_address;
+  if (auto decision = rate_limiter_.Take(client); !decision.allowed) {
+    rate_limited_.Increment();
+    auto response = http::Problem(MakeError(Errc::kRateLimited, "too many requests; retry later"));
+    response.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
+    return respond(std::move(response));
+  }
+
+  if (request.path == "/api/auth/dev-token") return respond(IssueDevToken(request));
+  auto target = ResolveRoute(request.method, request.path);
+  if (!target) return respond(http::Problem(MakeError(Errc::kNotFound, "no such API resource")));
+  if (!target->is_public && !caller->authenticated()) {
+    return respond(http::Problem(MakeError(Errc::kUnauthorized, "this resource needs 'Authorization: Bearer <token>'")));
+  }
+  auto pool = pools_.find(target->service);
+  if (pool == pools_.end() || pool->second->size() == 0) {
+    return respond(http::Problem(MakeError(Errc::kUnavailable, "no instance of the " + target->service + " service")));
+  }
+
+  for (const char* name : kStrippedRequestHeaders) http::RemoveHeader(request.headers, name);
+  platform::SetCallerHeaders(request.headers, config_.internal_secret, *caller);
+  auto shared_request = std::make_shared<http::Request>(std::move(request));
+  Forward(pool->second, pool->second->Order(), 0, std::move(shared_request), std::move(respond));
+}
+
+void Gateway::Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> order, size_t attempt,
+                      std::shared_ptr<http::Request> request, http::Respond respond) {
+  const size_t index = order[attempt];
+  client_.Send(
+      pool->endpoint(index), *request,
+      [this, pool, order = std::move(order), attempt, index, request, respond = std::move(respond)](
+          Result<http::Response> result) mutable {
+        if (result.ok()) {
+          for (const char* name : kStrippedResponseHeaders) http::RemoveHeader(result->headers, name);
+          result->headers.emplace_back("X-Upstream", pool->service() + "@" + pool->endpoint(index).ToString());
+          return respond(std::move(result).value());
+        }
+        upstream_failures_.Add({{"service", pool->service()}}).Increment();
+        pool->MarkHealthy(index, false);
+        // Not sent: safe to try the next instance. Sent but unanswered: only a read may be
+        // repeated; a write's outcome is unknown, so the client decides (Idempotency-Key).
+        const bool may_retry = result.error().code == Errc::kUnavailable || IsIdempotentMethod(request->method);
+        if (may_retry && attempt + 1 < order.size()) {
+          return Forward(std::move(pool), std::move(order), attempt + 1, std::move(request), std::move(respond));
+        }
+        spdlog::warn("gateway: {} {} -> {}: {}", request->method, request->path, pool->service(), result.error().detail);
+        respond(http::Problem(MakeError(Errc::kUnavailable, "the " + pool->service() + " service is unavailable")));
+      },
+      config_.upstream_timeout);
+}
+
+void Gateway::StartHealthChecks() {
+  health_thread_ = std::thread([this] { CheckHealthForever(); });
+}
+
+void Gateway::CheckHealthForever() {
+  std::unique_lock lock(health_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    for (const auto& [service, pool] : pools_) {
+      for (size_t index = 0; index < pool->size(); ++index) {
+        http::Request probe{.method = "GET", .target = "/readyz"};
+        auto result = client_.SendAndWait(pool->endpoint(index), std::move(probe), config_.health_timeout);
+        const bool healthy = result.ok() && result->status == 200;
+        if (healthy != pool->healthy(index)) {
+          spdlog::info("gateway: {} instance {} is {}", service, pool->endpoint(index).ToString(),
+                       healthy ? "healthy" : "DOWN");
+        }
+        pool->MarkHealthy(index, healthy);
+        upstream_healthy_.Add({{"service", service}, {"instance", pool->endpoint(index).ToString()}})
+            .Set(healthy ? 1 : 0);
+      }
+    }
+    lock.lock();
+    health_wakeup_.wait_for(lock, config_.health_interval, [this] { return stopping_; });
+  }
+}
+
+}  // namespace tinysaga::gateway

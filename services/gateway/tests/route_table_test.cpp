@@ -1,0 +1,44 @@
+#include "gateway/domain/route_table.h"
+
+#include <gtest/gtest.h>
+
+namespace tinysaga::gateway {
+namespace {
+
+std::string ServiceOf(std::string_view method, std::string_view path) {
+  auto target = ResolveRoute(method, path);
+  return target ? target->service : "<none>";
+}
+
+TEST(RouteTable, EachResourceGoesToItsOwner) {
+  EXPECT_EQ(ServiceOf("POST", "/api/orders"), "order");
+  EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1"), "order");
+  EXPECT_EQ(ServiceOf("POST", "/api/orders/ord_1/cancel"), "order");
+  EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/events"), "order");
+  EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/saga"), "orchestrator");
+  EXPECT_EQ(ServiceOf("GET", "/api/sagas"), "orchestrator");
+  EXPECT_EQ(ServiceOf("POST", "/api/payment"), "payment");
+  EXPECT_EQ(ServiceOf("GET", "/api/transactions"), "payment");
+  EXPECT_EQ(ServiceOf("POST", "/api/wallets/alice/deposits"), "wallet");
+  EXPECT_EQ(ServiceOf("GET", "/api/products/p1/availability"), "inventory");
+}
+
+TEST(RouteTable, OnlyProductReadsArePublic) {
+  EXPECT_TRUE(ResolveRoute("GET", "/api/products")->is_public);
+  EXPECT_TRUE(ResolveRoute("GET", "/api/products/p1")->is_public);
+  EXPECT_FALSE(ResolveRoute("POST", "/api/products")->is_public);
+  EXPECT_FALSE(ResolveRoute("PUT", "/api/products/p1/stock")->is_public);
+  EXPECT_FALSE(ResolveRoute("GET", "/api/orders")->is_public);
+  EXPECT_FALSE(ResolveRoute("GET", "/api/wallets/alice")->is_public);
+}
+
+TEST(RouteTable, InternalAndUnknownPathsAreNotRouted) {
+  EXPECT_EQ(ServiceOf("GET", "/internal/wallet-transactions"), "<none>");
+  EXPECT_EQ(ServiceOf("GET", "/api/internal"), "<none>");
+  EXPECT_EQ(ServiceOf("GET", "/api/"), "<none>");
+  EXPECT_EQ(ServiceOf("GET", "/api/ordersx"), "<none>");
+  EXPECT_EQ(ServiceOf("GET", "/healthz"), "<none>");
+}
+
+}  // namespace
+}  // namespace tinysaga::gateway

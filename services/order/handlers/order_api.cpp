@@ -1,0 +1,375 @@
+#include "order/handlers/order_api.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+
+#include "order/domain/list_query.h"
+#include "order/domain/order.h"
+#include "order/handlers/order_json.h"
+#include "order/order_repository.h"
+#include "tinysaga/core/json_body.h"
+#include "tinysaga/http/problem.h"
+#include "tinysaga/platform/service.h"
+#include "tinysaga/storage/idempotency.h"
+
+namespace tinysaga::order {
+namespace {
+
+using platform::Caller;
+using platform::CallerRole;
+
+// Status infos are limited in characters; a UTF-8 character takes at most 4 bytes.
+constexpr size_t kStatusInfoBytesMax = kStatusInfoLengthMax * 4;
+
+Result<void> RequireAuthenticated(const Caller& caller) {
+  if (!caller.authenticated()) return MakeError(Errc::kUnauthorized, "authentication required");
+  return Ok();
+}
+
+// Orders belong to a user: users and admins place them; a service caller has no user id.
+Result<UserId> OrderingUser(const Caller& caller) {
+  TS_RETURN_IF_ERROR(RequireAuthenticated(caller));
+  if (caller.role == CallerRole::kService) {
+    return MakeError(Errc::kForbidden, "orders are placed by users");
+  }
+  return UserId(caller.user_id);
+}
+
+// Ids in paths that cannot exist are simply not found.
+Result<OrderId> PathOrderId(const http::Request& request) {
+  auto it = request.path_params.find("orderId");
+  if (it == request.path_params.end() || !IsValidId(it->second)) {
+    return MakeError(Errc::kNotFound, "order not found");
+  }
+  return OrderId(it->second);
+}
+
+// A present, non-empty query parameter ("?status=" counts as absent).
+std::optional<std::string> QueryValue(const http::Request& request, const std::string& name) {
+  auto it = request.query.find(name);
+  if (it == request.query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+// The order if it exists and the caller may see it; others' orders are not found (API.md).
+Result<Order> LoadVisibleOrder(soci::session& session, const OrderId& order_id,
+                               const Caller& caller) {
+  auto order = FindOrder(session, order_id);
+  if (!order || !caller.CanAccess(order->user_id.value())) {
+    return MakeError(Errc::kNotFound, "order '" + order_id.value() + "' not found");
+  }
+  return std::move(*order);
+}
+
+http::Response OrderResponse(soci::session& session, const Order& order) {
+  return http::Response::Json(200, OrderJson(order, ListStatusChanges(session, order.order_id)));
+}
+
+Result<ProductId> ProductIdField(const JsonBody& body, bool required) {
+  TS_ASSIGN_OR_RETURN(auto text, body.OptionalString("productId", 64));
+  if (!text) {
+    if (required) return MakeError(Errc::kInvalidRequest, "field 'productId' is required");
+    return ProductId();
+  }
+  if (!IsValidName(*text)) {
+    return MakeError(Errc::kInvalidRequest, "field 'productId' must match [A-Za-z0-9_-]{1,64}");
+  }
+  return ProductId(std::move(*text));
+}
+
+struct CreateInput {
+  ProductId product_id;
+  int64_t quantity = 0;
+};
+
+Result<CreateInput> ParseCreate(const std::string& body_text) {
+  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(body_text, {"productId", "quantity"}));
+  TS_ASSIGN_OR_RETURN(ProductId product_id, ProductIdField(body, /*required=*/true));
+  TS_ASSIGN_OR_RETURN(int64_t quantity, body.Integer("quantity", kQuantityMin, kQuantityMax));
+  return CreateInput{std::move(product_id), quantity};
+}
+
+struct UpdateInput {
+  std::optional<ProductId> product_id;
+  std::optional<int64_t> quantity;
+};
+
+Result<UpdateInput> ParseUpdate(const std::string& body_text) {
+  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(body_text, {"productId", "quantity"}));
+  TS_ASSIGN_OR_RETURN(ProductId product_id, ProductIdField(body, /*required=*/false));
+  TS_ASSIGN_OR_RETURN(auto quantity, body.OptionalInteger("quantity", kQuantityMin, kQuantityMax));
+  if (product_id.empty() && !quantity) {
+    return MakeError(Errc::kInvalidRequest, "body must contain 'quantity' and/or 'productId'");
+  }
+  UpdateInput input;
+  if (!product_id.empty()) input.product_id = std::move(product_id);
+  input.quantity = quantity;
+  return input;
+}
+
+struct StatusInput {
+  OrderStatus status = OrderStatus::kOnWay;
+  std::string status_info;
+};
+
+Result<StatusInput> ParseStatus(const std::string& body_text) {
+  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(body_text, {"status", "statusInfo"}));
+  TS_ASSIGN_OR_RETURN(std::string status_text, body.String("status", 32));
+  auto status = ParseOrderStatus(status_text);
+  // The other statuses belong to the sagas and to cancel.
+  if (status != OrderStatus::kOnWay && status != OrderStatus::kDelivered) {
+    return MakeError(Errc::kInvalidRequest, "field 'status' must be \"ON_WAY\" or \"DELIVERED\"");
+  }
+  TS_ASSIGN_OR_RETURN(auto status_info, body.OptionalString("statusInfo", kStatusInfoBytesMax));
+  StatusInput input{*status, status_info.value_or("")};
+  TS_RETURN_IF_ERROR(CheckStatusInfo(input.status_info));
+  return input;
+}
+
+struct ListInput {
+  OrderFilter filter;
+  int limit = kListLimitDefault;
+};
+
+Result<ListInput> ParseList(const http::Request& request, const Caller& caller) {
+  ListInput input;
+  if (auto status_text = QueryValue(request, "status")) {
+    input.filter.status = ParseOrderStatus(*status_text);
+    if (!input.filter.status) {
+      return MakeError(Errc::kInvalidRequest, "query parameter 'status' is not an order status");
+    }
+  }
+  TS_ASSIGN_OR_RETURN(input.limit, ParseLimit(QueryValue(request, "limit")));
+  if (auto cursor_text = QueryValue(request, "cursor")) {
+    TS_ASSIGN_OR_RETURN(input.filter.after, ParseCursor(*cursor_text));
+  }
+  auto user_id = QueryValue(request, "userId");
+  if (user_id && !IsValidName(*user_id)) {
+    return MakeError(Errc::kInvalidRequest,
+                     "query parameter 'userId' must match [A-Za-z0-9_-]{1,64}");
+  }
+  if (caller.privileged()) {
+    if (user_id) input.filter.user_id = UserId(*user_id);
+  } else {
+    // A user lists their own orders; naming anyone else is asking for what does not exist.
+    if (user_id && *user_id != caller.user_id) return MakeError(Errc::kNotFound, "user not found");
+    input.filter.user_id = UserId(caller.user_id);
+  }
+  input.filter.limit = input.limit + 1;  // one more tells whether there is a next page
+  return input;
+}
+
+std::optional<Actor> CancelActor(const Caller& caller) {
+  if (caller.role == CallerRole::kUser) return Actor::kCustomer;
+  if (caller.role == CallerRole::kAdmin) return Actor::kAdmin;
+  return std::nullopt;  // the sagas cancel through their own messages, not this endpoint
+}
+
+Error CancelRefused(const Order& order) {
+  const std::string status(FormatOrderStatus(order.status));
+  if (IsTerminal(order.status)) {
+    return MakeError(Errc::kConflict,
+                     "order is " + status + ", a final status; it can no longer be canceled");
+  }
+  if (order.status == OrderStatus::kPlaced) {
+    // The transition table already has PLACED -> CANCELED by the cancel saga; the saga that
+    // releases the stock and refunds the payment first comes with the next change.
+    return MakeError(
+        Errc::kConflict,
+        "order is PLACED; canceling a placed order (refund and restock) is not available yet");
+  }
+  if (order.status == OrderStatus::kOnWay) {
+    return MakeError(Errc::kConflict, "order is ON_WAY; a shipped order can no longer be canceled");
+  }
+  return MakeError(Errc::kConflict, "order is " + status +
+                                        "; its payment is being processed, so it cannot be "
+                                        "canceled until it is PLACED");
+}
+
+}  // namespace
+
+OrderApi::OrderApi(storage::Db& db, const Clock& clock, Rng& rng, InventoryClient& inventory)
+    : db_(db), clock_(clock), rng_(rng), inventory_(inventory) {}
+
+http::Response OrderApi::Create(const http::Request& request, const Caller& caller) {
+  auto user_id = OrderingUser(caller);
+  if (!user_id.ok()) return http::Problem(user_id.error());
+  auto key = request.Header(platform::kIdempotencyKeyHeader);
+  if (!key || !storage::IsValidIdempotencyKey(*key)) {
+    return http::Problem(
+        MakeError(Errc::kInvalidRequest,
+                  "header 'Idempotency-Key' is required (1-128 printable ASCII characters)"));
+  }
+  auto input = ParseCreate(request.body);
+  if (!input.ok()) return http::Problem(input.error());
+
+  // A key seen before is answered from the idempotency table alone: the replay must not
+  // depend on the product as it is now, and Inventory need not be asked again.
+  // The same scope, path and fingerprint as platform::Idempotent computes.
+  const std::string path = request.path.empty() ? request.target : request.path;
+  const std::string fingerprint = storage::RequestFingerprint(request.method, path, request.body);
+  auto known = db_.Read<std::optional<storage::StoredResponse>>([&](soci::session& session) {
+    return storage::FindIdempotentResponse(session, caller.user_id, *key, fingerprint);
+  });
+  if (!known.ok() && known.error().code != Errc::kIdempotencyMismatch)
+    return http::Problem(known.error());
+  if (!known.ok() || known->has_value()) {
+    // platform::Idempotent replays (or refuses a reused key) inside its transaction. The
+    // effect runs only if the key vanished in between, which a client may simply retry.
+    return platform::Idempotent(
+        request, caller, db_, clock_, [](soci::session&) -> Result<http::Response> {
+          return MakeError(Errc::kConflict, "the Idempotency-Key changed state meanwhile; retry");
+        });
+  }
+
+  auto product = inventory_.GetProduct(input->product_id);
+  if (!product.ok()) return http::Problem(product.error());
+  auto created =
+      CreateOrder(OrderId(NewId("ord", rng_)), *user_id, *product, input->quantity, clock_.NowMs());
+  if (!created.ok()) return http::Problem(created.error());
+
+  return platform::Idempotent(
+      request, caller, db_, clock_, [&](soci::session& session) -> Result<http::Response> {
+        InsertOrder(session, created->order);
+        AppendStatusChange(session, created->order.order_id, created->first_change);
+        return http::Response::Json(201, OrderJson(created->order, {created->first_change}));
+      });
+}
+
+http::Response OrderApi::Get(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  auto response = db_.Read<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    return OrderResponse(session, order);
+  });
+  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
+http::Response OrderApi::List(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  auto input = ParseList(request, caller);
+  if (!input.ok()) return http::Problem(input.error());
+  auto orders =
+      db_.Read<std::vector<Order>>([&](soci::session& session) -> Result<std::vector<Order>> {
+        return ListOrders(session, input->filter);
+      });
+  if (!orders.ok()) return http::Problem(orders.error());
+
+  nlohmann::json next_cursor = nullptr;
+  if (orders->size() > static_cast<size_t>(input->limit)) {
+    orders->resize(input->limit);
+    const Order& last = orders->back();
+    next_cursor = FormatCursor(OrderCursor{last.created_at_ms, last.order_id});
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const Order& order : *orders) items.push_back(OrderJson(order));
+  return http::Response::Json(
+      200, {{"orders", std::move(items)}, {"nextCursor", std::move(next_cursor)}});
+}
+
+http::Response OrderApi::Update(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  auto input = ParseUpdate(request.body);
+  if (!input.ok()) return http::Problem(input.error());
+
+  // Look first, so that a request that will be refused costs no call to Inventory.
+  auto current = db_.Read<Order>([&](soci::session& session) -> Result<Order> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    TS_RETURN_IF_ERROR(CheckRevisable(order));
+    return order;
+  });
+  if (!current.ok()) return http::Problem(current.error());
+  auto product = inventory_.GetProduct(input->product_id.value_or(current->product_id));
+  if (!product.ok()) return http::Problem(product.error());
+  const int64_t quantity = input->quantity.value_or(current->quantity);
+
+  auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    TS_RETURN_IF_ERROR(ReviseOrder(order, *product, quantity, clock_.NowMs()));
+    if (!UpdateOrderIf(session, order, OrderStatus::kInitiated)) {
+      return MakeError(Errc::kConflict, "order changed meanwhile; it is no longer INITIATED");
+    }
+    return OrderResponse(session, order);
+  });
+  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
+http::Response OrderApi::SetStatus(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  if (caller.role != CallerRole::kAdmin) {
+    return http::Problem(
+        MakeError(Errc::kForbidden, "only an admin may change the shipping status"));
+  }
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  auto input = ParseStatus(request.body);
+  if (!input.ok()) return http::Problem(input.error());
+
+  auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    const OrderStatus previous = order.status;
+    TS_ASSIGN_OR_RETURN(StatusChange change, ChangeStatus(order, input->status, Actor::kAdmin,
+                                                          input->status_info, clock_.NowMs()));
+    if (!UpdateOrderIf(session, order, previous)) {
+      return MakeError(Errc::kConflict, "order changed meanwhile; read it again");
+    }
+    AppendStatusChange(session, order.order_id, change);
+    return OrderResponse(session, order);
+  });
+  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
+http::Response OrderApi::Cancel(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  auto actor = CancelActor(caller);
+  if (!actor)
+    return http::Problem(
+        MakeError(Errc::kForbidden, "orders are canceled by their owner or an admin"));
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  // No body is expected; anything but nothing or {} is refused like any unknown field.
+  if (auto body = JsonBody::Parse(request.body, {}); !body.ok()) return http::Problem(body.error());
+
+  auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    if (PlanCancel(order.status, *actor) != CancelPlan::kCancelNow) return CancelRefused(order);
+    const OrderStatus previous = order.status;
+    TS_ASSIGN_OR_RETURN(StatusChange change,
+                        ChangeStatus(order, OrderStatus::kCanceled, *actor, "", clock_.NowMs()));
+    if (!UpdateOrderIf(session, order, previous)) {
+      return MakeError(Errc::kConflict, "order changed meanwhile; read it again");
+    }
+    AppendStatusChange(session, order.order_id, change);
+    return OrderResponse(session, order);
+  });
+  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
+void OrderApi::Register(http::Server& server, const std::string& internal_secret) {
+  auto route = [&](const char* method, const char* pattern,
+                   http::Response (OrderApi::*handler)(const http::Request&, const Caller&)) {
+    server.Route(method, pattern,
+                 platform::Guarded(internal_secret, [this, handler](const http::Request& request,
+                                                                    const Caller& caller) {
+                   return (this->*handler)(request, caller);
+                 }));
+  };
+  route("POST", "/api/orders", &OrderApi::Create);
+  route("GET", "/api/orders", &OrderApi::List);
+  route("GET", "/api/orders/{orderId}", &OrderApi::Get);
+  route("PUT", "/api/orders/{orderId}", &OrderApi::Update);
+  route("PUT", "/api/orders/{orderId}/status", &OrderApi::SetStatus);
+  route("POST", "/api/orders/{orderId}/cancel", &OrderApi::Cancel);
+}
+
+}  // namespace tinysaga::order

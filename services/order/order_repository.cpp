@@ -1,0 +1,172 @@
+#include "order/order_repository.h"
+
+#include <soci/soci.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace tinysaga::order {
+namespace {
+
+constexpr const char* kOrderColumns =
+    "order_id, user_id, product_id, quantity, price_cents, currency, status, status_info, "
+    "created_at_ms, updated_at_ms";
+
+// One orders row in the types SOCI binds (64-bit integers as long long, see the conventions).
+struct OrderRow {
+  std::string order_id;
+  std::string user_id;
+  std::string product_id;
+  long long quantity = 0;
+  long long price_cents = 0;
+  std::string currency;
+  std::string status;
+  std::string status_info;
+  long long created_at_ms = 0;
+  long long updated_at_ms = 0;
+
+  void BindInto(soci::statement& statement) {
+    statement.exchange(soci::into(order_id));
+    statement.exchange(soci::into(user_id));
+    statement.exchange(soci::into(product_id));
+    statement.exchange(soci::into(quantity));
+    statement.exchange(soci::into(price_cents));
+    statement.exchange(soci::into(currency));
+    statement.exchange(soci::into(status));
+    statement.exchange(soci::into(status_info));
+    statement.exchange(soci::into(created_at_ms));
+    statement.exchange(soci::into(updated_at_ms));
+  }
+
+  Order ToOrder() const {
+    auto parsed_status = ParseOrderStatus(status);
+    // Only this service writes the column, always through FormatOrderStatus.
+    if (!parsed_status)
+      throw std::runtime_error("orders row " + order_id + " has status '" + status + "'");
+    return Order{OrderId(order_id), UserId(user_id), ProductId(product_id), quantity,
+                 price_cents,       currency,        *parsed_status,        status_info,
+                 created_at_ms,     updated_at_ms};
+  }
+};
+
+}  // namespace
+
+void InsertOrder(soci::session& session, const Order& order) {
+  long long quantity = order.quantity;
+  long long price_cents = order.price_cents;
+  long long created_at_ms = order.created_at_ms;
+  long long updated_at_ms = order.updated_at_ms;
+  std::string status(FormatOrderStatus(order.status));
+  session << "INSERT INTO orders (" << kOrderColumns
+          << ") VALUES (:order_id, :user_id, :product_id, :quantity, :price_cents, :currency, "
+             ":status, :status_info, :created_at_ms, :updated_at_ms)",
+      soci::use(order.order_id.value(), "order_id"), soci::use(order.user_id.value(), "user_id"),
+      soci::use(order.product_id.value(), "product_id"), soci::use(quantity, "quantity"),
+      soci::use(price_cents, "price_cents"), soci::use(order.currency, "currency"),
+      soci::use(status, "status"), soci::use(order.status_info, "status_info"),
+      soci::use(created_at_ms, "created_at_ms"), soci::use(updated_at_ms, "updated_at_ms");
+}
+
+void AppendStatusChange(soci::session& session, const OrderId& order_id,
+                        const StatusChange& change) {
+  std::string status(FormatOrderStatus(change.status));
+  long long at_ms = change.at_ms;
+  session << "INSERT INTO order_history (order_id, status, status_info, at_ms) "
+             "VALUES (:order_id, :status, :status_info, :at_ms)",
+      soci::use(order_id.value(), "order_id"), soci::use(status, "status"),
+      soci::use(change.status_info, "status_info"), soci::use(at_ms, "at_ms");
+}
+
+std::optional<Order> FindOrder(soci::session& session, const OrderId& order_id) {
+  OrderRow row;
+  std::string id = order_id.value();
+  soci::statement statement(session);
+  row.BindInto(statement);
+  statement.exchange(soci::use(id, "order_id"));
+  statement.alloc();
+  statement.prepare(std::string("SELECT ") + kOrderColumns +
+                    " FROM orders WHERE order_id = :order_id");
+  statement.define_and_bind();
+  if (!statement.execute(true)) return std::nullopt;
+  return row.ToOrder();
+}
+
+std::vector<StatusChange> ListStatusChanges(soci::session& session, const OrderId& order_id) {
+  std::string status;
+  std::string status_info;
+  long long at_ms = 0;
+  soci::statement statement =
+      (session.prepare << "SELECT status, status_info, at_ms FROM order_history "
+                          "WHERE order_id = :order_id ORDER BY id",
+       soci::use(order_id.value(), "order_id"), soci::into(status), soci::into(status_info),
+       soci::into(at_ms));
+  statement.execute();
+  std::vector<StatusChange> changes;
+  while (statement.fetch()) {
+    auto parsed_status = ParseOrderStatus(status);
+    if (!parsed_status) throw std::runtime_error("order_history row has status '" + status + "'");
+    changes.push_back(StatusChange{*parsed_status, status_info, at_ms});
+  }
+  return changes;
+}
+
+std::vector<Order> ListOrders(soci::session& session, const OrderFilter& filter) {
+  // Bound values live here, for as long as the statement.
+  std::string user_id = filter.user_id ? filter.user_id->value() : "";
+  std::string status = filter.status ? std::string(FormatOrderStatus(*filter.status)) : "";
+  long long after_ms = filter.after ? filter.after->created_at_ms : 0;
+  std::string after_id = filter.after ? filter.after->order_id.value() : "";
+  int limit = filter.limit;
+
+  OrderRow row;
+  soci::statement statement(session);
+  row.BindInto(statement);
+  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders WHERE 1 = 1";
+  if (filter.user_id) {
+    sql += " AND user_id = :user_id";
+    statement.exchange(soci::use(user_id, "user_id"));
+  }
+  if (filter.status) {
+    sql += " AND status = :status";
+    statement.exchange(soci::use(status, "status"));
+  }
+  if (filter.after) {
+    sql +=
+        " AND (created_at_ms < :after_ms OR (created_at_ms = :after_ms_tie AND order_id < "
+        ":after_id))";
+    statement.exchange(soci::use(after_ms, "after_ms"));
+    statement.exchange(soci::use(after_ms, "after_ms_tie"));
+    statement.exchange(soci::use(after_id, "after_id"));
+  }
+  sql += " ORDER BY created_at_ms DESC, order_id DESC LIMIT :limit";
+  statement.exchange(soci::use(limit, "limit"));
+  statement.alloc();
+  statement.prepare(sql);
+  statement.define_and_bind();
+  statement.execute();
+  std::vector<Order> orders;
+  while (statement.fetch()) orders.push_back(row.ToOrder());
+  return orders;
+}
+
+bool UpdateOrderIf(soci::session& session, const Order& order, OrderStatus expected_status) {
+  long long quantity = order.quantity;
+  long long price_cents = order.price_cents;
+  long long updated_at_ms = order.updated_at_ms;
+  std::string status(FormatOrderStatus(order.status));
+  std::string expected(FormatOrderStatus(expected_status));
+  soci::statement statement =
+      (session.prepare << "UPDATE orders SET product_id = :product_id, quantity = :quantity, "
+                          "price_cents = :price_cents, currency = :currency, status = :status, "
+                          "status_info = :status_info, updated_at_ms = :updated_at_ms "
+                          "WHERE order_id = :order_id AND status = :expected",
+       soci::use(order.product_id.value(), "product_id"), soci::use(quantity, "quantity"),
+       soci::use(price_cents, "price_cents"), soci::use(order.currency, "currency"),
+       soci::use(status, "status"), soci::use(order.status_info, "status_info"),
+       soci::use(updated_at_ms, "updated_at_ms"), soci::use(order.order_id.value(), "order_id"),
+       soci::use(expected, "expected"));
+  statement.execute(true);
+  return statement.get_affected_rows() == 1;
+}
+
+}  // namespace tinysaga::order

@@ -1,0 +1,11 @@
+#include "order/schema.h"
+
+namespace tinysaga::order::schema {
+
+std::vector<storage::Migration> AllMigrations() {
+  std::vector<storage::Migration> migrations = storage::CommonMigrations();
+  for (storage::Migration& migration : Migrations()) migrations.push_back(std::move(migration));
+  return migrations;
+}
+
+}  // namespace tinysaga::order::schema

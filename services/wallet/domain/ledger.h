@@ -1,0 +1,41 @@
+#pragma once
+// Wallet balance rules. Every balance change is one ledger entry of a type that says which
+// way the money moves, and the new balance is computed here with Money's checked arithmetic:
+// nothing goes negative and nothing exceeds Money::kAmountCentsMax. Pure: no I/O.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tinysaga/core/money.h"
+#include "tinysaga/core/result.h"
+
+namespace tinysaga::wallet {
+
+enum class EntryType {
+  kDeposit,     // the user adds money (POST .../deposits)
+  kWithdrawal,  // the user takes money out (POST .../withdrawals)
+  kDebit,       // a payment charges the wallet (Payment service, by operation id)
+  kCredit,      // a refund or a voided debit gives money back (Payment service, by operation id)
+};
+
+std::string_view EntryTypeName(EntryType type);
+std::optional<EntryType> ParseEntryType(std::string_view name);
+
+// True for deposits and credits.
+bool IncreasesBalance(EntryType type);
+
+// The description stored with an entry when the caller gives none ("Deposit", ...).
+std::string DefaultDescription(EntryType type);
+
+// An amount to move: 1..Money::kAmountCentsMax cents. kInvalidRequest naming `field`.
+Result<Money> ValidateAmount(std::string_view field, int64_t amount_cents,
+                             std::string_view currency = Money::kDefaultCurrency);
+
+// The balance after applying `amount` of `type`: kUnprocessable when a deposit or credit
+// would exceed Money::kAmountCentsMax or the currencies differ, kInsufficientFunds when a
+// withdrawal or debit is larger than the balance.
+Result<Money> ApplyToBalance(const Money& balance, EntryType type, const Money& amount);
+
+}  // namespace tinysaga::wallet

@@ -1,0 +1,92 @@
+// The gateway's load balancing, health checks and rate limiting, with real service processes.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+
+#include "up_process.h"
+
+namespace tinysaga::e2e {
+namespace {
+
+std::string UpstreamOf(const Api::Reply& reply) {
+  return std::string(http::FindHeader(reply.headers, "X-Upstream").value_or(""));
+}
+
+// Polls the gateway's metrics until `line` appears: the health checker's verdict is an
+// event we wait for, never a fixed delay.
+bool WaitForMetric(const Api& api, const std::string& line) {
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    if (api.Get("/metrics").raw.find(line) != std::string::npos) return true;
+    usleep(20'000);  // polling interval while waiting for an asynchronous health check
+  }
+  return false;
+}
+
+TEST(GatewayTest, RoundRobinsAndSurvivesAStoppedInstance) {
+  UpProcess up({"--instances", "2", "--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"});
+  http::Client client;
+  Api api(client, up.gateway());
+
+  std::set<std::string> upstreams;
+  for (int i = 0; i < 10; ++i) {
+    auto reply = api.Get("/api/products");
+    ASSERT_EQ(reply.status, 200);
+    upstreams.insert(UpstreamOf(reply));
+  }
+  EXPECT_EQ(upstreams.size(), 2u) << "both inventory instances serve";
+
+  // Freeze one instance: the health check marks it down and every request goes to the other.
+  const auto frozen = up.Process("inventory-1");
+  const std::string frozen_upstream = "inventory@127.0.0.1:" + std::to_string(frozen["port"].get<int>());
+  ASSERT_EQ(kill(frozen["pid"].get<pid_t>(), SIGSTOP), 0);
+  EXPECT_TRUE(WaitForMetric(api, "instance=\"127.0.0.1:" + std::to_string(frozen["port"].get<int>()) +
+                                     "\",service=\"inventory\"} 0"));
+  for (int i = 0; i < 20; ++i) {
+    auto reply = api.Get("/api/products");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_NE(UpstreamOf(reply), frozen_upstream);
+  }
+  kill(frozen["pid"].get<pid_t>(), SIGCONT);
+}
+
+TEST(GatewayTest, AKilledInstanceIsRestartedAndNoRequestFails) {
+  UpProcess up({"--instances", "2", "--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"});
+  http::Client client;
+  Api api(client, up.gateway());
+  const auto victim = up.Process("inventory-2");
+  ASSERT_EQ(kill(victim["pid"].get<pid_t>(), SIGKILL), 0);
+  // The supervisor holds the listening socket: requests meanwhile wait in its backlog or go
+  // to the other instance; none fails.
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(api.Get("/api/products").status, 200);
+}
+
+TEST(GatewayTest, RateLimitsPerUserWithRetryAfter) {
+  UpProcess up({"--no-demo", "--rate-limit-per-second", "0.5", "--rate-limit-burst", "3"});
+  http::Client client;
+  Api alice(client, up.gateway());
+  alice.SignIn("alice");  // one token from alice's address bucket
+  int limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 6; ++i) {
+    auto reply = alice.Get("/api/orders");
+    if (reply.status == 429) {
+      ++limited;
+      retry_after = std::string(http::FindHeader(reply.headers, "Retry-After").value_or(""));
+      EXPECT_EQ(reply.body["type"].get<std::string>().ends_with("rate-limited"), true);
+    }
+  }
+  EXPECT_GE(limited, 3);
+  EXPECT_FALSE(retry_after.empty());
+  // Another user has a bucket of their own.
+  Api bob(client, up.gateway());
+  bob.SignIn("bob");
+  EXPECT_EQ(bob.Get("/api/orders").status, 200);
+}
+
+}  // namespace
+}  // namespace tinysaga::e2e

@@ -1,0 +1,70 @@
+#pragma once
+// Runs `tinysaga up` as a real child process in a fresh temporary directory, on a free port,
+// for end-to-end tests. The constructor returns once `up` has printed its ready line (a
+// blocking read of its stdout: no sleeps); the destructor sends SIGTERM and waits.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tinysaga/http/client.h"
+
+namespace tinysaga::e2e {
+
+class UpProcess {
+ public:
+  explicit UpProcess(std::vector<std::string> extra_args = {});
+  ~UpProcess();
+  UpProcess(const UpProcess&) = delete;
+  UpProcess& operator=(const UpProcess&) = delete;
+
+  const http::Endpoint& gateway() const { return gateway_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  // `up`'s status file: {"url", "pid", "processes": [{"name", "pid", "port", "restarts"}]}.
+  nlohmann::json Status() const;
+  nlohmann::json Process(const std::string& name) const;
+
+ private:
+  std::filesystem::path data_dir_;
+  pid_t pid_ = -1;
+  http::Endpoint gateway_;
+};
+
+// A small JSON-over-HTTP client for the gateway, acting as one user.
+class Api {
+ public:
+  struct Reply {
+    int status = 0;
+    nlohmann::json body;  // null when the body is not JSON
+    http::Headers headers;
+    std::string raw;
+  };
+
+  Api(http::Client& client, http::Endpoint gateway) : client_(client), gateway_(std::move(gateway)) {}
+
+  // Signs in through the dev-token endpoint.
+  void SignIn(const std::string& user_id, const std::string& role = "user");
+  void SignOut() { token_.clear(); }
+  const std::string& token() const { return token_; }
+  void set_token(std::string token) { token_ = std::move(token); }
+
+  Reply Get(const std::string& target) const;
+  Reply Post(const std::string& target, const nlohmann::json& body, const std::string& idempotency_key = "") const;
+  Reply PostRaw(const std::string& target, std::string body, const std::string& idempotency_key = "") const;
+  Reply Put(const std::string& target, const nlohmann::json& body) const;
+  Reply Send(http::Request request) const;
+
+ private:
+  http::Client& client_;
+  http::Endpoint gateway_;
+  std::string token_;
+};
+
+// A fresh, unique Idempotency-Key.
+std::string NewKey();
+
+}  // namespace tinysaga::e2e
