@@ -111,7 +111,11 @@ Result<void> Supervisor::Spawn(Child& child) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     setpgid(0, 0);  // Ctrl-C in the terminal reaches the supervisor only; it stops the children in order
-    dup2(child.listen_fd, kChildListenFd);
+    if (child.listen_fd == kChildListenFd) {
+      fcntl(kChildListenFd, F_SETFD, 0);  // dup2 onto itself would leave close-on-exec set
+    } else {
+      dup2(child.listen_fd, kChildListenFd);
+    }
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     execve(executable_.c_str(), argv.data(), envp.data());

@@ -86,7 +86,8 @@ nlohmann::json UpProcess::Status() const {
 }
 
 nlohmann::json UpProcess::Process(const std::string& name) const {
-  for (const auto& process : Status()["processes"]) {
+  const nlohmann::json status = Status();  // named: a temporary would die before the loop body
+  for (const auto& process : status["processes"]) {
     if (process["name"] == name) return process;
   }
   throw std::runtime_error("no process " + name);
