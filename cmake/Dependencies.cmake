@@ -10,6 +10,9 @@ find_package(GTest REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
+# The mock cluster (rdkafka_mock.h) is only in librdkafka's C API, which rdkafka++'s pkg-config
+# file does not link.
+pkg_check_modules(RDKAFKA_C REQUIRED IMPORTED_TARGET rdkafka)
 
 # SOCI ships no CMake package on Debian: one imported target over its core and two backends.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
@@ -19,3 +22,9 @@ find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql REQUIRED)
 add_library(soci INTERFACE IMPORTED)
 target_include_directories(soci INTERFACE ${SOCI_INCLUDE_DIR})
 target_link_libraries(soci INTERFACE ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY} ${SOCI_POSTGRESQL_LIBRARY})
+# soci-postgresql.h includes libpq-fe.h from Debian's /usr/include/postgresql (libpq-dev).
+find_path(LIBPQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql REQUIRED)
+target_include_directories(soci SYSTEM INTERFACE ${LIBPQ_INCLUDE_DIR})
+# Debian's SOCI does not export the typeinfo of some internal classes (ref_counted_statement),
+# which UBSan's vptr check needs in every file that uses SOCI's inline code.
+target_compile_options(soci INTERFACE $<$<CONFIG:Sanitize>:-fno-sanitize=vptr>)
