@@ -2,24 +2,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinysaga/platform/caller.h"
-
 namespace tinysaga::order {
 
 InventoryClient::InventoryClient(http::Client& client, std::vector<http::Endpoint> endpoints,
                                  std::string internal_secret, std::chrono::milliseconds timeout)
-    : client_(client),
-      endpoints_(std::move(endpoints)),
-      internal_secret_(std::move(internal_secret)),
-      timeout_(timeout) {}
+    : peer_(client, "inventory", std::move(endpoints), std::move(internal_secret), timeout) {}
 
 Result<ProductSnapshot> InventoryClient::GetProduct(const ProductId& product_id) {
   http::Request request;
   request.method = "GET";
   request.target = "/api/products/" + http::PercentEncode(product_id.value());
-  platform::SetCallerHeaders(request.headers, internal_secret_,
-                             platform::Caller{platform::CallerRole::kService, ""});
-  TS_ASSIGN_OR_RETURN(http::Response response, SendToSomeInstance(request));
+  TS_ASSIGN_OR_RETURN(http::Response response, peer_.SendAsService(std::move(request)));
   if (response.status == 404) {
     return MakeError(Errc::kNotFound, "product '" + product_id.value() + "' not found");
   }
@@ -28,23 +21,6 @@ Result<ProductSnapshot> InventoryClient::GetProduct(const ProductId& product_id)
                      "inventory answered HTTP " + std::to_string(response.status));
   }
   return ParseProduct(response.body, product_id);
-}
-
-Result<http::Response> InventoryClient::SendToSomeInstance(const http::Request& request) {
-  if (endpoints_.empty()) return MakeError(Errc::kUnavailable, "no inventory instance configured");
-  size_t first = next_.fetch_add(1);
-  Error last_error = MakeError(Errc::kUnavailable, "inventory unreachable");
-  for (size_t attempt = 0; attempt < endpoints_.size(); ++attempt) {
-    const http::Endpoint& endpoint = endpoints_[(first + attempt) % endpoints_.size()];
-    auto response = client_.SendAndWait(endpoint, request, timeout_);
-    if (response.ok()) return response;
-    last_error = response.error();
-    if (last_error.code != Errc::kUnavailable) break;
-  }
-  if (last_error.code == Errc::kTimeout) {
-    return MakeError(Errc::kTimeout, "inventory did not answer in time");
-  }
-  return MakeError(Errc::kUnavailable, "inventory unreachable: " + last_error.detail);
 }
 
 Result<ProductSnapshot> ParseProduct(const std::string& body, const ProductId& asked) {

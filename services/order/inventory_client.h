@@ -1,19 +1,17 @@
 #pragma once
 // Order's view of the Inventory service: one blocking call, GET /api/products/{productId}, as
-// the service caller. Round-robin over the configured instances; an instance that is certainly
-// unreachable (kUnavailable) is skipped for the next one, so one dead instance costs no
-// request. A GET is safe to repeat, but a timeout (outcome unknown, the instance may just be
-// slow) is reported rather than multiplied across every instance.
+// the service caller, sent through platform::PeerClient (round-robin; only an instance that is
+// certainly unreachable is skipped, a timeout is reported rather than multiplied).
 //
 // Lifecycle: holds a reference to an http::Client that must outlive it. Thread-safe.
 
-#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "order/domain/order.h"
 #include "tinysaga/http/client.h"
+#include "tinysaga/platform/peer_client.h"
 
 namespace tinysaga::order {
 
@@ -28,13 +26,7 @@ class InventoryClient {
   Result<ProductSnapshot> GetProduct(const ProductId& product_id);
 
  private:
-  Result<http::Response> SendToSomeInstance(const http::Request& request);
-
-  http::Client& client_;
-  std::vector<http::Endpoint> endpoints_;
-  std::string internal_secret_;
-  std::chrono::milliseconds timeout_;
-  std::atomic<size_t> next_{0};
+  platform::PeerClient peer_;
 };
 
 // Reads Inventory's product JSON (API.md): productId, price, currency, availableProductCount.

@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinysaga/platform/caller.h"
-
 namespace tinysaga::payment {
 namespace {
 
@@ -52,10 +50,7 @@ Result<std::optional<Transaction>> ParseWalletRow(const nlohmann::json& row,
 
 WalletClient::WalletClient(http::Client& client, std::vector<http::Endpoint> endpoints,
                            std::string internal_secret, std::chrono::milliseconds timeout)
-    : client_(client),
-      endpoints_(std::move(endpoints)),
-      internal_secret_(std::move(internal_secret)),
-      timeout_(timeout) {}
+    : peer_(client, "wallet", std::move(endpoints), std::move(internal_secret), timeout) {}
 
 Result<std::vector<Transaction>> WalletClient::ListWalletTransactions(const UserId& user_id,
                                                                       int limit) {
@@ -63,30 +58,12 @@ Result<std::vector<Transaction>> WalletClient::ListWalletTransactions(const User
   request.method = "GET";
   request.target = "/internal/wallet-transactions?userId=" + http::PercentEncode(user_id.value()) +
                    "&limit=" + std::to_string(limit);
-  platform::SetCallerHeaders(request.headers, internal_secret_,
-                             platform::Caller{platform::CallerRole::kService, ""});
-  TS_ASSIGN_OR_RETURN(http::Response response, SendToSomeInstance(request));
+  TS_ASSIGN_OR_RETURN(http::Response response, peer_.SendAsService(std::move(request)));
   if (response.status == 404) return std::vector<Transaction>();  // no wallet yet, so no deposits
   if (response.status != 200) {
     return MakeError(Errc::kUnavailable, "wallet answered HTTP " + std::to_string(response.status));
   }
   return ParseWalletTransactions(response.body, user_id);
-}
-
-Result<http::Response> WalletClient::SendToSomeInstance(const http::Request& request) {
-  if (endpoints_.empty()) return MakeError(Errc::kUnavailable, "no wallet instance configured");
-  size_t first = next_.fetch_add(1);
-  Error last_error = MakeError(Errc::kUnavailable, "wallet unreachable");
-  for (size_t attempt = 0; attempt < endpoints_.size(); ++attempt) {
-    const http::Endpoint& endpoint = endpoints_[(first + attempt) % endpoints_.size()];
-    auto response = client_.SendAndWait(endpoint, request, timeout_);
-    if (response.ok()) return response;
-    last_error = response.error();
-    if (last_error.code != Errc::kUnavailable) break;
-  }
-  if (last_error.code == Errc::kTimeout)
-    return MakeError(Errc::kTimeout, "wallet did not answer in time");
-  return MakeError(Errc::kUnavailable, "wallet unreachable: " + last_error.detail);
 }
 
 Result<std::vector<Transaction>> ParseWalletTransactions(const std::string& body,

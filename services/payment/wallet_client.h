@@ -1,18 +1,18 @@
 #pragma once
 // Payment's view of the Wallet service, for now one blocking call: a user's deposits and
 // withdrawals, GET /internal/wallet-transactions?userId=&limit= as the service caller.
-// Round-robin over the configured instances; an instance that is certainly unreachable
-// (kUnavailable) is skipped for the next one. A timeout (outcome unknown) is reported as is.
+// Sent through platform::PeerClient (round-robin; only an instance that is certainly
+// unreachable is skipped, a timeout is reported as is).
 //
 // Lifecycle: holds a reference to an http::Client that must outlive it. Thread-safe.
 
-#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "payment/domain/transaction.h"
 #include "tinysaga/http/client.h"
+#include "tinysaga/platform/peer_client.h"
 
 namespace tinysaga::payment {
 
@@ -28,13 +28,7 @@ class WalletClient {
   Result<std::vector<Transaction>> ListWalletTransactions(const UserId& user_id, int limit);
 
  private:
-  Result<http::Response> SendToSomeInstance(const http::Request& request);
-
-  http::Client& client_;
-  std::vector<http::Endpoint> endpoints_;
-  std::string internal_secret_;
-  std::chrono::milliseconds timeout_;
-  std::atomic<size_t> next_{0};
+  platform::PeerClient peer_;
 };
 
 // Reads {"transactions": [...]} in the API's transaction shape. Rows of other types than

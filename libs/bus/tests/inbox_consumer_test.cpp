@@ -7,15 +7,17 @@
 #include <map>
 #include <stdexcept>
 
-#include "test_db.h"
 #include "tinysaga/bus/memory/memory_bus.h"
 #include "tinysaga/bus/outbox_relay.h"
+#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::bus {
 namespace {
 
 using ::testing::ElementsAre;
 using testing::TestDb;
+// Two connections are enough for these tests and keep SQLite's lock contention realistic.
+const testing::TestDbOptions kDbOptions{.pool_size = 2};
 
 // The effect under test: every applied message appends (key, payload) to `applied`, whose
 // autoincrement id records the order of application.
@@ -97,7 +99,7 @@ class InboxConsumerTest : public ::testing::TestWithParam<size_t> {
     return *payloads;
   }
 
-  TestDb test_db_{kMigrations};
+  TestDb test_db_{kMigrations, kDbOptions};
   ManualClock clock_;
   TestHandler handler_;
   std::vector<std::chrono::milliseconds> waits_;
@@ -219,8 +221,8 @@ INSTANTIATE_TEST_SUITE_P(OneMessagePerTransactionAndBatched, InboxConsumerTest,
 // Outbox -> relay -> bus with random failed publishes, duplicates and delays -> inbox: every
 // message applied exactly once and each key's messages in their order.
 TEST(OutboxToInboxTest, ExactlyOnceAndInOrderPerKeyUnderRandomFaults) {
-  TestDb producer_db;
-  TestDb consumer_db{kMigrations};
+  TestDb producer_db{{}, kDbOptions};
+  TestDb consumer_db{kMigrations, kDbOptions};
   ManualClock clock;
   SeededRng rng(20260101);
   MemoryBus bus(MemoryBusOptions{.partitions = 3});

@@ -7,14 +7,16 @@
 #include <future>
 #include <thread>
 
-#include "test_db.h"
 #include "tinysaga/bus/memory/memory_bus.h"
+#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::bus {
 namespace {
 
 using ::testing::ElementsAre;
 using testing::TestDb;
+// Two connections are enough for these tests and keep SQLite's lock contention realistic.
+const testing::TestDbOptions kDbOptions{.pool_size = 2};
 
 Message Make(const std::string& id, const std::string& key = "ord_1") {
   return Message{id, "orders", key, "{\"id\":\"" + id + "\"}", {}};
@@ -36,7 +38,7 @@ std::vector<std::string> StoredIds(const MemoryBus& bus, const std::string& topi
 
 class OutboxRelayTest : public ::testing::Test {
  protected:
-  TestDb test_db_;
+  TestDb test_db_{{}, kDbOptions};
   ManualClock clock_;
   MemoryBus bus_{MemoryBusOptions{.partitions = 1}};
   std::unique_ptr<Producer> producer_ = std::move(bus_.NewProducer()).value();

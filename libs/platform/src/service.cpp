@@ -141,6 +141,26 @@ Result<std::unique_ptr<ServiceContext>> CreateService(
   return context;
 }
 
+int RunService(const ServiceConfig& config, const std::vector<storage::Migration>& migrations,
+               const RegisterRoutes& register_routes) {
+  // Before CreateService starts any thread, so that RunUntilSignal's sigwait gets the signals
+  // (idempotent: main may have done it already).
+  BlockTerminationSignals();
+  auto context = CreateService(config, migrations);
+  if (!context.ok()) {
+    Log()->error("{}: cannot start: {}", config.name, context.error().detail);
+    return 1;
+  }
+  ServiceContext& service = **context;
+  // Declared after the context and destroyed before it: the server (stopped by
+  // RunUntilSignal) no longer calls into the parts when they go.
+  const ServiceParts parts = register_routes(service);
+  Log()->info("{} serving", config.name);
+  RunUntilSignal(*service.server);
+  Log()->info("{} stopped", config.name);
+  return 0;
+}
+
 http::Handler Guarded(std::string internal_secret, CallerHandler handler) {
   return [secret = std::move(internal_secret),
           handler = std::move(handler)](const http::Request& request) {

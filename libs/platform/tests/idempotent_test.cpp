@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "temp_dir.h"
 #include "tinysaga/platform/service.h"
+#include "tinysaga/testing/temp_dir.h"
 
 namespace tinysaga::platform {
 namespace {

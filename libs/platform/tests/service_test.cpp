@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "temp_dir.h"
+#include "tinysaga/testing/temp_dir.h"
 
 namespace tinysaga::platform {
 namespace {

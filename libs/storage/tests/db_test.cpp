@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "temp_dir.h"
+#include "tinysaga/testing/temp_dir.h"
 
 namespace tinysaga::storage {
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
-#include "temp_dir.h"
 #include "tinysaga/storage/db.h"
+#include "tinysaga/testing/temp_dir.h"
 
 namespace tinysaga::storage {
 namespace {

@@ -1,8 +1,8 @@
 #pragma once
-// Pure input rules shared by the inventory handlers: text fields and strict query integers.
+// Pure input rules shared by the inventory handlers: text fields (strict query integers are
+// tinysaga/core/query.h).
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,10 +18,5 @@ size_t Utf8Length(std::string_view text);
 // characters (a name with a NUL or a newline in it is a bug or an attack, never a product).
 // kInvalidRequest naming `field` otherwise.
 Result<void> ValidateText(std::string_view field, std::string_view text, size_t characters_max);
-
-// A query parameter that must be a plain decimal integer in [min, max]: digits only, no
-// sign, no spaces, no leading '+'. Absent -> `default_value`. kInvalidRequest naming `name`.
-Result<int64_t> ParseQueryInteger(std::string_view name, const std::optional<std::string>& text,
-                                  int64_t min, int64_t max, int64_t default_value);
 
 }  // namespace tinysaga::inventory

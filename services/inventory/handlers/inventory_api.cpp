@@ -8,6 +8,7 @@
 #include "inventory/inventory_repository.h"
 #include "inventory/log.h"
 #include "tinysaga/core/json_body.h"
+#include "tinysaga/core/query.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
 

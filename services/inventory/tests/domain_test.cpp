@@ -5,6 +5,7 @@
 #include "inventory/domain/product.h"
 #include "inventory/domain/stock.h"
 #include "inventory/domain/validation.h"
+#include "tinysaga/core/query.h"
 
 namespace tinysaga::inventory {
 namespace {

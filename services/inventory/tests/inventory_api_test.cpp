@@ -7,9 +7,11 @@
 #include <soci/soci.h>
 
 #include "inventory/domain/stock.h"
-#include "inventory/tests/test_support.h"
+#include "inventory/schema.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/money.h"
+#include "tinysaga/testing/http.h"
+#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::inventory {
 namespace {
@@ -20,7 +22,7 @@ using testing::BodyOf;
 using testing::DetailOf;
 using testing::MakeRequest;
 using testing::SlugOf;
-using testing::TempDb;
+using testing::TestDb;
 
 const Caller kAnonymous{};
 const Caller kAlice{CallerRole::kUser, "alice"};
@@ -100,7 +102,7 @@ class InventoryApiTest : public ::testing::Test {
         .value();
   }
 
-  TempDb db_;
+  TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
   ManualClock clock_;
   SeededRng rng_{42};
   InventoryApi api_{db_.db(), clock_, rng_};

@@ -8,12 +8,13 @@
 #include <thread>
 
 #include "inventory/inventory_repository.h"
-#include "inventory/tests/test_support.h"
+#include "inventory/schema.h"
+#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::inventory {
 namespace {
 
-using testing::TempDb;
+using testing::TestDb;
 
 constexpr TimestampMs kNowMs = 1'767'225'600'000;
 
@@ -56,7 +57,7 @@ class InventoryRepositoryTest : public ::testing::Test {
     return Write([&](soci::session& s) { return ReleaseStock(s, OrderId(order), kNowMs); });
   }
 
-  TempDb db_;
+  TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
 };
 
 TEST_F(InventoryRepositoryTest, InsertingAnExistingIdIsAConflict) {

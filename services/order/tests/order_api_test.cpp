@@ -13,10 +13,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "fake_peer.h"
 #include "order/order_repository.h"
 #include "order/schema.h"
 #include "tinysaga/platform/caller.h"
+#include "tinysaga/testing/fake_peer.h"
+#include "tinysaga/testing/http.h"
 
 namespace tinysaga::order {
 namespace {
@@ -24,6 +25,7 @@ namespace {
 using nlohmann::json;
 using platform::Caller;
 using platform::CallerRole;
+using testing::MakeRequest;
 
 constexpr char kSecret[] = "test-internal-secret";
 
@@ -116,15 +118,6 @@ class OrderApiTest : public ::testing::Test {
     api_.reset();
     db_.reset();
     std::filesystem::remove_all(directory_);
-  }
-
-  static http::Request MakeRequest(std::string method, std::string path, std::string body = "") {
-    http::Request request;
-    request.method = std::move(method);
-    request.target = path;
-    request.path = std::move(path);
-    request.body = std::move(body);
-    return request;
   }
 
   http::Response Create(const Caller& caller, const std::string& body,

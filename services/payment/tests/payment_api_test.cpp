@@ -10,9 +10,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "fake_peer.h"
 #include "payment/payment_repository.h"
-#include "test_db.h"
+#include "payment/schema.h"
+#include "tinysaga/testing/fake_peer.h"
+#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::payment {
 namespace {
@@ -146,7 +147,7 @@ class PaymentApiTest : public ::testing::Test {
     return ids;
   }
 
-  TestDb db_;
+  testing::TestDb db_{schema::AllMigrations()};
   ManualClock clock_;
   SeededRng rng_{7};
   FakeWallet wallet_;

@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "test_db.h"
+#include "payment/schema.h"
 #include "tinysaga/core/money.h"
+#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::payment {
 namespace {
@@ -42,7 +43,7 @@ class PaymentRepositoryTest : public ::testing::Test {
     return ids;
   }
 
-  TestDb db_;
+  testing::TestDb db_{schema::AllMigrations()};
 };
 
 TEST_F(PaymentRepositoryTest, InsertedRowsReadBackExactly) {

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tinysaga/core/json_body.h"
+#include "tinysaga/core/query.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
-#include "wallet/domain/validation.h"
 #include "wallet/log.h"
 #include "wallet/wallet_repository.h"
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tinysaga/core/query.h"
 #include "wallet/domain/ledger.h"
-#include "wallet/domain/validation.h"
 
 namespace tinysaga::wallet {
 namespace {

@@ -7,13 +7,14 @@
 #include <atomic>
 #include <thread>
 
-#include "wallet/tests/test_support.h"
+#include "tinysaga/testing/test_db.h"
+#include "wallet/schema.h"
 #include "wallet/wallet_repository.h"
 
 namespace tinysaga::wallet {
 namespace {
 
-using testing::TempDb;
+using testing::TestDb;
 
 constexpr TimestampMs kNowMs = 1'767'225'600'000;
 
@@ -50,7 +51,7 @@ class WalletRepositoryTest : public ::testing::Test {
         .value();
   }
 
-  TempDb db_;
+  TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
 };
 
 TEST_F(WalletRepositoryTest, ADepositCreatesTheWallet) {

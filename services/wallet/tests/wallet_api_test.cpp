@@ -7,7 +7,9 @@
 #include <soci/soci.h>
 
 #include "tinysaga/core/money.h"
-#include "wallet/tests/test_support.h"
+#include "tinysaga/testing/http.h"
+#include "tinysaga/testing/test_db.h"
+#include "wallet/schema.h"
 #include "wallet/wallet_repository.h"
 
 namespace tinysaga::wallet {
@@ -19,7 +21,7 @@ using testing::BodyOf;
 using testing::DetailOf;
 using testing::MakeRequest;
 using testing::SlugOf;
-using testing::TempDb;
+using testing::TestDb;
 
 const Caller kAnonymous{};
 const Caller kAlice{CallerRole::kUser, "alice"};
@@ -94,7 +96,7 @@ class WalletApiTest : public ::testing::Test {
         .value();
   }
 
-  TempDb db_;
+  TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
   ManualClock clock_;
   SeededRng rng_{7};
   WalletApi api_{db_.db(), clock_, rng_};

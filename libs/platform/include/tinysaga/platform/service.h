@@ -56,6 +56,19 @@ Result<std::unique_ptr<ServiceContext>> CreateService(
     const ServiceConfig& config, const std::vector<storage::Migration>& migrations,
     std::function<bool()> ready = {});
 
+// Whatever a service's routes use (its api objects, peer clients), type-erased so that one
+// RunService fits every service. Destroyed after the server has stopped and before the
+// context, so no handler runs while or after it goes.
+using ServiceParts = std::shared_ptr<void>;
+using RegisterRoutes = std::function<ServiceParts(ServiceContext&)>;
+
+// A service process's whole life: blocks the termination signals (before any thread starts),
+// creates the context, lets `register_routes` add the service's routes, serves until SIGINT or
+// SIGTERM, then stops the server and destroys the parts and the context in that order.
+// Returns the process exit code: 0 after a clean stop, 1 when the service could not start.
+int RunService(const ServiceConfig& config, const std::vector<storage::Migration>& migrations,
+               const RegisterRoutes& register_routes);
+
 // Wraps a handler: refuses requests without the internal credential (401), parses the
 // caller, turns any escaped exception into a logged 500 problem (never a crash).
 using CallerHandler = std::function<http::Response(const http::Request&, const Caller&)>;

@@ -1,8 +1,8 @@
-#include "wallet/domain/validation.h"
+#include "tinysaga/core/query.h"
 
 #include <charconv>
 
-namespace tinysaga::wallet {
+namespace tinysaga {
 
 Result<int64_t> ParseQueryInteger(std::string_view name, const std::optional<std::string>& text,
                                   int64_t min, int64_t max, int64_t default_value) {
@@ -22,4 +22,4 @@ Result<int64_t> ParseQueryInteger(std::string_view name, const std::optional<std
   return value;
 }
 
-}  // namespace tinysaga::wallet
+}  // namespace tinysaga

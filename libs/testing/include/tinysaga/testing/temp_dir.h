@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-namespace tinysaga::platform::testing {
+namespace tinysaga::testing {
 
 class TempDir {
  public:
@@ -32,4 +32,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace tinysaga::platform::testing
+}  // namespace tinysaga::testing
