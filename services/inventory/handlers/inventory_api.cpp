@@ -161,20 +161,16 @@ http::Response InventoryApi::PutStock(const http::Request& request,
 }
 
 void InventoryApi::Register(http::Server& server, const std::string& internal_secret) {
-  using Endpoint = http::Response (InventoryApi::*)(const http::Request&, const platform::Caller&);
-  auto add = [&](const char* method, const char* pattern, Endpoint endpoint) {
-    server.Route(
-        method, pattern,
-        platform::Guarded(internal_secret, [this, endpoint](const http::Request& request,
-                                                            const platform::Caller& caller) {
-          return (this->*endpoint)(request, caller);
-        }));
-  };
-  add("GET", "/api/products", &InventoryApi::GetProducts);
-  add("GET", "/api/products/{productId}", &InventoryApi::GetProduct);
-  add("GET", "/api/products/{productId}/availability", &InventoryApi::GetAvailability);
-  add("POST", "/api/products", &InventoryApi::PostProduct);
-  add("PUT", "/api/products/{productId}/stock", &InventoryApi::PutStock);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/products", this,
+                         &InventoryApi::GetProducts);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/products/{productId}", this,
+                         &InventoryApi::GetProduct);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/products/{productId}/availability",
+                         this, &InventoryApi::GetAvailability);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/products", this,
+                         &InventoryApi::PostProduct);
+  platform::RouteGuarded(server, internal_secret, "PUT", "/api/products/{productId}/stock", this,
+                         &InventoryApi::PutStock);
 }
 
 }  // namespace tinysaga::inventory

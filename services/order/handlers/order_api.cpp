@@ -356,20 +356,16 @@ http::Response OrderApi::Cancel(const http::Request& request, const Caller& call
 }
 
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {
-  auto route = [&](const char* method, const char* pattern,
-                   http::Response (OrderApi::*handler)(const http::Request&, const Caller&)) {
-    server.Route(method, pattern,
-                 platform::Guarded(internal_secret, [this, handler](const http::Request& request,
-                                                                    const Caller& caller) {
-                   return (this->*handler)(request, caller);
-                 }));
-  };
-  route("POST", "/api/orders", &OrderApi::Create);
-  route("GET", "/api/orders", &OrderApi::List);
-  route("GET", "/api/orders/{orderId}", &OrderApi::Get);
-  route("PUT", "/api/orders/{orderId}", &OrderApi::Update);
-  route("PUT", "/api/orders/{orderId}/status", &OrderApi::SetStatus);
-  route("POST", "/api/orders/{orderId}/cancel", &OrderApi::Cancel);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/orders", this, &OrderApi::Create);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/orders", this, &OrderApi::List);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}", this,
+                         &OrderApi::Get);
+  platform::RouteGuarded(server, internal_secret, "PUT", "/api/orders/{orderId}", this,
+                         &OrderApi::Update);
+  platform::RouteGuarded(server, internal_secret, "PUT", "/api/orders/{orderId}/status", this,
+                         &OrderApi::SetStatus);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/orders/{orderId}/cancel", this,
+                         &OrderApi::Cancel);
 }
 
 }  // namespace tinysaga::order

@@ -56,11 +56,8 @@ http::Response PaymentApi::ListTransactions(const http::Request& request,
 }
 
 void PaymentApi::Register(http::Server& server, const std::string& internal_secret) {
-  server.Route("GET", "/api/transactions",
-               platform::Guarded(internal_secret, [this](const http::Request& request,
-                                                         const platform::Caller& caller) {
-                 return ListTransactions(request, caller);
-               }));
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/transactions", this,
+                         &PaymentApi::ListTransactions);
 }
 
 }  // namespace tinysaga::payment

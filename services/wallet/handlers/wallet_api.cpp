@@ -148,19 +148,14 @@ http::Response WalletApi::GetTransactions(const http::Request& request,
 }
 
 void WalletApi::Register(http::Server& server, const std::string& internal_secret) {
-  using Endpoint = http::Response (WalletApi::*)(const http::Request&, const platform::Caller&);
-  auto add = [&](const char* method, const char* pattern, Endpoint endpoint) {
-    server.Route(
-        method, pattern,
-        platform::Guarded(internal_secret, [this, endpoint](const http::Request& request,
-                                                            const platform::Caller& caller) {
-          return (this->*endpoint)(request, caller);
-        }));
-  };
-  add("GET", "/api/wallets/{userId}", &WalletApi::GetWallet);
-  add("POST", "/api/wallets/{userId}/deposits", &WalletApi::PostDeposit);
-  add("POST", "/api/wallets/{userId}/withdrawals", &WalletApi::PostWithdrawal);
-  add("GET", "/internal/wallet-transactions", &WalletApi::GetTransactions);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/wallets/{userId}", this,
+                         &WalletApi::GetWallet);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/wallets/{userId}/deposits", this,
+                         &WalletApi::PostDeposit);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/wallets/{userId}/withdrawals", this,
+                         &WalletApi::PostWithdrawal);
+  platform::RouteGuarded(server, internal_secret, "GET", "/internal/wallet-transactions", this,
+                         &WalletApi::GetTransactions);
 }
 
 }  // namespace tinysaga::wallet

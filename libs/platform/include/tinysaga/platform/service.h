@@ -74,6 +74,19 @@ int RunService(const ServiceConfig& config, const std::vector<storage::Migration
 using CallerHandler = std::function<http::Response(const http::Request&, const Caller&)>;
 http::Handler Guarded(std::string internal_secret, CallerHandler handler);
 
+// Adds a Guarded route whose handler is a member function of a service's API object, which
+// must outlive the server: `RouteGuarded(server, secret, "GET", "/api/x/{id}", this, &Api::GetX)`.
+template <typename Api>
+void RouteGuarded(http::Server& server, const std::string& internal_secret, std::string method,
+                  std::string pattern, Api* api,
+                  http::Response (Api::*endpoint)(const http::Request&, const Caller&)) {
+  server.Route(
+      std::move(method), std::move(pattern),
+      Guarded(internal_secret, [api, endpoint](const http::Request& request, const Caller& caller) {
+        return (api->*endpoint)(request, caller);
+      }));
+}
+
 // For POSTs that require an Idempotency-Key (API.md): 400 if the header is missing or
 // invalid; otherwise runs `effect` inside one write transaction together with the key's
 // bookkeeping, replays the stored response for a repeated request, 422 for a key reused
