@@ -1,8 +1,8 @@
 // tinysaga: one binary, a subcommand per process (DESIGN.md "Processes").
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 
@@ -12,6 +12,8 @@
 #include "payment/payment_service.h"
 #include "secrets.h"
 #include "tinysaga/auth/token.h"
+#include "tinysaga/bus/broker.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/ids.h"
 #include "up.h"
 #include "wallet/wallet_service.h"
@@ -27,20 +29,28 @@ struct ServiceFlags {
 };
 
 void AddServiceFlags(CLI::App& command, ServiceFlags& flags) {
-  command.add_option("--listen", flags.config.listen_address, "Address to listen on")->capture_default_str();
-  command.add_option("--port", flags.config.port, "Port to listen on (0: any free port)")->capture_default_str();
-  command.add_option("--listen-fd", flags.config.listen_fd, "Inherited listening socket (set by `tinysaga up`)");
-  command.add_option("--data", flags.data_dir, "Directory for SQLite files (same as --db sqlite:DIR)");
-  command.add_option("--db", flags.config.db_url_template,
-                     "Database URL template: sqlite:DIR, or postgresql://.../tinysaga_{service}")
+  command.add_option("--listen", flags.config.listen_address, "Address to listen on")
       ->capture_default_str();
-  command.add_option("--sqlite-synchronous", flags.config.sqlite_synchronous, "SQLite synchronous pragma")
+  command.add_option("--port", flags.config.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  command.add_option("--listen-fd", flags.config.listen_fd,
+                     "Inherited listening socket (set by `tinysaga up`)");
+  command.add_option("--data", flags.data_dir,
+                     "Directory for SQLite files (same as --db sqlite:DIR)");
+  command
+      .add_option("--db", flags.config.db_url_template,
+                  "Database URL template: sqlite:DIR, or postgresql://.../tinysaga_{service}")
+      ->capture_default_str();
+  command
+      .add_option("--sqlite-synchronous", flags.config.sqlite_synchronous,
+                  "SQLite synchronous pragma")
       ->check(CLI::IsMember({"FULL", "NORMAL"}))
       ->capture_default_str();
   command.add_option("--workers", flags.config.worker_threads, "Threads for blocking request work")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  command.add_option("--peer", flags.peers, "SERVICE=URL[,URL...]: instances of a service this one calls");
+  command.add_option("--peer", flags.peers,
+                     "SERVICE=URL[,URL...]: instances of a service this one calls");
   command.add_flag("--dev", flags.config.dev_mode, "Development mode: enables dev-only endpoints");
 }
 
@@ -50,15 +60,17 @@ Result<platform::ServiceConfig> FinishServiceConfig(ServiceFlags flags, const st
   if (!flags.data_dir.empty()) config.db_url_template = "sqlite:" + flags.data_dir;
   const char* secret = std::getenv("TINYSAGA_INTERNAL_SECRET");
   if (secret == nullptr || std::string_view(secret).size() < 16) {
-    return MakeError(Errc::kInvalidRequest,
-                     "set TINYSAGA_INTERNAL_SECRET (16+ characters) to the secret shared by the gateway and the "
-                     "services; `tinysaga up` sets it for its children");
+    return MakeError(
+        Errc::kInvalidRequest,
+        "set TINYSAGA_INTERNAL_SECRET (16+ characters) to the secret shared by the gateway and the "
+        "services; `tinysaga up` sets it for its children");
   }
   config.internal_secret = secret;
   for (const auto& peer : flags.peers) {
     const auto equals = peer.find('=');
     if (equals == std::string::npos || equals == 0) {
-      return MakeError(Errc::kInvalidRequest, "--peer wants SERVICE=URL[,URL...], got '" + peer + "'");
+      return MakeError(Errc::kInvalidRequest,
+                       "--peer wants SERVICE=URL[,URL...], got '" + peer + "'");
     }
     std::vector<std::string> urls;
     for (size_t start = equals + 1; start <= peer.size();) {
@@ -93,38 +105,64 @@ int Main(int argc, char** argv) {
   ServiceFlags gateway_flags;
   gateway::GatewayOptions gateway_options;
   gateway_options.web_dir = TINYSAGA_WEB_DIR;
-  auto* gateway_command = app.add_subcommand("gateway", "API gateway: routing, auth, rate limits, web UI");
+  auto* gateway_command =
+      app.add_subcommand("gateway", "API gateway: routing, auth, rate limits, web UI");
   AddServiceFlags(*gateway_command, gateway_flags);
-  gateway_command->add_option("--web", gateway_options.web_dir, "Directory of the web UI")->capture_default_str();
-  gateway_command->add_option("--rate-limit-per-second", gateway_options.rate_limit.rate_per_second,
-                              "Requests per second per user (or per address when anonymous)")
+  gateway_command->add_option("--web", gateway_options.web_dir, "Directory of the web UI")
+      ->capture_default_str();
+  gateway_command
+      ->add_option("--rate-limit-per-second", gateway_options.rate_limit.rate_per_second,
+                   "Requests per second per user (or per address when anonymous)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  gateway_command->add_option("--rate-limit-burst", gateway_options.rate_limit.burst, "Burst per user")
+  gateway_command
+      ->add_option("--rate-limit-burst", gateway_options.rate_limit.burst, "Burst per user")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
 
   UpOptions up_options;
   up_options.web_dir = TINYSAGA_WEB_DIR;
   bool no_demo = false;
-  auto* up_command = app.add_subcommand("up", "Development supervisor: runs everything on one machine");
-  up_command->add_option("--port", up_options.port, "Gateway port (0: any free port)")->capture_default_str();
-  up_command->add_option("--data", up_options.data_dir, "Directory for databases and logs")->capture_default_str();
-  up_command->add_option("--db", up_options.db_url_template, "Database URL template (default: SQLite under --data)");
+  auto* up_command =
+      app.add_subcommand("up", "Development supervisor: runs everything on one machine");
+  up_command->add_option("--port", up_options.port, "Gateway port (0: any free port)")
+      ->capture_default_str();
+  up_command->add_option("--data", up_options.data_dir, "Directory for databases and logs")
+      ->capture_default_str();
+  up_command->add_option("--db", up_options.db_url_template,
+                         "Database URL template (default: SQLite under --data)");
   up_command->add_flag("--no-demo", no_demo, "Do not seed demo users and products");
   up_command->add_option("--instances", up_options.instances, "Instances of each business service")
       ->check(CLI::Range(1, 8))
       ->capture_default_str();
-  up_command->add_option("--sqlite-synchronous", up_options.sqlite_synchronous, "SQLite synchronous pragma")
+  up_command
+      ->add_option("--sqlite-synchronous", up_options.sqlite_synchronous,
+                   "SQLite synchronous pragma")
       ->check(CLI::IsMember({"FULL", "NORMAL"}))
       ->capture_default_str();
-  up_command->add_option("--rate-limit-per-second", up_options.rate_limit.rate_per_second, "Gateway rate limit")
+  up_command
+      ->add_option("--rate-limit-per-second", up_options.rate_limit.rate_per_second,
+                   "Gateway rate limit")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   up_command->add_option("--rate-limit-burst", up_options.rate_limit.burst, "Gateway burst")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
-  up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")->capture_default_str();
+  up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")
+      ->capture_default_str();
+
+  bus::BrokerOptions broker_options;
+  broker_options.topics = contracts::AllTopics();
+  auto* broker_command = app.add_subcommand(
+      "broker", "Development only: a Kafka-protocol broker (librdkafka's mock cluster)");
+  broker_command->add_option("--brokers", broker_options.broker_count, "Brokers in the cluster")
+      ->check(CLI::Range(1, 9))
+      ->capture_default_str();
+  broker_command->add_option("--partitions", broker_options.partitions, "Partitions per topic")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  broker_command->add_option("--bootstrap-file", broker_options.bootstrap_file,
+                             "Also write the bootstrap address to this file");
 
   std::string token_user;
   std::string token_role = "user";
@@ -132,9 +170,12 @@ int Main(int argc, char** argv) {
   int64_t token_hours = 24;
   auto* token_command = app.add_subcommand("token", "Print a JWT for a user");
   token_command->add_option("--user", token_user, "User id")->required();
-  token_command->add_option("--role", token_role, "user or admin")->check(CLI::IsMember({"user", "admin"}));
-  token_command->add_option("--secret", token_secret, "HS256 secret (default: TINYSAGA_JWT_SECRET, else the dev secret)");
-  token_command->add_option("--hours", token_hours, "Lifetime in hours")->check(CLI::Range(1, 24 * 365));
+  token_command->add_option("--role", token_role, "user or admin")
+      ->check(CLI::IsMember({"user", "admin"}));
+  token_command->add_option("--secret", token_secret,
+                            "HS256 secret (default: TINYSAGA_JWT_SECRET, else the dev secret)");
+  token_command->add_option("--hours", token_hours, "Lifetime in hours")
+      ->check(CLI::Range(1, 24 * 365));
 
   CLI11_PARSE(app, argc, argv);
 
@@ -142,14 +183,21 @@ int Main(int argc, char** argv) {
     up_options.demo = !no_demo;
     return RunUp(up_options);
   }
+  if (broker_command->parsed()) {
+    platform::ConfigureLogging("broker");  // RunBroker blocks and waits for the signals itself
+    return bus::RunBroker(broker_options);
+  }
   if (token_command->parsed()) {
     if (!IsValidName(token_user)) {
       std::cerr << "--user must match [A-Za-z0-9_-]{1,64}\n";
       return 2;
     }
     const std::string secret = token_secret.empty() ? JwtSecretFromEnvironment() : token_secret;
-    auth::Identity identity{token_user, token_role == "admin" ? auth::Role::kAdmin : auth::Role::kUser};
-    std::cout << auth::IssueToken(identity, secret, SystemClock().NowMs(), std::chrono::hours(token_hours)) << "\n";
+    auth::Identity identity{token_user,
+                            token_role == "admin" ? auth::Role::kAdmin : auth::Role::kUser};
+    std::cout << auth::IssueToken(identity, secret, SystemClock().NowMs(),
+                                  std::chrono::hours(token_hours))
+              << "\n";
     return 0;
   }
   if (gateway_command->parsed()) {
@@ -161,7 +209,8 @@ int Main(int argc, char** argv) {
     gateway_options.service = std::move(config).value();
     gateway_options.jwt_secret = JwtSecretFromEnvironment();
     if (gateway_options.jwt_secret == kDevJwtSecret && !gateway_options.service.dev_mode) {
-      std::cerr << "gateway: set TINYSAGA_JWT_SECRET (the development secret is accepted only with --dev)\n";
+      std::cerr << "gateway: set TINYSAGA_JWT_SECRET (the development secret is accepted only with "
+                   "--dev)\n";
       return 2;
     }
     platform::BlockTerminationSignals();

@@ -36,15 +36,10 @@ std::string_view CommandTopic(Participant participant) {
   return kOrderCommandsTopic;
 }
 
-std::string DeadLetterTopic(std::string_view topic) {
-  return std::string(topic) + std::string(kDeadLetterSuffix);
-}
-
 std::vector<std::string> AllTopics() {
   std::vector<std::string> topics;
-  topics.reserve(kMainTopics.size() * 2);
+  topics.reserve(kMainTopics.size());
   for (std::string_view topic : kMainTopics) topics.emplace_back(topic);
-  for (std::string_view topic : kMainTopics) topics.push_back(DeadLetterTopic(topic));
   return topics;
 }
 

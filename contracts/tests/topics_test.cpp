@@ -8,16 +8,14 @@
 namespace tinysaga::contracts {
 namespace {
 
-TEST(Topics, EveryTopicAndItsDeadLetterTopicIsListedOnce) {
+TEST(Topics, EveryTopicIsListedOnce) {
   std::vector<std::string> topics = AllTopics();
   std::set<std::string> unique(topics.begin(), topics.end());
   EXPECT_EQ(unique.size(), topics.size());
   for (auto participant : {Participant::kOrder, Participant::kPayment, Participant::kInventory}) {
     EXPECT_TRUE(unique.contains(std::string(CommandTopic(participant))));
-    EXPECT_TRUE(unique.contains(DeadLetterTopic(CommandTopic(participant))));
   }
   EXPECT_TRUE(unique.contains("saga.replies"));
-  EXPECT_TRUE(unique.contains("saga.replies.dlt"));
   EXPECT_TRUE(unique.contains("payment.events"));
   EXPECT_EQ(CommandTopic(Participant::kPayment), "payment.commands");
 }

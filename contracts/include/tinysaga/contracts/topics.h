@@ -18,18 +18,15 @@ inline constexpr std::string_view kOrderEventsTopic = "order.events";
 inline constexpr std::string_view kPaymentEventsTopic = "payment.events";
 inline constexpr std::string_view kInventoryEventsTopic = "inventory.events";
 
-// Appended to a topic's name to name its dead-letter topic ("saga.replies.dlt").
-inline constexpr std::string_view kDeadLetterSuffix = ".dlt";
-
 // The services that answer saga commands.
 enum class Participant { kOrder, kPayment, kInventory };
 
 std::string_view ParticipantName(Participant participant);  // "order", "payment", "inventory"
 std::string_view CommandTopic(Participant participant);
-std::string DeadLetterTopic(std::string_view topic);
 
-// Every topic the system uses, dead-letter topics included, so that a broker (or the
-// development broker) can create them all before any service starts.
+// Every topic the system uses, so that a broker (or the development broker) can create them
+// all before any service starts. Dead-letter topics are named by the messaging layer
+// (bus::DeadLetterTopic), which also creates them in the development broker.
 std::vector<std::string> AllTopics();
 
 }  // namespace tinysaga::contracts
