@@ -11,34 +11,6 @@ constexpr std::array kPaymentTransitions = {
     PaymentTransition{PaymentStatus::kCompleted, PaymentStatus::kRefunded},  // compensation
 };
 
-// Digits at text[at, at+count) as a number; -1 if any is not a digit.
-int Digits(std::string_view text, size_t at, size_t count) {
-  if (at + count > text.size()) return -1;
-  int value = 0;
-  for (size_t i = at; i < at + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return -1;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
-}
-
-bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
-}
-
-// Days from 1970-01-01 to the given civil date (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t year, int month, int day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
 }  // namespace
 
 std::string_view FormatTransactionType(TransactionType type) {
@@ -142,32 +114,13 @@ std::vector<Transaction> MergeNewestFirst(std::vector<Transaction> first,
 }
 
 std::optional<TimestampMs> ParseRfc3339Ms(std::string_view text) {
-  // 2026-01-01T00:00:00 is 19 characters; then an optional fraction, then the zone.
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':') {
-    return std::nullopt;
-  }
-  const int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
-  const int hour = Digits(text, 11, 2), minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 59 || day > DaysInMonth(year, month)) {
-    return std::nullopt;
-  }
-  size_t at = 19;
-  int millis = 0;
-  if (text[at] == '.') {
-    const size_t fraction_start = ++at;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
-    const size_t fraction_length = at - fraction_start;
-    if (fraction_length == 0 || fraction_length > 9) return std::nullopt;
-    for (size_t i = 0; i < 3; ++i) {
-      millis = millis * 10 + (i < fraction_length ? text[fraction_start + i] - '0' : 0);
-    }
-  }
-  const std::string_view zone = text.substr(at);
-  if (zone != "Z" && zone != "+00:00") return std::nullopt;
-  const int64_t days = DaysFromCivil(year, month, day);
-  return ((days * 24 + hour) * 60 + minute) * 60'000 + second * 1'000 + millis;
+  // Peers may write UTC as "+00:00"; everything else is the form the core parser reads.
+  constexpr std::string_view kNumericUtc = "+00:00";
+  std::string canonical(text);
+  if (text.ends_with(kNumericUtc))
+    canonical = std::string(text.substr(0, text.size() - kNumericUtc.size())) + "Z";
+  auto parsed = ParseRfc3339(canonical);
+  return parsed.ok() ? std::optional<TimestampMs>(*parsed) : std::nullopt;
 }
 
 }  // namespace tinysaga::payment

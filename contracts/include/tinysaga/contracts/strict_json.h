@@ -64,10 +64,6 @@ class StrictObject {
   std::optional<Error> error_;
 };
 
-// Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (RFC 3339, UTC only, fraction of 1 to 9 digits,
-// truncated to milliseconds). Offsets other than Z, leap seconds and impossible dates are errors.
-Result<TimestampMs> ParseRfc3339(std::string_view text);
-
 // nlohmann::json::dump that cannot throw: invalid UTF-8 is replaced, not reported.
 std::string DumpJson(const nlohmann::json& json);
 // nlohmann::json::parse that cannot throw; kInvalidRequest on any syntax error.

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "tinysaga/core/result.h"
 
 namespace tinysaga {
 
@@ -26,7 +29,8 @@ class SystemClock final : public Clock {
 // A clock that moves only when told to. Thread-safe.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(TimestampMs start_ms = 1'767'225'600'000) : now_ms_(start_ms) {}  // 2026-01-01
+  explicit ManualClock(TimestampMs start_ms = 1'767'225'600'000)
+      : now_ms_(start_ms) {}  // 2026-01-01
   TimestampMs NowMs() const override { return now_ms_.load(); }
   void AdvanceMs(int64_t delta_ms) { now_ms_ += delta_ms; }
   void SetMs(TimestampMs now_ms) { now_ms_ = now_ms; }
@@ -37,5 +41,9 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds: 2026-01-01T00:00:00.000Z.
 std::string FormatRfc3339(TimestampMs timestamp_ms);
+
+// The inverse: "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (1-9 fraction digits, milliseconds kept).
+// Anything else, including numeric offsets, is kInvalidRequest: this is the form we write.
+Result<TimestampMs> ParseRfc3339(std::string_view text);
 
 }  // namespace tinysaga
