@@ -180,6 +180,7 @@ Result<size_t> InboxConsumer::RunOnce() {
       applied->push_back(std::move(*one));
     }
   }
+  if (options_.after_apply) options_.after_apply();
   if (!PublishDeadLetters(deliveries, *applied)) {
     return MakeError(Errc::kUnavailable, "stopped before the dead letters were published");
   }

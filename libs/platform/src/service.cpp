@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tinysaga/bus/kafka/kafka_bus.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/storage/idempotency.h"
@@ -52,6 +53,8 @@ Result<void> ValidateConfig(const ServiceConfig& config) {
     return MakeError(Errc::kInvalidRequest, "worker_threads must be at least 1");
   if (config.db_pool_size < 1)
     return MakeError(Errc::kInvalidRequest, "db_pool_size must be at least 1");
+  if (config.saga_mode != "orchestration" && config.saga_mode != "choreography")
+    return MakeError(Errc::kInvalidRequest, "saga mode must be orchestration or choreography");
   return Ok();
 }
 
@@ -73,7 +76,10 @@ void AddOperationalRoutes(ServiceContext& context, std::function<bool()> ready) 
     if (ready && !ready()) return http::Problem(503, "service-unavailable", "not ready");
     return http::Response::Json(200, {{"status", "ready"}});
   });
-  context.server->Route("GET", "/metrics", [registry = context.registry](const http::Request&) {
+  Messaging* messaging = context.messaging.get();  // outlives the server too
+  context.server->Route("GET", "/metrics", [registry = context.registry,
+                                            messaging](const http::Request&) {
+    if (messaging) messaging->UpdateMetrics();
     const prometheus::TextSerializer serializer;
     return http::Response::Text(200, serializer.Serialize(registry->Collect()),
                                 std::string(kMetricsContentType));
@@ -137,8 +143,19 @@ Result<std::unique_ptr<ServiceContext>> CreateService(
   TS_ASSIGN_OR_RETURN(context->db, storage::Db::Open(db_options));
   TS_RETURN_IF_ERROR(context->db->Migrate(migrations));
   context->server = std::make_unique<http::Server>(ServerOptionsFor(config, context->registry));
+  if (!config.kafka_bootstrap.empty()) {
+    auto bus = std::make_shared<bus::KafkaBus>(bus::KafkaOptions{
+        .bootstrap_servers = config.kafka_bootstrap, .client_id = "tinysaga-" + config.name});
+    TS_ASSIGN_OR_RETURN(context->messaging,
+                        Messaging::Create(config.name, std::move(bus), *context->db,
+                                          context->clock, *context->registry));
+  }
   AddOperationalRoutes(*context, std::move(ready));
   return context;
+}
+
+void ServiceContext::NotifyOutbox() {
+  if (messaging) messaging->NotifyOutbox();
 }
 
 int RunService(const ServiceConfig& config, const std::vector<storage::Migration>& migrations,
@@ -155,8 +172,11 @@ int RunService(const ServiceConfig& config, const std::vector<storage::Migration
   // Declared after the context and destroyed before it: the server (stopped by
   // RunUntilSignal) no longer calls into the parts when they go.
   const ServiceParts parts = register_routes(service);
+  if (service.messaging) service.messaging->Start();
   Log()->info("{} serving", config.name);
   RunUntilSignal(*service.server);
+  // Before the parts go: no message handler may run while they are destroyed.
+  if (service.messaging) service.messaging->Stop();
   Log()->info("{} stopped", config.name);
   return 0;
 }

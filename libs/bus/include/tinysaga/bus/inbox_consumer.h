@@ -56,6 +56,9 @@ struct InboxConsumerOptions {
   // How a retry waits; empty: an interruptible wait that Stop() ends. Tests and the simulator
   // pass a function that does not sleep.
   std::function<void(std::chrono::milliseconds)> backoff_wait;
+  // Called after a poll's effects committed (before its offsets are), e.g. to wake the outbox
+  // relay for the replies the handler appended. Empty: nothing.
+  std::function<void()> after_apply;
 };
 
 struct InboxConsumerCounters {

@@ -14,6 +14,7 @@
 #include "tinysaga/core/rng.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
+#include "tinysaga/platform/messaging.h"
 #include "tinysaga/storage/db.h"
 
 namespace prometheus {
@@ -36,7 +37,12 @@ struct ServiceConfig {
   // Other services' instances, by service name: "inventory" -> {"http://127.0.0.1:9001", ...}.
   std::vector<std::pair<std::string, std::vector<std::string>>> peers;
   bool dev_mode = false;  // enables dev-only endpoints
+  // Kafka bootstrap servers ("host:port,..."); empty: no messaging (HTTP only, e.g. unit tests).
+  std::string kafka_bootstrap;
+  // "orchestration" (default) or "choreography" (DESIGN.md, Saga modes).
+  std::string saga_mode = "orchestration";
 };
+
 
 // The pieces a service's handlers are built from. Owns the database, server and registry;
 // destroyed in reverse order of construction after the server has stopped.
@@ -47,6 +53,11 @@ struct ServiceContext {
   std::unique_ptr<http::Server> server;
   SystemClock clock;
   SystemRng rng;
+  // Null when the service has no broker (config.kafka_bootstrap empty).
+  std::unique_ptr<Messaging> messaging;
+
+  // Wakes the outbox relay after a commit that appended messages; a no-op without messaging.
+  void NotifyOutbox();
 };
 
 // Opens and migrates the service's database, creates its server with the operational routes

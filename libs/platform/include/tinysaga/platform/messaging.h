@@ -1,0 +1,119 @@
+#pragma once
+// A service's Kafka side (DESIGN.md, Guarantees): one producer, the outbox relay that
+// publishes the service's outbox, and one inbox consumer per subscription, each on its own
+// thread. Services write their outgoing messages with AppendMessage() inside the transaction
+// of the state change that causes them, and receive messages through handlers that run inside
+// the inbox transaction (bus/inbox_consumer.h): effects, replies and the inbox row commit
+// together, offsets are committed afterwards.
+//
+// Lifecycle: created by CreateService when the service has a broker (ServiceConfig::kafka),
+// owned by the ServiceContext. Services Subscribe() while registering their routes;
+// RunService Start()s it before serving and Stop()s it after the server stopped, before the
+// service's parts are destroyed, so no handler runs while they go.
+// Thread-safe: NotifyOutbox() and Ready() from any thread; Subscribe() before Start().
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "tinysaga/bus/bus.h"
+#include "tinysaga/bus/inbox_consumer.h"
+#include "tinysaga/bus/outbox_relay.h"
+#include "tinysaga/contracts/messages.h"
+#include "tinysaga/core/clock.h"
+#include "tinysaga/core/result.h"
+#include "tinysaga/core/rng.h"
+
+namespace soci {
+class session;
+}
+namespace prometheus {
+class Registry;
+}
+namespace tinysaga::storage {
+class Db;
+}
+
+namespace tinysaga::platform {
+
+// Puts `message` in the outbox, to be published on `topic` keyed by its order id. Call inside
+// the Db::Write transaction of the state change that causes it.
+void AppendMessage(soci::session& session, std::string_view topic,
+                   const contracts::Message& message, TimestampMs now_ms);
+
+// The reply to a saga command: the command's saga and order ids and traceparent, causation id =
+// the command's message id, a new message id. Append it to kSagaRepliesTopic.
+contracts::Message ReplyTo(const contracts::Message& command, contracts::Payload reply,
+                           TimestampMs now_ms, Rng& rng);
+
+// A new event about `order_id` (outside any saga: no saga id), e.g. PaymentCompleted.
+contracts::Message NewEvent(const OrderId& order_id, contracts::Payload event, TimestampMs now_ms,
+                            Rng& rng, std::string traceparent = {});
+
+// A handler of parsed messages. Return ok when the effects are applied (or the message needs
+// none), a retryable error (kUnavailable, kTimeout) to be called again later, any other error
+// to dead-letter the message with the error's detail as the reason.
+using MessageHandler =
+    std::function<Result<void>(soci::session& session, const contracts::Message& message)>;
+
+// Parses each delivery with the contracts' strict codec (unparsable: dead-lettered) and hands
+// the message to `handler`.
+bus::InboxHandler ParsedHandler(MessageHandler handler);
+
+class Messaging {
+ public:
+  // `bus` creates the producer and consumers: KafkaBus in a service, MemoryBus in tests.
+  // The Db, clock and registry must outlive it.
+  static Result<std::unique_ptr<Messaging>> Create(std::string service_name,
+                                                   std::shared_ptr<bus::Bus> bus, storage::Db& db,
+                                                   const Clock& clock,
+                                                   prometheus::Registry& registry);
+  ~Messaging();
+  Messaging(const Messaging&) = delete;
+  Messaging& operator=(const Messaging&) = delete;
+
+  // Consumes `topics` in consumer group "<service>.<name>" with `handler`. Before Start().
+  Result<void> Subscribe(std::string_view name, std::vector<std::string> topics,
+                         MessageHandler handler);
+
+  // Starts the relay and every consumer, each on its own thread.
+  void Start();
+  // Stops and joins them; the consumers leave their groups. Idempotent.
+  void Stop();
+
+  // Wakes the relay: call after committing a transaction that used AppendMessage().
+  // (Consumers' transactions notify by themselves.)
+  void NotifyOutbox();
+
+  // Unsent outbox rows right now (readiness, tinysaga check, tests).
+  Result<int64_t> OutboxBacklog();
+
+  // Brings the Prometheus metrics (outbox backlog, published, applied, duplicates, dead
+  // letters, retries) up to date; the /metrics route calls it before serializing.
+  void UpdateMetrics();
+
+  bus::Producer& producer() { return *producer_; }
+
+ private:
+  struct Subscription;
+  struct Metrics;
+  Messaging(std::string service_name, std::shared_ptr<bus::Bus> bus, storage::Db& db,
+            const Clock& clock);
+
+  const std::string service_name_;
+  std::shared_ptr<bus::Bus> bus_;
+  storage::Db& db_;
+  const Clock& clock_;
+  std::unique_ptr<bus::Producer> producer_;
+  std::unique_ptr<bus::OutboxRelay> relay_;
+  std::vector<std::unique_ptr<Subscription>> subscriptions_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace tinysaga::platform

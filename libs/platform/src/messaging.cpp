@@ -1,0 +1,187 @@
+#include "tinysaga/platform/messaging.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "tinysaga/contracts/codec.h"
+#include "tinysaga/core/ids.h"
+
+namespace tinysaga::platform {
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("messaging")) return existing;
+    return spdlog::stderr_color_mt("messaging");
+  }();
+  return logger;
+}
+
+}  // namespace
+
+void AppendMessage(soci::session& session, std::string_view topic,
+                   const contracts::Message& message, TimestampMs now_ms) {
+  const bus::Message record{.id = message.envelope.message_id,
+                            .topic = std::string(topic),
+                            .key = message.envelope.order_id.value(),
+                            .payload = contracts::Serialize(message),
+                            .headers = {}};
+  bus::AppendToOutbox(session, record, now_ms);
+}
+
+contracts::Message ReplyTo(const contracts::Message& command, contracts::Payload reply,
+                           TimestampMs now_ms, Rng& rng) {
+  contracts::Envelope envelope{.message_id = NewId("msg", rng),
+                               .saga_id = command.envelope.saga_id,
+                               .order_id = command.envelope.order_id,
+                               .time_ms = now_ms,
+                               .traceparent = command.envelope.traceparent,
+                               .causation_id = command.envelope.message_id};
+  return contracts::Message{std::move(envelope), std::move(reply)};
+}
+
+contracts::Message NewEvent(const OrderId& order_id, contracts::Payload event, TimestampMs now_ms,
+                            Rng& rng, std::string traceparent) {
+  contracts::Envelope envelope{.message_id = NewId("msg", rng),
+                               .order_id = order_id,
+                               .time_ms = now_ms,
+                               .traceparent = std::move(traceparent)};
+  return contracts::Message{std::move(envelope), std::move(event)};
+}
+
+bus::InboxHandler ParsedHandler(MessageHandler handler) {
+  return [handler = std::move(handler)](soci::session& session,
+                                        const bus::Message& record) -> Result<void> {
+    TS_ASSIGN_OR_RETURN(const contracts::Message message, contracts::Parse(record.payload));
+    if (message.envelope.message_id != record.id) {
+      return MakeError(Errc::kInvalidRequest, "the record's message id differs from the message's");
+    }
+    return handler(session, message);
+  };
+}
+
+// The service's messaging metrics. Counters only move forward, so they are advanced by the
+// difference since the last update.
+struct Messaging::Metrics {
+  explicit Metrics(prometheus::Registry& registry)
+      : backlog(prometheus::BuildGauge()
+                    .Name("tinysaga_outbox_backlog")
+                    .Help("Outbox rows not yet acknowledged by the broker")
+                    .Register(registry)
+                    .Add({})),
+        published(prometheus::BuildCounter()
+                      .Name("tinysaga_outbox_published_total")
+                      .Help("Outbox rows published and acknowledged")
+                      .Register(registry)
+                      .Add({})),
+        consumed(prometheus::BuildCounter()
+                     .Name("tinysaga_messages_consumed_total")
+                     .Help("Messages consumed, by consumer group and outcome")
+                     .Register(registry)) {}
+
+  prometheus::Gauge& backlog;
+  prometheus::Counter& published;
+  prometheus::Family<prometheus::Counter>& consumed;
+  uint64_t published_exported = 0;
+  std::mutex mutex;  // UpdateMetrics may be called by several /metrics requests at once
+};
+
+// One consumer group member and its inbox loop, with the counters last exported.
+struct Messaging::Subscription {
+  std::string group;
+  std::unique_ptr<bus::Consumer> consumer;
+  std::unique_ptr<bus::InboxConsumer> inbox;
+  bus::InboxConsumerCounters exported;
+};
+
+Messaging::Messaging(std::string service_name, std::shared_ptr<bus::Bus> bus, storage::Db& db,
+                     const Clock& clock)
+    : service_name_(std::move(service_name)), bus_(std::move(bus)), db_(db), clock_(clock) {}
+
+Result<std::unique_ptr<Messaging>> Messaging::Create(std::string service_name,
+                                                     std::shared_ptr<bus::Bus> bus,
+                                                     storage::Db& db, const Clock& clock,
+                                                     prometheus::Registry& registry) {
+  std::unique_ptr<Messaging> messaging(
+      new Messaging(std::move(service_name), std::move(bus), db, clock));
+  TS_ASSIGN_OR_RETURN(messaging->producer_, messaging->bus_->NewProducer());
+  messaging->relay_ = std::make_unique<bus::OutboxRelay>(db, *messaging->producer_, clock);
+  messaging->metrics_ = std::make_unique<Metrics>(registry);
+  return messaging;
+}
+
+Messaging::~Messaging() { Stop(); }
+
+Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string> topics,
+                                  MessageHandler handler) {
+  if (started_) return MakeError(Errc::kConflict, "Subscribe() after Start()");
+  const std::string group = service_name_ + "." + std::string(name);
+  auto subscription = std::make_unique<Subscription>();
+  subscription->group = group;
+  TS_ASSIGN_OR_RETURN(subscription->consumer,
+                      bus_->NewConsumer({.group = group, .topics = std::move(topics)}));
+  bus::InboxConsumerOptions options;
+  options.consumer_name = group;
+  options.after_apply = [this] { NotifyOutbox(); };  // replies are in the outbox now
+  subscription->inbox = std::make_unique<bus::InboxConsumer>(
+      db_, *subscription->consumer, *producer_, clock_, ParsedHandler(std::move(handler)),
+      std::move(options));
+  subscriptions_.push_back(std::move(subscription));
+  return Ok();
+}
+
+void Messaging::Start() {
+  if (started_) return;
+  started_ = true;
+  threads_.emplace_back([this] { relay_->Run(); });
+  for (auto& subscription : subscriptions_)
+    threads_.emplace_back([inbox = subscription->inbox.get()] { inbox->Run(); });
+  Log()->info("{}: relaying the outbox, {} subscription(s)", service_name_,
+              subscriptions_.size());
+}
+
+void Messaging::Stop() {
+  if (!started_) return;
+  for (auto& subscription : subscriptions_) subscription->inbox->Stop();
+  relay_->Stop();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+  // Leave the groups now, so that the partitions move to another member at once.
+  for (auto& subscription : subscriptions_) subscription->consumer.reset();
+  subscriptions_.clear();
+  started_ = false;
+}
+
+void Messaging::NotifyOutbox() { relay_->Notify(); }
+
+Result<int64_t> Messaging::OutboxBacklog() { return relay_->Backlog(); }
+
+void Messaging::UpdateMetrics() {
+  std::lock_guard lock(metrics_->mutex);
+  if (auto backlog = relay_->Backlog(); backlog.ok())
+    metrics_->backlog.Set(static_cast<double>(*backlog));
+  const uint64_t published = relay_->counters().published;
+  metrics_->published.Increment(static_cast<double>(published - metrics_->published_exported));
+  metrics_->published_exported = published;
+  for (auto& subscription : subscriptions_) {
+    const bus::InboxConsumerCounters now = subscription->inbox->counters();
+    bus::InboxConsumerCounters& before = subscription->exported;
+    const std::string group = subscription->group;
+    const auto advance = [&](std::string_view outcome, uint64_t now_value, uint64_t& before_value) {
+      metrics_->consumed.Add({{"group", group}, {"outcome", std::string(outcome)}})
+          .Increment(static_cast<double>(now_value - before_value));
+      before_value = now_value;
+    };
+    advance("applied", now.applied, before.applied);
+    advance("duplicate", now.duplicates, before.duplicates);
+    advance("dead_lettered", now.dead_lettered, before.dead_lettered);
+    advance("retried", now.retries, before.retries);
+  }
+}
+
+}  // namespace tinysaga::platform
