@@ -28,6 +28,19 @@ constexpr std::array kStrippedResponseHeaders = {"Connection", "Keep-Alive", "Tr
 
 bool IsIdempotentMethod(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
+constexpr std::string_view kOrderEventsPattern = "/api/orders/{orderId}/events";
+
+// The request the gateway sends upstream on the caller's behalf.
+http::Request UpstreamRequest(const http::Request& request, const std::string& internal_secret,
+                              const platform::Caller& caller, std::string target) {
+  http::Request upstream{.method = "GET", .target = std::move(target)};
+  if (auto id = request.Header(platform::kRequestIdHeader))
+    upstream.headers.emplace_back(std::string(platform::kRequestIdHeader), std::string(*id));
+  platform::SetCallerHeaders(upstream.headers, internal_secret, caller);
+  return upstream;
+}
+
+
 }  // namespace
 
 Gateway::Gateway(GatewayConfig config, http::Client& client, const Clock& clock, prometheus::Registry& registry)
@@ -64,6 +77,13 @@ Gateway::~Gateway() {
 }
 
 void Gateway::Register(http::Server& server) {
+  // Live events need a streamed response; every other /api request is one request, one answer.
+  server.RouteStream(
+      "GET", std::string(kOrderEventsPattern),
+      [this](const http::Request& request) { return OpenEventStream(request); },
+      [this](const http::Request& request, std::shared_ptr<http::Stream> stream) {
+        RelayEventStream(request, std::move(stream));
+      });
   server.Fallback([this](http::Request request, http::Respond respond) { Handle(std::move(request), std::move(respond)); });
 }
 
@@ -112,22 +132,29 @@ http::Response Gateway::IssueDevToken(const http::Request& request) const {
             {"expiresAt", FormatRfc3339(now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(lifetime).count())}});
 }
 
+std::variant<platform::Caller, http::Response> Gateway::Admit(const http::Request& request) {
+  auto caller = Authenticate(request);
+  if (!caller.ok()) return http::Problem(caller.error());
+  const std::string client =
+      caller->authenticated() ? "user:" + caller->user_id : "addr:" + request.remote_address;
+  if (auto decision = rate_limiter_.Take(client); !decision.allowed) {
+    rate_limited_.Increment();
+    auto response = http::Problem(MakeError(Errc::kRateLimited, "too many requests; retry later"));
+    response.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
+    return response;
+  }
+  return *std::move(caller);
+}
+
 void Gateway::Handle(http::Request request, http::Respond respond) {
   if (!request.path.starts_with("/api/")) {
     auto file = (request.method == "GET" || request.method == "HEAD") ? static_files_.Get(request.path) : std::nullopt;
     respond(file ? std::move(*file) : http::Problem(MakeError(Errc::kNotFound, "no such page")));
     return;
   }
-  auto caller = Authenticate(request);
-  if (!caller.ok()) return respond(http::Problem(caller.error()));
-
-  const std::string client = caller->authenticated() ? "user:" + caller->user_id : "addr:" + request.remote_address;
-  if (auto decision = rate_limiter_.Take(client); !decision.allowed) {
-    rate_limited_.Increment();
-    auto response = http::Problem(MakeError(Errc::kRateLimited, "too many requests; retry later"));
-    response.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
-    return respond(std::move(response));
-  }
+  auto admitted = Admit(request);
+  if (auto* refused = std::get_if<http::Response>(&admitted)) return respond(std::move(*refused));
+  const auto caller = &std::get<platform::Caller>(admitted);
 
   if (request.path == "/api/auth/dev-token") return respond(IssueDevToken(request));
   auto target = ResolveRoute(request.method, request.path);
@@ -170,6 +197,55 @@ void Gateway::Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> or
         respond(http::Problem(MakeError(Errc::kUnavailable, "the " + pool->service() + " service is unavailable")));
       },
       config_.upstream_timeout);
+}
+
+http::Response Gateway::OpenEventStream(const http::Request& request) {
+  auto admitted = Admit(request);
+  if (auto* refused = std::get_if<http::Response>(&admitted)) return std::move(*refused);
+  const auto& caller = std::get<platform::Caller>(admitted);
+  if (!caller.authenticated()) {
+    return http::Problem(
+        MakeError(Errc::kUnauthorized, "this resource needs 'Authorization: Bearer <token>'"));
+  }
+  // The Order service decides who may watch: ask for the order itself first, so that a
+  // stranger's or a missing order is a plain 404 rather than a stream that ends at once.
+  const auto found = pools_.find("order");
+  if (found == pools_.end() || found->second->size() == 0) {
+    return http::Problem(MakeError(Errc::kUnavailable, "no instance of the order service"));
+  }
+  const std::shared_ptr<UpstreamPool>& pool = found->second;
+  const std::string order_path = "/api/orders/" + request.path_params.at("orderId");
+  auto answer = client_.SendAndWait(pool->endpoint(pool->Order().front()),
+                                    UpstreamRequest(request, config_.internal_secret, caller, order_path),
+                                    config_.health_timeout);
+  if (!answer.ok()) {
+    return http::Problem(MakeError(Errc::kUnavailable, "the order service is unavailable"));
+  }
+  if (answer->status != 200) {
+    for (const char* name : kStrippedResponseHeaders) http::RemoveHeader(answer->headers, name);
+    return std::move(answer).value();
+  }
+  http::Response head{.status = 200};
+  head.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
+  return head;
+}
+
+void Gateway::RelayEventStream(const http::Request& request, std::shared_ptr<http::Stream> stream) {
+  auto caller = Authenticate(request);  // admitted by OpenEventStream a moment ago
+  if (!caller.ok()) return stream->Close();
+  const std::shared_ptr<UpstreamPool>& pool = pools_.at("order");
+  http::Request upstream = UpstreamRequest(request, config_.internal_secret, *caller, request.target);
+  upstream.headers.emplace_back("Accept", "text/event-stream");
+  client_.Stream(pool->endpoint(pool->Order().front()), std::move(upstream),
+                 http::StreamCallbacks{
+                     .on_head =
+                         [stream](const http::Response& head) {
+                           if (head.status != 200) stream->Close();
+                         },
+                     // false once the client has gone: the upstream stream is dropped too.
+                     .on_data = [stream](std::string_view chunk) { return stream->Write(std::string(chunk)); },
+                     .on_end = [stream](Result<void>) { stream->Close(); },
+                 });
 }
 
 void Gateway::StartHealthChecks() {

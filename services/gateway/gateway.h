@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "gateway/domain/rate_limiter.h"
@@ -60,6 +61,12 @@ class Gateway {
 
  private:
   void Handle(http::Request request, http::Respond respond);
+  // Authentication and the rate limit, common to every /api request: the caller, or the
+  // refusal to answer.
+  std::variant<platform::Caller, http::Response> Admit(const http::Request& request);
+  // GET /api/orders/{orderId}/events: server-sent events relayed from the Order service.
+  http::Response OpenEventStream(const http::Request& request);
+  void RelayEventStream(const http::Request& request, std::shared_ptr<http::Stream> stream);
   Result<platform::Caller> Authenticate(const http::Request& request) const;
   http::Response IssueDevToken(const http::Request& request) const;
   void Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> order, size_t attempt,

@@ -1,15 +1,18 @@
 #include "tinysaga/platform/messaging.h"
 
 #include <prometheus/counter.h>
+#include <soci/soci.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <optional>
 
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/core/ids.h"
+#include "tinysaga/storage/db.h"
 
 namespace tinysaga::platform {
 namespace {
@@ -133,6 +136,30 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
       std::move(options));
   subscriptions_.push_back(std::move(subscription));
   return Ok();
+}
+
+Result<size_t> Messaging::UseBroker(const std::string& broker_identity) {
+  TS_ASSIGN_OR_RETURN(
+      const std::optional<std::string> previous,
+      db_.Write<std::optional<std::string>>(
+          [&](soci::session& session) -> Result<std::optional<std::string>> {
+            std::string value;
+            soci::indicator found = soci::i_null;
+            session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
+            if (!session.got_data()) {
+              session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)",
+                  soci::use(broker_identity);
+              return std::optional<std::string>();
+            }
+            session << "UPDATE bus_state SET value = :value WHERE name = 'broker'",
+                soci::use(broker_identity);
+            return std::optional<std::string>(value);
+          }));
+  if (!previous || *previous == broker_identity) return size_t{0};
+  TS_ASSIGN_OR_RETURN(const size_t republished, relay_->ResendSince(0));
+  Log()->warn("{}: the broker changed ({} -> {}); republishing {} retained outbox message(s)",
+              service_name_, *previous, broker_identity, republished);
+  return republished;
 }
 
 void Messaging::Start() {

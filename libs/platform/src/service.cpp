@@ -149,6 +149,7 @@ Result<std::unique_ptr<ServiceContext>> CreateService(
     TS_ASSIGN_OR_RETURN(context->messaging,
                         Messaging::Create(config.name, std::move(bus), *context->db,
                                           context->clock, *context->registry));
+    TS_RETURN_IF_ERROR(context->messaging->UseBroker(config.kafka_bootstrap));
   }
   AddOperationalRoutes(*context, std::move(ready));
   return context;

@@ -160,5 +160,26 @@ TEST(MessagingTest, RelaysTheOutboxAndAppliesSubscribedMessages) {
   (*messaging)->UpdateMetrics();
 }
 
+// A development broker that restarted has lost what it stored: everything still retained in
+// the outbox goes out again. The same broker again changes nothing.
+TEST(MessagingTest, ANewBrokerGetsTheRetainedOutboxAgain) {
+  testing::TestDb test_db;
+  storage::Db& db = test_db.db();
+  ManualClock clock(1'000);
+  prometheus::Registry registry;
+  auto bus = std::make_shared<bus::MemoryBus>();
+  auto messaging = Messaging::Create("order", bus, db, clock, registry);
+  ASSERT_TRUE(messaging.ok());
+  ASSERT_TRUE(db.Write<int>([](soci::session& session) -> Result<int> {
+                  AppendMessage(session, contracts::kInventoryCommandsTopic, Command(), 1'000);
+                  session << "UPDATE outbox SET sent_at_ms = 1000";  // relayed already
+                  return 0;
+                }).ok());
+  EXPECT_EQ((*messaging)->UseBroker("127.0.0.1:1"), Result<size_t>(size_t{0}));  // first broker
+  EXPECT_EQ((*messaging)->UseBroker("127.0.0.1:1"), Result<size_t>(size_t{0}));  // same one
+  EXPECT_EQ((*messaging)->UseBroker("127.0.0.1:2"), Result<size_t>(size_t{1}));  // a new one
+  EXPECT_EQ(test_db.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NULL"), 1);
+}
+
 }  // namespace
 }  // namespace tinysaga::platform

@@ -50,6 +50,14 @@ CREATE TABLE idempotency_keys (
 );
 )sql";
 
+// Small facts the messaging layer keeps about itself, e.g. which broker it last published to.
+constexpr const char* kBusStateSql = R"sql(
+CREATE TABLE bus_state (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
 struct Placeholder {
   std::string_view name;
   std::string_view sqlite;
@@ -171,6 +179,7 @@ std::vector<Migration> CommonMigrations() {
       {9001, "common_outbox", kOutboxSql},
       {9002, "common_inbox", kInboxSql},
       {9003, "common_idempotency_keys", kIdempotencyKeysSql},
+      {9004, "common_bus_state", kBusStateSql},
   };
 }
 

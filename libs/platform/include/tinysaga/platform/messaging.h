@@ -80,6 +80,13 @@ class Messaging {
   Result<void> Subscribe(std::string_view name, std::vector<std::string> topics,
                          MessageHandler handler);
 
+  // Records which broker the service talks to (its bootstrap servers). When it differs from
+  // the one recorded last time, the broker may not have what was published before (a
+  // development broker keeps everything in memory and gets new ports when it restarts), so
+  // every retained outbox row is published again; consumers' inboxes drop the duplicates.
+  // Returns how many rows will be republished.
+  Result<size_t> UseBroker(const std::string& broker_identity);
+
   // Starts the relay and every consumer, each on its own thread.
   void Start();
   // Stops and joins them; the consumers leave their groups. Idempotent.
