@@ -130,6 +130,61 @@ bool UpdatePaymentStatusIf(soci::session& session, const TransactionId& transact
   return statement.get_affected_rows() == 1;
 }
 
+std::optional<PaymentRecord> FindPayment(soci::session& session, const OrderId& order_id) {
+  std::optional<Transaction> payment =
+      FindOrderTransaction(session, order_id, TransactionType::kPayment);
+  if (!payment) return std::nullopt;
+  std::string reason_text;
+  soci::indicator reason_indicator = soci::i_null;
+  session << "SELECT failure_reason FROM transactions WHERE transaction_id = :transaction_id",
+      soci::into(reason_text, reason_indicator),
+      soci::use(payment->transaction_id.value(), "transaction_id");
+  std::optional<FailureReason> reason;
+  if (reason_indicator == soci::i_ok) {
+    reason = ParseFailureReason(reason_text);
+    if (!reason)
+      throw std::runtime_error("payment " + payment->transaction_id.value() +
+                               " has an unknown failure reason");
+  }
+  return PaymentRecord{std::move(*payment), reason};
+}
+
+bool FinishPaymentIf(soci::session& session, const TransactionId& transaction_id, PaymentStatus to,
+                     std::optional<FailureReason> reason, TimestampMs now_ms) {
+  assert(IsAllowedPaymentTransition(PaymentStatus::kPending, to));
+  assert((to == PaymentStatus::kFailed) == reason.has_value());
+  const std::string pending(FormatPaymentStatus(PaymentStatus::kPending));
+  const std::string to_text(FormatPaymentStatus(to));
+  const std::string reason_text(reason ? FormatFailureReason(*reason) : std::string_view());
+  soci::indicator reason_indicator = reason ? soci::i_ok : soci::i_null;
+  const long long updated_at_ms = now_ms;
+  soci::statement statement =
+      (session.prepare << "UPDATE transactions SET payment_status = :to, failure_reason = :reason, "
+                          "updated_at_ms = :updated_at_ms "
+                          "WHERE transaction_id = :transaction_id AND payment_status = :pending",
+       soci::use(to_text, "to"), soci::use(reason_text, reason_indicator, "reason"),
+       soci::use(updated_at_ms, "updated_at_ms"),
+       soci::use(transaction_id.value(), "transaction_id"), soci::use(pending, "pending"));
+  statement.execute(true);
+  return statement.get_affected_rows() == 1;
+}
+
+std::vector<Transaction> ListPendingPayments(soci::session& session, TimestampMs created_before_ms,
+                                             int limit) {
+  std::string pending(FormatPaymentStatus(PaymentStatus::kPending));
+  std::string type(FormatTransactionType(TransactionType::kPayment));
+  long long before = created_before_ms;
+  return Select(session,
+                "WHERE payment_status = :pending AND type = :type AND created_at_ms < :before "
+                "ORDER BY created_at_ms, transaction_id LIMIT :limit",
+                [&](soci::statement& statement) {
+                  statement.exchange(soci::use(pending, "pending"));
+                  statement.exchange(soci::use(type, "type"));
+                  statement.exchange(soci::use(before, "before"));
+                  statement.exchange(soci::use(limit, "limit"));
+                });
+}
+
 std::vector<Transaction> ListTransactions(soci::session& session, const TransactionFilter& filter) {
   std::string user_id = filter.user_id ? filter.user_id->value() : "";
   std::string order_id = filter.order_id ? filter.order_id->value() : "";

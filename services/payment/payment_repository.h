@@ -32,6 +32,22 @@ std::optional<Transaction> FindOrderTransaction(soci::session& session, const Or
 bool UpdatePaymentStatusIf(soci::session& session, const TransactionId& transaction_id,
                            PaymentStatus expected, PaymentStatus to, TimestampMs now_ms);
 
+// The order's PAYMENT row with the reason it FAILED (nullopt unless FAILED).
+struct PaymentRecord {
+  Transaction transaction;
+  std::optional<FailureReason> failure_reason;
+};
+std::optional<PaymentRecord> FindPayment(soci::session& session, const OrderId& order_id);
+
+// Moves a PENDING payment to its outcome: COMPLETED, or FAILED with `reason` (required then).
+// False when it is not PENDING any more (the reconciler resolved it first); nothing is written.
+bool FinishPaymentIf(soci::session& session, const TransactionId& transaction_id, PaymentStatus to,
+                     std::optional<FailureReason> reason, TimestampMs now_ms);
+
+// PENDING payments created before `created_before_ms`, oldest first, at most `limit`.
+std::vector<Transaction> ListPendingPayments(soci::session& session, TimestampMs created_before_ms,
+                                             int limit);
+
 struct TransactionFilter {
   std::optional<UserId> user_id;
   std::optional<OrderId> order_id;

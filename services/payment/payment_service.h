@@ -1,13 +1,43 @@
 #pragma once
-// The `tinysaga payment` process: the Transaction DB, the payment endpoints, a Wallet client.
+// The `tinysaga payment` process: the Transaction DB, POST /api/payment and the listing, the
+// order saga's payment.commands, and a background thread that answers queued refunds and
+// resolves payments left PENDING by a crash.
 
+#include <chrono>
+
+#include "payment/reconciler.h"
+#include "payment/refund_worker.h"
+#include "payment/retry.h"
 #include "tinysaga/platform/service.h"
 
 namespace tinysaga::payment {
 
-// Opens and migrates the Transaction DB, serves the payment routes until SIGINT/SIGTERM, then
-// shuts down (server first, then the Wallet client, then the database). Returns the process
+// Timings, as data (the command line maps its flags onto them). The defaults keep
+// POST /api/payment under about 7 s in the worst case (wallet: 4 attempts of 1 s and backoffs
+// of at most 0.1 + 0.2 + 0.4 s = 4.7 s; Order service: 2 calls of at most 1 s), so a client
+// is answered before a typical 10 s client timeout.
+struct PaymentOptions {
+  RetryPolicy wallet_retry;                             // the debit of POST /api/payment
+  std::chrono::milliseconds order_timeout{1'000};       // each call to the Order service
+  std::chrono::milliseconds refund_timeout{1'000};      // the refund worker's one wallet attempt
+  std::chrono::milliseconds refund_poll_interval{200};  // how often queued refunds are looked at
+  RefundWorkerOptions refunds;
+  std::chrono::milliseconds reconcile_interval{5'000};  // after the pass at startup
+  ReconcilerOptions reconciler;                         // stale_after: 60 s
+};
+
+// The longest POST /api/payment spends on the network: two Order calls and the debit window.
+std::chrono::milliseconds RequestNetworkTimeMax(const PaymentOptions& options);
+
+// Ok, or kInvalidRequest: a bad retry policy, non-positive intervals, or a stale limit that a
+// running request could reach (it must exceed twice RequestNetworkTimeMax, for database waits).
+Result<void> CheckPaymentOptions(const PaymentOptions& options);
+
+// Opens and migrates the Transaction DB, serves the payment routes, consumes payment.commands
+// (when the service has a broker) and runs the background thread until SIGINT/SIGTERM, then
+// shuts down: server, consumers, background thread, clients, database. Returns the process
 // exit code: 0 after a clean stop, 1 when it could not start.
-int Run(const platform::ServiceConfig& config);
+int Run(const platform::ServiceConfig& config, const PaymentOptions& options);
+int Run(const platform::ServiceConfig& config);  // with the default options
 
 }  // namespace tinysaga::payment

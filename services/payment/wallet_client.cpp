@@ -48,9 +48,72 @@ Result<std::optional<Transaction>> ParseWalletRow(const nlohmann::json& row,
 
 }  // namespace
 
+std::string DebitOperationId(const OrderId& order_id) { return "pay:" + order_id.value(); }
+std::string RefundOperationId(const OrderId& order_id) { return "refund:" + order_id.value(); }
+
 WalletClient::WalletClient(http::Client& client, std::vector<http::Endpoint> endpoints,
-                           std::string internal_secret, std::chrono::milliseconds timeout)
-    : peer_(client, "wallet", std::move(endpoints), std::move(internal_secret), timeout) {}
+                           std::string internal_secret, Retrier retrier,
+                           std::chrono::milliseconds list_timeout)
+    : list_peer_(client, "wallet", endpoints, internal_secret, list_timeout),
+      operation_peer_(client, "wallet", std::move(endpoints), std::move(internal_secret),
+                      retrier.policy().per_attempt_timeout),
+      retrier_(std::move(retrier)) {}
+
+Result<http::Response> WalletClient::PostOnce(const std::string& target, const std::string& body) {
+  http::Request request;
+  request.method = "POST";
+  request.target = target;
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.body = body;
+  TS_ASSIGN_OR_RETURN(http::Response response, operation_peer_.SendAsService(std::move(request)));
+  const std::string answered = "wallet answered HTTP " + std::to_string(response.status) + ": " +
+                               response.body.substr(0, 300);
+  if (response.status >= 200 && response.status < 300) return response;
+  switch (response.status) {
+    case 402:
+      return MakeError(Errc::kInsufficientFunds, answered);
+    case 409:
+      return MakeError(Errc::kConflict, answered);
+    case 422:
+      return MakeError(Errc::kIdempotencyMismatch, answered);
+    case 429:
+      return MakeError(Errc::kUnavailable, answered);
+    default:
+      // 5xx: the wallet (or its database) is down or overloaded: try again. Any other refusal
+      // means this client sent something the wallet does not take: a bug, not worth retrying.
+      return MakeError(response.status >= 500 ? Errc::kUnavailable : Errc::kInternal, answered);
+  }
+}
+
+Result<WalletDebit> WalletClient::Debit(const OrderId& order_id, const UserId& user_id,
+                                        const Money& amount) {
+  const std::string body = nlohmann::json{
+      {"operationId", DebitOperationId(order_id)},
+      {"userId", user_id.value()},
+      {"orderId", order_id.value()},
+      {"amount", amount.cents()},
+      {"currency",
+       amount.currency()}}.dump();
+  return retrier_.Run<WalletDebit>(
+      "wallet debit order=" + order_id.value(), [&](int) -> Result<WalletDebit> {
+        TS_ASSIGN_OR_RETURN(http::Response response, PostOnce("/internal/debits", body));
+        return ParseWalletDebit(response.body);
+      });
+}
+
+Result<WalletRefund> WalletClient::Refund(const OrderId& order_id, const UserId& user_id) {
+  const std::string body = nlohmann::json{
+      {"debitOperationId", DebitOperationId(order_id)},
+      {"operationId", RefundOperationId(order_id)},
+      {"userId", user_id.value()},
+      {"orderId",
+       order_id.value()}}.dump();
+  return retrier_.Run<WalletRefund>(
+      "wallet refund order=" + order_id.value(), [&](int) -> Result<WalletRefund> {
+        TS_ASSIGN_OR_RETURN(http::Response response, PostOnce("/internal/refunds", body));
+        return ParseWalletRefund(response.body);
+      });
+}
 
 Result<std::vector<Transaction>> WalletClient::ListWalletTransactions(const UserId& user_id,
                                                                       int limit) {
@@ -58,7 +121,7 @@ Result<std::vector<Transaction>> WalletClient::ListWalletTransactions(const User
   request.method = "GET";
   request.target = "/internal/wallet-transactions?userId=" + http::PercentEncode(user_id.value()) +
                    "&limit=" + std::to_string(limit);
-  TS_ASSIGN_OR_RETURN(http::Response response, peer_.SendAsService(std::move(request)));
+  TS_ASSIGN_OR_RETURN(http::Response response, list_peer_.SendAsService(std::move(request)));
   if (response.status == 404) return std::vector<Transaction>();  // no wallet yet, so no deposits
   if (response.status != 200) {
     return MakeError(Errc::kUnavailable, "wallet answered HTTP " + std::to_string(response.status));
@@ -80,6 +143,57 @@ Result<std::vector<Transaction>> ParseWalletTransactions(const std::string& body
     if (transaction) transactions.push_back(std::move(*transaction));
   }
   return transactions;
+}
+
+}  // namespace tinysaga::payment
+
+namespace tinysaga::payment {
+namespace {
+
+// The JSON object of a 2xx answer, or nullopt when it is not one.
+std::optional<nlohmann::json> ObjectOf(const std::string& body) {
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  return json;
+}
+
+bool IsId(const nlohmann::json& json, const char* field) {
+  auto it = json.find(field);
+  return it != json.end() && it->is_string() && IsValidId(it->get<std::string>());
+}
+
+bool IsCount(const nlohmann::json& json, const char* field) {
+  auto it = json.find(field);
+  return it != json.end() && it->is_number_integer() && it->get<int64_t>() >= 0 &&
+         it->get<int64_t>() <= Money::kAmountCentsMax;
+}
+
+}  // namespace
+
+Result<WalletDebit> ParseWalletDebit(const std::string& body) {
+  auto json = ObjectOf(body);
+  if (!json || !IsId(*json, "transactionId") || !IsCount(*json, "balance") ||
+      !json->contains("replayed") || !(*json)["replayed"].is_boolean()) {
+    return MakeError(Errc::kUnavailable,
+                     "wallet answered a malformed debit: " + body.substr(0, 300));
+  }
+  return WalletDebit{.entry_id = TransactionId((*json)["transactionId"].get<std::string>()),
+                     .balance_cents = (*json)["balance"].get<int64_t>(),
+                     .replayed = (*json)["replayed"].get<bool>()};
+}
+
+Result<WalletRefund> ParseWalletRefund(const std::string& body) {
+  auto json = ObjectOf(body);
+  const bool voided = json && json->contains("transactionId") && (*json)["transactionId"].is_null();
+  if (!json || !IsCount(*json, "refunded") || (!voided && !IsId(*json, "transactionId")) ||
+      (voided != ((*json)["refunded"].get<int64_t>() == 0))) {
+    return MakeError(Errc::kUnavailable,
+                     "wallet answered a malformed refund: " + body.substr(0, 300));
+  }
+  WalletRefund refund{.refunded_cents = (*json)["refunded"].get<int64_t>(),
+                      .entry_id = std::nullopt};
+  if (!voided) refund.entry_id = TransactionId((*json)["transactionId"].get<std::string>());
+  return refund;
 }
 
 }  // namespace tinysaga::payment

@@ -38,6 +38,12 @@ std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_vie
   if (segments.size() == 4 && segments[1] == "orders" && segments[3] == "saga") {
     return RouteTarget{"orchestrator", false};
   }
+  // Dev-mode fault switches (the web UI's "what if" panel); the service itself refuses them
+  // outside dev mode. Only the wallet has one.
+  if (segments.size() == 4 && segments[1] == "dev" && segments[2] == "faults" &&
+      segments[3] == "wallet") {
+    return RouteTarget{"wallet", false};
+  }
   for (const auto& prefix : kPrefixes) {
     if (segments[1] != prefix.resource) continue;
     const bool is_public = prefix.resource == "products" && (method == "GET" || method == "HEAD");

@@ -21,6 +21,7 @@ TEST(RouteTable, EachResourceGoesToItsOwner) {
   EXPECT_EQ(ServiceOf("GET", "/api/transactions"), "payment");
   EXPECT_EQ(ServiceOf("POST", "/api/wallets/alice/deposits"), "wallet");
   EXPECT_EQ(ServiceOf("GET", "/api/products/p1/availability"), "inventory");
+  EXPECT_EQ(ServiceOf("POST", "/api/dev/faults/wallet"), "wallet");
 }
 
 TEST(RouteTable, OnlyProductReadsArePublic) {
@@ -38,6 +39,8 @@ TEST(RouteTable, InternalAndUnknownPathsAreNotRouted) {
   EXPECT_EQ(ServiceOf("GET", "/api/"), "<none>");
   EXPECT_EQ(ServiceOf("GET", "/api/ordersx"), "<none>");
   EXPECT_EQ(ServiceOf("GET", "/healthz"), "<none>");
+  EXPECT_EQ(ServiceOf("POST", "/api/dev/faults/order"), "<none>");
+  EXPECT_EQ(ServiceOf("POST", "/api/dev/faults"), "<none>");
 }
 
 }  // namespace

@@ -55,6 +55,26 @@ std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view FormatFailureReason(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::kInsufficientFunds:
+      return "INSUFFICIENT_FUNDS";
+    case FailureReason::kUnavailable:
+      return "UNAVAILABLE";
+    case FailureReason::kOrderRejected:
+      return "ORDER_REJECTED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<FailureReason> ParseFailureReason(std::string_view text) {
+  for (FailureReason reason : {FailureReason::kInsufficientFunds, FailureReason::kUnavailable,
+                               FailureReason::kOrderRejected}) {
+    if (FormatFailureReason(reason) == text) return reason;
+  }
+  return std::nullopt;
+}
+
 bool IsOwnedByPayment(TransactionType type) {
   return type == TransactionType::kPayment || type == TransactionType::kRefund;
 }

@@ -55,6 +55,16 @@ bool IsAllowedPaymentTransition(PaymentStatus from, PaymentStatus to);
 // Ok, or kConflict naming both statuses.
 Result<void> CheckPaymentTransition(PaymentStatus from, PaymentStatus to);
 
+// Why a PAYMENT is FAILED, recorded with it (transactions.failure_reason) so that a saga's
+// ChargeWallet is answered from the recorded outcome:
+// kInsufficientFunds -> PaymentDeclined, kUnavailable -> PaymentUnavailable (a debit may have
+// gone through unseen; the saga's Refund voids it), kOrderRejected -> PaymentDeclined (the
+// order could not be moved to PAYMENT_PENDING, so nothing was debited and no event was sent).
+enum class FailureReason { kInsufficientFunds, kUnavailable, kOrderRejected };
+
+std::string_view FormatFailureReason(FailureReason reason);  // "INSUFFICIENT_FUNDS", ...
+std::optional<FailureReason> ParseFailureReason(std::string_view text);
+
 struct Transaction {
   TransactionId transaction_id;
   UserId user_id;

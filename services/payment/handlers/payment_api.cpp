@@ -21,8 +21,14 @@ std::optional<std::string> QueryValue(const http::Request& request, const std::s
 
 }  // namespace
 
-PaymentApi::PaymentApi(storage::Db& db, const Clock& clock, Rng& rng, WalletClient& wallet)
-    : db_(db), clock_(clock), rng_(rng), wallet_(wallet) {}
+PaymentApi::PaymentApi(storage::Db& db, const Clock& clock, Rng& rng, WalletClient& wallet,
+                       OrderClient& orders, std::function<void()> notify_outbox)
+    : db_(db),
+      clock_(clock),
+      rng_(rng),
+      wallet_(wallet),
+      orders_(orders),
+      notify_outbox_(std::move(notify_outbox)) {}
 
 http::Response PaymentApi::ListTransactions(const http::Request& request,
                                             const platform::Caller& caller) {
@@ -56,6 +62,8 @@ http::Response PaymentApi::ListTransactions(const http::Request& request,
 }
 
 void PaymentApi::Register(http::Server& server, const std::string& internal_secret) {
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/payment", this,
+                         &PaymentApi::PostPayment);
   platform::RouteGuarded(server, internal_secret, "GET", "/api/transactions", this,
                          &PaymentApi::ListTransactions);
 }

@@ -30,6 +30,7 @@ const Caller kBob{CallerRole::kUser, "bob"};
 const Caller kAdmin{CallerRole::kAdmin, "root"};
 const Caller kAnonymous{CallerRole::kAnonymous, ""};
 const Caller kService{CallerRole::kService, ""};
+const Sleeper NoSleep = [](std::chrono::milliseconds) {};
 
 // The Wallet as far as Payment needs it: GET /internal/wallet-transactions. Thread-safe.
 class FakeWallet {
@@ -95,9 +96,10 @@ class FakeWallet {
 class PaymentApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    wallet_client_ =
-        std::make_unique<WalletClient>(client_, std::vector{wallet_.endpoint()}, kSecret);
-    api_ = std::make_unique<PaymentApi>(db_.db(), clock_, rng_, *wallet_client_);
+    wallet_client_ = std::make_unique<WalletClient>(client_, std::vector{wallet_.endpoint()},
+                                                    kSecret, Retrier(RetryPolicy{}, rng_, NoSleep));
+    api_ = std::make_unique<PaymentApi>(db_.db(), clock_, rng_, *wallet_client_, orders_,
+                                        std::function<void()>());
     // alice: deposit at +1s, payment at +2s, withdrawal at +3s, refund at +4s; bob: one payment.
     wallet_.Add("txn_dep1", "alice", "DEPOSIT", 10'000, kT0 + 1'000);
     wallet_.Add("txn_wdr1", "alice", "WITHDRAWAL", 500, kT0 + 3'000);
@@ -153,6 +155,7 @@ class PaymentApiTest : public ::testing::Test {
   FakeWallet wallet_;
   http::Client client_;
   std::unique_ptr<WalletClient> wallet_client_;
+  OrderClient orders_{client_, {}, kSecret};
   std::unique_ptr<PaymentApi> api_;
 };
 
@@ -254,8 +257,9 @@ TEST_F(PaymentApiTest, AnUnreachableOrBrokenWalletIs503) {
   EXPECT_EQ(broken.status, 503);
   EXPECT_NE(Body(broken).value("type", "").find("service-unavailable"), std::string::npos);
 
-  WalletClient dead(client_, {testing::DeadEndpoint()}, kSecret);
-  PaymentApi api(db_.db(), clock_, rng_, dead);
+  WalletClient dead(client_, {testing::DeadEndpoint()}, kSecret,
+                    Retrier(RetryPolicy{}, rng_, NoSleep));
+  PaymentApi api(db_.db(), clock_, rng_, dead, orders_, std::function<void()>());
   http::Request request;
   request.method = "GET";
   request.path = request.target = "/api/transactions";

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "payment/tests/fakes.h"
+
 namespace tinysaga::payment {
 namespace {
 
@@ -70,10 +72,138 @@ TEST(ParseWalletTransactions, AMalformedAnswerIsABrokenPeer) {
 
 TEST(WalletClient, WithoutInstancesIsUnavailable) {
   http::Client client;
-  WalletClient wallet(client, {}, "secret");
+  SeededRng rng(1);
+  WalletClient wallet(client, {}, "secret", Retrier(RetryPolicy{}, rng, [](auto) {}));
   auto rows = wallet.ListWalletTransactions(kAlice, 10);
   ASSERT_FALSE(rows.ok());
   EXPECT_EQ(rows.error().code, Errc::kUnavailable);
+}
+
+// --- Debits and refunds, against a fake wallet with the real operation-id semantics ----------
+
+class WalletOperationsTest : public ::testing::Test {
+ protected:
+  WalletClient Client(RetryPolicy policy, std::vector<http::Endpoint> endpoints = {}) {
+    if (endpoints.empty()) endpoints = {wallet_.endpoint()};
+    return WalletClient(client_, std::move(endpoints), fakes::kSecret,
+                        Retrier(policy, rng_, [this](auto delay) { sleeps_.push_back(delay); }));
+  }
+  static Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
+
+  fakes::FakeWallet wallet_;
+  http::Client client_;
+  SeededRng rng_{3};
+  std::vector<std::chrono::milliseconds> sleeps_;
+};
+
+TEST_F(WalletOperationsTest, ADebitUsesTheOrdersOperationId) {
+  wallet_.SetBalance("alice", 1'000);
+  WalletClient wallet = Client(RetryPolicy{});
+  auto debit = wallet.Debit(OrderId("ord_1"), kAlice, Cents(300));
+  ASSERT_TRUE(debit.ok()) << debit.error().detail;
+  EXPECT_FALSE(debit->replayed);
+  EXPECT_EQ(debit->balance_cents, 700);
+  EXPECT_EQ(wallet_.debit_operation_ids(), (std::vector<std::string>{"pay:ord_1"}));
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(WalletOperationsTest, FinalAnswersAreNotRetried) {
+  WalletClient wallet = Client(RetryPolicy{});
+  auto poor = wallet.Debit(OrderId("ord_1"), kAlice, Cents(300));  // no wallet
+  ASSERT_FALSE(poor.ok());
+  EXPECT_EQ(poor.error().code, Errc::kInsufficientFunds);
+  wallet_.SetBalance("alice", 1'000);
+  ASSERT_TRUE(wallet.Refund(OrderId("ord_2"), kAlice).ok());  // voids pay:ord_2
+  auto voided = wallet.Debit(OrderId("ord_2"), kAlice, Cents(300));
+  ASSERT_FALSE(voided.ok());
+  EXPECT_EQ(voided.error().code, Errc::kConflict);
+  ASSERT_TRUE(wallet.Debit(OrderId("ord_3"), kAlice, Cents(300)).ok());
+  auto mismatch = wallet.Debit(OrderId("ord_3"), kAlice, Cents(301));
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.error().code, Errc::kIdempotencyMismatch);
+  EXPECT_EQ(wallet_.debit_requests(), 4);
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(WalletOperationsTest, UnavailableAnswersAreRetriedWithTheSameOperationId) {
+  wallet_.SetBalance("alice", 1'000);
+  wallet_.FailNext(2);
+  WalletClient wallet = Client(RetryPolicy{});
+  auto debit = wallet.Debit(OrderId("ord_1"), kAlice, Cents(300));
+  ASSERT_TRUE(debit.ok()) << debit.error().detail;
+  EXPECT_EQ(wallet_.debit_operation_ids(),
+            (std::vector<std::string>{"pay:ord_1", "pay:ord_1", "pay:ord_1"}));
+  EXPECT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(wallet_.balance("alice"), 700);
+}
+
+TEST_F(WalletOperationsTest, AWalletDownForEveryAttemptIsUnavailable) {
+  wallet_.SetBalance("alice", 1'000);
+  wallet_.FailNext(-1);
+  WalletClient wallet = Client(RetryPolicy{.attempts_max = 3});
+  auto debit = wallet.Debit(OrderId("ord_1"), kAlice, Cents(300));
+  ASSERT_FALSE(debit.ok());
+  EXPECT_EQ(debit.error().code, Errc::kUnavailable);
+  EXPECT_EQ(wallet_.debit_requests(), 3);
+  EXPECT_EQ(sleeps_.size(), 2u);
+  auto refund = wallet.Refund(OrderId("ord_1"), kAlice);
+  ASSERT_FALSE(refund.ok());
+  EXPECT_EQ(refund.error().code, Errc::kUnavailable);
+
+  WalletClient dead = Client(RetryPolicy{.attempts_max = 2}, {::tinysaga::testing::DeadEndpoint()});
+  auto unreachable = dead.Debit(OrderId("ord_1"), kAlice, Cents(300));
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_EQ(unreachable.error().code, Errc::kUnavailable);
+}
+
+TEST_F(WalletOperationsTest, ASlowWalletThatAppliedTheFirstAttemptDebitsOnce) {
+  wallet_.SetBalance("alice", 1'000);
+  wallet_.HangNextDebit();  // applied, but answered only after the client gave up
+  WalletClient wallet =
+      Client(RetryPolicy{.attempts_max = 3, .per_attempt_timeout = std::chrono::milliseconds(100)});
+  auto debit = wallet.Debit(OrderId("ord_1"), kAlice, Cents(300));
+  wallet_.Release();
+  ASSERT_TRUE(debit.ok()) << debit.error().detail;
+  EXPECT_TRUE(debit->replayed);  // the retry found the first attempt's debit
+  EXPECT_EQ(wallet_.debit_requests(), 2);
+  EXPECT_EQ(wallet_.debits_applied(), 1u);
+  EXPECT_EQ(wallet_.balance("alice"), 700);
+}
+
+TEST_F(WalletOperationsTest, ARefundGivesTheDebitBackOrVoidsIt) {
+  wallet_.SetBalance("alice", 1'000);
+  WalletClient wallet = Client(RetryPolicy{});
+  ASSERT_TRUE(wallet.Debit(OrderId("ord_1"), kAlice, Cents(300)).ok());
+  auto refund = wallet.Refund(OrderId("ord_1"), kAlice);
+  ASSERT_TRUE(refund.ok()) << refund.error().detail;
+  EXPECT_EQ(refund->refunded_cents, 300);
+  EXPECT_TRUE(refund->entry_id.has_value());
+  auto voided = wallet.Refund(OrderId("ord_2"), kAlice);
+  ASSERT_TRUE(voided.ok());
+  EXPECT_EQ(voided->refunded_cents, 0);
+  EXPECT_FALSE(voided->entry_id.has_value());
+  EXPECT_TRUE(wallet_.voided("pay:ord_2"));
+  EXPECT_EQ(wallet_.balance("alice"), 1'000);
+}
+
+TEST(ParseWalletAnswers, MalformedAnswersAreRetryable) {
+  EXPECT_TRUE(ParseWalletDebit(R"({"transactionId":"txn_1","balance":5,"replayed":false})").ok());
+  EXPECT_TRUE(ParseWalletRefund(R"({"refunded":0,"transactionId":null,"balance":null})").ok());
+  EXPECT_TRUE(ParseWalletRefund(R"({"refunded":5,"transactionId":"txn_2","balance":9})").ok());
+  for (const char* body : {"", "[]", R"({"transactionId":"txn_1","balance":5})",
+                           R"({"transactionId":"bad id","balance":5,"replayed":false})",
+                           R"({"transactionId":"txn_1","balance":-5,"replayed":false})"}) {
+    auto debit = ParseWalletDebit(body);
+    ASSERT_FALSE(debit.ok()) << body;
+    EXPECT_EQ(debit.error().code, Errc::kUnavailable);
+  }
+  for (const char* body :
+       {"", R"({"refunded":5,"transactionId":null})", R"({"refunded":0,"transactionId":"txn_1"})",
+        R"({"refunded":-1})", R"({"refunded":"5","transactionId":"txn_1"})"}) {
+    auto refund = ParseWalletRefund(body);
+    ASSERT_FALSE(refund.ok()) << body;
+    EXPECT_EQ(refund.error().code, Errc::kUnavailable);
+  }
 }
 
 }  // namespace

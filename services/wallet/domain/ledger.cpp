@@ -47,6 +47,16 @@ std::string DefaultDescription(EntryType type) {
   return "Unknown";
 }
 
+bool IsValidOperationId(std::string_view text) {
+  if (text.empty() || text.size() > kOperationIdLengthMax) return false;
+  for (char c : text) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '.' || c == '-';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
 Result<Money> ValidateAmount(std::string_view field, int64_t amount_cents,
                              std::string_view currency) {
   if (amount_cents < 1 || amount_cents > Money::kAmountCentsMax) {

@@ -33,6 +33,11 @@ std::string DefaultDescription(EntryType type);
 Result<Money> ValidateAmount(std::string_view field, int64_t amount_cents,
                              std::string_view currency = Money::kDefaultCurrency);
 
+// The Payment service's operation ids ("pay:ord_...", "refund:ord_..."): 1..kOperationIdLengthMax
+// characters of [A-Za-z0-9_:.-], so that they are safe in logs and never empty.
+inline constexpr size_t kOperationIdLengthMax = 128;
+bool IsValidOperationId(std::string_view text);
+
 // The balance after applying `amount` of `type`: kUnprocessable when a deposit or credit
 // would exceed Money::kAmountCentsMax or the currencies differ, kInsufficientFunds when a
 // withdrawal or debit is larger than the balance.

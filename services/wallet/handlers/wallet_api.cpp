@@ -4,21 +4,13 @@
 
 #include "tinysaga/core/json_body.h"
 #include "tinysaga/core/query.h"
-#include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
+#include "wallet/handlers/problem_for.h"
 #include "wallet/log.h"
 #include "wallet/wallet_repository.h"
 
 namespace tinysaga::wallet {
 namespace {
-
-// The problem for an error. Internal details (SQL text, exception messages) go to the log,
-// never to the client.
-http::Response ProblemFor(const Error& error) {
-  if (error.code != Errc::kInternal) return http::Problem(error);
-  Log()->error("internal error: {}", error.detail);
-  return http::Problem(500, "internal", "internal error");
-}
 
 Result<void> RequireAuthenticated(const platform::Caller& caller) {
   if (!caller.authenticated()) return MakeError(Errc::kUnauthorized, "authentication required");

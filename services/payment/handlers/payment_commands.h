@@ -1,0 +1,56 @@
+#pragma once
+// The order saga's commands to Payment (topic payment.commands), each handled inside the inbox
+// transaction (platform::MessageHandler): its effects, its reply on saga.replies and the inbox
+// row commit together. A handler must not wait on HTTP while it holds that transaction, so:
+//
+// - ChargeWallet is answered from the outcome POST /api/payment recorded for the order:
+//   COMPLETED (or REFUNDED) -> PaymentCharged; FAILED for insufficient funds or because the
+//   order was no longer payable -> PaymentDeclined; FAILED because the wallet was unreachable
+//   -> PaymentUnavailable; PENDING (the request is still running) -> kUnavailable, so the
+//   consumer retries the command later. No PAYMENT row (a saga started some other way) ->
+//   PaymentDeclined("no payment for this order"): Payment never debits from a command, since
+//   that would mean an HTTP call inside the transaction; the saga then fails the order
+//   without a refund, which is right because nothing was taken.
+// - Refund is answered at once from the order's REFUND row when there is one; otherwise the
+//   command is queued (refund_queue.h) and the refund worker calls the wallet outside any
+//   transaction and replies then.
+// Any other message on the topic is poison (dead-lettered).
+//
+// Lifecycle: borrows the clock and rng, which must outlive it. Thread-safe (no state).
+
+#include <optional>
+
+#include "payment/payment_repository.h"
+#include "tinysaga/contracts/messages.h"
+#include "tinysaga/core/clock.h"
+#include "tinysaga/core/result.h"
+#include "tinysaga/core/rng.h"
+
+namespace soci {
+class session;
+}
+
+namespace tinysaga::payment {
+
+class PaymentCommands {
+ public:
+  PaymentCommands(const Clock& clock, Rng& rng);
+
+  // The payment.commands handler (platform::MessageHandler).
+  Result<void> Handle(soci::session& session, const contracts::Message& command);
+
+ private:
+  Result<void> OnChargeWallet(soci::session& session, const contracts::Message& command);
+  Result<void> OnRefund(soci::session& session, const contracts::Message& command,
+                        const contracts::Refund& refund);
+  void Reply(soci::session& session, const contracts::Message& command, contracts::Payload reply);
+
+  const Clock& clock_;
+  Rng& rng_;
+};
+
+// The reply ChargeWallet gets for the order's recorded payment; kUnavailable while PENDING.
+// Pure; for tests.
+Result<contracts::Payload> ChargeReplyFor(const std::optional<PaymentRecord>& payment);
+
+}  // namespace tinysaga::payment

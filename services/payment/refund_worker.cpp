@@ -1,0 +1,184 @@
+#include "payment/refund_worker.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "payment/log.h"
+#include "tinysaga/contracts/codec.h"
+#include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/messaging.h"
+
+namespace tinysaga::payment {
+namespace {
+
+// What Payment knows about the order before asking the wallet.
+struct Known {
+  std::optional<PaymentRecord> payment;
+  std::optional<Transaction> refund;
+};
+
+std::chrono::milliseconds Backoff(const RefundWorkerOptions& options, int attempts) {
+  const double grown =
+      static_cast<double>(options.retry_initial.count()) * std::pow(2.0, std::max(0, attempts - 1));
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(std::min(grown, static_cast<double>(options.retry_max.count()))));
+}
+
+// The currency of the order's money: the payment's, else the command's, else the default.
+std::string CurrencyOf(const std::optional<PaymentRecord>& payment,
+                       const std::optional<contracts::Message>& command) {
+  if (payment) return payment->transaction.currency;
+  if (command) {
+    if (const auto* refund = std::get_if<contracts::Refund>(&command->payload)) {
+      return refund->amount.currency();
+    }
+  }
+  return std::string(Money::kDefaultCurrency);
+}
+
+}  // namespace
+
+RefundWorker::RefundWorker(storage::Db& db, WalletClient& wallet, const Clock& clock, Rng& rng,
+                           std::function<void()> notify_outbox, RefundWorkerOptions options)
+    : db_(db),
+      wallet_(wallet),
+      clock_(clock),
+      rng_(rng),
+      notify_outbox_(std::move(notify_outbox)),
+      options_(options) {}
+
+Result<size_t> RefundWorker::RunOnce(TimestampMs now_ms) {
+  TS_ASSIGN_OR_RETURN(std::vector<RefundJob> jobs,
+                      db_.Read<std::vector<RefundJob>>(
+                          [&](soci::session& session) -> Result<std::vector<RefundJob>> {
+                            return DueRefunds(session, now_ms, options_.batch_max);
+                          }));
+  size_t done = 0;
+  for (RefundJob& job : jobs) {
+    const Step step = Process(std::move(job), now_ms);
+    if (step == Step::kDone) ++done;
+    if (step == Step::kWalletDown) break;  // the other jobs wait for the next pass
+  }
+  return done;
+}
+
+RefundWorker::Step RefundWorker::Process(RefundJob job, TimestampMs now_ms) {
+  std::optional<contracts::Message> command;
+  if (!job.command.empty()) {
+    auto parsed = contracts::Parse(job.command);
+    if (!parsed.ok()) {
+      Log()->error("refund order={}: queued command unreadable ({}); dropped", job.order_id.value(),
+                   parsed.error().detail);
+      Drop(job);
+      return Step::kDropped;
+    }
+    command = std::move(parsed).value();
+  }
+  auto known = db_.Read<Known>([&](soci::session& session) -> Result<Known> {
+    return Known{FindPayment(session, job.order_id),
+                 FindOrderTransaction(session, job.order_id, TransactionType::kRefund)};
+  });
+  if (!known.ok()) return Step::kWalletDown;  // the database is failing; try again later
+  WalletRefund refunded;
+  if (known->refund) {
+    refunded.refunded_cents = known->refund->amount_cents;  // done before: answer from it
+  } else {
+    if (known->payment && known->payment->transaction.payment_status == PaymentStatus::kPending) {
+      Reschedule(job, now_ms + options_.pending_wait.count());
+      return Step::kWaiting;
+    }
+    const UserId user_id = known->payment ? known->payment->transaction.user_id : job.user_id;
+    auto answer = wallet_.Refund(job.order_id, user_id);
+    if (!answer.ok()) {
+      if (!answer.error().Retryable()) {
+        Log()->error("refund order={}: the wallet refused: {}; dropped", job.order_id.value(),
+                     answer.error().detail);
+        Drop(job);
+        return Step::kDropped;
+      }
+      ++job.attempts;
+      const auto delay = Backoff(options_, job.attempts);
+      Log()->warn("refund order={}: wallet failed ({}); attempt {} again in {} ms",
+                  job.order_id.value(), answer.error().detail, job.attempts, delay.count());
+      Reschedule(job, now_ms + delay.count());
+      return Step::kWalletDown;
+    }
+    refunded = *answer;
+  }
+  if (auto recorded = Record(job, command, refunded, clock_.NowMs()); !recorded.ok()) {
+    Log()->error("refund order={}: not recorded ({}); tried again later", job.order_id.value(),
+                 recorded.error().detail);
+    return Step::kWalletDown;
+  }
+  return Step::kDone;
+}
+
+Result<void> RefundWorker::Record(const RefundJob& job,
+                                  const std::optional<contracts::Message>& command,
+                                  const WalletRefund& refunded, TimestampMs now_ms) {
+  bool replied = false;
+  auto written = db_.Write<bool>([&](soci::session& session) -> Result<bool> {
+    replied = false;
+    const bool mine = RemoveRefund(session, job);
+    const std::optional<PaymentRecord> payment = FindPayment(session, job.order_id);
+    const std::string currency = CurrencyOf(payment, command);
+    std::optional<Transaction> refund =
+        FindOrderTransaction(session, job.order_id, TransactionType::kRefund);
+    if (!refund && refunded.refunded_cents > 0) {
+      refund = Transaction{.transaction_id = TransactionId(NewId("txn", rng_)),
+                           .user_id = payment ? payment->transaction.user_id : job.user_id,
+                           .order_id = job.order_id,
+                           .type = TransactionType::kRefund,
+                           .payment_status = PaymentStatus::kCompleted,
+                           .amount_cents = refunded.refunded_cents,
+                           .currency = currency,
+                           .timestamp_ms = now_ms,
+                           .description = "Refund for order " + job.order_id.value()};
+      InsertTransaction(session, *refund);
+    }
+    if (payment && payment->transaction.payment_status == PaymentStatus::kCompleted) {
+      if (refunded.refunded_cents > 0) {
+        UpdatePaymentStatusIf(session, payment->transaction.transaction_id,
+                              PaymentStatus::kCompleted, PaymentStatus::kRefunded, now_ms);
+      } else {
+        Log()->error("refund order={}: payment {} is COMPLETED but the wallet has no debit of it",
+                     job.order_id.value(), payment->transaction.transaction_id.value());
+      }
+    }
+    if (!mine || !command) return true;  // nobody to answer (or answered by another instance)
+    TS_ASSIGN_OR_RETURN(Money amount,
+                        Money::FromCents(refund ? refund->amount_cents : 0, currency));
+    contracts::Refunded reply{
+        .transaction_id =
+            refund ? std::optional<TransactionId>(refund->transaction_id) : std::nullopt,
+        .amount = std::move(amount)};
+    platform::AppendMessage(session, contracts::kSagaRepliesTopic,
+                            platform::ReplyTo(*command, reply, now_ms, rng_), now_ms);
+    replied = true;
+    return true;
+  });
+  if (!written.ok()) return written.error();
+  Log()->info("refund order={}: {} cents back{}", job.order_id.value(), refunded.refunded_cents,
+              replied ? ", Refunded sent" : "");
+  if (replied && notify_outbox_) notify_outbox_();
+  return Ok();
+}
+
+void RefundWorker::Reschedule(const RefundJob& job, TimestampMs next_attempt_at_ms) {
+  auto written = db_.Write<bool>([&](soci::session& session) -> Result<bool> {
+    RescheduleRefund(session, job, next_attempt_at_ms);
+    return true;
+  });
+  if (!written.ok())
+    Log()->warn("refund order={}: not rescheduled: {}", job.order_id.value(),
+                written.error().detail);
+}
+
+void RefundWorker::Drop(const RefundJob& job) {
+  auto written = db_.Write<bool>(
+      [&](soci::session& session) -> Result<bool> { return RemoveRefund(session, job); });
+  if (!written.ok())
+    Log()->warn("refund order={}: not dropped: {}", job.order_id.value(), written.error().detail);
+}
+
+}  // namespace tinysaga::payment

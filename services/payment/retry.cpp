@@ -1,0 +1,53 @@
+#include "payment/retry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "payment/log.h"
+
+namespace tinysaga::payment {
+
+Sleeper RealSleeper() {
+  return [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+}
+
+Result<void> CheckRetryPolicy(const RetryPolicy& policy) {
+  if (policy.attempts_max < 1) return MakeError(Errc::kInvalidRequest, "attempts_max must be >= 1");
+  if (policy.per_attempt_timeout.count() <= 0)
+    return MakeError(Errc::kInvalidRequest, "per_attempt_timeout must be positive");
+  if (policy.backoff_initial.count() < 0 || policy.backoff_max < policy.backoff_initial)
+    return MakeError(Errc::kInvalidRequest, "backoffs must satisfy 0 <= initial <= max");
+  if (!(policy.multiplier >= 1.0))
+    return MakeError(Errc::kInvalidRequest, "multiplier must be >= 1");
+  return Ok();
+}
+
+std::chrono::milliseconds BackoffCap(const RetryPolicy& policy, int retry) {
+  // In double, capped before converting back, so a large exponent cannot overflow.
+  const double grown = static_cast<double>(policy.backoff_initial.count()) *
+                       std::pow(policy.multiplier, std::max(0, retry - 1));
+  const double capped = std::min(grown, static_cast<double>(policy.backoff_max.count()));
+  return std::chrono::milliseconds(static_cast<int64_t>(capped));
+}
+
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry, Rng& rng) {
+  const int64_t cap = BackoffCap(policy, retry).count();
+  const int64_t half = cap / 2;
+  const int64_t jitter = static_cast<int64_t>(rng.Below(static_cast<uint64_t>(cap - half) + 1));
+  return std::chrono::milliseconds(half + jitter);
+}
+
+std::chrono::milliseconds RetryWindowMax(const RetryPolicy& policy) {
+  std::chrono::milliseconds total = policy.per_attempt_timeout * policy.attempts_max;
+  for (int retry = 1; retry < policy.attempts_max; ++retry) total += BackoffCap(policy, retry);
+  return total;
+}
+
+void Retrier::LogRetry(std::string_view what, int attempt, const Error& error,
+                       std::chrono::milliseconds delay) const {
+  Log()->warn("{}: attempt {}/{} failed ({}: {}); retrying in {} ms", what, attempt,
+              policy_.attempts_max, ErrcName(error.code), error.detail, delay.count());
+}
+
+}  // namespace tinysaga::payment
