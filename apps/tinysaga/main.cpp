@@ -4,10 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include "gateway/gateway_service.h"
 #include "inventory/inventory_service.h"
+#include "orchestrator/orchestrator_service.h"
 #include "order/order_service.h"
 #include "payment/payment_service.h"
 #include "secrets.h"
@@ -15,6 +17,8 @@
 #include "tinysaga/bus/broker.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/ids.h"
+#include "tinysaga/invariants/check.h"
+#include "bench.h"  // tinysaga bench (issue 4)
 #include "up.h"
 #include "wallet/wallet_service.h"
 
@@ -52,6 +56,50 @@ void AddServiceFlags(CLI::App& command, ServiceFlags& flags) {
   command.add_option("--peer", flags.peers,
                      "SERVICE=URL[,URL...]: instances of a service this one calls");
   command.add_flag("--dev", flags.config.dev_mode, "Development mode: enables dev-only endpoints");
+  command.add_option("--kafka", flags.config.kafka_bootstrap,
+                     "Kafka bootstrap servers HOST:PORT[,...] (none: HTTP only, no saga messages)");
+  command.add_option("--saga-mode", flags.config.saga_mode, "How sagas run")
+      ->check(CLI::IsMember({"orchestration", "choreography"}))
+      ->capture_default_str();
+}
+
+// Milliseconds on the command line, std::chrono in the options.
+void AddMilliseconds(CLI::App& command, const std::string& name, std::chrono::milliseconds& value,
+                     const std::string& description) {
+  command
+      .add_option_function<int64_t>(
+          name, [&value](int64_t ms) { value = std::chrono::milliseconds(ms); }, description)
+      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
+      ->default_str(std::to_string(value.count()));
+}
+
+// The wallet debit's retries (API.md: exponential backoff with jitter, bounded attempts).
+void AddPaymentFlags(CLI::App& command, payment::PaymentOptions& options) {
+  command.add_option("--wallet-attempts", options.wallet_retry.attempts_max,
+                     "Attempts at the wallet debit, the first included")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  AddMilliseconds(command, "--wallet-timeout-ms", options.wallet_retry.per_attempt_timeout,
+                  "Timeout of each wallet attempt");
+  AddMilliseconds(command, "--wallet-backoff-ms", options.wallet_retry.backoff_initial,
+                  "Backoff before the second attempt (doubles, with jitter)");
+  AddMilliseconds(command, "--wallet-backoff-max-ms", options.wallet_retry.backoff_max,
+                  "Longest backoff between attempts");
+}
+
+// Per-step reply timeouts and attempts of the order saga's forward steps.
+void AddOrchestratorFlags(CLI::App& command, orchestrator::OrchestratorOptions& options) {
+  command
+      .add_option_function<int64_t>(
+          "--step-timeout-ms",
+          [&options](int64_t ms) { options.timings.forward.timeout_ms = ms; },
+          "How long a saga step waits for its reply before resending")
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+      ->default_str(std::to_string(options.timings.forward.timeout_ms));
+  command.add_option("--step-attempts", options.timings.forward.attempts_max,
+                     "Attempts of a forward step before the saga compensates")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
 }
 
 Result<platform::ServiceConfig> FinishServiceConfig(ServiceFlags flags, const std::string& name) {
@@ -90,17 +138,28 @@ int Main(int argc, char** argv) {
   CLI::App app{"tiny-saga: the saga pattern for microservices, small enough to read"};
   app.require_subcommand(1);
 
-  using ServiceRun = int (*)(const platform::ServiceConfig&);
+  payment::PaymentOptions payment_options;
+  orchestrator::OrchestratorOptions orchestrator_options;
+  using ServiceRun = std::function<int(const platform::ServiceConfig&)>;
   const std::vector<std::tuple<std::string, std::string, ServiceRun>> services = {
       {"order", "Order service (Order DB)", &order::Run},
-      {"payment", "Payment service (Transaction DB)", &payment::Run},
+      {"payment", "Payment service (Transaction DB)",
+       [&](const platform::ServiceConfig& config) { return payment::Run(config, payment_options); }},
       {"wallet", "Wallet service (Wallet DB)", &wallet::Run},
       {"inventory", "Inventory service (Inventory DB)", &inventory::Run},
+      {"orchestrator", "Orchestrator: drives the sagas (Saga DB)",
+       [&](const platform::ServiceConfig& config) {
+         return orchestrator::Run(config, orchestrator_options);
+       }},
   };
   std::map<std::string, ServiceFlags> service_flags;
+  std::map<std::string, CLI::App*> service_commands;
   for (const auto& [name, description, run] : services) {
-    AddServiceFlags(*app.add_subcommand(name, description), service_flags[name]);
+    service_commands[name] = app.add_subcommand(name, description);
+    AddServiceFlags(*service_commands[name], service_flags[name]);
   }
+  AddPaymentFlags(*service_commands["payment"], payment_options);
+  AddOrchestratorFlags(*service_commands["orchestrator"], orchestrator_options);
 
   ServiceFlags gateway_flags;
   gateway::GatewayOptions gateway_options;
@@ -150,6 +209,11 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")
       ->capture_default_str();
+  up_command->add_option("--saga-mode", up_options.saga_mode, "How sagas run")
+      ->check(CLI::IsMember({"orchestration", "choreography"}))
+      ->capture_default_str();
+  up_command->add_option("--kafka", up_options.kafka,
+                         "Kafka bootstrap servers (default: a development broker inside `up`)");
 
   bus::BrokerOptions broker_options;
   broker_options.topics = contracts::AllTopics();
@@ -164,6 +228,20 @@ int Main(int argc, char** argv) {
   broker_command->add_option("--bootstrap-file", broker_options.bootstrap_file,
                              "Also write the bootstrap address to this file");
 
+  invariants::CheckOptions check_options;
+  std::string check_data_dir;
+  bool check_in_flight_ok = false;
+  auto* check_command = app.add_subcommand(
+      "check", "Verify the invariants over every service's database (exit 0 when all hold)");
+  check_command->add_option("--data", check_data_dir, "Directory of the SQLite files (as given to up)");
+  check_command->add_option("--db", check_options.db_url_template,
+                            "Database URL template, as given to the services");
+  check_command->add_flag("--in-flight-ok", check_in_flight_ok,
+                          "The system is not quiescent: do not report sagas still running");
+  check_command->add_option("--saga-grace-ms", check_options.saga_grace_ms,
+                            "How far past its deadline a running saga may be")
+      ->capture_default_str();
+
   std::string token_user;
   std::string token_role = "user";
   std::string token_secret;
@@ -177,7 +255,12 @@ int Main(int argc, char** argv) {
   token_command->add_option("--hours", token_hours, "Lifetime in hours")
       ->check(CLI::Range(1, 24 * 365));
 
+  bench::BenchOptions bench_options;  // tinysaga bench (issue 4)
+  auto* bench_command = bench::AddBenchCommand(app, bench_options);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (bench_command->parsed()) return bench::RunBench(bench_options);  // tinysaga bench (issue 4)
 
   if (up_command->parsed()) {
     up_options.demo = !no_demo;
@@ -186,6 +269,12 @@ int Main(int argc, char** argv) {
   if (broker_command->parsed()) {
     platform::ConfigureLogging("broker");  // RunBroker blocks and waits for the signals itself
     return bus::RunBroker(broker_options);
+  }
+  if (check_command->parsed()) {
+    if (!check_data_dir.empty()) check_options.db_url_template = "sqlite:" + check_data_dir;
+    if (check_options.db_url_template.empty()) check_options.db_url_template = "sqlite:./data";
+    check_options.settled = !check_in_flight_ok;
+    return invariants::RunCheck(check_options, std::cout);
   }
   if (token_command->parsed()) {
     if (!IsValidName(token_user)) {

@@ -14,6 +14,8 @@
 #include "secrets.h"
 #include "supervisor.h"
 #include "tinysaga/auth/token.h"
+#include "tinysaga/bus/broker.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/rng.h"
 #include "tinysaga/http/client.h"
@@ -21,12 +23,22 @@
 namespace tinysaga::app {
 namespace {
 
-constexpr const char* kBusinessServices[] = {"inventory", "wallet", "payment", "order"};
+// Started in this order and stopped in reverse; the orchestrator only in orchestration mode.
+constexpr const char* kBusinessServices[] = {"inventory", "wallet", "payment", "order", "orchestrator"};
 // Which peers each service calls directly (service-to-service, not through the gateway).
 const std::map<std::string, std::vector<std::string>> kPeersOf = {
-    {"order", {"inventory"}},
-    {"payment", {"wallet"}},
+    {"order", {"inventory", "orchestrator"}},
+    {"payment", {"wallet", "order"}},
 };
+
+std::vector<std::string> ServicesFor(const UpOptions& options) {
+  std::vector<std::string> services;
+  for (const char* service : kBusinessServices) {
+    if (std::string_view(service) == "orchestrator" && options.saga_mode != "orchestration") continue;
+    services.emplace_back(service);
+  }
+  return services;
+}
 constexpr auto kReadyTimeout = std::chrono::seconds(60);
 
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
@@ -42,13 +54,15 @@ int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
   return signal > 0 ? signal : 0;
 }
 
-void WriteStatus(const std::filesystem::path& data_dir, uint16_t gateway_port, const Supervisor& supervisor) {
+void WriteStatus(const std::filesystem::path& data_dir, uint16_t gateway_port, const std::string& kafka,
+                 const Supervisor& supervisor) {
   nlohmann::json processes = nlohmann::json::array();
   for (const auto& child : supervisor.children()) {
     processes.push_back({{"name", child.spec.name}, {"pid", child.pid}, {"port", child.port}, {"restarts", child.restarts}});
   }
   nlohmann::json status{{"url", "http://127.0.0.1:" + std::to_string(gateway_port)},
                         {"pid", getpid()},
+                        {"kafka", kafka},
                         {"processes", processes}};
   // Written to a temporary file and renamed, so a reader never sees half of it.
   const auto path = data_dir / "up.json";
@@ -58,16 +72,17 @@ void WriteStatus(const std::filesystem::path& data_dir, uint16_t gateway_port, c
 }
 
 Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, const std::string& db_template,
-                          const std::filesystem::path& logs) {
+                          const std::string& kafka, const std::filesystem::path& logs) {
+  const std::vector<std::string> services = ServicesFor(options);
   std::map<std::string, std::vector<std::string>> urls;
   struct Pending {
     std::string service;
     std::string name;
   };
   std::vector<Pending> pending;
-  for (const char* service : kBusinessServices) {
+  for (const std::string& service : services) {
     for (int instance = 1; instance <= options.instances; ++instance) {
-      const std::string name = std::string(service) + "-" + std::to_string(instance);
+      const std::string name = service + "-" + std::to_string(instance);
       TS_ASSIGN_OR_RETURN(uint16_t port, supervisor.Add(ProcessSpec{.name = name, .log_path = (logs / (name + ".log")).string()}));
       urls[service].push_back("http://127.0.0.1:" + std::to_string(port));
       pending.push_back({service, name});
@@ -76,12 +91,22 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
   // The sockets exist now, so every address is known before any process starts.
   auto peer_args = [&](const std::vector<std::string>& services) {
     std::vector<std::string> args;
-    for (const auto& peer : services) args.insert(args.end(), {"--peer", peer + "=" + Join(urls[peer], ",")});
+    for (const auto& peer : services) {
+      if (urls.contains(peer)) args.insert(args.end(), {"--peer", peer + "=" + Join(urls[peer], ",")});
+    }
     return args;
   };
   for (const auto& process : pending) {
-    std::vector<std::string> args{process.service, "--db", db_template, "--sqlite-synchronous",
-                                  options.sqlite_synchronous, "--dev"};
+    std::vector<std::string> args{process.service,
+                                  "--db",
+                                  db_template,
+                                  "--sqlite-synchronous",
+                                  options.sqlite_synchronous,
+                                  "--kafka",
+                                  kafka,
+                                  "--saga-mode",
+                                  options.saga_mode,
+                                  "--dev"};
     if (auto peers = kPeersOf.find(process.service); peers != kPeersOf.end()) {
       auto more = peer_args(peers->second);
       args.insert(args.end(), more.begin(), more.end());
@@ -96,7 +121,7 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
                                         std::to_string(options.rate_limit.rate_per_second),
                                         "--rate-limit-burst",
                                         std::to_string(options.rate_limit.burst)};
-  auto all_peers = peer_args({std::begin(kBusinessServices), std::end(kBusinessServices)});
+  auto all_peers = peer_args(services);
   gateway_args.insert(gateway_args.end(), all_peers.begin(), all_peers.end());
   auto gateway = supervisor.Add(
       ProcessSpec{.name = "gateway-1", .args = gateway_args, .log_path = (logs / "gateway-1.log").string()},
@@ -145,9 +170,23 @@ int RunUp(const UpOptions& options) {
   SystemRng rng;
   const std::string internal_secret = NewId("int", rng) + NewId("", rng);
   const std::string jwt_secret = JwtSecretFromEnvironment();
+  // The development broker lives in this process: it cannot die without `up`, and its address
+  // never changes while the services run (a restarted mock cluster would get new ports).
+  std::unique_ptr<bus::MockCluster> broker;
+  std::string kafka = options.kafka;
+  if (kafka.empty()) {
+    auto started = bus::MockCluster::Start(bus::BrokerOptions{.topics = contracts::AllTopics()});
+    if (!started.ok()) {
+      spdlog::error("up: cannot start the development broker: {}", started.error().detail);
+      return 1;
+    }
+    broker = std::move(started).value();
+    kafka = broker->bootstrap_servers();
+    spdlog::info("up: development broker at {}", kafka);
+  }
   Supervisor supervisor(std::filesystem::read_symlink("/proc/self/exe").string(),
                         {{"TINYSAGA_INTERNAL_SECRET", internal_secret}, {"TINYSAGA_JWT_SECRET", jwt_secret}});
-  if (auto added = AddProcesses(supervisor, options, db_template, data_dir / "logs"); !added.ok()) {
+  if (auto added = AddProcesses(supervisor, options, db_template, kafka, data_dir / "logs"); !added.ok()) {
     spdlog::error("up: {}", added.error().detail);
     return 2;
   }
@@ -157,7 +196,7 @@ int RunUp(const UpOptions& options) {
     spdlog::error("up: {}", started.error().detail);
     return 1;
   }
-  WriteStatus(data_dir, gateway_port, supervisor);
+  WriteStatus(data_dir, gateway_port, kafka, supervisor);
 
   http::Client client;
   if (auto ready = WaitUntilReady(supervisor, client, gateway, signals); !ready.ok()) {
@@ -179,7 +218,7 @@ int RunUp(const UpOptions& options) {
   while (true) {
     int signal = WaitForSignal(signals, std::chrono::milliseconds(100));
     if (signal == SIGINT || signal == SIGTERM) break;
-    if (supervisor.Poll()) WriteStatus(data_dir, gateway_port, supervisor);
+    if (supervisor.Poll()) WriteStatus(data_dir, gateway_port, kafka, supervisor);
   }
   spdlog::info("up: stopping");
   supervisor.Stop();

@@ -17,6 +17,8 @@ struct UpOptions {
   std::string sqlite_synchronous = "FULL";
   gateway::RateLimit rate_limit;
   std::string web_dir;
+  std::string saga_mode = "orchestration";  // or "choreography"
+  std::string kafka;  // bootstrap servers of a real Kafka; empty: the development broker in-process
 };
 
 int RunUp(const UpOptions& options);

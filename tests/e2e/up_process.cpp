@@ -135,4 +135,27 @@ std::string NewKey() {
   return "key-" + std::to_string(run) + "-" + std::to_string(++counter);
 }
 
+bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+CheckResult RunCheck(const std::filesystem::path& data_dir) {
+  const std::string command =
+      std::string(TINYSAGA_BINARY) + " check --data '" + data_dir.string() + "' 2>&1";
+  CheckResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 }  // namespace tinysaga::e2e

@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,7 @@ class UpProcess {
 
   const http::Endpoint& gateway() const { return gateway_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
-  // `up`'s status file: {"url", "pid", "processes": [{"name", "pid", "port", "restarts"}]}.
+  // `up`'s status file: {"url", "pid", "kafka", "processes": [{"name", "pid", "port", "restarts"}]}.
   nlohmann::json Status() const;
   nlohmann::json Process(const std::string& name) const;
 
@@ -66,5 +68,18 @@ class Api {
 
 // A fresh, unique Idempotency-Key.
 std::string NewKey();
+
+// Asks `condition` every 20 ms until it holds (true) or `timeout` passed (false). For
+// black-box waits on asynchronous outcomes (a saga finishing); the answer, not the timing, is
+// what a test asserts, and the timeout only turns a hang into a failure.
+bool Eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// Runs `tinysaga check --data DIR`; returns its exit code and output.
+struct CheckResult {
+  int exit_code = -1;
+  std::string output;
+};
+CheckResult RunCheck(const std::filesystem::path& data_dir);
 
 }  // namespace tinysaga::e2e

@@ -1,0 +1,963 @@
+// `tinysaga bench` (bench.h): seeding, the virtual users' closed loop, CPU sampling and the
+// check. The histogram, the mix and the report are in bench_stats.h.
+//
+// Threads: the virtual users are not threads. Each is a small state machine driven by the
+// HTTP client's callbacks (on its I/O threads) and by one timer thread for the pauses between
+// polls, so C = 256 costs 256 states, not 256 stacks. A virtual user has at most one request
+// or timer outstanding, so its state is touched by one callback at a time; what they share
+// (the Recorder) has a mutex. The main thread prints the progress, samples CPU at the window's
+// edges and stops the loop.
+
+#include "bench.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "bench_stats.h"
+#include "tinysaga/auth/token.h"
+#include "tinysaga/core/clock.h"
+#include "tinysaga/http/client.h"
+#include "tinysaga/invariants/check.h"
+
+namespace tinysaga::app::bench {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+using nlohmann::json;
+
+int64_t MicrosecondsBetween(TimePoint from, TimePoint to) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+}
+
+// The sums every seeded account starts with, in cents. Products cost kPriceCents.
+constexpr int64_t kPriceCents = 100;
+constexpr int64_t kRichDepositCents = 1'000'000'000'000;  // ten billion orders' worth
+constexpr int64_t kPoorDepositCents = 1;                  // never enough for one
+constexpr int64_t kHugeStock = 1'000'000'000;             // the Inventory's maximum
+// After an error a virtual user pauses, so that a gateway that is down is not hammered.
+constexpr auto kPauseAfterError = std::chrono::milliseconds(10);
+// Requests of one virtual user: beyond this an answer is a transport timeout.
+constexpr auto kRequestTimeout = std::chrono::seconds(10);
+
+// ---- A timer thread ----------------------------------------------------------------------
+
+// Runs callbacks at given times on one thread of its own. Callbacks must not block (they
+// only start HTTP requests). Stop() drops what has not run yet. Thread-safe.
+class TimerQueue {
+ public:
+  TimerQueue() : thread_([this] { Loop(); }) {}
+  ~TimerQueue() { Stop(); }
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+
+  void At(TimePoint due, std::function<void()> callback) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      timers_.push(Timer{due, sequence_++, std::move(callback)});
+    }
+    wakeup_.notify_one();
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wakeup_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  struct Timer {
+    TimePoint due;
+    uint64_t sequence;  // first come, first served among equal times
+    std::function<void()> callback;
+    bool operator>(const Timer& other) const {
+      return due != other.due ? due > other.due : sequence > other.sequence;
+    }
+  };
+
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      if (timers_.empty()) {
+        wakeup_.wait(lock);
+        continue;
+      }
+      if (timers_.top().due > SteadyClock::now()) {
+        wakeup_.wait_until(lock, timers_.top().due);
+        continue;
+      }
+      auto callback = std::move(const_cast<Timer&>(timers_.top()).callback);
+      timers_.pop();
+      lock.unlock();
+      callback();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  uint64_t sequence_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// ---- What the run measures ------------------------------------------------------------
+
+// The timeline of one run: warmup, then the measured window.
+struct Window {
+  TimePoint start;  // the end of the warmup
+  TimePoint end;
+  bool Contains(TimePoint at) const { return at >= start && at < end; }
+};
+
+// One saga's times, as seen by its virtual user.
+struct SagaTimes {
+  TimePoint started;   // POST /api/orders sent
+  TimePoint created;   // its 201 received
+  TimePoint pay_sent;  // POST /api/payment sent (later than `created` in out-of-stock)
+  TimePoint paid;      // its answer received
+  TimePoint settled;   // the terminal status seen
+};
+
+// Everything the virtual users report. Latencies count for sagas that end inside the
+// window; errors and mismatched outcomes count over the whole run, since each one matters.
+// Thread-safe.
+class Recorder {
+ public:
+  explicit Recorder(Window window) : window_(window) {}
+
+  void RecordSaga(Flow flow, const SagaTimes& times, const std::string& mismatch) {
+    completed_total_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    if (!mismatch.empty()) {
+      ++mismatches_[std::string(FlowName(flow)) + ": " + mismatch];
+      ++flow_mismatches_[static_cast<size_t>(flow)];
+      mismatches_total_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!window_.Contains(times.settled)) return;
+    const int64_t total_us = MicrosecondsBetween(times.started, times.settled);
+    all_.Record(total_us);
+    by_flow_[static_cast<size_t>(flow)].Record(total_us);
+    create_.Record(MicrosecondsBetween(times.started, times.created));
+    pay_.Record(MicrosecondsBetween(times.pay_sent, times.paid));
+    settle_.Record(MicrosecondsBetween(times.paid, times.settled));
+  }
+
+  // A payment answered with the other decided status (200 for a poor user, 402 for a rich
+  // one): the saga's outcome is known to be wrong without waiting for it.
+  void RecordMismatch(Flow flow, const std::string& what) {
+    std::lock_guard lock(mutex_);
+    ++mismatches_[std::string(FlowName(flow)) + ": " + what];
+    ++flow_mismatches_[static_cast<size_t>(flow)];
+    mismatches_total_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void RecordError(const std::string& kind) {
+    errors_total_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    ++errors_[kind];
+  }
+
+  void CountRequest(bool poll) {
+    if (!window_.Contains(SteadyClock::now())) return;
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    if (poll) polls_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  uint64_t completed_total() const { return completed_total_.load(std::memory_order_relaxed); }
+  uint64_t errors_total() const { return errors_total_.load(std::memory_order_relaxed); }
+  uint64_t mismatches_total() const { return mismatches_total_.load(std::memory_order_relaxed); }
+
+  // Fills what the recorder knows into `report`.
+  void Fill(Report& report) const {
+    std::lock_guard lock(mutex_);
+    report.completed = all_.count();
+    report.latency = Summarize(all_);
+    report.phases = {{"create", Summarize(create_)}, {"pay", Summarize(pay_)}, {"settle", Summarize(settle_)}};
+    for (size_t i = 0; i < kFlowCount; ++i) {
+      report.flows[i].completed = by_flow_[i].count();
+      report.flows[i].latency = Summarize(by_flow_[i]);
+      report.flows[i].mismatches = flow_mismatches_[i];
+    }
+    report.mismatches = mismatches_;
+    report.errors = errors_;
+    report.requests = requests_.load();
+    report.polls = polls_.load();
+  }
+
+ private:
+  const Window window_;
+  mutable std::mutex mutex_;
+  LatencyHistogram all_, create_, pay_, settle_;
+  std::array<LatencyHistogram, kFlowCount> by_flow_;
+  std::array<uint64_t, kFlowCount> flow_mismatches_{};
+  std::map<std::string, uint64_t> mismatches_;
+  std::map<std::string, uint64_t> errors_;
+  std::atomic<uint64_t> completed_total_{0}, errors_total_{0}, mismatches_total_{0};
+  std::atomic<uint64_t> requests_{0}, polls_{0};
+};
+
+// ---- Seeding --------------------------------------------------------------------------
+
+struct Account {
+  std::string user_id;
+  std::string token;
+};
+
+// What the virtual users work with, all made by this run (ids carry the run id).
+struct World {
+  std::string run_id;
+  std::vector<Account> rich;      // pay for placed and out-of-stock orders
+  std::vector<Account> poor;      // one cent: insufficient funds
+  std::string product_id;         // huge stock, shared
+  std::vector<Account> admins;    // per virtual user (out-of-stock flow), so no admin is rate-limited
+  std::vector<std::string> out_of_stock_products;  // per virtual user: only it changes its stock
+};
+
+std::string NewRunId() {
+  // Six base-36 characters: unique enough for runs against one data directory.
+  std::random_device device;
+  std::mt19937_64 random(device() ^ static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()));
+  constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string id;
+  for (int i = 0; i < 6; ++i) id += kDigits[random() % 36];
+  return id;
+}
+
+http::Request JsonRequest(std::string method, std::string target, const json& body, const std::string& token,
+                          std::string idempotency_key = "") {
+  http::Request request{.method = std::move(method), .target = std::move(target), .body = body.dump()};
+  request.headers = {{"Content-Type", "application/json"}};
+  if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
+  if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::move(idempotency_key));
+  return request;
+}
+
+std::string Describe(const http::Request& request, const http::Response& response) {
+  return request.method + " " + request.target + ": HTTP " + std::to_string(response.status) + " " +
+         response.body.substr(0, 300);
+}
+
+// Seeding requests, retried after a 429 (the gateway's per-user and per-address limits apply
+// to the bench like to anyone; seeding is not measured, so waiting is fine).
+class Seeder {
+ public:
+  Seeder(http::Client& client, http::Endpoint gateway, std::string secret)
+      : client_(client), gateway_(std::move(gateway)), secret_(std::move(secret)) {}
+
+  Result<http::Response> Call(const http::Request& request, std::initializer_list<int> expected) {
+    for (int attempt = 0;; ++attempt) {
+      TS_ASSIGN_OR_RETURN(auto response, client_.SendAndWait(gateway_, request, kRequestTimeout));
+      if (response.status == 429 && attempt < kRateLimitedAttemptsMax) {
+        rate_limited_.fetch_add(1);
+        const auto retry_after = response.Header("Retry-After");
+        int seconds = retry_after ? std::atoi(std::string(*retry_after).c_str()) : 1;
+        std::this_thread::sleep_for(std::chrono::seconds(std::clamp(seconds, 1, 10)));
+        continue;
+      }
+      if (std::find(expected.begin(), expected.end(), response.status) == expected.end()) {
+        return MakeError(Errc::kInternal, Describe(request, response));
+      }
+      return response;
+    }
+  }
+
+  // A token for `user_id`: minted with --secret, else from the dev-mode endpoint.
+  Result<std::string> Token(const std::string& user_id, bool admin) {
+    if (!secret_.empty()) {
+      return auth::IssueToken({user_id, admin ? auth::Role::kAdmin : auth::Role::kUser}, secret_,
+                              SystemClock().NowMs(), std::chrono::hours(24));
+    }
+    json body{{"userId", user_id}};
+    if (admin) body["role"] = "admin";
+    auto response = Call(JsonRequest("POST", "/api/auth/dev-token", body, ""), {201, 200});
+    if (!response.ok()) {
+      return MakeError(response.error().code, response.error().detail +
+                                                  " (the gateway issues tokens only in dev mode; else pass "
+                                                  "--secret with its TINYSAGA_JWT_SECRET)");
+    }
+    const auto parsed = json::parse(response->body, nullptr, false);
+    if (!parsed.is_object() || !parsed.contains("token") || !parsed["token"].is_string()) {
+      return MakeError(Errc::kInternal, "dev-token answered without a token: " + response->body);
+    }
+    return parsed["token"].get<std::string>();
+  }
+
+  uint64_t rate_limited() const { return rate_limited_.load(); }
+
+ private:
+  static constexpr int kRateLimitedAttemptsMax = 120;
+  http::Client& client_;
+  const http::Endpoint gateway_;
+  const std::string secret_;
+  std::atomic<uint64_t> rate_limited_{0};
+};
+
+// Runs `task(i)` for i in [0, count) on a few threads; the first error, if any.
+Result<void> ParallelFor(size_t count, const std::function<Result<void>(size_t)>& task) {
+  constexpr size_t kThreads = 8;
+  std::atomic<size_t> next{0};
+  std::mutex mutex;
+  std::optional<Error> first_error;
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < std::min(kThreads, count); ++t) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < count; i = next++) {
+        {
+          std::lock_guard lock(mutex);
+          if (first_error) return;
+        }
+        if (auto done = task(i); !done.ok()) {
+          std::lock_guard lock(mutex);
+          if (!first_error) first_error = done.error();
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  if (first_error) return *first_error;
+  return Ok();
+}
+
+// The error of a Result, or Ok: for calls whose value is not needed.
+template <typename T>
+Result<void> Status(const Result<T>& result) {
+  if (!result.ok()) return result.error();
+  return Ok();
+}
+
+Result<void> CreateProduct(Seeder& seeder, const std::string& admin_token, const std::string& product_id,
+                           int64_t stock) {
+  TS_RETURN_IF_ERROR(Status(seeder.Call(JsonRequest("POST", "/api/products",
+                                                    {{"productId", product_id},
+                                                     {"productName", "Bench product " + product_id},
+                                                     {"productType", "bench"},
+                                                     {"price", kPriceCents}},
+                                                    admin_token),
+                                        {201})));
+  return Status(seeder.Call(
+      JsonRequest("PUT", "/api/products/" + product_id + "/stock", {{"availableCount", stock}}, admin_token), {200}));
+}
+
+// N users: the poor ones get the insufficient flow's share of them (at least one when the
+// flow is in the mix), the rich ones the rest. Each user's saga rate is then about the same.
+size_t PoorUserCount(const Mix& mix, size_t users) {
+  if (mix.weight(Flow::kInsufficient) == 0) return 0;
+  if (mix.weight(Flow::kInsufficient) == mix.total()) return users;
+  const auto share = static_cast<size_t>(static_cast<double>(users) * mix.weight(Flow::kInsufficient) /
+                                         static_cast<double>(mix.total()));
+  return std::clamp<size_t>(share, 1, users - 1);
+}
+
+// Users with their wallets, the shared product and, for the out-of-stock flow, an admin and
+// a private product per virtual user. Users deposit into their own wallets (API.md allows
+// it), so that one admin identity does not carry N deposits through its rate limit.
+Result<World> Seed(Seeder& seeder, const Mix& mix, int concurrency, int users) {
+  World world;
+  world.run_id = NewRunId();
+  const std::string prefix = "bench-";
+  TS_ASSIGN_OR_RETURN(const std::string admin_token, seeder.Token(prefix + "admin-" + world.run_id, true));
+  world.product_id = prefix + world.run_id + "-item";
+  TS_RETURN_IF_ERROR(CreateProduct(seeder, admin_token, world.product_id, kHugeStock));
+
+  const size_t poor = PoorUserCount(mix, static_cast<size_t>(users));
+  std::vector<Account> accounts(static_cast<size_t>(users));
+  TS_RETURN_IF_ERROR(ParallelFor(accounts.size(), [&](size_t i) -> Result<void> {
+    Account& account = accounts[i];
+    account.user_id = prefix + "u" + world.run_id + "-" + std::to_string(i);
+    TS_ASSIGN_OR_RETURN(account.token, seeder.Token(account.user_id, false));
+    const int64_t deposit = i >= accounts.size() - poor ? kPoorDepositCents : kRichDepositCents;
+    return Status(seeder.Call(JsonRequest("POST", "/api/wallets/" + account.user_id + "/deposits",
+                                          {{"amount", deposit}}, account.token, "bench-seed-" + account.user_id),
+                              {201}));
+  }));
+  world.rich.assign(accounts.begin(), accounts.end() - static_cast<std::ptrdiff_t>(poor));
+  world.poor.assign(accounts.end() - static_cast<std::ptrdiff_t>(poor), accounts.end());
+
+  if (mix.weight(Flow::kOutOfStock) > 0) {
+    world.admins.resize(static_cast<size_t>(concurrency));
+    world.out_of_stock_products.resize(static_cast<size_t>(concurrency));
+    TS_RETURN_IF_ERROR(ParallelFor(world.admins.size(), [&](size_t i) -> Result<void> {
+      world.admins[i].user_id = prefix + "a" + world.run_id + "-" + std::to_string(i);
+      TS_ASSIGN_OR_RETURN(world.admins[i].token, seeder.Token(world.admins[i].user_id, true));
+      world.out_of_stock_products[i] = prefix + world.run_id + "-gone-" + std::to_string(i);
+      return CreateProduct(seeder, world.admins[i].token, world.out_of_stock_products[i], 0);
+    }));
+  }
+  return world;
+}
+
+// ---- The virtual users ---------------------------------------------------------------
+
+std::string HttpError(std::string_view step, const http::Response& response) {
+  const std::string slug = ProblemSlug(response.body);
+  return std::string(step) + ": HTTP " + std::to_string(response.status) + (slug.empty() ? "" : " " + slug);
+}
+
+std::string TransportError(std::string_view step, const Error& error) {
+  // kTimeout: sent, no answer in time; kUnavailable: not sent (refused, pool full).
+  return std::string(step) + (error.code == Errc::kTimeout ? ": no answer in time" : ": transport unavailable");
+}
+
+// C virtual users in a closed loop. Lifecycle: construct, Start(), Stop(), WaitIdle(); it
+// must outlive every request and timer it started (RunBench destroys the client first).
+//
+// How a virtual user sees its saga end (--wait):
+// - poll (the default): GET /api/orders/{id} until the status is terminal. The first poll
+//   comes after half the flow's recent settle time (a moving average), then every
+//   --poll-interval-ms. Waiting first for half the typical time keeps the polls per saga low
+//   (each is a request through the gateway to Order, on the same two cores as the system) and
+//   the error small: a saga that ends before its first poll is rare and at most overstated
+//   by half the typical settle time; later ones by at most one interval.
+// - sse: GET /api/orders/{id}/events and read `event: order` until the status is terminal.
+//   One request per saga, but a new connection each (streams are not pooled), a blocking
+//   order lookup in the gateway, and Order's event watcher sees changes made by the saga's
+//   commands only on its ~100 ms poll: measured, it adds about that much to every saga (see
+//   the issue's note), so it measures the watcher, not the saga.
+class Driver {
+ public:
+  Driver(const BenchOptions& options, const Mix& mix, const World& world, http::Client& client,
+         http::Endpoint gateway, Recorder& recorder, TimerQueue& timers)
+      : options_(options),
+        schedule_(MixSchedule(mix)),
+        world_(world),
+        client_(client),
+        gateway_(std::move(gateway)),
+        recorder_(recorder),
+        timers_(timers),
+        users_(static_cast<size_t>(options.concurrency)) {
+    for (size_t i = 0; i < users_.size(); ++i) users_[i].index = i;
+    for (auto& estimate : settle_estimate_us_) estimate = kSettleEstimateInitialUs;
+  }
+
+  void Start() {
+    running_ = users_.size();
+    for (auto& user : users_) Next(user);
+  }
+
+  void Stop() { stopping_ = true; }
+
+  // Until every virtual user has finished the saga it had in hand, or `deadline`.
+  bool WaitIdle(TimePoint deadline) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_until(lock, deadline, [&] { return running_ == 0; });
+  }
+
+  size_t running() const {
+    std::lock_guard lock(mutex_);
+    return running_;
+  }
+
+ private:
+  static constexpr int64_t kSettleEstimateInitialUs = 2'000;
+
+  struct VirtualUser {
+    size_t index = 0;
+    Flow flow = Flow::kPlaced;
+    uint64_t sequence = 0;
+    const Account* account = nullptr;
+    std::string order_id;
+    SagaTimes times;
+    TimePoint deadline;
+  };
+  using Then = std::function<void(VirtualUser&, const http::Response&)>;
+
+  void Next(VirtualUser& user) {
+    if (stopping_) {
+      std::lock_guard lock(mutex_);
+      if (--running_ == 0) idle_.notify_all();
+      return;
+    }
+    user.sequence = next_sequence_++;
+    user.flow = schedule_[user.sequence % schedule_.size()];
+    user.order_id.clear();
+    user.account = user.flow == Flow::kInsufficient ? &world_.poor[next_poor_++ % world_.poor.size()]
+                                                    : &world_.rich[next_rich_++ % world_.rich.size()];
+    if (user.flow == Flow::kOutOfStock) {
+      // One unit, so that the order can be created (it needs the stock available now); it is
+      // taken away again between the order and the payment. Not timed: it is set-up.
+      return SetStock(user, 1, [this](VirtualUser& user) { CreateOrder(user); });
+    }
+    CreateOrder(user);
+  }
+
+  void Send(VirtualUser& user, http::Request request, std::string_view step, bool poll, Then then) {
+    recorder_.CountRequest(poll);
+    client_.Send(
+        gateway_, std::move(request),
+        [this, &user, step, then = std::move(then)](Result<http::Response> result) {
+          if (!result.ok()) return Fail(user, TransportError(step, result.error()));
+          then(user, *result);
+        },
+        kRequestTimeout);
+  }
+
+  void Fail(VirtualUser& user, const std::string& kind) {
+    recorder_.RecordError(kind);
+    timers_.At(SteadyClock::now() + kPauseAfterError, [this, &user] { Next(user); });
+  }
+
+  std::string Key(const VirtualUser& user, std::string_view what) const {
+    return "bench-" + world_.run_id + "-" + std::to_string(user.sequence) + "-" + std::string(what);
+  }
+
+  void SetStock(VirtualUser& user, int64_t count, std::function<void(VirtualUser&)> then) {
+    const std::string& product = world_.out_of_stock_products[user.index];
+    Send(user,
+         JsonRequest("PUT", "/api/products/" + product + "/stock", {{"availableCount", count}},
+                     world_.admins[user.index].token),
+         "stock", false, [this, then = std::move(then)](VirtualUser& user, const http::Response& response) {
+           if (response.status != 200) return Fail(user, HttpError("stock", response));
+           then(user);
+         });
+  }
+
+  void CreateOrder(VirtualUser& user) {
+    const std::string& product =
+        user.flow == Flow::kOutOfStock ? world_.out_of_stock_products[user.index] : world_.product_id;
+    user.times.started = SteadyClock::now();
+    Send(user,
+         JsonRequest("POST", "/api/orders", {{"productId", product}, {"quantity", 1}}, user.account->token,
+                     Key(user, "order")),
+         "create", false, [this](VirtualUser& user, const http::Response& response) {
+           user.times.created = SteadyClock::now();
+           if (response.status != 201) return Fail(user, HttpError("create", response));
+           const auto order = json::parse(response.body, nullptr, false);
+           if (!order.is_object() || !order.contains("orderId") || !order["orderId"].is_string()) {
+             return Fail(user, "create: no orderId in the answer");
+           }
+           user.order_id = order["orderId"].get<std::string>();
+           if (user.flow == Flow::kOutOfStock) {
+             return SetStock(user, 0, [this](VirtualUser& user) { Pay(user); });
+           }
+           Pay(user);
+         });
+  }
+
+  void Pay(VirtualUser& user) {
+    user.times.pay_sent = SteadyClock::now();
+    Send(user,
+         JsonRequest("POST", "/api/payment", {{"orderId", user.order_id}}, user.account->token, Key(user, "pay")),
+         "pay", false, [this](VirtualUser& user, const http::Response& response) {
+           user.times.paid = SteadyClock::now();
+           if (response.status == ExpectedPaymentStatus(user.flow)) return Wait(user);
+           if (response.status == 200 || response.status == 402) {
+             recorder_.RecordMismatch(user.flow, "payment answered " + std::to_string(response.status));
+             return Next(user);
+           }
+           Fail(user, HttpError("pay", response));
+         });
+  }
+
+  void Wait(VirtualUser& user) {
+    user.deadline = user.times.paid + std::chrono::milliseconds(options_.terminal_timeout_ms);
+    if (options_.wait == "sse") return Watch(user);
+    const auto half_estimate =
+        std::chrono::microseconds(settle_estimate_us_[static_cast<size_t>(user.flow)].load() / 2);
+    timers_.At(user.times.paid + half_estimate, [this, &user] { Poll(user); });
+  }
+
+  void Poll(VirtualUser& user) {
+    http::Request request{.method = "GET", .target = "/api/orders/" + user.order_id};
+    request.headers = {{"Authorization", "Bearer " + user.account->token}};
+    Send(user, std::move(request), "wait", true, [this](VirtualUser& user, const http::Response& response) {
+      if (response.status != 200) return Fail(user, HttpError("wait", response));
+      const auto order = json::parse(response.body, nullptr, false);
+      const std::string status = order.is_object() ? order.value("status", "") : "";
+      if (IsSettledStatus(status)) return Settled(user, status, order.value("statusInfo", ""));
+      const auto now = SteadyClock::now();
+      if (now >= user.deadline) return Fail(user, "wait: not terminal in time (last " + status + ")");
+      timers_.At(now + std::chrono::milliseconds(options_.poll_interval_ms), [this, &user] { Poll(user); });
+    });
+  }
+
+  // The shared state of one event stream: its callbacks and its timeout race to finish it.
+  struct Watching {
+    std::string buffer;  // touched by the stream's callbacks only, one at a time
+    std::atomic<bool> finished{false};
+    std::mutex mutex;
+    std::function<void()> cancel;
+  };
+
+  void Watch(VirtualUser& user) {
+    auto watching = std::make_shared<Watching>();
+    http::Request request{.method = "GET", .target = "/api/orders/" + user.order_id + "/events"};
+    request.headers = {{"Authorization", "Bearer " + user.account->token}, {"Accept", "text/event-stream"}};
+    recorder_.CountRequest(false);
+    auto cancel = client_.Stream(
+        gateway_, std::move(request),
+        http::StreamCallbacks{
+            .on_head =
+                [this, &user, watching](const http::Response& head) {
+                  if (head.status != 200 && !watching->finished.exchange(true)) Fail(user, HttpError("wait", head));
+                },
+            .on_data = [this, &user, watching](std::string_view chunk) { return OnEvents(user, *watching, chunk); },
+            .on_end =
+                [this, &user, watching](Result<void> end) {
+                  if (watching->finished.exchange(true)) return;
+                  Fail(user, end.ok() ? "wait: event stream ended before a terminal status"
+                                      : TransportError("wait", end.error()));
+                },
+        });
+    {
+      std::lock_guard lock(watching->mutex);
+      watching->cancel = std::move(cancel);
+    }
+    timers_.At(user.deadline, [this, &user, weak = std::weak_ptr<Watching>(watching)] {
+      auto watching = weak.lock();
+      if (!watching || watching->finished.exchange(true)) return;
+      std::function<void()> cancel;
+      {
+        std::lock_guard lock(watching->mutex);
+        cancel = watching->cancel;
+      }
+      if (cancel) cancel();
+      Fail(user, "wait: not terminal in time (event stream)");
+    });
+  }
+
+  bool OnEvents(VirtualUser& user, Watching& watching, std::string_view chunk) {
+    if (watching.finished) return false;
+    watching.buffer.append(chunk);
+    for (const auto& event : TakeServerSentEvents(watching.buffer)) {
+      if (event.event != "order") continue;
+      const auto order = json::parse(event.data, nullptr, false);
+      const std::string status = order.is_object() ? order.value("status", "") : "";
+      if (!IsSettledStatus(status)) continue;
+      if (watching.finished.exchange(true)) return false;
+      Settled(user, status, order.value("statusInfo", ""));
+      return false;
+    }
+    return true;
+  }
+
+  void Settled(VirtualUser& user, const std::string& status, const std::string& status_info) {
+    user.times.settled = SteadyClock::now();
+    std::string mismatch;
+    const std::string_view expected_info = ExpectedStatusInfo(user.flow);
+    if (status != ExpectedStatus(user.flow) || (!expected_info.empty() && status_info != expected_info)) {
+      mismatch = "ended " + status + (status_info.empty() ? "" : " (" + status_info + ")");
+    }
+    recorder_.RecordSaga(user.flow, user.times, mismatch);
+    // A moving average with weight 1/8; concurrent updates may lose one, which is harmless.
+    auto& estimate = settle_estimate_us_[static_cast<size_t>(user.flow)];
+    const int64_t sample = MicrosecondsBetween(user.times.paid, user.times.settled);
+    const int64_t old = estimate.load(std::memory_order_relaxed);
+    estimate.store(old + (sample - old) / 8, std::memory_order_relaxed);
+    Next(user);
+  }
+
+  const BenchOptions& options_;
+  const std::vector<Flow> schedule_;
+  const World& world_;
+  http::Client& client_;
+  const http::Endpoint gateway_;
+  Recorder& recorder_;
+  TimerQueue& timers_;
+  std::vector<VirtualUser> users_;  // never resized: callbacks hold references
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> next_sequence_{0}, next_rich_{0}, next_poor_{0};
+  std::array<std::atomic<int64_t>, kFlowCount> settle_estimate_us_{};
+  mutable std::mutex mutex_;
+  std::condition_variable idle_;
+  size_t running_ = 0;
+};
+
+// ---- CPU time of `up`'s processes -------------------------------------------------------
+
+struct ProcessRef {
+  std::string name;
+  int64_t pid = 0;
+};
+
+std::optional<json> ReadUpStatus(const std::string& data_dir) {
+  std::ifstream file(std::filesystem::path(data_dir) / "up.json");
+  if (!file) return std::nullopt;
+  auto status = json::parse(file, nullptr, false);
+  if (!status.is_object()) return std::nullopt;
+  return status;
+}
+
+// `up` itself (its supervisor and the development broker it hosts), every child, and this
+// process.
+std::vector<ProcessRef> ProcessesToWatch(const std::string& data_dir) {
+  std::vector<ProcessRef> processes;
+  if (auto status = ReadUpStatus(data_dir)) {
+    if (status->contains("pid")) processes.push_back({"up (broker)", status->value("pid", int64_t{0})});
+    for (const auto& child : status->value("processes", json::array())) {
+      processes.push_back({child.value("name", "?"), child.value("pid", int64_t{0})});
+    }
+  }
+  if (!processes.empty()) processes.push_back({"bench", static_cast<int64_t>(getpid())});
+  return processes;
+}
+
+std::optional<uint64_t> CpuTicks(int64_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  if (!file) return std::nullopt;
+  std::stringstream text;
+  text << file.rdbuf();
+  return ParseProcStatCpuTicks(text.str());
+}
+
+using CpuSample = std::vector<std::optional<uint64_t>>;
+
+CpuSample SampleCpu(const std::vector<ProcessRef>& processes) {
+  CpuSample sample;
+  for (const auto& process : processes) sample.push_back(CpuTicks(process.pid));
+  return sample;
+}
+
+std::vector<ProcessCpu> CpuUsed(const std::vector<ProcessRef>& processes, const CpuSample& before,
+                                const CpuSample& after, const std::string& data_dir) {
+  // A child `up` restarted during the window has another pid now: its time is partly lost.
+  std::map<std::string, int64_t> pids_now;
+  for (const auto& process : ProcessesToWatch(data_dir)) pids_now[process.name] = process.pid;
+  const double ms_per_tick = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<ProcessCpu> used;
+  for (size_t i = 0; i < processes.size(); ++i) {
+    const bool measured = before[i] && after[i] && *after[i] >= *before[i];
+    used.push_back(ProcessCpu{
+        .name = processes[i].name,
+        .pid = processes[i].pid,
+        .cpu_ms = measured ? static_cast<double>(*after[i] - *before[i]) * ms_per_tick : 0.0,
+        .restarted = !measured || pids_now[processes[i].name] != processes[i].pid,
+    });
+  }
+  return used;
+}
+
+// ---- The run --------------------------------------------------------------------------
+
+Result<http::Endpoint> GatewayOf(const BenchOptions& options, std::string& url) {
+  url = options.url;
+  if (url.empty() && options.port != 0) url = "http://127.0.0.1:" + std::to_string(options.port);
+  if (url.empty() && !options.data_dir.empty()) {
+    if (auto status = ReadUpStatus(options.data_dir)) url = status->value("url", "");
+  }
+  if (url.empty()) url = "http://127.0.0.1:8080";
+  while (url.ends_with('/')) url.pop_back();
+  return http::Endpoint::Parse(url);
+}
+
+// Prints a progress line a second on stderr while the loop runs, samples CPU at the window's
+// edges, and stops the virtual users at its end.
+void Supervise(Driver& driver, const Recorder& recorder, const Window& window, TimePoint started,
+               const std::vector<ProcessRef>& processes, CpuSample& before, CpuSample& after) {
+  TimePoint tick = started + std::chrono::seconds(1);
+  bool sampled_before = false;
+  uint64_t completed_last = 0;
+  while (true) {
+    const TimePoint wake = std::min(sampled_before ? tick : std::min(tick, window.start), window.end);
+    std::this_thread::sleep_until(wake);
+    if (!sampled_before && wake >= window.start) {
+      before = SampleCpu(processes);
+      sampled_before = true;
+    }
+    if (wake >= window.end) {
+      after = SampleCpu(processes);
+      driver.Stop();
+      return;
+    }
+    if (wake < tick) continue;
+    const uint64_t completed = recorder.completed_total();
+    std::fprintf(stderr, "[%5.0f s %-7s] sagas %8llu  %6llu/s  errors %llu  mismatched %llu\n",
+                 std::chrono::duration<double>(tick - started).count(), tick <= window.start ? "warmup" : "measure",
+                 static_cast<unsigned long long>(completed), static_cast<unsigned long long>(completed - completed_last),
+                 static_cast<unsigned long long>(recorder.errors_total()),
+                 static_cast<unsigned long long>(recorder.mismatches_total()));
+    completed_last = completed;
+    tick += std::chrono::seconds(1);
+  }
+}
+
+// Waits for the system to settle (every saga terminal, every outbox drained), then prints
+// the invariant report. True when every invariant holds.
+bool CheckWhenSettled(const BenchOptions& options, std::ostream& out) {
+  invariants::CheckOptions check{.db_url_template = "sqlite:" + options.data_dir, .settled = true};
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(options.settle_timeout_seconds);
+  const auto started = SteadyClock::now();
+  std::fprintf(stderr, "checking the invariants once the system has settled (at most %d s)...\n",
+               options.settle_timeout_seconds);
+  while (true) {
+    auto report = invariants::Check(check);
+    if (!report.ok()) {
+      out << "check: cannot read the databases: " << report.error().detail << "\n";
+      return false;
+    }
+    if (report->ok() || SteadyClock::now() >= deadline) {
+      out << "\n";
+      invariants::PrintReport(*report, out);
+      out << "(settled after " << std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()
+          << " ms)\n";
+      return report->ok();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+}  // namespace
+
+CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
+  auto* command = app.add_subcommand(
+      "bench", "Closed-loop saga load generator through the gateway: create order -> pay -> terminal state");
+  auto* url = command->add_option("--url", options.url, "Gateway URL, e.g. http://127.0.0.1:8080");
+  command->add_option("--port", options.port, "Gateway port on 127.0.0.1")->excludes(url);
+  command->add_option("--data", options.data_dir,
+                      "`tinysaga up`'s --data: CPU of its processes, and the invariant check afterwards");
+  command->add_flag_function("--no-check", [&options](int64_t) { options.check = false; },
+                             "Do not run the invariant check afterwards");
+  command->add_option("--concurrency,-c", options.concurrency, "Virtual users (sagas in flight)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  command->add_option("--users", options.users, "Users to seed (default max(4 x concurrency, 64))")
+      ->check(CLI::Range(2, 1'000'000));
+  command->add_option("--seconds", options.seconds, "Measured window")->check(CLI::Range(0.1, 86'400.0))->capture_default_str();
+  command->add_option("--warmup", options.warmup_seconds, "Warmup before the window")
+      ->check(CLI::Range(0.0, 3'600.0))
+      ->capture_default_str();
+  command
+      ->add_option("--mix", options.mix, "Weights of the flows: placed, insufficient (funds), out-of-stock")
+      ->check([](const std::string& text) {
+        auto mix = ParseMix(text);
+        return mix.ok() ? std::string() : mix.error().detail;
+      })
+      ->capture_default_str();
+  command->add_option("--json", options.json_path, "Also write the report as JSON to this file");
+  command->add_option("--secret", options.secret,
+                      "Mint tokens with this HS256 secret (default: ask the gateway's dev-mode /api/auth/dev-token)");
+  command->add_option("--wait", options.wait, "How to see a saga end: poll the order, or its event stream")
+      ->check(CLI::IsMember({"poll", "sse"}))
+      ->capture_default_str();
+  command->add_option("--poll-interval-ms", options.poll_interval_ms, "Between polls of one order")
+      ->check(CLI::Range(0, 10'000))
+      ->capture_default_str();
+  command->add_option("--terminal-timeout-ms", options.terminal_timeout_ms, "Longest wait for a terminal status")
+      ->check(CLI::Range(1, 3'600'000))
+      ->capture_default_str();
+  command->add_option("--settle-timeout", options.settle_timeout_seconds, "Longest wait for the check, in seconds")
+      ->check(CLI::Range(0, 3'600))
+      ->capture_default_str();
+  command->add_option("--io-threads", options.io_threads, "HTTP client threads")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  return command;
+}
+
+int RunBench(const BenchOptions& options) {
+  auto mix = ParseMix(options.mix);
+  if (!mix.ok()) {
+    std::cerr << "bench: " << mix.error().detail << "\n";
+    return 2;
+  }
+  std::string url;
+  auto gateway = GatewayOf(options, url);
+  if (!gateway.ok()) {
+    std::cerr << "bench: bad gateway URL '" << url << "': " << gateway.error().detail << "\n";
+    return 2;
+  }
+  const int users = options.users > 0 ? options.users : std::max(4 * options.concurrency, 64);
+  // At most one request per virtual user is in flight (event streams have their own).
+  auto client = std::make_unique<http::Client>(http::ClientOptions{
+      .io_threads = options.io_threads,
+      .connections_per_endpoint_max = static_cast<size_t>(options.concurrency) + 16,
+      .request_timeout = kRequestTimeout});
+  auto ready = client->SendAndWait(*gateway, {.method = "GET", .target = "/readyz"}, std::chrono::seconds(5));
+  if (!ready.ok() || ready->status != 200) {
+    std::cerr << "bench: the gateway at " << url << " is not ready ("
+              << (ready.ok() ? "HTTP " + std::to_string(ready->status) : ready.error().detail) << ")\n";
+    return 2;
+  }
+
+  std::fprintf(stderr, "seeding %d users and the products at %s...\n", users, url.c_str());
+  Seeder seeder(*client, *gateway, options.secret);
+  auto world = Seed(seeder, *mix, options.concurrency, users);
+  if (!world.ok()) {
+    std::cerr << "bench: seeding failed: " << world.error().detail << "\n";
+    return 2;
+  }
+  if (seeder.rate_limited() > 0) {
+    std::fprintf(stderr, "seeding waited out %llu rate-limited answers (429)\n",
+                 static_cast<unsigned long long>(seeder.rate_limited()));
+  }
+  std::fprintf(stderr, "run %s: %d virtual users, %.1f s warmup, %.1f s measured\n", world->run_id.c_str(),
+               options.concurrency, options.warmup_seconds, options.seconds);
+
+  const auto processes = ProcessesToWatch(options.data_dir.empty() ? "/nonexistent" : options.data_dir);
+  const TimePoint started = SteadyClock::now();
+  const auto to_duration = [](double seconds) {
+    return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
+  };
+  const Window window{started + to_duration(options.warmup_seconds),
+                      started + to_duration(options.warmup_seconds + options.seconds)};
+  Recorder recorder(window);
+  TimerQueue timers;
+  Driver driver(options, *mix, *world, *client, *gateway, recorder, timers);
+  CpuSample cpu_before, cpu_after;
+  driver.Start();
+  Supervise(driver, recorder, window, started, processes, cpu_before, cpu_after);
+  const bool drained =
+      driver.WaitIdle(SteadyClock::now() + std::chrono::milliseconds(options.terminal_timeout_ms) + std::chrono::seconds(15));
+  if (!drained) std::fprintf(stderr, "bench: %zu virtual users still busy after the window\n", driver.running());
+  // Order matters: no timer may start a request once the client is gone, and the client's
+  // cancelled requests call back into the driver and the recorder, which are still here.
+  timers.Stop();
+  client.reset();
+
+  Report report{.url = url,
+                .concurrency = options.concurrency,
+                .users = users,
+                .warmup_seconds = options.warmup_seconds,
+                .wait_mode = options.wait,
+                .mix = *mix,
+                .window_seconds = options.seconds};
+  recorder.Fill(report);
+  if (!processes.empty()) report.cpu = CpuUsed(processes, cpu_before, cpu_after, options.data_dir);
+
+  std::ostringstream check_output;
+  if (options.check && !options.data_dir.empty()) {
+    report.check_ran = true;
+    report.check_passed = CheckWhenSettled(options, check_output);
+  } else if (options.check) {
+    check_output << "check: skipped (give --data DIR of `tinysaga up` to run it, or --no-check)\n";
+  }
+  std::cout << FormatReport(report) << check_output.str();
+  if (std::any_of(report.errors.begin(), report.errors.end(),
+                  [](const auto& error) { return error.first.find("HTTP 429") != std::string::npos; })) {
+    std::cout << "note: the gateway rate-limited the bench; start `tinysaga up` with a higher "
+                 "--rate-limit-per-second and --rate-limit-burst, or give more --users\n";
+  }
+  if (!options.json_path.empty()) {
+    std::ofstream file(options.json_path);
+    file << ReportJson(report).dump(2) << "\n";
+    if (!file) {
+      std::cerr << "bench: cannot write " << options.json_path << "\n";
+      return 2;
+    }
+  }
+  const bool failed = report.mismatches_total() > 0 || (report.check_ran && !report.check_passed);
+  return failed ? 1 : 0;
+}
+
+}  // namespace tinysaga::app::bench

@@ -1,0 +1,55 @@
+#pragma once
+// `tinysaga bench`: a closed-loop load generator for the order saga, through the gateway
+// (issue 4). C virtual users each repeat: create an order -> pay -> wait for the order's
+// terminal state, for a warmup and then a measured window, with a mix of flows that must end
+// PLACED (placed), FAILED for insufficient funds (insufficient) and FAILED with a refund
+// because the stock went between the order and the payment (out-of-stock). The bench seeds
+// its own users and products first, and checks the invariants after the system has settled.
+// bench_stats.h holds the pure parts (histogram, mix, report).
+//
+// Exit codes: 0 all good; 1 a saga ended otherwise than its flow expects, or the check
+// failed; 2 the bench could not run (bad flags, gateway unreachable, seeding failed).
+
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace tinysaga::app::bench {
+
+struct BenchOptions {
+  // Where the gateway is: --url, else --port on 127.0.0.1, else the "url" of DATA_DIR/up.json,
+  // else http://127.0.0.1:8080.
+  std::string url;
+  uint16_t port = 0;
+  // `tinysaga up`'s --data: its up.json names the processes whose CPU time is measured, and
+  // the invariant check reads its SQLite files.
+  std::string data_dir;
+  bool check = true;  // --no-check: skip the invariant check
+
+  int concurrency = 16;  // virtual users, each with at most one saga in flight
+  int users = 0;         // 0: max(4 * concurrency, 64)
+  double seconds = 15;   // the measured window
+  double warmup_seconds = 3;
+  std::string mix = "placed=90,insufficient=5,out-of-stock=5";
+  std::string json_path;  // also write the report as JSON here
+
+  // Tokens: minted here with this HS256 secret, else asked of the gateway's dev-mode
+  // POST /api/auth/dev-token.
+  std::string secret;
+
+  std::string wait = "poll";  // how the terminal state is seen: "poll" or "sse"
+  int poll_interval_ms = 2;   // between two polls of one order (after the first, see bench.cpp)
+  int terminal_timeout_ms = 30'000;  // a saga not terminal by then counts as a timeout error
+  int settle_timeout_seconds = 60;   // how long the check may wait for the system to settle
+  int io_threads = 1;                // the HTTP client's threads (callbacks run on them)
+};
+
+// Adds the `bench` subcommand and its flags, bound to `options`.
+CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options);
+
+int RunBench(const BenchOptions& options);
+
+}  // namespace tinysaga::app::bench

@@ -1,0 +1,449 @@
+#include "bench_stats.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+namespace tinysaga::app::bench {
+
+// ---- LatencyHistogram ------------------------------------------------------------------
+
+LatencyHistogram::LatencyHistogram() : counts_(kBucketCount, 0) {}
+
+size_t LatencyHistogram::BucketOf(int64_t value_us) {
+  if (value_us < kLinearLimit) return static_cast<size_t>(std::max<int64_t>(value_us, 0));
+  const auto value = static_cast<uint64_t>(value_us);
+  const int most_significant_bit = 63 - std::countl_zero(value);  // >= kSubBucketBits + 1
+  const int shift = most_significant_bit - kSubBucketBits;        // >= 1
+  const uint64_t top = value >> shift;                            // [128, 256)
+  constexpr uint64_t kHalf = uint64_t{1} << kSubBucketBits;
+  return static_cast<size_t>(kLinearLimit) + static_cast<size_t>(shift - 1) * kHalf +
+         static_cast<size_t>(top - kHalf);
+}
+
+int64_t LatencyHistogram::BucketLowUs(size_t bucket) {
+  assert(bucket < kBucketCount);
+  if (bucket < static_cast<size_t>(kLinearLimit)) return static_cast<int64_t>(bucket);
+  constexpr size_t kHalf = size_t{1} << kSubBucketBits;
+  const size_t offset = bucket - static_cast<size_t>(kLinearLimit);
+  const int shift = static_cast<int>(offset / kHalf) + 1;
+  const uint64_t top = kHalf + offset % kHalf;
+  return static_cast<int64_t>(top << shift);
+}
+
+int64_t LatencyHistogram::BucketHighUs(size_t bucket) {
+  if (bucket + 1 == kBucketCount) return INT64_MAX;
+  return BucketLowUs(bucket + 1) - 1;
+}
+
+void LatencyHistogram::Record(int64_t value_us) {
+  value_us = std::max<int64_t>(value_us, 0);
+  ++counts_[BucketOf(value_us)];
+  min_us_ = count_ == 0 ? value_us : std::min(min_us_, value_us);
+  max_us_ = std::max(max_us_, value_us);
+  ++count_;
+  sum_us_ += value_us;
+}
+
+void LatencyHistogram::Merge(const LatencyHistogram& other) {
+  if (other.count_ == 0) return;
+  for (size_t i = 0; i < kBucketCount; ++i) counts_[i] += other.counts_[i];
+  min_us_ = count_ == 0 ? other.min_us_ : std::min(min_us_, other.min_us_);
+  max_us_ = std::max(max_us_, other.max_us_);
+  count_ += other.count_;
+  sum_us_ += other.sum_us_;
+}
+
+int64_t LatencyHistogram::PercentileUs(double percent) const {
+  if (count_ == 0) return 0;
+  percent = std::clamp(percent, 0.0, 100.0);
+  // The rank of the value asked for, 1-based: at least one value is always included.
+  const auto rank = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(percent / 100.0 * static_cast<double>(count_))));
+  uint64_t seen = 0;
+  for (size_t bucket = 0; bucket < kBucketCount; ++bucket) {
+    seen += counts_[bucket];
+    if (seen >= rank) return std::min(BucketHighUs(bucket), max_us_);
+  }
+  return max_us_;  // unreachable: the counts add up to count_
+}
+
+LatencySummary Summarize(const LatencyHistogram& histogram) {
+  constexpr double kUsPerMs = 1000.0;
+  return LatencySummary{
+      .count = histogram.count(),
+      .p50_ms = static_cast<double>(histogram.PercentileUs(50)) / kUsPerMs,
+      .p90_ms = static_cast<double>(histogram.PercentileUs(90)) / kUsPerMs,
+      .p99_ms = static_cast<double>(histogram.PercentileUs(99)) / kUsPerMs,
+      .max_ms = static_cast<double>(histogram.max_us()) / kUsPerMs,
+      .mean_ms = histogram.mean_us() / kUsPerMs,
+  };
+}
+
+// ---- Flows and the mix -----------------------------------------------------------------
+
+std::string_view FlowName(Flow flow) {
+  switch (flow) {
+    case Flow::kPlaced: return "placed";
+    case Flow::kInsufficient: return "insufficient";
+    case Flow::kOutOfStock: return "out-of-stock";
+  }
+  return "?";
+}
+
+std::string_view ExpectedStatus(Flow flow) { return flow == Flow::kPlaced ? "PLACED" : "FAILED"; }
+
+std::string_view ExpectedStatusInfo(Flow flow) {
+  switch (flow) {
+    case Flow::kPlaced: return "";
+    case Flow::kInsufficient: return "insufficient funds";
+    case Flow::kOutOfStock: return "out of stock, payment refunded";
+  }
+  return "";
+}
+
+int ExpectedPaymentStatus(Flow flow) { return flow == Flow::kInsufficient ? 402 : 200; }
+
+bool IsSettledStatus(std::string_view status) {
+  return status == "PLACED" || status == "FAILED" || status == "CANCELED" || status == "ON_WAY" ||
+         status == "DELIVERED";
+}
+
+std::string ProblemSlug(std::string_view body) {
+  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || !json.contains("type") || !json["type"].is_string()) return "";
+  const auto type = json["type"].get<std::string>();
+  const size_t slash = type.rfind('/');
+  return slash == std::string::npos ? type : type.substr(slash + 1);
+}
+
+std::vector<ServerSentEvent> TakeServerSentEvents(std::string& buffer) {
+  std::vector<ServerSentEvent> events;
+  size_t consumed = 0;
+  while (true) {
+    // An event ends at the first empty line: "\n\n" (or "\r\n\r\n").
+    size_t end = buffer.find("\n\n", consumed);
+    size_t crlf_end = buffer.find("\r\n\r\n", consumed);
+    size_t separator = 2;
+    if (crlf_end != std::string::npos && (end == std::string::npos || crlf_end < end)) {
+      end = crlf_end;
+      separator = 4;
+    }
+    if (end == std::string::npos) break;
+    const std::string_view block(buffer.data() + consumed, end - consumed);
+    consumed = end + separator;
+    ServerSentEvent event;
+    bool has_field = false;
+    bool has_data = false;
+    for (size_t start = 0; start <= block.size();) {
+      size_t line_end = block.find('\n', start);
+      if (line_end == std::string_view::npos) line_end = block.size();
+      std::string_view line = block.substr(start, line_end - start);
+      start = line_end + 1;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || line.front() == ':') continue;
+      const size_t colon = line.find(':');
+      const std::string_view field = line.substr(0, colon);
+      std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
+      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (field == "event") {
+        event.event = value;
+        has_field = true;
+      } else if (field == "data") {
+        if (has_data) event.data += '\n';
+        event.data += value;
+        has_data = true;
+        has_field = true;
+      }
+    }
+    if (!has_field) continue;  // only comments
+    if (event.event.empty()) event.event = "message";
+    events.push_back(std::move(event));
+  }
+  buffer.erase(0, consumed);
+  return events;
+}
+
+uint64_t Mix::total() const { return std::accumulate(weights.begin(), weights.end(), uint64_t{0}); }
+
+std::string Mix::ToString() const {
+  std::string text;
+  for (Flow flow : kFlows) {
+    if (!text.empty()) text += ',';
+    text.append(FlowName(flow)).append("=").append(std::to_string(weight(flow)));
+  }
+  return text;
+}
+
+namespace {
+
+std::string FlowNames() {
+  std::string names;
+  for (Flow flow : kFlows) names.append(names.empty() ? "" : ", ").append(FlowName(flow));
+  return names;
+}
+
+Error MixError(std::string_view text, const std::string& what) {
+  return MakeError(Errc::kInvalidRequest,
+                   "--mix '" + std::string(text) + "': " + what +
+                       " (expected FLOW=WEIGHT[,FLOW=WEIGHT...] with FLOW one of " + FlowNames() +
+                       ", e.g. placed=90,insufficient=5,out-of-stock=5)");
+}
+
+}  // namespace
+
+Result<Mix> ParseMix(std::string_view text) {
+  Mix mix;
+  std::array<bool, kFlowCount> seen{};
+  if (text.empty()) return MixError(text, "it is empty");
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view item = text.substr(start, end - start);
+    start = end + 1;
+    const size_t equals = item.find('=');
+    if (equals == std::string_view::npos) {
+      return MixError(text, "'" + std::string(item) + "' has no '='");
+    }
+    const std::string_view name = item.substr(0, equals);
+    const std::string_view number = item.substr(equals + 1);
+    const auto flow = std::find_if(kFlows.begin(), kFlows.end(), [&](Flow f) { return FlowName(f) == name; });
+    if (flow == kFlows.end()) return MixError(text, "unknown flow '" + std::string(name) + "'");
+    const auto index = static_cast<size_t>(*flow);
+    if (seen[index]) return MixError(text, "flow '" + std::string(name) + "' appears twice");
+    seen[index] = true;
+    uint32_t weight = 0;
+    const auto [last, error] = std::from_chars(number.data(), number.data() + number.size(), weight);
+    if (number.empty() || error != std::errc() || last != number.data() + number.size() || weight > kMixTotalMax) {
+      return MixError(text, "the weight of '" + std::string(name) + "' must be an integer from 0 to " +
+                                std::to_string(kMixTotalMax) + ", got '" + std::string(number) + "'");
+    }
+    mix.weights[index] = weight;
+  }
+  if (mix.total() == 0) return MixError(text, "the weights add up to 0");
+  if (mix.total() > kMixTotalMax) {
+    return MixError(text, "the weights add up to more than " + std::to_string(kMixTotalMax));
+  }
+  return mix;
+}
+
+std::vector<Flow> MixSchedule(const Mix& mix) {
+  assert(mix.total() > 0 && mix.total() <= kMixTotalMax);
+  uint32_t divisor = 0;
+  for (uint32_t weight : mix.weights) divisor = std::gcd(divisor, weight);
+  std::array<int64_t, kFlowCount> weights{};
+  int64_t total = 0;
+  for (size_t i = 0; i < kFlowCount; ++i) {
+    weights[i] = mix.weights[i] / divisor;
+    total += weights[i];
+  }
+  // Smooth weighted round-robin (as nginx balances upstreams): each turn every flow gains its
+  // weight, the richest is picked and pays the total. Deterministic; ties go to the first.
+  std::array<int64_t, kFlowCount> current{};
+  std::vector<Flow> schedule;
+  schedule.reserve(static_cast<size_t>(total));
+  for (int64_t turn = 0; turn < total; ++turn) {
+    size_t best = 0;
+    for (size_t i = 0; i < kFlowCount; ++i) {
+      current[i] += weights[i];
+      if (current[i] > current[best]) best = i;
+    }
+    current[best] -= total;
+    schedule.push_back(kFlows[best]);
+  }
+  return schedule;
+}
+
+// ---- /proc/<pid>/stat ------------------------------------------------------------------
+
+std::optional<uint64_t> ParseProcStatCpuTicks(std::string_view stat) {
+  // "pid (comm) state ppid ... utime stime ...": utime and stime are fields 14 and 15, i.e.
+  // the 12th and 13th after the ')' that ends the command name.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string_view::npos || stat.find('(') > paren) return std::nullopt;
+  std::string_view rest = stat.substr(paren + 1);
+  constexpr int kUtimeField = 12;  // counting "state" as field 1 after the ')'
+  uint64_t ticks[2] = {0, 0};
+  int field = 0;
+  size_t position = 0;
+  while (field < kUtimeField + 1) {
+    while (position < rest.size() && rest[position] == ' ') ++position;
+    if (position >= rest.size()) return std::nullopt;
+    size_t end = rest.find(' ', position);
+    if (end == std::string_view::npos) end = rest.size();
+    ++field;
+    if (field >= kUtimeField) {
+      const std::string_view number = rest.substr(position, end - position);
+      uint64_t value = 0;
+      const auto [last, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+      if (error != std::errc() || last != number.data() + number.size()) return std::nullopt;
+      ticks[field - kUtimeField] = value;
+    }
+    position = end;
+  }
+  return ticks[0] + ticks[1];
+}
+
+// ---- Report ----------------------------------------------------------------------------
+
+double Report::sagas_per_second() const {
+  return window_seconds > 0 ? static_cast<double>(completed) / window_seconds : 0.0;
+}
+
+uint64_t Report::mismatches_total() const {
+  uint64_t total = 0;
+  for (const auto& [kind, count] : mismatches) total += count;
+  return total;
+}
+
+uint64_t Report::errors_total() const {
+  uint64_t total = 0;
+  for (const auto& [kind, count] : errors) total += count;
+  return total;
+}
+
+double Report::system_cpu_ms_per_saga() const {
+  if (cpu.empty() || completed == 0) return 0;
+  double total_ms = 0;
+  for (const auto& process : cpu) {
+    if (process.name != "bench") total_ms += process.cpu_ms;
+  }
+  return total_ms / static_cast<double>(completed);
+}
+
+namespace {
+
+// Rounded to a microsecond, so that the JSON does not carry binary noise.
+double Round3(double value) { return std::round(value * 1000.0) / 1000.0; }
+
+nlohmann::json LatencyJson(const LatencySummary& latency) {
+  return {{"count", latency.count},         {"p50", Round3(latency.p50_ms)},
+          {"p90", Round3(latency.p90_ms)},  {"p99", Round3(latency.p99_ms)},
+          {"max", Round3(latency.max_ms)},  {"mean", Round3(latency.mean_ms)}};
+}
+
+std::string Format(const char* format, auto... values) {
+  char line[256];
+  std::snprintf(line, sizeof line, format, values...);
+  return line;
+}
+
+std::string LatencyRow(std::string_view name, uint64_t count, double per_second, const LatencySummary& latency) {
+  return Format("  %-14.*s %9llu %9.1f %9.2f %9.2f %9.2f %9.2f\n", static_cast<int>(name.size()), name.data(),
+                static_cast<unsigned long long>(count), per_second, latency.p50_ms, latency.p90_ms,
+                latency.p99_ms, latency.max_ms);
+}
+
+std::string CountLines(const std::string& title, const std::map<std::string, uint64_t>& counts) {
+  std::string text = title + (counts.empty() ? ": none\n" : ":\n");
+  for (const auto& [kind, count] : counts) {
+    text += Format("  %8llu  %s\n", static_cast<unsigned long long>(count), kind.c_str());
+  }
+  return text;
+}
+
+std::string CpuLines(const Report& report) {
+  if (report.cpu.empty()) return "CPU: unknown (give --data DIR of `tinysaga up` to measure it)\n";
+  const double completed = static_cast<double>(std::max<uint64_t>(report.completed, 1));
+  std::string text = "CPU during the window (ms per saga, % of one core):\n";
+  for (const auto& process : report.cpu) {
+    text += Format("  %-20s %9.3f %7.1f%%%s\n", process.name.c_str(), process.cpu_ms / completed,
+                   report.window_seconds > 0 ? process.cpu_ms / (report.window_seconds * 10.0) : 0.0,
+                   process.restarted ? "  (restarted: not trustworthy)" : "");
+  }
+  text += Format("  %-20s %9.3f\n", "system total", report.system_cpu_ms_per_saga());
+  return text;
+}
+
+}  // namespace
+
+nlohmann::json ReportJson(const Report& report) {
+  nlohmann::json flows = nlohmann::json::object();
+  for (Flow flow : kFlows) {
+    const FlowReport& result = report.flows[static_cast<size_t>(flow)];
+    flows[std::string(FlowName(flow))] = {
+        {"weight", report.mix.weight(flow)},
+        {"completed", result.completed},
+        {"sagasPerSecond", Round3(report.window_seconds > 0
+                                      ? static_cast<double>(result.completed) / report.window_seconds
+                                      : 0.0)},
+        {"mismatches", result.mismatches},
+        {"latencyMs", LatencyJson(result.latency)},
+    };
+  }
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& [name, latency] : report.phases) phases[name] = LatencyJson(latency);
+  nlohmann::json cpu = nlohmann::json::object();
+  cpu["measured"] = !report.cpu.empty();
+  cpu["processes"] = nlohmann::json::array();
+  const double completed = static_cast<double>(std::max<uint64_t>(report.completed, 1));
+  for (const auto& process : report.cpu) {
+    cpu["processes"].push_back({{"name", process.name},
+                                {"pid", process.pid},
+                                {"cpuMs", Round3(process.cpu_ms)},
+                                {"cpuMsPerSaga", Round3(process.cpu_ms / completed)},
+                                {"restarted", process.restarted}});
+  }
+  cpu["systemCpuMsPerSaga"] = Round3(report.system_cpu_ms_per_saga());
+  return {
+      {"config",
+       {{"url", report.url},
+        {"concurrency", report.concurrency},
+        {"users", report.users},
+        {"warmupSeconds", report.warmup_seconds},
+        {"wait", report.wait_mode},
+        {"mix", report.mix.ToString()}}},
+      {"windowSeconds", Round3(report.window_seconds)},
+      {"completed", report.completed},
+      {"sagasPerSecond", Round3(report.sagas_per_second())},
+      {"latencyMs", LatencyJson(report.latency)},
+      {"phasesMs", phases},
+      {"flows", flows},
+      {"mismatches", report.mismatches},
+      {"mismatchesTotal", report.mismatches_total()},
+      {"errors", report.errors},
+      {"errorsTotal", report.errors_total()},
+      {"requests", report.requests},
+      {"polls", report.polls},
+      {"cpu", cpu},
+      {"check", {{"ran", report.check_ran}, {"passed", report.check_passed}}},
+  };
+}
+
+std::string FormatReport(const Report& report) {
+  std::string text = Format("tinysaga bench: %s, %d virtual users, %d users, %.1f s measured after %.1f s warmup, "
+                            "wait by %s, mix %s\n",
+                            report.url.c_str(), report.concurrency, report.users, report.window_seconds,
+                            report.warmup_seconds, report.wait_mode.c_str(), report.mix.ToString().c_str());
+  text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "sagas", "completed", "per s", "p50 ms", "p90 ms", "p99 ms",
+                 "max ms");
+  text += LatencyRow("all", report.completed, report.sagas_per_second(), report.latency);
+  for (Flow flow : kFlows) {
+    const FlowReport& result = report.flows[static_cast<size_t>(flow)];
+    if (report.mix.weight(flow) == 0 && result.completed == 0) continue;
+    const double per_second =
+        report.window_seconds > 0 ? static_cast<double>(result.completed) / report.window_seconds : 0.0;
+    text += LatencyRow(FlowName(flow), result.completed, per_second, result.latency);
+  }
+  text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "phases", "count", "", "p50 ms", "p90 ms", "p99 ms", "max ms");
+  for (const auto& [name, latency] : report.phases) {
+    text += Format("  %-14s %9llu %9s %9.2f %9.2f %9.2f %9.2f\n", name.c_str(),
+                   static_cast<unsigned long long>(latency.count), "", latency.p50_ms, latency.p90_ms,
+                   latency.p99_ms, latency.max_ms);
+  }
+  const double completed = static_cast<double>(std::max<uint64_t>(report.completed, 1));
+  text += Format("requests: %llu (%.2f per saga, of which %.2f order polls)\n",
+                 static_cast<unsigned long long>(report.requests), static_cast<double>(report.requests) / completed,
+                 static_cast<double>(report.polls) / completed);
+  text += CountLines("mismatched outcomes", report.mismatches);
+  text += CountLines("errors", report.errors);
+  text += CpuLines(report);
+  if (report.check_ran) text += std::string("check: ") + (report.check_passed ? "passed\n" : "FAILED\n");
+  return text;
+}
+
+}  // namespace tinysaga::app::bench

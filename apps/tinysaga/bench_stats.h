@@ -1,0 +1,176 @@
+#pragma once
+// The pure half of `tinysaga bench` (bench.h does the I/O): a latency histogram with
+// HdrHistogram-like log buckets, the flow mix (parsing and an evenly interleaved schedule),
+// /proc/<pid>/stat parsing for CPU time, and the report as a table and as JSON.
+//
+// No I/O, no clock, no threads: everything here is a value type, tested in
+// tests/bench_stats_test.cpp. Not synchronised; bench.cpp guards what it shares.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinysaga/core/result.h"
+
+namespace tinysaga::app::bench {
+
+// Latencies in microseconds, recorded into log-linear buckets: exact below 256 us, and above
+// that 128 buckets per power of two, so a reported percentile is at most 1/128 (0.8 %) above
+// the true value. A fixed 7,296 counters cover every non-negative int64 (no allocation while
+// recording, nothing is ever out of range: negative values count as 0).
+class LatencyHistogram {
+ public:
+  static constexpr int kSubBucketBits = 7;                             // 128 per power of two
+  static constexpr int64_t kLinearLimit = int64_t{1} << (kSubBucketBits + 1);  // 256
+  static constexpr size_t kBucketCount =
+      static_cast<size_t>(kLinearLimit) + (63 - kSubBucketBits - 1) * (size_t{1} << kSubBucketBits);
+
+  LatencyHistogram();
+
+  void Record(int64_t value_us);
+  void Merge(const LatencyHistogram& other);
+
+  uint64_t count() const { return count_; }
+  int64_t min_us() const { return count_ == 0 ? 0 : min_us_; }
+  int64_t max_us() const { return max_us_; }
+  double mean_us() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_us_) / static_cast<double>(count_); }
+
+  // The smallest recorded-bucket value v such that at least `percent` % of the values are
+  // <= v, reported as the highest value its bucket can hold (never above max_us()), as
+  // HdrHistogram does. 0 when empty. `percent` is clamped to [0, 100].
+  int64_t PercentileUs(double percent) const;
+
+  // The bucket of a value, and the range of values a bucket holds (exposed for tests).
+  static size_t BucketOf(int64_t value_us);
+  static int64_t BucketLowUs(size_t bucket);
+  static int64_t BucketHighUs(size_t bucket);
+
+ private:
+  std::vector<uint64_t> counts_;  // kBucketCount
+  uint64_t count_ = 0;
+  int64_t min_us_ = 0;
+  int64_t max_us_ = 0;
+  // Sum for the mean; int64 microseconds overflow only after ~292,000 years of latency.
+  int64_t sum_us_ = 0;
+};
+
+// What a histogram says in a report, in milliseconds.
+struct LatencySummary {
+  uint64_t count = 0;
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
+};
+LatencySummary Summarize(const LatencyHistogram& histogram);
+
+// The three order sagas the bench drives, and what each must end as.
+enum class Flow { kPlaced, kInsufficient, kOutOfStock };
+inline constexpr std::array kFlows = {Flow::kPlaced, Flow::kInsufficient, Flow::kOutOfStock};
+inline constexpr size_t kFlowCount = kFlows.size();
+
+std::string_view FlowName(Flow flow);  // "placed", "insufficient", "out-of-stock"
+// The order's terminal status and statusInfo the flow must end in (API.md, Orders/Payment).
+std::string_view ExpectedStatus(Flow flow);      // "PLACED" or "FAILED"
+std::string_view ExpectedStatusInfo(Flow flow);  // "" (any) for placed
+// The HTTP status POST /api/payment must answer: 200, or 402 for insufficient funds.
+int ExpectedPaymentStatus(Flow flow);
+
+// The statuses after which the bench stops waiting: the saga is over (PLACED, FAILED,
+// CANCELED) or the order has moved on past it (ON_WAY, DELIVERED).
+bool IsSettledStatus(std::string_view status);
+
+// The "type" slug of an RFC 9457 problem body ("insufficient-funds" from
+// ".../insufficient-funds"); "" when the body is not a problem.
+std::string ProblemSlug(std::string_view body);
+
+// Server-sent events: takes every complete event (ended by a blank line) off the front of
+// `buffer`, leaving a partial one there. Comments (": keepalive") and fields other than
+// `event` and `data` are skipped; several data lines are joined with '\n'; CRLF is accepted.
+struct ServerSentEvent {
+  std::string event;  // "message" when the event names none
+  std::string data;
+};
+std::vector<ServerSentEvent> TakeServerSentEvents(std::string& buffer);
+
+// Relative weights of the flows, e.g. {90, 5, 5}. Not necessarily percentages.
+struct Mix {
+  std::array<uint32_t, kFlowCount> weights{};
+  uint64_t total() const;
+  uint32_t weight(Flow flow) const { return weights[static_cast<size_t>(flow)]; }
+  std::string ToString() const;  // "placed=90,insufficient=5,out-of-stock=5"
+};
+
+inline constexpr uint32_t kMixTotalMax = 1'000'000;
+
+// "placed=90,insufficient=5,out-of-stock=5": comma-separated FLOW=WEIGHT with the flows
+// above, each at most once; a flow left out weighs 0; weights are non-negative integers whose
+// sum is 1..kMixTotalMax. kInvalidRequest saying what is wrong and what is allowed.
+Result<Mix> ParseMix(std::string_view text);
+
+// The order in which the flows come: the mix's weights reduced by their common divisor,
+// spread evenly (smooth weighted round-robin), so that any stretch of the sequence holds the
+// flows in proportion; Flow for sequence number n is schedule[n % size].
+std::vector<Flow> MixSchedule(const Mix& mix);
+
+// utime + stime, in clock ticks, from the contents of /proc/<pid>/stat. The command name
+// (field 2) is in parentheses and may itself hold spaces and parentheses: fields are counted
+// from the last ')'. nullopt when the text is not such a line.
+std::optional<uint64_t> ParseProcStatCpuTicks(std::string_view stat);
+
+// CPU time one process used during the measured window.
+struct ProcessCpu {
+  std::string name;  // "order-1", "up (broker)", "bench"
+  int64_t pid = 0;
+  double cpu_ms = 0;
+  bool restarted = false;  // its pid changed or vanished: cpu_ms is not trustworthy
+};
+
+struct FlowReport {
+  uint64_t completed = 0;   // reached a terminal state within the window
+  uint64_t mismatches = 0;  // of those, not the one the flow expects
+  LatencySummary latency;
+};
+
+// Everything a run found; the pure input of the table and the JSON.
+struct Report {
+  // What was asked.
+  std::string url;
+  int concurrency = 0;
+  int users = 0;
+  double warmup_seconds = 0;
+  std::string wait_mode;  // "poll" or "sse"
+  Mix mix;
+
+  // What happened in the measured window.
+  double window_seconds = 0;
+  uint64_t completed = 0;  // sagas that reached a terminal state (mismatches included)
+  LatencySummary latency;  // create order -> terminal state seen, all flows
+  // "create" (POST /api/orders), "pay" (POST /api/payment), "settle" (the payment's answer ->
+  // the terminal status seen), in that order.
+  std::vector<std::pair<std::string, LatencySummary>> phases;
+  std::array<FlowReport, kFlowCount> flows{};
+  std::map<std::string, uint64_t> mismatches;  // "placed: FAILED (insufficient funds)" -> n
+  std::map<std::string, uint64_t> errors;      // "pay: HTTP 503", "wait: timeout" -> n
+  uint64_t requests = 0;                       // HTTP requests sent in the window
+  uint64_t polls = 0;                          // of which order GETs while waiting
+
+  std::vector<ProcessCpu> cpu;  // empty: unknown (no --data)
+
+  // The invariant check afterwards.
+  bool check_ran = false;
+  bool check_passed = false;
+
+  double sagas_per_second() const;
+  uint64_t mismatches_total() const;
+  uint64_t errors_total() const;
+  // Sum over the system's processes (not "bench"), in ms per completed saga; 0 if unknown.
+  double system_cpu_ms_per_saga() const;
+};
+
+nlohmann::json ReportJson(const Report& report);
+std::string FormatReport(const Report& report);  // the table for stdout
+
+}  // namespace tinysaga::app::bench

@@ -1,0 +1,320 @@
+// The pure parts of `tinysaga bench`: histogram percentiles, the mix, /proc parsing, server-
+// sent events and the report.
+
+#include "bench_stats.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+namespace tinysaga::app::bench {
+namespace {
+
+// ---- LatencyHistogram ------------------------------------------------------------------
+
+TEST(LatencyHistogramTest, AnEmptyHistogramReportsZeros) {
+  LatencyHistogram histogram;
+  EXPECT_EQ(histogram.count(), 0u);
+  EXPECT_EQ(histogram.PercentileUs(50), 0);
+  EXPECT_EQ(histogram.PercentileUs(100), 0);
+  EXPECT_EQ(histogram.max_us(), 0);
+  EXPECT_EQ(histogram.min_us(), 0);
+  EXPECT_EQ(histogram.mean_us(), 0.0);
+}
+
+TEST(LatencyHistogramTest, SmallValuesAreExact) {
+  LatencyHistogram histogram;
+  for (int64_t value = 1; value <= 100; ++value) histogram.Record(value);
+  EXPECT_EQ(histogram.PercentileUs(50), 50);
+  EXPECT_EQ(histogram.PercentileUs(90), 90);
+  EXPECT_EQ(histogram.PercentileUs(99), 99);
+  EXPECT_EQ(histogram.PercentileUs(100), 100);
+  EXPECT_EQ(histogram.PercentileUs(0), 1);  // the smallest value, not 0
+  EXPECT_EQ(histogram.min_us(), 1);
+  EXPECT_EQ(histogram.max_us(), 100);
+  EXPECT_DOUBLE_EQ(histogram.mean_us(), 50.5);
+}
+
+TEST(LatencyHistogramTest, BucketsTileTheRangeWithoutGapsAndWithBoundedWidth) {
+  EXPECT_EQ(LatencyHistogram::BucketLowUs(0), 0);
+  for (size_t bucket = 0; bucket + 1 < LatencyHistogram::kBucketCount; ++bucket) {
+    const int64_t low = LatencyHistogram::BucketLowUs(bucket);
+    const int64_t high = LatencyHistogram::BucketHighUs(bucket);
+    ASSERT_LE(low, high) << bucket;
+    ASSERT_EQ(LatencyHistogram::BucketLowUs(bucket + 1), high + 1) << bucket;
+    ASSERT_EQ(LatencyHistogram::BucketOf(low), bucket);
+    ASSERT_EQ(LatencyHistogram::BucketOf(high), bucket);
+    // At most 1/128 of the bucket's lowest value wide: the precision promised.
+    if (low >= LatencyHistogram::kLinearLimit) {
+      ASSERT_LE(high - low + 1, low / 128) << bucket;
+    }
+  }
+  EXPECT_EQ(LatencyHistogram::BucketOf(INT64_MAX), LatencyHistogram::kBucketCount - 1);
+  EXPECT_EQ(LatencyHistogram::BucketHighUs(LatencyHistogram::kBucketCount - 1), INT64_MAX);
+}
+
+TEST(LatencyHistogramTest, PercentilesAreWithinThePrecisionOfExactOnes) {
+  std::mt19937_64 random(42);
+  std::lognormal_distribution<double> latency_us(std::log(5'000.0), 0.8);
+  std::vector<int64_t> values;
+  LatencyHistogram histogram;
+  for (int i = 0; i < 100'000; ++i) {
+    values.push_back(static_cast<int64_t>(latency_us(random)));
+    histogram.Record(values.back());
+  }
+  std::sort(values.begin(), values.end());
+  for (double percent : {1.0, 25.0, 50.0, 90.0, 99.0, 99.9, 100.0}) {
+    const auto rank = static_cast<size_t>(std::ceil(percent / 100.0 * static_cast<double>(values.size())));
+    const int64_t exact = values[std::max<size_t>(rank, 1) - 1];
+    const int64_t reported = histogram.PercentileUs(percent);
+    EXPECT_GE(reported, exact) << percent;  // the bucket's highest value: never understated
+    EXPECT_LE(static_cast<double>(reported), static_cast<double>(exact) * (1.0 + 1.0 / 128) + 1) << percent;
+  }
+  EXPECT_EQ(histogram.PercentileUs(100), values.back());
+  EXPECT_EQ(histogram.max_us(), values.back());
+}
+
+TEST(LatencyHistogramTest, NegativeValuesCountAsZeroAndHugeOnesFit) {
+  LatencyHistogram histogram;
+  histogram.Record(-5);
+  histogram.Record(INT64_MAX / 2);
+  EXPECT_EQ(histogram.count(), 2u);
+  EXPECT_EQ(histogram.min_us(), 0);
+  EXPECT_EQ(histogram.PercentileUs(50), 0);
+  EXPECT_EQ(histogram.PercentileUs(100), INT64_MAX / 2);
+}
+
+TEST(LatencyHistogramTest, MergeAddsCountsAndKeepsExtremes) {
+  LatencyHistogram a, b, both;
+  for (int64_t value : {10, 20, 30}) {
+    a.Record(value);
+    both.Record(value);
+  }
+  for (int64_t value : {5, 40'000}) {
+    b.Record(value);
+    both.Record(value);
+  }
+  a.Merge(b);
+  a.Merge(LatencyHistogram());
+  EXPECT_EQ(a.count(), 5u);
+  EXPECT_EQ(a.min_us(), 5);
+  EXPECT_EQ(a.max_us(), 40'000);
+  for (double percent : {20.0, 50.0, 80.0, 100.0}) EXPECT_EQ(a.PercentileUs(percent), both.PercentileUs(percent));
+}
+
+TEST(LatencyHistogramTest, SummaryIsInMilliseconds) {
+  LatencyHistogram histogram;
+  for (int i = 0; i < 99; ++i) histogram.Record(2'000);
+  histogram.Record(30'000);
+  const LatencySummary summary = Summarize(histogram);
+  EXPECT_EQ(summary.count, 100u);
+  EXPECT_NEAR(summary.p50_ms, 2.0, 2.0 / 128);
+  EXPECT_NEAR(summary.p99_ms, 2.0, 2.0 / 128);
+  EXPECT_DOUBLE_EQ(summary.max_ms, 30.0);
+  EXPECT_NEAR(summary.mean_ms, 2.28, 1e-9);
+}
+
+// ---- The mix ---------------------------------------------------------------------------
+
+TEST(MixTest, ParsesTheDefault) {
+  auto mix = ParseMix("placed=90,insufficient=5,out-of-stock=5");
+  ASSERT_TRUE(mix.ok()) << mix.error().detail;
+  EXPECT_EQ(mix->weight(Flow::kPlaced), 90u);
+  EXPECT_EQ(mix->weight(Flow::kInsufficient), 5u);
+  EXPECT_EQ(mix->weight(Flow::kOutOfStock), 5u);
+  EXPECT_EQ(mix->total(), 100u);
+  EXPECT_EQ(mix->ToString(), "placed=90,insufficient=5,out-of-stock=5");
+}
+
+TEST(MixTest, LeftOutFlowsWeighNothingAndOrderDoesNotMatter) {
+  auto mix = ParseMix("out-of-stock=1,placed=3");
+  ASSERT_TRUE(mix.ok()) << mix.error().detail;
+  EXPECT_EQ(mix->weight(Flow::kPlaced), 3u);
+  EXPECT_EQ(mix->weight(Flow::kInsufficient), 0u);
+  EXPECT_EQ(mix->weight(Flow::kOutOfStock), 1u);
+}
+
+TEST(MixTest, RejectsWhatItCannotReadAndSaysWhy) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "empty"},
+      {"placed", "has no '='"},
+      {"placed=90,refunded=10", "unknown flow 'refunded'"},
+      {"placed=1,placed=2", "appears twice"},
+      {"placed=-1", "must be an integer"},
+      {"placed=1.5", "must be an integer"},
+      {"placed=", "must be an integer"},
+      {"placed=99999999999", "must be an integer"},
+      {"placed=0,insufficient=0", "add up to 0"},
+      {"placed=1000000,insufficient=1", "more than"},
+      {"placed=90,", "has no '='"},
+      {" placed=90", "unknown flow ' placed'"},
+  };
+  for (const auto& [text, reason] : cases) {
+    auto mix = ParseMix(text);
+    ASSERT_FALSE(mix.ok()) << text;
+    EXPECT_EQ(mix.error().code, Errc::kInvalidRequest);
+    EXPECT_NE(mix.error().detail.find(reason), std::string::npos) << text << ": " << mix.error().detail;
+    // Every message says what is allowed.
+    EXPECT_NE(mix.error().detail.find("placed, insufficient, out-of-stock"), std::string::npos)
+        << mix.error().detail;
+  }
+}
+
+TEST(MixTest, TheScheduleHoldsTheWeightsReducedAndSpreadEvenly) {
+  auto schedule = MixSchedule(*ParseMix("placed=90,insufficient=5,out-of-stock=5"));
+  ASSERT_EQ(schedule.size(), 20u);  // divided by 5
+  EXPECT_EQ(std::count(schedule.begin(), schedule.end(), Flow::kPlaced), 18);
+  EXPECT_EQ(std::count(schedule.begin(), schedule.end(), Flow::kInsufficient), 1);
+  EXPECT_EQ(std::count(schedule.begin(), schedule.end(), Flow::kOutOfStock), 1);
+  // Spread: the two failure flows are not next to each other (not "18 placed, then the rest").
+  const auto insufficient = std::find(schedule.begin(), schedule.end(), Flow::kInsufficient) - schedule.begin();
+  const auto out_of_stock = std::find(schedule.begin(), schedule.end(), Flow::kOutOfStock) - schedule.begin();
+  EXPECT_GE(std::abs(insufficient - out_of_stock), 5);
+
+  auto halves = MixSchedule(*ParseMix("placed=1,insufficient=1"));
+  EXPECT_EQ(halves, (std::vector<Flow>{Flow::kPlaced, Flow::kInsufficient}));
+  EXPECT_EQ(MixSchedule(*ParseMix("out-of-stock=7")), std::vector<Flow>{Flow::kOutOfStock});
+}
+
+TEST(MixTest, EveryFlowHasItsExpectedOutcome) {
+  EXPECT_EQ(ExpectedStatus(Flow::kPlaced), "PLACED");
+  EXPECT_EQ(ExpectedPaymentStatus(Flow::kPlaced), 200);
+  EXPECT_EQ(ExpectedStatus(Flow::kInsufficient), "FAILED");
+  EXPECT_EQ(ExpectedStatusInfo(Flow::kInsufficient), "insufficient funds");
+  EXPECT_EQ(ExpectedPaymentStatus(Flow::kInsufficient), 402);
+  EXPECT_EQ(ExpectedStatus(Flow::kOutOfStock), "FAILED");
+  EXPECT_EQ(ExpectedStatusInfo(Flow::kOutOfStock), "out of stock, payment refunded");
+  EXPECT_EQ(ExpectedPaymentStatus(Flow::kOutOfStock), 200);
+  EXPECT_TRUE(IsSettledStatus("PLACED"));
+  EXPECT_TRUE(IsSettledStatus("DELIVERED"));
+  EXPECT_FALSE(IsSettledStatus("PAYMENT_DONE"));
+  EXPECT_FALSE(IsSettledStatus(""));
+}
+
+// ---- /proc/<pid>/stat ------------------------------------------------------------------
+
+TEST(ProcStatTest, AddsUserAndSystemTicks) {
+  const std::string stat =
+      "4242 (tinysaga) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 9 0 100 200000000 3000";
+  EXPECT_EQ(ParseProcStatCpuTicks(stat), 325u);
+}
+
+TEST(ProcStatTest, ACommandNameWithSpacesAndParenthesesIsSkipped) {
+  const std::string stat = "7 (a (weird) name ) R 1 7 7 0 -1 0 0 0 0 0 11 22 0 0 20 0 1 0 5 1 1\n";
+  EXPECT_EQ(ParseProcStatCpuTicks(stat), 33u);
+}
+
+TEST(ProcStatTest, RejectsWhatIsNotAStatLine) {
+  EXPECT_EQ(ParseProcStatCpuTicks(""), std::nullopt);
+  EXPECT_EQ(ParseProcStatCpuTicks("12 (short) S 1 2 3"), std::nullopt);
+  EXPECT_EQ(ParseProcStatCpuTicks("no parentheses at all 1 2 3 4 5 6 7 8 9 10 11 12 13"), std::nullopt);
+  EXPECT_EQ(ParseProcStatCpuTicks("1 (x) S 1 1 1 0 -1 0 0 0 0 0 ab 2 0"), std::nullopt);
+}
+
+// ---- Problems and server-sent events ---------------------------------------------------
+
+TEST(ProblemSlugTest, TakesTheLastSegmentOfTheType) {
+  EXPECT_EQ(ProblemSlug(R"({"type":"https://tinysaga.dev/problems/rate-limited","status":429})"), "rate-limited");
+  EXPECT_EQ(ProblemSlug(R"({"type":"not-found"})"), "not-found");
+  EXPECT_EQ(ProblemSlug("<html>"), "");
+  EXPECT_EQ(ProblemSlug(R"({"orderId":"o1"})"), "");
+}
+
+TEST(ServerSentEventsTest, TakesCompleteEventsAndKeepsThePartialOne) {
+  std::string buffer =
+      "event: order\nid: 1\ndata: {\"status\":\"PAYMENT_DONE\"}\n\n"
+      ": keepalive\n\n"
+      "event: saga\r\nid: 2\r\ndata: {}\r\n\r\n"
+      "event: order\nid: 3\ndata: {\"sta";
+  auto events = TakeServerSentEvents(buffer);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].event, "order");
+  EXPECT_EQ(events[0].data, R"({"status":"PAYMENT_DONE"})");
+  EXPECT_EQ(events[1].event, "saga");
+  EXPECT_EQ(events[1].data, "{}");
+  EXPECT_EQ(buffer, "event: order\nid: 3\ndata: {\"sta");
+
+  buffer += "tus\":\"PLACED\"}\n\ndata: a\ndata: b\n\n";
+  events = TakeServerSentEvents(buffer);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].data, R"({"status":"PLACED"})");
+  EXPECT_EQ(events[1].event, "message");
+  EXPECT_EQ(events[1].data, "a\nb");
+  EXPECT_TRUE(buffer.empty());
+}
+
+// ---- The report ------------------------------------------------------------------------
+
+Report SampleReport() {
+  Report report;
+  report.url = "http://127.0.0.1:8080";
+  report.concurrency = 16;
+  report.users = 64;
+  report.warmup_seconds = 3;
+  report.wait_mode = "poll";
+  report.mix = *ParseMix("placed=90,insufficient=5,out-of-stock=5");
+  report.window_seconds = 10;
+  report.completed = 1'000;
+  report.latency = {.count = 1'000, .p50_ms = 8.5, .p90_ms = 12, .p99_ms = 20.25, .max_ms = 31, .mean_ms = 9};
+  report.phases = {{"create", {.count = 1'000, .p50_ms = 1}}, {"pay", {}}, {"settle", {}}};
+  report.flows[0] = {.completed = 900, .mismatches = 1, .latency = {.count = 900, .p50_ms = 8}};
+  report.flows[1] = {.completed = 50};
+  report.flows[2] = {.completed = 50};
+  report.mismatches = {{"placed: ended FAILED (insufficient funds)", 1}};
+  report.errors = {{"pay: HTTP 503 service-unavailable", 2}, {"wait: no answer in time", 1}};
+  report.requests = 4'000;
+  report.polls = 1'500;
+  report.cpu = {{.name = "order-1", .pid = 10, .cpu_ms = 300},
+                {.name = "up (broker)", .pid = 9, .cpu_ms = 200},
+                {.name = "bench", .pid = 11, .cpu_ms = 100, .restarted = false}};
+  report.check_ran = true;
+  report.check_passed = true;
+  return report;
+}
+
+TEST(ReportTest, TheJsonHoldsEveryNumber) {
+  const nlohmann::json json = ReportJson(SampleReport());
+  EXPECT_EQ(json["config"]["concurrency"], 16);
+  EXPECT_EQ(json["config"]["mix"], "placed=90,insufficient=5,out-of-stock=5");
+  EXPECT_EQ(json["completed"], 1'000);
+  EXPECT_DOUBLE_EQ(json["sagasPerSecond"].get<double>(), 100.0);
+  EXPECT_DOUBLE_EQ(json["latencyMs"]["p99"].get<double>(), 20.25);
+  EXPECT_EQ(json["flows"]["placed"]["completed"], 900);
+  EXPECT_EQ(json["flows"]["placed"]["mismatches"], 1);
+  EXPECT_DOUBLE_EQ(json["flows"]["out-of-stock"]["sagasPerSecond"].get<double>(), 5.0);
+  EXPECT_EQ(json["phasesMs"]["create"]["count"], 1'000);
+  EXPECT_EQ(json["mismatchesTotal"], 1);
+  EXPECT_EQ(json["errorsTotal"], 3);
+  EXPECT_EQ(json["errors"]["pay: HTTP 503 service-unavailable"], 2);
+  EXPECT_EQ(json["cpu"]["measured"], true);
+  EXPECT_EQ(json["cpu"]["processes"].size(), 3u);
+  EXPECT_DOUBLE_EQ(json["cpu"]["processes"][0]["cpuMsPerSaga"].get<double>(), 0.3);
+  // The system's CPU leaves the bench's own out: (300 + 200) / 1000.
+  EXPECT_DOUBLE_EQ(json["cpu"]["systemCpuMsPerSaga"].get<double>(), 0.5);
+  EXPECT_EQ(json["check"]["passed"], true);
+  // It round-trips through text.
+  EXPECT_EQ(nlohmann::json::parse(json.dump()), json);
+}
+
+TEST(ReportTest, TheTableNamesTheFlowsErrorsAndCpu) {
+  const std::string table = FormatReport(SampleReport());
+  for (const char* expected : {"all", "placed", "insufficient", "out-of-stock", "100.0", "20.25",
+                               "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1", "system total",
+                               "0.500", "check: passed"}) {
+    EXPECT_NE(table.find(expected), std::string::npos) << expected << "\n" << table;
+  }
+}
+
+TEST(ReportTest, AnEmptyRunDividesByNothing) {
+  Report report;
+  report.mix = *ParseMix("placed=1");
+  EXPECT_EQ(report.sagas_per_second(), 0.0);
+  EXPECT_EQ(report.system_cpu_ms_per_saga(), 0.0);
+  const std::string table = FormatReport(report);
+  EXPECT_NE(table.find("CPU: unknown"), std::string::npos) << table;
+  EXPECT_EQ(ReportJson(report)["cpu"]["measured"], false);
+}
+
+}  // namespace
+}  // namespace tinysaga::app::bench

@@ -1,0 +1,44 @@
+#include "orchestrator/domain/saga_catalog.h"
+
+#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/saga/engine.h"
+#include "tinysaga/saga/state_json.h"
+
+namespace tinysaga::orchestrator {
+
+SagaCatalog::SagaCatalog(const saga::SagaTimings& timings)
+    : order_(saga::OrderSaga(timings)), cancel_(saga::CancelSaga(timings)) {}
+
+const saga::SagaDefinition* SagaCatalog::Find(std::string_view type) const {
+  if (type == order_.type) return &order_;
+  if (type == cancel_.type) return &cancel_;
+  return nullptr;
+}
+
+Result<LoadedSaga> ReadStoredSaga(const SagaCatalog& catalog, const SagaId& saga_id,
+                                  std::string_view state_json) {
+  auto unreadable = [&](const std::string& problem) {
+    return MakeError(Errc::kUnprocessable,
+                     "saga " + saga_id.value() + " has an unreadable state: " + problem);
+  };
+  auto json = contracts::ParseJson(state_json);
+  if (!json.ok()) return unreadable(json.error().detail);
+  auto state = saga::SagaStateFromJson(*json);
+  if (!state.ok()) return unreadable(state.error().detail);
+  if (state->saga_id != saga_id) return unreadable("the document names another saga");
+  const saga::SagaDefinition* definition = catalog.Find(state->type);
+  if (definition == nullptr) return unreadable("unknown saga type '" + state->type + "'");
+  if (auto fits = saga::CheckStateFits(*definition, *state); !fits.ok()) {
+    return unreadable(fits.error().detail);
+  }
+  return LoadedSaga{std::move(state).value(), definition};
+}
+
+std::string SagaOwner(const saga::SagaState& state) {
+  if (!state.data.is_object()) return {};
+  auto user = state.data.find("userId");
+  if (user == state.data.end() || !user->is_string()) return {};
+  return user->get<std::string>();
+}
+
+}  // namespace tinysaga::orchestrator

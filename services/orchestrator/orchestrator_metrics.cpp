@@ -1,0 +1,98 @@
+#include "orchestrator/orchestrator_metrics.h"
+
+namespace tinysaga::orchestrator {
+namespace {
+
+prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& registry,
+                                                       const std::string& name,
+                                                       const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+}  // namespace
+
+DecisionCounts DecisionCounts::Of(const saga::Decision& decision, size_t history_before,
+                                  bool by_timer) {
+  DecisionCounts counts;
+  if (decision.disposition != saga::Disposition::kApplied) return counts;
+  const saga::SagaState& state = decision.state;
+  counts.timed_out = by_timer;
+  counts.completed = state.status == saga::SagaStatus::kCompleted;
+  counts.failed = state.status == saga::SagaStatus::kFailed;
+  for (size_t i = history_before; i < state.history.size(); ++i) {
+    const saga::StepEvent& event = state.history[i];
+    if (event.type == saga::StepEventType::kGaveUp &&
+        event.kind == saga::ActionKind::kCompensation) {
+      ++counts.compensations_gave_up;
+    }
+    if (event.type == saga::StepEventType::kSent && event.attempt > 1) ++counts.retries;
+  }
+  return counts;
+}
+
+OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry)
+    : started_(CounterFamily(registry, "tinysaga_sagas_started_total", "Sagas started, by type")),
+      completed_(CounterFamily(registry, "tinysaga_sagas_completed_total",
+                               "Sagas that completed every step, by type")),
+      failed_(CounterFamily(registry, "tinysaga_sagas_failed_total",
+                            "Sagas that failed and finished compensating, by type")),
+      gave_up_(CounterFamily(registry, "tinysaga_saga_compensations_gave_up_total",
+                             "Compensations given up after their attempts (for an operator)")),
+      timeouts_(CounterFamily(registry, "tinysaga_saga_timeouts_total",
+                              "Timer decisions applied: reply deadlines passed, backoffs ended")),
+      retries_(CounterFamily(registry, "tinysaga_saga_command_retries_total",
+                             "Saga commands sent again after a timeout or a retry reply")),
+      ignored_(CounterFamily(registry, "tinysaga_saga_inputs_ignored_total",
+                             "Events and replies acknowledged without effect, by reason")),
+      unreadable_(CounterFamily(registry, "tinysaga_saga_unreadable_total",
+                                "Stored sagas whose state could not be read")
+                      .Add({})),
+      unfinished_(prometheus::BuildGauge()
+                      .Name("tinysaga_sagas_unfinished")
+                      .Help("Unfinished sagas by state, refreshed every few seconds")
+                      .Register(registry)),
+      running_(unfinished_.Add(
+          {{"state", std::string(saga::SagaStatusName(saga::SagaStatus::kRunning))}})),
+      compensating_(unfinished_.Add(
+          {{"state", std::string(saga::SagaStatusName(saga::SagaStatus::kCompensating))}})) {}
+
+prometheus::Counter& OrchestratorMetrics::Child(prometheus::Family<prometheus::Counter>& family,
+                                                std::string_view label, std::string_view value) {
+  return family.Add({{std::string(label), std::string(value)}});
+}
+
+void OrchestratorMetrics::Started(std::string_view type) {
+  Child(started_, "type", type).Increment();
+}
+
+void OrchestratorMetrics::Decided(std::string_view type, const DecisionCounts& counts) {
+  if (counts.timed_out) Child(timeouts_, "type", type).Increment();
+  if (counts.completed) Child(completed_, "type", type).Increment();
+  if (counts.failed) Child(failed_, "type", type).Increment();
+  if (counts.compensations_gave_up > 0) {
+    Child(gave_up_, "type", type).Increment(counts.compensations_gave_up);
+  }
+  if (counts.retries > 0) Child(retries_, "type", type).Increment(counts.retries);
+}
+
+void OrchestratorMetrics::Ignored(std::string_view reason) {
+  Child(ignored_, "reason", reason).Increment();
+}
+
+void OrchestratorMetrics::Unreadable() { unreadable_.Increment(); }
+
+void OrchestratorMetrics::SetUnfinished(
+    const std::vector<std::pair<std::string, int64_t>>& counts) {
+  double running = 0;
+  double compensating = 0;
+  for (const auto& [status, count] : counts) {
+    if (status == saga::SagaStatusName(saga::SagaStatus::kRunning)) running = double(count);
+    if (status == saga::SagaStatusName(saga::SagaStatus::kCompensating)) {
+      compensating = double(count);
+    }
+  }
+  running_.Set(running);
+  compensating_.Set(compensating);
+}
+
+}  // namespace tinysaga::orchestrator

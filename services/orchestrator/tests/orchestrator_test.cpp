@@ -1,0 +1,372 @@
+// The orchestrator end to end on a real Saga DB: start events and replies delivered the way
+// the inbox consumer delivers them, commands read back from the outbox, deadlines fired by
+// moving a manual clock. Each flow reads as given / expect / reply.
+
+#include "orchestrator/orchestrator.h"
+
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <thread>
+
+#include "orchestrator/tests/orchestrator_fixture.h"
+#include "tinysaga/saga/engine.h"
+
+namespace tinysaga::orchestrator {
+namespace {
+
+using contracts::ChargeWallet;
+using contracts::MarkCanceled;
+using contracts::MarkFailed;
+using contracts::MarkPaymentDone;
+using contracts::MarkPlaced;
+using contracts::OrderStatusChanged;
+using contracts::OutOfStock;
+using contracts::PaymentCharged;
+using contracts::PaymentDeclined;
+using contracts::Refund;
+using contracts::Refunded;
+using contracts::ReleaseStock;
+using contracts::ReserveStock;
+using contracts::StockReleased;
+using contracts::StockReserved;
+using saga::SagaStatus;
+
+constexpr std::string_view kPayment = contracts::kPaymentCommandsTopic;
+constexpr std::string_view kInventory = contracts::kInventoryCommandsTopic;
+constexpr std::string_view kOrderTopic = contracts::kOrderCommandsTopic;
+
+const PaymentCharged kCharged{TransactionId("txn_1"), Money::FromCents(1250).value()};
+
+std::string StatusOf(const saga::SagaState& state) {
+  return std::string(saga::SagaStatusName(state.status));
+}
+
+class OrchestratorTest : public OrchestratorFixture {};
+
+// --- Starting ----------------------------------------------------------------------------
+
+TEST_F(OrchestratorTest, PaymentCompletedStartsOneOrderSagaThatChargesTheWallet) {
+  Start(PaymentCompletedFor("alice"));
+
+  EXPECT_EQ(SagaCount(), 1);
+  const contracts::Message charge = Expect<ChargeWallet>(kPayment);
+  const auto& command = std::get<ChargeWallet>(charge.payload);
+  EXPECT_EQ(command.user_id, UserId("alice"));
+  EXPECT_EQ(command.amount.cents(), 1250);
+  EXPECT_EQ(charge.envelope.order_id, kOrder);
+  EXPECT_EQ(charge.envelope.message_id,
+            saga::CommandId(charge.envelope.saga_id, 1, saga::ActionKind::kForward, 1));
+  ExpectNoCommand();
+
+  const saga::SagaState state = State();
+  EXPECT_EQ(StatusOf(state), "RUNNING");
+  EXPECT_EQ(state.saga_id, charge.envelope.saga_id);
+  EXPECT_LE(state.saga_id.value().size(), saga::kSagaIdLengthMax);
+  EXPECT_EQ(Row()->deadline_ms, state.deadline_ms);
+  EXPECT_EQ(Metric("tinysaga_sagas_started_total", {{"type", "order"}}), 1);
+  EXPECT_EQ(deadlines_set_, std::vector<TimestampMs>{state.deadline_ms});
+}
+
+TEST_F(OrchestratorTest, RedeliveredStartEventStartsNoSecondSaga) {
+  Start(PaymentCompletedFor());
+  Expect<ChargeWallet>(kPayment);
+
+  Start(PaymentCompletedFor());  // Payment published it again: a new message id
+  Start(PaymentFailedFor());     // or, impossibly, the other outcome: still the one saga
+
+  EXPECT_EQ(SagaCount(), 1);
+  ExpectNoCommand();
+  EXPECT_EQ(Metric("tinysaga_sagas_started_total", {{"type", "order"}}), 1);
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "saga-exists"}}), 2);
+}
+
+TEST_F(OrchestratorTest, OrdersHaveOneSagaEach) {
+  Start(PaymentCompletedFor(), OrderId("ord_a"));
+  Start(PaymentCompletedFor(), OrderId("ord_b"));
+  EXPECT_EQ(SagaCount(), 2);
+  EXPECT_EQ(Expect<ChargeWallet>(kPayment).envelope.order_id, OrderId("ord_a"));
+  EXPECT_EQ(Expect<ChargeWallet>(kPayment).envelope.order_id, OrderId("ord_b"));
+}
+
+TEST_F(OrchestratorTest, CommandsOnItsTopicsAreIgnoredNotDeadLettered) {
+  EXPECT_TRUE(Deliver(Event(ChargeWallet{UserId("alice"), Money::FromCents(1).value()})).ok());
+  EXPECT_EQ(SagaCount(), 0);
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "command"}}), 1);
+}
+
+// --- The order saga ------------------------------------------------------------------------
+
+TEST_F(OrchestratorTest, RepliesDriveTheOrderSagaToCompleted) {
+  Start(PaymentCompletedFor());
+  Reply(Expect<ChargeWallet>(kPayment), kCharged);
+  Reply(Expect<MarkPaymentDone>(kOrderTopic), OrderStatusChanged{"PAYMENT_DONE"});
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
+  Reply(Expect<MarkPlaced>(kOrderTopic), OrderStatusChanged{"PLACED"});
+  ExpectNoCommand();
+
+  EXPECT_EQ(StatusOf(State()), "COMPLETED");
+  EXPECT_EQ(Row()->status, "COMPLETED");
+  EXPECT_EQ(Row()->deadline_ms, std::nullopt) << "finished sagas leave the timer's index";
+  EXPECT_EQ(Metric("tinysaga_sagas_completed_total", {{"type", "order"}}), 1);
+  EXPECT_EQ(FireDueTimers(), 0u);
+}
+
+TEST_F(OrchestratorTest, InsufficientFundsMarksTheOrderFailedWithoutARefund) {
+  Start(PaymentFailedFor());
+  Reply(Expect<ChargeWallet>(kPayment), PaymentDeclined{"balance too low"});
+  const contracts::Message mark_failed = Expect<MarkFailed>(kOrderTopic);
+  EXPECT_EQ(std::get<MarkFailed>(mark_failed.payload).reason, "insufficient funds");
+  Reply(mark_failed, OrderStatusChanged{"FAILED"});
+  ExpectNoCommand();
+
+  const saga::SagaState state = State();
+  EXPECT_EQ(StatusOf(state), "FAILED");
+  EXPECT_EQ(state.failure_reason, "insufficient funds");
+  EXPECT_EQ(Metric("tinysaga_sagas_failed_total", {{"type", "order"}}), 1);
+}
+
+TEST_F(OrchestratorTest, OutOfStockRefundsThenMarksTheOrderFailed) {
+  Start(PaymentCompletedFor());
+  Reply(Expect<ChargeWallet>(kPayment), kCharged);
+  Reply(Expect<MarkPaymentDone>(kOrderTopic), OrderStatusChanged{"PAYMENT_DONE"});
+  Reply(Expect<ReserveStock>(kInventory), OutOfStock{0});
+  Reply(Expect<Refund>(kPayment), Refunded{TransactionId("txn_2"), Money::FromCents(1250).value()});
+  const contracts::Message mark_failed = Expect<MarkFailed>(kOrderTopic);
+  EXPECT_EQ(std::get<MarkFailed>(mark_failed.payload).reason, "out of stock, payment refunded");
+  Reply(mark_failed, OrderStatusChanged{"FAILED"});
+  ExpectNoCommand();
+  EXPECT_EQ(StatusOf(State()), "FAILED");
+}
+
+TEST_F(OrchestratorTest, DuplicateAndStaleRepliesChangeNothing) {
+  Start(PaymentCompletedFor());
+  const contracts::Message charge = Expect<ChargeWallet>(kPayment);
+  const contracts::Message charged = ReplyTo(charge, kCharged);
+  ASSERT_TRUE(Deliver(charged).ok());
+  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
+  const int64_t version = Row()->version;
+
+  // The same reply again (with a new message id, so the inbox would not have caught it), and
+  // a late answer to the charge after the saga moved on.
+  ASSERT_TRUE(Deliver(ReplyTo(charge, kCharged)).ok());
+  ASSERT_TRUE(Deliver(ReplyTo(charge, PaymentDeclined{"late"})).ok());
+
+  ExpectNoCommand();
+  EXPECT_EQ(Row()->version, version);
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-stale"}}), 2);
+  Reply(payment_done, OrderStatusChanged{"PAYMENT_DONE"});
+  Expect<ReserveStock>(kInventory);
+}
+
+TEST_F(OrchestratorTest, UnexpectedReplyTypeIsIgnored) {
+  Start(PaymentCompletedFor());
+  Reply(Expect<ChargeWallet>(kPayment), StockReserved{});  // not an answer to a charge
+  ExpectNoCommand();
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-unexpected"}}), 1);
+}
+
+TEST_F(OrchestratorTest, ReplyToAFinishedSagaIsIgnored) {
+  Start(PaymentFailedFor());
+  const contracts::Message charge = Expect<ChargeWallet>(kPayment);
+  Reply(charge, PaymentDeclined{"no"});
+  Reply(Expect<MarkFailed>(kOrderTopic), OrderStatusChanged{"FAILED"});
+
+  Reply(charge, PaymentDeclined{"no"});
+  ExpectNoCommand();
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-terminal"}}), 1);
+}
+
+TEST_F(OrchestratorTest, ReplyForAnUnknownSagaIsIgnoredAndCounted) {
+  contracts::Message command = Event(ChargeWallet{UserId("alice"), Money::FromCents(1).value()});
+  command.envelope.saga_id = SagaId("sag_from_elsewhere");
+  EXPECT_TRUE(Deliver(ReplyTo(command, kCharged)).ok());
+  EXPECT_EQ(SagaCount(), 0);
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "unknown-saga"}}), 1);
+}
+
+// --- Timeouts and retries --------------------------------------------------------------
+
+TEST_F(OrchestratorTest, NothingFiresBeforeTheDeadline) {
+  Start(PaymentCompletedFor());
+  Expect<ChargeWallet>(kPayment);
+  clock_.SetMs(State().deadline_ms - 1);
+  EXPECT_EQ(FireDueTimers(), 0u);
+  ExpectNoCommand();
+}
+
+TEST_F(OrchestratorTest, TimeoutResendsTheCommandWithANewAttemptId) {
+  Start(PaymentCompletedFor());
+  const contracts::Message first = Expect<ChargeWallet>(kPayment);
+
+  EXPECT_EQ(TimeOut(), 1u);  // the reply deadline: back off
+  ExpectNoCommand();
+  EXPECT_EQ(State().phase, saga::StepPhase::kBackingOff);
+  EXPECT_EQ(TimeOut(), 1u);  // the backoff ended: send again
+  const contracts::Message second = Expect<ChargeWallet>(kPayment);
+
+  EXPECT_NE(second.envelope.message_id, first.envelope.message_id);
+  EXPECT_EQ(second.envelope.message_id,
+            saga::CommandId(first.envelope.saga_id, 1, saga::ActionKind::kForward, 2));
+  EXPECT_EQ(Metric("tinysaga_saga_timeouts_total", {{"type", "order"}}), 2);
+  EXPECT_EQ(Metric("tinysaga_saga_command_retries_total", {{"type", "order"}}), 1);
+  EXPECT_EQ(outbox_notifications_, 1) << "the relay is woken after the commit with a command";
+
+  // The first attempt's answer comes too late; the second's counts.
+  ASSERT_TRUE(Deliver(ReplyTo(first, kCharged)).ok());
+  ExpectNoCommand();
+  Reply(second, kCharged);
+  Expect<MarkPaymentDone>(kOrderTopic);
+}
+
+TEST_F(OrchestratorTest, ExhaustedAttemptsCompensateWithARefund) {
+  Start(PaymentCompletedFor());
+  Expect<ChargeWallet>(kPayment);
+  const int attempts = options_.timings.forward.attempts_max;
+  for (int attempt = 2; attempt <= attempts; ++attempt) {
+    TimeOut();  // reply deadline
+    TimeOut();  // backoff
+    Expect<ChargeWallet>(kPayment);
+  }
+  TimeOut();  // the last attempt's deadline: give up; its effect is unknown, so refund
+
+  Reply(Expect<Refund>(kPayment), Refunded{std::nullopt, Money::FromCents(0).value()});
+  const contracts::Message mark_failed = Expect<MarkFailed>(kOrderTopic);
+  EXPECT_EQ(std::get<MarkFailed>(mark_failed.payload).reason, "payment service unavailable");
+  Reply(mark_failed, OrderStatusChanged{"FAILED"});
+  EXPECT_EQ(StatusOf(State()), "FAILED");
+}
+
+TEST_F(OrchestratorTest, RestartedOrchestratorResumesFromTheStoredDeadline) {
+  Start(PaymentCompletedFor());
+  const contracts::Message charge = Expect<ChargeWallet>(kPayment);
+
+  Restart();  // the process died after the start committed
+  EXPECT_EQ(TimeOut(), 1u);
+  EXPECT_EQ(TimeOut(), 1u);
+  const contracts::Message resent = Expect<ChargeWallet>(kPayment);
+  EXPECT_EQ(resent.envelope.saga_id, charge.envelope.saga_id);
+
+  Restart();  // and again: the reply still finds its saga
+  Reply(resent, kCharged);
+  Expect<MarkPaymentDone>(kOrderTopic);
+}
+
+TEST_F(OrchestratorTest, OneRoundTakesAtMostTheBatchSize) {
+  options_.timer_batch_max = 2;
+  Restart();
+  for (const char* order : {"ord_1", "ord_2", "ord_3"})
+    Start(PaymentCompletedFor(), OrderId(order));
+  clock_.AdvanceMs(options_.timings.forward.timeout_ms);
+
+  EXPECT_EQ(FireDueTimers(), 2u);  // a full batch: the timer goes again at once
+  EXPECT_EQ(FireDueTimers(), 1u);
+  EXPECT_EQ(FireDueTimers(), 0u);
+}
+
+TEST_F(OrchestratorTest, ConcurrentTimersApplyEachDeadlineOnce) {
+  // Two orchestrator instances on one Saga DB: on PostgreSQL they split the due sagas (SKIP
+  // LOCKED), on SQLite they take turns; either way each deadline is applied exactly once.
+  constexpr int kSagas = 40;
+  for (int i = 0; i < kSagas; ++i)
+    Start(PaymentCompletedFor(), OrderId("ord_" + std::to_string(i)));
+  clock_.AdvanceMs(options_.timings.forward.timeout_ms);
+  prometheus::Registry other_registry;
+  Orchestrator other(db_.db(), clock_, rng_, *catalog_, other_registry, options_);
+
+  auto fire_until_done = [&](Orchestrator& orchestrator) {
+    for (int round = 0; round < 100; ++round) {
+      auto fired = orchestrator.FireDueTimers(clock_.NowMs());
+      ASSERT_TRUE(fired.ok()) << fired.error().detail;
+      if (*fired == 0) return;
+    }
+  };
+  std::thread first([&] { fire_until_done(*orchestrator_); });
+  std::thread second([&] { fire_until_done(other); });
+  first.join();
+  second.join();
+
+  EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM sagas WHERE version = 2"), kSagas);
+  EXPECT_EQ(Metric("tinysaga_saga_timeouts_total", {{"type", "order"}}) +
+                MetricValue(other_registry, "tinysaga_saga_timeouts_total", {{"type", "order"}}),
+            kSagas);
+}
+
+// --- The cancel saga -------------------------------------------------------------------
+
+TEST_F(OrchestratorTest, CancelRequestedRunsTheCancelSagaBesideTheOrderSaga) {
+  Start(PaymentCompletedFor());
+  Reply(Expect<ChargeWallet>(kPayment), kCharged);
+  Reply(Expect<MarkPaymentDone>(kOrderTopic), OrderStatusChanged{"PAYMENT_DONE"});
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
+  Reply(Expect<MarkPlaced>(kOrderTopic), OrderStatusChanged{"PLACED"});
+
+  Start(CancelRequestedFor());
+  Reply(Expect<ReleaseStock>(kInventory), StockReleased{});
+  Reply(Expect<Refund>(kPayment), Refunded{TransactionId("txn_2"), Money::FromCents(1250).value()});
+  Reply(Expect<MarkCanceled>(kOrderTopic), OrderStatusChanged{"CANCELED"});
+  ExpectNoCommand();
+
+  EXPECT_EQ(SagaCount(), 2);
+  EXPECT_EQ(StatusOf(State("cancel")), "COMPLETED");
+  EXPECT_EQ(StatusOf(State("order")), "COMPLETED");
+  EXPECT_EQ(Metric("tinysaga_sagas_started_total", {{"type", "cancel"}}), 1);
+
+  Start(CancelRequestedFor());  // a second request: the same saga
+  EXPECT_EQ(SagaCount(), 2);
+  ExpectNoCommand();
+}
+
+// --- Damaged state ---------------------------------------------------------------------
+
+TEST_F(OrchestratorTest, UnreadableSagaIsDeadLetteredOnReplyAndPutOffByTheTimer) {
+  Start(PaymentCompletedFor());
+  const contracts::Message charge = Expect<ChargeWallet>(kPayment);
+  ASSERT_EQ(db_.Count("SELECT COUNT(*) FROM sagas"), 1);
+  ASSERT_TRUE(db_.db()
+                  .Write<int>([](soci::session& session) -> Result<int> {
+                    session << "UPDATE sagas SET state_json = '{\"schemaVersion\": 99}'";
+                    return 0;
+                  })
+                  .ok());
+
+  auto delivered = Deliver(ReplyTo(charge, kCharged));
+  ASSERT_FALSE(delivered.ok());
+  EXPECT_EQ(delivered.error().code, Errc::kUnprocessable) << "poison: to the dead-letter topic";
+
+  clock_.AdvanceMs(options_.timings.forward.timeout_ms);
+  EXPECT_EQ(FireDueTimers(), 1u);
+  EXPECT_EQ(FireDueTimers(), 0u) << "put off, so the timer does not spin on it";
+  EXPECT_EQ(Row()->deadline_ms, clock_.NowMs() + options_.unreadable_retry.count());
+  EXPECT_EQ(Metric("tinysaga_saga_unreadable_total"), 2);
+  ExpectNoCommand();
+}
+
+TEST_F(OrchestratorTest, DeadlineColumnThatDisagreesWithTheStateIsRepaired) {
+  Start(PaymentCompletedFor());
+  const TimestampMs deadline_ms = State().deadline_ms;
+  ASSERT_TRUE(db_.db()
+                  .Write<int>([](soci::session& session) -> Result<int> {
+                    session << "UPDATE sagas SET deadline_ms = 0";
+                    return 0;
+                  })
+                  .ok());
+  EXPECT_EQ(FireDueTimers(), 1u);
+  EXPECT_EQ(Row()->deadline_ms, deadline_ms);
+  Expect<ChargeWallet>(kPayment);
+  ExpectNoCommand();
+}
+
+TEST_F(OrchestratorTest, UnfinishedGaugeCountsRunningAndCompensatingSagas) {
+  Start(PaymentCompletedFor(), OrderId("ord_1"));
+  Start(PaymentFailedFor(), OrderId("ord_2"));
+  Expect<ChargeWallet>(kPayment);
+  Reply(Expect<ChargeWallet>(kPayment), PaymentDeclined{"no"});  // ord_2 compensates
+
+  ASSERT_TRUE(orchestrator_->RefreshGauges().ok());
+  EXPECT_EQ(Metric("tinysaga_sagas_unfinished", {{"state", "RUNNING"}}), 1);
+  EXPECT_EQ(Metric("tinysaga_sagas_unfinished", {{"state", "COMPENSATING"}}), 1);
+}
+
+}  // namespace
+}  // namespace tinysaga::orchestrator

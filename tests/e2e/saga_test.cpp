@@ -1,0 +1,334 @@
+// End-to-end tests of the order saga (issue 3) through real processes: `tinysaga up` with its
+// development broker, every service and the orchestrator. Each test drives one seed flow
+// through the gateway, waits for the order's terminal state, checks the money and the stock
+// through the API, and finishes with `tinysaga check` over all the databases.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tinysaga/bus/kafka/kafka_bus.h"
+#include "up_process.h"
+
+namespace tinysaga::e2e {
+namespace {
+
+using nlohmann::json;
+
+class SagaTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    up_ = new UpProcess({"--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"});
+    client_ = new http::Client();
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    delete up_;
+  }
+
+  // Every test leaves the system settled and consistent.
+  void TearDown() override {
+    CheckResult last;
+    // Settled means every outbox drained too; the last acknowledgements may trail the
+    // order's terminal state by a moment.
+    const bool consistent = Eventually(
+        [&] {
+          last = RunCheck(up_->data_dir());
+          return last.exit_code == 0;
+        },
+        std::chrono::seconds(30));
+    EXPECT_TRUE(consistent) << last.output;
+  }
+
+  Api As(const std::string& user_id, const std::string& role = "user") {
+    Api api(*client_, up_->gateway());
+    api.SignIn(user_id, role);
+    return api;
+  }
+
+  // A product of our own, so that tests do not share stock: `stock` units at `price` cents.
+  std::string NewProduct(int64_t price, int64_t stock) {
+    static std::atomic<int> next{0};
+    const std::string id = "saga-product-" + std::to_string(++next);
+    Api admin = As("admin", "admin");
+    EXPECT_EQ(admin
+                  .Post("/api/products", {{"productId", id},
+                                          {"productName", "Test product " + id},
+                                          {"productType", "test"},
+                                          {"price", price}})
+                  .status,
+              201);
+    EXPECT_EQ(admin.Put("/api/products/" + id + "/stock", {{"availableCount", stock}}).status, 200);
+    return id;
+  }
+
+  // A user of our own with `balance` cents (none: no wallet at all).
+  std::string NewUser(std::optional<int64_t> balance) {
+    static std::atomic<int> next{0};
+    const std::string id = "saga-user-" + std::to_string(++next);
+    if (balance) {
+      EXPECT_EQ(As("admin", "admin")
+                    .Post("/api/wallets/" + id + "/deposits", {{"amount", *balance}}, NewKey())
+                    .status,
+                201);
+    }
+    return id;
+  }
+
+  static std::string CreateOrder(const Api& api, const std::string& product, int64_t quantity) {
+    auto created = api.Post("/api/orders", {{"productId", product}, {"quantity", quantity}}, NewKey());
+    EXPECT_EQ(created.status, 201) << created.raw;
+    return created.body.value("orderId", "");
+  }
+
+  static Api::Reply Pay(const Api& api, const std::string& order_id,
+                        const std::string& key = NewKey()) {
+    return api.Post("/api/payment", {{"orderId", order_id}}, key);
+  }
+
+  // Waits for the order to reach `status`; returns the order as last seen.
+  static json WaitForStatus(const Api& api, const std::string& order_id, const std::string& status) {
+    json order;
+    const bool reached = Eventually([&] {
+      order = api.Get("/api/orders/" + order_id).body;
+      return order.value("status", "") == status;
+    });
+    EXPECT_TRUE(reached) << "order " << order_id << " never became " << status << ": "
+                         << order.dump();
+    return order;
+  }
+
+  static json WaitForSagaState(const Api& api, const std::string& order_id,
+                               const std::string& state) {
+    json saga;
+    const bool reached = Eventually([&] {
+      auto reply = api.Get("/api/orders/" + order_id + "/saga");
+      saga = reply.body;
+      return reply.status == 200 && saga.value("state", "") == state;
+    });
+    EXPECT_TRUE(reached) << "saga of " << order_id << " never became " << state << ": "
+                         << saga.dump();
+    return saga;
+  }
+
+  static int64_t Balance(const Api& api, const std::string& user_id) {
+    auto wallet = api.Get("/api/wallets/" + user_id);
+    return wallet.status == 200 ? wallet.body.value("balance", int64_t{-1}) : 0;
+  }
+
+  static int64_t Stock(const Api& api, const std::string& product) {
+    return api.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1});
+  }
+
+  static std::vector<std::string> Statuses(const json& order) {
+    std::vector<std::string> statuses;
+    for (const json& line : order.value("history", json::array()))
+      statuses.push_back(line.value("status", ""));
+    return statuses;
+  }
+
+  // The order's PAYMENT and REFUND rows, "TYPE:STATUS:amount", oldest first.
+  static std::multiset<std::string> Transactions(const Api& api, const std::string& order_id) {
+    std::multiset<std::string> rows;
+    for (const json& row : api.Get("/api/transactions?orderId=" + order_id)
+                               .body.value("transactions", json::array())) {
+      rows.insert(row.value("type", "") + ":" + row.value("paymentStatus", "") + ":" +
+                  std::to_string(row.value("amount", int64_t{-1})));
+    }
+    return rows;
+  }
+
+  // Signals one process that `up` runs, e.g. SIGSTOP to the wallet.
+  void Signal(const std::string& process, int signal) {
+    ASSERT_EQ(kill(up_->Process(process)["pid"].get<pid_t>(), signal), 0) << process;
+  }
+
+  static UpProcess* up_;
+  static http::Client* client_;
+};
+UpProcess* SagaTest::up_ = nullptr;
+http::Client* SagaTest::client_ = nullptr;
+
+TEST_F(SagaTest, APaidOrderIsPlacedAndTheStockTaken) {
+  const std::string product = NewProduct(2'500, 10);
+  const std::string user = NewUser(100'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 2);
+
+  auto paid = Pay(api, order_id);
+  ASSERT_EQ(paid.status, 200) << paid.raw;
+  EXPECT_EQ(paid.body.value("paymentStatus", ""), "COMPLETED");
+  EXPECT_EQ(paid.body.value("amount", 0), 5'000);
+  EXPECT_FALSE(paid.body.value("transactionId", "").empty());
+
+  const json order = WaitForStatus(api, order_id, "PLACED");
+  EXPECT_EQ(Statuses(order),
+            (std::vector<std::string>{"INITIATED", "PAYMENT_PENDING", "PAYMENT_DONE", "PLACED"}));
+  EXPECT_EQ(Balance(api, user), 95'000);
+  EXPECT_EQ(Stock(api, product), 8);
+  EXPECT_EQ(Transactions(api, order_id), std::multiset<std::string>{"PAYMENT:COMPLETED:5000"});
+
+  const json saga = WaitForSagaState(api, order_id, "COMPLETED");
+  EXPECT_EQ(saga.value("mode", ""), "orchestration");
+  for (const json& step : saga.value("steps", json::array())) {
+    EXPECT_EQ(step.value("status", ""), "SUCCEEDED") << step.dump();
+  }
+}
+
+TEST_F(SagaTest, InsufficientFundsIs402AndTheOrderFails) {
+  const std::string product = NewProduct(8'900, 10);
+  const std::string user = NewUser(1'500);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+
+  auto paid = Pay(api, order_id);
+  EXPECT_EQ(paid.status, 402) << paid.raw;
+  EXPECT_TRUE(paid.body.value("type", "").ends_with("insufficient-funds")) << paid.raw;
+
+  const json order = WaitForStatus(api, order_id, "FAILED");
+  EXPECT_EQ(order.value("statusInfo", ""), "insufficient funds");
+  EXPECT_EQ(Balance(api, user), 1'500);
+  EXPECT_EQ(Stock(api, product), 10);
+  WaitForSagaState(api, order_id, "FAILED");
+}
+
+TEST_F(SagaTest, AUserWithoutAWalletCannotPay) {
+  const std::string product = NewProduct(900, 10);
+  Api api = As(NewUser(std::nullopt));
+  const std::string order_id = CreateOrder(api, product, 1);
+  EXPECT_EQ(Pay(api, order_id).status, 402);
+  WaitForStatus(api, order_id, "FAILED");
+}
+
+TEST_F(SagaTest, StockGoneAfterPaymentIsRefundedAndTheOrderFails) {
+  const std::string product = NewProduct(4'000, 1);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+  // Someone else takes the last unit between the order and the payment.
+  ASSERT_EQ(As("admin", "admin").Put("/api/products/" + product + "/stock", {{"availableCount", 0}}).status,
+            200);
+
+  auto paid = Pay(api, order_id);
+  ASSERT_EQ(paid.status, 200) << paid.raw;  // the debit itself succeeded
+
+  const json order = WaitForStatus(api, order_id, "FAILED");
+  EXPECT_EQ(order.value("statusInfo", ""), "out of stock, payment refunded");
+  EXPECT_EQ(Balance(api, user), 10'000);
+  EXPECT_EQ(Transactions(api, order_id),
+            (std::multiset<std::string>{"PAYMENT:REFUNDED:4000", "REFUND:COMPLETED:4000"}));
+  const json saga = WaitForSagaState(api, order_id, "FAILED");
+  EXPECT_NE(saga.dump().find("COMPENSATED"), std::string::npos) << saga.dump();
+}
+
+TEST_F(SagaTest, ARepeatedPaymentIsReplayedAndChargesOnce) {
+  const std::string product = NewProduct(1'000, 10);
+  const std::string user = NewUser(5'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+  const std::string key = NewKey();
+
+  auto first = Pay(api, order_id, key);
+  auto second = Pay(api, order_id, key);
+  ASSERT_EQ(first.status, 200) << first.raw;
+  EXPECT_EQ(second.status, 200) << second.raw;
+  EXPECT_EQ(second.body, first.body);
+  // Another key for the same order: the order is no longer INITIATED.
+  EXPECT_EQ(Pay(api, order_id).status, 409);
+
+  WaitForStatus(api, order_id, "PLACED");
+  EXPECT_EQ(Balance(api, user), 4'000);
+}
+
+TEST_F(SagaTest, CancelingAPlacedOrderRefundsAndRestocks) {
+  const std::string product = NewProduct(3'000, 5);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 2);
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  WaitForStatus(api, order_id, "PLACED");
+  ASSERT_EQ(Balance(api, user), 4'000);
+
+  auto canceled = api.Post("/api/orders/" + order_id + "/cancel", json::object());
+  EXPECT_EQ(canceled.status, 202) << canceled.raw;
+
+  const json order = WaitForStatus(api, order_id, "CANCELED");
+  EXPECT_EQ(Balance(api, user), 10'000);
+  EXPECT_EQ(Stock(api, product), 5);
+  EXPECT_EQ(Transactions(api, order_id),
+            (std::multiset<std::string>{"PAYMENT:REFUNDED:6000", "REFUND:COMPLETED:6000"}));
+  (void)order;
+}
+
+// The wallet hangs for the whole retry window: the client gets 503 and the order fails; when
+// the wallet wakes up it still finds the debit request in its socket, and applies nothing
+// that stays applied: no money is lost.
+TEST_F(SagaTest, AHungWalletIs503AndNoMoneyIsLost) {
+  const std::string product = NewProduct(2'000, 10);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+
+  Signal("wallet-1", SIGSTOP);
+  auto paid = Pay(api, order_id);
+  Signal("wallet-1", SIGCONT);
+  EXPECT_EQ(paid.status, 503) << paid.raw;
+  EXPECT_TRUE(paid.body.value("type", "").ends_with("service-unavailable")) << paid.raw;
+
+  const json order = WaitForStatus(api, order_id, "FAILED");
+  EXPECT_EQ(order.value("statusInfo", ""), "payment service unavailable");
+  EXPECT_EQ(Balance(api, user), 10'000);
+  EXPECT_EQ(Stock(api, product), 10);
+}
+
+// The orchestrator dies with the saga in its hands: after `up` restarts it, the saga resumes
+// from the Saga DB and the broker's committed offsets, and finishes.
+TEST_F(SagaTest, TheOrchestratorKilledMidSagaFinishesItAfterRestart) {
+  const std::string product = NewProduct(1'500, 10);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+
+  Signal("orchestrator-1", SIGSTOP);  // so the kill lands before the saga can finish
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  Signal("orchestrator-1", SIGKILL);
+
+  WaitForStatus(api, order_id, "PLACED");
+  WaitForSagaState(api, order_id, "COMPLETED");
+  EXPECT_EQ(Balance(api, user), 8'500);
+  EXPECT_EQ(Stock(api, product), 9);
+}
+
+// A message nobody can read lands on the dead-letter topic; the partition goes on.
+TEST_F(SagaTest, APoisonMessageIsDeadLetteredAndSagasGoOn) {
+  bus::KafkaBus bus({.bootstrap_servers = up_->Status().value("kafka", "")});
+  auto producer = bus.NewProducer();
+  ASSERT_TRUE(producer.ok()) << producer.error().detail;
+  const std::vector<bus::Message> poison = {
+      {.id = "poison-1", .topic = "payment.commands", .key = "ord_poison", .payload = "{not json", .headers = {}},
+      {.id = "poison-2", .topic = "inventory.commands", .key = "ord_poison",
+       .payload = R"({"id":"poison-2","type":"FlyToTheMoon","schemaVersion":1})", .headers = {}},
+  };
+  ASSERT_TRUE((*producer)->Publish(poison).ok());
+
+  const std::string product = NewProduct(1'000, 10);
+  Api api = As(NewUser(5'000));
+  const std::string order_id = CreateOrder(api, product, 1);
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  WaitForStatus(api, order_id, "PLACED");
+
+  // Both services counted their dead letter.
+  for (const std::string service : {"payment-1", "inventory-1"}) {
+    const http::Endpoint endpoint{"127.0.0.1", up_->Process(service)["port"].get<uint16_t>()};
+    EXPECT_TRUE(Eventually([&] {
+      auto metrics = client_->SendAndWait(endpoint, {.method = "GET", .target = "/metrics"},
+                                          std::chrono::seconds(5));
+      return metrics.ok() && metrics->body.find("outcome=\"dead_lettered\"} 1") != std::string::npos;
+    })) << service;
+  }
+}
+
+}  // namespace
+}  // namespace tinysaga::e2e
