@@ -42,10 +42,6 @@ using SteadyClock = std::chrono::steady_clock;
 using TimePoint = SteadyClock::time_point;
 using nlohmann::json;
 
-int64_t MicrosecondsBetween(TimePoint from, TimePoint to) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
-}
-
 // The sums every seeded account starts with, in cents. Products cost kPriceCents.
 constexpr int64_t kPriceCents = 100;
 constexpr int64_t kRichDepositCents = 1'000'000'000'000;  // ten billion orders' worth
@@ -131,14 +127,10 @@ struct Window {
   bool Contains(TimePoint at) const { return at >= start && at < end; }
 };
 
-// One saga's times, as seen by its virtual user.
-struct SagaTimes {
-  TimePoint started;   // POST /api/orders sent
-  TimePoint created;   // its 201 received
-  TimePoint pay_sent;  // POST /api/payment sent (later than `created` in out-of-stock)
-  TimePoint paid;      // its answer received
-  TimePoint settled;   // the terminal status seen
-};
+int64_t WallMicroseconds() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Everything the virtual users report. Latencies count for sagas that end inside the
 // window; errors and mismatched outcomes count over the whole run, since each one matters.
@@ -147,7 +139,16 @@ class Recorder {
  public:
   explicit Recorder(Window window) : window_(window) {}
 
-  void RecordSaga(Flow flow, const SagaTimes& times, const std::string& mismatch) {
+  // A saga of the window, for the breakdown afterwards.
+  struct Sample {
+    Flow flow;
+    std::string order_id;
+    std::string token;
+  };
+
+  // `seen` decides whether the saga counts in the window.
+  void RecordSaga(Flow flow, const SagaTimeline& timeline, TimePoint seen, const std::string& mismatch,
+                  const std::string& order_id, const std::string& token) {
     completed_total_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
     if (!mismatch.empty()) {
@@ -155,13 +156,15 @@ class Recorder {
       ++flow_mismatches_[static_cast<size_t>(flow)];
       mismatches_total_.fetch_add(1, std::memory_order_relaxed);
     }
-    if (!window_.Contains(times.settled)) return;
-    const int64_t total_us = MicrosecondsBetween(times.started, times.settled);
-    all_.Record(total_us);
-    by_flow_[static_cast<size_t>(flow)].Record(total_us);
-    create_.Record(MicrosecondsBetween(times.started, times.created));
-    pay_.Record(MicrosecondsBetween(times.pay_sent, times.paid));
-    settle_.Record(MicrosecondsBetween(times.paid, times.settled));
+    if (!window_.Contains(seen)) return;
+    const SagaDurations durations = Durations(timeline);
+    all_.Record(durations.total_us);
+    by_flow_[static_cast<size_t>(flow)].Record(durations.total_us);
+    create_.Record(durations.create_us);
+    pay_.Record(durations.pay_us);
+    settle_.Record(durations.settle_us);
+    detect_.Record(durations.detect_us);
+    if (mismatch.empty() && samples_.size() < kSamplesMax) samples_.push_back({flow, order_id, token});
   }
 
   // A payment answered with the other decided status (200 for a poor user, 402 for a rich
@@ -185,6 +188,11 @@ class Recorder {
     if (poll) polls_.fetch_add(1, std::memory_order_relaxed);
   }
 
+  std::vector<Sample> samples() const {
+    std::lock_guard lock(mutex_);
+    return samples_;
+  }
+
   uint64_t completed_total() const { return completed_total_.load(std::memory_order_relaxed); }
   uint64_t errors_total() const { return errors_total_.load(std::memory_order_relaxed); }
   uint64_t mismatches_total() const { return mismatches_total_.load(std::memory_order_relaxed); }
@@ -194,7 +202,10 @@ class Recorder {
     std::lock_guard lock(mutex_);
     report.completed = all_.count();
     report.latency = Summarize(all_);
-    report.phases = {{"create", Summarize(create_)}, {"pay", Summarize(pay_)}, {"settle", Summarize(settle_)}};
+    report.phases = {{"create", Summarize(create_)},
+                     {"pay", Summarize(pay_)},
+                     {"settle", Summarize(settle_)},
+                     {"detect", Summarize(detect_)}};
     for (size_t i = 0; i < kFlowCount; ++i) {
       report.flows[i].completed = by_flow_[i].count();
       report.flows[i].latency = Summarize(by_flow_[i]);
@@ -207,9 +218,11 @@ class Recorder {
   }
 
  private:
+  static constexpr size_t kSamplesMax = 1'000'000;
   const Window window_;
   mutable std::mutex mutex_;
-  LatencyHistogram all_, create_, pay_, settle_;
+  std::vector<Sample> samples_;
+  LatencyHistogram all_, create_, pay_, settle_, detect_;
   std::array<LatencyHistogram, kFlowCount> by_flow_;
   std::array<uint64_t, kFlowCount> flow_mismatches_{};
   std::map<std::string, uint64_t> mismatches_;
@@ -424,17 +437,19 @@ std::string TransportError(std::string_view step, const Error& error) {
 // must outlive every request and timer it started (RunBench destroys the client first).
 //
 // How a virtual user sees its saga end (--wait):
-// - poll (the default): GET /api/orders/{id} until the status is terminal. The first poll
-//   comes after half the flow's recent settle time (a moving average), then every
-//   --poll-interval-ms. Waiting first for half the typical time keeps the polls per saga low
-//   (each is a request through the gateway to Order, on the same two cores as the system) and
-//   the error small: a saga that ends before its first poll is rare and at most overstated
-//   by half the typical settle time; later ones by at most one interval.
+// - poll (the default): GET /api/orders/{id} until the status is terminal. The latency does
+//   not depend on when a poll comes: it runs to the order's updatedAt at its terminal status
+//   (SagaDurations), and the polling lag is reported apart ("detect"). So the polls can be
+//   few, and they should be: each is a request through the gateway to Order, on the same
+//   cores as the system (polling every 2 ms cost Order half a core at C=16 and halved the
+//   throughput). The first poll comes at 80 % of the flow's recent settle time (a moving
+//   average), the next ones every 10 % of it, at least --poll-interval-ms apart: about 3
+//   polls per saga, and a lag of a tenth of the settle time, which only slows the loop a bit.
 // - sse: GET /api/orders/{id}/events and read `event: order` until the status is terminal.
 //   One request per saga, but a new connection each (streams are not pooled), a blocking
-//   order lookup in the gateway, and Order's event watcher sees changes made by the saga's
-//   commands only on its ~100 ms poll: measured, it adds about that much to every saga (see
-//   the note), so it measures the watcher, not the saga.
+//   order lookup in the gateway, and Order's event watcher sees the changes the saga's
+//   commands make only on its ~100 ms poll: measured, it adds 50-100 ms to every loop, which
+//   lowers the throughput at a given C. Kept to measure the live-events path itself.
 class Driver {
  public:
   Driver(const BenchOptions& options, const Mix& mix, const World& world, http::Client& client,
@@ -478,7 +493,8 @@ class Driver {
     uint64_t sequence = 0;
     const Account* account = nullptr;
     std::string order_id;
-    SagaTimes times;
+    SagaTimeline times;
+    TimePoint paid;  // steady: the polls and the deadline count from it
     TimePoint deadline;
   };
   using Then = std::function<void(VirtualUser&, const http::Response&)>;
@@ -536,12 +552,12 @@ class Driver {
   void CreateOrder(VirtualUser& user) {
     const std::string& product =
         user.flow == Flow::kOutOfStock ? world_.out_of_stock_products[user.index] : world_.product_id;
-    user.times.started = SteadyClock::now();
+    user.times = SagaTimeline{.started_us = WallMicroseconds()};
     Send(user,
          JsonRequest("POST", "/api/orders", {{"productId", product}, {"quantity", 1}}, user.account->token,
                      Key(user, "order")),
          "create", false, [this](VirtualUser& user, const http::Response& response) {
-           user.times.created = SteadyClock::now();
+           user.times.created_us = WallMicroseconds();
            if (response.status != 201) return Fail(user, HttpError("create", response));
            const auto order = json::parse(response.body, nullptr, false);
            if (!order.is_object() || !order.contains("orderId") || !order["orderId"].is_string()) {
@@ -556,11 +572,12 @@ class Driver {
   }
 
   void Pay(VirtualUser& user) {
-    user.times.pay_sent = SteadyClock::now();
+    user.times.pay_sent_us = WallMicroseconds();
     Send(user,
          JsonRequest("POST", "/api/payment", {{"orderId", user.order_id}}, user.account->token, Key(user, "pay")),
          "pay", false, [this](VirtualUser& user, const http::Response& response) {
-           user.times.paid = SteadyClock::now();
+           user.times.paid_us = WallMicroseconds();
+           user.paid = SteadyClock::now();
            if (response.status == ExpectedPaymentStatus(user.flow)) return Wait(user);
            if (response.status == 200 || response.status == 402) {
              recorder_.RecordMismatch(user.flow, "payment answered " + std::to_string(response.status));
@@ -571,11 +588,16 @@ class Driver {
   }
 
   void Wait(VirtualUser& user) {
-    user.deadline = user.times.paid + std::chrono::milliseconds(options_.terminal_timeout_ms);
+    user.deadline = user.paid + std::chrono::milliseconds(options_.terminal_timeout_ms);
     if (options_.wait == "sse") return Watch(user);
-    const auto half_estimate =
-        std::chrono::microseconds(settle_estimate_us_[static_cast<size_t>(user.flow)].load() / 2);
-    timers_.At(user.times.paid + half_estimate, [this, &user] { Poll(user); });
+    const int64_t estimate_us = settle_estimate_us_[static_cast<size_t>(user.flow)].load(std::memory_order_relaxed);
+    timers_.At(user.paid + std::chrono::microseconds(estimate_us * 8 / 10), [this, &user] { Poll(user); });
+  }
+
+  std::chrono::microseconds PollInterval(Flow flow) const {
+    const int64_t estimate_us = settle_estimate_us_[static_cast<size_t>(flow)].load(std::memory_order_relaxed);
+    return std::max(std::chrono::microseconds(estimate_us / 10),
+                    std::chrono::microseconds(int64_t{options_.poll_interval_ms} * 1000));
   }
 
   void Poll(VirtualUser& user) {
@@ -585,10 +607,10 @@ class Driver {
       if (response.status != 200) return Fail(user, HttpError("wait", response));
       const auto order = json::parse(response.body, nullptr, false);
       const std::string status = order.is_object() ? order.value("status", "") : "";
-      if (IsSettledStatus(status)) return Settled(user, status, order.value("statusInfo", ""));
+      if (IsSettledStatus(status)) return Settled(user, order);
       const auto now = SteadyClock::now();
       if (now >= user.deadline) return Fail(user, "wait: not terminal in time (last " + status + ")");
-      timers_.At(now + std::chrono::milliseconds(options_.poll_interval_ms), [this, &user] { Poll(user); });
+      timers_.At(now + PollInterval(user.flow), [this, &user] { Poll(user); });
     });
   }
 
@@ -643,26 +665,33 @@ class Driver {
     for (const auto& event : TakeServerSentEvents(watching.buffer)) {
       if (event.event != "order") continue;
       const auto order = json::parse(event.data, nullptr, false);
-      const std::string status = order.is_object() ? order.value("status", "") : "";
-      if (!IsSettledStatus(status)) continue;
+      if (!IsSettledStatus(order.is_object() ? order.value("status", "") : "")) continue;
       if (watching.finished.exchange(true)) return false;
-      Settled(user, status, order.value("statusInfo", ""));
+      Settled(user, order);
       return false;
     }
     return true;
   }
 
-  void Settled(VirtualUser& user, const std::string& status, const std::string& status_info) {
-    user.times.settled = SteadyClock::now();
+  // `order` is the order JSON with a terminal status.
+  void Settled(VirtualUser& user, const json& order) {
+    const TimePoint seen = SteadyClock::now();
+    user.times.seen_us = WallMicroseconds();
+    if (auto updated_ms = ParseRfc3339(order.value("updatedAt", "")); updated_ms.ok()) {
+      user.times.committed_us = *updated_ms * 1000;
+    }
+    const std::string status = order.value("status", "");
+    const std::string status_info = order.value("statusInfo", "");
     std::string mismatch;
     const std::string_view expected_info = ExpectedStatusInfo(user.flow);
     if (status != ExpectedStatus(user.flow) || (!expected_info.empty() && status_info != expected_info)) {
       mismatch = "ended " + status + (status_info.empty() ? "" : " (" + status_info + ")");
     }
-    recorder_.RecordSaga(user.flow, user.times, mismatch);
-    // A moving average with weight 1/8; concurrent updates may lose one, which is harmless.
+    recorder_.RecordSaga(user.flow, user.times, seen, mismatch, user.order_id, user.account->token);
+    // A moving average with weight 1/8 of the time the saga ran after the payment's answer;
+    // concurrent updates may lose one, which is harmless.
     auto& estimate = settle_estimate_us_[static_cast<size_t>(user.flow)];
-    const int64_t sample = MicrosecondsBetween(user.times.paid, user.times.settled);
+    const int64_t sample = Durations(user.times).settle_us;
     const int64_t old = estimate.load(std::memory_order_relaxed);
     estimate.store(old + (sample - old) / 8, std::memory_order_relaxed);
     Next(user);
@@ -746,6 +775,44 @@ std::vector<ProcessCpu> CpuUsed(const std::vector<ProcessRef>& processes, const 
     });
   }
   return used;
+}
+
+// ---- Where the time went --------------------------------------------------------------
+
+// SagaBreakdown over up to `per_flow` sagas of each flow, spread over the window; asked
+// after the load, so it does not disturb it.
+std::vector<std::pair<std::string, LatencySummary>> Breakdown(http::Client& client, const http::Endpoint& gateway,
+                                                              const std::vector<Recorder::Sample>& samples,
+                                                              int per_flow) {
+  std::vector<std::pair<std::string, LatencyHistogram>> parts;
+  auto get = [&](const std::string& target, const std::string& token) -> json {
+    http::Request request{.method = "GET", .target = target};
+    request.headers = {{"Authorization", "Bearer " + token}};
+    auto response = client.SendAndWait(gateway, std::move(request), kRequestTimeout);
+    if (!response.ok() || response->status != 200) return nullptr;
+    return json::parse(response->body, nullptr, false);
+  };
+  for (Flow flow : kFlows) {
+    std::vector<const Recorder::Sample*> of_flow;
+    for (const auto& sample : samples) {
+      if (sample.flow == flow) of_flow.push_back(&sample);
+    }
+    const size_t count = std::min(of_flow.size(), static_cast<size_t>(per_flow));
+    for (size_t i = 0; i < count; ++i) {
+      const Recorder::Sample& sample = *of_flow[i * of_flow.size() / count];
+      const json order = get("/api/orders/" + sample.order_id, sample.token);
+      const json saga = get("/api/orders/" + sample.order_id + "/saga", sample.token);
+      for (const auto& [name, duration_us] : SagaBreakdown(order, saga)) {
+        const std::string key = std::string(FlowName(flow)) + ": " + name;
+        auto part = std::find_if(parts.begin(), parts.end(), [&](const auto& p) { return p.first == key; });
+        if (part == parts.end()) part = parts.insert(parts.end(), {key, LatencyHistogram()});
+        part->second.Record(duration_us);
+      }
+    }
+  }
+  std::vector<std::pair<std::string, LatencySummary>> summaries;
+  for (const auto& [name, histogram] : parts) summaries.emplace_back(name, Summarize(histogram));
+  return summaries;
 }
 
 // ---- The run --------------------------------------------------------------------------
@@ -850,7 +917,8 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
   command->add_option("--wait", options.wait, "How to see a saga end: poll the order, or its event stream")
       ->check(CLI::IsMember({"poll", "sse"}))
       ->capture_default_str();
-  command->add_option("--poll-interval-ms", options.poll_interval_ms, "Between polls of one order")
+  command->add_option("--poll-interval-ms", options.poll_interval_ms,
+                      "Shortest pause between two polls of one order (--wait poll)")
       ->check(CLI::Range(0, 10'000))
       ->capture_default_str();
   command->add_option("--terminal-timeout-ms", options.terminal_timeout_ms, "Longest wait for a terminal status")
@@ -858,6 +926,11 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
       ->capture_default_str();
   command->add_option("--settle-timeout", options.settle_timeout_seconds, "Longest wait for the check, in seconds")
       ->check(CLI::Range(0, 3'600))
+      ->capture_default_str();
+  command
+      ->add_option("--breakdown", options.breakdown_samples,
+                   "Sagas of each flow whose timestamps say where the time went, asked afterwards (0: none)")
+      ->check(CLI::Range(0, 100'000))
       ->capture_default_str();
   command->add_option("--io-threads", options.io_threads, "HTTP client threads")
       ->check(CLI::Range(1, 16))
@@ -923,6 +996,12 @@ int RunBench(const BenchOptions& options) {
   // Order matters: no timer may start a request once the client is gone, and the client's
   // cancelled requests call back into the driver and the recorder, which are still here.
   timers.Stop();
+  std::vector<std::pair<std::string, LatencySummary>> breakdown;
+  if (options.breakdown_samples > 0) {
+    std::fprintf(stderr, "asking the services where the time went (%d sagas of each flow)...\n",
+                 options.breakdown_samples);
+    breakdown = Breakdown(*client, *gateway, recorder.samples(), options.breakdown_samples);
+  }
   client.reset();
 
   Report report{.url = url,
@@ -933,6 +1012,7 @@ int RunBench(const BenchOptions& options) {
                 .mix = *mix,
                 .window_seconds = options.seconds};
   recorder.Fill(report);
+  report.breakdown = std::move(breakdown);
   if (!processes.empty()) report.cpu = CpuUsed(processes, cpu_before, cpu_after, options.data_dir);
 
   std::ostringstream check_output;

@@ -41,10 +41,13 @@ struct BenchOptions {
   std::string secret;
 
   std::string wait = "poll";  // how the terminal state is seen: "poll" or "sse"
-  int poll_interval_ms = 2;   // between two polls of one order (after the first, see bench.cpp)
+  int poll_interval_ms = 2;   // the shortest pause between two polls of one order (bench.cpp)
   int terminal_timeout_ms = 30'000;  // a saga not terminal by then counts as a timeout error
   int settle_timeout_seconds = 60;   // how long the check may wait for the system to settle
   int io_threads = 1;                // the HTTP client's threads (callbacks run on them)
+  // After the load: how many sagas of each flow to ask the services about (their order
+  // history and saga steps), to show where the time went. 0: none.
+  int breakdown_samples = 100;
 };
 
 // Adds the `bench` subcommand and its flags, bound to `options`.

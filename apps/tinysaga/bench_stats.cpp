@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <numeric>
 
+#include "tinysaga/core/clock.h"
+
 namespace tinysaga::app::bench {
 
 // ---- LatencyHistogram ------------------------------------------------------------------
@@ -82,6 +84,87 @@ LatencySummary Summarize(const LatencyHistogram& histogram) {
       .max_ms = static_cast<double>(histogram.max_us()) / kUsPerMs,
       .mean_ms = histogram.mean_us() / kUsPerMs,
   };
+}
+
+// ---- One saga's durations -------------------------------------------------------------
+
+SagaDurations Durations(const SagaTimeline& timeline) {
+  // updatedAt is truncated to the millisecond: the change happened in [ms, ms + 1).
+  constexpr int64_t kRoundingUs = 1'000;
+  int64_t committed_us = timeline.seen_us;
+  if (timeline.committed_us > 0) {
+    const int64_t middle_us = timeline.committed_us + kRoundingUs / 2;
+    if (middle_us >= timeline.pay_sent_us - kRoundingUs && middle_us <= timeline.seen_us + kRoundingUs) {
+      committed_us = std::clamp(middle_us, timeline.pay_sent_us, timeline.seen_us);
+    }
+  }
+  return SagaDurations{
+      .total_us = committed_us - timeline.started_us,
+      .create_us = timeline.created_us - timeline.started_us,
+      .pay_us = timeline.paid_us - timeline.pay_sent_us,
+      .settle_us = std::max<int64_t>(committed_us - timeline.paid_us, 0),
+      .detect_us = timeline.seen_us - committed_us,
+  };
+}
+
+// ---- Where a saga's time went ---------------------------------------------------------
+
+namespace {
+
+// Microseconds since the epoch of an RFC 3339 field, or nullopt.
+std::optional<int64_t> TimeUs(const nlohmann::json& object, const char* field) {
+  if (!object.is_object() || !object.contains(field) || !object[field].is_string()) return std::nullopt;
+  auto ms = ParseRfc3339(object[field].get<std::string>());
+  if (!ms.ok()) return std::nullopt;
+  return *ms * 1000;
+}
+
+std::string StringField(const nlohmann::json& object, const char* field) {
+  return object.is_object() && object.contains(field) && object[field].is_string() ? object[field].get<std::string>()
+                                                                                   : "";
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, int64_t>> SagaBreakdown(const nlohmann::json& order, const nlohmann::json& saga) {
+  std::vector<std::pair<std::string, int64_t>> parts;
+  std::map<std::string, int64_t> status_at_us;  // the first time of each status
+  std::optional<int64_t> terminal_at_us;
+  const nlohmann::json history = order.is_object() ? order.value("history", nlohmann::json::array())
+                                                   : nlohmann::json::array();
+  std::optional<std::pair<std::string, int64_t>> previous;
+  for (const auto& line : history) {
+    const std::string status = StringField(line, "status");
+    const auto at_us = TimeUs(line, "at");
+    if (status.empty() || !at_us) continue;
+    status_at_us.try_emplace(status, *at_us);
+    if (previous) parts.emplace_back("order " + previous->first + " -> " + status, *at_us - previous->second);
+    previous = {status, *at_us};
+    if (IsSettledStatus(status) && !terminal_at_us) terminal_at_us = at_us;
+  }
+  if (!saga.is_object()) return parts;
+  const auto saga_started_us = TimeUs(saga, "startedAt");
+  if (saga_started_us && status_at_us.contains("PAYMENT_PENDING")) {
+    parts.emplace_back("saga started after PAYMENT_PENDING", *saga_started_us - status_at_us["PAYMENT_PENDING"]);
+  }
+  std::optional<int64_t> previous_end_us;
+  for (const auto& step : saga.value("steps", nlohmann::json::array())) {
+    const std::string name = StringField(step, "name");
+    const std::string status = StringField(step, "status");
+    const auto started_us = TimeUs(step, "startedAt");
+    const auto ended_us = TimeUs(step, "endedAt");
+    if (name.empty() || !started_us || !ended_us) continue;
+    if (previous_end_us && status != "COMPENSATED") {
+      parts.emplace_back("wait before step " + name, *started_us - *previous_end_us);
+    }
+    const std::string suffix = status == "COMPENSATED" ? " (COMPENSATED)" : "";
+    parts.emplace_back("step " + name + suffix, *ended_us - *started_us);
+    if (status != "COMPENSATED") previous_end_us = ended_us;
+  }
+  if (const auto saga_updated_us = TimeUs(saga, "updatedAt"); saga_updated_us && terminal_at_us) {
+    parts.emplace_back("saga ended after the order", *saga_updated_us - *terminal_at_us);
+  }
+  return parts;
 }
 
 // ---- Flows and the mix -----------------------------------------------------------------
@@ -389,6 +472,12 @@ nlohmann::json ReportJson(const Report& report) {
                                 {"restarted", process.restarted}});
   }
   cpu["systemCpuMsPerSaga"] = Round3(report.system_cpu_ms_per_saga());
+  nlohmann::json breakdown = nlohmann::json::array();
+  for (const auto& [name, latency] : report.breakdown) {
+    nlohmann::json part = LatencyJson(latency);
+    part["name"] = name;
+    breakdown.push_back(std::move(part));
+  }
   return {
       {"config",
        {{"url", report.url},
@@ -410,6 +499,7 @@ nlohmann::json ReportJson(const Report& report) {
       {"requests", report.requests},
       {"polls", report.polls},
       {"cpu", cpu},
+      {"breakdownMs", breakdown},
       {"check", {{"ran", report.check_ran}, {"passed", report.check_passed}}},
   };
 }
@@ -442,6 +532,14 @@ std::string FormatReport(const Report& report) {
   text += CountLines("mismatched outcomes", report.mismatches);
   text += CountLines("errors", report.errors);
   text += CpuLines(report);
+  if (!report.breakdown.empty()) {
+    text += "where the time went (from the services' timestamps, a sample of each flow; ms):\n";
+    text += Format("  %-52s %7s %8s %8s %8s\n", "", "count", "p50", "p90", "max");
+    for (const auto& [name, latency] : report.breakdown) {
+      text += Format("  %-52s %7llu %8.1f %8.1f %8.1f\n", name.c_str(), static_cast<unsigned long long>(latency.count),
+                     latency.p50_ms, latency.p90_ms, latency.max_ms);
+    }
+  }
   if (report.check_ran) text += std::string("check: ") + (report.check_passed ? "passed\n" : "FAILED\n");
   return text;
 }

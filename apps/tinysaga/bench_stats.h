@@ -66,6 +66,45 @@ struct LatencySummary {
 };
 LatencySummary Summarize(const LatencyHistogram& histogram);
 
+// When one saga's steps happened, in microseconds on the wall clock. `committed_us` is the
+// order's updatedAt when the bench saw the terminal status: the Order service's own time of
+// the change (millisecond precision; 0 when unknown). The bench runs on the machine of the
+// system it measures, so the two clocks are one.
+struct SagaTimeline {
+  int64_t started_us = 0;   // POST /api/orders sent
+  int64_t created_us = 0;   // its 201 received
+  int64_t pay_sent_us = 0;  // POST /api/payment sent
+  int64_t paid_us = 0;      // its answer received
+  int64_t committed_us = 0;
+  int64_t seen_us = 0;      // the terminal status received
+};
+
+// What a saga's latency is made of. The total runs to the commit of the terminal status, not
+// to the moment a poll saw it, so that it does not depend on how often the bench polls;
+// `detect_us` is that polling lag. A commit time that cannot be right (before the payment was
+// asked for, or after it was seen, beyond the millisecond rounding) is replaced by the time
+// it was seen.
+struct SagaDurations {
+  int64_t total_us = 0;   // started -> committed
+  int64_t create_us = 0;  // started -> created
+  int64_t pay_us = 0;     // pay_sent -> paid
+  int64_t settle_us = 0;  // paid -> committed; 0 when the order was terminal before the answer
+  int64_t detect_us = 0;  // committed -> seen
+};
+SagaDurations Durations(const SagaTimeline& timeline);
+
+// Where one saga's time went, from what the services recorded: the order's history (the
+// time of every status change) and its saga view (each step's start and end). Durations in
+// microseconds, named:
+//   "order INITIATED -> PAYMENT_PENDING", ... one per pair of successive statuses;
+//   "saga started after PAYMENT_PENDING": the orchestrator's saga start, after the order's;
+//   "step <name>" (or "step <name> (COMPENSATED)"): a step's start to its end;
+//   "wait before step <name>": the previous step's end to this one's start;
+//   "saga ended after the order": the saga's last change after the order's terminal status.
+// Entries whose times are missing or unreadable are left out; `saga` may be null.
+std::vector<std::pair<std::string, int64_t>> SagaBreakdown(const nlohmann::json& order,
+                                                           const nlohmann::json& saga);
+
 // The three order sagas the bench drives, and what each must end as.
 enum class Flow { kPlaced, kInsufficient, kOutOfStock };
 inline constexpr std::array kFlows = {Flow::kPlaced, Flow::kInsufficient, Flow::kOutOfStock};
@@ -148,8 +187,7 @@ struct Report {
   double window_seconds = 0;
   uint64_t completed = 0;  // sagas that reached a terminal state (mismatches included)
   LatencySummary latency;  // create order -> terminal state seen, all flows
-  // "create" (POST /api/orders), "pay" (POST /api/payment), "settle" (the payment's answer ->
-  // the terminal status seen), in that order.
+  // "create", "pay", "settle", "detect" as in SagaDurations, in that order.
   std::vector<std::pair<std::string, LatencySummary>> phases;
   std::array<FlowReport, kFlowCount> flows{};
   std::map<std::string, uint64_t> mismatches;  // "placed: FAILED (insufficient funds)" -> n
@@ -158,6 +196,9 @@ struct Report {
   uint64_t polls = 0;                          // of which order GETs while waiting
 
   std::vector<ProcessCpu> cpu;  // empty: unknown (no --data)
+
+  // SagaBreakdown over a sample of each flow's sagas, "<flow>: <name>", in first-seen order.
+  std::vector<std::pair<std::string, LatencySummary>> breakdown;
 
   // The invariant check afterwards.
   bool check_ran = false;

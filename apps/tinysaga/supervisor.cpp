@@ -89,7 +89,15 @@ Result<void> Supervisor::Spawn(Child& child) {
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   std::vector<std::string> environment_strings;
-  for (char** entry = environ; *entry != nullptr; ++entry) environment_strings.emplace_back(*entry);
+  // Ours replace inherited variables of the same name (a TINYSAGA_INTERNAL_SECRET exported in
+  // the shell must not override the one `up` generated for this run).
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view inherited(*entry);
+    const bool overridden = std::any_of(environment_.begin(), environment_.end(), [&](const auto& own) {
+      return inherited.starts_with(own.first + "=");
+    });
+    if (!overridden) environment_strings.emplace_back(inherited);
+  }
   for (const auto& [name, value] : environment_) environment_strings.push_back(name + "=" + value);
   std::vector<char*> envp;
   for (auto& entry : environment_strings) envp.push_back(entry.data());

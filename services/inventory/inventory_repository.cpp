@@ -103,13 +103,9 @@ Result<Product> ChangeStock(soci::session& session, const ProductId& product_id,
                    "the stock of " + product_id.value() + " kept changing concurrently; try again");
 }
 
-// The order's RESERVE and RELEASE movements, if any.
-struct OrderMovements {
-  std::optional<StockReservation> reserved;
-  bool released = false;
-};
+}  // namespace
 
-OrderMovements FindOrderMovements(soci::session& session, const OrderId& order_id) {
+OrderStock FindOrderStock(soci::session& session, const OrderId& order_id) {
   const std::string order = order_id.value();
   std::string product;
   long long delta = 0;
@@ -119,7 +115,7 @@ OrderMovements FindOrderMovements(soci::session& session, const OrderId& order_i
                           "WHERE order_id = :order_id",
        soci::into(product), soci::into(delta), soci::into(kind), soci::use(order, "order_id"));
   select.execute();
-  OrderMovements movements;
+  OrderStock movements;
   while (select.fetch()) {
     if (kind == MovementKindName(MovementKind::kReserve)) {
       movements.reserved =
@@ -130,8 +126,6 @@ OrderMovements FindOrderMovements(soci::session& session, const OrderId& order_i
   }
   return movements;
 }
-
-}  // namespace
 
 Result<std::optional<Product>> FindProduct(soci::session& session, const ProductId& product_id) {
   const std::string product = product_id.value();
@@ -203,7 +197,7 @@ Result<Product> SetStock(soci::session& session, const ProductId& product_id,
 Result<StockReservation> ReserveStock(soci::session& session, const OrderId& order_id,
                                       const ProductId& product_id, int64_t quantity,
                                       TimestampMs now_ms) {
-  OrderMovements movements = FindOrderMovements(session, order_id);
+  OrderStock movements = FindOrderStock(session, order_id);
   // A released order stays released: a late or duplicated reserve must not take stock again.
   if (movements.released) {
     return MakeError(Errc::kConflict, "order " + order_id.value() + " was already released");
@@ -221,9 +215,18 @@ Result<StockReservation> ReserveStock(soci::session& session, const OrderId& ord
 }
 
 Result<StockReservation> ReleaseStock(soci::session& session, const OrderId& order_id,
-                                      TimestampMs now_ms) {
-  OrderMovements movements = FindOrderMovements(session, order_id);
-  if (!movements.reserved) return StockReservation{StockOutcome::kNothingReserved, {}, 0};
+                                      const ProductId& product_id, TimestampMs now_ms) {
+  OrderStock movements = FindOrderStock(session, order_id);
+  if (!movements.reserved) {
+    if (!movements.released) {
+      TS_ASSIGN_OR_RETURN(std::optional<Product> product, FindProduct(session, product_id));
+      // An unknown product cannot be reserved anyway, so it needs no closing row.
+      if (product) {
+        InsertMovement(session, product_id, 0, MovementKind::kRelease, &order_id, now_ms);
+      }
+    }
+    return StockReservation{StockOutcome::kNothingReserved, {}, 0};
+  }
   StockReservation reservation = *movements.reserved;
   if (movements.released) return reservation;  // kAlreadyApplied
   TS_RETURN_IF_ERROR(ChangeStock(session, reservation.product_id, &Release, reservation.quantity,

@@ -38,7 +38,7 @@ Result<void> InsertProduct(soci::session& session, const Product& product);
 Result<Product> SetStock(soci::session& session, const ProductId& product_id,
                          int64_t available_count, TimestampMs now_ms);
 
-// --- For the order saga (next issue; no endpoints yet) -------------------------------------
+// --- For the order saga (inventory.commands, handlers/inventory_commands.h) ------------------
 
 enum class StockOutcome {
   kApplied,          // this call changed the stock
@@ -54,16 +54,30 @@ struct StockReservation {
 
 // Takes `quantity` units of the product for the order, once per order: a repeated call
 // returns kAlreadyApplied. kOutOfStock, kNotFound (product), kInvalidRequest (quantity), or
-// kConflict (the order already reserved another product or quantity, or was released) write
-// nothing, so the caller may still commit its own rows, such as a reply, in the transaction.
+// kConflict (the order already reserved another product or quantity, or was released, or the
+// count kept changing concurrently) write nothing, so the caller may still commit its own
+// rows, such as a reply, in the transaction. A released order never reserves again: a release
+// is an order's last word on stock (FindOrderStock tells the conflicts apart).
 Result<StockReservation> ReserveStock(soci::session& session, const OrderId& order_id,
                                       const ProductId& product_id, int64_t quantity,
                                       TimestampMs now_ms);
 
 // Gives back what the order reserved, once: kAlreadyApplied on repetition, kNothingReserved
-// when the order reserved nothing (a compensation must always succeed).
+// when the order reserved nothing (a compensation must always succeed). A release that finds
+// nothing still closes the order: if `product_id` (the product the release names) exists, a
+// RELEASE movement with delta 0 is recorded, so that a reserve arriving late (e.g. replayed
+// from a dead-letter topic after its saga was compensated) cannot take stock for a saga
+// that has already given up on it.
 Result<StockReservation> ReleaseStock(soci::session& session, const OrderId& order_id,
-                                      TimestampMs now_ms);
+                                      const ProductId& product_id, TimestampMs now_ms);
+
+// What an order did to stock so far: its reservation (outcome kAlreadyApplied) if any, and
+// whether it was released (or closed by a release that found nothing).
+struct OrderStock {
+  std::optional<StockReservation> reserved;
+  bool released = false;
+};
+OrderStock FindOrderStock(soci::session& session, const OrderId& order_id);
 
 // SUM(delta) of the product's movements; equals its available count when stock is conserved.
 Result<int64_t> SumOfMovements(soci::session& session, const ProductId& product_id);

@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kOrderColumns =
     "order_id, user_id, product_id, quantity, price_cents, currency, status, status_info, "
-    "created_at_ms, updated_at_ms";
+    "created_at_ms, updated_at_ms, cancel_requested_at_ms";
 
 // One orders row in the types SOCI binds (64-bit integers as long long, see the conventions).
 struct OrderRow {
@@ -24,6 +24,8 @@ struct OrderRow {
   std::string status_info;
   long long created_at_ms = 0;
   long long updated_at_ms = 0;
+  long long cancel_requested_at_ms = 0;
+  soci::indicator cancel_requested_indicator = soci::i_null;
 
   void BindInto(soci::statement& statement) {
     statement.exchange(soci::into(order_id));
@@ -36,6 +38,7 @@ struct OrderRow {
     statement.exchange(soci::into(status_info));
     statement.exchange(soci::into(created_at_ms));
     statement.exchange(soci::into(updated_at_ms));
+    statement.exchange(soci::into(cancel_requested_at_ms, cancel_requested_indicator));
   }
 
   Order ToOrder() const {
@@ -43,9 +46,13 @@ struct OrderRow {
     // Only this service writes the column, always through FormatOrderStatus.
     if (!parsed_status)
       throw std::runtime_error("orders row " + order_id + " has status '" + status + "'");
-    return Order{OrderId(order_id), UserId(user_id), ProductId(product_id), quantity,
-                 price_cents,       currency,        *parsed_status,        status_info,
-                 created_at_ms,     updated_at_ms};
+    Order order{OrderId(order_id), UserId(user_id), ProductId(product_id), quantity,
+                price_cents,       currency,        *parsed_status,        status_info,
+                created_at_ms,     updated_at_ms};
+    if (cancel_requested_indicator == soci::i_ok) {
+      order.cancel_requested_at_ms = cancel_requested_at_ms;
+    }
+    return order;
   }
 };
 
@@ -56,15 +63,19 @@ void InsertOrder(soci::session& session, const Order& order) {
   long long price_cents = order.price_cents;
   long long created_at_ms = order.created_at_ms;
   long long updated_at_ms = order.updated_at_ms;
+  long long cancel_requested_at_ms = order.cancel_requested_at_ms.value_or(0);
+  soci::indicator cancel_requested_indicator =
+      order.cancel_requested_at_ms ? soci::i_ok : soci::i_null;
   std::string status(FormatOrderStatus(order.status));
   session << "INSERT INTO orders (" << kOrderColumns
           << ") VALUES (:order_id, :user_id, :product_id, :quantity, :price_cents, :currency, "
-             ":status, :status_info, :created_at_ms, :updated_at_ms)",
+             ":status, :status_info, :created_at_ms, :updated_at_ms, :cancel_requested_at_ms)",
       soci::use(order.order_id.value(), "order_id"), soci::use(order.user_id.value(), "user_id"),
       soci::use(order.product_id.value(), "product_id"), soci::use(quantity, "quantity"),
       soci::use(price_cents, "price_cents"), soci::use(order.currency, "currency"),
       soci::use(status, "status"), soci::use(order.status_info, "status_info"),
-      soci::use(created_at_ms, "created_at_ms"), soci::use(updated_at_ms, "updated_at_ms");
+      soci::use(created_at_ms, "created_at_ms"), soci::use(updated_at_ms, "updated_at_ms"),
+      soci::use(cancel_requested_at_ms, cancel_requested_indicator, "cancel_requested_at_ms");
 }
 
 void AppendStatusChange(soci::session& session, const OrderId& order_id,
@@ -155,11 +166,17 @@ bool UpdateOrderIf(soci::session& session, const Order& order, OrderStatus expec
   long long updated_at_ms = order.updated_at_ms;
   std::string status(FormatOrderStatus(order.status));
   std::string expected(FormatOrderStatus(expected_status));
+  // The cancel request is part of the expected state: a change decided on an order without
+  // one must not apply once a cancel was requested meanwhile (PostgreSQL, READ COMMITTED).
+  const char* cancel_condition = order.cancel_requested_at_ms
+                                     ? " AND cancel_requested_at_ms IS NOT NULL"
+                                     : " AND cancel_requested_at_ms IS NULL";
   soci::statement statement =
       (session.prepare << "UPDATE orders SET product_id = :product_id, quantity = :quantity, "
                           "price_cents = :price_cents, currency = :currency, status = :status, "
                           "status_info = :status_info, updated_at_ms = :updated_at_ms "
-                          "WHERE order_id = :order_id AND status = :expected",
+                          "WHERE order_id = :order_id AND status = :expected"
+                       << cancel_condition,
        soci::use(order.product_id.value(), "product_id"), soci::use(quantity, "quantity"),
        soci::use(price_cents, "price_cents"), soci::use(order.currency, "currency"),
        soci::use(status, "status"), soci::use(order.status_info, "status_info"),
@@ -167,6 +184,41 @@ bool UpdateOrderIf(soci::session& session, const Order& order, OrderStatus expec
        soci::use(expected, "expected"));
   statement.execute(true);
   return statement.get_affected_rows() == 1;
+}
+
+bool RecordCancelRequestIf(soci::session& session, const Order& order) {
+  if (!order.cancel_requested_at_ms) return false;
+  long long requested_at_ms = *order.cancel_requested_at_ms;
+  long long updated_at_ms = order.updated_at_ms;
+  std::string placed(FormatOrderStatus(OrderStatus::kPlaced));
+  soci::statement statement =
+      (session.prepare << "UPDATE orders SET cancel_requested_at_ms = :requested_at_ms, "
+                          "updated_at_ms = :updated_at_ms WHERE order_id = :order_id "
+                          "AND status = :placed AND cancel_requested_at_ms IS NULL",
+       soci::use(requested_at_ms, "requested_at_ms"), soci::use(updated_at_ms, "updated_at_ms"),
+       soci::use(order.order_id.value(), "order_id"), soci::use(placed, "placed"));
+  statement.execute(true);
+  return statement.get_affected_rows() == 1;
+}
+
+std::optional<OrderWatchState> FindOrderWatchState(soci::session& session,
+                                                   const OrderId& order_id) {
+  std::string status;
+  long long history_count = 0;
+  long long cancel_requested_at_ms = 0;
+  soci::indicator cancel_requested_indicator = soci::i_null;
+  // One statement, so the three values are from one snapshot on both databases.
+  session << "SELECT o.status, (SELECT COUNT(*) FROM order_history h "
+             "WHERE h.order_id = o.order_id), o.cancel_requested_at_ms "
+             "FROM orders o WHERE o.order_id = :order_id",
+      soci::into(status), soci::into(history_count),
+      soci::into(cancel_requested_at_ms, cancel_requested_indicator),
+      soci::use(order_id.value(), "order_id");
+  if (!session.got_data()) return std::nullopt;
+  auto parsed_status = ParseOrderStatus(status);
+  if (!parsed_status) throw std::runtime_error("orders row has status '" + status + "'");
+  return OrderWatchState{*parsed_status, history_count,
+                         cancel_requested_indicator == soci::i_ok};
 }
 
 }  // namespace tinysaga::order

@@ -37,9 +37,23 @@ struct OrderFilter {
 // Newest first by (created_at_ms, order_id).
 std::vector<Order> ListOrders(soci::session& session, const OrderFilter& filter);
 
-// Writes every mutable field of `order` (product, quantity, price, status, status info,
-// updated time) if the stored status is still `expected_status`. False when the order is
-// missing or its status changed meanwhile; nothing is written then.
+// Writes the mutable fields of `order` (product, quantity, price, status, status info,
+// updated time) if the stored status is still `expected_status` and a cancel is requested
+// exactly when `order` says so. False when the order is missing or changed meanwhile; nothing
+// is written then. (The cancel request itself is written only by RecordCancelRequestIf.)
 bool UpdateOrderIf(soci::session& session, const Order& order, OrderStatus expected_status);
+
+// Stores `order.cancel_requested_at_ms` (and updated time) if the stored order is PLACED with
+// no cancel requested yet. False otherwise, writing nothing: of two racing requests, one wins.
+bool RecordCancelRequestIf(soci::session& session, const Order& order);
+
+// What the event streams compare between polls (order/events): cheap, one indexed statement.
+struct OrderWatchState {
+  OrderStatus status = OrderStatus::kInitiated;
+  int64_t history_count = 0;  // history only grows, so a new line changes the count
+  bool cancel_requested = false;
+};
+std::optional<OrderWatchState> FindOrderWatchState(soci::session& session,
+                                                   const OrderId& order_id);
 
 }  // namespace tinysaga::order

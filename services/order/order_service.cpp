@@ -3,42 +3,97 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string>
 
+#include "order/events/events_route.h"
+#include "order/events/order_watcher.h"
 #include "order/handlers/order_api.h"
+#include "order/handlers/order_commands.h"
 #include "order/inventory_client.h"
+#include "order/orchestrator_client.h"
 #include "order/schema.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/http/client.h"
 #include "tinysaga/platform/peer_client.h"
 
 namespace tinysaga::order {
 namespace {
 
-// What the order routes use, destroyed in reverse order: the api, then the Inventory client,
-// then the HTTP client it sends through.
+struct Peers {
+  std::vector<http::Endpoint> inventory;
+  std::vector<http::Endpoint> orchestrator;
+};
+
+// Where the live pages' saga view comes from: the Orchestrator in orchestration mode; in
+// choreography there is no saga record to show (nor without an orchestrator peer).
+OrderEventWatcher::SagaSource SagaSourceFor(const platform::ServiceConfig& config,
+                                            const Peers& peers,
+                                            OrchestratorClient& orchestrator) {
+  if (config.saga_mode == "orchestration" && !peers.orchestrator.empty()) {
+    return [&orchestrator](const OrderId& order_id) { return orchestrator.GetSaga(order_id); };
+  }
+  return [](const OrderId&) { return SagaObservation{SagaPresence::kAbsent, "", false}; };
+}
+
+// What the order routes and handlers use. Members are destroyed in reverse order: the api,
+// the watcher (stopped first thing, in the destructor, so its thread no longer reads the
+// clients), the clients, then the HTTP client they send through.
 struct OrderParts {
-  OrderParts(platform::ServiceContext& service, std::vector<http::Endpoint> inventory_endpoints)
-      : inventory(client, std::move(inventory_endpoints), service.config.internal_secret),
-        api(*service.db, service.clock, service.rng, inventory) {}
+  OrderParts(platform::ServiceContext& service, const Peers& peers)
+      : inventory(client, peers.inventory, service.config.internal_secret),
+        orchestrator(client, peers.orchestrator, service.config.internal_secret),
+        watcher(*service.db, service.clock, SagaSourceFor(service.config, peers, orchestrator),
+                OrderEventWatcher::Options{}),
+        api(*service.db, service.clock, service.rng, inventory,
+            OrderApiHooks{.notify_outbox = [&service] { service.NotifyOutbox(); },
+                          .order_changed = [this](const OrderId& id) { watcher.Notify(id); }}) {}
+  ~OrderParts() { watcher.Stop(); }
+  OrderParts(const OrderParts&) = delete;
+  OrderParts& operator=(const OrderParts&) = delete;
 
   http::Client client;
   InventoryClient inventory;
+  OrchestratorClient orchestrator;
+  OrderEventWatcher watcher;
   OrderApi api;
 };
+
+Result<Peers> ConfiguredPeers(const platform::ServiceConfig& config) {
+  Peers peers;
+  TS_ASSIGN_OR_RETURN(peers.inventory, platform::PeerEndpoints(config, "inventory"));
+  TS_ASSIGN_OR_RETURN(peers.orchestrator, platform::PeerEndpoints(config, "orchestrator"));
+  if (peers.inventory.empty())
+    spdlog::warn("order: no inventory peer configured; orders cannot be priced");
+  if (config.saga_mode == "orchestration" && peers.orchestrator.empty())
+    spdlog::warn("order: no orchestrator peer configured; live pages show no saga");
+  return peers;
+}
 
 }  // namespace
 
 int Run(const platform::ServiceConfig& config) {
-  auto inventory_endpoints = platform::PeerEndpoints(config, "inventory");
-  if (!inventory_endpoints.ok()) {
-    spdlog::error("order: bad inventory peer URL: {}", inventory_endpoints.error().detail);
+  auto peers = ConfiguredPeers(config);
+  if (!peers.ok()) {
+    spdlog::error("order: bad peer URL: {}", peers.error().detail);
     return 1;
   }
-  if (inventory_endpoints->empty())
-    spdlog::warn("order: no inventory peer configured; orders cannot be priced");
   return platform::RunService(
       config, schema::AllMigrations(), [&](platform::ServiceContext& service) {
-        auto parts = std::make_shared<OrderParts>(service, std::move(*inventory_endpoints));
+        auto parts = std::make_shared<OrderParts>(service, *peers);
         parts->api.Register(*service.server, config.internal_secret);
+        RegisterEventStream(*service.server, config.internal_secret, parts->api, parts->watcher);
+        if (service.messaging) {
+          auto subscribed = service.messaging->Subscribe(
+              "commands", {std::string(contracts::kOrderCommandsTopic)},
+              OrderCommandHandler(service.clock, service.rng));
+          // RegisterRoutes has no error path: without its commands the service still serves
+          // orders, and says so loudly.
+          if (!subscribed.ok()) {
+            spdlog::error("order: cannot subscribe to {}: {}", contracts::kOrderCommandsTopic,
+                          subscribed.error().detail);
+          }
+        }
+        parts->watcher.Start();
         return platform::ServiceParts(std::move(parts));
       });
 }

@@ -115,6 +115,51 @@ TEST(LatencyHistogramTest, SummaryIsInMilliseconds) {
   EXPECT_NEAR(summary.mean_ms, 2.28, 1e-9);
 }
 
+// ---- One saga's durations -------------------------------------------------------------
+
+SagaTimeline Timeline() {
+  return SagaTimeline{.started_us = 1'000'000,
+                      .created_us = 1'002'000,
+                      .pay_sent_us = 1'002'000,
+                      .paid_us = 1'007'000,
+                      .committed_us = 1'030'000,  // updatedAt ...:01.030Z
+                      .seen_us = 1'036'000};
+}
+
+TEST(DurationsTest, TheTotalRunsToTheCommitNotToThePoll) {
+  const SagaDurations durations = Durations(Timeline());
+  EXPECT_EQ(durations.create_us, 2'000);
+  EXPECT_EQ(durations.pay_us, 5'000);
+  // The commit is within [30, 31) ms: counted at its middle.
+  EXPECT_EQ(durations.total_us, 30'500);
+  EXPECT_EQ(durations.settle_us, 23'500);
+  EXPECT_EQ(durations.detect_us, 5'500);
+}
+
+TEST(DurationsTest, AnOrderFailedBeforeThePaymentAnsweredSettlesInNoTime) {
+  SagaTimeline timeline = Timeline();
+  timeline.committed_us = 1'004'000;  // FAILED (insufficient funds) before the 402 arrived
+  const SagaDurations durations = Durations(timeline);
+  EXPECT_EQ(durations.total_us, 4'500);
+  EXPECT_EQ(durations.settle_us, 0);
+  EXPECT_EQ(durations.detect_us, 31'500);
+}
+
+TEST(DurationsTest, AnImpossibleOrUnknownCommitTimeFallsBackToTheTimeSeen) {
+  for (int64_t committed_us : {int64_t{0}, int64_t{900'000}, int64_t{1'040'000}}) {
+    SagaTimeline timeline = Timeline();
+    timeline.committed_us = committed_us;
+    const SagaDurations durations = Durations(timeline);
+    EXPECT_EQ(durations.total_us, 36'000) << committed_us;
+    EXPECT_EQ(durations.detect_us, 0) << committed_us;
+  }
+  // Within the millisecond's rounding of the moment seen: clamped to it.
+  SagaTimeline timeline = Timeline();
+  timeline.committed_us = 1'036'000;
+  EXPECT_EQ(Durations(timeline).total_us, 36'000);
+  EXPECT_EQ(Durations(timeline).detect_us, 0);
+}
+
 // ---- The mix ---------------------------------------------------------------------------
 
 TEST(MixTest, ParsesTheDefault) {

@@ -96,7 +96,7 @@ TEST(DbMigrateTest, MigratingTwiceChangesNothing) {
   TempDir dir;
   auto db = OpenMigrated(dir.SqliteUrl("a.db"));
   ASSERT_TRUE(db->Migrate(kServiceMigrations).ok());
-  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 1 + 3);
+  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 1 + 4);
   EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM counters"), 1);
   // The common tables came along without being asked for.
   EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM outbox"), 0);
@@ -108,7 +108,7 @@ TEST(DbMigrateTest, ReopeningTheFileKeepsTheSchema) {
   TempDir dir;
   { auto db = OpenMigrated(dir.SqliteUrl("a.db")); }
   auto db = OpenMigrated(dir.SqliteUrl("a.db"));
-  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 4);
+  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 5);
 }
 
 TEST(DbMigrateTest, CallerMayAlsoPassTheCommonMigrations) {
@@ -117,7 +117,7 @@ TEST(DbMigrateTest, CallerMayAlsoPassTheCommonMigrations) {
   std::vector<Migration> all = kServiceMigrations;
   for (Migration& common : CommonMigrations()) all.push_back(common);
   ASSERT_TRUE(db->Migrate(all).ok());
-  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 4);
+  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 5);
 }
 
 TEST(DbMigrateTest, TwoDifferentMigrationsWithOneVersionAreRefused) {
@@ -165,7 +165,7 @@ TEST(DbMigrateTest, TwoDbObjectsMigrateOneFileConcurrently) {
   for (auto& thread : threads) thread.join();
   for (const auto& result : results) EXPECT_TRUE(result.ok()) << result.error().detail;
   auto db = OpenOrDie(url);
-  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 4);
+  EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM schema_migrations"), 5);
   EXPECT_EQ(CountRows(*db, "SELECT COUNT(*) FROM counters"), 1);
 }
 

@@ -53,8 +53,10 @@ class InventoryRepositoryTest : public ::testing::Test {
       return ReserveStock(s, OrderId(order), ProductId(product), quantity, kNowMs);
     });
   }
-  Result<StockReservation> Release(const char* order) {
-    return Write([&](soci::session& s) { return ReleaseStock(s, OrderId(order), kNowMs); });
+  Result<StockReservation> Release(const char* order, const char* product = "p1") {
+    return Write([&](soci::session& s) {
+      return ReleaseStock(s, OrderId(order), ProductId(product), kNowMs);
+    });
   }
 
   TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
@@ -144,11 +146,20 @@ TEST_F(InventoryRepositoryTest, ReleaseGivesBackOnce) {
   EXPECT_EQ(Reserve("ord_1", 4).error().code, Errc::kConflict);
 }
 
-TEST_F(InventoryRepositoryTest, ReleaseWithoutReservationChangesNothing) {
+TEST_F(InventoryRepositoryTest, ReleaseWithoutReservationChangesNoStockButClosesTheOrder) {
   auto released = Release("ord_never");
   ASSERT_TRUE(released.ok());
   EXPECT_EQ(released->outcome, StockOutcome::kNothingReserved);
   EXPECT_EQ(Available(), 10);
+  EXPECT_EQ(Sum(), 10);
+  EXPECT_EQ(Release("ord_never")->outcome, StockOutcome::kNothingReserved);
+  EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM stock_movements WHERE order_id = 'ord_never'"), 1);
+  // A reserve that comes after the release (late, or replayed) takes nothing.
+  EXPECT_EQ(Reserve("ord_never", 1).error().code, Errc::kConflict);
+  EXPECT_EQ(Available(), 10);
+  // An unknown product needs no closing row (and could not have one: foreign key).
+  EXPECT_EQ(Release("ord_ghost", "ghost")->outcome, StockOutcome::kNothingReserved);
+  EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM stock_movements WHERE order_id = 'ord_ghost'"), 0);
 }
 
 TEST_F(InventoryRepositoryTest, StockIsConservedAcrossEveryKindOfChange) {

@@ -10,6 +10,14 @@ std::string DefaultStatusInfo(OrderStatus status, Actor actor) {
   switch (status) {
     case OrderStatus::kInitiated:
       return "order created";
+    case OrderStatus::kPaymentPending:
+      return "payment in progress";
+    case OrderStatus::kPaymentDone:
+      return "payment received";
+    case OrderStatus::kPlaced:
+      return "stock reserved, order placed";
+    case OrderStatus::kFailed:
+      return "failed";
     case OrderStatus::kOnWay:
       return "on its way";
     case OrderStatus::kDelivered:
@@ -17,7 +25,7 @@ std::string DefaultStatusInfo(OrderStatus status, Actor actor) {
     case OrderStatus::kCanceled:
       return actor == Actor::kCustomer ? "canceled by the customer"
              : actor == Actor::kAdmin  ? "canceled by an admin"
-                                       : "canceled";
+                                       : "canceled: stock released and payment refunded";
     default:
       return std::string(FormatOrderStatus(status));
   }
@@ -100,12 +108,43 @@ Result<void> ReviseOrder(Order& order, const ProductSnapshot& product, int64_t q
 Result<StatusChange> ChangeStatus(Order& order, OrderStatus to, Actor actor,
                                   std::string status_info, TimestampMs now_ms) {
   TS_RETURN_IF_ERROR(CheckTransition(order.status, to, actor));
+  if (order.cancel_requested() && to != OrderStatus::kCanceled) {
+    return MakeError(Errc::kConflict,
+                     "order is " + std::string(FormatOrderStatus(order.status)) +
+                         " with a cancel requested; it can only become CANCELED now");
+  }
   TS_RETURN_IF_ERROR(CheckStatusInfo(status_info));
   if (status_info.empty()) status_info = DefaultStatusInfo(to, actor);
   order.status = to;
   order.status_info = status_info;
   order.updated_at_ms = now_ms;
   return StatusChange{to, std::move(status_info), now_ms};
+}
+
+Result<bool> RequestCancel(Order& order, TimestampMs now_ms) {
+  if (order.status != OrderStatus::kPlaced) {
+    return MakeError(Errc::kConflict, "order is " + std::string(FormatOrderStatus(order.status)) +
+                                          "; only a PLACED order goes through the cancel saga");
+  }
+  if (order.cancel_requested()) return false;
+  order.cancel_requested_at_ms = now_ms;
+  order.updated_at_ms = now_ms;
+  return true;
+}
+
+SagaCommandDecision PlanSagaCommand(const Order& order, OrderStatus target) {
+  if (HasReached(order.status, target)) return {SagaCommandPlan::kAlreadyDone, ""};
+  if (target == OrderStatus::kCanceled && !order.cancel_requested()) {
+    return {SagaCommandPlan::kReject, "order is " + std::string(FormatOrderStatus(order.status)) +
+                                          " and nobody asked to cancel it"};
+  }
+  if (auto allowed = CheckTransition(order.status, target, Actor::kSaga); !allowed.ok()) {
+    return {SagaCommandPlan::kReject, allowed.error().detail};
+  }
+  if (order.cancel_requested() && target != OrderStatus::kCanceled) {
+    return {SagaCommandPlan::kReject, "order has a cancel requested"};
+  }
+  return {SagaCommandPlan::kChange, ""};
 }
 
 Result<void> CheckStatusInfo(std::string_view text) {

@@ -3,6 +3,7 @@
 // product from Inventory and the time from a Clock, then ask these functions what to write.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,11 @@ struct Order {
   std::string status_info;
   TimestampMs created_at_ms = 0;
   TimestampMs updated_at_ms = 0;
+  // Set when the owner or an admin asked to cancel a PLACED order: the cancel saga is giving
+  // back stock and money, and only its MarkCanceled may move the order now.
+  std::optional<TimestampMs> cancel_requested_at_ms;
+
+  bool cancel_requested() const { return cancel_requested_at_ms.has_value(); }
 };
 
 // One line of an order's history: every status change, the first one included.
@@ -74,8 +80,27 @@ Result<void> ReviseOrder(Order& order, const ProductSnapshot& product, int64_t q
 
 // Moves the order to `to` if the transition table allows it for `actor` (kConflict otherwise)
 // and returns the history line to record. An empty `status_info` gets a default text.
+// While a cancel is requested, CANCELED is the only way on (kConflict for the rest, e.g. a
+// PLACED order cannot be shipped while its money is being refunded).
 Result<StatusChange> ChangeStatus(Order& order, OrderStatus to, Actor actor,
                                   std::string status_info, TimestampMs now_ms);
+
+// Records a cancel request on a PLACED order (PlanCancel said kStartCancelSaga). kConflict in
+// any other status. Returns false, changing nothing, when a cancel was requested already.
+Result<bool> RequestCancel(Order& order, TimestampMs now_ms);
+
+// What a saga's status command (order.commands: MarkPaymentDone, MarkPlaced, MarkFailed,
+// MarkCanceled) does to an order, decided on the order as read.
+enum class SagaCommandPlan {
+  kChange,       // apply ChangeStatus(order, target, Actor::kSaga, ...)
+  kAlreadyDone,  // the order is in the target status or went through it: answer as done
+  kReject,       // the status table (or a missing cancel request) forbids it
+};
+struct SagaCommandDecision {
+  SagaCommandPlan plan = SagaCommandPlan::kReject;
+  std::string detail;  // kReject: why, for OrderStatusRejected
+};
+SagaCommandDecision PlanSagaCommand(const Order& order, OrderStatus target);
 
 // kInvalidRequest when `text` is longer than kStatusInfoLengthMax code points. `text` is
 // valid UTF-8 (it came through the JSON parser).

@@ -11,6 +11,8 @@ using enum OrderStatus;
 // The table. Adding a row here is the only way to make a new status change possible.
 constexpr std::array kTransitions = {
     Transition{kInitiated, kPaymentPending, Actor::kSaga},  // order saga starts (payment asked)
+    // Payment decided the debit but crashed before (or failed while) moving the order.
+    Transition{kInitiated, kFailed, Actor::kSaga},
     Transition{kInitiated, kCanceled, Actor::kCustomer},    // cancel before paying
     Transition{kInitiated, kCanceled, Actor::kAdmin},
     Transition{kPaymentPending, kPaymentDone, Actor::kSaga},  // wallet debited
@@ -87,6 +89,16 @@ Result<void> CheckTransition(OrderStatus from, OrderStatus to, Actor actor) {
               std::string(FormatOrderStatus(to));
   }
   return MakeError(Errc::kConflict, std::move(detail));
+}
+
+bool HasReached(OrderStatus current, OrderStatus target) {
+  // The main line, in order; the side statuses (FAILED, CANCELED) are only reached by being in them.
+  constexpr std::array kMainLine = {kInitiated, kPaymentPending, kPaymentDone,
+                                    kPlaced,    kOnWay,          kDelivered};
+  if (current == target) return true;
+  auto current_at = std::find(kMainLine.begin(), kMainLine.end(), current);
+  auto target_at = std::find(kMainLine.begin(), kMainLine.end(), target);
+  return current_at != kMainLine.end() && target_at != kMainLine.end() && target_at < current_at;
 }
 
 CancelPlan PlanCancel(OrderStatus status, Actor actor) {

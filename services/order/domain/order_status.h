@@ -63,6 +63,11 @@ bool IsAllowedTransition(OrderStatus from, OrderStatus to, Actor actor);
 // Ok, or kConflict with a detail naming the statuses (a terminal `from` says so).
 Result<void> CheckTransition(OrderStatus from, OrderStatus to, Actor actor);
 
+// True when an order in `current` is in `target` or went through it: on the main line
+// (INITIATED ... DELIVERED) every later status implies the earlier ones, e.g. an ON_WAY order
+// was PLACED. The side statuses FAILED and CANCELED are reached only by being in them.
+bool HasReached(OrderStatus current, OrderStatus target);
+
 // What a cancel request means in a given status.
 enum class CancelPlan {
   kCancelNow,        // INITIATED: nothing was charged or reserved, CANCELED at once

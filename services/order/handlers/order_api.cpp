@@ -8,8 +8,10 @@
 #include "order/domain/order.h"
 #include "order/handlers/order_json.h"
 #include "order/order_repository.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/json_body.h"
 #include "tinysaga/http/problem.h"
+#include "tinysaga/platform/messaging.h"
 #include "tinysaga/platform/service.h"
 #include "tinysaga/storage/idempotency.h"
 
@@ -60,10 +62,6 @@ Result<Order> LoadVisibleOrder(soci::session& session, const OrderId& order_id,
     return MakeError(Errc::kNotFound, "order '" + order_id.value() + "' not found");
   }
   return std::move(*order);
-}
-
-http::Response OrderResponse(soci::session& session, const Order& order) {
-  return http::Response::Json(200, OrderJson(order, ListStatusChanges(session, order.order_id)));
 }
 
 Result<ProductId> ProductIdField(const JsonBody& body, bool required) {
@@ -172,13 +170,6 @@ Error CancelRefused(const Order& order) {
     return MakeError(Errc::kConflict,
                      "order is " + status + ", a final status; it can no longer be canceled");
   }
-  if (order.status == OrderStatus::kPlaced) {
-    // The transition table already has PLACED -> CANCELED by the cancel saga; the saga that
-    // releases the stock and refunds the payment first comes with the next change.
-    return MakeError(
-        Errc::kConflict,
-        "order is PLACED; canceling a placed order (refund and restock) is not available yet");
-  }
   if (order.status == OrderStatus::kOnWay) {
     return MakeError(Errc::kConflict, "order is ON_WAY; a shipped order can no longer be canceled");
   }
@@ -187,10 +178,21 @@ Error CancelRefused(const Order& order) {
                                         "canceled until it is PLACED");
 }
 
+// The order with its history, as every single-order answer has it.
+http::Response OrderResponse(soci::session& session, const Order& order, int status = 200) {
+  return http::Response::Json(status, OrderJson(order, ListStatusChanges(session, order.order_id)));
+}
+
 }  // namespace
 
-OrderApi::OrderApi(storage::Db& db, const Clock& clock, Rng& rng, InventoryClient& inventory)
-    : db_(db), clock_(clock), rng_(rng), inventory_(inventory) {}
+OrderApi::OrderApi(storage::Db& db, const Clock& clock, Rng& rng, InventoryClient& inventory,
+                   OrderApiHooks hooks)
+    : db_(db), clock_(clock), rng_(rng), inventory_(inventory), hooks_(std::move(hooks)) {}
+
+void OrderApi::Changed(const OrderId& order_id, bool event_appended) {
+  if (event_appended && hooks_.notify_outbox) hooks_.notify_outbox();
+  if (hooks_.order_changed) hooks_.order_changed(order_id);
+}
 
 http::Response OrderApi::Create(const http::Request& request, const Caller& caller) {
   auto user_id = OrderingUser(caller);
@@ -249,6 +251,23 @@ http::Response OrderApi::Get(const http::Request& request, const Caller& caller)
   return response.ok() ? std::move(response).value() : http::Problem(response.error());
 }
 
+http::Response OrderApi::EventsHead(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  auto visible = db_.Read<Order>([&](soci::session& session) -> Result<Order> {
+    return LoadVisibleOrder(session, *order_id, caller);
+  });
+  if (!visible.ok()) return http::Problem(visible.error());
+  http::Response head;
+  head.status = 200;
+  head.headers = {{"Content-Type", "text/event-stream"},
+                  {"Cache-Control", "no-cache"},
+                  {"X-Accel-Buffering", "no"}};  // proxies must pass events on at once
+  return head;
+}
+
 http::Response OrderApi::List(const http::Request& request, const Caller& caller) {
   if (auto status = RequireAuthenticated(caller); !status.ok())
     return http::Problem(status.error());
@@ -299,7 +318,9 @@ http::Response OrderApi::Update(const http::Request& request, const Caller& call
     }
     return OrderResponse(session, order);
   });
-  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+  if (!response.ok()) return http::Problem(response.error());
+  Changed(*order_id, /*event_appended=*/false);
+  return std::move(response).value();
 }
 
 http::Response OrderApi::SetStatus(const http::Request& request, const Caller& caller) {
@@ -325,7 +346,9 @@ http::Response OrderApi::SetStatus(const http::Request& request, const Caller& c
     AppendStatusChange(session, order.order_id, change);
     return OrderResponse(session, order);
   });
-  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+  if (!response.ok()) return http::Problem(response.error());
+  Changed(*order_id, /*event_appended=*/false);
+  return std::move(response).value();
 }
 
 http::Response OrderApi::Cancel(const http::Request& request, const Caller& caller) {
@@ -340,19 +363,87 @@ http::Response OrderApi::Cancel(const http::Request& request, const Caller& call
   // No body is expected; anything but nothing or {} is refused like any unknown field.
   if (auto body = JsonBody::Parse(request.body, {}); !body.ok()) return http::Problem(body.error());
 
+  bool event_appended = false;
+  auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    event_appended = false;  // the transaction may be run again
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    switch (PlanCancel(order.status, *actor)) {
+      case CancelPlan::kCancelNow:
+        return CancelNow(session, order, *actor);
+      case CancelPlan::kStartCancelSaga:
+        return StartCancelSaga(session, order, event_appended);
+      case CancelPlan::kRefuse:
+        break;
+    }
+    return CancelRefused(order);
+  });
+  if (!response.ok()) return http::Problem(response.error());
+  Changed(*order_id, event_appended);
+  return std::move(response).value();
+}
+
+Result<http::Response> OrderApi::CancelNow(soci::session& session, Order& order, Actor actor) {
+  const OrderStatus previous = order.status;
+  TS_ASSIGN_OR_RETURN(StatusChange change,
+                      ChangeStatus(order, OrderStatus::kCanceled, actor, "", clock_.NowMs()));
+  if (!UpdateOrderIf(session, order, previous)) {
+    return MakeError(Errc::kConflict, "order changed meanwhile; read it again");
+  }
+  AppendStatusChange(session, order.order_id, change);
+  return OrderResponse(session, order);
+}
+
+// Records the request and puts OrderCancelRequested in the outbox, both in this transaction;
+// the cancel saga (release stock, refund, MarkCanceled) takes it from there. 202: accepted,
+// not done. A repeated request finds the first one and answers the same, with no new event.
+Result<http::Response> OrderApi::StartCancelSaga(soci::session& session, Order& order,
+                                                 bool& event_appended) {
+  const TimestampMs now_ms = clock_.NowMs();
+  TS_ASSIGN_OR_RETURN(bool requested_now, RequestCancel(order, now_ms));
+  if (requested_now) {
+    if (!RecordCancelRequestIf(session, order)) {
+      return MakeError(Errc::kConflict, "order changed meanwhile; read it again");
+    }
+    TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(order.price_cents, order.currency));
+    contracts::OrderCancelRequested event{order.user_id, std::move(amount), order.product_id,
+                                          order.quantity};
+    platform::AppendMessage(session, contracts::kOrderEventsTopic,
+                            platform::NewEvent(order.order_id, std::move(event), now_ms, rng_),
+                            now_ms);
+    event_appended = true;
+  }
+  return OrderResponse(session, order, 202);
+}
+
+http::Response OrderApi::PaymentPending(const http::Request& request, const Caller& caller) {
+  // Only Payment moves an order into payment; to anyone else the route does not exist.
+  if (caller.role != CallerRole::kService) {
+    return http::Problem(MakeError(Errc::kNotFound, "no route for " + request.path));
+  }
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  if (auto body = JsonBody::Parse(request.body, {}); !body.ok()) return http::Problem(body.error());
+
   auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
     TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
-    if (PlanCancel(order.status, *actor) != CancelPlan::kCancelNow) return CancelRefused(order);
     const OrderStatus previous = order.status;
-    TS_ASSIGN_OR_RETURN(StatusChange change,
-                        ChangeStatus(order, OrderStatus::kCanceled, *actor, "", clock_.NowMs()));
+    if (previous != OrderStatus::kInitiated) {
+      // Also when it is PAYMENT_PENDING already: Payment keeps its own idempotency, and a
+      // second payment for one order must not pass this gate.
+      return MakeError(Errc::kConflict, "order is " + std::string(FormatOrderStatus(previous)) +
+                                            "; only an INITIATED order can be paid");
+    }
+    TS_ASSIGN_OR_RETURN(StatusChange change, ChangeStatus(order, OrderStatus::kPaymentPending,
+                                                          Actor::kSaga, "", clock_.NowMs()));
     if (!UpdateOrderIf(session, order, previous)) {
-      return MakeError(Errc::kConflict, "order changed meanwhile; read it again");
+      return MakeError(Errc::kConflict, "order changed meanwhile; it is no longer INITIATED");
     }
     AppendStatusChange(session, order.order_id, change);
     return OrderResponse(session, order);
   });
-  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+  if (!response.ok()) return http::Problem(response.error());
+  Changed(*order_id, /*event_appended=*/false);
+  return std::move(response).value();
 }
 
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {
@@ -366,6 +457,10 @@ void OrderApi::Register(http::Server& server, const std::string& internal_secret
                          &OrderApi::SetStatus);
   platform::RouteGuarded(server, internal_secret, "POST", "/api/orders/{orderId}/cancel", this,
                          &OrderApi::Cancel);
+  // Service to service only: the gateway routes /api/* alone, so clients never reach it.
+  platform::RouteGuarded(server, internal_secret, "POST",
+                         "/internal/orders/{orderId}/payment-pending", this,
+                         &OrderApi::PaymentPending);
 }
 
 }  // namespace tinysaga::order

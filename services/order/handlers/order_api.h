@@ -5,8 +5,10 @@
 // transaction. Nothing here throws: errors become problem+json responses.
 //
 // Lifecycle: constructed by Run() or a test with references that must outlive it.
-// Thread-safe: the methods keep no state of their own (Db, Clock, Rng and InventoryClient are).
+// Thread-safe: the methods keep no state of their own (Db, Clock, Rng and InventoryClient are;
+// the hooks must be too).
 
+#include <functional>
 #include <string>
 
 #include "order/inventory_client.h"
@@ -19,9 +21,18 @@
 
 namespace tinysaga::order {
 
+// What the endpoints tell the rest of the process after a commit. Either may be empty.
+struct OrderApiHooks {
+  // A commit put messages in the outbox (wired to ServiceContext::NotifyOutbox).
+  std::function<void()> notify_outbox;
+  // A commit changed this order (wired to the event watcher, so live pages update at once).
+  std::function<void(const OrderId&)> order_changed;
+};
+
 class OrderApi {
  public:
-  OrderApi(storage::Db& db, const Clock& clock, Rng& rng, InventoryClient& inventory);
+  OrderApi(storage::Db& db, const Clock& clock, Rng& rng, InventoryClient& inventory,
+           OrderApiHooks hooks = {});
 
   // POST /api/orders {"productId", "quantity"} with Idempotency-Key -> 201 order.
   http::Response Create(const http::Request& request, const platform::Caller& caller);
@@ -33,17 +44,33 @@ class OrderApi {
   http::Response Update(const http::Request& request, const platform::Caller& caller);
   // PUT /api/orders/{orderId}/status {"status": "ON_WAY"|"DELIVERED", "statusInfo"?}, admin.
   http::Response SetStatus(const http::Request& request, const platform::Caller& caller);
-  // POST /api/orders/{orderId}/cancel -> 200 order in CANCELED.
+  // POST /api/orders/{orderId}/cancel: INITIATED -> 200 order in CANCELED; PLACED -> 202 order
+  // with cancelRequested (OrderCancelRequested goes out once; a repeat answers 202 again).
   http::Response Cancel(const http::Request& request, const platform::Caller& caller);
+  // POST /internal/orders/{orderId}/payment-pending (service caller only; 404 for anyone else):
+  // INITIATED -> PAYMENT_PENDING, 200 order; 409 in any other status. Payment calls it before
+  // it debits the wallet (libs/saga/README.md).
+  http::Response PaymentPending(const http::Request& request, const platform::Caller& caller);
 
-  // Adds every route above, each wrapped by platform::Guarded.
+  // The head of GET /api/orders/{orderId}/events (server-sent events, order/events): 200
+  // text/event-stream when the caller may see the order (owner, admin, service); 401
+  // anonymous; 404 unknown or someone else's. The stream itself is order/events' business.
+  http::Response EventsHead(const http::Request& request, const platform::Caller& caller);
+
+  // Adds every route above but the events stream, each wrapped by platform::Guarded.
   void Register(http::Server& server, const std::string& internal_secret);
 
  private:
+  Result<http::Response> CancelNow(soci::session& session, Order& order, Actor actor);
+  Result<http::Response> StartCancelSaga(soci::session& session, Order& order,
+                                         bool& event_appended);
+  void Changed(const OrderId& order_id, bool event_appended);
+
   storage::Db& db_;
   const Clock& clock_;
   Rng& rng_;
   InventoryClient& inventory_;
+  OrderApiHooks hooks_;
 };
 
 }  // namespace tinysaga::order

@@ -14,6 +14,7 @@ nlohmann::json OrderJson(const Order& order) {
       {"statusInfo", order.status_info},
       {"createdAt", FormatRfc3339(order.created_at_ms)},
       {"updatedAt", FormatRfc3339(order.updated_at_ms)},
+      {"cancelRequested", order.cancel_requested()},
   };
 }
 

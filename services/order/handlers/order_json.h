@@ -8,7 +8,8 @@
 
 namespace tinysaga::order {
 
-// orderId, userId, productId, quantity, price, currency, status, statusInfo, createdAt, updatedAt.
+// orderId, userId, productId, quantity, price, currency, status, statusInfo, createdAt, updatedAt,
+// cancelRequested (true while the cancel saga of a PLACED order runs).
 nlohmann::json OrderJson(const Order& order);
 
 // OrderJson plus "history": [{status, statusInfo, at}] oldest first.

@@ -111,12 +111,27 @@ TEST(Transitions, ShippingIsForAdminsOnlyAndInOrder) {
   }
 }
 
-TEST(Transitions, FailureIsOnlyTheSagasAndOnlyWhilePaying) {
+TEST(Transitions, FailureIsOnlyTheSagasAndOnlyBeforePlacement) {
   for (const Transition& row : Transitions()) {
     if (row.to != OrderStatus::kFailed) continue;
     EXPECT_EQ(row.actor, Actor::kSaga);
-    EXPECT_TRUE(row.from == OrderStatus::kPaymentPending || row.from == OrderStatus::kPaymentDone);
+    // INITIATED too: Payment may decide the debit and crash before it moves the order.
+    EXPECT_TRUE(row.from == OrderStatus::kInitiated || row.from == OrderStatus::kPaymentPending ||
+                row.from == OrderStatus::kPaymentDone);
   }
+  EXPECT_TRUE(IsAllowedTransition(OrderStatus::kInitiated, OrderStatus::kFailed, Actor::kSaga));
+}
+
+TEST(HasReached, FollowsTheMainLineOnlyAndSideStatusesByEquality) {
+  EXPECT_TRUE(HasReached(OrderStatus::kPlaced, OrderStatus::kPlaced));
+  EXPECT_TRUE(HasReached(OrderStatus::kOnWay, OrderStatus::kPlaced));
+  EXPECT_TRUE(HasReached(OrderStatus::kDelivered, OrderStatus::kPaymentDone));
+  EXPECT_FALSE(HasReached(OrderStatus::kPaymentPending, OrderStatus::kPaymentDone));
+  EXPECT_FALSE(HasReached(OrderStatus::kCanceled, OrderStatus::kPaymentDone));
+  EXPECT_FALSE(HasReached(OrderStatus::kFailed, OrderStatus::kPlaced));
+  EXPECT_FALSE(HasReached(OrderStatus::kPlaced, OrderStatus::kFailed));
+  EXPECT_TRUE(HasReached(OrderStatus::kFailed, OrderStatus::kFailed));
+  EXPECT_TRUE(HasReached(OrderStatus::kCanceled, OrderStatus::kCanceled));
 }
 
 TEST(Transitions, CheckTransitionNamesTheStatuses) {

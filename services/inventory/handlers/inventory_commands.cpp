@@ -1,0 +1,82 @@
+#include "inventory/handlers/inventory_commands.h"
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "inventory/inventory_repository.h"
+#include "inventory/log.h"
+#include "tinysaga/contracts/topics.h"
+
+namespace tinysaga::inventory {
+namespace {
+
+// Units of the product available now; 0 for an unknown product.
+Result<int64_t> AvailableCount(soci::session& session, const ProductId& product_id) {
+  TS_ASSIGN_OR_RETURN(std::optional<Product> product, FindProduct(session, product_id));
+  return product ? product->available_count : int64_t{0};
+}
+
+Result<contracts::Payload> Reserve(soci::session& session, const OrderId& order_id,
+                                   const contracts::ReserveStock& command, TimestampMs now_ms) {
+  auto reserved = ReserveStock(session, order_id, command.product_id, command.quantity, now_ms);
+  if (reserved.ok()) return contracts::Payload(contracts::StockReserved{});
+  const Error& error = reserved.error();
+  if (error.code == Errc::kOutOfStock || error.code == Errc::kNotFound) {
+    TS_ASSIGN_OR_RETURN(int64_t available, AvailableCount(session, command.product_id));
+    return contracts::Payload(contracts::OutOfStock{available});
+  }
+  if (error.code != Errc::kConflict) return error;
+  // kConflict has three causes; only the order's movements tell them apart.
+  OrderStock stock = FindOrderStock(session, order_id);
+  if (stock.released) {
+    Log()->info("order={} reserve after its release: nothing reserved, answered OutOfStock",
+                order_id.value());
+    TS_ASSIGN_OR_RETURN(int64_t available, AvailableCount(session, command.product_id));
+    return contracts::Payload(contracts::OutOfStock{available});
+  }
+  if (stock.reserved) return error;  // other terms for the same order: a bug upstream, poison
+  return MakeError(Errc::kUnavailable, error.detail);  // contention: try the message again
+}
+
+Result<contracts::Payload> Release(soci::session& session, const OrderId& order_id,
+                                   const contracts::ReleaseStock& command, TimestampMs now_ms) {
+  auto released = ReleaseStock(session, order_id, command.product_id, now_ms);
+  if (released.ok()) return contracts::Payload(contracts::StockReleased{});
+  // kConflict here can only be contention on the count: try again. Anything else (an
+  // overflowing count) is poison.
+  if (released.error().code == Errc::kConflict) {
+    return MakeError(Errc::kUnavailable, released.error().detail);
+  }
+  return released.error();
+}
+
+}  // namespace
+
+Result<void> ApplyInventoryCommand(soci::session& session, const contracts::Message& command,
+                                   const Clock& clock, Rng& rng) {
+  const TimestampMs now_ms = clock.NowMs();
+  const OrderId& order_id = command.envelope.order_id;
+  Result<contracts::Payload> reply = MakeError(Errc::kInternal, "not handled");
+  if (const auto* reserve = std::get_if<contracts::ReserveStock>(&command.payload)) {
+    reply = Reserve(session, order_id, *reserve, now_ms);
+  } else if (const auto* release = std::get_if<contracts::ReleaseStock>(&command.payload)) {
+    reply = Release(session, order_id, *release, now_ms);
+  } else {
+    return MakeError(Errc::kInvalidRequest, "inventory.commands does not take " +
+                                                std::string(command.type()) + " messages");
+  }
+  if (!reply.ok()) return reply.error();
+  platform::AppendMessage(session, contracts::kSagaRepliesTopic,
+                          platform::ReplyTo(command, std::move(reply).value(), now_ms, rng),
+                          now_ms);
+  return Ok();
+}
+
+platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng) {
+  return [&clock, &rng](soci::session& session, const contracts::Message& command) {
+    return ApplyInventoryCommand(session, command, clock, rng);
+  };
+}
+
+}  // namespace tinysaga::inventory

@@ -1,0 +1,45 @@
+#pragma once
+// Inventory's side of the order saga: the inventory.commands handler. It runs inside the inbox
+// transaction (platform::Messaging), so the stock change, the reply in the outbox and the
+// inbox row commit together, exactly once per command.
+//
+//   ReserveStock -> reserve once per order -> StockReserved (also for a repeat), or
+//                   OutOfStock{availableCount} when nothing was reserved: too few units, an
+//                   unknown product (count 0), or an order already released (see below).
+//   ReleaseStock -> give back what the order reserved, once -> StockReleased (also for a
+//                   repeat, and for an order that reserved nothing: a compensation always
+//                   succeeds).
+//
+// Decision: a release is an order's last word on stock. A ReserveStock for an order that was
+// released (or whose release found nothing to give back) reserves nothing and is answered
+// OutOfStock, so a reserve that arrives late can never hold stock for a saga that already
+// compensated it. (The saga engine ignores such a late reply anyway: it is not the reply
+// it awaits.)
+//
+// Errors, as platform::MessageHandler expects: a command of another type, or a reserve for an
+// order that already reserved other terms, is poison (kInvalidRequest, kConflict: the message
+// is dead-lettered); a stock count that kept changing concurrently is kUnavailable (retried).
+//
+// Thread safety: pure function of its arguments plus the database session; the clock and rng
+// must be thread-safe (SystemClock, SystemRng are) when consumers run on several threads.
+
+#include "tinysaga/contracts/messages.h"
+#include "tinysaga/core/clock.h"
+#include "tinysaga/core/result.h"
+#include "tinysaga/core/rng.h"
+#include "tinysaga/platform/messaging.h"
+
+namespace soci {
+class session;
+}
+
+namespace tinysaga::inventory {
+
+// Applies one inventory.commands message and appends its reply to saga.replies.
+Result<void> ApplyInventoryCommand(soci::session& session, const contracts::Message& command,
+                                   const Clock& clock, Rng& rng);
+
+// ApplyInventoryCommand bound to a clock and rng that must outlive the handler.
+platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng);
+
+}  // namespace tinysaga::inventory

@@ -1,0 +1,173 @@
+// The inventory.commands handler on a real SQLite file: each command's stock effect and the
+// reply it leaves in the outbox (same transaction), idempotency by order id, and poison.
+
+#include "inventory/handlers/inventory_commands.h"
+
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <string>
+#include <vector>
+
+#include "inventory/inventory_repository.h"
+#include "inventory/schema.h"
+#include "tinysaga/contracts/codec.h"
+#include "tinysaga/contracts/topics.h"
+#include "tinysaga/testing/test_db.h"
+
+namespace tinysaga::inventory {
+namespace {
+
+using contracts::Message;
+using testing::TestDb;
+
+class InventoryCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto product = ValidateNewProduct(
+        {.product_id = "p1", .product_name = "Pen", .product_type = "office", .price_cents = 150},
+        ProductId(), clock_.NowMs());
+    ASSERT_TRUE(product.ok());
+    ASSERT_TRUE(db_.db()
+                    .Write<int>([&](soci::session& s) -> Result<int> {
+                      TS_RETURN_IF_ERROR(InsertProduct(s, *product));
+                      TS_RETURN_IF_ERROR(SetStock(s, ProductId("p1"), 10, clock_.NowMs()));
+                      return 0;
+                    })
+                    .ok());
+  }
+
+  // A command as the orchestrator sends it; each call is a new message (new id).
+  Message Command(const std::string& order_id, contracts::Payload payload) {
+    return Message{contracts::Envelope{.message_id = "cmd_" + std::to_string(++message_count_),
+                                       .saga_id = SagaId("sag_1"),
+                                       .order_id = OrderId(order_id),
+                                       .time_ms = clock_.NowMs()},
+                   std::move(payload)};
+  }
+
+  // Applies the command in one transaction, as the inbox consumer does.
+  Result<void> Apply(const Message& command) {
+    auto applied = db_.db().Write<int>([&](soci::session& s) -> Result<int> {
+      TS_RETURN_IF_ERROR(ApplyInventoryCommand(s, command, clock_, rng_));
+      return 0;
+    });
+    if (!applied.ok()) return applied.error();
+    return Ok();
+  }
+
+  // Applies the command and returns the one reply it appended (and checks it answers it).
+  contracts::Payload ReplyTo(const Message& command) {
+    const size_t before = Replies().size();
+    auto applied = Apply(command);
+    EXPECT_TRUE(applied.ok()) << applied.error().detail;
+    std::vector<Message> replies = Replies();
+    EXPECT_EQ(replies.size(), before + 1);
+    if (replies.size() != before + 1) return contracts::StockReleased{};
+    EXPECT_EQ(replies.back().envelope.causation_id, command.envelope.message_id);
+    EXPECT_EQ(replies.back().envelope.saga_id, command.envelope.saga_id);
+    EXPECT_EQ(replies.back().envelope.order_id, command.envelope.order_id);
+    return replies.back().payload;
+  }
+
+  // Every message in the outbox on saga.replies, oldest first.
+  std::vector<Message> Replies() {
+    auto rows = db_.db().Read<std::vector<Message>>(
+        [](soci::session& s) -> Result<std::vector<Message>> {
+          std::vector<Message> messages;
+          const std::string topic(contracts::kSagaRepliesTopic);  // bound: must outlive the rowset
+          soci::rowset<std::string> payloads =
+              (s.prepare << "SELECT payload FROM outbox WHERE topic = :topic ORDER BY id",
+               soci::use(topic));
+          for (const std::string& payload : payloads) {
+            TS_ASSIGN_OR_RETURN(Message message, contracts::Parse(payload));
+            messages.push_back(std::move(message));
+          }
+          return messages;
+        });
+    EXPECT_TRUE(rows.ok()) << rows.error().detail;
+    return rows.ok() ? *rows : std::vector<Message>{};
+  }
+
+  int64_t Available() {
+    return db_.Count("SELECT available_count FROM products WHERE product_id = 'p1'");
+  }
+  int64_t Movements(const std::string& order_id) {
+    return db_.Count("SELECT COUNT(*) FROM stock_movements WHERE order_id = '" + order_id + "'");
+  }
+
+  TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
+  ManualClock clock_;
+  SeededRng rng_{7};
+  int message_count_ = 0;
+};
+
+contracts::ReserveStock Reserve(int64_t quantity) { return {ProductId("p1"), quantity}; }
+contracts::ReleaseStock Release(int64_t quantity) { return {ProductId("p1"), quantity}; }
+
+TEST_F(InventoryCommandsTest, ReserveTakesStockAndAnswersStockReserved) {
+  EXPECT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  EXPECT_EQ(Available(), 6);
+  EXPECT_EQ(Movements("ord_1"), 1);
+}
+
+TEST_F(InventoryCommandsTest, RepeatedReserveAnswersTheSameWithOneMovement) {
+  ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  // A resend by the saga (a new message id, so the inbox does not catch it).
+  EXPECT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  EXPECT_EQ(Available(), 6);
+  EXPECT_EQ(Movements("ord_1"), 1);
+}
+
+TEST_F(InventoryCommandsTest, OutOfStockReservesNothingAndSaysWhatIsAvailable) {
+  EXPECT_EQ(ReplyTo(Command("ord_1", Reserve(11))), contracts::Payload(contracts::OutOfStock{10}));
+  EXPECT_EQ(Available(), 10);
+  EXPECT_EQ(Movements("ord_1"), 0);
+  // An unknown product has nothing available.
+  EXPECT_EQ(ReplyTo(Command("ord_2", contracts::ReserveStock{ProductId("ghost"), 1})),
+            contracts::Payload(contracts::OutOfStock{0}));
+}
+
+TEST_F(InventoryCommandsTest, ReleaseGivesBackOnceAndAnswersStockReleased) {
+  ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  EXPECT_EQ(ReplyTo(Command("ord_1", Release(4))), contracts::Payload(contracts::StockReleased{}));
+  EXPECT_EQ(Available(), 10);
+  EXPECT_EQ(ReplyTo(Command("ord_1", Release(4))), contracts::Payload(contracts::StockReleased{}));
+  EXPECT_EQ(Available(), 10);
+  EXPECT_EQ(Movements("ord_1"), 2);
+}
+
+TEST_F(InventoryCommandsTest, ReleaseWithoutReserveIsANoOpThatSucceeds) {
+  EXPECT_EQ(ReplyTo(Command("ord_1", Release(4))), contracts::Payload(contracts::StockReleased{}));
+  EXPECT_EQ(Available(), 10);
+  EXPECT_EQ(db_.Count("SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE product_id = 'p1'"),
+            10);
+}
+
+TEST_F(InventoryCommandsTest, ReserveAfterReleaseForTheSameOrderReservesNothing) {
+  ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  ASSERT_EQ(ReplyTo(Command("ord_1", Release(4))), contracts::Payload(contracts::StockReleased{}));
+  EXPECT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::OutOfStock{10}));
+  EXPECT_EQ(Available(), 10);
+  // Also when the release came first and found nothing (the reserve arrived late).
+  ASSERT_EQ(ReplyTo(Command("ord_2", Release(3))), contracts::Payload(contracts::StockReleased{}));
+  EXPECT_EQ(ReplyTo(Command("ord_2", Reserve(3))), contracts::Payload(contracts::OutOfStock{10}));
+  EXPECT_EQ(Available(), 10);
+}
+
+TEST_F(InventoryCommandsTest, ForeignCommandsAndOtherTermsArePoisonAndWriteNothing) {
+  ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  const size_t replies = Replies().size();
+  auto foreign = Apply(Command("ord_1", contracts::MarkPlaced{}));
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.error().code, Errc::kInvalidRequest);
+  EXPECT_FALSE(foreign.error().Retryable());
+  auto other_terms = Apply(Command("ord_1", Reserve(5)));
+  ASSERT_FALSE(other_terms.ok());
+  EXPECT_FALSE(other_terms.error().Retryable());
+  EXPECT_EQ(Replies().size(), replies);
+  EXPECT_EQ(Available(), 6);
+}
+
+}  // namespace
+}  // namespace tinysaga::inventory

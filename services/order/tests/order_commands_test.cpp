@@ -1,0 +1,176 @@
+// The order.commands handler on a real SQLite database: each Mark* command's change, its
+// history line and its reply in the outbox, repeats, refusals, unknown orders and poison.
+
+#include "order/handlers/order_commands.h"
+
+#include <gtest/gtest.h>
+
+#include "saga_fixture.h"
+#include "tinysaga/contracts/topics.h"
+
+namespace tinysaga::order {
+namespace {
+
+using contracts::Message;
+using contracts::OrderStatusChanged;
+using contracts::OrderStatusRejected;
+
+class OrderCommandsTest : public testing::SagaFixture {
+ protected:
+  Message Command(const std::string& order_id, contracts::Payload payload) {
+    return Message{contracts::Envelope{.message_id = "cmd_" + std::to_string(++command_count_),
+                                       .saga_id = SagaId("sag_1"),
+                                       .order_id = OrderId(order_id),
+                                       .time_ms = clock_.NowMs()},
+                   std::move(payload)};
+  }
+
+  // Applies the command in one transaction, as the inbox consumer does.
+  Result<void> Apply(const Message& command) {
+    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
+      TS_RETURN_IF_ERROR(ApplyOrderCommand(session, command, clock_, rng_));
+      return 0;
+    });
+    if (!applied.ok()) return applied.error();
+    return Ok();
+  }
+
+  // Applies the command and returns its one reply, checked to answer it.
+  contracts::Payload ReplyTo(const std::string& order_id, contracts::Payload payload) {
+    const Message command = Command(order_id, std::move(payload));
+    const size_t before = Outbox(contracts::kSagaRepliesTopic).size();
+    auto applied = Apply(command);
+    EXPECT_TRUE(applied.ok()) << applied.error().detail;
+    auto replies = Outbox(contracts::kSagaRepliesTopic);
+    EXPECT_EQ(replies.size(), before + 1);
+    if (replies.size() != before + 1) return contracts::StockReleased{};
+    EXPECT_EQ(replies.back().envelope.causation_id, command.envelope.message_id);
+    EXPECT_EQ(replies.back().envelope.saga_id, command.envelope.saga_id);
+    EXPECT_EQ(replies.back().envelope.order_id, command.envelope.order_id);
+    return replies.back().payload;
+  }
+
+  static contracts::Payload Changed(const char* status) { return OrderStatusChanged{status}; }
+  static std::string RejectedStatus(const contracts::Payload& reply) {
+    const auto* rejected = std::get_if<OrderStatusRejected>(&reply);
+    EXPECT_NE(rejected, nullptr) << "not OrderStatusRejected";
+    if (rejected) {
+      EXPECT_FALSE(rejected->detail.empty());
+    }
+    return rejected ? rejected->status : "";
+  }
+
+  int command_count_ = 0;
+};
+
+TEST_F(OrderCommandsTest, TheHappyPathMovesTheOrderWithHistoryLines) {
+  const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
+  const size_t history = History(order_id).size();
+  clock_.AdvanceMs(1'000);
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPaymentDone{}), Changed("PAYMENT_DONE"));
+  EXPECT_EQ(Load(order_id).status, OrderStatus::kPaymentDone);
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("PLACED"));
+  Order placed = Load(order_id);
+  EXPECT_EQ(placed.status, OrderStatus::kPlaced);
+  EXPECT_EQ(placed.updated_at_ms, clock_.NowMs());
+  auto lines = History(order_id);
+  ASSERT_EQ(lines.size(), history + 2);
+  EXPECT_EQ(lines[history].status, OrderStatus::kPaymentDone);
+  EXPECT_EQ(lines[history + 1].status, OrderStatus::kPlaced);
+  EXPECT_EQ(lines[history + 1].at_ms, clock_.NowMs());
+}
+
+TEST_F(OrderCommandsTest, RepeatsAnswerTheSameAndChangeNothing) {
+  const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
+  ASSERT_EQ(ReplyTo(order_id, contracts::MarkPaymentDone{}), Changed("PAYMENT_DONE"));
+  const size_t history = History(order_id).size();
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPaymentDone{}), Changed("PAYMENT_DONE"));
+  ASSERT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("PLACED"));
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("PLACED"));
+  // A late MarkPaymentDone for a placed order: it went through PAYMENT_DONE, so done.
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPaymentDone{}), Changed("PLACED"));
+  EXPECT_EQ(History(order_id).size(), history + 1);
+
+  const std::string failed = PutOrder(OrderStatus::kPaymentDone);
+  ASSERT_EQ(ReplyTo(failed, contracts::MarkFailed{"out of stock, payment refunded"}),
+            Changed("FAILED"));
+  EXPECT_EQ(ReplyTo(failed, contracts::MarkFailed{"out of stock, payment refunded"}),
+            Changed("FAILED"));
+  EXPECT_EQ(History(failed).size(), 4u);  // INITIATED, PENDING, DONE, FAILED
+}
+
+TEST_F(OrderCommandsTest, MarkPlacedForAnOrderAlreadyShippedIsNotAFailure) {
+  // Its reply was lost, the saga resent it, and meanwhile an admin shipped the order.
+  const std::string order_id = PutOrder(OrderStatus::kOnWay);
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("ON_WAY"));
+}
+
+TEST_F(OrderCommandsTest, MarkFailedFromEveryPaymentStatusRecordsTheReason) {
+  for (OrderStatus status :
+       {OrderStatus::kInitiated, OrderStatus::kPaymentPending, OrderStatus::kPaymentDone}) {
+    const std::string order_id = PutOrder(status);
+    EXPECT_EQ(ReplyTo(order_id, contracts::MarkFailed{"insufficient funds"}), Changed("FAILED"))
+        << FormatOrderStatus(status);
+    Order order = Load(order_id);
+    EXPECT_EQ(order.status, OrderStatus::kFailed);
+    EXPECT_EQ(order.status_info, "insufficient funds");
+    EXPECT_EQ(History(order_id).back().status_info, "insufficient funds");
+  }
+}
+
+TEST_F(OrderCommandsTest, MarkCanceledNeedsAPlacedOrderWithACancelRequested) {
+  const std::string requested = PutOrder(OrderStatus::kPlaced, "alice", /*cancel_requested=*/true);
+  EXPECT_EQ(ReplyTo(requested, contracts::MarkCanceled{}), Changed("CANCELED"));
+  EXPECT_EQ(Load(requested).status_info, "canceled: stock released and payment refunded");
+  EXPECT_EQ(ReplyTo(requested, contracts::MarkCanceled{}), Changed("CANCELED"));
+
+  const std::string not_requested = PutOrder(OrderStatus::kPlaced);
+  EXPECT_EQ(RejectedStatus(ReplyTo(not_requested, contracts::MarkCanceled{})), "PLACED");
+  EXPECT_EQ(Load(not_requested).status, OrderStatus::kPlaced);
+}
+
+TEST_F(OrderCommandsTest, TheStatusTableRejectsWithTheOrdersStatus) {
+  struct Case {
+    OrderStatus status;
+    contracts::Payload command;
+  };
+  for (const Case& refused : {
+           Case{OrderStatus::kCanceled, contracts::MarkPaymentDone{}},
+           Case{OrderStatus::kFailed, contracts::MarkPlaced{}},
+           Case{OrderStatus::kInitiated, contracts::MarkPaymentDone{}},
+           Case{OrderStatus::kPaymentPending, contracts::MarkPlaced{}},
+           Case{OrderStatus::kPlaced, contracts::MarkFailed{"too late"}},
+           Case{OrderStatus::kCanceled, contracts::MarkFailed{"too late"}},
+           Case{OrderStatus::kDelivered, contracts::MarkCanceled{}},
+       }) {
+    const std::string order_id = PutOrder(refused.status);
+    const size_t history = History(order_id).size();
+    EXPECT_EQ(RejectedStatus(ReplyTo(order_id, refused.command)),
+              FormatOrderStatus(refused.status));
+    EXPECT_EQ(Load(order_id).status, refused.status);
+    EXPECT_EQ(History(order_id).size(), history);
+  }
+}
+
+TEST_F(OrderCommandsTest, AnUnknownOrderIsRejected) {
+  auto reply = ReplyTo("ord_missing", contracts::MarkPlaced{});
+  EXPECT_EQ(RejectedStatus(reply), "FAILED");
+  EXPECT_NE(std::get<OrderStatusRejected>(reply).detail.find("does not exist"), std::string::npos);
+}
+
+TEST_F(OrderCommandsTest, ACommandOfAnotherTypeIsPoisonAndWritesNothing) {
+  const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
+  for (contracts::Payload foreign :
+       {contracts::Payload(contracts::ReserveStock{ProductId("prd_apple"), 1}),
+        contracts::Payload(contracts::OrderStatusChanged{"PLACED"})}) {
+    auto applied = Apply(Command(order_id, foreign));
+    ASSERT_FALSE(applied.ok());
+    EXPECT_EQ(applied.error().code, Errc::kInvalidRequest);
+    EXPECT_FALSE(applied.error().Retryable());
+  }
+  EXPECT_TRUE(Outbox(contracts::kSagaRepliesTopic).empty());
+  EXPECT_EQ(Load(order_id).status, OrderStatus::kPaymentPending);
+}
+
+}  // namespace
+}  // namespace tinysaga::order

@@ -1,0 +1,219 @@
+// Test support for the browser tests: starts a real `tinysaga up` on a free port in a fresh
+// directory, launches Debian's chromium through playwright-core, and offers API helpers that
+// check the UI's claims against the services. No sleeps: everything waits for a condition.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+// playwright-core comes from npm (tests/browser/package-lock.json); say how to get it.
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  throw new Error('playwright-core is not installed: run `npm ci --prefix tests/browser` (scripts/install-deps does)');
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+
+// Where things are; each can be overridden from the environment (CTest sets them).
+export const config = {
+  binary: process.env.TINYSAGA_BINARY ?? join(repo, 'build', 'tinysaga'),
+  webDir: process.env.TINYSAGA_WEB_DIR ?? join(repo, 'web'),
+  chromium: process.env.TINYSAGA_CHROMIUM ?? '/usr/bin/chromium',
+  artifacts: process.env.TINYSAGA_TEST_ARTIFACTS ?? join(here, 'test-artifacts'),
+  keepData: Boolean(process.env.TINYSAGA_KEEP_TEST_DATA),
+  readyTimeoutMs: 90_000,
+};
+
+// Starts `tinysaga up --port 0` and resolves once it prints its ready line:
+// "tinysaga up: ready at http://127.0.0.1:PORT (...)".
+export async function startUp(extraArgs = []) {
+  const fake = Boolean(process.env.TINYSAGA_FAKE_API);
+  if (!fake && !existsSync(config.binary)) {
+    throw new Error(`no tinysaga binary at ${config.binary}: build it, or set TINYSAGA_BINARY`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'tinysaga-browser-'));
+  const env = { ...process.env };
+  // The services need a shared secret of 16+ characters; a shorter one in the environment
+  // would be inherited by every child and refused.
+  if ((env.TINYSAGA_INTERNAL_SECRET ?? '').length < 16) env.TINYSAGA_INTERNAL_SECRET = randomBytes(24).toString('hex');
+  const args = ['up', '--port', '0', '--data', dataDir, '--web', config.webDir,
+    // The tests act faster than a person; the default per-user limit (20/s) is for people.
+    '--rate-limit-per-second', '500', '--rate-limit-burst', '1000',
+    // e.g. TINYSAGA_UP_ARGS='--saga-mode choreography'
+    ...(process.env.TINYSAGA_UP_ARGS ?? '').split(' ').filter(Boolean), ...extraArgs];
+  // TINYSAGA_FAKE_API=1: the in-memory stand-in (fake_api.mjs) instead of the services, to
+  // work on the UI before the services have what it needs. Never what CTest runs.
+  const child = fake
+    ? spawn(process.execPath, [join(here, 'fake_api.mjs'), '--port', '0', '--web', config.webDir, ...(process.env.TINYSAGA_FAKE_API_ARGS ?? '').split(' ').filter(Boolean)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(config.binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderrTail = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > 40) stderrTail.shift();
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => fail(new Error(`tinysaga up not ready after ${config.readyTimeoutMs} ms`)), config.readyTimeoutMs);
+    function fail(error) {
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      reject(new Error(`${error.message}; logs in ${dataDir}/logs\n${stderrTail.join('\n')}`));
+    }
+    lines.on('line', (line) => {
+      const match = /ready at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`tinysaga up exited (code ${code}) before it was ready`)));
+    child.once('error', fail);
+  });
+  // Keep draining stdout so `up` never blocks on a full pipe.
+  lines.on('line', () => {});
+  return {
+    url,
+    dataDir,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!config.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: config.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+// A fresh browser context (its own sessionStorage) and page, collecting console errors and
+// uncaught exceptions. A failed HTTP response (the 402 of a refused payment, the 404 of a
+// user without a wallet) is logged by Chromium as "Failed to load resource": that is the
+// server's answer, shown to the user as a message, not a UI error, so it is not collected.
+export async function openPage(browser, baseUrl, { viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      errors.push(`console.error: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  page.setDefaultTimeout(20_000);
+  return { context, page, errors };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(config.artifacts, { recursive: true });
+  const path = join(config.artifacts, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+// The API, used to check what the UI says (balances, transactions) and to set up.
+export class Api {
+  constructor(baseUrl) {
+    this.baseUrl = baseUrl;
+    this.tokens = new Map();
+  }
+
+  async token(userId, role = 'user') {
+    const cacheKey = `${userId}/${role}`;
+    if (!this.tokens.has(cacheKey)) {
+      const body = await this.call('POST', '/api/auth/dev-token', { body: { userId, role } });
+      this.tokens.set(cacheKey, body.token);
+    }
+    return this.tokens.get(cacheKey);
+  }
+
+  // `as`: the user acting; 'admin' acts as an admin.
+  async call(method, path, { body, as, role = as === 'admin' ? 'admin' : 'user', key, expect = [200, 201] } = {}) {
+    const headers = { 'Content-Type': 'application/json' };
+    if (as) headers.Authorization = `Bearer ${await this.token(as, role)}`;
+    if (key) headers['Idempotency-Key'] = key;
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const text = await response.text();
+    const json = text ? JSON.parse(text) : null;
+    if (!expect.includes(response.status)) {
+      throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+    }
+    return json;
+  }
+
+  // The balance in cents; 0 when the user has no wallet.
+  async balance(userId) {
+    const wallet = await this.call('GET', `/api/wallets/${userId}`, { as: userId, expect: [200, 404] });
+    return wallet?.balance ?? 0;
+  }
+
+  async transactions(userId, orderId) {
+    const query = orderId ? `?orderId=${encodeURIComponent(orderId)}` : '';
+    return (await this.call('GET', `/api/transactions${query}`, { as: userId })).transactions;
+  }
+
+  async order(userId, orderId) {
+    return this.call('GET', `/api/orders/${orderId}`, { as: userId });
+  }
+
+  async product(productId) {
+    return this.call('GET', `/api/products/${productId}`);
+  }
+
+  async setStock(productId, availableCount) {
+    return this.call('PUT', `/api/products/${productId}/stock`, { as: 'admin', body: { availableCount } });
+  }
+}
+
+// Signs in through the UI's demo-user buttons and waits for the header to show the user.
+export async function signIn(page, userId) {
+  await page.goto('/#/signin');
+  const demo = page.locator(`button[data-user="${userId}"]`);
+  if (await demo.count()) {
+    await demo.click();
+  } else {
+    await page.getByLabel('User id').fill(userId);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  }
+  await page.locator('#signed-in-user', { hasText: userId }).waitFor();
+}
+
+// Orders `quantity` of a product from the shop and resolves to the new order's id once the
+// payment page shows it.
+export async function orderFromShop(page, productId, quantity = 1) {
+  await page.goto('/#/shop');
+  const card = page.locator(`li[data-product="${productId}"]`);
+  await card.getByLabel('Quantity').fill(String(quantity));
+  await card.getByRole('button', { name: 'Order' }).click();
+  await page.waitForURL(/#\/orders\/[A-Za-z0-9_-]+\/pay$/);
+  await page.locator('#order-status').waitFor();
+  return /#\/orders\/([A-Za-z0-9_-]+)\/pay$/.exec(page.url())[1];
+}
+
+// The header's balance in cents, once it has loaded.
+export async function headerBalanceCents(page) {
+  const balance = page.locator('#balance[data-cents]');
+  await balance.waitFor();
+  return Number(await balance.getAttribute('data-cents'));
+}
+
+// Text that looks like a JSON object or a problem document leaking into the page.
+export async function assertNoRawJson(page, assert) {
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /[{[]\s*"[A-Za-z]+"\s*:/, 'the page shows raw JSON');
+  assert.doesNotMatch(text, /https:\/\/tinysaga\.dev\/problems\//, 'the page shows a problem type URL');
+}

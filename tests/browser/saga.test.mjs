@@ -1,0 +1,252 @@
+// Browser tests of the flows that need the saga: pay and see PLACED with its timeline; not
+// enough money; out of stock after payment (refund); a double click on Pay; cancel of a
+// placed order; the Wallet down; the admin's saga list and ON_WAY/DELIVERED.
+// Every balance is checked to the cent against the Wallet service.
+// Run: TINYSAGA_BINARY=build/tinysaga node --test tests/browser/saga.test.mjs
+
+import { test, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startUp, launchBrowser, openPage, screenshot, Api, signIn, orderFromShop, headerBalanceCents, assertNoRawJson,
+} from './harness.mjs';
+
+// The saga runs over the broker after the payment answers; give it time on a busy machine.
+const kSagaTimeoutMs = 30_000;
+// With TINYSAGA_UP_ARGS='--saga-mode choreography' no orchestrator keeps a saga view: the
+// steps are checked in the order's status history instead.
+const kChoreography = /choreography/.test(process.env.TINYSAGA_UP_ARGS ?? '');
+
+let up;
+let browser;
+let api;
+let session;
+let placedOrderId;  // from the first test, for the admin test
+
+before(async () => {
+  up = await startUp();
+  browser = await launchBrowser();
+  api = new Api(up.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await up?.stop();
+});
+
+beforeEach(async () => {
+  session = await openPage(browser, up.url);
+});
+
+afterEach(async () => {
+  const { context, errors } = session;
+  await context.close();
+  assert.deepEqual(errors, [], 'the page logged errors');
+});
+
+function sagaTest(name, body) {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      await screenshot(session.page, `FAILED-${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`).catch(() => {});
+      throw error;
+    }
+  });
+}
+
+const step = (page, name, status, direction = 'forward') =>
+  page.locator(`li[data-step="${name}"][data-direction="${direction}"][data-status="${status}"]`);
+
+// Waits for a saga step in the timeline (orchestration only).
+async function waitForStep(page, name, status, direction = 'forward') {
+  if (kChoreography) return;
+  await step(page, name, status, direction).waitFor({ timeout: kSagaTimeoutMs });
+}
+
+async function waitForOrderStatus(page, status) {
+  await page.locator(`#order-status[data-status="${status}"]`).waitFor({ timeout: kSagaTimeoutMs });
+}
+
+async function paymentsOf(userId, orderId) {
+  return (await api.transactions(userId, orderId)).filter((entry) => entry.type === 'PAYMENT');
+}
+
+sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balance drops by the price', async () => {
+  const { page } = session;
+  await signIn(page, 'alice');
+  const before = await api.balance('alice');
+  assert.equal(await headerBalanceCents(page), before);
+  const orderId = await orderFromShop(page, 'keyboard', 1);
+  placedOrderId = orderId;
+
+  await page.getByRole('button', { name: 'Pay $89.00' }).click();
+  await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
+  await waitForOrderStatus(page, 'PLACED');
+  for (const name of ['charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed']) {
+    await waitForStep(page, name, 'SUCCEEDED');
+  }
+  assert.equal(await page.locator('#saga-compensations').count(), 0);
+  await screenshot(page, 'saga-01-paid-placed');
+
+  assert.equal(before - await api.balance('alice'), 8900);
+  await page.locator(`#balance[data-cents="${before - 8900}"]`).waitFor();
+  const payments = await paymentsOf('alice', orderId);
+  assert.equal(payments.length, 1);
+  assert.equal(payments[0].amount, 8900);
+  assert.equal(payments[0].paymentStatus, 'COMPLETED');
+
+  await page.goto(`/#/orders/${orderId}`);
+  await page.locator('#order-history li[data-status="PLACED"]').waitFor();
+  const statuses = await page.locator('#order-history li').evaluateAll((items) => items.map((item) => item.dataset.status));
+  assert.deepEqual(statuses.filter((status) => ['INITIATED', 'PAYMENT_PENDING', 'PAYMENT_DONE', 'PLACED'].includes(status)),
+    ['INITIATED', 'PAYMENT_PENDING', 'PAYMENT_DONE', 'PLACED']);
+  await waitForStep(page, 'order_placed', 'SUCCEEDED');
+  await screenshot(page, 'saga-02-order-page-placed');
+
+  await page.goto('/#/wallet');
+  await page.locator(`#transactions-table tr[data-type="PAYMENT"][data-order="${orderId}"]`).waitFor();
+  await screenshot(page, 'saga-03-wallet-with-payment');
+});
+
+sagaTest('not enough money: bob sees his balance and the shortfall, the order FAILED, nothing charged', async () => {
+  const { page } = session;
+  await signIn(page, 'bob');
+  const before = await api.balance('bob');
+  assert.equal(before, 1500);
+  const orderId = await orderFromShop(page, 'keyboard', 1);
+  await page.getByRole('button', { name: 'Pay $89.00' }).click();
+  const outcome = page.locator('#payment-outcome [data-outcome="insufficient-funds"]');
+  await outcome.waitFor({ timeout: kSagaTimeoutMs });
+  await outcome.getByText('Insufficient funds').waitFor();
+  await outcome.getByText('Your balance is $15.00 and this order costs $89.00: you are $74.00 short.').waitFor();
+  await outcome.getByText('you were not charged').waitFor();
+  await waitForOrderStatus(page, 'FAILED');
+  await waitForStep(page, 'charge_wallet', 'FAILED');
+  assert.equal(await page.getByRole('button', { name: /^Pay/ }).count(), 0);
+  await assertNoRawJson(page, assert);
+  await screenshot(page, 'saga-04-insufficient-funds');
+
+  assert.equal(await api.balance('bob'), before);
+  assert.equal((await paymentsOf('bob', orderId)).filter((entry) => entry.paymentStatus === 'COMPLETED').length, 0);
+  assert.equal((await api.order('bob', orderId)).status, 'FAILED');
+});
+
+sagaTest('out of stock after payment: the saga refunds, the order FAILED, the balance is back', async () => {
+  const { page } = session;
+  await signIn(page, 'alice');
+  const before = await api.balance('alice');
+  const stockBefore = (await api.product('monitor')).availableProductCount;
+  await page.getByRole('navigation').getByRole('link', { name: 'What if…' }).click();
+  await page.getByLabel('Product').selectOption('monitor');
+  await page.getByRole('button', { name: 'Order it, and sell out before the saga reserves it' }).click();
+  await page.waitForURL(/#\/orders\/[A-Za-z0-9_-]+\/pay$/);
+  const orderId = /#\/orders\/([A-Za-z0-9_-]+)\/pay$/.exec(page.url())[1];
+  await page.getByText('What if: out of stock after payment').waitFor();
+  await screenshot(page, 'saga-05-what-if-armed');
+
+  await page.getByRole('button', { name: 'Pay $249.00' }).click();
+  await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
+  await waitForOrderStatus(page, 'FAILED');
+  await page.locator('#payment-outcome [data-refund]').getByText('went back to your wallet').waitFor({ timeout: kSagaTimeoutMs });
+  await waitForStep(page, 'reserve_stock', 'FAILED');
+  await waitForStep(page, 'charge_wallet', 'COMPENSATED', 'backward');
+  await page.locator(`#balance[data-cents="${before}"]`).waitFor({ timeout: kSagaTimeoutMs });
+  await screenshot(page, 'saga-06-out-of-stock-refunded');
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the timeline scrolls sideways on a phone');
+  await screenshot(page, 'phone-saga-06-out-of-stock-refunded');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  assert.equal(await api.balance('alice'), before);
+  const entries = await api.transactions('alice', orderId);
+  const payment = entries.find((entry) => entry.type === 'PAYMENT');
+  const refund = entries.find((entry) => entry.type === 'REFUND');
+  assert.equal(payment?.paymentStatus, 'REFUNDED');
+  assert.equal(refund?.amount, 24900);
+  assert.equal((await api.product('monitor')).availableProductCount, 0);
+
+  await page.getByRole('button', { name: `Put ${stockBefore} back in stock` }).click();
+  await page.getByText(`has ${stockBefore} in stock again`).waitFor();
+  assert.equal((await api.product('monitor')).availableProductCount, stockBefore);
+});
+
+sagaTest('a double click on Pay charges once', async () => {
+  const { page } = session;
+  await signIn(page, 'alice');
+  const before = await api.balance('alice');
+  const orderId = await orderFromShop(page, 'cable', 1);
+  await page.getByRole('button', { name: 'Pay $9.00' }).dblclick();
+  await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
+  await waitForOrderStatus(page, 'PLACED');
+  assert.equal(before - await api.balance('alice'), 900);
+  assert.equal((await paymentsOf('alice', orderId)).length, 1);
+
+  // Paying the same order again, from a fresh page, is not offered, and the API refuses it.
+  await page.reload();
+  await page.locator('#pay-not-needed').waitFor();
+  assert.equal(before - await api.balance('alice'), 900);
+});
+
+sagaTest('cancel a placed order: the cancel saga restocks and refunds', async () => {
+  const { page } = session;
+  await signIn(page, 'alice');
+  const before = await api.balance('alice');
+  const stockBefore = (await api.product('mouse')).availableProductCount;
+  const orderId = await orderFromShop(page, 'mouse', 2);
+  await page.getByRole('button', { name: 'Pay $50.00' }).click();
+  await waitForOrderStatus(page, 'PLACED');
+  assert.equal(before - await api.balance('alice'), 5000);
+
+  await page.goto(`/#/orders/${orderId}`);
+  await page.getByRole('button', { name: 'Cancel (refund and restock)' }).click();
+  await waitForOrderStatus(page, 'CANCELED');
+  await page.locator(`#balance[data-cents="${before}"]`).waitFor({ timeout: kSagaTimeoutMs });
+  await screenshot(page, 'saga-07-canceled');
+  assert.equal(await api.balance('alice'), before);
+  assert.equal((await api.product('mouse')).availableProductCount, stockBefore);
+});
+
+sagaTest('admin: failed sagas first, then ON_WAY and DELIVERED', async () => {
+  const { page } = session;
+  await signIn(page, 'admin');
+  await page.getByRole('navigation').getByRole('link', { name: 'Admin' }).click();
+  if (!kChoreography) {
+    const rows = page.locator('#sagas-table tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.first().getAttribute('data-state'), 'FAILED');
+  }
+  await assertNoRawJson(page, assert);
+  await screenshot(page, 'saga-08-admin-sagas');
+
+  await page.goto(`/#/orders/${placedOrderId}`);
+  await page.getByRole('button', { name: 'Mark as on its way' }).click();
+  await waitForOrderStatus(page, 'ON_WAY');
+  await page.getByRole('button', { name: 'Mark as delivered' }).click();
+  await waitForOrderStatus(page, 'DELIVERED');
+  await page.locator('#order-history li[data-status="DELIVERED"]').waitFor();
+  await screenshot(page, 'saga-09-admin-delivered');
+  assert.equal((await api.order('admin', placedOrderId)).status, 'DELIVERED');
+});
+
+// Last: the Wallet stays down for a while and would slow the other flows.
+sagaTest('the Wallet down: "payment service unavailable", the order FAILED, nothing charged', async () => {
+  const { page } = session;
+  await signIn(page, 'alice');
+  const before = await api.balance('alice');
+  await page.getByRole('navigation').getByRole('link', { name: 'What if…' }).click();
+  await page.getByLabel('For').selectOption('20000');
+  await page.getByRole('button', { name: 'Stop the Wallet' }).click();
+  await page.getByText('The Wallet is down').waitFor();
+  await page.getByRole('button', { name: 'Now order a cable and pay' }).click();
+  await page.waitForURL(/#\/orders\/[A-Za-z0-9_-]+\/pay$/);
+  const orderId = /#\/orders\/([A-Za-z0-9_-]+)\/pay$/.exec(page.url())[1];
+  await page.getByRole('button', { name: 'Pay $9.00' }).click();
+  const outcome = page.locator('#payment-outcome [data-outcome="unavailable"]');
+  await outcome.waitFor({ timeout: 60_000 });
+  await outcome.getByText('Payment service unavailable').waitFor();
+  await outcome.getByText('The order failed, and you were not charged.').waitFor();
+  await waitForOrderStatus(page, 'FAILED');
+  await screenshot(page, 'saga-10-wallet-unavailable');
+  assert.equal((await api.order('alice', orderId)).status, 'FAILED');
+  assert.equal(await api.balance('alice'), before);
+});

@@ -1,0 +1,139 @@
+// Renders an order's saga as a timeline: the forward steps in order, then the compensations
+// (undo steps, run backwards) in a visibly different style, then the order's status history.
+// The saga view is GET /api/orders/{id}/saga (libs/saga/include/tinysaga/saga/view.h).
+
+import { h, replaceChildren, badge, problemBox, sentence } from './dom.js';
+import { time, duration, humanize } from './format.js';
+
+// What each step of the order and cancel sagas does, forward and backward
+// (libs/saga/README.md). Unknown steps are shown by their name.
+const kSteps = {
+  order: { forward: 'Saga started for the order', backward: 'Order marked FAILED' },
+  charge_wallet: { forward: 'Charge the wallet', backward: 'Refund the payment' },
+  order_payment_done: { forward: 'Order: payment done', backward: 'Order: payment undone' },
+  reserve_stock: { forward: 'Reserve stock', backward: 'Release the stock' },
+  order_placed: { forward: 'Order placed', backward: 'Order un-placed' },
+  release_stock: { forward: 'Release the stock', backward: 'Reserve the stock again' },
+  refund: { forward: 'Refund the payment', backward: 'Charge again' },
+  order_canceled: { forward: 'Order canceled', backward: 'Order un-canceled' },
+};
+
+const kCompensationStatuses = new Set(['COMPENSATING', 'COMPENSATED', 'COMPENSATION_FAILED']);
+
+function label(step, direction) {
+  return kSteps[step.name]?.[direction] ?? humanize(step.name);
+}
+
+// The forward outcome of a step whose status now describes its compensation: only a step
+// that ran can be undone; it failed if it recorded an error, else it had succeeded.
+function forwardStatus(step) {
+  if (!kCompensationStatuses.has(step.status)) return step.status;
+  return step.error && step.status !== 'COMPENSATION_FAILED' ? 'FAILED' : 'SUCCEEDED';
+}
+
+const kStepWords = {
+  PENDING: 'waiting', RUNNING: 'running', SUCCEEDED: 'done', FAILED: 'failed', SKIPPED: 'skipped',
+  COMPENSATING: 'undoing', COMPENSATED: 'undone', COMPENSATION_FAILED: 'undo failed',
+};
+const kStepIcons = {
+  PENDING: '○', RUNNING: '◔', SUCCEEDED: '✓', FAILED: '✗', SKIPPED: '–',
+  COMPENSATING: '↺', COMPENSATED: '↩', COMPENSATION_FAILED: '⚠',
+};
+
+function stepItem(step, status, direction) {
+  const compensation = direction === 'backward';
+  const facts = [];
+  if (!compensation && step.startedAt) facts.push(h('span', {}, 'started ', h('time', { datetime: step.startedAt }, time(step.startedAt))));
+  if (step.endedAt && (compensation || !kCompensationStatuses.has(step.status))) {
+    facts.push(h('span', {}, compensation ? 'undone ' : 'ended ', h('time', { datetime: step.endedAt }, time(step.endedAt))));
+  }
+  const took = !compensation && !kCompensationStatuses.has(step.status) ? duration(step.startedAt, step.endedAt) : '';
+  if (took) facts.push(h('span', {}, `took ${took}`));
+  if (!compensation && step.attempts > 0) facts.push(h('span', { class: step.attempts > 1 ? 'retried' : '' }, step.attempts === 1 ? '1 attempt' : `${step.attempts} attempts`));
+  const showError = step.error && (compensation ? status === 'COMPENSATION_FAILED' || status === 'COMPENSATING' : status === 'FAILED' || status === 'RUNNING');
+  return h('li', {
+    class: `step step--${status.toLowerCase()}${compensation ? ' step--compensation' : ''}`,
+    dataset: { step: step.name, status, direction },
+  },
+  h('span', { class: 'step__icon', 'aria-hidden': 'true' }, kStepIcons[status] ?? '•'),
+  h('div', { class: 'step__body' },
+    h('p', { class: 'step__title' },
+      compensation ? h('span', { class: 'step__kind' }, 'Compensation: ') : null,
+      h('span', {}, label(step, direction)), ' ',
+      badge(status, { label: kStepWords[status] ?? humanize(status) }),
+      h('code', { class: 'step__name' }, step.name)),
+    facts.length ? h('p', { class: 'step__facts' }, facts) : null,
+    showError ? h('p', { class: 'step__error' }, sentence(step.error)) : null));
+}
+
+function sagaSection(saga, sagaProblem, order) {
+  const content = [];
+  if (!saga) {
+    // Before the payment there is no saga to show, whatever the saga view answers.
+    if (sagaProblem && order?.status !== 'INITIATED') content.push(problemBox(sagaProblem, { heading: 'The saga view is unavailable' }));
+    else if (order?.status === 'INITIATED') content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga yet: it starts when the order is paid.'));
+    else {
+      content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga view for this order yet. ',
+        'With --saga-mode choreography there is none (no orchestrator keeps a step list): the order status history shows each step.'));
+    }
+    return content;
+  }
+  const compensations = saga.steps.filter((step) => kCompensationStatuses.has(step.status)).reverse();
+  content.push(h('p', { class: 'saga-summary', id: 'saga-summary' },
+    h('span', {}, `${humanize(saga.type ?? 'saga')} · ${saga.mode ?? ''} · `),
+    badge(saga.state, { label: humanize(saga.state) }),
+    h('code', { class: 'saga-id' }, saga.sagaId)));
+  if (saga.failureReason) content.push(h('p', { class: 'saga-reason' }, 'Why it failed: ', sentence(saga.failureReason)));
+  content.push(h('ol', { class: 'timeline', id: 'saga-steps', 'aria-label': 'Saga steps' },
+    saga.steps.map((step) => stepItem(step, forwardStatus(step), 'forward'))));
+  if (compensations.length) {
+    content.push(h('h3', { class: 'compensation-heading' }, '↩ Compensations (undo, newest step first)'));
+    content.push(h('ol', { class: 'timeline timeline--compensation', id: 'saga-compensations', 'aria-label': 'Compensations' },
+      compensations.map((step) => stepItem(step, step.status, 'backward'))));
+  }
+  return content;
+}
+
+function historySection(order) {
+  const history = order?.history ?? [];
+  if (!history.length) return [h('p', { class: 'muted' }, 'No status changes yet.')];
+  return [h('ol', { class: 'history', id: 'order-history', 'aria-label': 'Order status history' },
+    history.map((change) => h('li', { dataset: { status: change.status } },
+      h('time', { datetime: change.at }, time(change.at)), ' ',
+      badge(change.status),
+      change.statusInfo ? h('span', { class: 'history__info' }, sentence(change.statusInfo)) : null)))];
+}
+
+// A timeline bound to a container; update() re-renders from a feed's state.
+export function createTimeline() {
+  const live = h('p', { class: 'visually-hidden', 'aria-live': 'polite', id: 'timeline-live' });
+  const mode = h('p', { class: 'feed-mode muted', id: 'feed-mode' });
+  const saga = h('div', { class: 'saga' });
+  const history = h('div', {});
+  const element = h('div', { class: 'timeline-grid' },
+    h('section', { 'aria-labelledby': 'saga-heading', class: 'card' },
+      h('h2', { id: 'saga-heading' }, 'Saga timeline'), mode, saga),
+    h('section', { 'aria-labelledby': 'history-heading', class: 'card' },
+      h('h2', { id: 'history-heading' }, 'Order status history'), history),
+    live);
+  let lastAnnounced = '';
+  let lastRendered = '';
+  return {
+    element,
+    update(state) {
+      // Polls repeat the same state: re-rendering it would re-announce alerts and flicker.
+      const key = JSON.stringify([state.order, state.saga, state.sagaProblem?.detail, state.mode, state.error?.detail]);
+      if (key === lastRendered) return;
+      lastRendered = key;
+      replaceChildren(saga, sagaSection(state.saga, state.sagaProblem, state.order));
+      replaceChildren(history, historySection(state.order));
+      const modeText = { stream: 'Live (server-sent events)', polling: 'Live (refreshing every half second while the saga runs)', connecting: 'Connecting…' }[state.mode] ?? '';
+      replaceChildren(mode, state.error ? `Connection problem: ${state.error.title}. Retrying…` : modeText);
+      const summary = [state.order ? `Order ${humanize(state.order.status)}` : '', state.saga ? `saga ${humanize(state.saga.state)}` : ''].filter(Boolean).join(', ');
+      if (summary && summary !== lastAnnounced) {
+        lastAnnounced = summary;
+        live.textContent = summary;
+      }
+    },
+  };
+}
