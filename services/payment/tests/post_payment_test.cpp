@@ -85,7 +85,9 @@ class PostPaymentTest : public ::testing::Test {
   http::Client client_;
   std::vector<milliseconds> sleeps_;
   std::function<void()> on_sleep_;  // runs between two debit attempts
-  RetryPolicy policy_{.attempts_max = 3, .per_attempt_timeout = milliseconds(200)};
+  // Long enough that a loaded machine never times out an answered attempt; only the hung
+  // debit of the slow-wallet test waits it out.
+  RetryPolicy policy_{.attempts_max = 3, .per_attempt_timeout = milliseconds(2'000)};
   WalletClient wallet_client_{client_,
                               {wallet_.endpoint()},
                               fakes::kSecret,
@@ -182,7 +184,7 @@ TEST_F(PostPaymentTest, AWalletDownForEveryAttemptIs503AndQueuesTheVoid) {
 }
 
 TEST_F(PostPaymentTest, AWalletSlowOnTheFirstAttemptDebitsOnce) {
-  wallet_.HangNextDebit();  // applied, answered after the client's 200 ms
+  wallet_.HangNextDebit();  // applied, answered after the client's 2 s
   auto response = PayOrder("ord_1");
   wallet_.Release();
   ASSERT_EQ(response.status, 200) << response.body;

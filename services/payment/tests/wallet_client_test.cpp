@@ -160,7 +160,7 @@ TEST_F(WalletOperationsTest, ASlowWalletThatAppliedTheFirstAttemptDebitsOnce) {
   wallet_.SetBalance("alice", 1'000);
   wallet_.HangNextDebit();  // applied, but answered only after the client gave up
   WalletClient wallet =
-      Client(RetryPolicy{.attempts_max = 3, .per_attempt_timeout = std::chrono::milliseconds(100)});
+      Client(RetryPolicy{.attempts_max = 3, .per_attempt_timeout = std::chrono::milliseconds(1'000)});
   auto debit = wallet.Debit(OrderId("ord_1"), kAlice, Cents(300));
   wallet_.Release();
   ASSERT_TRUE(debit.ok()) << debit.error().detail;
