@@ -21,6 +21,7 @@
 #include "payment/schema.h"
 #include "tinysaga/invariants/check.h"
 #include "tinysaga/storage/db.h"
+#include "tinysaga/testing/postgres_schema.h"
 #include "tinysaga/testing/temp_dir.h"
 #include "wallet/schema.h"
 
@@ -79,7 +80,7 @@ void PrintTo(Backend backend, std::ostream* out) {
 
 // The databases of one test: SQLite files in a fresh directory, or, with
 // TINYSAGA_TEST_POSTGRES_URL naming a scratch PostgreSQL database, one schema per service in
-// it (named like the service, chosen by search_path; dropped and created afresh).
+// it (named loader_<pid>_<n>_<service>, chosen by search_path; dropped after the test).
 class LoaderFixture : public ::testing::Test {
  protected:
   void UseBackend(Backend backend) {
@@ -87,22 +88,16 @@ class LoaderFixture : public ::testing::Test {
       template_ = "sqlite:" + directory_.path().string();
       return;
     }
-    const char* url = std::getenv("TINYSAGA_TEST_POSTGRES_URL");
+    const char* url = tinysaga::testing::PostgresTestUrl();
     if (url == nullptr) GTEST_SKIP() << "TINYSAGA_TEST_POSTGRES_URL is not set";
-    const std::string base(url);
-    template_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
-                "options=-csearch_path%3D{service}";
-    auto db = storage::Db::Open(storage::DbOptions{.url = base, .pool_size = 1});
-    ASSERT_TRUE(db.ok()) << db.error().detail;
+    const std::string prefix = tinysaga::testing::UniqueSchemaName("loader");
+    template_ = tinysaga::testing::WithSearchPath(url, prefix + "_{service}");
     for (const auto& [service, statements] : kRows) {
-      auto reset = (*db)->Write<int>([&](soci::session& session) -> Result<int> {
-        session << "DROP SCHEMA IF EXISTS \"" + service + "\" CASCADE";
-        session << "CREATE SCHEMA \"" + service + "\"";
-        return 0;
-      });
-      ASSERT_TRUE(reset.ok()) << reset.error().detail;
+      schemas_.push_back(
+          std::make_unique<tinysaga::testing::PostgresSchema>(url, prefix + "_" + service));
     }
   }
+  void TearDown() override { databases_.clear(); }  // before the schemas are dropped
 
   const std::string& Template() const { return template_; }
 
@@ -143,6 +138,7 @@ class LoaderFixture : public ::testing::Test {
   }
 
   tinysaga::testing::TempDir directory_;
+  std::vector<std::unique_ptr<tinysaga::testing::PostgresSchema>> schemas_;
   std::string template_;
   std::map<std::string, std::unique_ptr<storage::Db>> databases_;
 };

@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 
@@ -185,6 +186,12 @@ void Messaging::Stop() {
 }
 
 void Messaging::NotifyOutbox() { relay_->Notify(); }
+
+bool Messaging::Ready() const {
+  if (!started_) return false;
+  return std::all_of(subscriptions_.begin(), subscriptions_.end(),
+                     [](const auto& subscription) { return subscription->consumer->Joined(); });
+}
 
 Result<int64_t> Messaging::OutboxBacklog() { return relay_->Backlog(); }
 

@@ -71,12 +71,16 @@ void AddOperationalRoutes(ServiceContext& context, std::function<bool()> ready) 
   });
   storage::Db* db =
       context.db.get();  // outlives the server: ServiceContext destroys the server first
-  context.server->Route("GET", "/readyz", [db, ready = std::move(ready)](const http::Request&) {
+  Messaging* messaging = context.messaging.get();  // outlives the server too
+  context.server->Route("GET", "/readyz", [db, messaging,
+                                           ready = std::move(ready)](const http::Request&) {
     if (!db->Healthy()) return http::Problem(503, "service-unavailable", "database not reachable");
+    if (messaging && !messaging->Ready()) {
+      return http::Problem(503, "service-unavailable", "not yet consuming from the broker");
+    }
     if (ready && !ready()) return http::Problem(503, "service-unavailable", "not ready");
     return http::Response::Json(200, {{"status", "ready"}});
   });
-  Messaging* messaging = context.messaging.get();  // outlives the server too
   context.server->Route("GET", "/metrics", [registry = context.registry,
                                             messaging](const http::Request&) {
     if (messaging) messaging->UpdateMetrics();

@@ -1,5 +1,5 @@
 // The SQLite checks of db_test.cpp against a real PostgreSQL server. Runs only when
-// TINYSAGA_TEST_POSTGRES_URL names a scratch database (its tables are dropped first), e.g.
+// TINYSAGA_TEST_POSTGRES_URL names a scratch database (each test uses a schema of its own), e.g.
 //   TINYSAGA_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/tinysaga_test
 
 #include <gtest/gtest.h>
@@ -7,11 +7,13 @@
 
 #include <cstdlib>
 #include <latch>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "tinysaga/storage/db.h"
 #include "tinysaga/storage/idempotency.h"
+#include "tinysaga/testing/postgres_schema.h"
 
 namespace tinysaga::storage {
 namespace {
@@ -25,18 +27,14 @@ const std::vector<Migration> kServiceMigrations = {
 class PostgresTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* url = std::getenv("TINYSAGA_TEST_POSTGRES_URL");
-    if (url == nullptr || *url == '\0') GTEST_SKIP() << "TINYSAGA_TEST_POSTGRES_URL is not set";
-    url_ = url;
+    const char* url = tinysaga::testing::PostgresTestUrl();
+    if (url == nullptr) GTEST_SKIP() << "TINYSAGA_TEST_POSTGRES_URL is not set";
+    schema_.emplace(url);
+    url_ = schema_->Url();
     db_ = Open();
     ASSERT_TRUE(db_);
-    auto dropped = db_->Write<int>([](soci::session& session) -> Result<int> {
-      session
-          << "DROP TABLE IF EXISTS counters, outbox, inbox, idempotency_keys, schema_migrations";
-      return 0;
-    });
-    ASSERT_TRUE(dropped.ok()) << dropped.error().detail;
   }
+  void TearDown() override { db_.reset(); }  // before the schema is dropped
 
   std::unique_ptr<Db> Open() {
     auto db = Db::Open(DbOptions{.url = url_, .pool_size = 4});
@@ -54,6 +52,7 @@ class PostgresTest : public ::testing::Test {
     return value.ok() ? *value : -1;
   }
 
+  std::optional<tinysaga::testing::PostgresSchema> schema_;
   std::string url_;
   std::unique_ptr<Db> db_;
 };

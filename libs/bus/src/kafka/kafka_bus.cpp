@@ -37,6 +37,9 @@ std::vector<Setting> CommonSettings(const KafkaOptions& options) {
       {"log.connection.close", "false"},
       // Detects half-open connections to a broker that vanished (e.g. a killed broker process).
       {"socket.keepalive.enable", "true"},
+      // Small requests go out at once: with Nagle's algorithm a saga step waited ~40 ms for
+      // delayed ACKs (measured: ~300 ms per saga before, see libs/bus/README.md).
+      {"socket.nagle.disable", "true"},
       // Short reconnect backoff: the development broker restarts within a second.
       {"reconnect.backoff.ms", "100"},
       {"reconnect.backoff.max.ms", "2000"},
@@ -365,6 +368,26 @@ Delivery ToDelivery(RdKafka::Message& kafka_message) {
 
 // Lifecycle: Create() subscribes; the destructor closes the consumer, which leaves the group
 // at once so its partitions move without waiting for the session timeout. Not thread-safe.
+// Applies the group's assignments (eager protocol: assign on ASSIGN, unassign on REVOKE, as
+// librdkafka does without a callback) and remembers that the member has joined, even with no
+// partitions (a group with more members than partitions).
+class JoinTracker final : public RdKafka::RebalanceCb {
+ public:
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (code == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      consumer->assign(partitions);
+      joined_.store(true);
+    } else {
+      consumer->unassign();
+    }
+  }
+  bool joined() const { return joined_.load(); }
+
+ private:
+  std::atomic<bool> joined_{false};
+};
+
 class KafkaConsumer final : public Consumer {
  public:
   static Result<std::unique_ptr<KafkaConsumer>> Create(const KafkaOptions& options,
@@ -374,7 +397,9 @@ class KafkaConsumer final : public Consumer {
     TS_RETURN_IF_ERROR(Apply(*conf, ConsumerSettings(options, consumer_options.group)));
     std::string error;
     if (conf->set("event_cb", static_cast<RdKafka::EventCb*>(&consumer->events_), error) !=
-        RdKafka::Conf::CONF_OK) {
+            RdKafka::Conf::CONF_OK ||
+        conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&consumer->joins_), error) !=
+            RdKafka::Conf::CONF_OK) {
       return MakeError(Errc::kInternal, "librdkafka callbacks: " + error);
     }
     consumer->handle_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
@@ -390,6 +415,8 @@ class KafkaConsumer final : public Consumer {
   ~KafkaConsumer() override {
     if (handle_) handle_->close();
   }
+
+  bool Joined() const override { return joins_.joined(); }
 
   Result<std::vector<Delivery>> Poll(size_t max_messages,
                                      std::chrono::milliseconds wait_max) override {
@@ -438,7 +465,8 @@ class KafkaConsumer final : public Consumer {
  private:
   KafkaConsumer() = default;
 
-  EventLogger events_;  // declared before the handle, so it outlives it
+  EventLogger events_;  // declared before the handle, so they outlive it
+  JoinTracker joins_;
   std::unique_ptr<RdKafka::KafkaConsumer> handle_;
 };
 

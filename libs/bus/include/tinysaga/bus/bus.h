@@ -92,6 +92,11 @@ class Consumer {
   // Call only after their effects committed. kConflict when the partitions moved to another
   // member meanwhile (the messages will be delivered again there, and deduplicated).
   virtual Result<void> Commit(std::span<const Delivery> processed) = 0;
+
+  // True once the member has joined its group and been given its partitions (possibly none),
+  // i.e. messages published from now on will be consumed. The one method callable from any
+  // thread (readiness checks). In-memory consumers are always joined.
+  virtual bool Joined() const { return true; }
 };
 
 // Creates producers and consumers on one broker (or one in-memory log). Thread-safe. Must

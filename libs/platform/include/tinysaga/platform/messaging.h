@@ -96,6 +96,10 @@ class Messaging {
   // (Consumers' transactions notify by themselves.)
   void NotifyOutbox();
 
+  // True when every subscription has joined its consumer group (readiness: until then the
+  // service's messages would wait for the group's first join, ~3 s on the development broker).
+  bool Ready() const;
+
   // Unsent outbox rows right now (readiness, tinysaga check, tests).
   Result<int64_t> OutboxBacklog();
 
@@ -119,7 +123,7 @@ class Messaging {
   std::unique_ptr<bus::OutboxRelay> relay_;
   std::vector<std::unique_ptr<Subscription>> subscriptions_;
   std::vector<std::thread> threads_;
-  bool started_ = false;
+  std::atomic<bool> started_{false};  // read by readiness checks on other threads
   std::unique_ptr<Metrics> metrics_;
 };
 

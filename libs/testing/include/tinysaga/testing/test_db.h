@@ -7,11 +7,13 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tinysaga/storage/db.h"
 #include "tinysaga/storage/migrations.h"
+#include "tinysaga/testing/postgres_schema.h"
 #include "tinysaga/testing/temp_dir.h"
 
 namespace tinysaga::testing {
@@ -20,8 +22,8 @@ struct TestDbOptions {
   size_t pool_size = 4;
   // OFF: tests need no power-loss durability, and FULL's fsyncs only slow them.
   std::string sqlite_synchronous = "OFF";
-  // With TINYSAGA_TEST_POSTGRES_URL set (postgresql://...), use that PostgreSQL database
-  // instead; its public schema is emptied first, so point it at a database of its own.
+  // With TINYSAGA_TEST_POSTGRES_URL set (postgresql://...), use a schema of this test's own
+  // in that PostgreSQL database instead (see PostgresSchema), dropped on destruction.
   bool postgres_from_environment = false;
 };
 
@@ -29,27 +31,19 @@ class TestDb {
  public:
   explicit TestDb(const std::vector<storage::Migration>& migrations = {},
                   const TestDbOptions& options = {}) {
-    const char* postgres_url =
-        options.postgres_from_environment ? std::getenv("TINYSAGA_TEST_POSTGRES_URL") : nullptr;
-    auto db = storage::Db::Open(storage::DbOptions{
-        .url = postgres_url ? std::string(postgres_url) : directory_.SqliteUrl("test.db"),
-        .pool_size = options.pool_size,
-        .sqlite_synchronous = options.sqlite_synchronous});
+    const char* postgres_url = options.postgres_from_environment ? PostgresTestUrl() : nullptr;
+    if (postgres_url) schema_.emplace(postgres_url);
+    auto db = storage::Db::Open(
+        storage::DbOptions{.url = schema_ ? schema_->Url() : directory_.SqliteUrl("test.db"),
+                           .pool_size = options.pool_size,
+                           .sqlite_synchronous = options.sqlite_synchronous});
     EXPECT_TRUE(db.ok()) << db.error().detail;
     if (!db.ok()) return;
     db_ = std::move(db).value();
-    if (postgres_url) {
-      auto emptied = db_->Write<int>([](soci::session& session) -> Result<int> {
-        session << "DROP SCHEMA public CASCADE";
-        session << "CREATE SCHEMA public";
-        return 0;
-      });
-      EXPECT_TRUE(emptied.ok()) << emptied.error().detail;
-    }
     auto migrated = db_->Migrate(migrations);
     EXPECT_TRUE(migrated.ok()) << migrated.error().detail;
   }
-  ~TestDb() { db_.reset(); }  // closed before the directory goes
+  ~TestDb() { db_.reset(); }  // closed before the directory or schema goes
   TestDb(const TestDb&) = delete;
   TestDb& operator=(const TestDb&) = delete;
 
@@ -68,6 +62,7 @@ class TestDb {
 
  private:
   TempDir directory_;  // declared first, so destroyed after the database
+  std::optional<PostgresSchema> schema_;
   std::unique_ptr<storage::Db> db_;
 };
 
