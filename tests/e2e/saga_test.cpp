@@ -7,6 +7,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "tinysaga/bus/kafka/kafka_bus.h"
@@ -281,6 +283,34 @@ TEST_F(SagaTest, AHungWalletIs503AndNoMoneyIsLost) {
   EXPECT_EQ(order.value("statusInfo", ""), "payment service unavailable");
   EXPECT_EQ(Balance(api, user), 10'000);
   EXPECT_EQ(Stock(api, product), 10);
+}
+
+// The wallet is slow but answers: the first debit attempt times out at Payment, and the wallet
+// applies it later anyway; the retry carries the same operation id, so exactly one debit.
+TEST_F(SagaTest, ASlowWalletIsChargedExactlyOnce) {
+  const std::string product = NewProduct(2'500, 10);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+
+  Signal("wallet-1", SIGSTOP);
+  Api::Reply paid;
+  std::thread paying([&] { paid = Pay(api, order_id); });
+  // Payment logs each failed attempt; the first one has timed out once this line is there.
+  const std::filesystem::path log = up_->data_dir() / "logs" / "payment-1.log";
+  const bool first_attempt_timed_out = Eventually([&] {
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("wallet debit order=" + order_id + ": attempt 1/") != std::string::npos;
+  });
+  Signal("wallet-1", SIGCONT);
+  paying.join();
+  ASSERT_TRUE(first_attempt_timed_out);
+  EXPECT_EQ(paid.status, 200) << paid.raw;
+
+  WaitForStatus(api, order_id, "PLACED");
+  EXPECT_EQ(Balance(api, user), 7'500);
+  EXPECT_EQ(Transactions(api, order_id), std::multiset<std::string>{"PAYMENT:COMPLETED:2500"});
 }
 
 // The orchestrator dies with the saga in its hands: after `up` restarts it, the saga resumes
