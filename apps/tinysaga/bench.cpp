@@ -128,9 +128,15 @@ struct Window {
 };
 
 int64_t WallMicroseconds() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+struct Account {
+  std::string user_id;
+  std::string token;
+};
 
 // Everything the virtual users report. Latencies count for sagas that end inside the
 // window; errors and mismatched outcomes count over the whole run, since each one matters.
@@ -143,12 +149,13 @@ class Recorder {
   struct Sample {
     Flow flow;
     std::string order_id;
-    std::string token;
+    const Account* account;  // who may read the order
   };
 
   // `seen` decides whether the saga counts in the window.
-  void RecordSaga(Flow flow, const SagaTimeline& timeline, TimePoint seen, const std::string& mismatch,
-                  const std::string& order_id, const std::string& token) {
+  void RecordSaga(Flow flow, const SagaTimeline& timeline, TimePoint seen,
+                  const std::string& mismatch, const std::string& order_id,
+                  const Account* account) {
     completed_total_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
     if (!mismatch.empty()) {
@@ -164,7 +171,8 @@ class Recorder {
     pay_.Record(durations.pay_us);
     settle_.Record(durations.settle_us);
     detect_.Record(durations.detect_us);
-    if (mismatch.empty() && samples_.size() < kSamplesMax) samples_.push_back({flow, order_id, token});
+    if (mismatch.empty() && samples_.size() < kSamplesMax)
+      samples_.push_back({flow, order_id, account});
   }
 
   // A payment answered with the other decided status (200 for a poor user, 402 for a rich
@@ -218,7 +226,7 @@ class Recorder {
   }
 
  private:
-  static constexpr size_t kSamplesMax = 1'000'000;
+  static constexpr size_t kSamplesMax = 200'000;  // about 60 bytes each; beyond, none are kept
   const Window window_;
   mutable std::mutex mutex_;
   std::vector<Sample> samples_;
@@ -233,43 +241,48 @@ class Recorder {
 
 // ---- Seeding --------------------------------------------------------------------------
 
-struct Account {
-  std::string user_id;
-  std::string token;
-};
-
 // What the virtual users work with, all made by this run (ids carry the run id).
 struct World {
   std::string run_id;
-  std::vector<Account> rich;      // pay for placed and out-of-stock orders
-  std::vector<Account> poor;      // one cent: insufficient funds
-  std::string product_id;         // huge stock, shared
-  std::vector<Account> admins;    // per virtual user (out-of-stock flow), so no admin is rate-limited
+  std::vector<Account> rich;    // pay for placed and out-of-stock orders
+  std::vector<Account> poor;    // one cent: insufficient funds
+  std::string product_id;       // huge stock, shared
+  std::vector<Account> admins;  // per virtual user (out-of-stock flow), so no admin is rate-limited
   std::vector<std::string> out_of_stock_products;  // per virtual user: only it changes its stock
 };
 
 std::string NewRunId() {
   // Six base-36 characters: unique enough for runs against one data directory.
   std::random_device device;
-  std::mt19937_64 random(device() ^ static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()));
+  std::mt19937_64 random(device() ^
+                         static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()));
   constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   std::string id;
   for (int i = 0; i < 6; ++i) id += kDigits[random() % 36];
   return id;
 }
 
-http::Request JsonRequest(std::string method, std::string target, const json& body, const std::string& token,
-                          std::string idempotency_key = "") {
-  http::Request request{.method = std::move(method), .target = std::move(target), .body = body.dump()};
+http::Request JsonRequest(std::string method, std::string target, const json& body,
+                          const std::string& token, std::string idempotency_key = "") {
+  http::Request request{
+      .method = std::move(method), .target = std::move(target), .body = body.dump()};
   request.headers = {{"Content-Type", "application/json"}};
   if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
-  if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::move(idempotency_key));
+  if (!idempotency_key.empty())
+    request.headers.emplace_back("Idempotency-Key", std::move(idempotency_key));
   return request;
 }
 
 std::string Describe(const http::Request& request, const http::Response& response) {
   return request.method + " " + request.target + ": HTTP " + std::to_string(response.status) + " " +
          response.body.substr(0, 300);
+}
+
+// How long a 429 asks to wait: its Retry-After, 1 to 10 s.
+std::chrono::milliseconds RetryAfter(const http::Response& response) {
+  const auto header = response.Header("Retry-After");
+  const int seconds = header ? std::atoi(std::string(*header).c_str()) : 1;
+  return std::chrono::milliseconds(1000 * std::clamp(seconds, 1, 10));
 }
 
 // Seeding requests, retried after a 429 (the gateway's per-user and per-address limits apply
@@ -284,9 +297,7 @@ class Seeder {
       TS_ASSIGN_OR_RETURN(auto response, client_.SendAndWait(gateway_, request, kRequestTimeout));
       if (response.status == 429 && attempt < kRateLimitedAttemptsMax) {
         rate_limited_.fetch_add(1);
-        const auto retry_after = response.Header("Retry-After");
-        int seconds = retry_after ? std::atoi(std::string(*retry_after).c_str()) : 1;
-        std::this_thread::sleep_for(std::chrono::seconds(std::clamp(seconds, 1, 10)));
+        std::this_thread::sleep_for(RetryAfter(response));
         continue;
       }
       if (std::find(expected.begin(), expected.end(), response.status) == expected.end()) {
@@ -306,9 +317,10 @@ class Seeder {
     if (admin) body["role"] = "admin";
     auto response = Call(JsonRequest("POST", "/api/auth/dev-token", body, ""), {201, 200});
     if (!response.ok()) {
-      return MakeError(response.error().code, response.error().detail +
-                                                  " (the gateway issues tokens only in dev mode; else pass "
-                                                  "--secret with its TINYSAGA_JWT_SECRET)");
+      return MakeError(response.error().code,
+                       response.error().detail +
+                           " (the gateway issues tokens only in dev mode; else pass "
+                           "--secret with its TINYSAGA_JWT_SECRET)");
     }
     const auto parsed = json::parse(response->body, nullptr, false);
     if (!parsed.is_object() || !parsed.contains("token") || !parsed["token"].is_string()) {
@@ -360,8 +372,8 @@ Result<void> Status(const Result<T>& result) {
   return Ok();
 }
 
-Result<void> CreateProduct(Seeder& seeder, const std::string& admin_token, const std::string& product_id,
-                           int64_t stock) {
+Result<void> CreateProduct(Seeder& seeder, const std::string& admin_token,
+                           const std::string& product_id, int64_t stock) {
   TS_RETURN_IF_ERROR(Status(seeder.Call(JsonRequest("POST", "/api/products",
                                                     {{"productId", product_id},
                                                      {"productName", "Bench product " + product_id},
@@ -369,8 +381,9 @@ Result<void> CreateProduct(Seeder& seeder, const std::string& admin_token, const
                                                      {"price", kPriceCents}},
                                                     admin_token),
                                         {201})));
-  return Status(seeder.Call(
-      JsonRequest("PUT", "/api/products/" + product_id + "/stock", {{"availableCount", stock}}, admin_token), {200}));
+  return Status(seeder.Call(JsonRequest("PUT", "/api/products/" + product_id + "/stock",
+                                        {{"availableCount", stock}}, admin_token),
+                            {200}));
 }
 
 // N users: the poor ones get the insufficient flow's share of them (at least one when the
@@ -378,8 +391,9 @@ Result<void> CreateProduct(Seeder& seeder, const std::string& admin_token, const
 size_t PoorUserCount(const Mix& mix, size_t users) {
   if (mix.weight(Flow::kInsufficient) == 0) return 0;
   if (mix.weight(Flow::kInsufficient) == mix.total()) return users;
-  const auto share = static_cast<size_t>(static_cast<double>(users) * mix.weight(Flow::kInsufficient) /
-                                         static_cast<double>(mix.total()));
+  const auto share =
+      static_cast<size_t>(static_cast<double>(users) * mix.weight(Flow::kInsufficient) /
+                          static_cast<double>(mix.total()));
   return std::clamp<size_t>(share, 1, users - 1);
 }
 
@@ -390,7 +404,8 @@ Result<World> Seed(Seeder& seeder, const Mix& mix, int concurrency, int users) {
   World world;
   world.run_id = NewRunId();
   const std::string prefix = "bench-";
-  TS_ASSIGN_OR_RETURN(const std::string admin_token, seeder.Token(prefix + "admin-" + world.run_id, true));
+  TS_ASSIGN_OR_RETURN(const std::string admin_token,
+                      seeder.Token(prefix + "admin-" + world.run_id, true));
   world.product_id = prefix + world.run_id + "-item";
   TS_RETURN_IF_ERROR(CreateProduct(seeder, admin_token, world.product_id, kHugeStock));
 
@@ -401,9 +416,10 @@ Result<World> Seed(Seeder& seeder, const Mix& mix, int concurrency, int users) {
     account.user_id = prefix + "u" + world.run_id + "-" + std::to_string(i);
     TS_ASSIGN_OR_RETURN(account.token, seeder.Token(account.user_id, false));
     const int64_t deposit = i >= accounts.size() - poor ? kPoorDepositCents : kRichDepositCents;
-    return Status(seeder.Call(JsonRequest("POST", "/api/wallets/" + account.user_id + "/deposits",
-                                          {{"amount", deposit}}, account.token, "bench-seed-" + account.user_id),
-                              {201}));
+    return Status(seeder.Call(
+        JsonRequest("POST", "/api/wallets/" + account.user_id + "/deposits", {{"amount", deposit}},
+                    account.token, "bench-seed-" + account.user_id),
+        {201}));
   }));
   world.rich.assign(accounts.begin(), accounts.end() - static_cast<std::ptrdiff_t>(poor));
   world.poor.assign(accounts.end() - static_cast<std::ptrdiff_t>(poor), accounts.end());
@@ -425,12 +441,14 @@ Result<World> Seed(Seeder& seeder, const Mix& mix, int concurrency, int users) {
 
 std::string HttpError(std::string_view step, const http::Response& response) {
   const std::string slug = ProblemSlug(response.body);
-  return std::string(step) + ": HTTP " + std::to_string(response.status) + (slug.empty() ? "" : " " + slug);
+  return std::string(step) + ": HTTP " + std::to_string(response.status) +
+         (slug.empty() ? "" : " " + slug);
 }
 
 std::string TransportError(std::string_view step, const Error& error) {
   // kTimeout: sent, no answer in time; kUnavailable: not sent (refused, pool full).
-  return std::string(step) + (error.code == Errc::kTimeout ? ": no answer in time" : ": transport unavailable");
+  return std::string(step) +
+         (error.code == Errc::kTimeout ? ": no answer in time" : ": transport unavailable");
 }
 
 // C virtual users in a closed loop. Lifecycle: construct, Start(), Stop(), WaitIdle(); it
@@ -441,15 +459,17 @@ std::string TransportError(std::string_view step, const Error& error) {
 //   not depend on when a poll comes: it runs to the order's updatedAt at its terminal status
 //   (SagaDurations), and the polling lag is reported apart ("detect"). So the polls can be
 //   few, and they should be: each is a request through the gateway to Order, on the same
-//   cores as the system (polling every 2 ms cost Order half a core at C=16 and halved the
-//   throughput). The first poll comes at 80 % of the flow's recent settle time (a moving
-//   average), the next ones every 10 % of it, at least --poll-interval-ms apart: about 3
-//   polls per saga, and a lag of a tenth of the settle time, which only slows the loop a bit.
+//   cores as the system (polling every 2 ms meant 26 polls per saga at C=16, and Order spent
+//   half a core answering them). The first poll comes at 80 % of the flow's recent settle time (the
+//   median of its last 32 sagas), the next ones every 10 % of it, at least --poll-interval-ms
+//   apart: about 3 polls per saga, and a lag of about a tenth of the settle time, which
+//   only slows the loop a little.
 // - sse: GET /api/orders/{id}/events and read `event: order` until the status is terminal.
 //   One request per saga, but a new connection each (streams are not pooled), a blocking
 //   order lookup in the gateway, and Order's event watcher sees the changes the saga's
-//   commands make only on its ~100 ms poll: measured, it adds 50-100 ms to every loop, which
-//   lowers the throughput at a given C. Kept to measure the live-events path itself.
+//   commands make only on its ~100 ms poll: measured at C=16, the lag from the commit to the
+//   event was 60 ms (median) against 13 ms polling, and the throughput 10-20 % lower. Kept
+//   to measure the live-events path itself.
 class Driver {
  public:
   Driver(const BenchOptions& options, const Mix& mix, const World& world, http::Client& client,
@@ -463,11 +483,13 @@ class Driver {
         timers_(timers),
         users_(static_cast<size_t>(options.concurrency)) {
     for (size_t i = 0; i < users_.size(); ++i) users_[i].index = i;
-    for (auto& estimate : settle_estimate_us_) estimate = kSettleEstimateInitialUs;
   }
 
   void Start() {
-    running_ = users_.size();
+    {
+      std::lock_guard lock(mutex_);
+      running_ = users_.size();
+    }
     for (auto& user : users_) Next(user);
   }
 
@@ -485,8 +507,6 @@ class Driver {
   }
 
  private:
-  static constexpr int64_t kSettleEstimateInitialUs = 2'000;
-
   struct VirtualUser {
     size_t index = 0;
     Flow flow = Flow::kPlaced;
@@ -508,8 +528,9 @@ class Driver {
     user.sequence = next_sequence_++;
     user.flow = schedule_[user.sequence % schedule_.size()];
     user.order_id.clear();
-    user.account = user.flow == Flow::kInsufficient ? &world_.poor[next_poor_++ % world_.poor.size()]
-                                                    : &world_.rich[next_rich_++ % world_.rich.size()];
+    user.account = user.flow == Flow::kInsufficient
+                       ? &world_.poor[next_poor_++ % world_.poor.size()]
+                       : &world_.rich[next_rich_++ % world_.rich.size()];
     if (user.flow == Flow::kOutOfStock) {
       // One unit, so that the order can be created (it needs the stock available now); it is
       // taken away again between the order and the payment. Not timed: it is set-up.
@@ -543,19 +564,21 @@ class Driver {
     Send(user,
          JsonRequest("PUT", "/api/products/" + product + "/stock", {{"availableCount", count}},
                      world_.admins[user.index].token),
-         "stock", false, [this, then = std::move(then)](VirtualUser& user, const http::Response& response) {
+         "stock", false,
+         [this, then = std::move(then)](VirtualUser& user, const http::Response& response) {
            if (response.status != 200) return Fail(user, HttpError("stock", response));
            then(user);
          });
   }
 
   void CreateOrder(VirtualUser& user) {
-    const std::string& product =
-        user.flow == Flow::kOutOfStock ? world_.out_of_stock_products[user.index] : world_.product_id;
+    const std::string& product = user.flow == Flow::kOutOfStock
+                                     ? world_.out_of_stock_products[user.index]
+                                     : world_.product_id;
     user.times = SagaTimeline{.started_us = WallMicroseconds()};
     Send(user,
-         JsonRequest("POST", "/api/orders", {{"productId", product}, {"quantity", 1}}, user.account->token,
-                     Key(user, "order")),
+         JsonRequest("POST", "/api/orders", {{"productId", product}, {"quantity", 1}},
+                     user.account->token, Key(user, "order")),
          "create", false, [this](VirtualUser& user, const http::Response& response) {
            user.times.created_us = WallMicroseconds();
            if (response.status != 201) return Fail(user, HttpError("create", response));
@@ -574,13 +597,15 @@ class Driver {
   void Pay(VirtualUser& user) {
     user.times.pay_sent_us = WallMicroseconds();
     Send(user,
-         JsonRequest("POST", "/api/payment", {{"orderId", user.order_id}}, user.account->token, Key(user, "pay")),
+         JsonRequest("POST", "/api/payment", {{"orderId", user.order_id}}, user.account->token,
+                     Key(user, "pay")),
          "pay", false, [this](VirtualUser& user, const http::Response& response) {
            user.times.paid_us = WallMicroseconds();
            user.paid = SteadyClock::now();
            if (response.status == ExpectedPaymentStatus(user.flow)) return Wait(user);
            if (response.status == 200 || response.status == 402) {
-             recorder_.RecordMismatch(user.flow, "payment answered " + std::to_string(response.status));
+             recorder_.RecordMismatch(user.flow,
+                                      "payment answered " + std::to_string(response.status));
              return Next(user);
            }
            Fail(user, HttpError("pay", response));
@@ -590,28 +615,30 @@ class Driver {
   void Wait(VirtualUser& user) {
     user.deadline = user.paid + std::chrono::milliseconds(options_.terminal_timeout_ms);
     if (options_.wait == "sse") return Watch(user);
-    const int64_t estimate_us = settle_estimate_us_[static_cast<size_t>(user.flow)].load(std::memory_order_relaxed);
-    timers_.At(user.paid + std::chrono::microseconds(estimate_us * 8 / 10), [this, &user] { Poll(user); });
-  }
-
-  std::chrono::microseconds PollInterval(Flow flow) const {
-    const int64_t estimate_us = settle_estimate_us_[static_cast<size_t>(flow)].load(std::memory_order_relaxed);
-    return std::max(std::chrono::microseconds(estimate_us / 10),
-                    std::chrono::microseconds(int64_t{options_.poll_interval_ms} * 1000));
+    timers_.At(user.paid + FirstPollDelay(user.flow), [this, &user] { Poll(user); });
   }
 
   void Poll(VirtualUser& user) {
     http::Request request{.method = "GET", .target = "/api/orders/" + user.order_id};
     request.headers = {{"Authorization", "Bearer " + user.account->token}};
-    Send(user, std::move(request), "wait", true, [this](VirtualUser& user, const http::Response& response) {
-      if (response.status != 200) return Fail(user, HttpError("wait", response));
-      const auto order = json::parse(response.body, nullptr, false);
-      const std::string status = order.is_object() ? order.value("status", "") : "";
-      if (IsSettledStatus(status)) return Settled(user, order);
-      const auto now = SteadyClock::now();
-      if (now >= user.deadline) return Fail(user, "wait: not terminal in time (last " + status + ")");
-      timers_.At(now + PollInterval(user.flow), [this, &user] { Poll(user); });
-    });
+    Send(user, std::move(request), "wait", true,
+         [this](VirtualUser& user, const http::Response& response) {
+           const auto now = SteadyClock::now();
+           if (response.status == 429) {
+             // A poll refused is not the saga's failure: it goes on, and so does the wait.
+             recorder_.RecordError("wait: HTTP 429 rate-limited (the poll was repeated)");
+             if (now >= user.deadline) return Fail(user, "wait: not terminal in time");
+             return timers_.At(now + RetryAfter(response), [this, &user] { Poll(user); });
+           }
+           if (response.status != 200) return Fail(user, HttpError("wait", response));
+           const auto order = json::parse(response.body, nullptr, false);
+           const std::string status = JsonString(order, "status");
+           if (IsSettledStatus(status)) return Settled(user, order);
+           if (now >= user.deadline) {
+             return Fail(user, "wait: not terminal in time (last " + status + ")");
+           }
+           timers_.At(now + PollInterval(user, now), [this, &user] { Poll(user); });
+         });
   }
 
   // The shared state of one event stream: its callbacks and its timeout race to finish it.
@@ -625,16 +652,19 @@ class Driver {
   void Watch(VirtualUser& user) {
     auto watching = std::make_shared<Watching>();
     http::Request request{.method = "GET", .target = "/api/orders/" + user.order_id + "/events"};
-    request.headers = {{"Authorization", "Bearer " + user.account->token}, {"Accept", "text/event-stream"}};
+    request.headers = {{"Authorization", "Bearer " + user.account->token},
+                       {"Accept", "text/event-stream"}};
     recorder_.CountRequest(false);
     auto cancel = client_.Stream(
         gateway_, std::move(request),
         http::StreamCallbacks{
             .on_head =
                 [this, &user, watching](const http::Response& head) {
-                  if (head.status != 200 && !watching->finished.exchange(true)) Fail(user, HttpError("wait", head));
+                  if (head.status != 200 && !watching->finished.exchange(true))
+                    Fail(user, HttpError("wait", head));
                 },
-            .on_data = [this, &user, watching](std::string_view chunk) { return OnEvents(user, *watching, chunk); },
+            .on_data = [this, &user, watching](
+                           std::string_view chunk) { return OnEvents(user, *watching, chunk); },
             .on_end =
                 [this, &user, watching](Result<void> end) {
                   if (watching->finished.exchange(true)) return;
@@ -665,7 +695,7 @@ class Driver {
     for (const auto& event : TakeServerSentEvents(watching.buffer)) {
       if (event.event != "order") continue;
       const auto order = json::parse(event.data, nullptr, false);
-      if (!IsSettledStatus(order.is_object() ? order.value("status", "") : "")) continue;
+      if (!IsSettledStatus(JsonString(order, "status"))) continue;
       if (watching.finished.exchange(true)) return false;
       Settled(user, order);
       return false;
@@ -677,24 +707,44 @@ class Driver {
   void Settled(VirtualUser& user, const json& order) {
     const TimePoint seen = SteadyClock::now();
     user.times.seen_us = WallMicroseconds();
-    if (auto updated_ms = ParseRfc3339(order.value("updatedAt", "")); updated_ms.ok()) {
+    if (auto updated_ms = ParseRfc3339(JsonString(order, "updatedAt")); updated_ms.ok()) {
       user.times.committed_us = *updated_ms * 1000;
     }
-    const std::string status = order.value("status", "");
-    const std::string status_info = order.value("statusInfo", "");
+    const std::string status = JsonString(order, "status");
+    const std::string status_info = JsonString(order, "statusInfo");
     std::string mismatch;
     const std::string_view expected_info = ExpectedStatusInfo(user.flow);
-    if (status != ExpectedStatus(user.flow) || (!expected_info.empty() && status_info != expected_info)) {
+    if (status != ExpectedStatus(user.flow) ||
+        (!expected_info.empty() && status_info != expected_info)) {
       mismatch = "ended " + status + (status_info.empty() ? "" : " (" + status_info + ")");
     }
-    recorder_.RecordSaga(user.flow, user.times, seen, mismatch, user.order_id, user.account->token);
-    // A moving average with weight 1/8 of the time the saga ran after the payment's answer;
-    // concurrent updates may lose one, which is harmless.
-    auto& estimate = settle_estimate_us_[static_cast<size_t>(user.flow)];
-    const int64_t sample = Durations(user.times).settle_us;
-    const int64_t old = estimate.load(std::memory_order_relaxed);
-    estimate.store(old + (sample - old) / 8, std::memory_order_relaxed);
+    recorder_.RecordSaga(user.flow, user.times, seen, mismatch, user.order_id, user.account);
+    UpdateSettleEstimate(user.flow, Durations(user.times).settle_us);
     Next(user);
+  }
+
+  // How long the flow's sagas run after the payment's answer: the median of the last 32.
+  // A median, so that one stall of seconds does not space out the polls of the sagas after.
+  void UpdateSettleEstimate(Flow flow, int64_t sample_us) {
+    std::lock_guard lock(estimate_mutex_);
+    settle_estimates_[static_cast<size_t>(flow)].Add(sample_us);
+  }
+  int64_t SettleEstimateUs(Flow flow) const {
+    std::lock_guard lock(estimate_mutex_);
+    return settle_estimates_[static_cast<size_t>(flow)].Median().value_or(0);
+  }
+
+  // When to poll first after the payment's answer, and then how often. Until a saga of the
+  // flow has ended there is no estimate: at once, then as the wait goes on.
+  std::chrono::microseconds FirstPollDelay(Flow flow) const {
+    return std::chrono::microseconds(SettleEstimateUs(flow) * 8 / 10);
+  }
+  // A fifth of the wait so far too: a saga that stalls for seconds (a freshly started
+  // system does) is polled ever less often, 40-odd times in 5 s rather than 2,500.
+  std::chrono::microseconds PollInterval(const VirtualUser& user, TimePoint now) const {
+    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(now - user.paid);
+    return std::max({std::chrono::microseconds(SettleEstimateUs(user.flow) / 10), waited / 5,
+                     std::chrono::microseconds(int64_t{options_.poll_interval_ms} * 1000)});
   }
 
   const BenchOptions& options_;
@@ -707,7 +757,8 @@ class Driver {
   std::vector<VirtualUser> users_;  // never resized: callbacks hold references
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_sequence_{0}, next_rich_{0}, next_poor_{0};
-  std::array<std::atomic<int64_t>, kFlowCount> settle_estimate_us_{};
+  mutable std::mutex estimate_mutex_;
+  std::array<RecentMedian, kFlowCount> settle_estimates_;
   mutable std::mutex mutex_;
   std::condition_variable idle_;
   size_t running_ = 0;
@@ -732,11 +783,17 @@ std::optional<json> ReadUpStatus(const std::string& data_dir) {
 // process.
 std::vector<ProcessRef> ProcessesToWatch(const std::string& data_dir) {
   std::vector<ProcessRef> processes;
-  if (auto status = ReadUpStatus(data_dir)) {
-    if (status->contains("pid")) processes.push_back({"up (broker)", status->value("pid", int64_t{0})});
-    for (const auto& child : status->value("processes", json::array())) {
-      processes.push_back({child.value("name", "?"), child.value("pid", int64_t{0})});
+  try {
+    if (auto status = ReadUpStatus(data_dir)) {
+      if (status->contains("pid"))
+        processes.push_back({"up (broker)", status->value("pid", int64_t{0})});
+      for (const auto& child : status->value("processes", json::array())) {
+        processes.push_back({child.value("name", "?"), child.value("pid", int64_t{0})});
+      }
     }
+  } catch (const json::exception& error) {  // a field of another type: no CPU figures
+    std::fprintf(stderr, "bench: cannot read %s/up.json: %s\n", data_dir.c_str(), error.what());
+    processes.clear();
   }
   if (!processes.empty()) processes.push_back({"bench", static_cast<int64_t>(getpid())});
   return processes;
@@ -781,9 +838,9 @@ std::vector<ProcessCpu> CpuUsed(const std::vector<ProcessRef>& processes, const 
 
 // SagaBreakdown over up to `per_flow` sagas of each flow, spread over the window; asked
 // after the load, so it does not disturb it.
-std::vector<std::pair<std::string, LatencySummary>> Breakdown(http::Client& client, const http::Endpoint& gateway,
-                                                              const std::vector<Recorder::Sample>& samples,
-                                                              int per_flow) {
+std::vector<std::pair<std::string, LatencySummary>> Breakdown(
+    http::Client& client, const http::Endpoint& gateway,
+    const std::vector<Recorder::Sample>& samples, int per_flow) {
   std::vector<std::pair<std::string, LatencyHistogram>> parts;
   auto get = [&](const std::string& target, const std::string& token) -> json {
     http::Request request{.method = "GET", .target = target};
@@ -800,11 +857,12 @@ std::vector<std::pair<std::string, LatencySummary>> Breakdown(http::Client& clie
     const size_t count = std::min(of_flow.size(), static_cast<size_t>(per_flow));
     for (size_t i = 0; i < count; ++i) {
       const Recorder::Sample& sample = *of_flow[i * of_flow.size() / count];
-      const json order = get("/api/orders/" + sample.order_id, sample.token);
-      const json saga = get("/api/orders/" + sample.order_id + "/saga", sample.token);
+      const json order = get("/api/orders/" + sample.order_id, sample.account->token);
+      const json saga = get("/api/orders/" + sample.order_id + "/saga", sample.account->token);
       for (const auto& [name, duration_us] : SagaBreakdown(order, saga)) {
         const std::string key = std::string(FlowName(flow)) + ": " + name;
-        auto part = std::find_if(parts.begin(), parts.end(), [&](const auto& p) { return p.first == key; });
+        auto part =
+            std::find_if(parts.begin(), parts.end(), [&](const auto& p) { return p.first == key; });
         if (part == parts.end()) part = parts.insert(parts.end(), {key, LatencyHistogram()});
         part->second.Record(duration_us);
       }
@@ -821,7 +879,7 @@ Result<http::Endpoint> GatewayOf(const BenchOptions& options, std::string& url) 
   url = options.url;
   if (url.empty() && options.port != 0) url = "http://127.0.0.1:" + std::to_string(options.port);
   if (url.empty() && !options.data_dir.empty()) {
-    if (auto status = ReadUpStatus(options.data_dir)) url = status->value("url", "");
+    if (auto status = ReadUpStatus(options.data_dir)) url = JsonString(*status, "url");
   }
   if (url.empty()) url = "http://127.0.0.1:8080";
   while (url.ends_with('/')) url.pop_back();
@@ -836,7 +894,8 @@ void Supervise(Driver& driver, const Recorder& recorder, const Window& window, T
   bool sampled_before = false;
   uint64_t completed_last = 0;
   while (true) {
-    const TimePoint wake = std::min(sampled_before ? tick : std::min(tick, window.start), window.end);
+    const TimePoint wake =
+        std::min(sampled_before ? tick : std::min(tick, window.start), window.end);
     std::this_thread::sleep_until(wake);
     if (!sampled_before && wake >= window.start) {
       before = SampleCpu(processes);
@@ -850,8 +909,10 @@ void Supervise(Driver& driver, const Recorder& recorder, const Window& window, T
     if (wake < tick) continue;
     const uint64_t completed = recorder.completed_total();
     std::fprintf(stderr, "[%5.0f s %-7s] sagas %8llu  %6llu/s  errors %llu  mismatched %llu\n",
-                 std::chrono::duration<double>(tick - started).count(), tick <= window.start ? "warmup" : "measure",
-                 static_cast<unsigned long long>(completed), static_cast<unsigned long long>(completed - completed_last),
+                 std::chrono::duration<double>(tick - started).count(),
+                 tick <= window.start ? "warmup" : "measure",
+                 static_cast<unsigned long long>(completed),
+                 static_cast<unsigned long long>(completed - completed_last),
                  static_cast<unsigned long long>(recorder.errors_total()),
                  static_cast<unsigned long long>(recorder.mismatches_total()));
     completed_last = completed;
@@ -876,7 +937,9 @@ bool CheckWhenSettled(const BenchOptions& options, std::ostream& out) {
     if (report->ok() || SteadyClock::now() >= deadline) {
       out << "\n";
       invariants::PrintReport(*report, out);
-      out << "(settled after " << std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()
+      out << "(settled after "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started)
+                 .count()
           << " ms)\n";
       return report->ok();
     }
@@ -884,28 +947,86 @@ bool CheckWhenSettled(const BenchOptions& options, std::ostream& out) {
   }
 }
 
+// Waits for the gateway to be ready (a gateway that answers 503 for up to kReadyWait; one
+// that does not answer is an error at once), then seeds the run's users and products.
+Result<World> Prepare(http::Client& client, const http::Endpoint& gateway, const std::string& url,
+                      const BenchOptions& options, const Mix& mix, int users) {
+  constexpr auto kReadyWait = std::chrono::seconds(60);
+  const auto deadline = SteadyClock::now() + kReadyWait;
+  for (bool said = false;; said = true) {
+    auto ready = client.SendAndWait(gateway, {.method = "GET", .target = "/readyz"},
+                                    std::chrono::seconds(5));
+    if (ready.ok() && ready->status == 200) break;
+    if (!ready.ok() || SteadyClock::now() >= deadline) {
+      return MakeError(
+          Errc::kUnavailable,
+          "the gateway at " + url + " is not ready (" +
+              (ready.ok() ? "HTTP " + std::to_string(ready->status) : ready.error().detail) + ")");
+    }
+    if (!said) std::fprintf(stderr, "waiting for the gateway at %s to be ready...\n", url.c_str());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::fprintf(stderr, "seeding %d users and the products at %s...\n", users, url.c_str());
+  Seeder seeder(client, gateway, options.secret);
+  auto world = Seed(seeder, mix, options.concurrency, users);
+  if (!world.ok()) return MakeError(world.error().code, "seeding failed: " + world.error().detail);
+  if (seeder.rate_limited() > 0) {
+    std::fprintf(stderr, "seeding waited out %llu rate-limited answers (429)\n",
+                 static_cast<unsigned long long>(seeder.rate_limited()));
+  }
+  std::fprintf(stderr, "run %s: %d virtual users, %.1f s warmup, %.1f s measured\n",
+               world->run_id.c_str(), options.concurrency, options.warmup_seconds, options.seconds);
+  return world;
+}
+
+// The table and the check's report on stdout, the JSON to `json_path` if any. False when
+// the JSON cannot be written.
+bool Publish(const Report& report, const std::string& check_output, const std::string& json_path) {
+  std::cout << FormatReport(report) << check_output;
+  if (std::any_of(report.errors.begin(), report.errors.end(), [](const auto& error) {
+        return error.first.find("HTTP 429") != std::string::npos;
+      })) {
+    std::cout << "note: the gateway rate-limited the bench; start `tinysaga up` with a higher "
+                 "--rate-limit-per-second and --rate-limit-burst, or give more --users\n";
+  }
+  if (json_path.empty()) return true;
+  std::ofstream file(json_path);
+  file << ReportJson(report).dump(2) << "\n";
+  if (!file) std::cerr << "bench: cannot write " << json_path << "\n";
+  return static_cast<bool>(file);
+}
+
 }  // namespace
 
 CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
   auto* command = app.add_subcommand(
-      "bench", "Closed-loop saga load generator through the gateway: create order -> pay -> terminal state");
+      "bench",
+      "Closed-loop saga load generator through the gateway: create order -> pay -> terminal state");
   auto* url = command->add_option("--url", options.url, "Gateway URL, e.g. http://127.0.0.1:8080");
   command->add_option("--port", options.port, "Gateway port on 127.0.0.1")->excludes(url);
-  command->add_option("--data", options.data_dir,
-                      "`tinysaga up`'s --data: CPU of its processes, and the invariant check afterwards");
-  command->add_flag_function("--no-check", [&options](int64_t) { options.check = false; },
-                             "Do not run the invariant check afterwards");
+  command->add_option(
+      "--data", options.data_dir,
+      "`tinysaga up`'s --data: CPU of its processes, and the invariant check afterwards");
+  command->add_flag_function(
+      "--no-check", [&options](int64_t) { options.check = false; },
+      "Do not run the invariant check afterwards");
   command->add_option("--concurrency,-c", options.concurrency, "Virtual users (sagas in flight)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   command->add_option("--users", options.users, "Users to seed (default max(4 x concurrency, 64))")
       ->check(CLI::Range(2, 1'000'000));
-  command->add_option("--seconds", options.seconds, "Measured window")->check(CLI::Range(0.1, 86'400.0))->capture_default_str();
-  command->add_option("--warmup", options.warmup_seconds, "Warmup before the window")
+  command->add_option("--seconds", options.seconds, "Measured window")
+      ->check(CLI::Range(0.1, 86'400.0))
+      ->capture_default_str();
+  command
+      ->add_option("--warmup", options.warmup_seconds,
+                   "Warmup before the window (a freshly started `up` needs about 25 s before its "
+                   "sagas flow steadily)")
       ->check(CLI::Range(0.0, 3'600.0))
       ->capture_default_str();
   command
-      ->add_option("--mix", options.mix, "Weights of the flows: placed, insufficient (funds), out-of-stock")
+      ->add_option("--mix", options.mix,
+                   "Weights of the flows: placed, insufficient (funds), out-of-stock")
       ->check([](const std::string& text) {
         auto mix = ParseMix(text);
         return mix.ok() ? std::string() : mix.error().detail;
@@ -913,23 +1034,32 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
       ->capture_default_str();
   command->add_option("--json", options.json_path, "Also write the report as JSON to this file");
   command->add_option("--secret", options.secret,
-                      "Mint tokens with this HS256 secret (default: ask the gateway's dev-mode /api/auth/dev-token)");
-  command->add_option("--wait", options.wait, "How to see a saga end: poll the order, or its event stream")
+                      "Mint tokens with this HS256 secret (default: ask the gateway's dev-mode "
+                      "/api/auth/dev-token)");
+  command
+      ->add_option("--wait", options.wait,
+                   "How to see a saga end: poll the order, or its event stream")
       ->check(CLI::IsMember({"poll", "sse"}))
       ->capture_default_str();
-  command->add_option("--poll-interval-ms", options.poll_interval_ms,
-                      "Shortest pause between two polls of one order (--wait poll)")
+  command
+      ->add_option("--poll-interval-ms", options.poll_interval_ms,
+                   "Shortest pause between two polls of one order (--wait poll)")
       ->check(CLI::Range(0, 10'000))
       ->capture_default_str();
-  command->add_option("--terminal-timeout-ms", options.terminal_timeout_ms, "Longest wait for a terminal status")
+  command
+      ->add_option("--terminal-timeout-ms", options.terminal_timeout_ms,
+                   "Longest wait for a terminal status")
       ->check(CLI::Range(1, 3'600'000))
       ->capture_default_str();
-  command->add_option("--settle-timeout", options.settle_timeout_seconds, "Longest wait for the check, in seconds")
+  command
+      ->add_option("--settle-timeout", options.settle_timeout_seconds,
+                   "Longest wait for the check, in seconds")
       ->check(CLI::Range(0, 3'600))
       ->capture_default_str();
   command
-      ->add_option("--breakdown", options.breakdown_samples,
-                   "Sagas of each flow whose timestamps say where the time went, asked afterwards (0: none)")
+      ->add_option(
+          "--breakdown", options.breakdown_samples,
+          "Sagas of each flow whose timestamps say where the time went, asked afterwards (0: none)")
       ->check(CLI::Range(0, 100'000))
       ->capture_default_str();
   command->add_option("--io-threads", options.io_threads, "HTTP client threads")
@@ -941,7 +1071,7 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
 int RunBench(const BenchOptions& options) {
   auto mix = ParseMix(options.mix);
   if (!mix.ok()) {
-    std::cerr << "bench: " << mix.error().detail << "\n";
+    std::cerr << "bench: --mix " << mix.error().detail << "\n";
     return 2;
   }
   std::string url;
@@ -956,31 +1086,17 @@ int RunBench(const BenchOptions& options) {
       .io_threads = options.io_threads,
       .connections_per_endpoint_max = static_cast<size_t>(options.concurrency) + 16,
       .request_timeout = kRequestTimeout});
-  auto ready = client->SendAndWait(*gateway, {.method = "GET", .target = "/readyz"}, std::chrono::seconds(5));
-  if (!ready.ok() || ready->status != 200) {
-    std::cerr << "bench: the gateway at " << url << " is not ready ("
-              << (ready.ok() ? "HTTP " + std::to_string(ready->status) : ready.error().detail) << ")\n";
-    return 2;
-  }
-
-  std::fprintf(stderr, "seeding %d users and the products at %s...\n", users, url.c_str());
-  Seeder seeder(*client, *gateway, options.secret);
-  auto world = Seed(seeder, *mix, options.concurrency, users);
+  auto world = Prepare(*client, *gateway, url, options, *mix, users);
   if (!world.ok()) {
-    std::cerr << "bench: seeding failed: " << world.error().detail << "\n";
+    std::cerr << "bench: " << world.error().detail << "\n";
     return 2;
   }
-  if (seeder.rate_limited() > 0) {
-    std::fprintf(stderr, "seeding waited out %llu rate-limited answers (429)\n",
-                 static_cast<unsigned long long>(seeder.rate_limited()));
-  }
-  std::fprintf(stderr, "run %s: %d virtual users, %.1f s warmup, %.1f s measured\n", world->run_id.c_str(),
-               options.concurrency, options.warmup_seconds, options.seconds);
-
-  const auto processes = ProcessesToWatch(options.data_dir.empty() ? "/nonexistent" : options.data_dir);
+  const auto processes =
+      ProcessesToWatch(options.data_dir.empty() ? "/nonexistent" : options.data_dir);
   const TimePoint started = SteadyClock::now();
   const auto to_duration = [](double seconds) {
-    return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
+    return std::chrono::duration_cast<SteadyClock::duration>(
+        std::chrono::duration<double>(seconds));
   };
   const Window window{started + to_duration(options.warmup_seconds),
                       started + to_duration(options.warmup_seconds + options.seconds)};
@@ -991,8 +1107,11 @@ int RunBench(const BenchOptions& options) {
   driver.Start();
   Supervise(driver, recorder, window, started, processes, cpu_before, cpu_after);
   const bool drained =
-      driver.WaitIdle(SteadyClock::now() + std::chrono::milliseconds(options.terminal_timeout_ms) + std::chrono::seconds(15));
-  if (!drained) std::fprintf(stderr, "bench: %zu virtual users still busy after the window\n", driver.running());
+      driver.WaitIdle(SteadyClock::now() + std::chrono::milliseconds(options.terminal_timeout_ms) +
+                      std::chrono::seconds(15));
+  if (!drained)
+    std::fprintf(stderr, "bench: %zu virtual users still busy after the window\n",
+                 driver.running());
   // Order matters: no timer may start a request once the client is gone, and the client's
   // cancelled requests call back into the driver and the recorder, which are still here.
   timers.Stop();
@@ -1022,20 +1141,7 @@ int RunBench(const BenchOptions& options) {
   } else if (options.check) {
     check_output << "check: skipped (give --data DIR of `tinysaga up` to run it, or --no-check)\n";
   }
-  std::cout << FormatReport(report) << check_output.str();
-  if (std::any_of(report.errors.begin(), report.errors.end(),
-                  [](const auto& error) { return error.first.find("HTTP 429") != std::string::npos; })) {
-    std::cout << "note: the gateway rate-limited the bench; start `tinysaga up` with a higher "
-                 "--rate-limit-per-second and --rate-limit-burst, or give more --users\n";
-  }
-  if (!options.json_path.empty()) {
-    std::ofstream file(options.json_path);
-    file << ReportJson(report).dump(2) << "\n";
-    if (!file) {
-      std::cerr << "bench: cannot write " << options.json_path << "\n";
-      return 2;
-    }
-  }
+  if (!Publish(report, check_output.str(), options.json_path)) return 2;
   const bool failed = report.mismatches_total() > 0 || (report.check_ran && !report.check_passed);
   return failed ? 1 : 0;
 }

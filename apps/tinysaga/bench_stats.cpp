@@ -74,6 +74,23 @@ int64_t LatencyHistogram::PercentileUs(double percent) const {
   return max_us_;  // unreachable: the counts add up to count_
 }
 
+void RecentMedian::Add(int64_t value) {
+  if (values_.size() < capacity_) {
+    values_.push_back(value);
+  } else {
+    values_[next_] = value;
+    next_ = (next_ + 1) % capacity_;
+  }
+}
+
+std::optional<int64_t> RecentMedian::Median() const {
+  if (values_.empty()) return std::nullopt;
+  std::vector<int64_t> sorted = values_;
+  const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), middle, sorted.end());
+  return *middle;
+}
+
 LatencySummary Summarize(const LatencyHistogram& histogram) {
   constexpr double kUsPerMs = 1000.0;
   return LatencySummary{
@@ -94,7 +111,8 @@ SagaDurations Durations(const SagaTimeline& timeline) {
   int64_t committed_us = timeline.seen_us;
   if (timeline.committed_us > 0) {
     const int64_t middle_us = timeline.committed_us + kRoundingUs / 2;
-    if (middle_us >= timeline.pay_sent_us - kRoundingUs && middle_us <= timeline.seen_us + kRoundingUs) {
+    if (middle_us >= timeline.pay_sent_us - kRoundingUs &&
+        middle_us <= timeline.seen_us + kRoundingUs) {
       committed_us = std::clamp(middle_us, timeline.pay_sent_us, timeline.seen_us);
     }
   }
@@ -113,44 +131,47 @@ namespace {
 
 // Microseconds since the epoch of an RFC 3339 field, or nullopt.
 std::optional<int64_t> TimeUs(const nlohmann::json& object, const char* field) {
-  if (!object.is_object() || !object.contains(field) || !object[field].is_string()) return std::nullopt;
+  if (!object.is_object() || !object.contains(field) || !object[field].is_string())
+    return std::nullopt;
   auto ms = ParseRfc3339(object[field].get<std::string>());
   if (!ms.ok()) return std::nullopt;
   return *ms * 1000;
 }
 
-std::string StringField(const nlohmann::json& object, const char* field) {
-  return object.is_object() && object.contains(field) && object[field].is_string() ? object[field].get<std::string>()
-                                                                                   : "";
-}
-
 }  // namespace
 
-std::vector<std::pair<std::string, int64_t>> SagaBreakdown(const nlohmann::json& order, const nlohmann::json& saga) {
+std::vector<std::pair<std::string, int64_t>> SagaBreakdown(const nlohmann::json& order,
+                                                           const nlohmann::json& saga) {
   std::vector<std::pair<std::string, int64_t>> parts;
   std::map<std::string, int64_t> status_at_us;  // the first time of each status
   std::optional<int64_t> terminal_at_us;
-  const nlohmann::json history = order.is_object() ? order.value("history", nlohmann::json::array())
-                                                   : nlohmann::json::array();
+  const nlohmann::json history =
+      order.is_object() && order.contains("history") && order["history"].is_array()
+          ? order["history"]
+          : nlohmann::json::array();
   std::optional<std::pair<std::string, int64_t>> previous;
   for (const auto& line : history) {
-    const std::string status = StringField(line, "status");
+    const std::string status = JsonString(line, "status");
     const auto at_us = TimeUs(line, "at");
     if (status.empty() || !at_us) continue;
     status_at_us.try_emplace(status, *at_us);
-    if (previous) parts.emplace_back("order " + previous->first + " -> " + status, *at_us - previous->second);
+    if (previous)
+      parts.emplace_back("order " + previous->first + " -> " + status, *at_us - previous->second);
     previous = {status, *at_us};
     if (IsSettledStatus(status) && !terminal_at_us) terminal_at_us = at_us;
   }
   if (!saga.is_object()) return parts;
   const auto saga_started_us = TimeUs(saga, "startedAt");
   if (saga_started_us && status_at_us.contains("PAYMENT_PENDING")) {
-    parts.emplace_back("saga started after PAYMENT_PENDING", *saga_started_us - status_at_us["PAYMENT_PENDING"]);
+    parts.emplace_back("saga started after PAYMENT_PENDING",
+                       *saga_started_us - status_at_us["PAYMENT_PENDING"]);
   }
   std::optional<int64_t> previous_end_us;
-  for (const auto& step : saga.value("steps", nlohmann::json::array())) {
-    const std::string name = StringField(step, "name");
-    const std::string status = StringField(step, "status");
+  const nlohmann::json steps =
+      saga.contains("steps") && saga["steps"].is_array() ? saga["steps"] : nlohmann::json::array();
+  for (const auto& step : steps) {
+    const std::string name = JsonString(step, "name");
+    const std::string status = JsonString(step, "status");
     const auto started_us = TimeUs(step, "startedAt");
     const auto ended_us = TimeUs(step, "endedAt");
     if (name.empty() || !started_us || !ended_us) continue;
@@ -171,9 +192,12 @@ std::vector<std::pair<std::string, int64_t>> SagaBreakdown(const nlohmann::json&
 
 std::string_view FlowName(Flow flow) {
   switch (flow) {
-    case Flow::kPlaced: return "placed";
-    case Flow::kInsufficient: return "insufficient";
-    case Flow::kOutOfStock: return "out-of-stock";
+    case Flow::kPlaced:
+      return "placed";
+    case Flow::kInsufficient:
+      return "insufficient";
+    case Flow::kOutOfStock:
+      return "out-of-stock";
   }
   return "?";
 }
@@ -182,9 +206,12 @@ std::string_view ExpectedStatus(Flow flow) { return flow == Flow::kPlaced ? "PLA
 
 std::string_view ExpectedStatusInfo(Flow flow) {
   switch (flow) {
-    case Flow::kPlaced: return "";
-    case Flow::kInsufficient: return "insufficient funds";
-    case Flow::kOutOfStock: return "out of stock, payment refunded";
+    case Flow::kPlaced:
+      return "";
+    case Flow::kInsufficient:
+      return "insufficient funds";
+    case Flow::kOutOfStock:
+      return "out of stock, payment refunded";
   }
   return "";
 }
@@ -196,10 +223,15 @@ bool IsSettledStatus(std::string_view status) {
          status == "DELIVERED";
 }
 
+std::string JsonString(const nlohmann::json& object, const char* field) {
+  if (!object.is_object()) return "";
+  const auto found = object.find(field);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
 std::string ProblemSlug(std::string_view body) {
-  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object() || !json.contains("type") || !json["type"].is_string()) return "";
-  const auto type = json["type"].get<std::string>();
+  const auto type =
+      JsonString(nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false), "type");
   const size_t slash = type.rfind('/');
   return slash == std::string::npos ? type : type.substr(slash + 1);
 }
@@ -272,7 +304,7 @@ std::string FlowNames() {
 
 Error MixError(std::string_view text, const std::string& what) {
   return MakeError(Errc::kInvalidRequest,
-                   "--mix '" + std::string(text) + "': " + what +
+                   "'" + std::string(text) + "': " + what +
                        " (expected FLOW=WEIGHT[,FLOW=WEIGHT...] with FLOW one of " + FlowNames() +
                        ", e.g. placed=90,insufficient=5,out-of-stock=5)");
 }
@@ -294,16 +326,20 @@ Result<Mix> ParseMix(std::string_view text) {
     }
     const std::string_view name = item.substr(0, equals);
     const std::string_view number = item.substr(equals + 1);
-    const auto flow = std::find_if(kFlows.begin(), kFlows.end(), [&](Flow f) { return FlowName(f) == name; });
+    const auto flow =
+        std::find_if(kFlows.begin(), kFlows.end(), [&](Flow f) { return FlowName(f) == name; });
     if (flow == kFlows.end()) return MixError(text, "unknown flow '" + std::string(name) + "'");
     const auto index = static_cast<size_t>(*flow);
     if (seen[index]) return MixError(text, "flow '" + std::string(name) + "' appears twice");
     seen[index] = true;
     uint32_t weight = 0;
-    const auto [last, error] = std::from_chars(number.data(), number.data() + number.size(), weight);
-    if (number.empty() || error != std::errc() || last != number.data() + number.size() || weight > kMixTotalMax) {
-      return MixError(text, "the weight of '" + std::string(name) + "' must be an integer from 0 to " +
-                                std::to_string(kMixTotalMax) + ", got '" + std::string(number) + "'");
+    const auto [last, error] =
+        std::from_chars(number.data(), number.data() + number.size(), weight);
+    if (number.empty() || error != std::errc() || last != number.data() + number.size() ||
+        weight > kMixTotalMax) {
+      return MixError(text, "the weight of '" + std::string(name) +
+                                "' must be an integer from 0 to " + std::to_string(kMixTotalMax) +
+                                ", got '" + std::string(number) + "'");
     }
     mix.weights[index] = weight;
   }
@@ -362,7 +398,8 @@ std::optional<uint64_t> ParseProcStatCpuTicks(std::string_view stat) {
     if (field >= kUtimeField) {
       const std::string_view number = rest.substr(position, end - position);
       uint64_t value = 0;
-      const auto [last, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+      const auto [last, error] =
+          std::from_chars(number.data(), number.data() + number.size(), value);
       if (error != std::errc() || last != number.data() + number.size()) return std::nullopt;
       ticks[field - kUtimeField] = value;
     }
@@ -404,9 +441,9 @@ namespace {
 double Round3(double value) { return std::round(value * 1000.0) / 1000.0; }
 
 nlohmann::json LatencyJson(const LatencySummary& latency) {
-  return {{"count", latency.count},         {"p50", Round3(latency.p50_ms)},
-          {"p90", Round3(latency.p90_ms)},  {"p99", Round3(latency.p99_ms)},
-          {"max", Round3(latency.max_ms)},  {"mean", Round3(latency.mean_ms)}};
+  return {{"count", latency.count},        {"p50", Round3(latency.p50_ms)},
+          {"p90", Round3(latency.p90_ms)}, {"p99", Round3(latency.p99_ms)},
+          {"max", Round3(latency.max_ms)}, {"mean", Round3(latency.mean_ms)}};
 }
 
 std::string Format(const char* format, auto... values) {
@@ -415,10 +452,11 @@ std::string Format(const char* format, auto... values) {
   return line;
 }
 
-std::string LatencyRow(std::string_view name, uint64_t count, double per_second, const LatencySummary& latency) {
-  return Format("  %-14.*s %9llu %9.1f %9.2f %9.2f %9.2f %9.2f\n", static_cast<int>(name.size()), name.data(),
-                static_cast<unsigned long long>(count), per_second, latency.p50_ms, latency.p90_ms,
-                latency.p99_ms, latency.max_ms);
+std::string LatencyRow(std::string_view name, uint64_t count, double per_second,
+                       const LatencySummary& latency) {
+  return Format("  %-14.*s %9llu %9.1f %9.2f %9.2f %9.2f %9.2f\n", static_cast<int>(name.size()),
+                name.data(), static_cast<unsigned long long>(count), per_second, latency.p50_ms,
+                latency.p90_ms, latency.p99_ms, latency.max_ms);
 }
 
 std::string CountLines(const std::string& title, const std::map<std::string, uint64_t>& counts) {
@@ -431,14 +469,17 @@ std::string CountLines(const std::string& title, const std::map<std::string, uin
 
 std::string CpuLines(const Report& report) {
   if (report.cpu.empty()) return "CPU: unknown (give --data DIR of `tinysaga up` to measure it)\n";
-  const double completed = static_cast<double>(std::max<uint64_t>(report.completed, 1));
+  // No saga completed: only the share of a core means something ("nan" per saga).
+  const double completed = report.completed == 0 ? NAN : static_cast<double>(report.completed);
   std::string text = "CPU during the window (ms per saga, % of one core):\n";
   for (const auto& process : report.cpu) {
-    text += Format("  %-20s %9.3f %7.1f%%%s\n", process.name.c_str(), process.cpu_ms / completed,
-                   report.window_seconds > 0 ? process.cpu_ms / (report.window_seconds * 10.0) : 0.0,
-                   process.restarted ? "  (restarted: not trustworthy)" : "");
+    text +=
+        Format("  %-20s %9.3f %7.1f%%%s\n", process.name.c_str(), process.cpu_ms / completed,
+               report.window_seconds > 0 ? process.cpu_ms / (report.window_seconds * 10.0) : 0.0,
+               process.restarted ? "  (restarted: not trustworthy)" : "");
   }
-  text += Format("  %-20s %9.3f\n", "system total", report.system_cpu_ms_per_saga());
+  text += Format("  %-20s %9.3f\n", "system total",
+                 report.completed == 0 ? NAN : report.system_cpu_ms_per_saga());
   return text;
 }
 
@@ -451,9 +492,10 @@ nlohmann::json ReportJson(const Report& report) {
     flows[std::string(FlowName(flow))] = {
         {"weight", report.mix.weight(flow)},
         {"completed", result.completed},
-        {"sagasPerSecond", Round3(report.window_seconds > 0
-                                      ? static_cast<double>(result.completed) / report.window_seconds
-                                      : 0.0)},
+        {"sagasPerSecond",
+         Round3(report.window_seconds > 0
+                    ? static_cast<double>(result.completed) / report.window_seconds
+                    : 0.0)},
         {"mismatches", result.mismatches},
         {"latencyMs", LatencyJson(result.latency)},
     };
@@ -505,42 +547,48 @@ nlohmann::json ReportJson(const Report& report) {
 }
 
 std::string FormatReport(const Report& report) {
-  std::string text = Format("tinysaga bench: %s, %d virtual users, %d users, %.1f s measured after %.1f s warmup, "
-                            "wait by %s, mix %s\n",
-                            report.url.c_str(), report.concurrency, report.users, report.window_seconds,
-                            report.warmup_seconds, report.wait_mode.c_str(), report.mix.ToString().c_str());
-  text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "sagas", "completed", "per s", "p50 ms", "p90 ms", "p99 ms",
-                 "max ms");
+  std::string text = Format(
+      "tinysaga bench: %s, %d virtual users, %d users, %.1f s measured after %.1f s warmup, "
+      "wait by %s, mix %s\n",
+      report.url.c_str(), report.concurrency, report.users, report.window_seconds,
+      report.warmup_seconds, report.wait_mode.c_str(), report.mix.ToString().c_str());
+  text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "sagas", "completed", "per s", "p50 ms",
+                 "p90 ms", "p99 ms", "max ms");
   text += LatencyRow("all", report.completed, report.sagas_per_second(), report.latency);
   for (Flow flow : kFlows) {
     const FlowReport& result = report.flows[static_cast<size_t>(flow)];
     if (report.mix.weight(flow) == 0 && result.completed == 0) continue;
-    const double per_second =
-        report.window_seconds > 0 ? static_cast<double>(result.completed) / report.window_seconds : 0.0;
+    const double per_second = report.window_seconds > 0
+                                  ? static_cast<double>(result.completed) / report.window_seconds
+                                  : 0.0;
     text += LatencyRow(FlowName(flow), result.completed, per_second, result.latency);
   }
-  text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "phases", "count", "", "p50 ms", "p90 ms", "p99 ms", "max ms");
+  text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "phases", "count", "", "p50 ms", "p90 ms",
+                 "p99 ms", "max ms");
   for (const auto& [name, latency] : report.phases) {
     text += Format("  %-14s %9llu %9s %9.2f %9.2f %9.2f %9.2f\n", name.c_str(),
-                   static_cast<unsigned long long>(latency.count), "", latency.p50_ms, latency.p90_ms,
-                   latency.p99_ms, latency.max_ms);
+                   static_cast<unsigned long long>(latency.count), "", latency.p50_ms,
+                   latency.p90_ms, latency.p99_ms, latency.max_ms);
   }
   const double completed = static_cast<double>(std::max<uint64_t>(report.completed, 1));
   text += Format("requests: %llu (%.2f per saga, of which %.2f order polls)\n",
-                 static_cast<unsigned long long>(report.requests), static_cast<double>(report.requests) / completed,
+                 static_cast<unsigned long long>(report.requests),
+                 static_cast<double>(report.requests) / completed,
                  static_cast<double>(report.polls) / completed);
-  text += CountLines("mismatched outcomes", report.mismatches);
-  text += CountLines("errors", report.errors);
+  text += CountLines("mismatched outcomes (whole run)", report.mismatches);
+  text += CountLines("errors (whole run)", report.errors);
   text += CpuLines(report);
   if (!report.breakdown.empty()) {
     text += "where the time went (from the services' timestamps, a sample of each flow; ms):\n";
     text += Format("  %-52s %7s %8s %8s %8s\n", "", "count", "p50", "p90", "max");
     for (const auto& [name, latency] : report.breakdown) {
-      text += Format("  %-52s %7llu %8.1f %8.1f %8.1f\n", name.c_str(), static_cast<unsigned long long>(latency.count),
-                     latency.p50_ms, latency.p90_ms, latency.max_ms);
+      text += Format("  %-52s %7llu %8.1f %8.1f %8.1f\n", name.c_str(),
+                     static_cast<unsigned long long>(latency.count), latency.p50_ms, latency.p90_ms,
+                     latency.max_ms);
     }
   }
-  if (report.check_ran) text += std::string("check: ") + (report.check_passed ? "passed\n" : "FAILED\n");
+  if (report.check_ran)
+    text += std::string("check: ") + (report.check_passed ? "passed\n" : "FAILED\n");
   return text;
 }
 

@@ -25,7 +25,7 @@ namespace tinysaga::app::bench {
 // recording, nothing is ever out of range: negative values count as 0).
 class LatencyHistogram {
  public:
-  static constexpr int kSubBucketBits = 7;                             // 128 per power of two
+  static constexpr int kSubBucketBits = 7;  // 128 per power of two
   static constexpr int64_t kLinearLimit = int64_t{1} << (kSubBucketBits + 1);  // 256
   static constexpr size_t kBucketCount =
       static_cast<size_t>(kLinearLimit) + (63 - kSubBucketBits - 1) * (size_t{1} << kSubBucketBits);
@@ -38,7 +38,9 @@ class LatencyHistogram {
   uint64_t count() const { return count_; }
   int64_t min_us() const { return count_ == 0 ? 0 : min_us_; }
   int64_t max_us() const { return max_us_; }
-  double mean_us() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_us_) / static_cast<double>(count_); }
+  double mean_us() const {
+    return count_ == 0 ? 0.0 : static_cast<double>(sum_us_) / static_cast<double>(count_);
+  }
 
   // The smallest recorded-bucket value v such that at least `percent` % of the values are
   // <= v, reported as the highest value its bucket can hold (never above max_us()), as
@@ -59,6 +61,20 @@ class LatencyHistogram {
   int64_t sum_us_ = 0;
 };
 
+// The median of the last `capacity` values added: a typical value that one outlier cannot
+// move and that follows a real change within capacity/2 values. nullopt until a value came.
+class RecentMedian {
+ public:
+  explicit RecentMedian(size_t capacity = 32) : capacity_(capacity) { values_.reserve(capacity); }
+  void Add(int64_t value);
+  std::optional<int64_t> Median() const;
+
+ private:
+  size_t capacity_;
+  std::vector<int64_t> values_;  // a ring once full
+  size_t next_ = 0;
+};
+
 // What a histogram says in a report, in milliseconds.
 struct LatencySummary {
   uint64_t count = 0;
@@ -76,7 +92,7 @@ struct SagaTimeline {
   int64_t pay_sent_us = 0;  // POST /api/payment sent
   int64_t paid_us = 0;      // its answer received
   int64_t committed_us = 0;
-  int64_t seen_us = 0;      // the terminal status received
+  int64_t seen_us = 0;  // the terminal status received
 };
 
 // What a saga's latency is made of. The total runs to the commit of the terminal status, not
@@ -120,6 +136,10 @@ int ExpectedPaymentStatus(Flow flow);
 // The statuses after which the bench stops waiting: the saga is over (PLACED, FAILED,
 // CANCELED) or the order has moved on past it (ON_WAY, DELIVERED).
 bool IsSettledStatus(std::string_view status);
+
+// `object[field]` when `object` is an object and that field a string, else "". Never throws
+// (the bench reads what services answer, and a callback must not throw).
+std::string JsonString(const nlohmann::json& object, const char* field);
 
 // The "type" slug of an RFC 9457 problem body ("insufficient-funds" from
 // ".../insufficient-funds"); "" when the body is not a problem.
@@ -169,7 +189,7 @@ struct ProcessCpu {
 
 struct FlowReport {
   uint64_t completed = 0;   // reached a terminal state within the window
-  uint64_t mismatches = 0;  // of those, not the one the flow expects
+  uint64_t mismatches = 0;  // over the whole run: not the outcome the flow expects
   LatencySummary latency;
 };
 

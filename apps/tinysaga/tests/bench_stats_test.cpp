@@ -65,11 +65,13 @@ TEST(LatencyHistogramTest, PercentilesAreWithinThePrecisionOfExactOnes) {
   }
   std::sort(values.begin(), values.end());
   for (double percent : {1.0, 25.0, 50.0, 90.0, 99.0, 99.9, 100.0}) {
-    const auto rank = static_cast<size_t>(std::ceil(percent / 100.0 * static_cast<double>(values.size())));
+    const auto rank =
+        static_cast<size_t>(std::ceil(percent / 100.0 * static_cast<double>(values.size())));
     const int64_t exact = values[std::max<size_t>(rank, 1) - 1];
     const int64_t reported = histogram.PercentileUs(percent);
     EXPECT_GE(reported, exact) << percent;  // the bucket's highest value: never understated
-    EXPECT_LE(static_cast<double>(reported), static_cast<double>(exact) * (1.0 + 1.0 / 128) + 1) << percent;
+    EXPECT_LE(static_cast<double>(reported), static_cast<double>(exact) * (1.0 + 1.0 / 128) + 1)
+        << percent;
   }
   EXPECT_EQ(histogram.PercentileUs(100), values.back());
   EXPECT_EQ(histogram.max_us(), values.back());
@@ -100,7 +102,8 @@ TEST(LatencyHistogramTest, MergeAddsCountsAndKeepsExtremes) {
   EXPECT_EQ(a.count(), 5u);
   EXPECT_EQ(a.min_us(), 5);
   EXPECT_EQ(a.max_us(), 40'000);
-  for (double percent : {20.0, 50.0, 80.0, 100.0}) EXPECT_EQ(a.PercentileUs(percent), both.PercentileUs(percent));
+  for (double percent : {20.0, 50.0, 80.0, 100.0})
+    EXPECT_EQ(a.PercentileUs(percent), both.PercentileUs(percent));
 }
 
 TEST(LatencyHistogramTest, SummaryIsInMilliseconds) {
@@ -113,6 +116,18 @@ TEST(LatencyHistogramTest, SummaryIsInMilliseconds) {
   EXPECT_NEAR(summary.p99_ms, 2.0, 2.0 / 128);
   EXPECT_DOUBLE_EQ(summary.max_ms, 30.0);
   EXPECT_NEAR(summary.mean_ms, 2.28, 1e-9);
+}
+
+TEST(RecentMedianTest, FollowsTheLastValuesAndIgnoresAnOutlier) {
+  RecentMedian median(4);
+  EXPECT_EQ(median.Median(), std::nullopt);
+  median.Add(10);
+  EXPECT_EQ(median.Median(), 10);
+  median.Add(5'000'000);  // one stall
+  median.Add(12);
+  EXPECT_EQ(median.Median(), 12);
+  for (int i = 0; i < 3; ++i) median.Add(100);  // a real change, once it holds
+  EXPECT_EQ(median.Median(), 100);
 }
 
 // ---- One saga's durations -------------------------------------------------------------
@@ -160,6 +175,51 @@ TEST(DurationsTest, AnImpossibleOrUnknownCommitTimeFallsBackToTheTimeSeen) {
   EXPECT_EQ(Durations(timeline).detect_us, 0);
 }
 
+// ---- Where the time went --------------------------------------------------------------
+
+TEST(SagaBreakdownTest, NamesEachGapOfTheOrderAndTheSaga) {
+  const auto order = nlohmann::json::parse(R"({"status":"PLACED","history":[
+      {"at":"2026-11-24T09:27:07.969Z","status":"INITIATED"},
+      {"at":"2026-11-24T09:27:07.973Z","status":"PAYMENT_PENDING"},
+      {"at":"2026-11-24T09:27:08.127Z","status":"PAYMENT_DONE"},
+      {"at":"2026-11-24T09:27:08.199Z","status":"PLACED"}]})");
+  const auto saga = nlohmann::json::parse(R"({"startedAt":"2026-11-24T09:27:08.072Z",
+      "updatedAt":"2026-11-24T09:27:08.208Z","steps":[
+      {"name":"order","status":"SUCCEEDED","startedAt":"2026-11-24T09:27:08.072Z","endedAt":"2026-11-24T09:27:08.072Z"},
+      {"name":"charge_wallet","status":"SUCCEEDED","startedAt":"2026-11-24T09:27:08.072Z","endedAt":"2026-11-24T09:27:08.085Z"},
+      {"name":"reserve_stock","status":"SUCCEEDED","startedAt":"2026-11-24T09:27:08.148Z","endedAt":"2026-11-24T09:27:08.189Z"},
+      {"name":"order_placed","status":"SKIPPED","startedAt":null,"endedAt":null}]})");
+  const std::vector<std::pair<std::string, int64_t>> expected = {
+      {"order INITIATED -> PAYMENT_PENDING", 4'000},
+      {"order PAYMENT_PENDING -> PAYMENT_DONE", 154'000},
+      {"order PAYMENT_DONE -> PLACED", 72'000},
+      {"saga started after PAYMENT_PENDING", 99'000},
+      {"step order", 0},
+      {"wait before step charge_wallet", 0},
+      {"step charge_wallet", 13'000},
+      {"wait before step reserve_stock", 63'000},
+      {"step reserve_stock", 41'000},
+      {"saga ended after the order", 9'000},
+  };
+  EXPECT_EQ(SagaBreakdown(order, saga), expected);
+}
+
+TEST(SagaBreakdownTest, CompensatedStepsAreNamedAndAMissingSagaIsFine) {
+  const auto order = nlohmann::json::parse(R"({"history":[
+      {"at":"2026-11-24T09:27:07.670Z","status":"INITIATED"},
+      {"at":"bad","status":"PAYMENT_PENDING"},
+      {"at":"2026-11-24T09:27:08.262Z","status":"FAILED"}]})");
+  const auto saga = nlohmann::json::parse(R"({"steps":[
+      {"name":"charge_wallet","status":"COMPENSATED","startedAt":"2026-11-24T09:27:07.876Z","endedAt":"2026-11-24T09:27:08.256Z"}]})");
+  const std::vector<std::pair<std::string, int64_t>> expected = {
+      {"order INITIATED -> FAILED", 592'000},
+      {"step charge_wallet (COMPENSATED)", 380'000},
+  };
+  EXPECT_EQ(SagaBreakdown(order, saga), expected);
+  EXPECT_EQ(SagaBreakdown(order, nullptr).size(), 1u);
+  EXPECT_TRUE(SagaBreakdown(nullptr, nullptr).empty());
+}
+
 // ---- The mix ---------------------------------------------------------------------------
 
 TEST(MixTest, ParsesTheDefault) {
@@ -199,7 +259,8 @@ TEST(MixTest, RejectsWhatItCannotReadAndSaysWhy) {
     auto mix = ParseMix(text);
     ASSERT_FALSE(mix.ok()) << text;
     EXPECT_EQ(mix.error().code, Errc::kInvalidRequest);
-    EXPECT_NE(mix.error().detail.find(reason), std::string::npos) << text << ": " << mix.error().detail;
+    EXPECT_NE(mix.error().detail.find(reason), std::string::npos)
+        << text << ": " << mix.error().detail;
     // Every message says what is allowed.
     EXPECT_NE(mix.error().detail.find("placed, insufficient, out-of-stock"), std::string::npos)
         << mix.error().detail;
@@ -213,8 +274,10 @@ TEST(MixTest, TheScheduleHoldsTheWeightsReducedAndSpreadEvenly) {
   EXPECT_EQ(std::count(schedule.begin(), schedule.end(), Flow::kInsufficient), 1);
   EXPECT_EQ(std::count(schedule.begin(), schedule.end(), Flow::kOutOfStock), 1);
   // Spread: the two failure flows are not next to each other (not "18 placed, then the rest").
-  const auto insufficient = std::find(schedule.begin(), schedule.end(), Flow::kInsufficient) - schedule.begin();
-  const auto out_of_stock = std::find(schedule.begin(), schedule.end(), Flow::kOutOfStock) - schedule.begin();
+  const auto insufficient =
+      std::find(schedule.begin(), schedule.end(), Flow::kInsufficient) - schedule.begin();
+  const auto out_of_stock =
+      std::find(schedule.begin(), schedule.end(), Flow::kOutOfStock) - schedule.begin();
   EXPECT_GE(std::abs(insufficient - out_of_stock), 5);
 
   auto halves = MixSchedule(*ParseMix("placed=1,insufficient=1"));
@@ -241,7 +304,8 @@ TEST(MixTest, EveryFlowHasItsExpectedOutcome) {
 
 TEST(ProcStatTest, AddsUserAndSystemTicks) {
   const std::string stat =
-      "4242 (tinysaga) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 9 0 100 200000000 3000";
+      "4242 (tinysaga) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 9 0 100 200000000 "
+      "3000";
   EXPECT_EQ(ParseProcStatCpuTicks(stat), 325u);
 }
 
@@ -253,14 +317,16 @@ TEST(ProcStatTest, ACommandNameWithSpacesAndParenthesesIsSkipped) {
 TEST(ProcStatTest, RejectsWhatIsNotAStatLine) {
   EXPECT_EQ(ParseProcStatCpuTicks(""), std::nullopt);
   EXPECT_EQ(ParseProcStatCpuTicks("12 (short) S 1 2 3"), std::nullopt);
-  EXPECT_EQ(ParseProcStatCpuTicks("no parentheses at all 1 2 3 4 5 6 7 8 9 10 11 12 13"), std::nullopt);
+  EXPECT_EQ(ParseProcStatCpuTicks("no parentheses at all 1 2 3 4 5 6 7 8 9 10 11 12 13"),
+            std::nullopt);
   EXPECT_EQ(ParseProcStatCpuTicks("1 (x) S 1 1 1 0 -1 0 0 0 0 0 ab 2 0"), std::nullopt);
 }
 
 // ---- Problems and server-sent events ---------------------------------------------------
 
 TEST(ProblemSlugTest, TakesTheLastSegmentOfTheType) {
-  EXPECT_EQ(ProblemSlug(R"({"type":"https://tinysaga.dev/problems/rate-limited","status":429})"), "rate-limited");
+  EXPECT_EQ(ProblemSlug(R"({"type":"https://tinysaga.dev/problems/rate-limited","status":429})"),
+            "rate-limited");
   EXPECT_EQ(ProblemSlug(R"({"type":"not-found"})"), "not-found");
   EXPECT_EQ(ProblemSlug("<html>"), "");
   EXPECT_EQ(ProblemSlug(R"({"orderId":"o1"})"), "");
@@ -301,7 +367,8 @@ Report SampleReport() {
   report.mix = *ParseMix("placed=90,insufficient=5,out-of-stock=5");
   report.window_seconds = 10;
   report.completed = 1'000;
-  report.latency = {.count = 1'000, .p50_ms = 8.5, .p90_ms = 12, .p99_ms = 20.25, .max_ms = 31, .mean_ms = 9};
+  report.latency = {
+      .count = 1'000, .p50_ms = 8.5, .p90_ms = 12, .p99_ms = 20.25, .max_ms = 31, .mean_ms = 9};
   report.phases = {{"create", {.count = 1'000, .p50_ms = 1}}, {"pay", {}}, {"settle", {}}};
   report.flows[0] = {.completed = 900, .mismatches = 1, .latency = {.count = 900, .p50_ms = 8}};
   report.flows[1] = {.completed = 50};
@@ -345,8 +412,8 @@ TEST(ReportTest, TheJsonHoldsEveryNumber) {
 TEST(ReportTest, TheTableNamesTheFlowsErrorsAndCpu) {
   const std::string table = FormatReport(SampleReport());
   for (const char* expected : {"all", "placed", "insufficient", "out-of-stock", "100.0", "20.25",
-                               "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1", "system total",
-                               "0.500", "check: passed"}) {
+                               "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1",
+                               "system total", "0.500", "check: passed"}) {
     EXPECT_NE(table.find(expected), std::string::npos) << expected << "\n" << table;
   }
 }
