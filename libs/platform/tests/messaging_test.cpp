@@ -10,6 +10,7 @@
 #include "tinysaga/bus/memory/memory_bus.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/testing/outbox.h"
 #include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::platform {
@@ -27,24 +28,7 @@ Message Command() {
                  contracts::ReserveStock{ProductId("mouse"), 2}};
 }
 
-struct OutboxRow {
-  std::string message_id, topic, key, payload;
-};
-
-std::vector<OutboxRow> Outbox(storage::Db& db) {
-  auto rows = db.Read<std::vector<OutboxRow>>([](soci::session& session) {
-    std::vector<OutboxRow> found;
-    soci::rowset<soci::row> rows =
-        (session.prepare << "SELECT message_id, topic, message_key, payload FROM outbox ORDER BY id");
-    for (const soci::row& row : rows) {
-      found.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
-                       row.get<std::string>(3)});
-    }
-    return Result<std::vector<OutboxRow>>(std::move(found));
-  });
-  EXPECT_TRUE(rows.ok());
-  return rows.ok() ? *rows : std::vector<OutboxRow>{};
-}
+std::vector<testing::OutboxMessage> Outbox(storage::Db& db) { return testing::ReadOutbox(db); }
 
 TEST(MessagingTest, AppendMessageKeysTheRecordByOrderIdAndKeepsTheMessageId) {
   testing::TestDb test_db;
@@ -53,14 +37,12 @@ TEST(MessagingTest, AppendMessageKeysTheRecordByOrderIdAndKeepsTheMessageId) {
                   AppendMessage(session, contracts::kInventoryCommandsTopic, Command(), 1'000);
                   return 0;
                 }).ok());
-  const std::vector<OutboxRow> rows = Outbox(db);
+  const auto rows = Outbox(db);  // parses every payload
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].message_id, "sag_1-3-do-1");
+  EXPECT_EQ(rows[0].message.envelope.message_id, "sag_1-3-do-1");
   EXPECT_EQ(rows[0].topic, "inventory.commands");
   EXPECT_EQ(rows[0].key, "ord_1");
-  auto parsed = contracts::Parse(rows[0].payload);
-  ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
-  EXPECT_EQ(*parsed, Command());
+  EXPECT_EQ(rows[0].message, Command());
 }
 
 TEST(MessagingTest, ReplyToAnswersTheCommandInItsSaga) {
@@ -154,7 +136,7 @@ TEST(MessagingTest, RelaysTheOutboxAndAppliesSubscribedMessages) {
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0], Command());
   // Stop() drains nothing further, but the reply is committed in the outbox either way.
-  const std::vector<OutboxRow> rows = Outbox(db);
+  const auto rows = Outbox(db);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].topic, "saga.replies");
   (*messaging)->UpdateMetrics();

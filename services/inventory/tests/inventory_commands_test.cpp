@@ -13,6 +13,7 @@
 #include "inventory/schema.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/testing/outbox.h"
 #include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::inventory {
@@ -72,21 +73,7 @@ class InventoryCommandsTest : public ::testing::Test {
 
   // Every message in the outbox on saga.replies, oldest first.
   std::vector<Message> Replies() {
-    auto rows = db_.db().Read<std::vector<Message>>(
-        [](soci::session& s) -> Result<std::vector<Message>> {
-          std::vector<Message> messages;
-          const std::string topic(contracts::kSagaRepliesTopic);  // bound: must outlive the rowset
-          soci::rowset<std::string> payloads =
-              (s.prepare << "SELECT payload FROM outbox WHERE topic = :topic ORDER BY id",
-               soci::use(topic));
-          for (const std::string& payload : payloads) {
-            TS_ASSIGN_OR_RETURN(Message message, contracts::Parse(payload));
-            messages.push_back(std::move(message));
-          }
-          return messages;
-        });
-    EXPECT_TRUE(rows.ok()) << rows.error().detail;
-    return rows.ok() ? *rows : std::vector<Message>{};
+    return testing::ReadOutbox(db_.db(), contracts::kSagaRepliesTopic);
   }
 
   int64_t Available() {

@@ -19,6 +19,7 @@
 #include "orchestrator/schema.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/testing/outbox.h"
 #include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::orchestrator {
@@ -190,30 +191,10 @@ class OrchestratorFixture : public ::testing::Test {
 
  private:
   void ReadOutbox() {
-    auto rows = db_.db().Read<std::vector<SentCommand>>(
-        [&](soci::session& session) -> Result<std::vector<SentCommand>> {
-          const long long last = outbox_last_id_;
-          long long id = 0;
-          std::string topic;
-          std::string key;
-          std::string payload;
-          soci::statement select =
-              (session.prepare << "SELECT id, topic, message_key, payload FROM outbox "
-                                  "WHERE id > :last ORDER BY id",
-               soci::into(id), soci::into(topic), soci::into(key), soci::into(payload),
-               soci::use(last, "last"));
-          select.execute();
-          std::vector<SentCommand> sent;
-          while (select.fetch()) {
-            outbox_last_id_ = std::max(outbox_last_id_, id);
-            auto message = contracts::Parse(payload);
-            EXPECT_TRUE(message.ok()) << message.error().detail;
-            if (message.ok()) sent.push_back(SentCommand{topic, key, std::move(message).value()});
-          }
-          return sent;
-        });
-    ASSERT_TRUE(rows.ok()) << rows.error().detail;
-    for (SentCommand& sent : *rows) unread_.push_back(std::move(sent));
+    for (auto& row : ::tinysaga::testing::ReadOutbox(db_.db(), outbox_last_id_)) {
+      outbox_last_id_ = row.id;
+      unread_.push_back(SentCommand{row.topic, row.key, std::move(row.message)});
+    }
   }
 
   long long outbox_last_id_ = 0;

@@ -13,6 +13,7 @@
 #include "order/schema.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/core/clock.h"
+#include "tinysaga/testing/outbox.h"
 #include "tinysaga/core/rng.h"
 #include "tinysaga/testing/test_db.h"
 
@@ -70,21 +71,7 @@ class SagaFixture : public ::testing::Test {
 
   // Every message in the outbox on `topic`, oldest first, parsed (so each one is valid).
   std::vector<contracts::Message> Outbox(std::string_view topic) {
-    auto messages = db_.db().Read<std::vector<contracts::Message>>(
-        [&](soci::session& session) -> Result<std::vector<contracts::Message>> {
-          std::vector<contracts::Message> parsed;
-          const std::string topic_name(topic);  // bound: must outlive the rowset
-          soci::rowset<std::string> payloads =
-              (session.prepare << "SELECT payload FROM outbox WHERE topic = :topic ORDER BY id",
-               soci::use(topic_name));
-          for (const std::string& payload : payloads) {
-            TS_ASSIGN_OR_RETURN(contracts::Message message, contracts::Parse(payload));
-            parsed.push_back(std::move(message));
-          }
-          return parsed;
-        });
-    EXPECT_TRUE(messages.ok()) << messages.error().detail;
-    return messages.ok() ? *messages : std::vector<contracts::Message>{};
+    return ::tinysaga::testing::ReadOutbox(db_.db(), topic);
   }
 
   ::tinysaga::testing::TestDb db_{schema::AllMigrations()};

@@ -23,6 +23,7 @@
 #include "tinysaga/platform/caller.h"
 #include "tinysaga/storage/db.h"
 #include "tinysaga/testing/fake_peer.h"
+#include "tinysaga/testing/outbox.h"
 
 namespace tinysaga::payment::fakes {
 
@@ -277,32 +278,8 @@ class FakeOrders {
   int moves_ = 0;
 };
 
-struct OutboxMessage {
-  std::string topic;
-  std::string key;
-  contracts::Message message;
-};
-
-// Every outbox row, oldest first, parsed (a row that does not parse fails the test).
-inline std::vector<OutboxMessage> ReadOutbox(storage::Db& db) {
-  auto rows = db.Read<std::vector<OutboxMessage>>(
-      [](soci::session& session) -> Result<std::vector<OutboxMessage>> {
-        std::string topic;
-        std::string key;
-        std::string payload;
-        soci::statement select =
-            (session.prepare << "SELECT topic, message_key, payload FROM outbox ORDER BY id",
-             soci::into(topic), soci::into(key), soci::into(payload));
-        select.execute();
-        std::vector<OutboxMessage> messages;
-        while (select.fetch()) {
-          TS_ASSIGN_OR_RETURN(contracts::Message message, contracts::Parse(payload));
-          messages.push_back({topic, key, std::move(message)});
-        }
-        return messages;
-      });
-  EXPECT_TRUE(rows.ok()) << rows.error().detail;
-  return rows.ok() ? *rows : std::vector<OutboxMessage>();
-}
+// The outbox reader is shared by every service's tests.
+using ::tinysaga::testing::OutboxMessage;
+using ::tinysaga::testing::ReadOutbox;
 
 }  // namespace tinysaga::payment::fakes
