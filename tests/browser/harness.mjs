@@ -3,6 +3,8 @@
 // check the UI's claims against the services. No sleeps: everything waits for a condition.
 
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,6 +118,50 @@ export async function openPage(browser, baseUrl, { viewport = { width: 1280, hei
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
   page.setDefaultTimeout(20_000);
   return { context, page, errors };
+}
+
+// One suite's shared setup: one `up` and one browser for the file, a fresh page per test whose
+// console must stay free of errors, and `suite.test`, which saves a screenshot of a failing test.
+export function browserSuite() {
+  const suite = {
+    up: null,
+    browser: null,
+    api: null,
+    session: null,  // {context, page, errors} of the running test
+    // Replaces the running test's page with one of another size (e.g. a phone's).
+    async reopen(options) {
+      await suite.session.context.close();
+      suite.session = await openPage(suite.browser, suite.up.url, options);
+    },
+    test(name, body) {
+      test(name, async () => {
+        try {
+          await body();
+        } catch (error) {
+          await screenshot(suite.session.page, `FAILED-${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`).catch(() => {});
+          throw error;
+        }
+      });
+    },
+  };
+  before(async () => {
+    suite.up = await startUp();
+    suite.browser = await launchBrowser();
+    suite.api = new Api(suite.up.url);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.up?.stop();
+  });
+  beforeEach(async () => {
+    suite.session = await openPage(suite.browser, suite.up.url);
+  });
+  afterEach(async () => {
+    const { context, errors } = suite.session;
+    await context.close();
+    assert.deepEqual(errors, [], 'the page logged errors');
+  });
+  return suite;
 }
 
 export async function screenshot(page, name) {

@@ -4,10 +4,9 @@
 // Every balance is checked to the cent against the Wallet service.
 // Run: TINYSAGA_BINARY=build/tinysaga node --test tests/browser/saga.test.mjs
 
-import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startUp, launchBrowser, openPage, screenshot, Api, signIn, orderFromShop, headerBalanceCents, assertNoRawJson,
+  browserSuite, screenshot, signIn, orderFromShop, headerBalanceCents, assertNoRawJson,
 } from './harness.mjs';
 
 // The saga runs over the broker after the payment answers; give it time on a busy machine.
@@ -16,43 +15,9 @@ const kSagaTimeoutMs = 30_000;
 // steps are checked in the order's status history instead.
 const kChoreography = /choreography/.test(process.env.TINYSAGA_UP_ARGS ?? '');
 
-let up;
-let browser;
-let api;
-let session;
+const suite = browserSuite();
+const sagaTest = suite.test;
 let placedOrderId;  // from the first test, for the admin test
-
-before(async () => {
-  up = await startUp();
-  browser = await launchBrowser();
-  api = new Api(up.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await up?.stop();
-});
-
-beforeEach(async () => {
-  session = await openPage(browser, up.url);
-});
-
-afterEach(async () => {
-  const { context, errors } = session;
-  await context.close();
-  assert.deepEqual(errors, [], 'the page logged errors');
-});
-
-function sagaTest(name, body) {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      await screenshot(session.page, `FAILED-${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`).catch(() => {});
-      throw error;
-    }
-  });
-}
 
 const step = (page, name, status, direction = 'forward') =>
   page.locator(`li[data-step="${name}"][data-direction="${direction}"][data-status="${status}"]`);
@@ -68,13 +33,13 @@ async function waitForOrderStatus(page, status) {
 }
 
 async function paymentsOf(userId, orderId) {
-  return (await api.transactions(userId, orderId)).filter((entry) => entry.type === 'PAYMENT');
+  return (await suite.api.transactions(userId, orderId)).filter((entry) => entry.type === 'PAYMENT');
 }
 
 sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balance drops by the price', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
-  const before = await api.balance('alice');
+  const before = await suite.api.balance('alice');
   assert.equal(await headerBalanceCents(page), before);
   const orderId = await orderFromShop(page, 'keyboard', 1);
   placedOrderId = orderId;
@@ -88,7 +53,7 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
   assert.equal(await page.locator('#saga-compensations').count(), 0);
   await screenshot(page, 'saga-01-paid-placed');
 
-  assert.equal(before - await api.balance('alice'), 8900);
+  assert.equal(before - await suite.api.balance('alice'), 8900);
   await page.locator(`#balance[data-cents="${before - 8900}"]`).waitFor();
   const payments = await paymentsOf('alice', orderId);
   assert.equal(payments.length, 1);
@@ -109,9 +74,9 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
 });
 
 sagaTest('not enough money: bob sees his balance and the shortfall, the order FAILED, nothing charged', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'bob');
-  const before = await api.balance('bob');
+  const before = await suite.api.balance('bob');
   assert.equal(before, 1500);
   const orderId = await orderFromShop(page, 'keyboard', 1);
   await page.getByRole('button', { name: 'Pay $89.00' }).click();
@@ -126,16 +91,16 @@ sagaTest('not enough money: bob sees his balance and the shortfall, the order FA
   await assertNoRawJson(page, assert);
   await screenshot(page, 'saga-04-insufficient-funds');
 
-  assert.equal(await api.balance('bob'), before);
+  assert.equal(await suite.api.balance('bob'), before);
   assert.equal((await paymentsOf('bob', orderId)).filter((entry) => entry.paymentStatus === 'COMPLETED').length, 0);
-  assert.equal((await api.order('bob', orderId)).status, 'FAILED');
+  assert.equal((await suite.api.order('bob', orderId)).status, 'FAILED');
 });
 
 sagaTest('out of stock after payment: the saga refunds, the order FAILED, the balance is back', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
-  const before = await api.balance('alice');
-  const stockBefore = (await api.product('monitor')).availableProductCount;
+  const before = await suite.api.balance('alice');
+  const stockBefore = (await suite.api.product('monitor')).availableProductCount;
   await page.getByRole('navigation').getByRole('link', { name: 'What if…' }).click();
   await page.getByLabel('Product').selectOption('monitor');
   await page.getByRole('button', { name: 'Order it, and sell out before the saga reserves it' }).click();
@@ -157,57 +122,57 @@ sagaTest('out of stock after payment: the saga refunds, the order FAILED, the ba
   await screenshot(page, 'phone-saga-06-out-of-stock-refunded');
   await page.setViewportSize({ width: 1280, height: 900 });
 
-  assert.equal(await api.balance('alice'), before);
-  const entries = await api.transactions('alice', orderId);
+  assert.equal(await suite.api.balance('alice'), before);
+  const entries = await suite.api.transactions('alice', orderId);
   const payment = entries.find((entry) => entry.type === 'PAYMENT');
   const refund = entries.find((entry) => entry.type === 'REFUND');
   assert.equal(payment?.paymentStatus, 'REFUNDED');
   assert.equal(refund?.amount, 24900);
-  assert.equal((await api.product('monitor')).availableProductCount, 0);
+  assert.equal((await suite.api.product('monitor')).availableProductCount, 0);
 
   await page.getByRole('button', { name: `Put ${stockBefore} back in stock` }).click();
   await page.getByText(`has ${stockBefore} in stock again`).waitFor();
-  assert.equal((await api.product('monitor')).availableProductCount, stockBefore);
+  assert.equal((await suite.api.product('monitor')).availableProductCount, stockBefore);
 });
 
 sagaTest('a double click on Pay charges once', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
-  const before = await api.balance('alice');
+  const before = await suite.api.balance('alice');
   const orderId = await orderFromShop(page, 'cable', 1);
   await page.getByRole('button', { name: 'Pay $9.00' }).dblclick();
   await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
   await waitForOrderStatus(page, 'PLACED');
-  assert.equal(before - await api.balance('alice'), 900);
+  assert.equal(before - await suite.api.balance('alice'), 900);
   assert.equal((await paymentsOf('alice', orderId)).length, 1);
 
   // Paying the same order again, from a fresh page, is not offered, and the API refuses it.
   await page.reload();
   await page.locator('#pay-not-needed').waitFor();
-  assert.equal(before - await api.balance('alice'), 900);
+  assert.equal(before - await suite.api.balance('alice'), 900);
 });
 
 sagaTest('cancel a placed order: the cancel saga restocks and refunds', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
-  const before = await api.balance('alice');
-  const stockBefore = (await api.product('mouse')).availableProductCount;
+  const before = await suite.api.balance('alice');
+  const stockBefore = (await suite.api.product('mouse')).availableProductCount;
   const orderId = await orderFromShop(page, 'mouse', 2);
   await page.getByRole('button', { name: 'Pay $50.00' }).click();
   await waitForOrderStatus(page, 'PLACED');
-  assert.equal(before - await api.balance('alice'), 5000);
+  assert.equal(before - await suite.api.balance('alice'), 5000);
 
   await page.goto(`/#/orders/${orderId}`);
   await page.getByRole('button', { name: 'Cancel (refund and restock)' }).click();
   await waitForOrderStatus(page, 'CANCELED');
   await page.locator(`#balance[data-cents="${before}"]`).waitFor({ timeout: kSagaTimeoutMs });
   await screenshot(page, 'saga-07-canceled');
-  assert.equal(await api.balance('alice'), before);
-  assert.equal((await api.product('mouse')).availableProductCount, stockBefore);
+  assert.equal(await suite.api.balance('alice'), before);
+  assert.equal((await suite.api.product('mouse')).availableProductCount, stockBefore);
 });
 
 sagaTest('admin: failed sagas first, then ON_WAY and DELIVERED', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'admin');
   await page.getByRole('navigation').getByRole('link', { name: 'Admin' }).click();
   if (!kChoreography) {
@@ -225,14 +190,14 @@ sagaTest('admin: failed sagas first, then ON_WAY and DELIVERED', async () => {
   await waitForOrderStatus(page, 'DELIVERED');
   await page.locator('#order-history li[data-status="DELIVERED"]').waitFor();
   await screenshot(page, 'saga-09-admin-delivered');
-  assert.equal((await api.order('admin', placedOrderId)).status, 'DELIVERED');
+  assert.equal((await suite.api.order('admin', placedOrderId)).status, 'DELIVERED');
 });
 
 // Last: the Wallet stays down for a while and would slow the other flows.
 sagaTest('the Wallet down: "payment service unavailable", the order FAILED, nothing charged', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
-  const before = await api.balance('alice');
+  const before = await suite.api.balance('alice');
   await page.getByRole('navigation').getByRole('link', { name: 'What if…' }).click();
   await page.getByLabel('For').selectOption('20000');
   await page.getByRole('button', { name: 'Stop the Wallet' }).click();
@@ -247,6 +212,6 @@ sagaTest('the Wallet down: "payment service unavailable", the order FAILED, noth
   await outcome.getByText('The order failed, and you were not charged.').waitFor();
   await waitForOrderStatus(page, 'FAILED');
   await screenshot(page, 'saga-10-wallet-unavailable');
-  assert.equal((await api.order('alice', orderId)).status, 'FAILED');
-  assert.equal(await api.balance('alice'), before);
+  assert.equal((await suite.api.order('alice', orderId)).status, 'FAILED');
+  assert.equal(await suite.api.balance('alice'), before);
 });

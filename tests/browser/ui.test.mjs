@@ -2,49 +2,13 @@
 // wallet, admin, the what-if panel, keyboard use, labels and phone width.
 // Run: TINYSAGA_BINARY=build/tinysaga node --test tests/browser/ui.test.mjs
 
-import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startUp, launchBrowser, openPage, screenshot, Api, signIn, orderFromShop, headerBalanceCents, assertNoRawJson,
+  browserSuite, screenshot, signIn, orderFromShop, headerBalanceCents, assertNoRawJson,
 } from './harness.mjs';
 
-let up;
-let browser;
-let api;
-let session;  // {context, page, errors} of the running test
-
-before(async () => {
-  up = await startUp();
-  browser = await launchBrowser();
-  api = new Api(up.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await up?.stop();
-});
-
-beforeEach(async () => {
-  session = await openPage(browser, up.url);
-});
-
-afterEach(async () => {
-  const { context, errors } = session;
-  await context.close();
-  assert.deepEqual(errors, [], 'the page logged errors');
-});
-
-// A test that saves a screenshot of the page as it was when it failed.
-function uiTest(name, body) {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      await screenshot(session.page, `FAILED-${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}`).catch(() => {});
-      throw error;
-    }
-  });
-}
+const suite = browserSuite();
+const uiTest = suite.test;
 
 // Every form control has a label a screen reader announces.
 async function assertLabelled(page) {
@@ -61,7 +25,7 @@ async function assertNoHorizontalScroll(page) {
 }
 
 uiTest('sign in as a demo user: the header shows the user and the wallet balance', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await page.goto('/');
   await page.waitForURL(/#\/signin$/);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -69,12 +33,12 @@ uiTest('sign in as a demo user: the header shows the user and the wallet balance
   await screenshot(page, '01-sign-in');
   await signIn(page, 'alice');
   await page.waitForURL(/#\/shop$/);
-  assert.equal(await headerBalanceCents(page), await api.balance('alice'));
+  assert.equal(await headerBalanceCents(page), await suite.api.balance('alice'));
   await assert.doesNotReject(page.locator('#balance', { hasText: '$5,000.00' }).waitFor());
 });
 
 uiTest('sign in with a typed user id and as admin', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await page.goto('/#/signin');
   await page.getByLabel('User id').fill('dave');
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -94,7 +58,7 @@ uiTest('sign in with a typed user id and as admin', async () => {
 });
 
 uiTest('catalogue shows price, type and availability; out of stock cannot be ordered', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await page.goto('/#/shop');
   const products = page.locator('li[data-product]');
   await products.first().waitFor();
@@ -111,7 +75,7 @@ uiTest('catalogue shows price, type and availability; out of stock cannot be ord
 });
 
 uiTest('order creates an INITIATED order and opens its payment page', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
   await screenshot(page, '03-shop');
   const orderId = await orderFromShop(page, 'keyboard', 2);
@@ -119,7 +83,7 @@ uiTest('order creates an INITIATED order and opens its payment page', async () =
   await page.locator('#order-total', { hasText: '$178.00' }).waitFor();
   await page.getByRole('button', { name: 'Pay $178.00' }).waitFor();
   await page.locator('#saga-empty').waitFor();
-  const order = await api.order('alice', orderId);
+  const order = await suite.api.order('alice', orderId);
   assert.equal(order.status, 'INITIATED');
   assert.equal(order.price, 17800);
   assert.equal(order.quantity, 2);
@@ -133,11 +97,11 @@ uiTest('order creates an INITIATED order and opens its payment page', async () =
 });
 
 uiTest('ordering more than the stock shows a readable out-of-stock message', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
   await page.goto('/#/shop');
   const laptop = page.locator('li[data-product="laptop"]');
-  const stock = (await api.product('laptop')).availableProductCount;
+  const stock = (await suite.api.product('laptop')).availableProductCount;
   await laptop.getByLabel('Quantity').fill(String(stock + 1));
   await laptop.getByRole('button', { name: 'Order' }).click();
   await page.locator('#shop-status [role="alert"]', { hasText: 'Out of stock' }).waitFor();
@@ -146,7 +110,7 @@ uiTest('ordering more than the stock shows a readable out-of-stock message', asy
 });
 
 uiTest('my orders: newest first, links to timelines, cancel an INITIATED order', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'carol');
   const first = await orderFromShop(page, 'mouse', 1);
   const second = await orderFromShop(page, 'cable', 3);
@@ -160,7 +124,7 @@ uiTest('my orders: newest first, links to timelines, cancel an INITIATED order',
 
   await page.getByRole('button', { name: `Cancel order ${first}` }).click();
   await page.locator(`tr[data-order="${first}"][data-status="CANCELED"]`).waitFor();
-  assert.equal((await api.order('carol', first)).status, 'CANCELED');
+  assert.equal((await suite.api.order('carol', first)).status, 'CANCELED');
   await page.locator('#orders-status', { hasText: 'canceled' }).waitFor();
   await screenshot(page, '08-my-orders-canceled');
 
@@ -170,7 +134,7 @@ uiTest('my orders: newest first, links to timelines, cancel an INITIATED order',
 });
 
 uiTest('wallet: a first deposit creates it, a double click deposits once, amounts are exact', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'erin');
   await page.getByRole('navigation').getByRole('link', { name: 'Wallet', exact: true }).click();
   await page.locator('#no-wallet').waitFor();
@@ -182,19 +146,19 @@ uiTest('wallet: a first deposit creates it, a double click deposits once, amount
   await page.getByRole('button', { name: 'Deposit', exact: true }).dblclick();
   await page.locator('#wallet-balance', { hasText: '$20.05' }).waitFor();
   await page.locator('#balance', { hasText: '$20.05' }).waitFor();
-  assert.equal(await api.balance('erin'), 2005);
+  assert.equal(await suite.api.balance('erin'), 2005);
   await page.locator('#transactions-table tr[data-type="DEPOSIT"]').first().waitFor();
   assert.equal(await page.locator('#transactions-table tr[data-type="DEPOSIT"]').count(), 1);
 
   await page.locator('#withdrawal-amount').fill('5');
   await page.getByRole('button', { name: 'Withdraw' }).click();
   await page.locator('#wallet-balance', { hasText: '$15.05' }).waitFor();
-  assert.equal(await api.balance('erin'), 1505);
+  assert.equal(await suite.api.balance('erin'), 1505);
 
   await page.locator('#withdrawal-amount').fill('100');
   await page.getByRole('button', { name: 'Withdraw' }).click();
   await page.locator('#wallet-status [role="alert"]', { hasText: 'Insufficient funds' }).waitFor();
-  assert.equal(await api.balance('erin'), 1505);
+  assert.equal(await suite.api.balance('erin'), 1505);
   await assertNoRawJson(page, assert);
   await screenshot(page, '10-wallet');
 
@@ -204,7 +168,7 @@ uiTest('wallet: a first deposit creates it, a double click deposits once, amount
 });
 
 uiTest('admin: saga list (or a readable reason), every order, restock a product', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'admin');
   await page.getByRole('navigation').getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('heading', { name: 'Sagas' }).waitFor();
@@ -216,18 +180,18 @@ uiTest('admin: saga list (or a readable reason), every order, restock a product'
   await assertLabelled(page);
   await screenshot(page, '11-admin');
 
-  const before = (await api.product('headphones')).availableProductCount;
+  const before = (await suite.api.product('headphones')).availableProductCount;
   await page.getByLabel('Stock of Noise-cancelling headphones').fill('7');
   await page.locator('tr[data-product="headphones"]').getByRole('button', { name: 'Set' }).click();
   await page.locator('#stock-status', { hasText: 'Noise-cancelling headphones: 7 in stock' }).waitFor();
-  assert.equal((await api.product('headphones')).availableProductCount, 7);
+  assert.equal((await suite.api.product('headphones')).availableProductCount, 7);
   await page.goto('/#/shop');
   await page.locator('li[data-product="headphones"]').getByText('7 in stock').waitFor();
-  await api.setStock('headphones', before);
+  await suite.api.setStock('headphones', before);
 });
 
 uiTest('a signed-in user cannot open the admin view', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
   await page.goto('/#/admin');
   await page.getByText('Admins only').waitFor();
@@ -235,7 +199,7 @@ uiTest('a signed-in user cannot open the admin view', async () => {
 });
 
 uiTest('what if: the panel offers every failure; stopping the Wallet answers in words', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await signIn(page, 'alice');
   await page.getByRole('navigation').getByRole('link', { name: 'What if…' }).click();
   await page.getByRole('heading', { name: 'Not enough money' }).waitFor();
@@ -252,7 +216,7 @@ uiTest('what if: the panel offers every failure; stopping the Wallet answers in 
 });
 
 uiTest('an invalid session sends the user back to sign in with a message', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await page.goto('/#/signin');
   await page.evaluate(() => sessionStorage.setItem('tinysaga.session', JSON.stringify({ token: 'not-a-token', userId: 'alice', role: 'user', devMode: true })));
   await page.goto('/#/orders');
@@ -261,7 +225,7 @@ uiTest('an invalid session sends the user back to sign in with a message', async
 });
 
 uiTest('keyboard only: sign in and order without a mouse', async () => {
-  const { page } = session;
+  const { page } = suite.session;
   await page.goto('/#/signin');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await tabUntil(page, 'button[data-user="bob"]');
@@ -288,9 +252,8 @@ async function tabUntil(page, selector, pressesMax = 60) {
 }
 
 uiTest('phone width: every page fits without sideways scrolling', async () => {
-  await session.context.close();
-  session = await openPage(browser, up.url, { viewport: { width: 360, height: 740 } });
-  const { page } = session;
+  await suite.reopen({ viewport: { width: 360, height: 740 } });
+  const { page } = suite.session;
   await page.goto('/#/signin');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await assertNoHorizontalScroll(page);
