@@ -130,12 +130,13 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
   return Ok();
 }
 
-// Polls the gateway's /readyz (which waits for every service) until it answers 200.
+// Polls the gateway until it has seen every instance it started healthy (each service is
+// healthy only once it consumes from the broker), so the first request can go to any of them.
 Result<void> WaitUntilReady(Supervisor& supervisor, http::Client& client, const http::Endpoint& gateway,
                             const sigset_t& signals) {
   const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto ready = client.SendAndWait(gateway, http::Request{.method = "GET", .target = "/readyz"},
+    auto ready = client.SendAndWait(gateway, http::Request{.method = "GET", .target = "/readyz/instances"},
                                     std::chrono::milliseconds(500));
     if (ready.ok() && ready->status == 200) return Ok();
     if (int signal = WaitForSignal(signals, std::chrono::milliseconds(50)); signal == SIGINT || signal == SIGTERM) {

@@ -94,6 +94,14 @@ bool Gateway::Ready() const {
   return !pools_.empty();
 }
 
+bool Gateway::AllInstancesHealthy() const {
+  for (const auto& [service, pool] : pools_) {
+    for (size_t index = 0; index < pool->size(); ++index)
+      if (!pool->healthy(index)) return false;
+  }
+  return !pools_.empty();
+}
+
 Result<platform::Caller> Gateway::Authenticate(const http::Request& request) const {
   auto authorization = request.Header("Authorization");
   if (!authorization) return platform::Caller{};

@@ -58,6 +58,8 @@ class Gateway {
   void StartHealthChecks();
   // Every service has at least one instance whose last health check passed.
   bool Ready() const;
+  // Every instance of every service passed its last health check.
+  bool AllInstancesHealthy() const;
 
  private:
   void Handle(http::Request request, http::Respond respond);

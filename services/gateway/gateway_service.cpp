@@ -56,6 +56,13 @@ int Run(const GatewayOptions& options) {
                            : http::Problem(MakeError(Errc::kUnavailable,
                                                      "not every service has a healthy instance"));
   });
+  // Every instance of every service healthy: what `tinysaga up` waits for before it says ready
+  // (readiness proper needs only one instance per service).
+  server.Route("GET", "/readyz/instances", [&gateway](const http::Request&) {
+    return gateway.AllInstancesHealthy()
+               ? http::Response::Json(200, {{"status", "ready"}})
+               : http::Problem(MakeError(Errc::kUnavailable, "not every instance is healthy yet"));
+  });
   server.Route("GET", "/metrics", [registry](const http::Request&) {
     return http::Response::Text(200, prometheus::TextSerializer().Serialize(registry->Collect()),
                                 "text/plain; version=0.0.4");
