@@ -165,7 +165,8 @@ void Gateway::Handle(http::Request request, http::Respond respond) {
   const auto caller = &std::get<platform::Caller>(admitted);
 
   if (request.path == "/api/auth/dev-token") return respond(IssueDevToken(request));
-  auto target = ResolveRoute(request.method, request.path);
+  auto target = ResolveRoute(request.method, request.path,
+                             pools_.contains("orchestrator") ? SagaViews::kOrchestrator : SagaViews::kOrder);
   if (!target) return respond(http::Problem(MakeError(Errc::kNotFound, "no such API resource")));
   if (!target->is_public && !caller->authenticated()) {
     return respond(http::Problem(MakeError(Errc::kUnauthorized, "this resource needs 'Authorization: Bearer <token>'")));

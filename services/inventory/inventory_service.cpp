@@ -5,9 +5,11 @@
 
 #include "inventory/handlers/inventory_api.h"
 #include "inventory/handlers/inventory_commands.h"
+#include "inventory/handlers/inventory_events.h"
 #include "inventory/log.h"
 #include "inventory/schema.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/saga/choreography.h"
 
 namespace tinysaga::inventory {
 
@@ -16,14 +18,20 @@ int Run(const platform::ServiceConfig& config) {
     auto api = std::make_shared<InventoryApi>(*service.db, service.clock, service.rng);
     api->Register(*service.server, config.internal_secret);
     if (service.messaging) {
+      // Orchestration: the orchestrator's commands. Choreography: the events Inventory reacts to.
+      const bool choreography = config.saga_mode == saga::kChoreographyMode;
+      std::vector<std::string> topics =
+          choreography ? std::vector<std::string>{std::string(contracts::kPaymentEventsTopic),
+                                                  std::string(contracts::kOrderEventsTopic)}
+                       : std::vector<std::string>{std::string(contracts::kInventoryCommandsTopic)};
       auto subscribed = service.messaging->Subscribe(
-          "commands", {std::string(contracts::kInventoryCommandsTopic)},
-          InventoryCommandHandler(service.clock, service.rng));
-      // RegisterRoutes has no error path: a service that cannot consume its commands still
+          choreography ? "events" : "commands", topics,
+          choreography ? InventoryEventHandler(service.clock, service.rng)
+                       : InventoryCommandHandler(service.clock, service.rng));
+      // RegisterRoutes has no error path: a service that cannot consume its messages still
       // serves its catalogue, and says so loudly.
       if (!subscribed.ok()) {
-        Log()->error("cannot subscribe to {}: {}", contracts::kInventoryCommandsTopic,
-                     subscribed.error().detail);
+        Log()->error("cannot subscribe to {}: {}", topics.front(), subscribed.error().detail);
       }
     }
     return platform::ServiceParts(std::move(api));

@@ -201,6 +201,55 @@ bool RecordCancelRequestIf(soci::session& session, const Order& order) {
   return statement.get_affected_rows() == 1;
 }
 
+std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus status,
+                                            TimestampMs updated_before_ms, int limit) {
+  std::string status_name(FormatOrderStatus(status));
+  long long before_ms = updated_before_ms;
+  OrderRow row;
+  soci::statement statement(session);
+  row.BindInto(statement);
+  statement.exchange(soci::use(status_name, "status"));
+  statement.exchange(soci::use(before_ms, "before_ms"));
+  statement.exchange(soci::use(limit, "limit"));
+  statement.alloc();
+  statement.prepare(std::string("SELECT ") + kOrderColumns +
+                    " FROM orders WHERE status = :status AND updated_at_ms <= :before_ms "
+                    "ORDER BY updated_at_ms LIMIT :limit");
+  statement.define_and_bind();
+  statement.execute();
+  std::vector<Order> orders;
+  while (statement.fetch()) orders.push_back(row.ToOrder());
+  return orders;
+}
+
+void AppendSagaFact(soci::session& session, const OrderId& order_id,
+                    const saga::ChoreographyFact& fact) {
+  long long time_ms = fact.time_ms;
+  session << "INSERT INTO saga_facts (order_id, saga_type, type, time_ms, detail) "
+             "VALUES (:order_id, :saga_type, :type, :time_ms, :detail)",
+      soci::use(order_id.value(), "order_id"), soci::use(fact.saga_type, "saga_type"),
+      soci::use(fact.type, "type"), soci::use(time_ms, "time_ms"),
+      soci::use(fact.detail, "detail");
+}
+
+std::vector<saga::ChoreographyFact> ListSagaFacts(soci::session& session,
+                                                  const OrderId& order_id) {
+  saga::ChoreographyFact fact;
+  long long time_ms = 0;
+  soci::statement statement =
+      (session.prepare << "SELECT saga_type, type, time_ms, detail FROM saga_facts "
+                          "WHERE order_id = :order_id ORDER BY id",
+       soci::use(order_id.value(), "order_id"), soci::into(fact.saga_type), soci::into(fact.type),
+       soci::into(time_ms), soci::into(fact.detail));
+  statement.execute();
+  std::vector<saga::ChoreographyFact> facts;
+  while (statement.fetch()) {
+    fact.time_ms = time_ms;
+    facts.push_back(fact);
+  }
+  return facts;
+}
+
 std::optional<OrderWatchState> FindOrderWatchState(soci::session& session,
                                                    const OrderId& order_id) {
   std::string status;

@@ -9,6 +9,7 @@
 
 #include "order/domain/list_query.h"
 #include "order/domain/order.h"
+#include "tinysaga/saga/choreography.h"
 
 namespace soci {
 class session;
@@ -46,6 +47,17 @@ bool UpdateOrderIf(soci::session& session, const Order& order, OrderStatus expec
 // Stores `order.cancel_requested_at_ms` (and updated time) if the stored order is PLACED with
 // no cancel requested yet. False otherwise, writing nothing: of two racing requests, one wins.
 bool RecordCancelRequestIf(soci::session& session, const Order& order);
+
+// Orders in `status` whose last change was at or before `updated_before_ms`, longest waiting
+// first, at most `limit` (the choreography deadlines).
+std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus status,
+                                            TimestampMs updated_before_ms, int limit);
+
+// The facts of the order's choreographed sagas (table saga_facts), in the order recorded.
+void AppendSagaFact(soci::session& session, const OrderId& order_id,
+                    const saga::ChoreographyFact& fact);
+std::vector<saga::ChoreographyFact> ListSagaFacts(soci::session& session,
+                                                  const OrderId& order_id);
 
 // What the event streams compare between polls (order/events): cheap, one indexed statement.
 struct OrderWatchState {

@@ -9,12 +9,17 @@
 #include "order/events/order_watcher.h"
 #include "order/handlers/order_api.h"
 #include "order/handlers/order_commands.h"
+#include "order/handlers/order_events.h"
+#include "order/handlers/saga_view.h"
 #include "order/inventory_client.h"
 #include "order/orchestrator_client.h"
+#include "order/order_deadlines.h"
+#include "order/order_repository.h"
 #include "order/schema.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/http/client.h"
 #include "tinysaga/platform/peer_client.h"
+#include "tinysaga/saga/choreography.h"
 
 namespace tinysaga::order {
 namespace {
@@ -24,12 +29,29 @@ struct Peers {
   std::vector<http::Endpoint> orchestrator;
 };
 
-// Where the live pages' saga view comes from: the Orchestrator in orchestration mode; in
-// choreography there is no saga record to show (nor without an orchestrator peer).
+bool IsChoreography(const platform::ServiceConfig& config) {
+  return config.saga_mode == saga::kChoreographyMode;
+}
+
+// Where the live pages' saga view comes from: the Orchestrator in orchestration mode, this
+// service's own facts in choreography.
 OrderEventWatcher::SagaSource SagaSourceFor(const platform::ServiceConfig& config,
-                                            const Peers& peers,
+                                            const Peers& peers, storage::Db& db,
                                             OrchestratorClient& orchestrator) {
-  if (config.saga_mode == "orchestration" && !peers.orchestrator.empty()) {
+  if (IsChoreography(config)) {
+    return [&db](const OrderId& order_id) {
+      auto json = db.Read<std::optional<nlohmann::json>>(
+          [&](soci::session& session) -> Result<std::optional<nlohmann::json>> {
+            std::optional<Order> order = FindOrder(session, order_id);
+            if (!order) return std::optional<nlohmann::json>();
+            return ChoreographySagaJson(session, *order);
+          });
+      if (!json.ok()) return SagaObservation{SagaPresence::kUnknown, "", false};
+      if (!*json) return SagaObservation{SagaPresence::kAbsent, "", false};
+      return ParseSagaView(200, (*json)->dump());
+    };
+  }
+  if (!peers.orchestrator.empty()) {
     return [&orchestrator](const OrderId& order_id) { return orchestrator.GetSaga(order_id); };
   }
   return [](const OrderId&) { return SagaObservation{SagaPresence::kAbsent, "", false}; };
@@ -42,12 +64,17 @@ struct OrderParts {
   OrderParts(platform::ServiceContext& service, const Peers& peers)
       : inventory(client, peers.inventory, service.config.internal_secret),
         orchestrator(client, peers.orchestrator, service.config.internal_secret),
-        watcher(*service.db, service.clock, SagaSourceFor(service.config, peers, orchestrator),
+        watcher(*service.db, service.clock,
+                SagaSourceFor(service.config, peers, *service.db, orchestrator),
                 OrderEventWatcher::Options{}),
         api(*service.db, service.clock, service.rng, inventory,
             OrderApiHooks{.notify_outbox = [&service] { service.NotifyOutbox(); },
-                          .order_changed = [this](const OrderId& id) { watcher.Notify(id); }}) {}
-  ~OrderParts() { watcher.Stop(); }
+                          .order_changed = [this](const OrderId& id) { watcher.Notify(id); }}),
+        deadlines(*service.db, service.clock, service.rng, [&service] { service.NotifyOutbox(); }) {}
+  ~OrderParts() {
+    deadlines.Stop();
+    watcher.Stop();
+  }
   OrderParts(const OrderParts&) = delete;
   OrderParts& operator=(const OrderParts&) = delete;
 
@@ -56,6 +83,7 @@ struct OrderParts {
   OrchestratorClient orchestrator;
   OrderEventWatcher watcher;
   OrderApi api;
+  OrderDeadlines deadlines;  // started in choreography mode only
 };
 
 Result<Peers> ConfiguredPeers(const platform::ServiceConfig& config) {
@@ -82,16 +110,26 @@ int Run(const platform::ServiceConfig& config) {
         auto parts = std::make_shared<OrderParts>(service, *peers);
         parts->api.Register(*service.server, config.internal_secret);
         RegisterEventStream(*service.server, config.internal_secret, parts->api, parts->watcher);
+        if (IsChoreography(config)) parts->api.RegisterSagaView(*service.server, config.internal_secret);
         if (service.messaging) {
+          // Orchestration: the orchestrator's commands. Choreography: the others' events.
+          const bool choreography = IsChoreography(config);
+          std::vector<std::string> topics =
+              choreography
+                  ? std::vector<std::string>{std::string(contracts::kPaymentEventsTopic),
+                                             std::string(contracts::kInventoryEventsTopic)}
+                  : std::vector<std::string>{std::string(contracts::kOrderCommandsTopic)};
           auto subscribed = service.messaging->Subscribe(
-              "commands", {std::string(contracts::kOrderCommandsTopic)},
-              OrderCommandHandler(service.clock, service.rng));
-          // RegisterRoutes has no error path: without its commands the service still serves
+              choreography ? "events" : "commands", topics,
+              choreography ? OrderEventHandler(service.clock)
+                           : OrderCommandHandler(service.clock, service.rng));
+          // RegisterRoutes has no error path: without its messages the service still serves
           // orders, and says so loudly.
           if (!subscribed.ok()) {
-            spdlog::error("order: cannot subscribe to {}: {}", contracts::kOrderCommandsTopic,
+            spdlog::error("order: cannot subscribe to {}: {}", topics.front(),
                           subscribed.error().detail);
           }
+          if (choreography) parts->deadlines.Start();
         }
         parts->watcher.Start();
         return platform::ServiceParts(std::move(parts));

@@ -7,11 +7,13 @@
 
 #include "payment/handlers/payment_api.h"
 #include "payment/handlers/payment_commands.h"
+#include "payment/handlers/payment_events.h"
 #include "payment/log.h"
 #include "payment/order_client.h"
 #include "payment/schema.h"
 #include "payment/wallet_client.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/saga/choreography.h"
 #include "tinysaga/http/client.h"
 #include "tinysaga/platform/peer_client.h"
 
@@ -162,15 +164,20 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
                                                     std::move(*order_endpoints));
         parts->api.Register(*service.server, config.internal_secret);
         if (service.messaging) {
+          // Orchestration: the orchestrator's commands. Choreography: Inventory's events.
+          const bool choreography = config.saga_mode == saga::kChoreographyMode;
+          const std::string topic(choreography ? contracts::kInventoryEventsTopic
+                                               : contracts::kPaymentCommandsTopic);
           PaymentCommands* commands = &parts->commands;
-          auto subscribed = service.messaging->Subscribe(
-              "commands", {std::string(contracts::kPaymentCommandsTopic)},
-              [commands](soci::session& session, const contracts::Message& message) {
-                return commands->Handle(session, message);
-              });
+          platform::MessageHandler handler =
+              choreography ? PaymentEventHandler(service.clock, service.rng)
+                           : [commands](soci::session& session, const contracts::Message& message) {
+                               return commands->Handle(session, message);
+                             };
+          auto subscribed = service.messaging->Subscribe(choreography ? "events" : "commands",
+                                                         {topic}, std::move(handler));
           if (!subscribed.ok()) {
-            Log()->error("cannot consume {}: {}", contracts::kPaymentCommandsTopic,
-                         subscribed.error().detail);
+            Log()->error("cannot consume {}: {}", topic, subscribed.error().detail);
           }
         }
         return platform::ServiceParts(std::move(parts));

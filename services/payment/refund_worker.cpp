@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "payment/handlers/payment_commands.h"
 #include "payment/log.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
@@ -152,7 +153,7 @@ Result<void> RefundWorker::Record(const RefundJob& job,
         .transaction_id =
             refund ? std::optional<TransactionId>(refund->transaction_id) : std::nullopt,
         .amount = std::move(amount)};
-    platform::AppendMessage(session, contracts::kSagaRepliesTopic,
+    platform::AppendMessage(session, RefundAnswerTopic(*command),
                             platform::ReplyTo(*command, reply, now_ms, rng_), now_ms);
     replied = true;
     return true;

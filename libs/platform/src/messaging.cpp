@@ -38,15 +38,20 @@ void AppendMessage(soci::session& session, std::string_view topic,
   bus::AppendToOutbox(session, record, now_ms);
 }
 
+contracts::Message FollowUp(const contracts::Message& cause, SagaId saga_id,
+                            contracts::Payload payload, TimestampMs now_ms, Rng& rng) {
+  contracts::Envelope envelope{.message_id = NewId("msg", rng),
+                               .saga_id = std::move(saga_id),
+                               .order_id = cause.envelope.order_id,
+                               .time_ms = now_ms,
+                               .traceparent = cause.envelope.traceparent,
+                               .causation_id = cause.envelope.message_id};
+  return contracts::Message{std::move(envelope), std::move(payload)};
+}
+
 contracts::Message ReplyTo(const contracts::Message& command, contracts::Payload reply,
                            TimestampMs now_ms, Rng& rng) {
-  contracts::Envelope envelope{.message_id = NewId("msg", rng),
-                               .saga_id = command.envelope.saga_id,
-                               .order_id = command.envelope.order_id,
-                               .time_ms = now_ms,
-                               .traceparent = command.envelope.traceparent,
-                               .causation_id = command.envelope.message_id};
-  return contracts::Message{std::move(envelope), std::move(reply)};
+  return FollowUp(command, command.envelope.saga_id, std::move(reply), now_ms, rng);
 }
 
 contracts::Message NewEvent(const OrderId& order_id, contracts::Payload event, TimestampMs now_ms,

@@ -13,8 +13,13 @@ struct RouteTarget {
   bool is_public = false;     // callable without a token
 };
 
+// Who shows an order's saga (GET /api/orders/{id}/saga): the orchestrator, or in choreography
+// mode (no orchestrator is configured) the Order service.
+enum class SagaViews { kOrchestrator, kOrder };
+
 // nullopt: no service owns the path (404). Only /api/... paths are routed; /internal/... and
 // anything else never reach a service.
-std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_view path);
+std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_view path,
+                                        SagaViews saga_views = SagaViews::kOrchestrator);
 
 }  // namespace tinysaga::gateway

@@ -17,8 +17,11 @@ Result<int64_t> AvailableCount(soci::session& session, const ProductId& product_
   return product ? product->available_count : int64_t{0};
 }
 
-Result<contracts::Payload> Reserve(soci::session& session, const OrderId& order_id,
-                                   const contracts::ReserveStock& command, TimestampMs now_ms) {
+}  // namespace
+
+Result<contracts::Payload> ReserveForOrder(soci::session& session, const OrderId& order_id,
+                                           const contracts::ReserveStock& command,
+                                           TimestampMs now_ms) {
   auto reserved = ReserveStock(session, order_id, command.product_id, command.quantity, now_ms);
   if (reserved.ok()) return contracts::Payload(contracts::StockReserved{});
   const Error& error = reserved.error();
@@ -39,8 +42,9 @@ Result<contracts::Payload> Reserve(soci::session& session, const OrderId& order_
   return MakeError(Errc::kUnavailable, error.detail);  // contention: try the message again
 }
 
-Result<contracts::Payload> Release(soci::session& session, const OrderId& order_id,
-                                   const contracts::ReleaseStock& command, TimestampMs now_ms) {
+Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId& order_id,
+                                           const contracts::ReleaseStock& command,
+                                           TimestampMs now_ms) {
   auto released = ReleaseStock(session, order_id, command.product_id, now_ms);
   if (released.ok()) return contracts::Payload(contracts::StockReleased{});
   // kConflict here can only be contention on the count: try again. Anything else (an
@@ -51,17 +55,15 @@ Result<contracts::Payload> Release(soci::session& session, const OrderId& order_
   return released.error();
 }
 
-}  // namespace
-
 Result<void> ApplyInventoryCommand(soci::session& session, const contracts::Message& command,
                                    const Clock& clock, Rng& rng) {
   const TimestampMs now_ms = clock.NowMs();
   const OrderId& order_id = command.envelope.order_id;
   Result<contracts::Payload> reply = MakeError(Errc::kInternal, "not handled");
   if (const auto* reserve = std::get_if<contracts::ReserveStock>(&command.payload)) {
-    reply = Reserve(session, order_id, *reserve, now_ms);
+    reply = ReserveForOrder(session, order_id, *reserve, now_ms);
   } else if (const auto* release = std::get_if<contracts::ReleaseStock>(&command.payload)) {
-    reply = Release(session, order_id, *release, now_ms);
+    reply = ReleaseForOrder(session, order_id, *release, now_ms);
   } else {
     return MakeError(Errc::kInvalidRequest, "inventory.commands does not take " +
                                                 std::string(command.type()) + " messages");

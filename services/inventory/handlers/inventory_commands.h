@@ -35,6 +35,15 @@ class session;
 
 namespace tinysaga::inventory {
 
+// The stock change of a ReserveStock or ReleaseStock and its answer, as above; shared by the
+// commands (orchestration) and the reactions to events (choreography, inventory_events.h).
+Result<contracts::Payload> ReserveForOrder(soci::session& session, const OrderId& order_id,
+                                           const contracts::ReserveStock& command,
+                                           TimestampMs now_ms);
+Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId& order_id,
+                                           const contracts::ReleaseStock& command,
+                                           TimestampMs now_ms);
+
 // Applies one inventory.commands message and appends its reply to saga.replies.
 Result<void> ApplyInventoryCommand(soci::session& session, const contracts::Message& command,
                                    const Clock& clock, Rng& rng);

@@ -7,6 +7,7 @@
 #include "order/domain/list_query.h"
 #include "order/domain/order.h"
 #include "order/handlers/order_json.h"
+#include "order/handlers/saga_view.h"
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/json_body.h"
@@ -444,6 +445,25 @@ http::Response OrderApi::PaymentPending(const http::Request& request, const Call
   if (!response.ok()) return http::Problem(response.error());
   Changed(*order_id, /*event_appended=*/false);
   return std::move(response).value();
+}
+
+http::Response OrderApi::Saga(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  auto response = db_.Read<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
+    auto body = ChoreographySagaJson(session, order);
+    if (!body) return MakeError(Errc::kNotFound, "order '" + order_id->value() + "' has no saga");
+    return http::Response::Json(200, std::move(*body));
+  });
+  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
+void OrderApi::RegisterSagaView(http::Server& server, const std::string& internal_secret) {
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}/saga", this,
+                         &OrderApi::Saga);
 }
 
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {

@@ -57,8 +57,14 @@ class OrderApi {
   // anonymous; 404 unknown or someone else's. The stream itself is order/events' business.
   http::Response EventsHead(const http::Request& request, const platform::Caller& caller);
 
-  // Adds every route above but the events stream, each wrapped by platform::Guarded.
+  // GET /api/orders/{orderId}/saga in choreography mode (handlers/saga_view.h): 200 the
+  // saga's view; 404 when the order has none yet, is unknown or someone else's.
+  http::Response Saga(const http::Request& request, const platform::Caller& caller);
+
+  // Adds every route above but the events stream and the saga view, each wrapped by platform::Guarded.
   void Register(http::Server& server, const std::string& internal_secret);
+  // Adds the saga view (choreography mode: no orchestrator shows the saga).
+  void RegisterSagaView(http::Server& server, const std::string& internal_secret);
 
  private:
   Result<http::Response> CancelNow(soci::session& session, Order& order, Actor actor);

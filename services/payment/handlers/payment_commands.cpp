@@ -37,6 +37,40 @@ Result<contracts::Payload> ChargeReplyFor(const std::optional<PaymentRecord>& pa
       contracts::PaymentUnavailable{"the wallet could not be reached after the retries"});
 }
 
+std::string_view RefundAnswerTopic(const contracts::Message& cause) {
+  return std::holds_alternative<contracts::Refund>(cause.payload) ? contracts::kSagaRepliesTopic
+                                                                  : contracts::kPaymentEventsTopic;
+}
+
+Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Message& cause,
+                                 const UserId& user_id, TimestampMs now_ms, Rng& rng) {
+  const OrderId& order_id = cause.envelope.order_id;
+  if (auto row = FindOrderTransaction(session, order_id, TransactionType::kRefund)) {
+    TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(row->amount_cents, row->currency));
+    Log()->info("{} saga={} order={} -> Refunded {} (recorded)", cause.type(),
+                cause.envelope.saga_id.value(), order_id.value(), amount.cents());
+    platform::AppendMessage(
+        session, RefundAnswerTopic(cause),
+        platform::ReplyTo(cause,
+                          contracts::Refunded{.transaction_id = row->transaction_id,
+                                              .amount = amount},
+                          now_ms, rng),
+        now_ms);
+    return Ok();
+  }
+  EnqueueRefund(session,
+                RefundJob{.order_id = order_id,
+                          .user_id = user_id,
+                          .command_id = cause.envelope.message_id,
+                          .command = contracts::Serialize(cause),
+                          .attempts = 0,
+                          .next_attempt_at_ms = now_ms},
+                now_ms);
+  Log()->info("{} saga={} order={}: refund queued for the wallet", cause.type(),
+              cause.envelope.saga_id.value(), order_id.value());
+  return Ok();
+}
+
 PaymentCommands::PaymentCommands(const Clock& clock, Rng& rng) : clock_(clock), rng_(rng) {}
 
 Result<void> PaymentCommands::Handle(soci::session& session, const contracts::Message& command) {
@@ -44,7 +78,7 @@ Result<void> PaymentCommands::Handle(soci::session& session, const contracts::Me
     return OnChargeWallet(session, command);
   }
   if (const auto* refund = std::get_if<contracts::Refund>(&command.payload)) {
-    return OnRefund(session, command, *refund);
+    return AnswerOrQueueRefund(session, command, refund->user_id, clock_.NowMs(), rng_);
   }
   return MakeError(Errc::kInvalidRequest, std::string(contracts::kPaymentCommandsTopic) +
                                               " does not take " + std::string(command.type()));
@@ -57,30 +91,6 @@ Result<void> PaymentCommands::OnChargeWallet(soci::session& session,
   Log()->info("ChargeWallet saga={} order={} -> {}", command.envelope.saga_id.value(),
               order_id.value(), contracts::TypeName(reply));
   Reply(session, command, std::move(reply));
-  return Ok();
-}
-
-Result<void> PaymentCommands::OnRefund(soci::session& session, const contracts::Message& command,
-                                       const contracts::Refund& refund) {
-  const OrderId& order_id = command.envelope.order_id;
-  if (auto row = FindOrderTransaction(session, order_id, TransactionType::kRefund)) {
-    TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(row->amount_cents, row->currency));
-    Log()->info("Refund saga={} order={} -> Refunded {} (recorded)",
-                command.envelope.saga_id.value(), order_id.value(), amount.cents());
-    Reply(session, command,
-          contracts::Refunded{.transaction_id = row->transaction_id, .amount = amount});
-    return Ok();
-  }
-  EnqueueRefund(session,
-                RefundJob{.order_id = order_id,
-                          .user_id = refund.user_id,
-                          .command_id = command.envelope.message_id,
-                          .command = contracts::Serialize(command),
-                          .attempts = 0,
-                          .next_attempt_at_ms = clock_.NowMs()},
-                clock_.NowMs());
-  Log()->info("Refund saga={} order={} queued for the wallet", command.envelope.saga_id.value(),
-              order_id.value());
   return Ok();
 }
 

@@ -19,6 +19,7 @@
 // Lifecycle: borrows the clock and rng, which must outlive it. Thread-safe (no state).
 
 #include <optional>
+#include <string_view>
 
 #include "payment/payment_repository.h"
 #include "tinysaga/contracts/messages.h"
@@ -41,13 +42,22 @@ class PaymentCommands {
 
  private:
   Result<void> OnChargeWallet(soci::session& session, const contracts::Message& command);
-  Result<void> OnRefund(soci::session& session, const contracts::Message& command,
-                        const contracts::Refund& refund);
   void Reply(soci::session& session, const contracts::Message& command, contracts::Payload reply);
 
   const Clock& clock_;
   Rng& rng_;
 };
+
+// Gives back what the order paid, for `cause`: a Refund command (answered on saga.replies) or,
+// in choreography, the event that calls for a refund (answered with a Refunded event on
+// payment.events, in the cause's saga). Answers at once from the order's REFUND row when there
+// is one; otherwise queues the refund (refund_queue.h) for the worker, who answers when the
+// wallet gave the money back. Inside the handler's transaction.
+Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Message& cause,
+                                 const UserId& user_id, TimestampMs now_ms, Rng& rng);
+
+// Where the answer to a refund's cause goes (see AnswerOrQueueRefund).
+std::string_view RefundAnswerTopic(const contracts::Message& cause);
 
 // The reply ChargeWallet gets for the order's recorded payment; kUnavailable while PENDING.
 // Pure; for tests.

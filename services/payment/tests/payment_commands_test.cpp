@@ -4,6 +4,7 @@
 // reply: a command in, the rows and the reply on saga.replies out.
 
 #include "payment/handlers/payment_commands.h"
+#include "payment/handlers/payment_events.h"
 
 #include <gtest/gtest.h>
 
@@ -296,6 +297,74 @@ TEST_F(PaymentCommandsTest, AResentRefundReplacesTheQueuedOneAndOnlyItIsAnswered
   const auto replies = Replies();
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].envelope.causation_id, "cmd_r2");
+}
+
+// --- Choreography: Inventory's events (payment_events.h) ---------------------------------------
+
+class PaymentEventsTest : public PaymentCommandsTest {
+ protected:
+  contracts::Message Event(const std::string& id, Payload payload) {
+    contracts::Message event = Command(id, "ord_1", std::move(payload));
+    event.envelope.saga_id = SagaId("order-ord_1");
+    event.envelope.causation_id = "evt_paid";
+    return event;
+  }
+  Result<void> HandleEvent(const contracts::Message& event) {
+    auto written = db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
+      TS_RETURN_IF_ERROR(ApplyPaymentEvent(session, event, clock_, rng_));
+      return true;
+    });
+    if (!written.ok()) return written.error();
+    return Ok();
+  }
+  // What Payment published on payment.events, in order (nothing else may be in the outbox).
+  std::vector<contracts::Message> Published() {
+    std::vector<contracts::Message> published;
+    for (const auto& row : fakes::ReadOutbox(db_.db())) {
+      EXPECT_EQ(row.topic, contracts::kPaymentEventsTopic);
+      published.push_back(row.message);
+    }
+    return published;
+  }
+};
+
+TEST_F(PaymentEventsTest, OutOfStockRefundsOnceAndPublishesRefunded) {
+  InsertPayment("ord_1", PaymentStatus::kCompleted);
+  Debit("ord_1");
+  ASSERT_TRUE(HandleEvent(Event("evt_oos", contracts::OutOfStock{0})).ok());
+  EXPECT_TRUE(Published().empty());  // queued for the wallet
+  ASSERT_EQ(*refunds_.RunOnce(clock_.NowMs()), 1u);
+  EXPECT_EQ(wallet_.balance("alice"), 10'000);
+  EXPECT_EQ(StatusOf("ord_1"), PaymentStatus::kRefunded);
+  auto published = Published();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].envelope.causation_id, "evt_oos");
+  EXPECT_EQ(published[0].envelope.saga_id, SagaId("order-ord_1"));
+  const auto refund = RefundRow("ord_1");
+  ASSERT_TRUE(refund.has_value());
+  EXPECT_EQ(published[0].payload,
+            Payload(contracts::Refunded{refund->transaction_id, Cents(1'250)}));
+
+  // Later the stock is released for the order too (the Order service gave up): answered from
+  // the REFUND row, nothing more comes back.
+  ASSERT_TRUE(HandleEvent(Event("evt_released", contracts::StockReleased{})).ok());
+  published = Published();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[1].envelope.causation_id, "evt_released");
+  EXPECT_EQ(published[1].payload, published[0].payload);
+  EXPECT_EQ(wallet_.refund_requests(), 1);
+  EXPECT_EQ(wallet_.balance("alice"), 10'000);
+}
+
+TEST_F(PaymentEventsTest, StockReservedNeedsNothingAndAnOrderNeverPaidIsRefundedNothing) {
+  ASSERT_TRUE(HandleEvent(Event("evt_reserved", contracts::StockReserved{})).ok());
+  EXPECT_TRUE(Published().empty());
+  ASSERT_TRUE(HandleEvent(Event("evt_released", contracts::StockReleased{})).ok());
+  const auto published = Published();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].payload, Payload(contracts::Refunded{std::nullopt, Cents(0)}));
+  EXPECT_EQ(QueuedJobs(), 0);
+  EXPECT_EQ(wallet_.refund_requests(), 0);
 }
 
 }  // namespace

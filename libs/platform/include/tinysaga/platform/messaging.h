@@ -50,6 +50,12 @@ void AppendMessage(soci::session& session, std::string_view topic,
 contracts::Message ReplyTo(const contracts::Message& command, contracts::Payload reply,
                            TimestampMs now_ms, Rng& rng);
 
+// A message caused by `cause` in saga `saga_id`: the cause's order id and traceparent,
+// causation id = the cause's message id, a new message id. In choreography a service's
+// reaction to another's event is one of these (e.g. StockReserved after PaymentCompleted).
+contracts::Message FollowUp(const contracts::Message& cause, SagaId saga_id,
+                            contracts::Payload payload, TimestampMs now_ms, Rng& rng);
+
 // A new event about `order_id` (outside any saga: no saga id), e.g. PaymentCompleted.
 contracts::Message NewEvent(const OrderId& order_id, contracts::Payload event, TimestampMs now_ms,
                             Rng& rng, std::string traceparent = {});

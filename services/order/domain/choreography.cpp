@@ -1,0 +1,102 @@
+#include "order/domain/choreography.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "tinysaga/saga/order_sagas.h"
+
+namespace tinysaga::order {
+
+std::optional<std::vector<StatusTarget>> FollowEvent(const Order& order,
+                                                     const contracts::Payload& event) {
+  using Targets = std::vector<StatusTarget>;
+  const StatusTarget payment_done{OrderStatus::kPaymentDone, ""};
+  if (std::holds_alternative<contracts::PaymentCompleted>(event)) return Targets{payment_done};
+  if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event)) {
+    const bool broke = failed->failure == contracts::PaymentFailure::kInsufficientFunds;
+    return Targets{{OrderStatus::kFailed, std::string(broke ? saga::kReasonInsufficientFunds
+                                                            : saga::kReasonPaymentUnavailable)}};
+  }
+  if (std::holds_alternative<contracts::StockReserved>(event)) {
+    return Targets{payment_done, {OrderStatus::kPlaced, ""}};
+  }
+  if (std::holds_alternative<contracts::OutOfStock>(event)) return Targets{payment_done};
+  if (std::holds_alternative<contracts::StockReleased>(event)) return Targets{};
+  if (std::holds_alternative<contracts::Refunded>(event)) {
+    if (order.status == OrderStatus::kPlaced && order.cancel_requested()) {
+      return Targets{{OrderStatus::kCanceled, ""}};
+    }
+    return Targets{{OrderStatus::kFailed, std::string(saga::kReasonOutOfStock)}};
+  }
+  return std::nullopt;
+}
+
+bool Follows(const contracts::Payload& event) {
+  return FollowEvent(Order{}, event).has_value();
+}
+
+saga::ChoreographyFact FactOf(const contracts::Message& event) {
+  const OrderId& order_id = event.envelope.order_id;
+  const bool cancel =
+      event.envelope.saga_id == saga::ChoreographySagaId(saga::kCancelSagaType, order_id);
+  saga::ChoreographyFact fact{
+      .saga_type = std::string(cancel ? saga::kCancelSagaType : saga::kOrderSagaType),
+      .type = std::string(event.type()),
+      .time_ms = event.envelope.time_ms,
+      .detail = ""};
+  if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event.payload)) {
+    fact.detail = failed->failure == contracts::PaymentFailure::kInsufficientFunds
+                      ? saga::kReasonInsufficientFunds
+                      : saga::kReasonPaymentUnavailable;
+  } else if (const auto* out = std::get_if<contracts::OutOfStock>(&event.payload)) {
+    fact.detail = "out of stock (" + std::to_string(out->available_count) + " available)";
+  }
+  return fact;
+}
+
+std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
+                                              const std::vector<StatusChange>& history,
+                                              const std::vector<saga::ChoreographyFact>& recorded) {
+  std::vector<saga::ChoreographyFact> facts = recorded;
+  for (const StatusChange& change : history) {
+    // Only the statuses the sagas set; the first and the shipping ones are not theirs.
+    if (change.status == OrderStatus::kInitiated || change.status == OrderStatus::kOnWay ||
+        change.status == OrderStatus::kDelivered) {
+      continue;
+    }
+    const bool canceled = change.status == OrderStatus::kCanceled;
+    facts.push_back({std::string(canceled ? saga::kCancelSagaType : saga::kOrderSagaType),
+                     std::string(saga::kStatusFact), change.at_ms,
+                     std::string(FormatOrderStatus(change.status))});
+  }
+  if (order.cancel_requested_at_ms) {
+    facts.push_back({std::string(saga::kCancelSagaType), "OrderCancelRequested",
+                     *order.cancel_requested_at_ms, ""});
+  }
+  // Stable, and recorded facts first: at equal times the event precedes what it caused.
+  std::stable_sort(facts.begin(), facts.end(), [](const auto& a, const auto& b) {
+    return a.time_ms < b.time_ms;
+  });
+  return facts;
+}
+
+DeadlineAction DeadlineActionFor(const Order& order, const Deadlines& deadlines,
+                                 TimestampMs now_ms) {
+  const TimestampMs waited_ms = now_ms - order.updated_at_ms;
+  switch (order.status) {
+    case OrderStatus::kPaymentPending:
+      return waited_ms >= deadlines.payment_pending_ms ? DeadlineAction::kGiveUp
+                                                       : DeadlineAction::kNone;
+    case OrderStatus::kPaymentDone:
+      return waited_ms >= deadlines.payment_done_ms ? DeadlineAction::kGiveUp
+                                                    : DeadlineAction::kNone;
+    case OrderStatus::kPlaced:
+      return order.cancel_requested() && waited_ms >= deadlines.cancel_ms
+                 ? DeadlineAction::kAnnounceCancelAgain
+                 : DeadlineAction::kNone;
+    default:
+      return DeadlineAction::kNone;
+  }
+}
+
+}  // namespace tinysaga::order

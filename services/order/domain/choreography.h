@@ -1,0 +1,73 @@
+#pragma once
+// The Order service in choreography mode (tinysaga/saga/choreography.h): which statuses the
+// other services' events move an order to, the facts its saga view is built from, and the
+// deadlines on the states where the order waits for someone else. Pure.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "order/domain/order.h"
+#include "tinysaga/contracts/messages.h"
+#include "tinysaga/saga/choreography.h"
+
+namespace tinysaga::order {
+
+struct StatusTarget {
+  OrderStatus status = OrderStatus::kFailed;
+  std::string status_info;  // for FAILED: the reason; else empty (the default text)
+};
+
+// The statuses `event` moves the order to, in turn (empty: a fact only, no status change), or
+// nullopt when Order does not follow the event at all.
+//   PaymentCompleted -> PAYMENT_DONE
+//   PaymentFailed    -> FAILED, "insufficient funds" or "payment service unavailable"
+//   StockReserved    -> PAYMENT_DONE, PLACED (Inventory reserves only after the payment, and
+//                       its event may overtake Payment's: they travel on different topics)
+//   OutOfStock       -> PAYMENT_DONE (the refund follows)
+//   StockReleased    -> nothing (the refund follows)
+//   Refunded         -> CANCELED for a PLACED order with a cancel requested; else FAILED, "out
+//                       of stock, payment refunded" (an order that gave up is FAILED already)
+// A target the order has reached or passed is already done; one its status table forbids is
+// refused (e.g. PLACED after the order gave up), and the order keeps its status.
+std::optional<std::vector<StatusTarget>> FollowEvent(const Order& order,
+                                                     const contracts::Payload& event);
+
+// Whether Order follows events of this type at all (FollowEvent gives a value).
+bool Follows(const contracts::Payload& event);
+
+// The fact a followed event adds to the order's saga view: its saga is the cancel saga when
+// its saga id says so, else the order saga (Payment's events carry no saga id).
+saga::ChoreographyFact FactOf(const contracts::Message& event);
+
+// Everything the view shows, oldest first: the facts recorded from events, the order's status
+// history, and its cancel request. At equal times a recorded fact comes before the status it
+// caused.
+std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
+                                              const std::vector<StatusChange>& history,
+                                              const std::vector<saga::ChoreographyFact>& recorded);
+
+// How long an order may wait on another service before Order acts. The defaults sit far above
+// normal (milliseconds) and restart (seconds) times. PAYMENT_PENDING must outlast Payment's
+// own reconciler (60 s), which settles a payment left PENDING by a crash.
+struct Deadlines {
+  int64_t payment_pending_ms = 120'000;
+  int64_t payment_done_ms = 30'000;
+  int64_t cancel_ms = 30'000;  // a requested cancel, before it is announced again
+};
+
+enum class DeadlineAction {
+  kNone,
+  // PAYMENT_PENDING or PAYMENT_DONE too long: FAILED now, and OrderCancelRequested in the order
+  // saga, so Inventory releases whatever it reserved and Payment refunds whatever was paid.
+  // (A release is an order's last word on stock, so a reserve that comes later takes nothing.)
+  kGiveUp,
+  // A cancel requested too long ago: OrderCancelRequested again (release and refund are
+  // idempotent), in case the first one was dead-lettered somewhere on the way.
+  kAnnounceCancelAgain,
+};
+
+DeadlineAction DeadlineActionFor(const Order& order, const Deadlines& deadlines,
+                                 TimestampMs now_ms);
+
+}  // namespace tinysaga::order

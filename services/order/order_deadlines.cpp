@@ -1,0 +1,129 @@
+#include "order/order_deadlines.h"
+
+#include <spdlog/spdlog.h>
+
+#include "order/order_repository.h"
+#include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/messaging.h"
+#include "tinysaga/saga/order_sagas.h"
+
+namespace tinysaga::order {
+namespace {
+
+// OrderCancelRequested for `order` in the order's saga of `saga_type`.
+Result<contracts::Message> CancelRequested(const Order& order, std::string_view saga_type,
+                                           TimestampMs now_ms, Rng& rng) {
+  TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(order.price_cents, order.currency));
+  contracts::Message event = platform::NewEvent(
+      order.order_id,
+      contracts::OrderCancelRequested{order.user_id, std::move(amount), order.product_id,
+                                      order.quantity},
+      now_ms, rng);
+  event.envelope.saga_id = saga::ChoreographySagaId(saga_type, order.order_id);
+  return event;
+}
+
+std::string_view GiveUpReason(OrderStatus status) {
+  return status == OrderStatus::kPaymentPending ? saga::kReasonPaymentUnavailable
+                                                : saga::kReasonNoStockAnswer;
+}
+
+}  // namespace
+
+OrderDeadlines::OrderDeadlines(storage::Db& db, const Clock& clock, Rng& rng,
+                               std::function<void()> notify_outbox, OrderDeadlinesOptions options)
+    : db_(db),
+      clock_(clock),
+      rng_(rng),
+      notify_outbox_(std::move(notify_outbox)),
+      options_(options) {}
+
+OrderDeadlines::~OrderDeadlines() { Stop(); }
+
+Result<size_t> OrderDeadlines::RunOnce(TimestampMs now_ms) {
+  const Deadlines& deadlines = options_.deadlines;
+  const std::pair<OrderStatus, int64_t> waits[] = {
+      {OrderStatus::kPaymentPending, deadlines.payment_pending_ms},
+      {OrderStatus::kPaymentDone, deadlines.payment_done_ms},
+      {OrderStatus::kPlaced, deadlines.cancel_ms}};
+  size_t acted = 0;
+  for (const auto& [status, deadline_ms] : waits) {
+    TS_ASSIGN_OR_RETURN(std::vector<Order> orders,
+                        db_.Read<std::vector<Order>>([&](soci::session& session) {
+                          return ListOrdersUnchangedSince(session, status, now_ms - deadline_ms,
+                                                          options_.batch_max);
+                        }));
+    for (const Order& order : orders) {
+      if (DeadlineActionFor(order, deadlines, now_ms) == DeadlineAction::kNone) continue;
+      TS_ASSIGN_OR_RETURN(bool done, Act(order.order_id, now_ms));
+      if (done) ++acted;
+    }
+  }
+  if (acted > 0 && notify_outbox_) notify_outbox_();
+  return acted;
+}
+
+// Decides again on the order as it is now, inside the transaction: it may have moved since.
+Result<bool> OrderDeadlines::Act(const OrderId& order_id, TimestampMs now_ms) {
+  return db_.Write<bool>([&](soci::session& session) -> Result<bool> {
+    std::optional<Order> order = FindOrder(session, order_id);
+    if (!order) return false;
+    const OrderStatus previous = order->status;
+    switch (DeadlineActionFor(*order, options_.deadlines, now_ms)) {
+      case DeadlineAction::kNone:
+        return false;
+      case DeadlineAction::kGiveUp: {
+        const std::string reason(GiveUpReason(previous));
+        const TimestampMs waited_ms = now_ms - order->updated_at_ms;
+        TS_ASSIGN_OR_RETURN(StatusChange change, ChangeStatus(*order, OrderStatus::kFailed,
+                                                              Actor::kSaga, reason, now_ms));
+        if (!UpdateOrderIf(session, *order, previous)) return false;  // moved: not overdue
+        AppendStatusChange(session, order_id, change);
+        AppendSagaFact(session, order_id,
+                       {std::string(saga::kOrderSagaType), "OrderCancelRequested", now_ms,
+                        "no answer in time"});
+        TS_ASSIGN_OR_RETURN(contracts::Message event,
+                            CancelRequested(*order, saga::kOrderSagaType, now_ms, rng_));
+        platform::AppendMessage(session, contracts::kOrderEventsTopic, event, now_ms);
+        spdlog::warn("order: {} waited {} ms in {}; gave up: FAILED, stock released, refund",
+                     order_id.value(), waited_ms, FormatOrderStatus(previous));
+        return true;
+      }
+      case DeadlineAction::kAnnounceCancelAgain: {
+        order->updated_at_ms = now_ms;  // the next announcement is a deadline later
+        if (!UpdateOrderIf(session, *order, previous)) return false;
+        TS_ASSIGN_OR_RETURN(contracts::Message event,
+                            CancelRequested(*order, saga::kCancelSagaType, now_ms, rng_));
+        platform::AppendMessage(session, contracts::kOrderEventsTopic, event, now_ms);
+        spdlog::warn("order: {} cancel requested long ago and not done; announced again",
+                     order_id.value());
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
+void OrderDeadlines::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      if (auto done = RunOnce(clock_.NowMs()); !done.ok())
+        spdlog::error("order: deadlines: {}", done.error().detail);
+      lock.lock();
+      wake_.wait_for(lock, options_.scan_interval, [this] { return stopping_; });
+    }
+  });
+}
+
+void OrderDeadlines::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace tinysaga::order
