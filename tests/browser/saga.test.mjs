@@ -11,9 +11,8 @@ import {
 
 // The saga runs over the broker after the payment answers; give it time on a busy machine.
 const kSagaTimeoutMs = 30_000;
-// With TINYSAGA_UP_ARGS='--saga-mode choreography' no orchestrator keeps a saga view: the
-// steps are checked in the order's status history instead.
-const kChoreography = /choreography/.test(process.env.TINYSAGA_UP_ARGS ?? '');
+// Run in both saga modes (TINYSAGA_UP_ARGS='--saga-mode choreography' for the second): the
+// Order service shows the same timeline and saga list when there is no orchestrator.
 
 const suite = browserSuite();
 const sagaTest = suite.test;
@@ -22,9 +21,8 @@ let placedOrderId;  // from the first test, for the admin test
 const step = (page, name, status, direction = 'forward') =>
   page.locator(`li[data-step="${name}"][data-direction="${direction}"][data-status="${status}"]`);
 
-// Waits for a saga step in the timeline (orchestration only).
+// Waits for a saga step in the timeline.
 async function waitForStep(page, name, status, direction = 'forward') {
-  if (kChoreography) return;
   await step(page, name, status, direction).waitFor({ timeout: kSagaTimeoutMs });
 }
 
@@ -175,11 +173,9 @@ sagaTest('admin: failed sagas first, then ON_WAY and DELIVERED', async () => {
   const { page } = suite.session;
   await signIn(page, 'admin');
   await page.getByRole('navigation').getByRole('link', { name: 'Admin' }).click();
-  if (!kChoreography) {
-    const rows = page.locator('#sagas-table tbody tr');
-    await rows.first().waitFor();
-    assert.equal(await rows.first().getAttribute('data-state'), 'FAILED');
-  }
+  const rows = page.locator('#sagas-table tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.first().getAttribute('data-state'), 'FAILED');
   await assertNoRawJson(page, assert);
   await screenshot(page, 'saga-08-admin-sagas');
 

@@ -73,8 +73,7 @@ function sagaSection(saga, sagaProblem, order) {
     if (sagaProblem && order?.status !== 'INITIATED') content.push(problemBox(sagaProblem, { heading: 'The saga view is unavailable' }));
     else if (order?.status === 'INITIATED') content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga yet: it starts when the order is paid.'));
     else {
-      content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga view for this order yet. ',
-        'With --saga-mode choreography there is none (no orchestrator keeps a step list): the order status history shows each step.'));
+      content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga view for this order yet.'));
     }
     return content;
   }

@@ -46,6 +46,7 @@ std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_vie
       segments[3] == "wallet") {
     return RouteTarget{"wallet", false};
   }
+  if (segments[1] == "sagas" && saga_views == SagaViews::kOrder) return RouteTarget{"order", false};
   for (const auto& prefix : kPrefixes) {
     if (segments[1] != prefix.resource) continue;
     const bool is_public = prefix.resource == "products" && (method == "GET" || method == "HEAD");

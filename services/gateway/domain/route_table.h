@@ -13,8 +13,8 @@ struct RouteTarget {
   bool is_public = false;     // callable without a token
 };
 
-// Who shows an order's saga (GET /api/orders/{id}/saga): the orchestrator, or in choreography
-// mode (no orchestrator is configured) the Order service.
+// Who shows the sagas (GET /api/orders/{id}/saga, GET /api/sagas): the orchestrator, or in
+// choreography mode (no orchestrator is configured) the Order service.
 enum class SagaViews { kOrchestrator, kOrder };
 
 // nullopt: no service owns the path (404). Only /api/... paths are routed; /internal/... and

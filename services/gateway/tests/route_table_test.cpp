@@ -18,6 +18,7 @@ TEST(RouteTable, EachResourceGoesToItsOwner) {
   EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/saga"), "orchestrator");
   EXPECT_EQ(ServiceOf("GET", "/api/sagas"), "orchestrator");
   EXPECT_EQ(ResolveRoute("GET", "/api/orders/ord_1/saga", SagaViews::kOrder)->service, "order");
+  EXPECT_EQ(ResolveRoute("GET", "/api/sagas", SagaViews::kOrder)->service, "order");
   EXPECT_EQ(ServiceOf("POST", "/api/payment"), "payment");
   EXPECT_EQ(ServiceOf("GET", "/api/transactions"), "payment");
   EXPECT_EQ(ServiceOf("POST", "/api/wallets/alice/deposits"), "wallet");

@@ -461,9 +461,61 @@ http::Response OrderApi::Saga(const http::Request& request, const Caller& caller
   return response.ok() ? std::move(response).value() : http::Problem(response.error());
 }
 
+http::Response OrderApi::Sagas(const http::Request& request, const Caller& caller) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  if (!caller.privileged())
+    return http::Problem(MakeError(Errc::kForbidden, "the saga list is for admins"));
+  auto limit = ParseLimit(QueryValue(request, "limit"));
+  if (!limit.ok()) return http::Problem(limit.error());
+  std::optional<OrderCursor> after;
+  if (auto text = QueryValue(request, "cursor")) {
+    auto cursor = ParseCursor(*text);
+    if (!cursor.ok()) return http::Problem(cursor.error());
+    after = *cursor;
+  }
+  const std::optional<std::string> state = QueryValue(request, "state");
+  if (state && *state != "RUNNING" && *state != "COMPENSATING" && *state != "COMPLETED" &&
+      *state != "FAILED") {
+    return http::Problem(MakeError(
+        Errc::kInvalidRequest, "state must be RUNNING, COMPENSATING, COMPLETED or FAILED"));
+  }
+  // There is no saga table to page through: orders are, newest first, a bounded number per
+  // request; the cursor says where the next page goes on.
+  constexpr int kOrdersScannedMax = 2'000;
+  auto response = db_.Read<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    nlohmann::json sagas = nlohmann::json::array();
+    std::optional<OrderCursor> last;
+    bool more = true;
+    for (int scanned = 0; more && scanned < kOrdersScannedMax &&
+                          sagas.size() < static_cast<size_t>(*limit);) {
+      const std::vector<Order> orders =
+          ListOrders(session, OrderFilter{.after = last ? last : after, .limit = kListLimitMax});
+      more = orders.size() == static_cast<size_t>(kListLimitMax);
+      for (const Order& order : orders) {
+        ++scanned;
+        last = OrderCursor{order.created_at_ms, order.order_id};
+        auto saga = ChoreographySagaJson(session, order);
+        if (saga && (!state || saga->value("state", "") == *state)) {
+          saga->erase("earlierSagas");
+          sagas.push_back(std::move(*saga));
+          if (sagas.size() == static_cast<size_t>(*limit)) {
+            more = true;
+            break;
+          }
+        }
+      }
+    }
+    nlohmann::json next = more && last ? nlohmann::json(FormatCursor(*last)) : nullptr;
+    return http::Response::Json(200, {{"sagas", std::move(sagas)}, {"nextCursor", next}});
+  });
+  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
 void OrderApi::RegisterSagaView(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}/saga", this,
                          &OrderApi::Saga);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas", this, &OrderApi::Sagas);
 }
 
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {

@@ -60,10 +60,13 @@ class OrderApi {
   // GET /api/orders/{orderId}/saga in choreography mode (handlers/saga_view.h): 200 the
   // saga's view; 404 when the order has none yet, is unknown or someone else's.
   http::Response Saga(const http::Request& request, const platform::Caller& caller);
+  // GET /api/sagas?state=&limit=&cursor= in choreography mode, admins and services: the saga
+  // each recent order is going through, newest order first; the cursor is the order list's.
+  http::Response Sagas(const http::Request& request, const platform::Caller& caller);
 
   // Adds every route above but the events stream and the saga view, each wrapped by platform::Guarded.
   void Register(http::Server& server, const std::string& internal_secret);
-  // Adds the saga view (choreography mode: no orchestrator shows the saga).
+  // Adds the saga view and list (choreography mode: no orchestrator shows the sagas).
   void RegisterSagaView(http::Server& server, const std::string& internal_secret);
 
  private:
