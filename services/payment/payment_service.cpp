@@ -1,5 +1,6 @@
 #include "payment/payment_service.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,15 @@ class Background {
     if (thread_.joinable()) thread_.join();
   }
 
+  // Runs a pass now instead of at the next poll (a refund was queued).
+  void Wake() {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    wake_.notify_all();
+  }
+
  private:
   void Loop() {
     TimestampMs next_reconcile_ms = 0;  // at once: payments a crash left PENDING
@@ -59,7 +69,8 @@ class Background {
       if (auto done = refunds_.RunOnce(now_ms); !done.ok())
         Log()->error("refund worker: {}", done.error().detail);
       lock.lock();
-      wake_.wait_for(lock, options_.refund_poll_interval, [this] { return stopping_; });
+      wake_.wait_for(lock, options_.refund_poll_interval, [this] { return stopping_ || woken_; });
+      woken_ = false;
     }
   }
 
@@ -70,6 +81,7 @@ class Background {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 
@@ -168,14 +180,26 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
           const bool choreography = config.saga_mode == saga::kChoreographyMode;
           const std::string topic(choreography ? contracts::kInventoryEventsTopic
                                                : contracts::kPaymentCommandsTopic);
-          PaymentCommands* commands = &parts->commands;
-          platform::MessageHandler handler =
+          platform::MessageHandler handle =
               choreography ? PaymentEventHandler(service.clock, service.rng)
-                           : [commands](soci::session& session, const contracts::Message& message) {
+                           : [commands = &parts->commands](soci::session& session,
+                                                           const contracts::Message& message) {
                                return commands->Handle(session, message);
                              };
-          auto subscribed = service.messaging->Subscribe(choreography ? "events" : "commands",
-                                                         {topic}, std::move(handler));
+          // The handlers queue refunds inside the consumer's transaction; the worker is woken
+          // after the commit, so the refund need not wait for its next poll.
+          auto refund_queued = std::make_shared<std::atomic<bool>>(false);
+          auto handler = [handle = std::move(handle), refund_queued](
+                             soci::session& session, const contracts::Message& message) {
+            auto handled = handle(session, message);
+            if (handled.ok() && CausesRefund(message)) *refund_queued = true;
+            return handled;
+          };
+          auto subscribed = service.messaging->Subscribe(
+              choreography ? "events" : "commands", {topic}, std::move(handler),
+              [refund_queued, background = &parts->background] {
+                if (refund_queued->exchange(false)) background->Wake();
+              });
           if (!subscribed.ok()) {
             Log()->error("cannot consume {}: {}", topic, subscribed.error().detail);
           }

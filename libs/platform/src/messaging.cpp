@@ -127,7 +127,7 @@ Result<std::unique_ptr<Messaging>> Messaging::Create(std::string service_name,
 Messaging::~Messaging() { Stop(); }
 
 Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string> topics,
-                                  MessageHandler handler) {
+                                  MessageHandler handler, std::function<void()> after_commit) {
   if (started_) return MakeError(Errc::kConflict, "Subscribe() after Start()");
   const std::string group = service_name_ + "." + std::string(name);
   auto subscription = std::make_unique<Subscription>();
@@ -136,7 +136,10 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
                       bus_->NewConsumer({.group = group, .topics = std::move(topics)}));
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
-  options.after_apply = [this] { NotifyOutbox(); };  // replies are in the outbox now
+  options.after_apply = [this, after_commit = std::move(after_commit)] {
+    NotifyOutbox();  // replies are in the outbox now
+    if (after_commit) after_commit();
+  };
   subscription->inbox = std::make_unique<bus::InboxConsumer>(
       db_, *subscription->consumer, *producer_, clock_, ParsedHandler(std::move(handler)),
       std::move(options));

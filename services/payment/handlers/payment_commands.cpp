@@ -37,6 +37,12 @@ Result<contracts::Payload> ChargeReplyFor(const std::optional<PaymentRecord>& pa
       contracts::PaymentUnavailable{"the wallet could not be reached after the retries"});
 }
 
+bool CausesRefund(const contracts::Message& message) {
+  return std::holds_alternative<contracts::Refund>(message.payload) ||
+         std::holds_alternative<contracts::OutOfStock>(message.payload) ||
+         std::holds_alternative<contracts::StockReleased>(message.payload);
+}
+
 std::string_view RefundAnswerTopic(const contracts::Message& cause) {
   return std::holds_alternative<contracts::Refund>(cause.payload) ? contracts::kSagaRepliesTopic
                                                                   : contracts::kPaymentEventsTopic;

@@ -56,6 +56,10 @@ class PaymentCommands {
 Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Message& cause,
                                  const UserId& user_id, TimestampMs now_ms, Rng& rng);
 
+// Whether `message` asks Payment for a refund: a Refund command, or in choreography OutOfStock
+// or StockReleased.
+bool CausesRefund(const contracts::Message& message);
+
 // Where the answer to a refund's cause goes (see AnswerOrQueueRefund).
 std::string_view RefundAnswerTopic(const contracts::Message& cause);
 

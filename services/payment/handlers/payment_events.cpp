@@ -13,7 +13,7 @@ Result<void> ApplyPaymentEvent(soci::session& session, const contracts::Message&
                                const Clock& clock, Rng& rng) {
   const bool wants_refund = std::holds_alternative<contracts::OutOfStock>(event.payload) ||
                             std::holds_alternative<contracts::StockReleased>(event.payload);
-  if (!wants_refund) return Ok();
+  if (!wants_refund) return Ok();  // StockReserved: nothing for Payment
   const TimestampMs now_ms = clock.NowMs();
   const std::optional<PaymentRecord> payment = FindPayment(session, event.envelope.order_id);
   if (!payment) {

@@ -83,8 +83,10 @@ class Messaging {
   Messaging& operator=(const Messaging&) = delete;
 
   // Consumes `topics` in consumer group "<service>.<name>" with `handler`. Before Start().
+  // `after_commit`, when given, runs on the consumer's thread after each batch of effects
+  // committed, e.g. to wake a worker for what the handler queued.
   Result<void> Subscribe(std::string_view name, std::vector<std::string> topics,
-                         MessageHandler handler);
+                         MessageHandler handler, std::function<void()> after_commit = {});
 
   // Records which broker the service talks to (its bootstrap servers). When it differs from
   // the one recorded last time, the broker may not have what was published before (a
