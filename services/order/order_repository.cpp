@@ -212,9 +212,11 @@ std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus 
   statement.exchange(soci::use(before_ms, "before_ms"));
   statement.exchange(soci::use(limit, "limit"));
   statement.alloc();
+  const char* cancel_condition =
+      status == OrderStatus::kPlaced ? " AND cancel_requested_at_ms IS NOT NULL" : "";
   statement.prepare(std::string("SELECT ") + kOrderColumns +
-                    " FROM orders WHERE status = :status AND updated_at_ms <= :before_ms "
-                    "ORDER BY updated_at_ms LIMIT :limit");
+                    " FROM orders WHERE status = :status AND updated_at_ms <= :before_ms" +
+                    cancel_condition + " ORDER BY updated_at_ms LIMIT :limit");
   statement.define_and_bind();
   statement.execute();
   std::vector<Order> orders;

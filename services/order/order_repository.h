@@ -49,7 +49,9 @@ bool UpdateOrderIf(soci::session& session, const Order& order, OrderStatus expec
 bool RecordCancelRequestIf(soci::session& session, const Order& order);
 
 // Orders in `status` whose last change was at or before `updated_before_ms`, longest waiting
-// first, at most `limit` (the choreography deadlines).
+// first, at most `limit` (the choreography deadlines). PLACED ones only with a cancel
+// requested: the deadlines act on no other, and those waiting to be shipped would otherwise
+// fill every batch ahead of an unfinished cancel.
 std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus status,
                                             TimestampMs updated_before_ms, int limit);
 

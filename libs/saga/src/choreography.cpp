@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
+#include <utility>
 
 #include "tinysaga/saga/order_sagas.h"
 
@@ -85,6 +87,9 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
                   .type = std::string(saga_type),
                   .order_id = order_id};
   bool any = false;
+  // The steps (by index and kind) that succeeded, failed or were undone: a later fact does not
+  // start them again (an event heard twice, or the refund after Order gave up and FAILED).
+  std::set<std::pair<int, ActionKind>> ended;
   for (const ChoreographyFact& fact : facts) {
     if (fact.saga_type != saga_type) continue;
     const Rule* rule = RuleFor(saga_type, fact);
@@ -94,9 +99,12 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
     state.updated_ms = fact.time_ms;
     for (const auto& mark : rule->marks) {
       if (!mark) continue;
+      const std::pair<int, ActionKind> step{StepIndex(definition, mark->step), mark->kind};
+      if (mark->type == kSent && ended.contains(step)) continue;
+      if (mark->type != kSent) ended.insert(step);
       const bool failure = mark->type == kFailed || mark->type == kGaveUp;
       state.history.push_back(StepEvent{.time_ms = fact.time_ms,
-                                        .step_index = StepIndex(definition, mark->step),
+                                        .step_index = step.first,
                                         .kind = mark->kind,
                                         .attempt = 1,
                                         .type = mark->type,

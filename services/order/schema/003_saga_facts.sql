@@ -11,5 +11,8 @@ CREATE TABLE saga_facts (
 );
 
 CREATE INDEX saga_facts_by_order ON saga_facts (order_id, id);
--- The deadlines' scan: orders in a state by when they last moved.
+-- The deadlines' scans: orders in a state by when they last moved, and (partial, so that the
+-- many PLACED orders waiting to be shipped are not scanned every second) unfinished cancels.
 CREATE INDEX orders_by_status_time ON orders (status, updated_at_ms);
+CREATE INDEX orders_cancel_requested ON orders (status, updated_at_ms)
+  WHERE cancel_requested_at_ms IS NOT NULL;

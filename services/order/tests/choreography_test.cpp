@@ -1,0 +1,333 @@
+// The Order service's rules in choreography mode, pure: which statuses each event moves an
+// order to, the facts of the saga view, and the deadlines on the states in which the order
+// waits for another service.
+
+#include "order/domain/choreography.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tinysaga/saga/order_sagas.h"
+
+namespace tinysaga::order {
+namespace {
+
+using contracts::Message;
+using contracts::Payload;
+
+constexpr TimestampMs kT0 = 1'767'225'600'000;
+
+Money Cents(int64_t cents) { return *Money::FromCents(cents); }
+
+// An order and its history, taken from INITIATED through `path` by the domain functions, one
+// change every `step_ms` after kT0.
+struct Made {
+  Order order;
+  std::vector<StatusChange> history;
+};
+
+Actor ActorFor(OrderStatus from, OrderStatus to) {
+  if (to == OrderStatus::kOnWay || to == OrderStatus::kDelivered) return Actor::kAdmin;
+  if (to == OrderStatus::kCanceled && from == OrderStatus::kInitiated) return Actor::kCustomer;
+  return Actor::kSaga;
+}
+
+Made Through(std::initializer_list<OrderStatus> path, TimestampMs step_ms = 1) {
+  auto created = CreateOrder(OrderId("ord_1"), UserId("alice"),
+                             ProductSnapshot{ProductId("prd_1"), 250, "USD", 10}, 2, kT0);
+  EXPECT_TRUE(created.ok());
+  Made made{created->order, {created->first_change}};
+  TimestampMs now_ms = kT0;
+  for (OrderStatus to : path) {
+    now_ms += step_ms;
+    auto change = ChangeStatus(made.order, to, ActorFor(made.order.status, to), "", now_ms);
+    EXPECT_TRUE(change.ok()) << change.error().detail;
+    if (change.ok()) made.history.push_back(*change);
+  }
+  return made;
+}
+
+Order OrderIn(OrderStatus status) {
+  switch (status) {
+    case OrderStatus::kInitiated:
+      return Through({}).order;
+    case OrderStatus::kPaymentPending:
+      return Through({OrderStatus::kPaymentPending}).order;
+    case OrderStatus::kPaymentDone:
+      return Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone}).order;
+    case OrderStatus::kPlaced:
+      return Through(
+                 {OrderStatus::kPaymentPending, OrderStatus::kPaymentDone, OrderStatus::kPlaced})
+          .order;
+    case OrderStatus::kOnWay:
+      return Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone, OrderStatus::kPlaced,
+                      OrderStatus::kOnWay})
+          .order;
+    case OrderStatus::kDelivered:
+      return Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone, OrderStatus::kPlaced,
+                      OrderStatus::kOnWay, OrderStatus::kDelivered})
+          .order;
+    case OrderStatus::kFailed:
+      return Through({OrderStatus::kPaymentPending, OrderStatus::kFailed}).order;
+    case OrderStatus::kCanceled:
+      return Through({OrderStatus::kCanceled}).order;
+  }
+  return Order{};
+}
+
+Order PlacedWithCancelRequested(TimestampMs requested_ms) {
+  Order order = OrderIn(OrderStatus::kPlaced);
+  auto requested = RequestCancel(order, requested_ms);
+  EXPECT_TRUE(requested.ok() && *requested);
+  return order;
+}
+
+// The targets as (status, statusInfo) pairs, for comparison; nullopt stays nullopt.
+using Targets = std::vector<std::pair<std::string, std::string>>;
+std::optional<Targets> Follow(const Order& order, const Payload& event) {
+  auto targets = FollowEvent(order, event);
+  if (!targets) return std::nullopt;
+  Targets out;
+  for (const StatusTarget& target : *targets)
+    out.emplace_back(FormatOrderStatus(target.status), target.status_info);
+  return out;
+}
+
+Payload PaymentCompleted() {
+  return contracts::PaymentCompleted{UserId("alice"), Cents(500), TransactionId("txn_1"),
+                                     ProductId("prd_1"), 2};
+}
+Payload PaymentFailed(contracts::PaymentFailure failure) {
+  return contracts::PaymentFailed{UserId("alice"), Cents(500), ProductId("prd_1"), 2, failure};
+}
+Payload Refunded() { return contracts::Refunded{TransactionId("txn_2"), Cents(500)}; }
+Payload CancelRequested() {
+  return contracts::OrderCancelRequested{UserId("alice"), Cents(500), ProductId("prd_1"), 2};
+}
+
+Message EventMessage(Payload payload, std::string saga_id = "", TimestampMs time_ms = kT0 + 7,
+                     const std::string& order_id = "ord_1") {
+  return Message{contracts::Envelope{.message_id = "evt_1",
+                                     .saga_id = SagaId(std::move(saga_id)),
+                                     .order_id = OrderId(order_id),
+                                     .time_ms = time_ms},
+                 std::move(payload)};
+}
+
+// ---- FollowEvent, Follows ----
+
+TEST(FollowEvent, PaymentCompletedMovesTheOrderToPaymentDone) {
+  EXPECT_EQ(Follow(OrderIn(OrderStatus::kPaymentPending), PaymentCompleted()),
+            (Targets{{"PAYMENT_DONE", ""}}));
+}
+
+TEST(FollowEvent, PaymentFailedFailsTheOrderWithTheReasonOfTheFailure) {
+  const Order pending = OrderIn(OrderStatus::kPaymentPending);
+  EXPECT_EQ(Follow(pending, PaymentFailed(contracts::PaymentFailure::kInsufficientFunds)),
+            (Targets{{"FAILED", "insufficient funds"}}));
+  EXPECT_EQ(Follow(pending, PaymentFailed(contracts::PaymentFailure::kUnavailable)),
+            (Targets{{"FAILED", "payment service unavailable"}}));
+}
+
+TEST(FollowEvent, StockReservedMovesThroughPaymentDoneToPlaced) {
+  // Inventory reserves only after the payment, so its event implies PaymentCompleted even
+  // when it overtook it.
+  for (OrderStatus status : {OrderStatus::kPaymentPending, OrderStatus::kPaymentDone}) {
+    EXPECT_EQ(Follow(OrderIn(status), contracts::StockReserved{}),
+              (Targets{{"PAYMENT_DONE", ""}, {"PLACED", ""}}))
+        << FormatOrderStatus(status);
+  }
+}
+
+TEST(FollowEvent, OutOfStockOnlyMovesToPaymentDoneAndTheRefundFailsTheOrder) {
+  EXPECT_EQ(Follow(OrderIn(OrderStatus::kPaymentPending), contracts::OutOfStock{0}),
+            (Targets{{"PAYMENT_DONE", ""}}));
+  EXPECT_EQ(Follow(OrderIn(OrderStatus::kPaymentDone), Refunded()),
+            (Targets{{"FAILED", std::string(saga::kReasonOutOfStock)}}));
+}
+
+TEST(FollowEvent, StockReleasedIsAFactWithoutAStatusChange) {
+  auto targets = Follow(PlacedWithCancelRequested(kT0 + 100), contracts::StockReleased{});
+  ASSERT_TRUE(targets.has_value());
+  EXPECT_TRUE(targets->empty());
+}
+
+TEST(FollowEvent, RefundedCancelsAPlacedOrderWithACancelRequested) {
+  EXPECT_EQ(Follow(PlacedWithCancelRequested(kT0 + 100), Refunded()), (Targets{{"CANCELED", ""}}));
+}
+
+TEST(FollowEvent, RefundedOtherwiseFailsTheOrderOutOfStock) {
+  // A PLACED order without a cancel: the status table refuses FAILED later, in the handler.
+  for (OrderStatus status : {OrderStatus::kPaymentPending, OrderStatus::kPaymentDone,
+                             OrderStatus::kPlaced, OrderStatus::kFailed}) {
+    EXPECT_EQ(Follow(OrderIn(status), Refunded()),
+              (Targets{{"FAILED", "out of stock, payment refunded"}}))
+        << FormatOrderStatus(status);
+  }
+}
+
+TEST(FollowEvent, EventsAndMessagesOrderDoesNotFollowGiveNothing) {
+  const Order placed = OrderIn(OrderStatus::kPlaced);
+  for (const Payload& other :
+       {CancelRequested(), Payload(contracts::PaymentCharged{TransactionId("t"), Cents(500)}),
+        Payload(contracts::MarkPlaced{}), Payload(contracts::ChargeWallet{UserId("a"), Cents(1)}),
+        Payload(contracts::OrderStatusChanged{"PLACED"}),
+        Payload(contracts::ReserveStock{ProductId("prd_1"), 1})}) {
+    EXPECT_EQ(Follow(placed, other), std::nullopt) << contracts::TypeName(other);
+  }
+}
+
+TEST(Follows, IsTrueExactlyForTheEventsOrderReactsTo) {
+  for (const Payload& followed :
+       {PaymentCompleted(), PaymentFailed(contracts::PaymentFailure::kUnavailable),
+        Payload(contracts::StockReserved{}), Payload(contracts::OutOfStock{3}),
+        Payload(contracts::StockReleased{}), Refunded()}) {
+    EXPECT_TRUE(Follows(followed)) << contracts::TypeName(followed);
+  }
+  for (const Payload& ignored :
+       {CancelRequested(), Payload(contracts::PaymentCharged{TransactionId("t"), Cents(500)}),
+        Payload(contracts::PaymentDeclined{"no money"}), Payload(contracts::MarkFailed{"x"})}) {
+    EXPECT_FALSE(Follows(ignored)) << contracts::TypeName(ignored);
+  }
+}
+
+// ---- FactOf ----
+
+TEST(FactOf, AnEventWithoutASagaIdIsAFactOfTheOrderSaga) {
+  const saga::ChoreographyFact fact = FactOf(EventMessage(PaymentCompleted(), "", kT0 + 42));
+  EXPECT_EQ(fact, (saga::ChoreographyFact{"order", "PaymentCompleted", kT0 + 42, ""}));
+}
+
+TEST(FactOf, TheSagaIdNamesTheCancelSaga) {
+  EXPECT_EQ(FactOf(EventMessage(contracts::StockReleased{}, "cancel-ord_1")).saga_type, "cancel");
+  EXPECT_EQ(FactOf(EventMessage(Refunded(), "cancel-ord_1")).saga_type, "cancel");
+  EXPECT_EQ(FactOf(EventMessage(contracts::StockReleased{}, "order-ord_1")).saga_type, "order");
+  // Another order's cancel saga is not this order's.
+  EXPECT_EQ(FactOf(EventMessage(Refunded(), "cancel-ord_2")).saga_type, "order");
+}
+
+TEST(FactOf, FailuresCarryTheirDetail) {
+  EXPECT_EQ(
+      FactOf(EventMessage(PaymentFailed(contracts::PaymentFailure::kInsufficientFunds))).detail,
+      "insufficient funds");
+  EXPECT_EQ(FactOf(EventMessage(PaymentFailed(contracts::PaymentFailure::kUnavailable))).detail,
+            "payment service unavailable");
+  const saga::ChoreographyFact out =
+      FactOf(EventMessage(contracts::OutOfStock{3}, "order-ord_1", kT0 + 9));
+  EXPECT_EQ(out,
+            (saga::ChoreographyFact{"order", "OutOfStock", kT0 + 9, "out of stock (3 available)"}));
+  EXPECT_EQ(FactOf(EventMessage(contracts::StockReserved{})).detail, "");
+}
+
+// ---- SagaFacts ----
+
+TEST(SagaFacts, ARecordedFactComesBeforeTheStatusItCausedAtTheSameTime) {
+  Made made = Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone}, 10);
+  // PAYMENT_PENDING at kT0 + 10, PAYMENT_DONE at kT0 + 20, caused by PaymentCompleted.
+  const std::vector<saga::ChoreographyFact> recorded = {
+      {"order", "PaymentCompleted", kT0 + 20, ""}};
+  EXPECT_EQ(SagaFacts(made.order, made.history, recorded),
+            (std::vector<saga::ChoreographyFact>{{"order", "status", kT0 + 10, "PAYMENT_PENDING"},
+                                                 {"order", "PaymentCompleted", kT0 + 20, ""},
+                                                 {"order", "status", kT0 + 20, "PAYMENT_DONE"}}));
+}
+
+TEST(SagaFacts, AreOrderedByTimeWhateverTheOrderTheyWereRecordedIn) {
+  Made made = Through({OrderStatus::kPaymentPending}, 10);
+  // StockReserved overtook PaymentCompleted on the way to Order, but was made later.
+  const std::vector<saga::ChoreographyFact> recorded = {
+      {"order", "StockReserved", kT0 + 30, ""}, {"order", "PaymentCompleted", kT0 + 20, ""}};
+  auto facts = SagaFacts(made.order, made.history, recorded);
+  ASSERT_EQ(facts.size(), 3u);
+  EXPECT_EQ(facts[0].detail, "PAYMENT_PENDING");
+  EXPECT_EQ(facts[1].type, "PaymentCompleted");
+  EXPECT_EQ(facts[2].type, "StockReserved");
+}
+
+TEST(SagaFacts, LeaveOutTheStatusesNoSagaSets) {
+  Made made = Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone,
+                       OrderStatus::kPlaced, OrderStatus::kOnWay, OrderStatus::kDelivered});
+  std::vector<std::string> statuses;
+  for (const auto& fact : SagaFacts(made.order, made.history, {})) {
+    EXPECT_EQ(fact.saga_type, "order");
+    EXPECT_EQ(fact.type, saga::kStatusFact);
+    statuses.push_back(fact.detail);
+  }
+  EXPECT_EQ(statuses, (std::vector<std::string>{"PAYMENT_PENDING", "PAYMENT_DONE", "PLACED"}));
+}
+
+TEST(SagaFacts, TheCancelRequestAndCanceledBelongToTheCancelSaga) {
+  Made made =
+      Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone, OrderStatus::kPlaced}, 10);
+  ASSERT_TRUE(RequestCancel(made.order, kT0 + 100).ok());
+  auto canceled = ChangeStatus(made.order, OrderStatus::kCanceled, Actor::kSaga, "", kT0 + 300);
+  ASSERT_TRUE(canceled.ok());
+  made.history.push_back(*canceled);
+  const std::vector<saga::ChoreographyFact> recorded = {{"cancel", "StockReleased", kT0 + 200, ""},
+                                                        {"cancel", "Refunded", kT0 + 300, ""}};
+  auto facts = SagaFacts(made.order, made.history, recorded);
+  ASSERT_EQ(facts.size(), 7u);
+  EXPECT_EQ(facts[3], (saga::ChoreographyFact{"cancel", "OrderCancelRequested", kT0 + 100, ""}));
+  EXPECT_EQ(facts[4].type, "StockReleased");
+  EXPECT_EQ(facts[5].type, "Refunded");
+  EXPECT_EQ(facts[6], (saga::ChoreographyFact{"cancel", "status", kT0 + 300, "CANCELED"}));
+}
+
+TEST(SagaFacts, AnOrderWithoutAPaymentHasNoFacts) {
+  Made made = Through({});
+  EXPECT_TRUE(SagaFacts(made.order, made.history, {}).empty());
+}
+
+// ---- DeadlineActionFor ----
+
+constexpr Deadlines kDeadlines{.payment_pending_ms = 300, .payment_done_ms = 200, .cancel_ms = 100};
+
+DeadlineAction ActionAfter(const Order& order, int64_t waited_ms) {
+  return DeadlineActionFor(order, kDeadlines, order.updated_at_ms + waited_ms);
+}
+
+TEST(DeadlineActionFor, APaymentPendingOrderGivesUpAtItsOwnDeadline) {
+  const Order order = OrderIn(OrderStatus::kPaymentPending);
+  EXPECT_EQ(ActionAfter(order, 0), DeadlineAction::kNone);
+  EXPECT_EQ(ActionAfter(order, 299), DeadlineAction::kNone);  // past payment_done_ms
+  EXPECT_EQ(ActionAfter(order, 300), DeadlineAction::kGiveUp);
+  EXPECT_EQ(ActionAfter(order, 10'000), DeadlineAction::kGiveUp);
+}
+
+TEST(DeadlineActionFor, APaymentDoneOrderGivesUpAtItsDeadline) {
+  const Order order = OrderIn(OrderStatus::kPaymentDone);
+  EXPECT_EQ(ActionAfter(order, 199), DeadlineAction::kNone);
+  EXPECT_EQ(ActionAfter(order, 200), DeadlineAction::kGiveUp);
+}
+
+TEST(DeadlineActionFor, APlacedOrderWithACancelRequestedIsAnnouncedAgainAtTheCancelDeadline) {
+  const Order order = PlacedWithCancelRequested(kT0 + 1'000);
+  ASSERT_EQ(order.updated_at_ms, kT0 + 1'000);
+  EXPECT_EQ(ActionAfter(order, 99), DeadlineAction::kNone);
+  EXPECT_EQ(ActionAfter(order, 100), DeadlineAction::kAnnounceCancelAgain);
+}
+
+TEST(DeadlineActionFor, OrdersWaitingOnNobodyHaveNoDeadline) {
+  for (OrderStatus status :
+       {OrderStatus::kInitiated, OrderStatus::kPlaced, OrderStatus::kOnWay, OrderStatus::kDelivered,
+        OrderStatus::kFailed, OrderStatus::kCanceled}) {
+    EXPECT_EQ(ActionAfter(OrderIn(status), 1'000'000), DeadlineAction::kNone)
+        << FormatOrderStatus(status);
+  }
+}
+
+TEST(DeadlineActionFor, TheDefaultPaymentPendingDeadlineOutlastsPaymentsReconciler) {
+  const Deadlines defaults;
+  EXPECT_GT(defaults.payment_pending_ms, 60'000);
+  EXPECT_GT(defaults.payment_pending_ms, defaults.payment_done_ms);
+  const Order order = OrderIn(OrderStatus::kPaymentPending);
+  EXPECT_EQ(DeadlineActionFor(order, defaults, order.updated_at_ms + 60'000),
+            DeadlineAction::kNone);
+}
+
+}  // namespace
+}  // namespace tinysaga::order
