@@ -56,8 +56,10 @@ std::vector<nlohmann::json> Events(const std::string& text, const std::string& e
   std::vector<nlohmann::json> found;
   const std::string marker = "event: " + event + "\n";
   for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1)) {
-    size_t data = text.find("data: ", at) + 6;
-    found.push_back(nlohmann::json::parse(text.substr(data, text.find('\n', data) - data)));
+    const size_t data = text.find("data: ", at);
+    const size_t end = data == std::string::npos ? data : text.find('\n', data);
+    if (end == std::string::npos) break;  // the rest has not arrived yet (a stream comes in chunks)
+    found.push_back(nlohmann::json::parse(text.substr(data + 6, end - data - 6)));
   }
   return found;
 }
