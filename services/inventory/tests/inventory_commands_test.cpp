@@ -1,5 +1,6 @@
-// The inventory.commands handler on a real SQLite file: each command's stock effect and the
-// reply it leaves in the outbox (same transaction), idempotency by order id, and poison.
+// The inventory.commands handler on a real database (SQLite, or PostgreSQL when the environment
+// names one): each command's stock effect and the reply it leaves in the outbox (same
+// transaction), idempotency by order id, and poison.
 
 #include "inventory/handlers/inventory_commands.h"
 
@@ -9,42 +10,19 @@
 #include <string>
 #include <vector>
 
-#include "inventory/inventory_repository.h"
-#include "inventory/schema.h"
-#include "tinysaga/contracts/codec.h"
+#include "stock_fixture.h"
 #include "tinysaga/contracts/topics.h"
-#include "tinysaga/testing/outbox.h"
-#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::inventory {
 namespace {
 
 using contracts::Message;
-using testing::TestDb;
 
-class InventoryCommandsTest : public ::testing::Test {
+class InventoryCommandsTest : public StockFixture {
  protected:
-  void SetUp() override {
-    auto product = ValidateNewProduct(
-        {.product_id = "p1", .product_name = "Pen", .product_type = "office", .price_cents = 150},
-        ProductId(), clock_.NowMs());
-    ASSERT_TRUE(product.ok());
-    ASSERT_TRUE(db_.db()
-                    .Write<int>([&](soci::session& s) -> Result<int> {
-                      TS_RETURN_IF_ERROR(InsertProduct(s, *product));
-                      TS_RETURN_IF_ERROR(SetStock(s, ProductId("p1"), 10, clock_.NowMs()));
-                      return 0;
-                    })
-                    .ok());
-  }
-
   // A command as the orchestrator sends it; each call is a new message (new id).
   Message Command(const std::string& order_id, contracts::Payload payload) {
-    return Message{contracts::Envelope{.message_id = "cmd_" + std::to_string(++message_count_),
-                                       .saga_id = SagaId("sag_1"),
-                                       .order_id = OrderId(order_id),
-                                       .time_ms = clock_.NowMs()},
-                   std::move(payload)};
+    return NewMessage("cmd_", order_id, std::move(payload), SagaId("sag_1"));
   }
 
   // Applies the command in one transaction, as the inbox consumer does.
@@ -72,21 +50,11 @@ class InventoryCommandsTest : public ::testing::Test {
   }
 
   // Every message in the outbox on saga.replies, oldest first.
-  std::vector<Message> Replies() {
-    return testing::ReadOutbox(db_.db(), contracts::kSagaRepliesTopic);
-  }
+  std::vector<Message> Replies() { return Outbox(contracts::kSagaRepliesTopic); }
 
-  int64_t Available() {
-    return db_.Count("SELECT available_count FROM products WHERE product_id = 'p1'");
-  }
   int64_t Movements(const std::string& order_id) {
     return db_.Count("SELECT COUNT(*) FROM stock_movements WHERE order_id = '" + order_id + "'");
   }
-
-  TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
-  ManualClock clock_;
-  SeededRng rng_{7};
-  int message_count_ = 0;
 };
 
 contracts::ReserveStock Reserve(int64_t quantity) { return {ProductId("p1"), quantity}; }

@@ -10,12 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "inventory/inventory_repository.h"
-#include "inventory/schema.h"
+#include "stock_fixture.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/testing/outbox.h"
-#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::inventory {
 namespace {
@@ -24,29 +21,11 @@ using contracts::Message;
 
 Money Dollars(int64_t dollars) { return *Money::FromCents(dollars * 100); }
 
-class InventoryEventsTest : public ::testing::Test {
+class InventoryEventsTest : public StockFixture {
  protected:
-  void SetUp() override {
-    auto product = ValidateNewProduct(
-        {.product_id = "p1", .product_name = "Pen", .product_type = "office", .price_cents = 150},
-        ProductId(), clock_.NowMs());
-    ASSERT_TRUE(product.ok());
-    ASSERT_TRUE(db_.db()
-                    .Write<int>([&](soci::session& s) -> Result<int> {
-                      TS_RETURN_IF_ERROR(InsertProduct(s, *product));
-                      TS_RETURN_IF_ERROR(SetStock(s, ProductId("p1"), 10, clock_.NowMs()));
-                      return 0;
-                    })
-                    .ok());
-  }
-
   // An event as its publisher sends it; each call is a new message (new id).
   Message Event(const std::string& order_id, contracts::Payload payload, SagaId saga_id = {}) {
-    return Message{contracts::Envelope{.message_id = "evt_" + std::to_string(++message_count_),
-                                       .saga_id = std::move(saga_id),
-                                       .order_id = OrderId(order_id),
-                                       .time_ms = clock_.NowMs()},
-                   std::move(payload)};
+    return NewMessage("evt_", order_id, std::move(payload), std::move(saga_id));
   }
   Message Paid(const std::string& order_id, int64_t quantity) {
     return Event(order_id, contracts::PaymentCompleted{UserId("alice"), Dollars(3),
@@ -73,17 +52,7 @@ class InventoryEventsTest : public ::testing::Test {
     return {published.begin() + static_cast<std::ptrdiff_t>(before), published.end()};
   }
 
-  std::vector<Message> Published() {
-    return testing::ReadOutbox(db_.db(), contracts::kInventoryEventsTopic);
-  }
-  int64_t Available() {
-    return db_.Count("SELECT available_count FROM products WHERE product_id = 'p1'");
-  }
-
-  testing::TestDb db_{schema::Migrations(), {.postgres_from_environment = true}};
-  ManualClock clock_;
-  SeededRng rng_{7};
-  int message_count_ = 0;
+  std::vector<Message> Published() { return Outbox(contracts::kInventoryEventsTopic); }
 };
 
 TEST_F(InventoryEventsTest, PaymentCompletedReservesAndPublishesStockReservedInTheOrderSaga) {

@@ -1,4 +1,4 @@
-// The order.commands handler on a real SQLite database: each Mark* command's change, its
+// The order.commands handler on a real database (SQLite, or PostgreSQL when the environment provides one): each Mark* command's change, its
 // history line and its reply in the outbox, repeats, refusals, unknown orders and poison.
 
 #include "order/handlers/order_commands.h"

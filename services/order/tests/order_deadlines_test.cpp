@@ -8,20 +8,15 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
-#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "order/handlers/order_events.h"
-#include "order/handlers/saga_view.h"
-#include "order/order_repository.h"
-#include "order/schema.h"
+#include "saga_fixture.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/testing/outbox.h"
-#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::order {
 namespace {
@@ -35,44 +30,11 @@ constexpr int64_t kCancelMs = Deadlines{}.cancel_ms;
 
 Money Cents(int64_t cents) { return *Money::FromCents(cents); }
 
-class OrderDeadlinesTest : public ::testing::Test {
+class OrderDeadlinesTest : public testing::SagaFixture {
  protected:
-  // A new order taken through `path` now by the domain functions, stored with its history;
-  // `cancel_requested` then records a cancel request (the order must be PLACED).
-  std::string PutOrder(std::initializer_list<OrderStatus> path, bool cancel_requested = false) {
-    const std::string order_id = "ord_" + std::to_string(++order_count_);
-    auto done = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      const TimestampMs now_ms = clock_.NowMs();
-      TS_ASSIGN_OR_RETURN(
-          NewOrder created,
-          CreateOrder(OrderId(order_id), UserId("alice"),
-                      ProductSnapshot{ProductId("prd_apple"), 250, "USD", 10}, 2, now_ms));
-      InsertOrder(session, created.order);
-      AppendStatusChange(session, created.order.order_id, created.first_change);
-      Order order = created.order;
-      for (OrderStatus to : path) {
-        const OrderStatus previous = order.status;
-        TS_ASSIGN_OR_RETURN(StatusChange change, ChangeStatus(order, to, Actor::kSaga, "", now_ms));
-        if (!UpdateOrderIf(session, order, previous))
-          return MakeError(Errc::kInternal, "not updated");
-        AppendStatusChange(session, order.order_id, change);
-      }
-      if (cancel_requested) {
-        TS_ASSIGN_OR_RETURN(bool requested, RequestCancel(order, now_ms));
-        if (!requested || !RecordCancelRequestIf(session, order))
-          return MakeError(Errc::kInternal, "cancel not recorded");
-      }
-      return 0;
-    });
-    EXPECT_TRUE(done.ok()) << done.error().detail;
-    return order_id;
-  }
-  std::string PutPaymentDone() {
-    return PutOrder({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone});
-  }
+  std::string PutPaymentDone() { return PutOrder(OrderStatus::kPaymentDone); }
   std::string PutPlaced(bool cancel_requested) {
-    return PutOrder({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone, OrderStatus::kPlaced},
-                    cancel_requested);
+    return PutOrder(OrderStatus::kPlaced, "alice", cancel_requested);
   }
 
   // One pass now; the number of orders acted on.
@@ -83,34 +45,7 @@ class OrderDeadlinesTest : public ::testing::Test {
   }
   size_t RunOnce() { return RunOnce(deadlines_); }
 
-  Order Load(const std::string& order_id) {
-    auto order = db_.db().Read<Order>([&](soci::session& session) -> Result<Order> {
-      auto found = FindOrder(session, OrderId(order_id));
-      if (!found) return MakeError(Errc::kNotFound, "missing");
-      return *found;
-    });
-    EXPECT_TRUE(order.ok());
-    return order.ok() ? *order : Order{};
-  }
-  std::vector<StatusChange> History(const std::string& order_id) {
-    auto history = db_.db().Read<std::vector<StatusChange>>(
-        [&](soci::session& session) -> Result<std::vector<StatusChange>> {
-          return ListStatusChanges(session, OrderId(order_id));
-        });
-    EXPECT_TRUE(history.ok());
-    return history.ok() ? *history : std::vector<StatusChange>{};
-  }
-  std::vector<saga::ChoreographyFact> Facts(const std::string& order_id) {
-    auto facts = db_.db().Read<std::vector<saga::ChoreographyFact>>(
-        [&](soci::session& session) -> Result<std::vector<saga::ChoreographyFact>> {
-          return ListSagaFacts(session, OrderId(order_id));
-        });
-    EXPECT_TRUE(facts.ok());
-    return facts.ok() ? *facts : std::vector<saga::ChoreographyFact>{};
-  }
-  std::vector<Message> OrderEvents() {
-    return ::tinysaga::testing::ReadOutbox(db_.db(), contracts::kOrderEventsTopic);
-  }
+  std::vector<Message> OrderEvents() { return Outbox(contracts::kOrderEventsTopic); }
 
   // Checks `event` is OrderCancelRequested for the order made by PutOrder, in saga `saga_type`.
   static void ExpectCancelRequested(const Message& event, const std::string& order_id,
@@ -122,12 +57,8 @@ class OrderDeadlinesTest : public ::testing::Test {
                                                                      ProductId("prd_apple"), 2}));
   }
 
-  ::tinysaga::testing::TestDb db_{schema::AllMigrations(), {.postgres_from_environment = true}};
-  ManualClock clock_;
-  SeededRng rng_{5};
   int notified_ = 0;
   OrderDeadlines deadlines_{db_.db(), clock_, rng_, [this] { ++notified_; }};
-  int order_count_ = 0;
 };
 
 TEST_F(OrderDeadlinesTest, APaymentDoneOrderPastItsDeadlineGivesUpAndAnnouncesTheCancel) {
@@ -184,7 +115,7 @@ TEST_F(OrderDeadlinesTest, NothingOverdueActsOnNothingAndNotifiesNobody) {
 }
 
 TEST_F(OrderDeadlinesTest, APaymentPendingOrderWaitsForItsOwnLongerDeadline) {
-  const std::string order_id = PutOrder({OrderStatus::kPaymentPending});
+  const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
   clock_.AdvanceMs(kPaymentDoneMs);
   EXPECT_EQ(RunOnce(), 0u);  // Payment's reconciler may still settle it
   clock_.AdvanceMs(kPaymentPendingMs - kPaymentDoneMs - 1);
@@ -281,7 +212,7 @@ TEST_F(OrderDeadlinesTest, EachStateUsesTheDeadlinesOfTheOptions) {
   OrderDeadlines deadlines(
       db_.db(), clock_, rng_, [this] { ++notified_; },
       {.deadlines = {.payment_pending_ms = 300, .payment_done_ms = 200, .cancel_ms = 100}});
-  const std::string pending = PutOrder({OrderStatus::kPaymentPending});
+  const std::string pending = PutOrder(OrderStatus::kPaymentPending);
   const std::string done = PutPaymentDone();
   const std::string canceling = PutPlaced(/*cancel_requested=*/true);
   clock_.AdvanceMs(100);
@@ -300,48 +231,31 @@ TEST_F(OrderDeadlinesTest, EachStateUsesTheDeadlinesOfTheOptions) {
 
 TEST_F(OrderDeadlinesTest, AfterGivingUpTheViewEndsWithTheReleaseAndTheRefundDone) {
   // Paid for through the events, then Inventory never answers.
-  const std::string order_id = PutOrder({OrderStatus::kPaymentPending});
-  const auto apply = [&](contracts::Payload payload, SagaId saga_id) {
-    const Message event{contracts::Envelope{.message_id = "evt_" + std::to_string(clock_.NowMs()),
-                                            .saga_id = std::move(saga_id),
-                                            .order_id = OrderId(order_id),
-                                            .time_ms = clock_.NowMs()},
-                        std::move(payload)};
-    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_RETURN_IF_ERROR(ApplyOrderEvent(session, event, clock_));
-      return 0;
-    });
-    EXPECT_TRUE(applied.ok()) << applied.error().detail;
-  };
+  const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
   const SagaId order_saga = saga::ChoreographySagaId(saga::kOrderSagaType, OrderId(order_id));
   clock_.AdvanceMs(10);
-  apply(contracts::PaymentCompleted{UserId("alice"), Cents(500), TransactionId("txn_1"),
-                                    ProductId("prd_apple"), 2},
-        SagaId());
+  ExpectOk(ApplyEvent(Event(
+      order_id, contracts::PaymentCompleted{UserId("alice"), Cents(500), TransactionId("txn_1"),
+                                            ProductId("prd_apple"), 2})));
   clock_.AdvanceMs(kPaymentDoneMs);
   ASSERT_EQ(RunOnce(), 1u);
   clock_.AdvanceMs(10);
-  apply(contracts::StockReleased{}, order_saga);
+  ExpectOk(ApplyEvent(Event(order_id, contracts::StockReleased{}, order_saga)));
   clock_.AdvanceMs(10);
-  apply(contracts::Refunded{TransactionId("txn_2"), Cents(500)}, order_saga);
+  ExpectOk(ApplyEvent(
+      Event(order_id, contracts::Refunded{TransactionId("txn_2"), Cents(500)}, order_saga)));
 
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
   EXPECT_EQ(order.status_info, saga::kReasonNoStockAnswer);  // the refund changes nothing
-  auto view = db_.db().Read<nlohmann::json>([&](soci::session& session) -> Result<nlohmann::json> {
-    auto body = ChoreographySagaJson(session, order);
-    if (!body) return MakeError(Errc::kNotFound, "no saga");
-    return *body;
-  });
-  ASSERT_TRUE(view.ok()) << view.error().detail;
-  EXPECT_EQ((*view)["type"], "order");
-  EXPECT_EQ((*view)["state"], "FAILED");
-  EXPECT_EQ((*view)["failureReason"], saga::kReasonNoStockAnswer);
-  std::vector<std::string> statuses;
-  for (const auto& step : (*view)["steps"]) statuses.push_back(step["status"].get<std::string>());
-  EXPECT_EQ(statuses, (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
-                                                "COMPENSATED", "SKIPPED"}));
-  EXPECT_EQ((*view)["steps"][3]["error"], "no answer in time");
+  const nlohmann::json view = View(order_id);
+  ASSERT_TRUE(view.is_object());
+  EXPECT_EQ(view["type"], "order");
+  EXPECT_EQ(view["state"], "FAILED");
+  EXPECT_EQ(view["failureReason"], saga::kReasonNoStockAnswer);
+  EXPECT_EQ(StepStatuses(view), (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
+                                                          "COMPENSATED", "SKIPPED"}));
+  EXPECT_EQ(view["steps"][3]["error"], "no answer in time");
 }
 
 }  // namespace

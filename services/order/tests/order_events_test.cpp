@@ -13,15 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "order/domain/choreography.h"
-#include "order/handlers/saga_view.h"
-#include "order/order_repository.h"
-#include "order/schema.h"
-#include "tinysaga/core/clock.h"
+#include "saga_fixture.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/testing/outbox.h"
-#include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::order {
 namespace {
@@ -31,45 +26,21 @@ using contracts::Payload;
 
 Money Cents(int64_t cents) { return *Money::FromCents(cents); }
 
-std::vector<std::string> StepStatuses(const nlohmann::json& saga) {
-  std::vector<std::string> statuses;
-  for (const auto& step : saga["steps"]) statuses.push_back(step["status"].get<std::string>());
-  return statuses;
-}
 using Names = std::vector<std::string>;
 
-class OrderEventsTest : public ::testing::Test {
+class OrderEventsTest : public testing::SagaFixture {
  protected:
   // A new order moved to PAYMENT_PENDING, as POST /api/payment leaves it; returns its id.
-  std::string PutPendingOrder() {
-    const std::string order_id = "ord_" + std::to_string(++order_count_);
-    auto done = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_ASSIGN_OR_RETURN(
-          NewOrder created,
-          CreateOrder(OrderId(order_id), UserId("alice"),
-                      ProductSnapshot{ProductId("prd_apple"), 250, "USD", 10}, 2, clock_.NowMs()));
-      InsertOrder(session, created.order);
-      AppendStatusChange(session, created.order.order_id, created.first_change);
-      Order order = created.order;
-      TS_ASSIGN_OR_RETURN(StatusChange pending, ChangeStatus(order, OrderStatus::kPaymentPending,
-                                                             Actor::kSaga, "", clock_.NowMs()));
-      if (!UpdateOrderIf(session, order, OrderStatus::kInitiated))
-        return MakeError(Errc::kInternal, "not updated");
-      AppendStatusChange(session, order.order_id, pending);
-      return 0;
-    });
-    EXPECT_TRUE(done.ok()) << done.error().detail;
-    return order_id;
-  }
+  std::string PutPendingOrder() { return PutOrder(OrderStatus::kPaymentPending); }
 
   // A PLACED order, placed by the events of the flow, with its cancel requested as
   // POST /api/orders/{id}/cancel records it.
   std::string PutPlacedOrderWithCancelRequested() {
     const std::string order_id = PutPendingOrder();
     clock_.AdvanceMs(10);
-    ExpectOk(Apply(Event(order_id, Paid())));
+    ExpectOk(ApplyEvent(Event(order_id, Paid())));
     clock_.AdvanceMs(10);
-    ExpectOk(Apply(Event(order_id, contracts::StockReserved{}, OrderSaga(order_id))));
+    ExpectOk(ApplyEvent(Event(order_id, contracts::StockReserved{}, OrderSaga(order_id))));
     clock_.AdvanceMs(100);
     auto done = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
       std::optional<Order> order = FindOrder(session, OrderId(order_id));
@@ -83,14 +54,6 @@ class OrderEventsTest : public ::testing::Test {
     return order_id;
   }
 
-  // An event as its publisher sends it, made now; each call is a new message (new id).
-  Message Event(const std::string& order_id, Payload payload, SagaId saga_id = {}) {
-    return Message{contracts::Envelope{.message_id = "evt_" + std::to_string(++message_count_),
-                                       .saga_id = std::move(saga_id),
-                                       .order_id = OrderId(order_id),
-                                       .time_ms = clock_.NowMs()},
-                   std::move(payload)};
-  }
   static SagaId OrderSaga(const std::string& order_id) {
     return saga::ChoreographySagaId(saga::kOrderSagaType, OrderId(order_id));
   }
@@ -107,73 +70,19 @@ class OrderEventsTest : public ::testing::Test {
   }
   static Payload Refunded() { return contracts::Refunded{TransactionId("txn_2"), Cents(500)}; }
 
-  // Applies the event in one transaction, as the inbox consumer does.
-  Result<void> Apply(const Message& event) {
-    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_RETURN_IF_ERROR(ApplyOrderEvent(session, event, clock_));
-      return 0;
-    });
-    if (!applied.ok()) return applied.error();
-    return Ok();
-  }
-  static void ExpectOk(const Result<void>& applied) {
-    EXPECT_TRUE(applied.ok()) << applied.error().detail;
-  }
-
-  Order Load(const std::string& order_id) {
-    auto order = db_.db().Read<Order>([&](soci::session& session) -> Result<Order> {
-      auto found = FindOrder(session, OrderId(order_id));
-      if (!found) return MakeError(Errc::kNotFound, "missing");
-      return *found;
-    });
-    EXPECT_TRUE(order.ok());
-    return order.ok() ? *order : Order{};
-  }
-  std::vector<StatusChange> History(const std::string& order_id) {
-    auto history = db_.db().Read<std::vector<StatusChange>>(
-        [&](soci::session& session) -> Result<std::vector<StatusChange>> {
-          return ListStatusChanges(session, OrderId(order_id));
-        });
-    EXPECT_TRUE(history.ok());
-    return history.ok() ? *history : std::vector<StatusChange>{};
-  }
   std::vector<std::string> HistoryStatuses(const std::string& order_id) {
     std::vector<std::string> statuses;
     for (const auto& change : History(order_id))
       statuses.emplace_back(FormatOrderStatus(change.status));
     return statuses;
   }
-  std::vector<saga::ChoreographyFact> Facts(const std::string& order_id) {
-    auto facts = db_.db().Read<std::vector<saga::ChoreographyFact>>(
-        [&](soci::session& session) -> Result<std::vector<saga::ChoreographyFact>> {
-          return ListSagaFacts(session, OrderId(order_id));
-        });
-    EXPECT_TRUE(facts.ok());
-    return facts.ok() ? *facts : std::vector<saga::ChoreographyFact>{};
-  }
-  // GET /api/orders/{id}/saga's body in choreography mode; null when there is none.
-  nlohmann::json View(const std::string& order_id) {
-    const Order order = Load(order_id);
-    auto view =
-        db_.db().Read<nlohmann::json>([&](soci::session& session) -> Result<nlohmann::json> {
-          auto body = ChoreographySagaJson(session, order);
-          return body ? *body : nlohmann::json(nullptr);
-        });
-    EXPECT_TRUE(view.ok());
-    return view.ok() ? *view : nlohmann::json(nullptr);
-  }
-
-  ::tinysaga::testing::TestDb db_{schema::AllMigrations(), {.postgres_from_environment = true}};
-  ManualClock clock_;
-  int order_count_ = 0;
-  int message_count_ = 0;
 };
 
 TEST_F(OrderEventsTest, PaymentCompletedMovesTheOrderToPaymentDoneWithAHistoryLineAndAFact) {
   const std::string order_id = PutPendingOrder();
   clock_.AdvanceMs(1'000);
   const Message paid = Event(order_id, Paid());
-  ExpectOk(Apply(paid));
+  ExpectOk(ApplyEvent(paid));
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kPaymentDone);
   EXPECT_EQ(order.updated_at_ms, clock_.NowMs());
@@ -197,14 +106,14 @@ TEST_F(OrderEventsTest,
   clock_.AdvanceMs(10);
   const Message reserved = Event(order_id, contracts::StockReserved{}, OrderSaga(order_id));
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(reserved));  // but heard first: inventory.events was quicker
+  ExpectOk(ApplyEvent(reserved));  // but heard first: inventory.events was quicker
   EXPECT_EQ(Load(order_id).status, OrderStatus::kPlaced);
   EXPECT_EQ(HistoryStatuses(order_id),
             (Names{"INITIATED", "PAYMENT_PENDING", "PAYMENT_DONE", "PLACED"}));
   const TimestampMs placed_ms = clock_.NowMs();
 
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(paid));
+  ExpectOk(ApplyEvent(paid));
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kPlaced);
   EXPECT_EQ(order.updated_at_ms, placed_ms);
@@ -232,7 +141,7 @@ TEST_F(OrderEventsTest, PaymentFailedFailsTheOrderWithTheReason) {
         Case{contracts::PaymentFailure::kUnavailable, "payment service unavailable"}}) {
     const std::string order_id = PutPendingOrder();
     clock_.AdvanceMs(10);
-    ExpectOk(Apply(Event(order_id, PaymentFailed(failed.failure))));
+    ExpectOk(ApplyEvent(Event(order_id, PaymentFailed(failed.failure))));
     const Order order = Load(order_id);
     EXPECT_EQ(order.status, OrderStatus::kFailed);
     EXPECT_EQ(order.status_info, failed.reason);
@@ -253,12 +162,12 @@ TEST_F(OrderEventsTest, PaymentFailedFailsTheOrderWithTheReason) {
 TEST_F(OrderEventsTest, OutOfStockThenRefundedFailsTheOrderOutOfStockPaymentRefunded) {
   const std::string order_id = PutPendingOrder();
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, Paid())));
+  ExpectOk(ApplyEvent(Event(order_id, Paid())));
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, contracts::OutOfStock{1}, OrderSaga(order_id))));
+  ExpectOk(ApplyEvent(Event(order_id, contracts::OutOfStock{1}, OrderSaga(order_id))));
   EXPECT_EQ(Load(order_id).status, OrderStatus::kPaymentDone);  // until the refund is done
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, Refunded(), OrderSaga(order_id))));
+  ExpectOk(ApplyEvent(Event(order_id, Refunded(), OrderSaga(order_id))));
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
   EXPECT_EQ(order.status_info, "out of stock, payment refunded");
@@ -277,13 +186,13 @@ TEST_F(OrderEventsTest, OutOfStockThenRefundedFailsTheOrderOutOfStockPaymentRefu
 TEST_F(OrderEventsTest, RefundedOvertakingOutOfStockEndsTheSame) {
   const std::string order_id = PutPendingOrder();
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, Paid())));
+  ExpectOk(ApplyEvent(Event(order_id, Paid())));
   clock_.AdvanceMs(10);
   const Message out = Event(order_id, contracts::OutOfStock{0}, OrderSaga(order_id));
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, Refunded(), OrderSaga(order_id))));
+  ExpectOk(ApplyEvent(Event(order_id, Refunded(), OrderSaga(order_id))));
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(out));
+  ExpectOk(ApplyEvent(out));
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
   EXPECT_EQ(order.status_info, "out of stock, payment refunded");
@@ -295,7 +204,7 @@ TEST_F(OrderEventsTest, ACancelEndsCanceledAfterTheReleaseAndTheRefund) {
   const std::string order_id = PutPlacedOrderWithCancelRequested();
   const size_t history = History(order_id).size();
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, contracts::StockReleased{}, CancelSaga(order_id))));
+  ExpectOk(ApplyEvent(Event(order_id, contracts::StockReleased{}, CancelSaga(order_id))));
   EXPECT_EQ(Load(order_id).status, OrderStatus::kPlaced);  // a fact only: the refund follows
   EXPECT_EQ(History(order_id).size(), history);
   nlohmann::json view = View(order_id);
@@ -305,7 +214,7 @@ TEST_F(OrderEventsTest, ACancelEndsCanceledAfterTheReleaseAndTheRefund) {
   EXPECT_EQ(StepStatuses(view), (Names{"SUCCEEDED", "RUNNING", "PENDING"}));
 
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, Refunded(), CancelSaga(order_id))));
+  ExpectOk(ApplyEvent(Event(order_id, Refunded(), CancelSaga(order_id))));
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kCanceled);
   EXPECT_EQ(order.status_info, "canceled: stock released and payment refunded");
@@ -326,7 +235,7 @@ TEST_F(OrderEventsTest, ACancelEndsCanceledAfterTheReleaseAndTheRefund) {
 
 TEST_F(OrderEventsTest, AnEventForAnUnknownOrderIsPoisonAndWritesNothing) {
   for (const Payload& event : {Paid(), Payload(contracts::StockReserved{}), Refunded()}) {
-    auto applied = Apply(Event("ord_missing", event));
+    auto applied = ApplyEvent(Event("ord_missing", event));
     ASSERT_FALSE(applied.ok()) << contracts::TypeName(event);
     EXPECT_EQ(applied.error().code, Errc::kInvalidRequest);
     EXPECT_FALSE(applied.error().Retryable());  // dead-lettered, not tried again
@@ -343,8 +252,8 @@ TEST_F(OrderEventsTest, EventsOrderDoesNotFollowAreAcknowledgedAndWriteNothing) 
        {Payload(contracts::OrderCancelRequested{UserId("alice"), Cents(500), ProductId("prd_apple"),
                                                 2}),
         Payload(contracts::PaymentCharged{TransactionId("txn_1"), Cents(500)})}) {
-    ExpectOk(Apply(Event(order_id, event, OrderSaga(order_id))));
-    ExpectOk(Apply(Event("ord_missing", event)));  // not even a check that the order exists
+    ExpectOk(ApplyEvent(Event(order_id, event, OrderSaga(order_id))));
+    ExpectOk(ApplyEvent(Event("ord_missing", event)));  // not even a check that the order exists
   }
   EXPECT_EQ(Load(order_id).status, OrderStatus::kPaymentPending);
   EXPECT_EQ(History(order_id).size(), history);
@@ -355,16 +264,16 @@ TEST_F(OrderEventsTest, AnEventAppliedTwiceLeavesTheSameStatus) {
   const std::string order_id = PutPendingOrder();
   clock_.AdvanceMs(10);
   const Message paid = Event(order_id, Paid());
-  ExpectOk(Apply(paid));
+  ExpectOk(ApplyEvent(paid));
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(paid));
+  ExpectOk(ApplyEvent(paid));
   EXPECT_EQ(Load(order_id).status, OrderStatus::kPaymentDone);
   clock_.AdvanceMs(10);
   const Message reserved = Event(order_id, contracts::StockReserved{}, OrderSaga(order_id));
-  ExpectOk(Apply(reserved));
+  ExpectOk(ApplyEvent(reserved));
   const Order placed = Load(order_id);
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(reserved));
+  ExpectOk(ApplyEvent(reserved));
   const Order again = Load(order_id);
   EXPECT_EQ(again.status, OrderStatus::kPlaced);
   EXPECT_EQ(again.updated_at_ms, placed.updated_at_ms);
@@ -381,10 +290,10 @@ TEST_F(OrderEventsTest, ARefusedEventKeepsTheStatusButItsFactIsRecorded) {
   // forbids PLACED after FAILED).
   const std::string order_id = PutPendingOrder();
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, PaymentFailed(contracts::PaymentFailure::kUnavailable))));
+  ExpectOk(ApplyEvent(Event(order_id, PaymentFailed(contracts::PaymentFailure::kUnavailable))));
   const size_t history = History(order_id).size();
   clock_.AdvanceMs(10);
-  ExpectOk(Apply(Event(order_id, contracts::StockReserved{}, OrderSaga(order_id))));
+  ExpectOk(ApplyEvent(Event(order_id, contracts::StockReserved{}, OrderSaga(order_id))));
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
   EXPECT_EQ(order.status_info, "payment service unavailable");
@@ -407,17 +316,7 @@ TEST_F(OrderEventsTest, TheHandlerAppliesTheEventsWithItsClock) {
 }
 
 TEST_F(OrderEventsTest, AnOrderNeverPaidForHasNoSagaView) {
-  const std::string order_id = "ord_new";
-  auto done = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-    TS_ASSIGN_OR_RETURN(
-        NewOrder created,
-        CreateOrder(OrderId(order_id), UserId("alice"),
-                    ProductSnapshot{ProductId("prd_apple"), 250, "USD", 10}, 1, clock_.NowMs()));
-    InsertOrder(session, created.order);
-    AppendStatusChange(session, created.order.order_id, created.first_change);
-    return 0;
-  });
-  ASSERT_TRUE(done.ok());
+  const std::string order_id = PutOrder(OrderStatus::kInitiated);
   EXPECT_TRUE(View(order_id).is_null());
 }
 

@@ -1,20 +1,26 @@
 #pragma once
-// What the saga-related order tests share: a migrated Order DB (TestDb), a manual clock, a
-// seeded rng, orders put straight into any status, and a reader for the outbox.
+// What the saga-related order tests share: a migrated Order DB (TestDb: SQLite, or PostgreSQL
+// when the environment names one), a manual clock, a seeded rng, orders put straight into any
+// status, readers for an order, its history, its choreography facts, its saga view and the
+// outbox, and the choreography events applied as the inbox consumer does.
 
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "order/domain/order.h"
+#include "order/handlers/order_events.h"
+#include "order/handlers/saga_view.h"
 #include "order/order_repository.h"
 #include "order/schema.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/core/clock.h"
-#include "tinysaga/testing/outbox.h"
 #include "tinysaga/core/rng.h"
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/testing/outbox.h"
 #include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::order::testing {
@@ -69,15 +75,68 @@ class SagaFixture : public ::testing::Test {
     return history.ok() ? *history : std::vector<StatusChange>{};
   }
 
+  // The choreography facts recorded for the order, oldest first.
+  std::vector<saga::ChoreographyFact> Facts(const std::string& order_id) {
+    auto facts = db_.db().Read<std::vector<saga::ChoreographyFact>>(
+        [&](soci::session& session) -> Result<std::vector<saga::ChoreographyFact>> {
+          return ListSagaFacts(session, OrderId(order_id));
+        });
+    EXPECT_TRUE(facts.ok());
+    return facts.ok() ? *facts : std::vector<saga::ChoreographyFact>{};
+  }
+
+  // GET /api/orders/{id}/saga's body in choreography mode; null when there is none.
+  nlohmann::json View(const std::string& order_id) {
+    const Order order = Load(order_id);
+    auto view =
+        db_.db().Read<nlohmann::json>([&](soci::session& session) -> Result<nlohmann::json> {
+          auto body = ChoreographySagaJson(session, order);
+          return body ? *body : nlohmann::json(nullptr);
+        });
+    EXPECT_TRUE(view.ok());
+    return view.ok() ? *view : nlohmann::json(nullptr);
+  }
+  // The status of each step of a saga view, in order.
+  static std::vector<std::string> StepStatuses(const nlohmann::json& saga) {
+    std::vector<std::string> statuses;
+    for (const auto& step : saga["steps"]) statuses.push_back(step["status"].get<std::string>());
+    return statuses;
+  }
+
   // Every message in the outbox on `topic`, oldest first, parsed (so each one is valid).
   std::vector<contracts::Message> Outbox(std::string_view topic) {
     return ::tinysaga::testing::ReadOutbox(db_.db(), topic);
   }
 
-  ::tinysaga::testing::TestDb db_{schema::AllMigrations()};
+  // A choreography event as its publisher sends it, made now; each call is a new message
+  // (new id).
+  contracts::Message Event(const std::string& order_id, contracts::Payload payload,
+                           SagaId saga_id = {}) {
+    return contracts::Message{
+        contracts::Envelope{.message_id = "evt_" + std::to_string(++event_count_),
+                            .saga_id = std::move(saga_id),
+                            .order_id = OrderId(order_id),
+                            .time_ms = clock_.NowMs()},
+        std::move(payload)};
+  }
+
+  // Applies the event with the choreography handler in one transaction, as the inbox
+  // consumer does.
+  Result<void> ApplyEvent(const contracts::Message& event) {
+    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
+      TS_RETURN_IF_ERROR(ApplyOrderEvent(session, event, clock_));
+      return 0;
+    });
+    if (!applied.ok()) return applied.error();
+    return Ok();
+  }
+  static void ExpectOk(const Result<void>& done) { EXPECT_TRUE(done.ok()) << done.error().detail; }
+
+  ::tinysaga::testing::TestDb db_{schema::AllMigrations(), {.postgres_from_environment = true}};
   ManualClock clock_;
   SeededRng rng_{11};
   int order_count_ = 0;
+  int event_count_ = 0;
 };
 
 }  // namespace tinysaga::order::testing
