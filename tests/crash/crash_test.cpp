@@ -1,0 +1,550 @@
+// The crash test (issue 4, DESIGN.md "Guarantees": a process killed at any instant loses
+// nothing committed, and every saga then reaches a terminal state with no manual step).
+//
+// Under `tinysaga bench` load through the gateway, every process `tinysaga up` runs (the
+// orchestrator too, in orchestration mode; the gateway as well, since `up` owns its socket) is
+// killed with SIGKILL twice while `up` restarts them: one kill at a time, in an order drawn
+// from a seed, each a random gap (from the seed too) after the previous killed process was
+// restarted and ready again. After the load, every order must come to rest within
+// kSettleBound, the books must
+// balance (what the wallets gave == the value of the orders placed == the payments kept; every
+// product's stock == what was supplied minus what placed orders hold), `up` must have
+// restarted nothing but what was killed, and `tinysaga check` must pass.
+//
+// The seed is printed first; TINYSAGA_CRASH_SEED=N replays a schedule (the command is printed
+// too, and repeated in every failure). The waits are on events (a restarted process answering
+// /readyz, the databases at rest); the only timed pauses are the schedule's own gaps.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "books.h"
+#include "schedule.h"
+#include "up_process.h"
+
+extern char** environ;
+
+namespace tinysaga::crash {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// ---- The bounds ---------------------------------------------------------------------------
+
+// How long after the last fault (the last killed process ready again) every order may take to
+// come to rest. The slowest way to rest is a payment whose process was killed mid-request: it
+// stays PENDING until Payment's reconciler fails it, once it is older than
+// ReconcilerOptions::stale_after (60 s) at one of its passes every
+// PaymentOptions::reconcile_interval (5 s); then its saga fails the order in a few
+// millisecond steps, but a step may first wait out one reply timeout
+// (SagaTimings forward and must_finish: 10 s) and a backoff (forward: at most 5 s); the void
+// the reconciler queues runs on the refund worker's next poll (200 ms; a retry after a wallet
+// outage during the load comes at most RefundWorkerOptions::retry_max = 30 s after it, within
+// the 60 s). 60 + 5 + 10 + 5 = 80 s, plus 20 s for two cores shared by eight processes and the
+// sanitizers. The defaults are the production ones: most of a run's length is this wait.
+constexpr auto kSettleBound = seconds(100);
+// After the orders are at rest, the last outbox rows are published within moments.
+constexpr auto kCheckBound = seconds(30);
+// A killed process is restarted by `up` within its backoff (100 ms, doubling to 5 s when it
+// crashes again within 10 s of its start), and is ready once its Kafka consumers have joined
+// their groups again: the broker waits out the dead member's session (6 s), sometimes twice.
+constexpr auto kRestartBound = seconds(30);
+constexpr auto kReadyBound = seconds(60);
+// Seeding the bench's users and products, before the load and the kills begin.
+constexpr auto kSeedingBound = seconds(120);
+// The kills begin once sagas flow: a freshly started `up` stalls its first sagas for 10-20 s
+// (README, bench), and kills during that stall would find little work in flight.
+constexpr int64_t kFinishedOrdersBeforeKills = 16;
+constexpr auto kFlowingBound = seconds(60);
+
+// ---- The load -----------------------------------------------------------------------------
+
+constexpr int kConcurrency = 8;
+constexpr const char* kMix = "placed=70,insufficient=15,out-of-stock=15";
+// The load goes on this long after the last kill's process is ready again, so that the
+// restarted system serves load before it stops.
+constexpr auto kLoadAfterLastKill = seconds(5);
+// A cap only: the test ends the load with SIGTERM (bench --faults) after the last kill.
+constexpr int kLoadSecondsMax = 300;
+// How long one bench user waits for its saga before it counts a timeout and moves on.
+constexpr int kTerminalTimeoutMs = 20'000;
+
+ScheduleOptions Schedule() {
+  return {.kills_each = 2, .gap_min = milliseconds(200), .gap_max = milliseconds(2'500)};
+}
+
+std::vector<std::string> ProcessesOf(const std::string& mode) {
+  std::vector<std::string> processes = {"order-1", "payment-1", "wallet-1", "inventory-1",
+                                        "gateway-1"};
+  if (mode == "orchestration") processes.push_back("orchestrator-1");
+  return processes;
+}
+
+double SecondsBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// ---- The bench as a child process ---------------------------------------------------------
+
+// `tinysaga bench --faults` as a child process. Its stderr (progress lines) is read by a
+// thread that notes when the load has begun (the "run ..." line that follows seeding); its
+// stdout (the report) goes to a file. The destructor kills a bench still running and reaps it.
+class BenchProcess {
+ public:
+  BenchProcess(std::vector<std::string> args, const std::filesystem::path& report_path) {
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int err[2];
+    if (pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, report_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);  // clears O_CLOEXEC
+    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(err[1]);
+    if (spawned != 0) {
+      close(err[0]);
+      throw std::runtime_error("cannot start tinysaga bench");
+    }
+    reader_ = std::thread([this, fd = err[0]] { ReadStderr(fd); });
+  }
+
+  ~BenchProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    reader_.join();
+  }
+
+  // True once the bench has seeded and started its virtual users; false if it ended first.
+  bool WaitLoadStarted(milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [this] { return load_started_ || ended_; });
+    return load_started_;
+  }
+
+  bool Running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+    pid_ = -1;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return false;
+  }
+
+  // Ends the load (SIGTERM), waits for the bench to finish its report; its exit code.
+  int Stop() {
+    if (Running()) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    return exit_code_;
+  }
+
+  std::string Stderr() {
+    std::lock_guard lock(mutex_);
+    return stderr_;
+  }
+
+ private:
+  void ReadStderr(int fd) {
+    FILE* input = fdopen(fd, "r");
+    char line[4096];
+    while (std::fgets(line, sizeof line, input) != nullptr) {
+      std::lock_guard lock(mutex_);
+      stderr_ += line;
+      if (std::string_view(line).starts_with("run ")) load_started_ = true;
+      changed_.notify_all();
+    }
+    std::fclose(input);
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+    changed_.notify_all();
+  }
+
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string stderr_;
+  bool load_started_ = false;
+  bool ended_ = false;
+  std::thread reader_;  // last: it uses the members above
+};
+
+// `tinysaga bench` against `up`'s gateway, until the test ends it.
+std::vector<std::string> BenchArgs(const e2e::UpProcess& up) {
+  return {TINYSAGA_BINARY, "bench", "--port", std::to_string(up.gateway().port), "-c",
+          std::to_string(kConcurrency), "--mix", kMix, "--warmup", "0", "--seconds",
+          std::to_string(kLoadSecondsMax),
+          // Outcomes other than the flow's are expected; SIGTERM ends the load.
+          "--faults",
+          // Each saga's end is seen on its event stream at once. Polling (the default) spaces
+          // the polls by the median settle time of recent sagas, which the stalls after each
+          // kill stretch to seconds: the virtual users would mostly wait, not load.
+          "--wait", "sse", "--terminal-timeout-ms", std::to_string(kTerminalTimeoutMs),
+          // The test checks the invariants itself, once the system has settled.
+          "--no-check", "--breakdown", "0"};
+}
+
+// ---- The kills ----------------------------------------------------------------------------
+
+struct KillRecord {
+  std::string process;
+  double at_s = 0;  // since the load began
+  pid_t pid = 0;
+  pid_t new_pid = 0;
+  double restarted_after_s = 0;
+  double ready_after_s = 0;
+};
+
+// Kills `process` with -9, then waits for `up` to have restarted it (a new pid in up.json, the
+// restart counted) and for the new process to answer GET /readyz with 200 on its port.
+// Returns what happened, or a failure message.
+Result<KillRecord> KillAndAwaitRestart(const e2e::UpProcess& up, http::Client& client,
+                                       const std::string& process, Clock::time_point load_began) {
+  const json before = up.Process(process);
+  KillRecord record{.process = process, .pid = before.at("pid").get<pid_t>()};
+  const int restarts = before.at("restarts").get<int>();
+  if (record.pid <= 0) return MakeError(Errc::kInternal, process + " is not running");
+  const auto killed = Clock::now();
+  record.at_s = SecondsBetween(load_began, killed);
+  if (kill(record.pid, SIGKILL) != 0) return MakeError(Errc::kInternal, "kill failed");
+  json now;
+  if (!e2e::Eventually(
+          [&] {
+            now = up.Process(process);
+            const pid_t pid = now.at("pid").get<pid_t>();
+            return pid > 0 && pid != record.pid && now.at("restarts").get<int>() > restarts;
+          },
+          kRestartBound)) {
+    return MakeError(Errc::kTimeout, process + " not restarted: " + now.dump());
+  }
+  record.new_pid = now.at("pid").get<pid_t>();
+  record.restarted_after_s = SecondsBetween(killed, Clock::now());
+  const http::Endpoint endpoint{"127.0.0.1", now.at("port").get<uint16_t>()};
+  if (!e2e::Eventually(
+          [&] {
+            auto ready = client.SendAndWait(endpoint, {.method = "GET", .target = "/readyz"},
+                                            milliseconds(1'000));
+            return ready.ok() && ready->status == 200;
+          },
+          kReadyBound)) {
+    return MakeError(Errc::kTimeout, process + " restarted but not ready");
+  }
+  record.ready_after_s = SecondsBetween(killed, Clock::now());
+  return record;
+}
+
+std::string Describe(const KillRecord& kill) {
+  char line[256];
+  std::snprintf(
+      line, sizeof line,
+      "  %6.2f s  kill -9 %-15s pid %-7d restarted as %-7d after %.2f s, ready after %.2f s",
+      kill.at_s, kill.process.c_str(), kill.pid, kill.new_pid, kill.restarted_after_s,
+      kill.ready_after_s);
+  return line;
+}
+
+// ---- Seeds --------------------------------------------------------------------------------
+
+// TINYSAGA_CRASH_SEED, else a fresh one.
+uint64_t SeedFromEnvironment() {
+  if (const char* text = std::getenv("TINYSAGA_CRASH_SEED"); text != nullptr && *text != '\0') {
+    char* end = nullptr;
+    const uint64_t seed = std::strtoull(text, &end, 10);
+    if (*end != '\0')
+      throw std::invalid_argument("TINYSAGA_CRASH_SEED is not a number: " + std::string(text));
+    return seed;
+  }
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+std::string ReplayCommand(uint64_t seed, const std::string& mode) {
+  return "TINYSAGA_CRASH_SEED=" + std::to_string(seed) + " ctest --test-dir " + TINYSAGA_BUILD_DIR +
+         " -R '^crash\\." + mode + "$' --output-on-failure";
+}
+
+std::string Cents(int64_t cents) {
+  char text[64];
+  const unsigned long long magnitude = cents < 0 ? 0ULL - static_cast<unsigned long long>(cents)
+                                                 : static_cast<unsigned long long>(cents);
+  std::snprintf(text, sizeof text, "%s$%llu.%02llu", cents < 0 ? "-" : "", magnitude / 100,
+                magnitude % 100);
+  return text;
+}
+
+std::string Join(const std::map<std::string, int64_t>& counts) {
+  std::string text;
+  for (const auto& [what, count] : counts) {
+    text += (text.empty() ? "" : ", ") + what + " " + std::to_string(count);
+  }
+  return text.empty() ? "none" : text;
+}
+
+// The sagas the bench finished each second, from its progress lines on stderr
+// ("[   12 s measure] sagas      345      41/s  errors 0  mismatched 0"): "0 0 12 41 ...".
+std::string SagasPerSecond(const std::string& progress) {
+  std::istringstream lines(progress);
+  std::string line, rates;
+  while (std::getline(lines, line)) {
+    const auto per_second = line.find("/s  errors");
+    if (!line.starts_with("[") || per_second == std::string::npos) continue;
+    const auto start = line.find_last_of(' ', per_second) + 1;
+    rates += (rates.empty() ? "" : " ") + line.substr(start, per_second - start);
+  }
+  return rates;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream input(path);
+  std::stringstream text;
+  text << input.rdbuf();
+  return text.str();
+}
+
+// ---- The test -----------------------------------------------------------------------------
+
+class CrashTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Runs the schedule against `up` under the bench's load; returns when the load has ended.
+  void RunLoadWithKills(const e2e::UpProcess& up, Books& books,
+                        const std::vector<PlannedKill>& plan) {
+    const std::filesystem::path report = up.data_dir() / "bench-report.txt";
+    BenchProcess bench(BenchArgs(up), report);
+    ASSERT_TRUE(bench.WaitLoadStarted(kSeedingBound)) << "the bench did not start its load:\n"
+                                                      << bench.Stderr();
+    load_began_ = Clock::now();
+    ASSERT_TRUE(e2e::Eventually(
+        [&] {
+          auto finished = books.CountFinishedOrders();
+          return finished.ok() && *finished >= kFinishedOrdersBeforeKills;
+        },
+        kFlowingBound))
+        << "no sagas finished under load:\n"
+        << bench.Stderr();
+    std::printf("sagas flow %.1f s after the load began; the kills begin\n",
+                SecondsBetween(load_began_, Clock::now()));
+    http::Client client;
+    Clock::time_point previous = Clock::now();
+    for (const PlannedKill& planned : plan) {
+      std::this_thread::sleep_until(previous + planned.gap);  // the schedule, not a wait
+      ASSERT_TRUE(bench.Running()) << "the bench ended during the kills:\n" << bench.Stderr();
+      auto kill = KillAndAwaitRestart(up, client, planned.process, load_began_);
+      ASSERT_TRUE(kill.ok()) << kill.error().detail;
+      std::printf("%s\n", Describe(*kill).c_str());
+      std::fflush(stdout);
+      kills_.push_back(*kill);
+      previous = Clock::now();
+    }
+    last_fault_over_ = previous;
+    std::this_thread::sleep_until(previous + kLoadAfterLastKill);  // the load's length
+    load_ended_ = Clock::now();
+    const int exit_code = bench.Stop();
+    const auto drained = Clock::now();
+    std::printf("sagas finished per second under load: %s\n",
+                SagasPerSecond(bench.Stderr()).c_str());
+    std::printf("load: %.1f s; the bench's sagas in hand drained in %.1f s\n%s",
+                SecondsBetween(load_began_, load_ended_), SecondsBetween(load_ended_, drained),
+                ReadFile(report).c_str());
+    // --faults: outcomes other than the flow's are expected, errors too; 2 is "could not run".
+    EXPECT_EQ(exit_code, 0) << bench.Stderr();
+  }
+
+  // Waits until every order is at rest, within kSettleBound of the last fault.
+  void AwaitSettled(Books& books) {
+    if (auto at_end = books.ReadUnsettled(); at_end.ok())
+      std::printf("when the load ended, not at rest: %s\n", at_end->ToString().c_str());
+    Unsettled last;
+    std::string error;
+    const auto deadline = last_fault_over_ + kSettleBound;
+    const bool settled = e2e::Eventually(
+        [&] {
+          auto unsettled = books.ReadUnsettled();
+          if (!unsettled.ok()) error = unsettled.error().detail;
+          if (unsettled.ok()) last = *unsettled;
+          return unsettled.ok() && unsettled->settled();
+        },
+        std::chrono::duration_cast<milliseconds>(
+            std::max(deadline - Clock::now(), Clock::duration::zero())));
+    const auto now = Clock::now();
+    std::printf(
+        "%s %.1f s after the last fault, %.1f s after the load (bound: %lld s after "
+        "the last fault)\n",
+        settled ? "every order at rest" : "NOT at rest", SecondsBetween(last_fault_over_, now),
+        SecondsBetween(load_ended_, now), static_cast<long long>(kSettleBound.count()));
+    if (settled) return;
+    auto orders = books.DescribeUnsettledOrders();
+    FAIL() << "not at rest " << kSettleBound.count()
+           << " s after the last fault: " << last.ToString() << " " << error << "\n"
+           << (orders.ok() ? *orders : orders.error().detail) << "(their services' logs tell why)";
+  }
+
+  void ExpectCheckPasses(const e2e::UpProcess& up) {
+    e2e::CheckResult check;
+    const auto started = Clock::now();
+    const bool passed = e2e::Eventually(
+        [&] {
+          check = e2e::RunCheck(up.data_dir());
+          return check.exit_code == 0;
+        },
+        kCheckBound);
+    std::printf("tinysaga check passed after %.1f s more\n", SecondsBetween(started, Clock::now()));
+    EXPECT_TRUE(passed) << check.output;
+  }
+
+  void ExpectBooksBalance(const Totals& totals) {
+    EXPECT_EQ(totals.taken_from_wallets_cents(), totals.placed_value_cents)
+        << "the wallets gave " << Cents(totals.taken_from_wallets_cents())
+        << " (deposits - withdrawals - balances), the orders placed are worth "
+        << Cents(totals.placed_value_cents);
+    EXPECT_EQ(totals.completed_payments_cents, totals.placed_value_cents)
+        << "the Transaction DB kept " << Cents(totals.completed_payments_cents);
+    for (const ProductStock& product : totals.stock) {
+      EXPECT_TRUE(product.balanced())
+          << product.product_id << ": supplied " << product.supplied << " != available "
+          << product.available << " + held by placed orders " << product.placed_units;
+    }
+    // The load did something of each kind.
+    EXPECT_GT(totals.placed_orders, 0);
+    EXPECT_GT(totals.orders - totals.placed_orders - totals.abandoned - totals.initiated_rejected,
+              0)
+        << "no order failed: " << Join(totals.outcomes);
+  }
+
+  // `up` restarted each process exactly as often as the test killed it: none died on its own.
+  void ExpectOnlyKilledProcessesRestarted(const e2e::UpProcess& up) {
+    std::map<std::string, int> killed;
+    for (const auto& kill : kills_) ++killed[kill.process];
+    for (const auto& process : up.Status().at("processes")) {
+      const std::string name = process.at("name");
+      EXPECT_EQ(process.at("restarts").get<int>(), killed[name])
+          << name << " restarted more often than it was killed: see its log";
+    }
+  }
+
+  void PrintSummary(uint64_t seed, const Totals& totals) {
+    std::ostringstream out;
+    out << "summary: seed " << seed << ", " << kills_.size() << " kills; " << totals.orders
+        << " orders: " << Join(totals.outcomes) << "\n  of which " << totals.abandoned
+        << " abandoned unpaid (INITIATED, no payment) and " << totals.initiated_rejected
+        << " INITIATED with a rejected payment\n"
+        << "  sagas finished: " << totals.orders - totals.abandoned - totals.initiated_rejected
+        << " (orders with a decided payment); Saga DB: "
+        << (totals.sagas.empty() ? "none (choreography)" : Join(totals.sagas)) << "\n"
+        << "  money: the wallets gave " << Cents(totals.taken_from_wallets_cents()) << " = "
+        << totals.placed_orders << " orders placed, worth " << Cents(totals.placed_value_cents)
+        << " = payments kept " << Cents(totals.completed_payments_cents) << "\n";
+    // The bench's shared product is the one with the most stock.
+    const auto shared = std::max_element(
+        totals.stock.begin(), totals.stock.end(),
+        [](const ProductStock& a, const ProductStock& b) { return a.supplied < b.supplied; });
+    out << "  stock: " << totals.stock.size() << " products";
+    if (shared != totals.stock.end()) {
+      out << "; the shared one, " << shared->product_id << ": supplied " << shared->supplied
+          << " = available " << shared->available << " + held by placed orders "
+          << shared->placed_units;
+    }
+    std::printf("%s\n", out.str().c_str());
+    std::fflush(stdout);
+  }
+
+  // A failed run's databases and logs are kept for the post-mortem: its seed replays the
+  // schedule, not the timing. (The UpProcess removes them unless TINYSAGA_KEEP_TEST_DATA.)
+  void TearDown() override {
+    if (up_ && HasFailure()) {
+      setenv("TINYSAGA_KEEP_TEST_DATA", "1", 0);
+      std::printf("databases and logs kept in %s\n", up_->data_dir().c_str());
+    }
+    up_.reset();
+  }
+
+  std::unique_ptr<e2e::UpProcess> up_;
+  Clock::time_point load_began_, last_fault_over_, load_ended_;
+  std::vector<KillRecord> kills_;
+};
+
+TEST_P(CrashTest, KillNineUnderLoad) {
+  const std::string mode = GetParam();
+  const uint64_t seed = SeedFromEnvironment();
+  const std::string replay = ReplayCommand(seed, mode);
+  std::printf("crash test (%s): seed %llu\nreplay: %s\n", mode.c_str(),
+              static_cast<unsigned long long>(seed), replay.c_str());
+  SCOPED_TRACE("seed " + std::to_string(seed) + "; replay: " + replay);
+  const std::vector<PlannedKill> plan = PlanKills(seed, ProcessesOf(mode), Schedule());
+  std::printf("schedule: %s\n", Describe(plan).c_str());
+  std::fflush(stdout);
+
+  const auto started = Clock::now();
+  up_ = std::make_unique<e2e::UpProcess>(
+      std::vector<std::string>{"--saga-mode", mode, "--no-demo", "--rate-limit-per-second",
+                               "100000", "--rate-limit-burst", "100000"});
+  const e2e::UpProcess& up = *up_;
+  std::printf("up ready in %.1f s, data in %s\n", SecondsBetween(started, Clock::now()),
+              up.data_dir().c_str());
+  auto books = Books::Open(up.data_dir());
+  ASSERT_TRUE(books.ok()) << books.error().detail;
+  RunLoadWithKills(up, **books, plan);
+  if (HasFatalFailure()) return;
+  AwaitSettled(**books);
+  if (HasFatalFailure()) return;
+  ExpectCheckPasses(up);
+  auto totals = (*books)->ReadTotals();
+  ASSERT_TRUE(totals.ok()) << totals.error().detail;
+  ExpectBooksBalance(*totals);
+  ExpectOnlyKilledProcessesRestarted(up);
+  PrintSummary(seed, *totals);
+  std::printf("wall time: %.1f s\n", SecondsBetween(started, Clock::now()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, CrashTest, ::testing::Values("orchestration", "choreography"),
+                         [](const auto& info) { return info.param; });
+
+// The schedule itself: a seed gives one schedule, and it kills every process twice.
+TEST(CrashSchedule, ASeedGivesOneScheduleThatKillsEveryProcessTwice) {
+  const auto processes = ProcessesOf("orchestration");
+  const auto plan = PlanKills(42, processes, Schedule());
+  EXPECT_EQ(Describe(plan), Describe(PlanKills(42, processes, Schedule())));
+  EXPECT_NE(Describe(plan), Describe(PlanKills(43, processes, Schedule())));
+  ASSERT_EQ(plan.size(), 2 * processes.size());
+  for (const auto& process : processes) {
+    EXPECT_EQ(std::count_if(plan.begin(), plan.end(),
+                            [&](const PlannedKill& kill) { return kill.process == process; }),
+              2)
+        << process;
+  }
+  for (const auto& kill : plan) {
+    EXPECT_GE(kill.gap, Schedule().gap_min);
+    EXPECT_LE(kill.gap, Schedule().gap_max);
+  }
+  const auto choreography = ProcessesOf("choreography");
+  EXPECT_EQ(std::find(choreography.begin(), choreography.end(), "orchestrator-1"),
+            choreography.end());
+}
+
+}  // namespace
+}  // namespace tinysaga::crash
