@@ -440,7 +440,8 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
   void ExpectOnlyKilledProcessesRestarted(const e2e::UpProcess& up) {
     std::map<std::string, int> killed;
     for (const auto& kill : kills_) ++killed[kill.process];
-    for (const auto& process : up.Status().at("processes")) {
+    const json status = up.Status();  // named: a temporary would die before the loop body
+    for (const auto& process : status.at("processes")) {
       const std::string name = process.at("name");
       EXPECT_EQ(process.at("restarts").get<int>(), killed[name])
           << name << " restarted more often than it was killed: see its log";
