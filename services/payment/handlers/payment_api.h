@@ -73,6 +73,7 @@ class PaymentApi {
   // Transaction 1: the PENDING payment and the key's claim; an answer when refused.
   std::optional<http::Response> ClaimPayment(Attempt& attempt);
   // Order -> PAYMENT_PENDING, then the debit: the outcome to record.
+  Result<void> MovedToPaymentPending(const OrderId& order_id);
   Outcome MoveOrderAndDebit(const Attempt& attempt);
   // Transaction 2: the outcome, its event and the key's final response; then the answer.
   http::Response Finish(const Attempt& attempt, Outcome outcome);

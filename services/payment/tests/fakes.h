@@ -220,6 +220,7 @@ class FakeOrders {
                   if (reject_moves_ || (*it).second["status"] != "INITIATED")
                     return Status(409, "conflict");
                   (*it).second["status"] = "PAYMENT_PENDING";
+                  if (lose_move_answer_) return Status(409, "conflict");  // the resent request's
                   return http::Response::Json(200, it->second);
                 });
     peer_.Start();
@@ -257,6 +258,12 @@ class FakeOrders {
     std::lock_guard lock(mutex_);
     reject_moves_ = reject;
   }
+  // payment-pending moves the order but answers 409, as the restarted Order answers the
+  // request the HTTP client sent again after the first one's answer was lost with the process.
+  void LoseMoveAnswers(bool lose) {
+    std::lock_guard lock(mutex_);
+    lose_move_answer_ = lose;
+  }
   int gets() {
     std::lock_guard lock(mutex_);
     return gets_;
@@ -274,6 +281,7 @@ class FakeOrders {
   bool down_ = false;
   bool moves_down_ = false;
   bool reject_moves_ = false;
+  bool lose_move_answer_ = false;
   int gets_ = 0;
   int moves_ = 0;
 };

@@ -343,6 +343,18 @@ TEST_F(PostPaymentTest, AnOrderThatChangedMeanwhileIs409WithoutDebitOrEvent) {
   EXPECT_EQ(PayOrder("ord_1").status, 409);  // replayed
 }
 
+// Order committed the move, died before answering, and refused the resent request: the order
+// is PAYMENT_PENDING, so the move was ours and the payment goes on (found by the crash test).
+TEST_F(PostPaymentTest, AMoveWhoseAnswerWasLostIsRecognisedAndThePaymentGoesOn) {
+  orders_.LoseMoveAnswers(true);
+  auto response = PayOrder("ord_1");
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(Payment("ord_1")->transaction.payment_status, PaymentStatus::kCompleted);
+  EXPECT_EQ(wallet_.debit_requests(), 1);
+  ASSERT_EQ(Outbox().size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<contracts::PaymentCompleted>(Outbox()[0].message.payload));
+}
+
 TEST_F(PostPaymentTest, AnUnansweredMoveFailsThePaymentAsUnavailableWithoutDebit) {
   orders_.SetMovesDown(true);
   auto response = PayOrder("ord_1");
