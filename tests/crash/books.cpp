@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <functional>
 #include <utility>
 
 namespace tinysaga::crash {
@@ -32,18 +33,29 @@ long long Count(soci::session& session, const std::string& sql) {
   return value;
 }
 
-// "FAILED (insufficient funds)" -> count.
-std::map<std::string, int64_t> Outcomes(soci::session& session) {
-  std::map<std::string, int64_t> outcomes;
-  std::string status, info;
+// Counts by two columns of `sql` (SELECT a, b, COUNT(*) ... GROUP BY a, b), each key made by
+// `label` from the two values.
+std::map<std::string, int64_t> CountsBy(
+    soci::session& session, const std::string& sql,
+    const std::function<std::string(const std::string&, const std::string&)>& label) {
+  std::map<std::string, int64_t> counts;
+  std::string first, second;
   long long count = 0;
   soci::statement select =
-      (session.prepare << "SELECT status, status_info, COUNT(*) FROM orders "
-                          "GROUP BY status, status_info ORDER BY status, status_info",
-       soci::into(status), soci::into(info), soci::into(count));
+      (session.prepare << sql, soci::into(first), soci::into(second), soci::into(count));
   select.execute();
-  while (select.fetch()) outcomes[status + (info.empty() ? "" : " (" + info + ")")] = count;
-  return outcomes;
+  while (select.fetch()) counts[label(first, second)] = count;
+  return counts;
+}
+
+// "FAILED (insufficient funds)" -> count.
+std::map<std::string, int64_t> Outcomes(soci::session& session) {
+  return CountsBy(session,
+                  "SELECT status, status_info, COUNT(*) FROM orders "
+                  "GROUP BY status, status_info ORDER BY status, status_info",
+                  [](const std::string& status, const std::string& info) {
+                    return status + (info.empty() ? "" : " (" + info + ")");
+                  });
 }
 
 std::vector<ProductStock> Stock(soci::session& session) {
@@ -68,16 +80,12 @@ std::vector<ProductStock> Stock(soci::session& session) {
 }
 
 std::map<std::string, int64_t> Sagas(soci::session& session) {
-  std::map<std::string, int64_t> sagas;
-  std::string type, status;
-  long long count = 0;
-  soci::statement select =
-      (session.prepare << "SELECT saga_type, status, COUNT(*) FROM saga.sagas "
-                          "GROUP BY saga_type, status ORDER BY saga_type, status",
-       soci::into(type), soci::into(status), soci::into(count));
-  select.execute();
-  while (select.fetch()) sagas[type + " " + status] = count;
-  return sagas;
+  return CountsBy(session,
+                  "SELECT saga_type, status, COUNT(*) FROM saga.sagas "
+                  "GROUP BY saga_type, status ORDER BY saga_type, status",
+                  [](const std::string& type, const std::string& status) {
+                    return type + " " + status;
+                  });
 }
 
 }  // namespace
