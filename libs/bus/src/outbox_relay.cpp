@@ -36,7 +36,9 @@ Result<OutboxRows> ReadUnsent(storage::Db& db, size_t limit) {
 }
 
 Result<void> MarkSent(storage::Db& db, const std::vector<long long>& ids, TimestampMs now_ms) {
-  auto marked = db.Write<bool>([&](soci::session& session) -> Result<bool> {
+  // Unsynced: a mark lost in a power failure only publishes the rows again (duplicates, which
+  // consumers drop), so the relay does not wait for the disk here (measured: ~1-3 ms a batch).
+  auto marked = db.WriteUnsynced<bool>([&](soci::session& session) -> Result<bool> {
     // SOCI's bulk binding needs every bound value to be a vector of the same length.
     std::vector<long long> sent_at_ms(ids.size(), now_ms);
     std::vector<long long> row_ids = ids;

@@ -236,27 +236,39 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   return db;
 }
 
-Result<void> Db::RunTransaction(const std::function<Result<void>(soci::session&)>& work) {
+Result<void> Db::RunTransaction(const std::function<Result<void>(soci::session&)>& work,
+                                bool synced) {
   const char* begin_sql = kind_ == DbKind::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   for (int attempt = 0;; ++attempt) {
+    std::unique_lock<std::timed_mutex> writer(sqlite_writer_, std::defer_lock);
+    if (kind_ == DbKind::kSqlite && !writer.try_lock_for(options_.busy_timeout)) {
+      return MakeError(Errc::kUnavailable, "database busy: no write turn within the busy timeout");
+    }
     soci::session session(*pool_);
     Result<void> outcome = Ok();
     bool began = false;
     bool committing = false;
+    const bool unsynced_sqlite = !synced && kind_ == DbKind::kSqlite;
     std::optional<Failure> failure = Guard([&] {
+      if (unsynced_sqlite) session << "PRAGMA synchronous = OFF";  // not allowed inside BEGIN
       session << begin_sql;
       began = true;
+      if (!synced && kind_ == DbKind::kPostgres) session << "SET LOCAL synchronous_commit = off";
       outcome = work(session);
       if (!outcome.ok()) return;
       committing = true;
       session << "COMMIT";
     });
-    if (!failure && outcome.ok()) return Ok();
-    if (began) {
+    if (began && !(!failure && outcome.ok())) {
       // Rolling back a transaction the server already aborted is harmless; a broken
       // connection makes it throw, which changes nothing either.
       (void)Guard([&] { session << "ROLLBACK"; });
     }
+    if (unsynced_sqlite) {
+      // The pooled connection goes back with the configured durability.
+      (void)Guard([&] { session << "PRAGMA synchronous = " + options_.sqlite_synchronous; });
+    }
+    if (!failure && outcome.ok()) return Ok();
     if (!failure) return outcome;  // the work said no: rolled back, not retried
     if (failure->connection_lost) Reconnect(session);
     // A connection lost during COMMIT leaves the outcome unknown: retrying could apply the
@@ -271,6 +283,7 @@ Result<void> Db::RunTransaction(const std::function<Result<void>(soci::session&)
     }
     Log()->debug("transient failure, retrying (attempt {}): {}", attempt + 1,
                  failure->error.detail);
+    if (writer.owns_lock()) writer.unlock();  // others may write while this one waits
     Backoff(attempt);
   }
 }

@@ -89,8 +89,10 @@ class Consumer {
                                              std::chrono::milliseconds wait_max) = 0;
 
   // Commits, for each partition among `processed`, the offset just past its last delivery.
-  // Call only after their effects committed. kConflict when the partitions moved to another
-  // member meanwhile (the messages will be delivered again there, and deduplicated).
+  // Call only after their effects committed. May return before the broker stored the offsets
+  // (Kafka commits asynchronously): a commit that fails or is lost only means the messages are
+  // delivered again, and deduplicated by the inbox. kConflict when the partitions moved to
+  // another member meanwhile.
   virtual Result<void> Commit(std::span<const Delivery> processed) = 0;
 
   // True once the member has joined its group and been given its partitions (possibly none),

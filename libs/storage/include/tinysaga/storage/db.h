@@ -6,7 +6,8 @@
 // user has stopped. Thread-safe: each call borrows one pooled session for its duration.
 //
 // Transactions: Write() runs a function in one transaction (BEGIN IMMEDIATE on SQLite, so
-// writers queue on the lock instead of deadlocking on upgrade) and commits when it returns
+// writers queue on the lock instead of deadlocking on upgrade; a process's own writers queue
+// on a mutex first, see sqlite_writer_) and commits when it returns
 // ok; an error value or an exception rolls back. Transient lock/serialization failures are
 // retried a bounded number of times. SOCI exceptions never escape: they become kInternal
 // (or kConflict for a unique-constraint violation).
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,24 @@ class Db {
     return result;
   }
 
+  // Write() for a transaction that is only bookkeeping: losing it in a power failure is
+  // harmless because its work is redone (e.g. marking outbox rows sent: they are published
+  // again and deduplicated). It commits without waiting for the disk: SQLite with
+  // synchronous=OFF for its duration (the next synced commit writes it out too), PostgreSQL
+  // with synchronous_commit off. A process crash loses nothing either way.
+  template <typename T>
+  Result<T> WriteUnsynced(const std::function<Result<T>(soci::session&)>& work) {
+    Result<T> result = MakeError(Errc::kInternal, "not run");
+    auto status = RunTransaction(
+        [&](soci::session& session) {
+          result = work(session);
+          return result.ok() ? Ok() : Result<void>(result.error());
+        },
+        /*synced=*/false);
+    if (!status.ok()) return status.error();
+    return result;
+  }
+
   // A read-only query on a pooled session, without an explicit transaction.
   template <typename T>
   Result<T> Read(const std::function<Result<T>(soci::session&)>& work) {
@@ -79,12 +99,17 @@ class Db {
 
  private:
   Db(DbKind kind, DbOptions options);
-  Result<void> RunTransaction(const std::function<Result<void>(soci::session&)>& work);
+  Result<void> RunTransaction(const std::function<Result<void>(soci::session&)>& work,
+                             bool synced = true);
   Result<void> RunRead(const std::function<Result<void>(soci::session&)>& work);
 
   DbKind kind_;
   DbOptions options_;
   std::unique_ptr<soci::connection_pool> pool_;
+  // SQLite has one writer at a time. Its busy handler makes a waiting writer sleep (1, 2, 5,
+  // 10 ... ms) and poll the lock, so the threads of one process queue here instead and start
+  // the moment the previous writer commits; the busy timeout still covers other processes.
+  std::timed_mutex sqlite_writer_;
 };
 
 // Builds a service's database URL from a template: "sqlite:" templates are a directory
