@@ -69,8 +69,9 @@ void Finish(Run& run, SagaStatus status) {
   state.attempt = 0;
 }
 
-// Moves to step `index`, passing at once through steps without a forward action.
-void StartForwardStep(Run& run, int index) {
+// Moves to step `index`, passing at once through steps without a forward action. False when
+// that finished the saga; else the current step is the next one with a command, attempt 1.
+bool EnterForwardStep(Run& run, int index) {
   SagaState& state = run.state();
   assert(!state.compensating());
   assert(index == state.step_index + 1);  // forward means one step at a time
@@ -84,10 +85,14 @@ void StartForwardStep(Run& run, int index) {
   }
   if (state.step_index == steps) {
     Finish(run, SagaStatus::kCompleted);
-    return;
+    return false;
   }
   state.attempt = 1;
-  SendCurrent(run);
+  return true;
+}
+
+void StartForwardStep(Run& run, int index) {
+  if (EnterForwardStep(run, index)) SendCurrent(run);
 }
 
 // Compensates the highest step at or below `index` that has a compensation, or finishes.
@@ -208,7 +213,19 @@ Result<Decision> Start(const SagaDefinition& definition, SagaStart start, Timest
   state.started_ms = now_ms;
   state.updated_ms = now_ms;
   Run run{definition, Decision{std::move(state), {}, Disposition::kApplied}, now_ms};
-  StartForwardStep(run, 0);
+  if (!EnterForwardStep(run, 0)) return std::move(run.decision);
+  if (!start.first_reply) {
+    SendCurrent(run);
+    return std::move(run.decision);
+  }
+  // The starting event is the first command's answer: apply it as that reply, unsent.
+  const ReplyRule* rule = FindReplyRule(CurrentAction(definition, run.state()), *start.first_reply);
+  if (rule == nullptr) {
+    return MakeError(Errc::kInvalidRequest, "the first step does not take a " +
+                                                *start.first_reply + " reply");
+  }
+  run.state().phase = StepPhase::kAwaitingReply;
+  ApplyRule(run, *rule, *start.first_reply);
   return std::move(run.decision);
 }
 

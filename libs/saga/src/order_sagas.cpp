@@ -157,15 +157,21 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
 }
 
 std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id) {
-  auto start = [&](std::string_view type, const OrderSagaData& data) {
+  auto start = [&](std::string_view type, const OrderSagaData& data,
+                   std::optional<std::string> first_reply = std::nullopt) {
     return StartRequest{type, SagaStart{std::move(saga_id), event.envelope.order_id, data.ToJson(),
-                                        event.envelope.traceparent}};
+                                        event.envelope.traceparent, std::move(first_reply)}};
   };
+  // Payment's event is the charge's outcome, the very answer ChargeWallet would get from
+  // Payment's record: the charge step is decided by it, with no round trip.
   if (const auto* completed = std::get_if<contracts::PaymentCompleted>(&event.payload)) {
-    return start(kOrderSagaType, DataOf(*completed));
+    return start(kOrderSagaType, DataOf(*completed), "PaymentCharged");
   }
   if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event.payload)) {
-    return start(kOrderSagaType, DataOf(*failed));
+    return start(kOrderSagaType, DataOf(*failed),
+                 failed->failure == contracts::PaymentFailure::kInsufficientFunds
+                     ? "PaymentDeclined"
+                     : "PaymentUnavailable");
   }
   if (const auto* cancel = std::get_if<contracts::OrderCancelRequested>(&event.payload)) {
     return start(kCancelSagaType, DataOf(*cancel));

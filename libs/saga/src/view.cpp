@@ -13,13 +13,17 @@ void ApplyForwardEvent(StepView& step, const StepEvent& event) {
       step.status = StepViewStatus::kRunning;
       return;
     case StepEventType::kSucceeded:
-      if (!step.started_ms) step.started_ms = event.time_ms;  // a step without a command
+      // A step without a command, or decided by the saga's starting event.
+      if (!step.started_ms) step.started_ms = event.time_ms;
+      step.attempts = std::max(step.attempts, event.attempt);
       step.status = StepViewStatus::kSucceeded;
       step.ended_ms = event.time_ms;
       step.error.clear();
       return;
     case StepEventType::kFailed:
     case StepEventType::kGaveUp:
+      if (!step.started_ms) step.started_ms = event.time_ms;
+      step.attempts = std::max(step.attempts, event.attempt);
       step.status = StepViewStatus::kFailed;
       step.ended_ms = event.time_ms;
       step.error = event.error;

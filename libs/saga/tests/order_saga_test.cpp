@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "saga_test_helper.h"
+#include "tinysaga/saga/view.h"
 
 namespace tinysaga::saga {
 namespace {
@@ -286,16 +287,73 @@ TEST(OrderSaga, StartsFromPaymentEventsAndCancelFromOrderEvent) {
   EXPECT_EQ(request->start.traceparent, envelope.traceparent);
   EXPECT_EQ(OrderSagaData::FromJson(request->start.data).value(), TestData());
 
+  EXPECT_EQ(request->start.first_reply, "PaymentCharged") << "the event decides the charge";
+
   Message failed{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"), 2,
                                          PaymentFailure::kInsufficientFunds}};
   EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->saga_type, kOrderSagaType);
+  EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->start.first_reply, "PaymentDeclined");
+  Message unavailable{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"),
+                                              2, PaymentFailure::kUnavailable}};
+  EXPECT_EQ(SagaStartFor(unavailable, SagaId("sag_5"))->start.first_reply, "PaymentUnavailable");
 
   Message cancel{envelope,
                  OrderCancelRequested{UserId("alice"), Cents(1250), ProductId("book-1"), 2}};
   EXPECT_EQ(SagaStartFor(cancel, SagaId("sag_3"))->saga_type, kCancelSagaType);
+  EXPECT_FALSE(SagaStartFor(cancel, SagaId("sag_3"))->start.first_reply.has_value());
 
   Message other{envelope, StockReserved{}};
   EXPECT_FALSE(SagaStartFor(other, SagaId("sag_4")).has_value());
+}
+
+// The saga as the orchestrator starts it: from Payment's event, which is the charge's outcome,
+// so no ChargeWallet goes to Payment and back (two hops fewer on every saga's path).
+TEST(OrderSaga, StartedByPaymentCompletedTheChargeIsDoneWithoutACommand) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentCharged")
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<ReserveStock>()
+      .Reply(StockReserved{})
+      .Expect<MarkPlaced>()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kCompleted);
+  for (const auto& command : saga.sent()) EXPECT_NE(command.topic, "payment.commands");
+  const SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  ASSERT_GE(view.steps.size(), 2u);
+  EXPECT_EQ(view.steps[1].status, StepViewStatus::kSucceeded);
+  EXPECT_EQ(view.steps[1].attempts, 1);
+  EXPECT_TRUE(view.steps[1].started_ms.has_value());
+}
+
+TEST(OrderSaga, StartedByInsufficientFundsFailsTheOrderWithoutARefund) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentDeclined")
+      .Expect<MarkFailed>(ReasonIs(kReasonInsufficientFunds))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, StartedByAnUnavailablePaymentVoidsAnUnseenDebitFirst) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentUnavailable")
+      .Expect<Refund>()
+      .Reply(Refunded{std::nullopt, Cents(0)})
+      .Expect<MarkFailed>(ReasonIs(kReasonPaymentUnavailable))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, AFirstReplyTheFirstStepDoesNotTakeIsRefused) {
+  auto decision = Start(OrderSaga(),
+                        SagaStart{SagaId("sag_1"), OrderId("ord_1"), TestData().ToJson(), {},
+                                  std::string("StockReserved")},
+                        testing::kStartMs);
+  ASSERT_FALSE(decision.ok());
+  EXPECT_EQ(decision.error().code, Errc::kInvalidRequest);
 }
 
 }  // namespace

@@ -43,10 +43,22 @@ class SagaTest {
   }
 
   SagaTest& Given(const OrderSagaData& data = TestData(), std::string traceparent = {}) {
-    auto decision = Start(definition_,
-                          SagaStart{SagaId(std::string(kSagaId)), OrderId(std::string(kOrderId)),
-                                    data.ToJson(), std::move(traceparent)},
-                          now_ms_);
+    return Start(data, std::move(traceparent), std::nullopt);
+  }
+
+  // Started by an event that already answers the first command with `first_reply`.
+  SagaTest& GivenAnswered(std::string first_reply) {
+    return Start(TestData(), {}, std::move(first_reply));
+  }
+
+ private:
+  SagaTest& Start(const OrderSagaData& data, std::string traceparent,
+                  std::optional<std::string> first_reply) {
+    auto decision = saga::Start(
+        definition_,
+        SagaStart{SagaId(std::string(kSagaId)), OrderId(std::string(kOrderId)), data.ToJson(),
+                  std::move(traceparent), std::move(first_reply)},
+        now_ms_);
     if (!decision.ok()) {
       ADD_FAILURE() << "Start failed: " << decision.error().detail;
       return *this;
@@ -55,6 +67,7 @@ class SagaTest {
     return *this;
   }
 
+ public:
   // The next command sent is a T (to `check`'s liking); it becomes the one Reply answers.
   template <typename T>
   SagaTest& Expect(std::function<void(const T&)> check = {}) {

@@ -185,6 +185,57 @@ TEST_F(DbWriteTest, CommitsWhenWorkSucceeds) {
   EXPECT_EQ(Counter(*db_), 1);
 }
 
+// Bookkeeping commits without fsync, and the pooled connection goes back with FULL: every
+// later Write() on it is durable again (a pool of one makes the next Write() reuse it).
+TEST(DbWriteUnsyncedTest, CommitsAndLeavesTheConnectionSynchronous) {
+  TempDir dir;
+  auto db = OpenMigrated(dir.SqliteUrl("unsynced.db"), /*pool_size=*/1);
+  auto marked = db->WriteUnsynced<int>([](soci::session& session) -> Result<int> {
+    int synchronous = -1;
+    session << "PRAGMA synchronous", soci::into(synchronous);
+    TS_RETURN_IF_ERROR(Increment(session));
+    return synchronous;
+  });
+  ASSERT_TRUE(marked.ok()) << marked.error().detail;
+  EXPECT_EQ(*marked, 0) << "OFF while the bookkeeping commits";
+  EXPECT_EQ(Counter(*db), 1);
+  auto after = db->Write<int>([](soci::session& session) -> Result<int> {
+    int synchronous = -1;
+    session << "PRAGMA synchronous", soci::into(synchronous);
+    return synchronous;
+  });
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, 2) << "FULL again for the next transaction";
+  auto refused = db->WriteUnsynced<int>([](soci::session& session) -> Result<int> {
+    TS_RETURN_IF_ERROR(Increment(session));
+    return MakeError(Errc::kConflict, "no");
+  });
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(Counter(*db), 1) << "rolled back like any Write()";
+}
+
+// Writers of one process take turns on the write lock without the busy handler's sleeps, and
+// none of them fails or is lost.
+TEST(DbWriteTurnsTest, ConcurrentWritersOfOneProcessAllCommit) {
+  TempDir dir;
+  auto db = OpenMigrated(dir.SqliteUrl("turns.db"), /*pool_size=*/4);
+  constexpr int kThreads = 4, kWritesEach = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kWritesEach; ++i) {
+        auto written = db->Write<bool>([](soci::session& session) -> Result<bool> {
+          TS_RETURN_IF_ERROR(Increment(session));
+          return true;
+        });
+        EXPECT_TRUE(written.ok()) << written.error().detail;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(Counter(*db), kThreads * kWritesEach);
+}
+
 TEST_F(DbWriteTest, RollsBackWhenWorkReturnsAnError) {
   auto result = db_->Write<int>([](soci::session& session) -> Result<int> {
     TS_RETURN_IF_ERROR(Increment(session));

@@ -37,9 +37,11 @@ inline contracts::PaymentCompleted PaymentCompletedFor(const std::string& user =
   return contracts::PaymentCompleted{UserId(user), Money::FromCents(1250).value(),
                                      TransactionId("txn_1"), ProductId("book-1"), 2};
 }
-inline contracts::PaymentFailed PaymentFailedFor(const std::string& user = "alice") {
+inline contracts::PaymentFailed PaymentFailedFor(
+    const std::string& user = "alice",
+    contracts::PaymentFailure failure = contracts::PaymentFailure::kInsufficientFunds) {
   return contracts::PaymentFailed{UserId(user), Money::FromCents(1250).value(), ProductId("book-1"),
-                                  2, contracts::PaymentFailure::kInsufficientFunds};
+                                  2, failure};
 }
 inline contracts::OrderCancelRequested CancelRequestedFor(const std::string& user = "alice") {
   return contracts::OrderCancelRequested{UserId(user), Money::FromCents(1250).value(),
@@ -95,7 +97,8 @@ class OrchestratorFixture : public ::testing::Test {
     return contracts::Message{std::move(envelope), std::move(payload)};
   }
 
-  // Delivers a start event; the saga's first command is then in the outbox.
+  // Delivers a start event; the saga's first command is then in the outbox. For the order
+  // saga that is never ChargeWallet: Payment's event already decided the charge step.
   void Start(contracts::Payload payload, const OrderId& order = kOrder) {
     ASSERT_TRUE(Deliver(Event(std::move(payload), order)).ok());
   }

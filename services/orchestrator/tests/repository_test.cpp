@@ -24,8 +24,13 @@ saga::SagaState NewSaga(const std::string& saga_id, const std::string& order_id,
       type == saga::kOrderSagaType ? saga::OrderSaga() : saga::CancelSaga();
   const saga::OrderSagaData data{UserId("alice"), Money::FromCents(1250).value(),
                                  ProductId("book-1"), 2};
+  // As the orchestrator starts it: an order saga from PaymentCompleted, its charge decided.
+  std::optional<std::string> first_reply;
+  if (type == saga::kOrderSagaType) first_reply = "PaymentCharged";
   auto decision = saga::Start(
-      definition, saga::SagaStart{SagaId(saga_id), OrderId(order_id), data.ToJson(), {}},
+      definition,
+      saga::SagaStart{
+          SagaId(saga_id), OrderId(order_id), data.ToJson(), {}, std::move(first_reply)},
       started_ms);
   EXPECT_TRUE(decision.ok());
   return decision->state;

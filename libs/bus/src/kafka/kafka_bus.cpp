@@ -252,6 +252,8 @@ RdKafka::Headers* NewHeaders(const Message& message) {
 // what is left and serves the remaining reports so no opaque leaks. Thread-safe: Publish()
 // calls are serialised by a mutex, which also guards replacing a handle after a fatal error.
 class KafkaProducer final : public Producer {
+  static constexpr int kMetadataWarmTimeoutMs = 2000;
+
  public:
   static Result<std::unique_ptr<KafkaProducer>> Create(const KafkaOptions& options) {
     std::unique_ptr<KafkaProducer> producer(new KafkaProducer(options));
@@ -298,7 +300,22 @@ class KafkaProducer final : public Producer {
     }
     handle_.reset(RdKafka::Producer::create(conf.get(), error));
     if (!handle_) return MakeError(Errc::kInternal, "cannot create kafka producer: " + error);
+    WarmMetadata();
     return Ok();
+  }
+
+  // Learns every topic's partitions now. Otherwise the first message to each topic waits for
+  // the metadata librdkafka asks only then, and the first sagas after a start took seconds.
+  // Best effort: without an answer in time, the first publishes simply wait as before.
+  void WarmMetadata() {
+    RdKafka::Metadata* metadata = nullptr;
+    const RdKafka::ErrorCode code =
+        handle_->metadata(/*all_topics=*/true, nullptr, &metadata, kMetadataWarmTimeoutMs);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      Log()->info("kafka producer: no metadata yet ({}); the first publishes will wait for it",
+                  RdKafka::err2str(code));
+    }
+    delete metadata;
   }
 
   void Close() {

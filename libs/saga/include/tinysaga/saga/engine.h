@@ -18,6 +18,7 @@
 //   attempt is recognisable (participants' inboxes drop it) and every attempt is distinct.
 //   Participants make effects idempotent by order id, so a new attempt never applies twice.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,15 @@ struct SagaStart {
   OrderId order_id;
   nlohmann::json data;      // checked by the definition's check_data
   std::string traceparent;  // of the event that started the saga; may be empty
+  // When the starting event already carries the first command's outcome, the reply type it
+  // stands for: that step is decided at once and its command never sent (the order saga starts
+  // from the charge's own event, one round trip to Payment fewer on every saga's path).
+  std::optional<std::string> first_reply;
 };
 
-// Creates the instance and sends the first step's command. kInvalidRequest for a bad saga id
-// or data the definition rejects.
+// Creates the instance and sends the first step's command, or applies `first_reply` to it.
+// kInvalidRequest for a bad saga id, data the definition rejects, or a first reply the first
+// step does not take.
 Result<Decision> Start(const SagaDefinition& definition, SagaStart start, TimestampMs now_ms);
 
 // Applies one reply. A message of another kind is kIgnoredUnexpected.
