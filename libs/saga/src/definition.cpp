@@ -74,6 +74,14 @@ const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type
   return it == action.replies.end() ? nullptr : &*it;
 }
 
+int GroupEnd(const SagaDefinition& definition, int first) {
+  int last = first;
+  const int steps = static_cast<int>(definition.steps.size());
+  while (last + 1 < steps && definition.steps[static_cast<size_t>(last + 1)].parallel_with_previous)
+    ++last;
+  return last;
+}
+
 Result<void> CheckDefinition(const SagaDefinition& definition) {
   const std::string saga = "saga '" + definition.type + "'";
   if (definition.type.empty()) return Problem(saga, "has no type");
@@ -86,6 +94,13 @@ Result<void> CheckDefinition(const SagaDefinition& definition) {
       return Problem(where, "needs a unique name");
     }
     if (!step.forward && !step.compensation) return Problem(where, "has no action");
+    if (step.parallel_with_previous) {
+      if (&step == &definition.steps.front()) return Problem(where, "has no step to run beside");
+      if (!step.forward || !(&step - 1)->forward) {
+        return Problem(where,
+                       "is in a parallel group, so it and the step before need a forward action");
+      }
+    }
     if (step.forward) {
       if (step.reason_when_exhausted.empty()) {
         return Problem(where, "has no reason_when_exhausted");

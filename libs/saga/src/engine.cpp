@@ -1,6 +1,8 @@
 #include "tinysaga/saga/engine.h"
 
+#include <algorithm>
 #include <cassert>
+#include <optional>
 
 #include "tinysaga/contracts/topics.h"
 
@@ -32,21 +34,35 @@ std::string CurrentCommandId(const SagaState& state) {
   return CommandId(state.saga_id, state.step_index, CurrentKind(state), state.attempt);
 }
 
-void Record(Run& run, StepEventType type, std::string reply_type = {}, std::string error = {}) {
-  SagaState& state = run.state();
-  state.history.push_back(StepEvent{run.now_ms, state.step_index, CurrentKind(state), state.attempt,
-                                    type, std::move(reply_type), std::move(error)});
+void RecordFor(Run& run, int step_index, ActionKind kind, int attempt, StepEventType type,
+               std::string reply_type = {}, std::string error = {}) {
+  run.state().history.push_back(StepEvent{run.now_ms, step_index, kind, attempt, type,
+                                          std::move(reply_type), std::move(error)});
 }
 
-// Sends the current attempt of the current command and awaits its reply.
-void SendCurrent(Run& run) {
-  SagaState& state = run.state();
-  const Action& action = CurrentAction(run.definition, state);
+void Record(Run& run, StepEventType type, std::string reply_type = {}, std::string error = {}) {
+  const SagaState& state = run.state();
+  RecordFor(run, state.step_index, CurrentKind(state), state.attempt, type, std::move(reply_type),
+            std::move(error));
+}
+
+const Action& ActionOf(const SagaDefinition& definition, int step_index, ActionKind kind) {
+  const Step& step = definition.steps[static_cast<size_t>(step_index)];
+  const std::optional<Action>& action =
+      kind == ActionKind::kCompensation ? step.compensation : step.forward;
+  assert(action.has_value());
+  return *action;
+}
+
+// Sends one attempt of one step's command; returns the deadline for its reply.
+TimestampMs SendCommand(Run& run, int step_index, ActionKind kind, int attempt) {
+  const SagaState& state = run.state();
+  const Action& action = ActionOf(run.definition, step_index, kind);
   contracts::Payload payload = action.build(state);
   assert(contracts::KindOf(payload) == contracts::MessageKind::kCommand);
 
   contracts::Envelope envelope;
-  envelope.message_id = CurrentCommandId(state);
+  envelope.message_id = CommandId(state.saga_id, step_index, kind, attempt);
   envelope.schema_version = contracts::SchemaVersionMax(contracts::TypeName(payload));
   envelope.saga_id = state.saga_id;
   envelope.order_id = state.order_id;
@@ -55,10 +71,53 @@ void SendCurrent(Run& run) {
   run.decision.commands.push_back(
       OutgoingCommand{std::string(contracts::CommandTopic(action.participant)),
                       contracts::Message{std::move(envelope), std::move(payload)}});
+  RecordFor(run, step_index, kind, attempt, StepEventType::kSent);
+  return run.now_ms + action.timeout_ms;
+}
 
+// Sends the current attempt of the current command and awaits its reply.
+void SendCurrent(Run& run) {
+  SagaState& state = run.state();
+  state.deadline_ms = SendCommand(run, state.step_index, CurrentKind(state), state.attempt);
   state.phase = StepPhase::kAwaitingReply;
-  state.deadline_ms = run.now_ms + action.timeout_ms;
-  Record(run, StepEventType::kSent);
+}
+
+// ---- Parallel groups: the branches of SagaState, one per step of the group ----
+
+bool InGroup(const SagaState& state) { return !state.branches.empty(); }
+
+// The saga's deadline is the earliest of its branches' still in flight.
+void SyncGroupDeadline(SagaState& state) {
+  TimestampMs earliest = 0;
+  for (const Branch& branch : state.branches) {
+    if (branch.phase == StepPhase::kNone) continue;
+    if (earliest == 0 || branch.deadline_ms < earliest) earliest = branch.deadline_ms;
+  }
+  state.deadline_ms = earliest;
+}
+
+// Sends every command of the group [first, last] at once.
+void StartGroup(Run& run, int first, int last) {
+  SagaState& state = run.state();
+  state.step_index = first;
+  state.attempt = 1;
+  state.phase = StepPhase::kAwaitingReply;
+  for (int index = first; index <= last; ++index) {
+    const TimestampMs deadline_ms = SendCommand(run, index, ActionKind::kForward, 1);
+    state.branches.push_back(Branch{index, 1, StepPhase::kAwaitingReply, deadline_ms});
+  }
+  SyncGroupDeadline(state);
+}
+
+// Sends the current forward step, or its whole group.
+void SendStep(Run& run) {
+  SagaState& state = run.state();
+  const int last = GroupEnd(run.definition, state.step_index);
+  if (last > state.step_index) {
+    StartGroup(run, state.step_index, last);
+  } else {
+    SendCurrent(run);
+  }
 }
 
 void Finish(Run& run, SagaStatus status) {
@@ -92,7 +151,7 @@ bool EnterForwardStep(Run& run, int index) {
 }
 
 void StartForwardStep(Run& run, int index) {
-  if (EnterForwardStep(run, index)) SendCurrent(run);
+  if (EnterForwardStep(run, index)) SendStep(run);
 }
 
 // Compensates the highest step at or below `index` that has a compensation, or finishes.
@@ -101,7 +160,10 @@ void CompensateFrom(Run& run, int index, [[maybe_unused]] bool beginning) {
   assert(state.compensating());
   // The invariant of STYLE.md habit 5: while compensating the step index only decreases.
   assert(beginning ? index <= state.step_index : index < state.step_index);
-  while (index >= 0 && !run.definition.steps[static_cast<size_t>(index)].compensation) --index;
+  while (index >= 0 && (!run.definition.steps[static_cast<size_t>(index)].compensation ||
+                        index == state.compensation_skip_step)) {
+    --index;
+  }
   state.step_index = index;
   if (index < 0) {
     Finish(run, SagaStatus::kFailed);
@@ -178,6 +240,131 @@ void ApplyRule(Run& run, const ReplyRule& rule, std::string_view reply_type) {
   }
 }
 
+// A branch failed for good: the group fails. Compensation starts at the group's last step and
+// walks back through every step whose command may have applied: those that succeeded, those
+// still in flight (their late replies are stale now), and the failed one unless it was
+// refused with no effect. Commands to one participant stay in order (one partition per order),
+// so an undo never overtakes the command it undoes.
+void GroupFailed(Run& run, int failed_step, bool effect_unknown, std::string reason) {
+  SagaState& state = run.state();
+  const int last = state.branches.back().step_index;
+  state.branches.clear();
+  state.compensation_skip_step = effect_unknown ? -1 : failed_step;
+  state.step_index = last;
+  BeginCompensation(run, last, std::move(reason));
+}
+
+// After a timeout or a retry reply of branch `i`: back off while attempts remain, else give up.
+void BranchRetryOrGiveUp(Run& run, size_t i) {
+  SagaState& state = run.state();
+  Branch& branch = state.branches[i];
+  const Action& action = ActionOf(run.definition, branch.step_index, ActionKind::kForward);
+  if (branch.attempt < action.attempts_max) {
+    branch.phase = StepPhase::kBackingOff;
+    branch.deadline_ms =
+        run.now_ms + BackoffDelayMs(action.backoff, branch.attempt,
+                                    CommandId(state.saga_id, branch.step_index,
+                                              ActionKind::kForward, branch.attempt));
+    SyncGroupDeadline(state);
+    return;
+  }
+  RecordFor(run, branch.step_index, ActionKind::kForward, branch.attempt, StepEventType::kGaveUp,
+            {}, "no success after " + std::to_string(branch.attempt) + " attempts");
+  const Step& step = run.definition.steps[static_cast<size_t>(branch.step_index)];
+  GroupFailed(run, branch.step_index, /*effect_unknown=*/true, step.reason_when_exhausted);
+}
+
+void ApplyBranchRule(Run& run, size_t i, const ReplyRule& rule, std::string_view reply_type) {
+  SagaState& state = run.state();
+  Branch& branch = state.branches[i];
+  std::string type(reply_type);
+  switch (rule.outcome) {
+    case ReplyOutcome::kSuccess: {
+      RecordFor(run, branch.step_index, ActionKind::kForward, branch.attempt,
+                StepEventType::kSucceeded, type);
+      branch.phase = StepPhase::kNone;
+      branch.deadline_ms = 0;
+      const bool all_done =
+          std::all_of(state.branches.begin(), state.branches.end(),
+                      [](const Branch& b) { return b.phase == StepPhase::kNone; });
+      if (!all_done) {
+        SyncGroupDeadline(state);
+        return;
+      }
+      const int last = state.branches.back().step_index;
+      state.branches.clear();
+      state.step_index = last;
+      StartForwardStep(run, last + 1);
+      return;
+    }
+    case ReplyOutcome::kRetry:
+      RecordFor(run, branch.step_index, ActionKind::kForward, branch.attempt,
+                StepEventType::kRetrying, type, type);
+      BranchRetryOrGiveUp(run, i);
+      return;
+    case ReplyOutcome::kFailure:
+    case ReplyOutcome::kFailureEffectUnknown:
+      RecordFor(run, branch.step_index, ActionKind::kForward, branch.attempt,
+                StepEventType::kFailed, type,
+                rule.failure_reason.empty() ? type : rule.failure_reason);
+      GroupFailed(run, branch.step_index, rule.outcome == ReplyOutcome::kFailureEffectUnknown,
+                  rule.failure_reason);
+      return;
+  }
+}
+
+// The branch awaiting the reply to `causation_id`; none for a stale reply.
+std::optional<size_t> AwaitingBranch(const SagaState& state, const std::string& causation_id) {
+  for (size_t i = 0; i < state.branches.size(); ++i) {
+    const Branch& branch = state.branches[i];
+    if (branch.phase == StepPhase::kAwaitingReply &&
+        CommandId(state.saga_id, branch.step_index, ActionKind::kForward, branch.attempt) ==
+            causation_id) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+Decision OnGroupReply(const SagaDefinition& definition, const SagaState& state,
+                      const contracts::Message& reply, TimestampMs now_ms) {
+  const std::optional<size_t> i = AwaitingBranch(state, reply.envelope.causation_id);
+  if (!i) return Decision{state, {}, Disposition::kIgnoredStale};
+  const int step_index = state.branches[*i].step_index;
+  const ReplyRule* rule =
+      FindReplyRule(ActionOf(definition, step_index, ActionKind::kForward), reply.type());
+  if (rule == nullptr) return Decision{state, {}, Disposition::kIgnoredUnexpected};
+  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
+  run.state().updated_ms = now_ms;
+  ApplyBranchRule(run, *i, *rule, reply.type());
+  return std::move(run.decision);
+}
+
+// Every branch whose deadline passed: resend after its backoff, or count its timeout.
+Decision OnGroupTimeout(const SagaDefinition& definition, const SagaState& state,
+                        TimestampMs now_ms) {
+  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
+  run.state().updated_ms = now_ms;
+  for (size_t i = 0; InGroup(run.state()) && i < run.state().branches.size(); ++i) {
+    Branch& branch = run.state().branches[i];
+    if (branch.phase == StepPhase::kNone || branch.deadline_ms > now_ms) continue;
+    if (branch.phase == StepPhase::kBackingOff) {
+      ++branch.attempt;
+      branch.deadline_ms =
+          SendCommand(run, branch.step_index, ActionKind::kForward, branch.attempt);
+      branch.phase = StepPhase::kAwaitingReply;
+      continue;
+    }
+    const Action& action = ActionOf(definition, branch.step_index, ActionKind::kForward);
+    RecordFor(run, branch.step_index, ActionKind::kForward, branch.attempt,
+              StepEventType::kTimedOut, {},
+              "no reply within " + std::to_string(action.timeout_ms) + " ms");
+    BranchRetryOrGiveUp(run, i);
+  }
+  if (InGroup(run.state())) SyncGroupDeadline(run.state());
+  return std::move(run.decision);
+}
+
 Decision Unchanged(const SagaState& state, Disposition disposition) {
   return Decision{state, {}, disposition};
 }
@@ -215,14 +402,17 @@ Result<Decision> Start(const SagaDefinition& definition, SagaStart start, Timest
   Run run{definition, Decision{std::move(state), {}, Disposition::kApplied}, now_ms};
   if (!EnterForwardStep(run, 0)) return std::move(run.decision);
   if (!start.first_reply) {
-    SendCurrent(run);
+    SendStep(run);
     return std::move(run.decision);
+  }
+  if (GroupEnd(definition, run.state().step_index) > run.state().step_index) {
+    return MakeError(Errc::kInvalidRequest, "a first reply cannot answer a parallel group");
   }
   // The starting event is the first command's answer: apply it as that reply, unsent.
   const ReplyRule* rule = FindReplyRule(CurrentAction(definition, run.state()), *start.first_reply);
   if (rule == nullptr) {
-    return MakeError(Errc::kInvalidRequest, "the first step does not take a " +
-                                                *start.first_reply + " reply");
+    return MakeError(Errc::kInvalidRequest,
+                     "the first step does not take a " + *start.first_reply + " reply");
   }
   run.state().phase = StepPhase::kAwaitingReply;
   ApplyRule(run, *rule, *start.first_reply);
@@ -236,6 +426,11 @@ Decision OnReply(const SagaDefinition& definition, const SagaState& state,
   // Input, not a programmer error: anything well-formed can be published on saga.replies.
   if (contracts::KindOf(reply.payload) != contracts::MessageKind::kReply) {
     return Unchanged(state, Disposition::kIgnoredUnexpected);
+  }
+  if (InGroup(state)) {
+    Decision decision = OnGroupReply(definition, state, reply, now_ms);
+    if (decision.disposition != Disposition::kApplied) decision.state = state;
+    return decision;
   }
   // Only the reply to the command awaited right now counts; the command id names the saga,
   // step, direction and attempt, so every stale reply fails this one comparison.
@@ -256,6 +451,7 @@ Decision OnTimeout(const SagaDefinition& definition, const SagaState& state, Tim
   assert(definition.type == state.type);
   if (state.terminal()) return Unchanged(state, Disposition::kIgnoredTerminal);
   if (now_ms < state.deadline_ms) return Unchanged(state, Disposition::kNotDue);
+  if (InGroup(state)) return OnGroupTimeout(definition, state, now_ms);
 
   Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
   SagaState& next = run.state();
@@ -291,6 +487,22 @@ Result<void> CheckStateFits(const SagaDefinition& definition, const SagaState& s
   const std::optional<Action>& action = state.compensating() ? step.compensation : step.forward;
   if (!action) return bad("step has no such action");
   if (state.attempt < 1 || state.attempt > action->attempts_max) return bad("attempt");
+  if (InGroup(state)) {
+    if (state.compensating() || GroupEnd(definition, state.step_index) - state.step_index + 1 !=
+                                    static_cast<int>(state.branches.size())) {
+      return bad("parallel branches");
+    }
+    for (size_t i = 0; i < state.branches.size(); ++i) {
+      const Branch& branch = state.branches[i];
+      const int attempts_max =
+          definition.steps[static_cast<size_t>(branch.step_index)].forward->attempts_max;
+      if (branch.step_index != state.step_index + static_cast<int>(i) || branch.attempt < 1 ||
+          branch.attempt > attempts_max ||
+          (branch.phase == StepPhase::kNone) != (branch.deadline_ms == 0)) {
+        return bad("parallel branch");
+      }
+    }
+  }
   // The builders rely on the data, so a corrupt document must stop here.
   return definition.check_data(state.data);
 }

@@ -69,6 +69,37 @@ Result<std::vector<StepEvent>> HistoryFromJson(const json* history) {
   return events;
 }
 
+json BranchToJson(const Branch& branch) {
+  return {{"step", branch.step_index},
+          {"attempt", branch.attempt},
+          {"phase", StepPhaseName(branch.phase)},
+          {"deadlineMs", branch.deadline_ms}};
+}
+
+Result<Branch> BranchFromJson(const json& wire) {
+  StrictObject reader(wire, "saga branch");
+  Branch branch;
+  branch.step_index = static_cast<int>(reader.Integer("step", 0, kCountMax));
+  branch.attempt = static_cast<int>(reader.Integer("attempt", 1, kCountMax));
+  auto phase = ReadEnum(reader, "phase", &StepPhaseName,
+                        {StepPhase::kAwaitingReply, StepPhase::kBackingOff, StepPhase::kNone});
+  branch.deadline_ms = reader.Integer("deadlineMs", 0, kTimeMsMax);
+  TS_RETURN_IF_ERROR(reader.Finish());
+  branch.phase = *phase;
+  return branch;
+}
+
+// Stored only while a parallel group runs, so states written before groups existed load too.
+Result<std::vector<Branch>> BranchesFromJson(const json* branches) {
+  std::vector<Branch> result;
+  if (branches == nullptr) return result;
+  for (const json& item : *branches) {
+    TS_ASSIGN_OR_RETURN(Branch branch, BranchFromJson(item));
+    result.push_back(branch);
+  }
+  return result;
+}
+
 }  // namespace
 
 nlohmann::json SagaStateToJson(const SagaState& state) {
@@ -89,6 +120,12 @@ nlohmann::json SagaStateToJson(const SagaState& state) {
               {"history", std::move(history)}};
   if (!state.traceparent.empty()) out["traceparent"] = state.traceparent;
   if (!state.failure_reason.empty()) out["failureReason"] = state.failure_reason;
+  if (!state.branches.empty()) {
+    json branches = json::array();
+    for (const Branch& branch : state.branches) branches.push_back(BranchToJson(branch));
+    out["branches"] = std::move(branches);
+  }
+  if (state.compensation_skip_step >= 0) out["compensationSkipStep"] = state.compensation_skip_step;
   return out;
 }
 
@@ -113,7 +150,13 @@ Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
   const nlohmann::json* history = reader.Array("history");
   state.traceparent = reader.OptionalString("traceparent", 256).value_or("");
   state.failure_reason = reader.OptionalString("failureReason", kTextLengthMax).value_or("");
+  const nlohmann::json* branches = json.contains("branches") ? reader.Array("branches") : nullptr;
+  if (json.contains("compensationSkipStep")) {
+    state.compensation_skip_step =
+        static_cast<int>(reader.Integer("compensationSkipStep", 0, kCountMax));
+  }
   TS_RETURN_IF_ERROR(reader.Finish());
+  TS_ASSIGN_OR_RETURN(state.branches, BranchesFromJson(branches));
   state.data = *data;
   state.status = *status;
   state.phase = *phase;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "saga_test_helper.h"
+#include "tinysaga/saga/state_json.h"
 
 namespace tinysaga::saga {
 namespace {
@@ -62,9 +63,15 @@ TEST(Backoff, GrowsToItsCapWithDeterministicJitter) {
 TEST(Stale, DuplicateReplyIsIgnored) {
   SagaTest saga(OrderSaga());
   saga.Given().Expect<ChargeWallet>().Reply(kCharged).Expect<MarkPaymentDone>();
+  saga.Expect<ReserveStock>();  // its parallel partner
   const Message charge = saga.sent()[0].message;
   saga.ReplyTo(charge, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
   EXPECT_EQ(saga.state().step_index, 2);
+  // A branch's duplicate reply too.
+  const Message payment_done = saga.sent()[1].message;
+  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}).ExpectNoCommand();
+  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}, Disposition::kIgnoredStale)
+      .ExpectNoCommand();
 }
 
 TEST(Stale, ReplayedRepliesFromEarlierStepsAreIgnored) {
@@ -98,7 +105,7 @@ TEST(Stale, ReorderedRepliesNewestFirst) {
   SagaTest saga(OrderSaga());
   saga.Given().Expect<ChargeWallet>().TimeOutTimes(2).Expect<ChargeWallet>();
   const Message first_attempt = saga.sent()[0].message;
-  saga.Reply(kCharged).Expect<MarkPaymentDone>();
+  saga.Reply(kCharged).Expect<MarkPaymentDone>().Expect<ReserveStock>();
   saga.ReplyTo(first_attempt, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
 }
 
@@ -249,6 +256,56 @@ TEST(DefinitionChecks, NameTheFirstProblem) {
 
   EXPECT_NE(problem(SagaDefinition{"empty", {}, OrderSaga().check_data}).find("no steps"),
             std::string::npos);
+
+  SagaDefinition parallel_first = OrderSaga();
+  parallel_first.steps[0].parallel_with_previous = true;
+  EXPECT_NE(problem(parallel_first).find("no step to run beside"), std::string::npos);
+
+  SagaDefinition parallel_without_forward = OrderSaga();
+  parallel_without_forward.steps[1].parallel_with_previous = true;  // step 0 only undoes
+  EXPECT_NE(problem(parallel_without_forward).find("parallel group"), std::string::npos);
+}
+
+TEST(StateChecks, ALoadedGroupMustFitItsDefinition) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>().Expect<ReserveStock>();
+  const SagaDefinition definition = OrderSaga();
+  ASSERT_EQ(saga.state().branches.size(), 2u);
+  EXPECT_TRUE(CheckStateFits(definition, saga.state()).ok());
+
+  SagaState missing_branch = saga.state();
+  missing_branch.branches.pop_back();
+  EXPECT_FALSE(CheckStateFits(definition, missing_branch).ok());
+
+  SagaState wrong_step = saga.state();
+  wrong_step.branches[1].step_index = 4;
+  EXPECT_FALSE(CheckStateFits(definition, wrong_step).ok());
+
+  SagaState done_with_deadline = saga.state();
+  done_with_deadline.branches[0].phase = StepPhase::kNone;
+  EXPECT_FALSE(CheckStateFits(definition, done_with_deadline).ok());
+
+  // The stored form keeps the branches, and a state stored before groups existed still loads.
+  auto stored = SagaStateFromJson(nlohmann::json::parse(SagaStateToJson(saga.state()).dump()));
+  ASSERT_TRUE(stored.ok()) << stored.error().detail;
+  EXPECT_EQ(stored->branches, saga.state().branches);
+  nlohmann::json old_form = SagaStateToJson(saga.state());
+  old_form.erase("branches");
+  EXPECT_TRUE(SagaStateFromJson(old_form).ok());
+}
+
+TEST(Groups, ABranchThatTimesOutIsResentAloneAndTheOtherKeepsItsAnswer) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentCharged")
+      .Expect<MarkPaymentDone>()
+      .Reply(OrderStatusChanged{"PAYMENT_DONE"});
+  saga.Expect<ReserveStock>().TimeOut().ExpectNoCommand();  // reply deadline: back off
+  EXPECT_EQ(saga.state().branches[1].phase, StepPhase::kBackingOff);
+  EXPECT_EQ(saga.state().deadline_ms, saga.state().branches[1].deadline_ms);
+  saga.TimeOut().Expect<ReserveStock>().ExpectNoCommand();
+  EXPECT_EQ(saga.current().message.envelope.message_id,
+            CommandId(saga.state().saga_id, 3, ActionKind::kForward, 2));
+  saga.Reply(StockReserved{}).Expect<MarkPlaced>();
 }
 
 TEST(StateChecks, ALoadedStateMustFitItsDefinition) {

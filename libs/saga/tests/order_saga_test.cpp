@@ -168,29 +168,56 @@ TEST(OrderSaga, ChargeSucceedsOnTheSecondAttempt) {
   EXPECT_EQ(saga.state().attempt, 1);  // a new step starts at attempt 1
 }
 
-TEST(OrderSaga, MarkPaymentDoneTimeoutRefundsThenFails) {
+TEST(OrderSaga, PaymentDoneAndReserveStockGoOutTogether) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
+  const contracts::Message payment_done = saga.current().message;
+  saga.Expect<ReserveStock>().ExpectNoCommand();
+  EXPECT_EQ(saga.state().branches.size(), 2u);
+  // Either reply may come first; the saga goes on once both are in.
+  saga.Reply(StockReserved{}).ExpectNoCommand().ExpectStatus(SagaStatus::kRunning);
+  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"})
+      .Expect<MarkPlaced>()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectStatus(SagaStatus::kCompleted);
+  EXPECT_TRUE(saga.state().branches.empty());
+  // A late duplicate of a branch's reply changes nothing.
+  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}, Disposition::kIgnoredTerminal);
+}
+
+TEST(OrderSaga, MarkPaymentDoneTimeoutReleasesTheReservedStockAndRefunds) {
   SagaTest saga(OrderSaga());
   saga.Given()
       .Expect<ChargeWallet>()
       .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
       .Expect<MarkPaymentDone>()
-      .TimeOutTimes(5)  // 3 reply deadlines, 2 backoffs
+      .Expect<ReserveStock>()
+      .Reply(StockReserved{})
+      .TimeOutTimes(5)  // MarkPaymentDone: 3 reply deadlines, 2 backoffs
       .Expect<MarkPaymentDone>()
       .Expect<MarkPaymentDone>()
-      .Expect<Refund>()  // MarkPaymentDone has nothing to undo: straight to the refund
+      // MarkPaymentDone has nothing to undo; the stock reserved beside it is released.
+      .Expect<ReleaseStock>()
+      .Reply(StockReleased{})
+      .Expect<Refund>()
       .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
       .Expect<MarkFailed>(ReasonIs(kReasonOrderUnavailable))
       .Reply(OrderStatusChanged{"FAILED"})
       .ExpectStatus(SagaStatus::kFailed);
 }
 
-TEST(OrderSaga, MarkPaymentDoneRejectedRefundsThenFails) {
+TEST(OrderSaga, MarkPaymentDoneRejectedUndoesTheReserveStillInFlight) {
   SagaTest saga(OrderSaga());
-  saga.Given()
-      .Expect<ChargeWallet>()
-      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
+  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
+  const contracts::Message payment_done = saga.current().message;
+  saga.Expect<ReserveStock>();
+  const contracts::Message reserve = saga.current().message;
+  saga.ReplyTo(payment_done, OrderStatusRejected{"CANCELED", "order is canceled"})
+      // The reserve may apply: its release follows it on the same partition.
+      .Expect<ReleaseStock>();
+  // Its late answer is stale now: the saga is compensating.
+  saga.ReplyTo(reserve, StockReserved{}, Disposition::kIgnoredStale);
+  saga.Reply(StockReleased{})
       .Expect<Refund>()
       .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
       .Expect<MarkFailed>(ReasonIs(kReasonOrderRejected))
@@ -198,6 +225,24 @@ TEST(OrderSaga, MarkPaymentDoneRejectedRefundsThenFails) {
       .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
       .ExpectNoCommand()
       .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(OrderSaga, OutOfStockWhilePaymentDoneIsInFlightRefundsWithoutARelease) {
+  SagaTest saga(OrderSaga());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
+  const contracts::Message payment_done = saga.current().message;
+  saga.Expect<ReserveStock>()
+      .Reply(OutOfStock{0})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonOutOfStock))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}, Disposition::kIgnoredTerminal);
+  for (const auto& command : saga.sent()) {
+    EXPECT_FALSE(std::holds_alternative<ReleaseStock>(command.message.payload))
+        << "the reserve was refused: nothing to release";
+  }
 }
 
 TEST(OrderSaga, ReserveStockTimeoutReleasesTheMaybeReservedStock) {
@@ -293,8 +338,8 @@ TEST(OrderSaga, StartsFromPaymentEventsAndCancelFromOrderEvent) {
                                          PaymentFailure::kInsufficientFunds}};
   EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->saga_type, kOrderSagaType);
   EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->start.first_reply, "PaymentDeclined");
-  Message unavailable{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"),
-                                              2, PaymentFailure::kUnavailable}};
+  Message unavailable{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"), 2,
+                                              PaymentFailure::kUnavailable}};
   EXPECT_EQ(SagaStartFor(unavailable, SagaId("sag_5"))->start.first_reply, "PaymentUnavailable");
 
   Message cancel{envelope,
@@ -348,10 +393,11 @@ TEST(OrderSaga, StartedByAnUnavailablePaymentVoidsAnUnseenDebitFirst) {
 }
 
 TEST(OrderSaga, AFirstReplyTheFirstStepDoesNotTakeIsRefused) {
-  auto decision = Start(OrderSaga(),
-                        SagaStart{SagaId("sag_1"), OrderId("ord_1"), TestData().ToJson(), {},
-                                  std::string("StockReserved")},
-                        testing::kStartMs);
+  auto decision = Start(
+      OrderSaga(),
+      SagaStart{
+          SagaId("sag_1"), OrderId("ord_1"), TestData().ToJson(), {}, std::string("StockReserved")},
+      testing::kStartMs);
   ASSERT_FALSE(decision.ok());
   EXPECT_EQ(decision.error().code, Errc::kInvalidRequest);
 }

@@ -24,9 +24,11 @@ TEST(SagaView, RunningSagaShowsDoneRunningAndPendingSteps) {
   saga.Given().Expect<ChargeWallet>().Reply(PaymentCharged{TransactionId("t"), Cents(1250)});
   SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
   EXPECT_EQ(Statuses(view),
-            (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING", "PENDING"}));
+            (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
+      << "PAYMENT_DONE and the stock run side by side";
   EXPECT_EQ(view.steps[1].attempts, 1);
-  EXPECT_EQ(view.steps[3].started_ms, std::nullopt);
+  EXPECT_EQ(view.steps[3].attempts, 1);
+  EXPECT_EQ(view.steps[4].started_ms, std::nullopt);
 }
 
 TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {

@@ -43,7 +43,9 @@ const PaymentCharged kCharged{TransactionId("txn_1"), Money::FromCents(1250).val
 
 // The order saga's steps (libs/saga/src/order_sagas.cpp).
 constexpr int kChargeStep = 1;
+// Steps 2 and 3 form a parallel group: MarkPaymentDone and ReserveStock go out together.
 constexpr int kPaymentDoneStep = 2;
+constexpr int kReserveStep = 3;
 
 std::string StatusOf(const saga::SagaState& state) {
   return std::string(saga::SagaStatusName(state.status));
@@ -66,21 +68,31 @@ class OrchestratorTest : public OrchestratorFixture {};
 TEST_F(OrchestratorTest, PaymentCompletedStartsOneOrderSagaWithTheChargeDecided) {
   Start(PaymentCompletedFor("alice"));
 
-  // PaymentCompleted is the charge's answer: no ChargeWallet, the first command is the next
-  // step's.
+  // PaymentCompleted is the charge's answer: no ChargeWallet, the first commands are the next
+  // steps', a parallel group: the status change and the reservation at once, in step order.
   EXPECT_EQ(SagaCount(), 1);
   const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
   EXPECT_EQ(payment_done.envelope.order_id, kOrder);
   EXPECT_EQ(
       payment_done.envelope.message_id,
       saga::CommandId(payment_done.envelope.saga_id, kPaymentDoneStep, ActionKind::kForward, 1));
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  EXPECT_EQ(reserve.envelope.order_id, kOrder);
+  EXPECT_EQ(reserve.envelope.saga_id, payment_done.envelope.saga_id);
+  EXPECT_EQ(reserve.envelope.message_id,
+            saga::CommandId(reserve.envelope.saga_id, kReserveStep, ActionKind::kForward, 1));
   ExpectNoCommand();
 
   const saga::SagaState state = State();
   EXPECT_EQ(StatusOf(state), "RUNNING");
-  EXPECT_EQ(state.step_index, kPaymentDoneStep);
+  EXPECT_EQ(state.step_index, kPaymentDoneStep) << "the group's first step";
   EXPECT_EQ(state.attempt, 1);
   EXPECT_EQ(state.saga_id, payment_done.envelope.saga_id);
+  const TimestampMs deadline_ms = clock_.NowMs() + options_.timings.forward.timeout_ms;
+  EXPECT_EQ(state.branches, (std::vector<saga::Branch>{
+                                {kPaymentDoneStep, 1, saga::StepPhase::kAwaitingReply, deadline_ms},
+                                {kReserveStep, 1, saga::StepPhase::kAwaitingReply, deadline_ms}}));
+  EXPECT_EQ(state.deadline_ms, deadline_ms);
   const std::vector<saga::StepEvent> charge = EventsOf(state, kChargeStep);
   ASSERT_EQ(charge.size(), 1u) << "decided without being sent";
   EXPECT_EQ(charge[0].type, StepEventType::kSucceeded);
@@ -95,6 +107,7 @@ TEST_F(OrchestratorTest, PaymentCompletedStartsOneOrderSagaWithTheChargeDecided)
 TEST_F(OrchestratorTest, RedeliveredStartEventStartsNoSecondSaga) {
   Start(PaymentCompletedFor());
   Expect<MarkPaymentDone>(kOrderTopic);
+  Expect<ReserveStock>(kInventory);
 
   Start(PaymentCompletedFor());  // Payment published it again: a new message id
   Start(PaymentFailedFor());     // or, impossibly, the other outcome: still the one saga
@@ -110,7 +123,9 @@ TEST_F(OrchestratorTest, OrdersHaveOneSagaEach) {
   Start(PaymentCompletedFor(), OrderId("ord_b"));
   EXPECT_EQ(SagaCount(), 2);
   EXPECT_EQ(Expect<MarkPaymentDone>(kOrderTopic).envelope.order_id, OrderId("ord_a"));
+  EXPECT_EQ(Expect<ReserveStock>(kInventory).envelope.order_id, OrderId("ord_a"));
   EXPECT_EQ(Expect<MarkPaymentDone>(kOrderTopic).envelope.order_id, OrderId("ord_b"));
+  EXPECT_EQ(Expect<ReserveStock>(kInventory).envelope.order_id, OrderId("ord_b"));
 }
 
 TEST_F(OrchestratorTest, CommandsOnItsTopicsAreIgnoredNotDeadLettered) {
@@ -133,6 +148,36 @@ TEST_F(OrchestratorTest, RepliesDriveTheOrderSagaToCompleted) {
   EXPECT_EQ(Row()->deadline_ms, std::nullopt) << "finished sagas leave the timer's index";
   EXPECT_EQ(Metric("tinysaga_sagas_completed_total", {{"type", "order"}}), 1);
   EXPECT_EQ(FireDueTimers(), 0u);
+}
+
+TEST_F(OrchestratorTest, RepliesToTheParallelStepsInReverseOrderStillCompleteTheSaga) {
+  Start(PaymentCompletedFor());
+  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+
+  // The stock answers first: the saga waits for the status change, sending nothing.
+  Reply(reserve, StockReserved{});
+  ExpectNoCommand();
+  saga::SagaState state = State();
+  EXPECT_EQ(StatusOf(state), "RUNNING");
+  ASSERT_EQ(state.branches.size(), 2u);
+  EXPECT_EQ(state.branches[0].phase, saga::StepPhase::kAwaitingReply);
+  EXPECT_EQ(state.branches[1].phase, saga::StepPhase::kNone);
+
+  Reply(payment_done, OrderStatusChanged{"PAYMENT_DONE"});
+  const contracts::Message placed = Expect<MarkPlaced>(kOrderTopic);
+  EXPECT_EQ(placed.envelope.message_id,
+            saga::CommandId(placed.envelope.saga_id, kReserveStep + 1, ActionKind::kForward, 1));
+  ExpectNoCommand();
+  EXPECT_TRUE(State().branches.empty()) << "the group is over";
+  Reply(placed, OrderStatusChanged{"PLACED"});
+  ExpectNoCommand();
+
+  state = State();
+  EXPECT_EQ(StatusOf(state), "COMPLETED");
+  EXPECT_EQ(Row()->status, "COMPLETED");
+  EXPECT_EQ(Row()->deadline_ms, std::nullopt);
+  EXPECT_EQ(Metric("tinysaga_sagas_completed_total", {{"type", "order"}}), 1);
 }
 
 TEST_F(OrchestratorTest, InsufficientFundsMarksTheOrderFailedWithoutARefund) {
@@ -205,8 +250,8 @@ TEST_F(OrchestratorTest, DuplicateAndStaleRepliesChangeNothing) {
   const int64_t version = Row()->version;
 
   // The same reply again (with a new message id, so the inbox would not have caught it), a
-  // late answer to the status change after the saga moved on, and an answer to a charge the
-  // orchestrator never sent (Payment's event decided it).
+  // late answer to the status change after its branch was answered, and an answer to a charge
+  // the orchestrator never sent (Payment's event decided it).
   ASSERT_TRUE(Deliver(ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"})).ok());
   ASSERT_TRUE(Deliver(ReplyTo(payment_done, OrderStatusRejected{"FAILED", "late"})).ok());
   contracts::Message charge = Event(ChargeWallet{UserId("alice"), Money::FromCents(1250).value()});
@@ -224,9 +269,18 @@ TEST_F(OrchestratorTest, DuplicateAndStaleRepliesChangeNothing) {
 
 TEST_F(OrchestratorTest, UnexpectedReplyTypeIsIgnored) {
   Start(PaymentCompletedFor());
-  Reply(Expect<MarkPaymentDone>(kOrderTopic), StockReserved{});  // not an order status answer
+  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  // Each branch of the group reads its replies by its own rules: the other branch's success
+  // answers neither.
+  Reply(payment_done, StockReserved{});                // not an order status answer
+  Reply(reserve, OrderStatusChanged{"PAYMENT_DONE"});  // not a stock answer
   ExpectNoCommand();
-  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-unexpected"}}), 1);
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-unexpected"}}), 2);
+  const saga::SagaState state = State();
+  ASSERT_EQ(state.branches.size(), 2u);
+  EXPECT_EQ(state.branches[0].phase, saga::StepPhase::kAwaitingReply);
+  EXPECT_EQ(state.branches[1].phase, saga::StepPhase::kAwaitingReply);
 }
 
 TEST_F(OrchestratorTest, ReplyToAFinishedSagaIsIgnored) {
@@ -252,20 +306,27 @@ TEST_F(OrchestratorTest, ReplyForAnUnknownSagaIsIgnoredAndCounted) {
 TEST_F(OrchestratorTest, NothingFiresBeforeTheDeadline) {
   Start(PaymentCompletedFor());
   Expect<MarkPaymentDone>(kOrderTopic);
+  Expect<ReserveStock>(kInventory);
   clock_.SetMs(State().deadline_ms - 1);
   EXPECT_EQ(FireDueTimers(), 0u);
   ExpectNoCommand();
 }
 
-TEST_F(OrchestratorTest, TimeoutResendsTheCommandWithANewAttemptId) {
+TEST_F(OrchestratorTest, TimedOutBranchIsResentAloneWithANewAttemptId) {
   Start(PaymentCompletedFor());
   const contracts::Message first = Expect<MarkPaymentDone>(kOrderTopic);
+  // The stock answers; the status change does not.
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
 
-  EXPECT_EQ(TimeOut(), 1u);  // the reply deadline: back off
+  EXPECT_EQ(TimeOut(), 1u);  // the status change's reply deadline: back off
   ExpectNoCommand();
-  EXPECT_EQ(State().phase, saga::StepPhase::kBackingOff);
-  EXPECT_EQ(TimeOut(), 1u);  // the backoff ended: send again
+  saga::SagaState state = State();
+  ASSERT_EQ(state.branches.size(), 2u);
+  EXPECT_EQ(state.branches[0].phase, saga::StepPhase::kBackingOff);
+  EXPECT_EQ(state.branches[1].phase, saga::StepPhase::kNone) << "keeps its answer";
+  EXPECT_EQ(TimeOut(), 1u);  // the backoff ended: send the status change again, and only it
   const contracts::Message second = Expect<MarkPaymentDone>(kOrderTopic);
+  ExpectNoCommand();
 
   EXPECT_NE(second.envelope.message_id, first.envelope.message_id);
   EXPECT_EQ(second.envelope.message_id,
@@ -274,25 +335,44 @@ TEST_F(OrchestratorTest, TimeoutResendsTheCommandWithANewAttemptId) {
   EXPECT_EQ(Metric("tinysaga_saga_command_retries_total", {{"type", "order"}}), 1);
   EXPECT_EQ(outbox_notifications_, 1) << "the relay is woken after the commit with a command";
 
-  // The first attempt's answer comes too late; the second's counts.
+  // The first attempt's answer comes too late; the second's counts, and with the stock
+  // already reserved the group is done.
   ASSERT_TRUE(Deliver(ReplyTo(first, OrderStatusChanged{"PAYMENT_DONE"})).ok());
   ExpectNoCommand();
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-stale"}}), 1);
   Reply(second, OrderStatusChanged{"PAYMENT_DONE"});
-  Expect<ReserveStock>(kInventory);
+  Expect<MarkPlaced>(kOrderTopic);
+  ExpectNoCommand();
 }
 
-TEST_F(OrchestratorTest, ExhaustedAttemptsCompensateWithARefund) {
+TEST_F(OrchestratorTest, ExhaustedBranchReleasesTheOtherBranchsStockThenRefunds) {
   Start(PaymentCompletedFor());
   Expect<MarkPaymentDone>(kOrderTopic);
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});  // the other branch succeeds
   const int attempts = options_.timings.forward.attempts_max;
   for (int attempt = 2; attempt <= attempts; ++attempt) {
     TimeOut();  // reply deadline
     TimeOut();  // backoff
     Expect<MarkPaymentDone>(kOrderTopic);
+    ExpectNoCommand();  // the stock keeps its answer: never sent again
   }
-  // The last attempt's deadline: give up. The status change has nothing to undo, so the
-  // compensation begins with the refund of the charge Payment's event decided.
+  // The last attempt's deadline: give up, and the group fails. Compensation starts at the
+  // group's last step: the stock reserved beside it is released. The status change has
+  // nothing to undo, so next comes the refund of the charge Payment's event decided.
   TimeOut();
+
+  const contracts::Message release = Expect<ReleaseStock>(kInventory);
+  EXPECT_EQ(release.envelope.message_id,
+            saga::CommandId(release.envelope.saga_id, kReserveStep, ActionKind::kCompensation, 1));
+  ExpectNoCommand();
+  saga::SagaState state = State();
+  EXPECT_EQ(StatusOf(state), "COMPENSATING");
+  EXPECT_TRUE(state.branches.empty());
+  const std::vector<saga::StepEvent> payment_done = EventsOf(state, kPaymentDoneStep);
+  ASSERT_FALSE(payment_done.empty());
+  EXPECT_EQ(payment_done.back().type, StepEventType::kGaveUp);
+  EXPECT_EQ(payment_done.back().attempt, attempts);
+  Reply(release, StockReleased{});
 
   const contracts::Message refund = Expect<Refund>(kPayment);
   EXPECT_EQ(refund.envelope.message_id,
@@ -308,16 +388,19 @@ TEST_F(OrchestratorTest, ExhaustedAttemptsCompensateWithARefund) {
 TEST_F(OrchestratorTest, RestartedOrchestratorResumesFromTheStoredDeadline) {
   Start(PaymentCompletedFor());
   const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
 
-  Restart();  // the process died after the start committed
-  EXPECT_EQ(TimeOut(), 1u);
-  EXPECT_EQ(TimeOut(), 1u);
+  // The process died after the stock's answer committed.
+  Restart();
+  EXPECT_EQ(TimeOut(), 1u);  // the status change's deadline: back off
+  EXPECT_EQ(TimeOut(), 1u);  // and send it again, alone: the stored branches kept the answer
   const contracts::Message resent = Expect<MarkPaymentDone>(kOrderTopic);
   EXPECT_EQ(resent.envelope.saga_id, payment_done.envelope.saga_id);
+  ExpectNoCommand();
 
-  Restart();  // and again: the reply still finds its saga
+  Restart();  // and again: the reply still finds its saga, and the group is done
   Reply(resent, OrderStatusChanged{"PAYMENT_DONE"});
-  Expect<ReserveStock>(kInventory);
+  Expect<MarkPlaced>(kOrderTopic);
 }
 
 TEST_F(OrchestratorTest, OneRoundTakesAtMostTheBatchSize) {
@@ -389,6 +472,7 @@ TEST_F(OrchestratorTest, CancelRequestedRunsTheCancelSagaBesideTheOrderSaga) {
 TEST_F(OrchestratorTest, UnreadableSagaIsDeadLetteredOnReplyAndPutOffByTheTimer) {
   Start(PaymentCompletedFor());
   const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
+  Expect<ReserveStock>(kInventory);
   ASSERT_EQ(db_.Count("SELECT COUNT(*) FROM sagas"), 1);
   ASSERT_TRUE(db_.db()
                   .Write<int>([](soci::session& session) -> Result<int> {
@@ -421,6 +505,58 @@ TEST_F(OrchestratorTest, DeadlineColumnThatDisagreesWithTheStateIsRepaired) {
   EXPECT_EQ(FireDueTimers(), 1u);
   EXPECT_EQ(Row()->deadline_ms, deadline_ms);
   Expect<MarkPaymentDone>(kOrderTopic);  // the start's; the repair sends nothing
+  Expect<ReserveStock>(kInventory);
+  ExpectNoCommand();
+}
+
+TEST_F(OrchestratorTest, DeadlineColumnFollowsTheEarliestBranchStillInFlight) {
+  Start(PaymentCompletedFor());
+  Expect<MarkPaymentDone>(kOrderTopic);
+  Expect<ReserveStock>(kInventory);
+  // Both branches time out together and back off for pauses jittered by their command ids;
+  // the one whose pause ends first is sent again first, so the branches' reply deadlines
+  // differ from then on.
+  EXPECT_EQ(TimeOut(), 1u);
+  saga::SagaState state = State();
+  ASSERT_EQ(state.branches.size(), 2u);
+  ASSERT_NE(state.branches[0].deadline_ms, state.branches[1].deadline_ms);
+  const size_t early = state.branches[0].deadline_ms < state.branches[1].deadline_ms ? 0 : 1;
+  const size_t late = 1 - early;
+  const int early_step = state.branches[early].step_index;
+  auto expect_resent = [&](int step) {
+    return step == kPaymentDoneStep ? Expect<MarkPaymentDone>(kOrderTopic)
+                                    : Expect<ReserveStock>(kInventory);
+  };
+  EXPECT_EQ(TimeOut(), 1u);
+  const contracts::Message early_command = expect_resent(early_step);
+  EXPECT_EQ(TimeOut(), 1u);
+  expect_resent(state.branches[late].step_index);
+  ExpectNoCommand();
+
+  state = State();
+  ASSERT_EQ(state.branches[early].phase, saga::StepPhase::kAwaitingReply);
+  ASSERT_EQ(state.branches[late].phase, saga::StepPhase::kAwaitingReply);
+  ASSERT_LT(state.branches[early].deadline_ms, state.branches[late].deadline_ms);
+  EXPECT_EQ(Row()->deadline_ms, state.branches[early].deadline_ms);
+
+  // The branch due first answers: the timer's column moves to the other one's deadline.
+  clock_.AdvanceMs(1);
+  Reply(early_command, early_step == kPaymentDoneStep
+                           ? contracts::Payload(OrderStatusChanged{"PAYMENT_DONE"})
+                           : contracts::Payload(StockReserved{}));
+  ExpectNoCommand();
+  const TimestampMs late_deadline_ms = state.branches[late].deadline_ms;
+  state = State();
+  EXPECT_EQ(state.branches[early].phase, saga::StepPhase::kNone);
+  EXPECT_EQ(state.branches[early].deadline_ms, 0);
+  EXPECT_EQ(state.branches[late].deadline_ms, late_deadline_ms) << "untouched";
+  EXPECT_EQ(state.deadline_ms, late_deadline_ms);
+  EXPECT_EQ(Row()->deadline_ms, late_deadline_ms);
+  EXPECT_EQ(deadlines_set_.back(), late_deadline_ms) << "the timer is told";
+
+  // Nothing is due before it.
+  clock_.SetMs(late_deadline_ms - 1);
+  EXPECT_EQ(FireDueTimers(), 0u);
   ExpectNoCommand();
 }
 
@@ -428,6 +564,7 @@ TEST_F(OrchestratorTest, UnfinishedGaugeCountsRunningAndCompensatingSagas) {
   Start(PaymentCompletedFor(), OrderId("ord_1"));
   Start(PaymentFailedFor(), OrderId("ord_2"));  // compensates from the start
   Expect<MarkPaymentDone>(kOrderTopic);
+  Expect<ReserveStock>(kInventory);
   Expect<MarkFailed>(kOrderTopic);
 
   ASSERT_TRUE(orchestrator_->RefreshGauges().ok());

@@ -64,6 +64,7 @@ TEST_F(SagaApiTest, OwnerSeesTheRunningSagaWithItsSteps) {
   Start(PaymentCompletedFor("alice"));
   const contracts::Message payment_done =
       Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
+  Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
 
   auto response = GetSaga(kOrder.value(), kAlice);
   ASSERT_EQ(response.status, 200) << response.body;
@@ -85,10 +86,14 @@ TEST_F(SagaApiTest, OwnerSeesTheRunningSagaWithItsSteps) {
   EXPECT_EQ(body["steps"][1]["attempts"], 1);
   EXPECT_EQ(body["steps"][1]["startedAt"], "2026-01-01T00:00:00.000Z");
   EXPECT_EQ(body["steps"][1]["endedAt"], "2026-01-01T00:00:00.000Z");
+  // A parallel group: the status change and the reservation run together.
   EXPECT_EQ(body["steps"][2]["name"], "order_payment_done");
   EXPECT_EQ(body["steps"][2]["status"], "RUNNING");
   EXPECT_EQ(body["steps"][2]["attempts"], 1);
-  EXPECT_EQ(body["steps"][3]["status"], "PENDING");
+  EXPECT_EQ(body["steps"][3]["name"], "reserve_stock");
+  EXPECT_EQ(body["steps"][3]["status"], "RUNNING");
+  EXPECT_EQ(body["steps"][3]["attempts"], 1);
+  EXPECT_EQ(body["steps"][4]["name"], "order_placed");
   EXPECT_EQ(body["steps"][4]["status"], "PENDING");
 }
 
@@ -187,6 +192,7 @@ TEST_F(SagaApiTest, ListFiltersByState) {
   Start(PaymentCompletedFor(), OrderId("ord_running"));
   Start(PaymentFailedFor(), OrderId("ord_failed"));
   Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
+  Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
   Reply(Expect<contracts::MarkFailed>(contracts::kOrderCommandsTopic),
         contracts::OrderStatusChanged{"FAILED"});
 

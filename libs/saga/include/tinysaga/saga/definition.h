@@ -76,6 +76,12 @@ struct Step {
   std::optional<Action> compensation;  // none: nothing to undo (or nothing that can be undone)
   // Why the saga fails when every forward attempt timed out or asked for a retry.
   std::string reason_when_exhausted;
+  // Runs together with the step before it. Consecutive such steps form a parallel group:
+  // their commands go out at once, and the saga goes on when every one of them succeeded.
+  // When one fails, the others are not waited for; compensation walks back through the
+  // whole group (each step whose command may have applied), then the steps before it.
+  // Every step of a group has a forward action.
+  bool parallel_with_previous = false;
 };
 
 struct SagaDefinition {
@@ -87,6 +93,10 @@ struct SagaDefinition {
 
 // The delay before attempt `attempt` + 1 of the command with id `command_id`.
 int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view command_id);
+
+// The last step of the parallel group that starts at `first` (`first` itself when the next
+// step does not run with it).
+int GroupEnd(const SagaDefinition& definition, int first);
 
 // Finds the rule for `reply_type`; nullptr when the action does not expect it.
 const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type);

@@ -47,6 +47,16 @@ struct StepEvent {
   bool operator==(const StepEvent&) const = default;
 };
 
+// One command of a parallel group while the saga goes forward through the group.
+struct Branch {
+  int step_index = 0;
+  int attempt = 1;  // from 1
+  // kAwaitingReply or kBackingOff while in flight; kNone once it succeeded.
+  StepPhase phase = StepPhase::kAwaitingReply;
+  TimestampMs deadline_ms = 0;  // 0 once it succeeded
+  bool operator==(const Branch&) const = default;
+};
+
 struct SagaState {
   SagaId saga_id;
   std::string type;  // the definition's type
@@ -61,6 +71,13 @@ struct SagaState {
   // When OnTimeout must be called: the reply deadline or the end of the backoff. 0 when
   // terminal. The orchestrator's timer scans for the smallest deadlines.
   TimestampMs deadline_ms = 0;
+  // Going forward through a parallel group: one branch per step of the group, and
+  // step_index is the group's first step, attempt 1, phase kAwaitingReply, deadline_ms the
+  // earliest branch deadline. Empty otherwise.
+  std::vector<Branch> branches;
+  // A step of a failed group whose command was refused with no effect: compensation passes it.
+  // -1: none.
+  int compensation_skip_step = -1;
   std::string failure_reason;  // set when compensation begins
 
   TimestampMs started_ms = 0;
