@@ -1,12 +1,14 @@
-// `tinysaga bench` (bench.h): seeding, the virtual users' closed loop, CPU sampling and the
-// check. The histogram, the mix and the report are in bench_stats.h.
+// `tinysaga bench` (bench.h): seeding, the virtual users' closed loop, the rows (one per
+// concurrency level), resource sampling (CPU, write syscalls, Kafka messages) and the check.
+// The histogram, the mix, the reports, the comparison and the HTML page are pure, in
+// bench_stats.h, bench_compare.h and bench_report_html.h.
 //
 // Threads: the virtual users are not threads. Each is a small state machine driven by the
 // HTTP client's callbacks (on its I/O threads) and by one timer thread for the pauses between
 // polls, so C = 256 costs 256 states, not 256 stacks. A virtual user has at most one request
 // or timer outstanding, so its state is touched by one callback at a time; what they share
-// (the Recorder) has a mutex. The main thread prints the progress, samples CPU at the window's
-// edges and stops the loop.
+// (the Recorder) has a mutex. The main thread prints the progress, samples the resources at
+// the window's edges, stops the loop, and runs the rows one after another.
 
 #include "bench.h"
 
@@ -16,7 +18,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -30,6 +34,8 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_compare.h"
+#include "bench_report_html.h"
 #include "bench_stats.h"
 #include "tinysaga/auth/token.h"
 #include "tinysaga/core/clock.h"
@@ -475,16 +481,21 @@ std::string TransportError(std::string_view step, const Error& error) {
 //   to measure the live-events path itself.
 class Driver {
  public:
-  Driver(const BenchOptions& options, const Mix& mix, const World& world, http::Client& client,
-         http::Endpoint gateway, Recorder& recorder, TimerQueue& timers)
+  // `row`: the run's row (0, 1, ...) this load is, so that its idempotency keys are its own.
+  Driver(const BenchOptions& options, size_t row, int concurrency, const Mix& mix,
+         const World& world, http::Client& client, http::Endpoint gateway, Recorder& recorder,
+         TimerQueue& timers)
       : options_(options),
+        key_prefix_("bench-" + world.run_id + "-r" + std::to_string(row) + "-"),
         schedule_(MixSchedule(mix)),
         world_(world),
         client_(client),
         gateway_(std::move(gateway)),
         recorder_(recorder),
         timers_(timers),
-        users_(static_cast<size_t>(options.concurrency)) {
+        users_(static_cast<size_t>(concurrency)) {
+    // The world has an admin and a product per virtual user of the largest level.
+    assert(world.admins.empty() || world.admins.size() >= users_.size());
     for (size_t i = 0; i < users_.size(); ++i) users_[i].index = i;
   }
 
@@ -559,7 +570,9 @@ class Driver {
   }
 
   std::string Key(const VirtualUser& user, std::string_view what) const {
-    return "bench-" + world_.run_id + "-" + std::to_string(user.sequence) + "-" + std::string(what);
+    // Sequences start at 0 in every row: the row in the prefix keeps a key from replaying
+    // another row's order or payment.
+    return key_prefix_ + std::to_string(user.sequence) + "-" + std::string(what);
   }
 
   void SetStock(VirtualUser& user, int64_t count, std::function<void(VirtualUser&)> then) {
@@ -751,6 +764,7 @@ class Driver {
   }
 
   const BenchOptions& options_;
+  const std::string key_prefix_;
   const std::vector<Flow> schedule_;
   const World& world_;
   http::Client& client_;
@@ -767,11 +781,12 @@ class Driver {
   size_t running_ = 0;
 };
 
-// ---- CPU time of `up`'s processes -------------------------------------------------------
+// ---- What `up`'s processes use --------------------------------------------------------
 
 struct ProcessRef {
   std::string name;
   int64_t pid = 0;
+  uint16_t port = 0;  // where its /metrics is; 0: it has none (`up` itself, the bench)
 };
 
 std::optional<json> ReadUpStatus(const std::string& data_dir) {
@@ -791,49 +806,133 @@ std::vector<ProcessRef> ProcessesToWatch(const std::string& data_dir) {
       if (status->contains("pid"))
         processes.push_back({"up (broker)", status->value("pid", int64_t{0})});
       for (const auto& child : status->value("processes", json::array())) {
-        processes.push_back({child.value("name", "?"), child.value("pid", int64_t{0})});
+        processes.push_back({child.value("name", "?"), child.value("pid", int64_t{0}),
+                             child.value("port", uint16_t{0})});
       }
     }
-  } catch (const json::exception& error) {  // a field of another type: no CPU figures
+  } catch (const json::exception& error) {  // a field of another type: no figures
     std::fprintf(stderr, "bench: cannot read %s/up.json: %s\n", data_dir.c_str(), error.what());
     processes.clear();
   }
-  if (!processes.empty()) processes.push_back({"bench", static_cast<int64_t>(getpid())});
+  if (!processes.empty())
+    processes.push_back({std::string(kBenchProcessName), static_cast<int64_t>(getpid())});
   return processes;
 }
 
-std::optional<uint64_t> CpuTicks(int64_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+std::optional<std::string> ReadProcFile(int64_t pid, const char* name) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/" + name);
   if (!file) return std::nullopt;
   std::stringstream text;
-  text << file.rdbuf();
-  return ParseProcStatCpuTicks(text.str());
+  text << file.rdbuf();  // a read refused (/proc/<pid>/io of another user's process): empty
+  return text.str();
 }
 
-using CpuSample = std::vector<std::optional<uint64_t>>;
+// One process's counters at one moment. Each is nullopt when it could not be read.
+struct ProcessSample {
+  std::optional<uint64_t> cpu_ticks;
+  std::optional<uint64_t> write_syscalls;
+  std::optional<double> kafka_published;
+  std::string metrics_error;  // why /metrics gave no count; "" when it answered
+};
+using ResourceSample = std::vector<ProcessSample>;  // one per ProcessRef, in order
 
-CpuSample SampleCpu(const std::vector<ProcessRef>& processes) {
-  CpuSample sample;
-  for (const auto& process : processes) sample.push_back(CpuTicks(process.pid));
+// tinysaga_outbox_published_total at `port`'s /metrics (not guarded: it needs no internal
+// credential). nullopt with `error` empty when it answered without the counter (a process
+// without an outbox, the gateway).
+std::optional<double> ScrapeKafkaPublished(http::Client& control, uint16_t port,
+                                           std::string& error) {
+  // Short: a process that is down has its requests wait for its restart (`up` keeps its
+  // socket), and the window's edge must not wait long for it.
+  constexpr auto kMetricsTimeout = std::chrono::seconds(1);
+  auto response = control.SendAndWait({.host = "127.0.0.1", .port = port},
+                                      {.method = "GET", .target = "/metrics"}, kMetricsTimeout);
+  if (!response.ok()) {
+    error = response.error().detail;
+    return std::nullopt;
+  }
+  if (response->status != 200) {
+    error = "HTTP " + std::to_string(response->status);
+    return std::nullopt;
+  }
+  return ParsePrometheusSum(response->body, "tinysaga_outbox_published_total");
+}
+
+ResourceSample SampleResources(const std::vector<ProcessRef>& processes, http::Client& control) {
+  ResourceSample sample;
+  for (const auto& process : processes) {
+    ProcessSample& now = sample.emplace_back();
+    if (auto stat = ReadProcFile(process.pid, "stat")) now.cpu_ticks = ParseProcStatCpuTicks(*stat);
+    if (auto io = ReadProcFile(process.pid, "io"))
+      now.write_syscalls = ParseProcIoField(*io, "syscw");
+    if (process.port != 0)
+      now.kafka_published = ScrapeKafkaPublished(control, process.port, now.metrics_error);
+  }
   return sample;
 }
 
-std::vector<ProcessCpu> CpuUsed(const std::vector<ProcessRef>& processes, const CpuSample& before,
-                                const CpuSample& after, const std::string& data_dir) {
+// after - before, or nullopt when either is unknown or the counter went backwards (the
+// process restarted and counts from zero again).
+std::optional<uint64_t> Delta(std::optional<uint64_t> before, std::optional<uint64_t> after) {
+  if (!before || !after || *after < *before) return std::nullopt;
+  return *after - *before;
+}
+
+std::optional<uint64_t> Whole(std::optional<double> value) {
+  if (!value || *value < 0) return std::nullopt;
+  return static_cast<uint64_t>(std::llround(*value));
+}
+
+// The Kafka messages a process published in the window, noting in `notes` why not if a
+// process with /metrics cannot tell.
+std::optional<uint64_t> KafkaOver(const ProcessRef& process, const ProcessSample& before,
+                                  const ProcessSample& after, std::vector<std::string>& notes) {
+  const std::string& error =
+      before.metrics_error.empty() ? after.metrics_error : before.metrics_error;
+  if (!error.empty()) {
+    notes.push_back(process.name + ": /metrics did not answer (" + error +
+                    "): its Kafka messages are not counted");
+    return std::nullopt;
+  }
+  const auto messages = Delta(Whole(before.kafka_published), Whole(after.kafka_published));
+  if (!messages && before.kafka_published && after.kafka_published)
+    notes.push_back(process.name +
+                    ": its outbox counter went backwards (restarted): its Kafka "
+                    "messages are not counted");
+  return messages;
+}
+
+std::vector<ProcessUsage> UsageOver(const std::vector<ProcessRef>& processes,
+                                    const ResourceSample& before, const ResourceSample& after,
+                                    const std::string& data_dir, std::vector<std::string>& notes) {
   // A child `up` restarted during the window has another pid now: its time is partly lost.
   std::map<std::string, int64_t> pids_now;
   for (const auto& process : ProcessesToWatch(data_dir)) pids_now[process.name] = process.pid;
   const double ms_per_tick = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::vector<ProcessCpu> used;
+  std::vector<ProcessUsage> used;
+  bool metrics_failed = false;
   for (size_t i = 0; i < processes.size(); ++i) {
-    const bool measured = before[i] && after[i] && *after[i] >= *before[i];
-    used.push_back(ProcessCpu{
+    metrics_failed |= !before[i].metrics_error.empty() || !after[i].metrics_error.empty();
+    const auto ticks = Delta(before[i].cpu_ticks, after[i].cpu_ticks);
+    ProcessUsage usage{
         .name = processes[i].name,
         .pid = processes[i].pid,
-        .cpu_ms = measured ? static_cast<double>(*after[i] - *before[i]) * ms_per_tick : 0.0,
-        .restarted = !measured || pids_now[processes[i].name] != processes[i].pid,
-    });
+        .cpu_ms = ticks ? static_cast<double>(*ticks) * ms_per_tick : 0.0,
+        .restarted = !ticks || pids_now[processes[i].name] != processes[i].pid,
+        .write_syscalls = Delta(before[i].write_syscalls, after[i].write_syscalls),
+    };
+    if (!usage.write_syscalls && ticks)
+      notes.push_back(usage.name + ": /proc/" + std::to_string(usage.pid) +
+                      "/io not readable: its write syscalls are not counted");
+    if (processes[i].port != 0)
+      usage.kafka_messages = KafkaOver(processes[i], before[i], after[i], notes);
+    used.push_back(std::move(usage));
   }
+  const bool any_kafka = std::any_of(
+      used.begin(), used.end(), [](const ProcessUsage& usage) { return usage.kafka_messages; });
+  if (!used.empty() && !any_kafka && !metrics_failed)
+    notes.push_back(
+        "no process's /metrics exported tinysaga_outbox_published_total: Kafka "
+        "messages are not counted");
   return used;
 }
 
@@ -906,45 +1005,62 @@ bool SleepUntil(TimePoint until, const sigset_t* signals) {
   return false;
 }
 
-// Prints a progress line a second on stderr while the loop runs, samples CPU at the window's
-// edges, and stops the virtual users at its end, or when one of `stop_signals` (null: none)
-// arrives. Returns when the window ended.
-TimePoint Supervise(Driver& driver, const Recorder& recorder, const Window& window,
-                    TimePoint started, const std::vector<ProcessRef>& processes,
-                    const sigset_t* stop_signals, CpuSample& before, CpuSample& after) {
+// What Supervise saw of one row's load.
+struct Supervised {
+  TimePoint ended;  // the window's end, or when a signal ended the load
+  bool signalled = false;
+  ResourceSample before, after;             // at the window's edges
+  std::vector<uint64_t> sagas_each_second;  // as the progress lines print them
+};
+
+// Prints a progress line a second on stderr while the loop runs, takes `sample` at the
+// window's edges, and stops the virtual users at its end, or when one of `stop_signals`
+// (null: none) arrives. Returns when the window ended.
+Supervised Supervise(Driver& driver, const Recorder& recorder, const Window& window,
+                     TimePoint started, int concurrency,
+                     const std::function<ResourceSample()>& sample, const sigset_t* stop_signals) {
+  Supervised seen;
   TimePoint tick = started + std::chrono::seconds(1);
   bool sampled_before = false;
   uint64_t completed_last = 0;
-  while (true) {
-    const TimePoint wake =
-        std::min(sampled_before ? tick : std::min(tick, window.start), window.end);
-    if (SleepUntil(wake, stop_signals)) {
-      std::fprintf(stderr, "bench: signalled, ending the load\n");
-      after = SampleCpu(processes);
-      if (!sampled_before) before = after;
-      driver.Stop();
-      return SteadyClock::now();
-    }
-    if (!sampled_before && wake >= window.start) {
-      before = SampleCpu(processes);
-      sampled_before = true;
-    }
-    if (wake >= window.end) {
-      after = SampleCpu(processes);
-      driver.Stop();
-      return window.end;
-    }
-    if (wake < tick) continue;
+  const auto progress = [&] {
     const uint64_t completed = recorder.completed_total();
-    std::fprintf(stderr, "[%5.0f s %-7s] sagas %8llu  %6llu/s  errors %llu  mismatched %llu\n",
+    seen.sagas_each_second.push_back(completed - completed_last);
+    // tests/crash reads these lines: "[", then the count before "/s  errors".
+    std::fprintf(stderr, "[%5.0f s %-7s C=%d] sagas %8llu  %6llu/s  errors %llu  mismatched %llu\n",
                  std::chrono::duration<double>(tick - started).count(),
-                 tick <= window.start ? "warmup" : "measure",
+                 tick <= window.start ? "warmup" : "measure", concurrency,
                  static_cast<unsigned long long>(completed),
                  static_cast<unsigned long long>(completed - completed_last),
                  static_cast<unsigned long long>(recorder.errors_total()),
                  static_cast<unsigned long long>(recorder.mismatches_total()));
     completed_last = completed;
     tick += std::chrono::seconds(1);
+  };
+  while (true) {
+    const TimePoint wake =
+        std::min(sampled_before ? tick : std::min(tick, window.start), window.end);
+    if (SleepUntil(wake, stop_signals)) {
+      std::fprintf(stderr, "bench: signalled, ending the load\n");
+      seen.after = sample();
+      if (!sampled_before) seen.before = seen.after;
+      driver.Stop();
+      seen.ended = SteadyClock::now();
+      seen.signalled = true;
+      return seen;
+    }
+    if (!sampled_before && wake >= window.start) {
+      seen.before = sample();
+      sampled_before = true;
+    }
+    if (wake >= window.end) {
+      seen.after = sample();
+      driver.Stop();
+      if (wake >= tick) progress();  // the last second, when the window ends on a whole one
+      seen.ended = window.end;
+      return seen;
+    }
+    if (wake >= tick) progress();
   }
 }
 
@@ -977,8 +1093,9 @@ bool CheckWhenSettled(const BenchOptions& options, std::ostream& out) {
 
 // Waits for the gateway to be ready (a gateway that answers 503 for up to kReadyWait; one
 // that does not answer is an error at once), then seeds the run's users and products.
+// The world is sized for `concurrency_max`, the largest level of the run.
 Result<World> Prepare(http::Client& client, const http::Endpoint& gateway, const std::string& url,
-                      const BenchOptions& options, const Mix& mix, int users) {
+                      const BenchOptions& options, const Mix& mix, int concurrency_max, int users) {
   constexpr auto kReadyWait = std::chrono::seconds(60);
   const auto deadline = SteadyClock::now() + kReadyWait;
   for (bool said = false;; said = true) {
@@ -996,20 +1113,23 @@ Result<World> Prepare(http::Client& client, const http::Endpoint& gateway, const
   }
   std::fprintf(stderr, "seeding %d users and the products at %s...\n", users, url.c_str());
   Seeder seeder(client, gateway, options.secret);
-  auto world = Seed(seeder, mix, options.concurrency, users);
+  auto world = Seed(seeder, mix, concurrency_max, users);
   if (!world.ok()) return MakeError(world.error().code, "seeding failed: " + world.error().detail);
   if (seeder.rate_limited() > 0) {
     std::fprintf(stderr, "seeding waited out %llu rate-limited answers (429)\n",
                  static_cast<unsigned long long>(seeder.rate_limited()));
   }
-  std::fprintf(stderr, "run %s: %d virtual users, %.1f s warmup, %.1f s measured\n",
-               world->run_id.c_str(), options.concurrency, options.warmup_seconds, options.seconds);
+  // tests/crash waits for this line ("run ..."): the load begins.
+  std::string levels;
+  for (int level : options.concurrency_levels)
+    levels += (levels.empty() ? "" : ",") + std::to_string(level);
+  std::fprintf(stderr, "run %s: %s virtual users, each row %.1f s warmup, %.1f s measured\n",
+               world->run_id.c_str(), levels.c_str(), options.warmup_seconds, options.seconds);
   return world;
 }
 
-// The table and the check's report on stdout, the JSON to `json_path` if any. False when
-// the JSON cannot be written.
-bool Publish(const Report& report, const std::string& check_output, const std::string& json_path) {
+// One row's table and its check's report on stdout, as soon as the row is over.
+void PrintRow(const Report& report, const std::string& check_output) {
   std::cout << FormatReport(report) << check_output;
   if (std::any_of(report.errors.begin(), report.errors.end(), [](const auto& error) {
         return error.first.find("HTTP 429") != std::string::npos;
@@ -1017,11 +1137,133 @@ bool Publish(const Report& report, const std::string& check_output, const std::s
     std::cout << "note: the gateway rate-limited the bench; start `tinysaga up` with a higher "
                  "--rate-limit-per-second and --rate-limit-burst, or give more --users\n";
   }
-  if (json_path.empty()) return true;
-  std::ofstream file(json_path);
-  file << ReportJson(report).dump(2) << "\n";
-  if (!file) std::cerr << "bench: cannot write " << json_path << "\n";
+  std::cout << std::endl;  // flushed: a long run shows each row as it ends
+}
+
+// False when the file cannot be written (said on stderr).
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  file.close();
+  if (!file) std::cerr << "bench: cannot write " << path << "\n";
   return static_cast<bool>(file);
+}
+
+// What every row shares: set up once, before the first.
+struct RunContext {
+  const BenchOptions& options;
+  const Mix& mix;
+  const World& world;
+  const http::Endpoint& gateway;
+  const std::string& url;
+  int users;
+  http::Client& control;  // seeding, /metrics, the breakdown: never the load
+  const std::vector<ProcessRef>& processes;
+  const sigset_t* stop_signals;  // null: no signal ends the load
+};
+
+struct RowOutcome {
+  Report report;
+  std::string check_output;
+  bool signalled = false;
+};
+
+// What a row's recorder and Supervise saw, the processes' usage and, asked of the services
+// now that the load is over, where the time went.
+Report RowReport(const RunContext& run, int concurrency, const Window& window,
+                 const Recorder& recorder, const Supervised& seen) {
+  const BenchOptions& options = run.options;
+  // A load ended early by a signal (--faults) had a shorter window.
+  const double window_seconds =
+      !seen.signalled
+          ? options.seconds
+          : std::max(0.0, std::chrono::duration<double>(seen.ended - window.start).count());
+  Report report{.url = run.url,
+                .concurrency = concurrency,
+                .users = run.users,
+                .warmup_seconds = options.warmup_seconds,
+                .wait_mode = options.wait,
+                .mix = run.mix,
+                .window_seconds = window_seconds};
+  recorder.Fill(report);
+  report.sagas_each_second = seen.sagas_each_second;
+  if (!run.processes.empty())
+    report.processes =
+        UsageOver(run.processes, seen.before, seen.after, options.data_dir, report.notes);
+  if (options.breakdown_samples > 0) {
+    std::fprintf(stderr, "asking the services where the time went (%d sagas of each flow)...\n",
+                 options.breakdown_samples);
+    report.breakdown =
+        Breakdown(run.control, run.gateway, recorder.samples(), options.breakdown_samples);
+  }
+  return report;
+}
+
+// The virtual users' closed loop at `concurrency`, from its warmup to its drained end; the
+// report of what the loop and Supervise saw (the check not yet run).
+RowOutcome LoadRow(const RunContext& run, size_t row_index, int concurrency) {
+  const BenchOptions& options = run.options;
+  std::fprintf(stderr, "row C=%d: %.1f s warmup, %.1f s measured\n", concurrency,
+               options.warmup_seconds, options.seconds);
+  // At most one request per virtual user is in flight (event streams have their own).
+  auto client = std::make_unique<http::Client>(
+      http::ClientOptions{.io_threads = options.io_threads,
+                          .connections_per_endpoint_max = static_cast<size_t>(concurrency) + 16,
+                          .request_timeout = kRequestTimeout});
+  const TimePoint started = SteadyClock::now();
+  const auto to_duration = [](double seconds) {
+    return std::chrono::duration_cast<SteadyClock::duration>(
+        std::chrono::duration<double>(seconds));
+  };
+  const Window window{started + to_duration(options.warmup_seconds),
+                      started + to_duration(options.warmup_seconds + options.seconds)};
+  Recorder recorder(window);
+  TimerQueue timers;
+  Driver driver(options, row_index, concurrency, run.mix, run.world, *client, run.gateway, recorder,
+                timers);
+  driver.Start();
+  const Supervised seen = Supervise(
+      driver, recorder, window, started, concurrency,
+      [&] { return SampleResources(run.processes, run.control); }, run.stop_signals);
+  const bool drained =
+      driver.WaitIdle(SteadyClock::now() + std::chrono::milliseconds(options.terminal_timeout_ms) +
+                      std::chrono::seconds(15));
+  if (!drained)
+    std::fprintf(stderr, "bench: %zu virtual users still busy after the window\n",
+                 driver.running());
+  // Order matters: no timer may start a request once the client is gone, and the client's
+  // cancelled requests call back into the driver and the recorder, which are still here.
+  timers.Stop();
+  client.reset();
+
+  return {.report = RowReport(run, concurrency, window, recorder, seen),
+          .signalled = seen.signalled};
+}
+
+// One row: its load, then the invariant check once the system has settled, so that the next
+// row starts on a quiet system and a failure is pinned to the row that caused it.
+RowOutcome RunRow(const RunContext& run, size_t row_index, int concurrency) {
+  RowOutcome row = LoadRow(run, row_index, concurrency);
+  std::ostringstream check_output;
+  if (run.options.check && !run.options.data_dir.empty()) {
+    row.report.check_ran = true;
+    row.report.check_passed = CheckWhenSettled(run.options, check_output);
+  } else if (run.options.check) {
+    check_output << "check: skipped (give --data DIR of `tinysaga up` to run it, or --no-check)\n";
+  }
+  row.check_output = check_output.str();
+  return row;
+}
+
+// The comparison on stdout, the JSON and the HTML page if asked. False when a file could not
+// be written.
+bool PublishRun(const BenchOptions& options, const std::vector<Report>& rows) {
+  std::cout << FormatComparison(rows);
+  bool written = true;
+  if (!options.json_path.empty())
+    written &= WriteFile(options.json_path, RunJson(rows).dump(2) + "\n");
+  if (!options.report_path.empty()) written &= WriteFile(options.report_path, HtmlReport(rows));
+  return written;
 }
 
 }  // namespace
@@ -1034,14 +1276,27 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
   command->add_option("--port", options.port, "Gateway port on 127.0.0.1")->excludes(url);
   command->add_option(
       "--data", options.data_dir,
-      "`tinysaga up`'s --data: CPU of its processes, and the invariant check afterwards");
+      "`tinysaga up`'s --data: its processes' CPU, writes and Kafka messages, and the "
+      "invariant check after each row");
   command->add_flag_function(
       "--no-check", [&options](int64_t) { options.check = false; },
       "Do not run the invariant check afterwards");
-  command->add_option("--concurrency,-c", options.concurrency, "Virtual users (sagas in flight)")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
-  command->add_option("--users", options.users, "Users to seed (default max(4 x concurrency, 64))")
+  command
+      ->add_option_function<std::string>(
+          "--concurrency,-c",
+          [&options](const std::string& text) {
+            options.concurrency_levels = *ParseConcurrencyList(text);  // checked below
+          },
+          "Virtual users (sagas in flight); a list such as 1,16,64 runs one row per level "
+          "against the same system, each with its warmup, window and check, then compares them")
+      ->check([](const std::string& text) {
+        auto levels = ParseConcurrencyList(text);
+        return levels.ok() ? std::string() : levels.error().detail;
+      })
+      ->default_str("16");
+  command
+      ->add_option("--users", options.users,
+                   "Users to seed (default max(4 x the largest concurrency, 64))")
       ->check(CLI::Range(2, 1'000'000));
   command->add_option("--seconds", options.seconds, "Measured window")
       ->check(CLI::Range(0.1, 86'400.0))
@@ -1060,7 +1315,17 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
         return mix.ok() ? std::string() : mix.error().detail;
       })
       ->capture_default_str();
-  command->add_option("--json", options.json_path, "Also write the report as JSON to this file");
+  command->add_option("--json", options.json_path,
+                      "Also write every row's report and the comparison as JSON to this file");
+  command->add_option("--report", options.report_path,
+                      "Also write every row as one self-contained HTML page with charts (inline "
+                      "SVG: no script, no network) to this file");
+  command->footer(
+      "Measured per row and process of `up` (with --data): CPU time, write syscalls "
+      "(/proc/<pid>/io "
+      "syscw: writes of every kind, files, pipes and eventfds, not fsyncs) and Kafka messages "
+      "(each service's tinysaga_outbox_published_total on its /metrics). fsyncs per saga are not "
+      "measured: Linux keeps no per-process count of them.");
   command->add_option("--secret", options.secret,
                       "Mint tokens with this HS256 secret (default: ask the gateway's dev-mode "
                       "/api/auth/dev-token)");
@@ -1093,9 +1358,11 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
   command->add_option("--io-threads", options.io_threads, "HTTP client threads")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
-  command->add_flag("--faults", options.faults,
-                    "The system is being crashed meanwhile: mismatched outcomes do not fail the "
-                    "exit code, and SIGINT/SIGTERM ends the load early (the report is printed)");
+  command->add_flag(
+      "--faults", options.faults,
+      "The system is being crashed meanwhile: mismatched outcomes do not fail the "
+      "exit code, and SIGINT/SIGTERM ends the load early (the report is printed, the rows "
+      "not yet run are skipped)");
   return command;
 }
 
@@ -1112,86 +1379,54 @@ int RunBench(const BenchOptions& options) {
     std::cerr << "bench: --mix " << mix.error().detail << "\n";
     return 2;
   }
+  if (options.concurrency_levels.empty()) {
+    std::cerr << "bench: no --concurrency level\n";
+    return 2;
+  }
   std::string url;
   auto gateway = GatewayOf(options, url);
   if (!gateway.ok()) {
     std::cerr << "bench: bad gateway URL '" << url << "': " << gateway.error().detail << "\n";
     return 2;
   }
-  const int users = options.users > 0 ? options.users : std::max(4 * options.concurrency, 64);
-  // At most one request per virtual user is in flight (event streams have their own).
-  auto client = std::make_unique<http::Client>(http::ClientOptions{
-      .io_threads = options.io_threads,
-      .connections_per_endpoint_max = static_cast<size_t>(options.concurrency) + 16,
-      .request_timeout = kRequestTimeout});
-  auto world = Prepare(*client, *gateway, url, options, *mix, users);
+  const int concurrency_max =
+      *std::max_element(options.concurrency_levels.begin(), options.concurrency_levels.end());
+  const int users = options.users > 0 ? options.users : std::max(4 * concurrency_max, 64);
+  // Seeding runs on a few threads (ParallelFor); the rows load through clients of their own.
+  http::Client control(http::ClientOptions{
+      .io_threads = 1, .connections_per_endpoint_max = 16, .request_timeout = kRequestTimeout});
+  auto world = Prepare(control, *gateway, url, options, *mix, concurrency_max, users);
   if (!world.ok()) {
     std::cerr << "bench: " << world.error().detail << "\n";
     return 2;
   }
   const auto processes =
       ProcessesToWatch(options.data_dir.empty() ? "/nonexistent" : options.data_dir);
-  const TimePoint started = SteadyClock::now();
-  const auto to_duration = [](double seconds) {
-    return std::chrono::duration_cast<SteadyClock::duration>(
-        std::chrono::duration<double>(seconds));
-  };
-  const Window window{started + to_duration(options.warmup_seconds),
-                      started + to_duration(options.warmup_seconds + options.seconds)};
-  Recorder recorder(window);
-  TimerQueue timers;
-  Driver driver(options, *mix, *world, *client, *gateway, recorder, timers);
-  CpuSample cpu_before, cpu_after;
-  driver.Start();
-  const TimePoint ended =
-      Supervise(driver, recorder, window, started, processes,
-                options.faults ? &stop_signals : nullptr, cpu_before, cpu_after);
-  const bool drained =
-      driver.WaitIdle(SteadyClock::now() + std::chrono::milliseconds(options.terminal_timeout_ms) +
-                      std::chrono::seconds(15));
-  if (!drained)
-    std::fprintf(stderr, "bench: %zu virtual users still busy after the window\n",
-                 driver.running());
-  // Order matters: no timer may start a request once the client is gone, and the client's
-  // cancelled requests call back into the driver and the recorder, which are still here.
-  timers.Stop();
-  std::vector<std::pair<std::string, LatencySummary>> breakdown;
-  if (options.breakdown_samples > 0) {
-    std::fprintf(stderr, "asking the services where the time went (%d sagas of each flow)...\n",
-                 options.breakdown_samples);
-    breakdown = Breakdown(*client, *gateway, recorder.samples(), options.breakdown_samples);
+  const RunContext run{.options = options,
+                       .mix = *mix,
+                       .world = *world,
+                       .gateway = *gateway,
+                       .url = url,
+                       .users = users,
+                       .control = control,
+                       .processes = processes,
+                       .stop_signals = options.faults ? &stop_signals : nullptr};
+  std::vector<Report> rows;
+  for (size_t i = 0; i < options.concurrency_levels.size(); ++i) {
+    RowOutcome row = RunRow(run, i, options.concurrency_levels[i]);
+    PrintRow(row.report, row.check_output);
+    rows.push_back(std::move(row.report));
+    if (row.signalled) break;  // --faults: the signal ends the run, not only this row
   }
-  client.reset();
-
-  // A load ended early by a signal (--faults) had a shorter window.
-  const double window_seconds =
-      ended == window.end
-          ? options.seconds
-          : std::max(0.0, std::chrono::duration<double>(ended - window.start).count());
-  Report report{.url = url,
-                .concurrency = options.concurrency,
-                .users = users,
-                .warmup_seconds = options.warmup_seconds,
-                .wait_mode = options.wait,
-                .mix = *mix,
-                .window_seconds = window_seconds};
-  recorder.Fill(report);
-  report.breakdown = std::move(breakdown);
-  if (!processes.empty()) report.cpu = CpuUsed(processes, cpu_before, cpu_after, options.data_dir);
-
-  std::ostringstream check_output;
-  if (options.check && !options.data_dir.empty()) {
-    report.check_ran = true;
-    report.check_passed = CheckWhenSettled(options, check_output);
-  } else if (options.check) {
-    check_output << "check: skipped (give --data DIR of `tinysaga up` to run it, or --no-check)\n";
-  }
-  if (!Publish(report, check_output.str(), options.json_path)) return 2;
-  if (options.faults && report.mismatches_total() > 0)
+  if (!PublishRun(options, rows)) return 2;
+  const bool mismatched = std::any_of(rows.begin(), rows.end(),
+                                      [](const Report& row) { return row.mismatches_total() > 0; });
+  if (options.faults && mismatched)
     std::cout << "(--faults: mismatched outcomes do not fail the run)\n";
-  const bool failed = (!options.faults && report.mismatches_total() > 0) ||
-                      (report.check_ran && !report.check_passed);
-  return failed ? 1 : 0;
+  const bool check_failed = std::any_of(rows.begin(), rows.end(), [](const Report& row) {
+    return row.check_ran && !row.check_passed;
+  });
+  return (!options.faults && mismatched) || check_failed ? 1 : 0;
 }
 
 }  // namespace tinysaga::app::bench

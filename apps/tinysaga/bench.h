@@ -5,7 +5,14 @@
 // PLACED (placed), FAILED for insufficient funds (insufficient) and FAILED with a refund
 // because the stock went between the order and the payment (out-of-stock). The bench seeds
 // its own users and products first, and checks the invariants after the system has settled.
-// bench_stats.h holds the pure parts (histogram, mix, report).
+//
+// `-c 1,16,64` runs one row per level, one after another against the same running system:
+// seeded once (for the largest level), then each row has its own warmup, measured window,
+// report and settled invariant check; a comparison table of the rows comes last, and
+// --json / --report write every row. Per row and process it measures CPU time and write
+// syscalls (/proc/<pid>/io) and the Kafka messages published (the services' /metrics).
+// fsyncs are not measured: Linux counts them nowhere per process (bench_compare.h).
+// bench_stats.h, bench_compare.h and bench_report_html.h hold the pure parts.
 //
 // Exit codes: 0 all good; 1 a saga ended otherwise than its flow expects (not with --faults),
 // or the check failed; 2 the bench could not run (bad flags, gateway unreachable, seeding
@@ -13,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -30,14 +38,16 @@ struct BenchOptions {
   std::string data_dir;
   bool check = true;  // --no-check: skip the invariant check
 
-  int concurrency = 16;  // virtual users, each with at most one saga in flight
-  int users = 0;         // 0: max(4 * concurrency, 64)
-  double seconds = 15;   // the measured window
+  // Virtual users, each with at most one saga in flight: one row per level, in this order.
+  std::vector<int> concurrency_levels = {16};
+  int users = 0;        // 0: max(4 * the largest level, 64)
+  double seconds = 15;  // the measured window
   // Not measured. A freshly started `up` stalls sagas for seconds while its consumer groups
   // form, for about 25 s with the development broker: give it a longer warmup then.
   double warmup_seconds = 5;
   std::string mix = "placed=90,insufficient=5,out-of-stock=5";
-  std::string json_path;  // also write the report as JSON here
+  std::string json_path;    // also write every row's report and the comparison as JSON here
+  std::string report_path;  // also write them as one self-contained HTML page here
 
   // Tokens: minted here with this HS256 secret, else asked of the gateway's dev-mode
   // POST /api/auth/dev-token.
@@ -55,7 +65,7 @@ struct BenchOptions {
   // so outcomes other than the flow's are reported but do not fail the exit code, and SIGINT
   // or SIGTERM ends the load early: the window closes there, the sagas in hand are waited
   // for as usual, the report is printed (its rates count the sagas finished after the signal
-  // too).
+  // too), and the rows not yet run are skipped.
   bool faults = false;
 };
 

@@ -175,7 +175,8 @@ std::vector<std::pair<std::string, int64_t>> SagaBreakdown(const nlohmann::json&
     const auto started_us = TimeUs(step, "startedAt");
     const auto ended_us = TimeUs(step, "endedAt");
     if (name.empty() || !started_us || !ended_us) continue;
-    if (previous_end_us && status != "COMPENSATED") {
+    // A step of a parallel group starts before the one listed above it ends: no wait then.
+    if (previous_end_us && status != "COMPENSATED" && *started_us >= *previous_end_us) {
       parts.emplace_back("wait before step " + name, *started_us - *previous_end_us);
     }
     const std::string suffix = status == "COMPENSATED" ? " (COMPENSATED)" : "";
@@ -350,6 +351,46 @@ Result<Mix> ParseMix(std::string_view text) {
   return mix;
 }
 
+namespace {
+
+Error ConcurrencyError(std::string_view text, const std::string& what) {
+  return MakeError(Errc::kInvalidRequest,
+                   "'" + std::string(text) + "': " + what + " (expected C[,C...] with each C an " +
+                       "integer from 1 to " + std::to_string(kConcurrencyMax) + ", at most " +
+                       std::to_string(kConcurrencyLevelsMax) + " of them, e.g. 1,16,64)");
+}
+
+std::string_view TrimSpaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+Result<std::vector<int>> ParseConcurrencyList(std::string_view text) {
+  std::vector<int> levels;
+  if (TrimSpaces(text).empty()) return ConcurrencyError(text, "it is empty");
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view item = TrimSpaces(text.substr(start, end - start));
+    start = end + 1;
+    if (levels.size() == kConcurrencyLevelsMax) return ConcurrencyError(text, "too many levels");
+    const std::string position = "item " + std::to_string(levels.size() + 1);
+    if (item.empty()) return ConcurrencyError(text, position + " is empty");
+    int level = 0;
+    const auto [last, error] = std::from_chars(item.data(), item.data() + item.size(), level);
+    if (error != std::errc() || last != item.data() + item.size() || level < 1 ||
+        level > kConcurrencyMax) {
+      return ConcurrencyError(text,
+                              position + " '" + std::string(item) + "' is not such an integer");
+    }
+    levels.push_back(level);
+  }
+  return levels;
+}
+
 std::vector<Flow> MixSchedule(const Mix& mix) {
   assert(mix.total() > 0 && mix.total() <= kMixTotalMax);
   uint32_t divisor = 0;
@@ -408,6 +449,87 @@ std::optional<uint64_t> ParseProcStatCpuTicks(std::string_view stat) {
   return ticks[0] + ticks[1];
 }
 
+// ---- /proc/<pid>/io ----------------------------------------------------------------------
+
+std::optional<uint64_t> ParseProcIoField(std::string_view io, std::string_view field) {
+  // One "name: value" per line, e.g. "syscw: 1234".
+  for (size_t start = 0; start < io.size();) {
+    size_t end = io.find('\n', start);
+    if (end == std::string_view::npos) end = io.size();
+    const std::string_view line = io.substr(start, end - start);
+    start = end + 1;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || line.substr(0, colon) != field) continue;
+    const std::string_view number = TrimSpaces(line.substr(colon + 1));
+    uint64_t value = 0;
+    const auto [last, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (number.empty() || error != std::errc() || last != number.data() + number.size())
+      return std::nullopt;
+    return value;
+  }
+  return std::nullopt;
+}
+
+// ---- Prometheus text format ------------------------------------------------------------
+
+namespace {
+
+// Where the label set that starts at `text[0] == '{'` ends (one past its '}'), skipping
+// quoted label values, which may hold '}' and backslash escapes; npos when it does not end.
+size_t LabelsEnd(std::string_view text) {
+  bool quoted = false;
+  for (size_t i = 1; i < text.size(); ++i) {
+    if (quoted && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '"') {
+      quoted = !quoted;
+    } else if (!quoted && text[i] == '}') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The sample value of one exposition line whose metric name has been taken off (labels and
+// an optional timestamp may follow); nullopt when it is not a finite number.
+std::optional<double> SampleValue(std::string_view rest) {
+  if (!rest.empty() && rest.front() == '{') {
+    const size_t end = LabelsEnd(rest);
+    if (end == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(end);
+  }
+  rest = TrimSpaces(rest);
+  rest = rest.substr(0, rest.find_first_of(" \t"));  // the timestamp, if any, follows
+  if (!rest.empty() && rest.front() == '+') rest.remove_prefix(1);  // from_chars takes no '+'
+  double value = 0;
+  const auto [last, error] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+  if (rest.empty() || error != std::errc() || last != rest.data() + rest.size() ||
+      !std::isfinite(value))
+    return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<double> ParsePrometheusSum(std::string_view text, std::string_view name) {
+  std::optional<double> sum;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = TrimSpaces(text.substr(start, end - start));
+    start = end + 1;
+    if (line.empty() || line.front() == '#' || !line.starts_with(name)) continue;
+    const std::string_view rest = line.substr(name.size());
+    // A longer name that starts with `name` ("..._total_created") is another metric.
+    if (!rest.empty() && rest.front() != '{' && rest.front() != ' ' && rest.front() != '\t')
+      continue;
+    const auto value = SampleValue(rest);
+    if (!value) return std::nullopt;
+    sum = sum.value_or(0) + *value;
+  }
+  return sum;
+}
+
 // ---- Report ----------------------------------------------------------------------------
 
 double Report::sagas_per_second() const {
@@ -426,19 +548,55 @@ uint64_t Report::errors_total() const {
   return total;
 }
 
+double Report::flow_per_second(Flow flow) const {
+  return window_seconds > 0
+             ? static_cast<double>(flows[static_cast<size_t>(flow)].completed) / window_seconds
+             : 0.0;
+}
+
 double Report::system_cpu_ms_per_saga() const {
-  if (cpu.empty() || completed == 0) return 0;
+  if (processes.empty() || completed == 0) return 0;
   double total_ms = 0;
-  for (const auto& process : cpu) {
-    if (process.name != "bench") total_ms += process.cpu_ms;
+  for (const auto& process : processes) {
+    if (process.name != kBenchProcessName) total_ms += process.cpu_ms;
   }
   return total_ms / static_cast<double>(completed);
 }
 
 namespace {
 
+// Sums `field` over the system's processes that measured it, per completed saga.
+std::optional<double> SystemPerSaga(const Report& report,
+                                    std::optional<uint64_t> ProcessUsage::*field) {
+  if (report.completed == 0) return std::nullopt;
+  std::optional<uint64_t> total;
+  for (const auto& process : report.processes) {
+    if (process.name == kBenchProcessName || !(process.*field)) continue;
+    total = total.value_or(0) + *(process.*field);
+  }
+  if (!total) return std::nullopt;
+  return static_cast<double>(*total) / static_cast<double>(report.completed);
+}
+
+}  // namespace
+
+std::optional<double> Report::write_syscalls_per_saga() const {
+  return SystemPerSaga(*this, &ProcessUsage::write_syscalls);
+}
+
+std::optional<double> Report::kafka_messages_per_saga() const {
+  return SystemPerSaga(*this, &ProcessUsage::kafka_messages);
+}
+
+namespace {
+
 // Rounded to a microsecond, so that the JSON does not carry binary noise.
 double Round3(double value) { return std::round(value * 1000.0) / 1000.0; }
+
+// null when unknown: a reader must not take a missing measurement for zero.
+nlohmann::json OptionalJson(std::optional<double> value) {
+  return value ? nlohmann::json(Round3(*value)) : nlohmann::json(nullptr);
+}
 
 nlohmann::json LatencyJson(const LatencySummary& latency) {
   return {{"count", latency.count},        {"p50", Round3(latency.p50_ms)},
@@ -467,19 +625,43 @@ std::string CountLines(const std::string& title, const std::map<std::string, uin
   return text;
 }
 
-std::string CpuLines(const Report& report) {
-  if (report.cpu.empty()) return "CPU: unknown (give --data DIR of `tinysaga up` to measure it)\n";
-  // No saga completed: only the share of a core means something ("nan" per saga).
-  const double completed = report.completed == 0 ? NAN : static_cast<double>(report.completed);
-  std::string text = "CPU during the window (ms per saga, % of one core):\n";
-  for (const auto& process : report.cpu) {
-    text +=
-        Format("  %-20s %9.3f %7.1f%%%s\n", process.name.c_str(), process.cpu_ms / completed,
-               report.window_seconds > 0 ? process.cpu_ms / (report.window_seconds * 10.0) : 0.0,
-               process.restarted ? "  (restarted: not trustworthy)" : "");
+// "value / completed" with `format`, or "-" when the value or the divisor is unknown.
+std::string PerSagaCell(std::optional<double> value, uint64_t completed, const char* format) {
+  if (!value || completed == 0) return "-";
+  return Format(format, *value / static_cast<double>(completed));
+}
+
+std::optional<double> AsDouble(std::optional<uint64_t> value) {
+  if (!value) return std::nullopt;
+  return static_cast<double>(*value);
+}
+
+std::string ProcessLines(const Report& report) {
+  if (report.processes.empty())
+    return "CPU: unknown (give --data DIR of `tinysaga up` to measure it)\n";
+  std::string text =
+      "per process during the window (writes: write-family syscalls of every kind, from "
+      "/proc/<pid>/io, not fsyncs; Kafka: outbox messages published):\n";
+  text += Format("  %-20s %12s %8s %12s %16s\n", "process", "CPU ms/saga", "% core", "writes/saga",
+                 "Kafka msgs/saga");
+  for (const auto& process : report.processes) {
+    const double core_percent =
+        report.window_seconds > 0 ? process.cpu_ms / (report.window_seconds * 10.0) : 0.0;
+    text += Format("  %-20s %12s %7.1f%% %12s %16s%s\n", process.name.c_str(),
+                   PerSagaCell(process.cpu_ms, report.completed, "%.3f").c_str(), core_percent,
+                   PerSagaCell(AsDouble(process.write_syscalls), report.completed, "%.2f").c_str(),
+                   PerSagaCell(AsDouble(process.kafka_messages), report.completed, "%.2f").c_str(),
+                   process.restarted ? "  (restarted: not trustworthy)" : "");
   }
-  text += Format("  %-20s %9.3f\n", "system total",
-                 report.completed == 0 ? NAN : report.system_cpu_ms_per_saga());
+  const auto or_dash = [](std::optional<double> value, const char* format) {
+    return value ? Format(format, *value) : std::string("-");
+  };
+  text +=
+      Format("  %-20s %12s %8s %12s %16s\n", "system total",
+             report.completed == 0 ? "-" : Format("%.3f", report.system_cpu_ms_per_saga()).c_str(),
+             "", or_dash(report.write_syscalls_per_saga(), "%.2f").c_str(),
+             or_dash(report.kafka_messages_per_saga(), "%.2f").c_str());
+  for (const auto& note : report.notes) text += "  note: " + note + "\n";
   return text;
 }
 
@@ -503,14 +685,16 @@ nlohmann::json ReportJson(const Report& report) {
   nlohmann::json phases = nlohmann::json::object();
   for (const auto& [name, latency] : report.phases) phases[name] = LatencyJson(latency);
   nlohmann::json cpu = nlohmann::json::object();
-  cpu["measured"] = !report.cpu.empty();
+  cpu["measured"] = !report.processes.empty();
   cpu["processes"] = nlohmann::json::array();
   const double completed = static_cast<double>(std::max<uint64_t>(report.completed, 1));
-  for (const auto& process : report.cpu) {
+  for (const auto& process : report.processes) {
     cpu["processes"].push_back({{"name", process.name},
                                 {"pid", process.pid},
                                 {"cpuMs", Round3(process.cpu_ms)},
                                 {"cpuMsPerSaga", Round3(process.cpu_ms / completed)},
+                                {"writeSyscalls", OptionalJson(AsDouble(process.write_syscalls))},
+                                {"kafkaMessages", OptionalJson(AsDouble(process.kafka_messages))},
                                 {"restarted", process.restarted}});
   }
   cpu["systemCpuMsPerSaga"] = Round3(report.system_cpu_ms_per_saga());
@@ -541,6 +725,10 @@ nlohmann::json ReportJson(const Report& report) {
       {"requests", report.requests},
       {"polls", report.polls},
       {"cpu", cpu},
+      {"writeSyscallsPerSaga", OptionalJson(report.write_syscalls_per_saga())},
+      {"kafkaMessagesPerSaga", OptionalJson(report.kafka_messages_per_saga())},
+      {"sagasEachSecond", report.sagas_each_second},
+      {"notes", report.notes},
       {"breakdownMs", breakdown},
       {"check", {{"ran", report.check_ran}, {"passed", report.check_passed}}},
   };
@@ -577,7 +765,7 @@ std::string FormatReport(const Report& report) {
                  static_cast<double>(report.polls) / completed);
   text += CountLines("mismatched outcomes (whole run)", report.mismatches);
   text += CountLines("errors (whole run)", report.errors);
-  text += CpuLines(report);
+  text += ProcessLines(report);
   if (!report.breakdown.empty()) {
     text += "where the time went (from the services' timestamps, a sample of each flow; ms):\n";
     text += Format("  %-52s %7s %8s %8s %8s\n", "", "count", "p50", "p90", "max");

@@ -1,7 +1,9 @@
 #pragma once
 // The pure half of `tinysaga bench` (bench.h does the I/O): a latency histogram with
 // HdrHistogram-like log buckets, the flow mix (parsing and an evenly interleaved schedule),
-// /proc/<pid>/stat parsing for CPU time, and the report as a table and as JSON.
+// the concurrency list, /proc/<pid>/stat and /proc/<pid>/io parsing for CPU time and write
+// syscalls, Prometheus text parsing for the outbox counter, and one row's report as a table
+// and as JSON. bench_compare.h puts the rows side by side, bench_report_html.h draws them.
 //
 // No I/O, no clock, no threads: everything here is a value type, tested in
 // tests/bench_stats_test.cpp. Not synchronised; bench.cpp guards what it shares.
@@ -169,6 +171,15 @@ inline constexpr uint32_t kMixTotalMax = 1'000'000;
 // sum is 1..kMixTotalMax. kInvalidRequest saying what is wrong and what is allowed.
 Result<Mix> ParseMix(std::string_view text);
 
+// The concurrency levels of one run, one row each, run in the order given.
+inline constexpr int kConcurrencyMax = 4096;
+inline constexpr size_t kConcurrencyLevelsMax = 32;
+
+// "16" or "1,16,64": comma-separated integers from 1 to kConcurrencyMax (spaces around an
+// item are allowed), at most kConcurrencyLevelsMax of them. A level may repeat, to measure
+// it twice. kInvalidRequest saying what is wrong and what is allowed.
+Result<std::vector<int>> ParseConcurrencyList(std::string_view text);
+
 // The order in which the flows come: the mix's weights reduced by their common divisor,
 // spread evenly (smooth weighted round-robin), so that any stretch of the sequence holds the
 // flows in proportion; Flow for sequence number n is schedule[n % size].
@@ -179,12 +190,29 @@ std::vector<Flow> MixSchedule(const Mix& mix);
 // from the last ')'. nullopt when the text is not such a line.
 std::optional<uint64_t> ParseProcStatCpuTicks(std::string_view stat);
 
-// CPU time one process used during the measured window.
-struct ProcessCpu {
+// A "name: number" field of /proc/<pid>/io, e.g. "syscw" (write-family syscalls of every
+// kind: files, pipes, eventfds; not fsyncs, which Linux counts nowhere per process). nullopt
+// when the field is missing or not a number.
+std::optional<uint64_t> ParseProcIoField(std::string_view io, std::string_view field);
+
+// The sum of every sample of the metric `name` (any labels) in Prometheus' text exposition
+// format, e.g. tinysaga_outbox_published_total. Comments and other metrics (including
+// longer names that start with `name`) are skipped. nullopt when no sample of it is there,
+// or one is not a finite number: a partial sum would be a wrong one.
+std::optional<double> ParsePrometheusSum(std::string_view text, std::string_view name);
+
+// What one process used during the measured window.
+struct ProcessUsage {
   std::string name;  // "order-1", "up (broker)", "bench"
   int64_t pid = 0;
   double cpu_ms = 0;
-  bool restarted = false;  // its pid changed or vanished: cpu_ms is not trustworthy
+  bool restarted = false;  // its pid changed or vanished: the figures are not trustworthy
+  // /proc/<pid>/io syscw over the window; nullopt when it could not be read.
+  std::optional<uint64_t> write_syscalls;
+  // tinysaga_outbox_published_total over the window: the Kafka messages it produced.
+  // nullopt for processes without an outbox (the gateway, `up`, the bench) or whose /metrics
+  // did not answer (Report::notes says which).
+  std::optional<uint64_t> kafka_messages;
 };
 
 struct FlowReport {
@@ -215,7 +243,12 @@ struct Report {
   uint64_t requests = 0;                       // HTTP requests sent in the window
   uint64_t polls = 0;                          // of which order GETs while waiting
 
-  std::vector<ProcessCpu> cpu;  // empty: unknown (no --data)
+  std::vector<ProcessUsage> processes;  // empty: unknown (no --data)
+  // Sagas finished in each second since the row's load began, warmup included: the
+  // progress lines' counts, for the report's throughput-over-time chart.
+  std::vector<uint64_t> sagas_each_second;
+  // What could not be measured and why ("order-1: /metrics did not answer ...").
+  std::vector<std::string> notes;
 
   // SagaBreakdown over a sample of each flow's sagas, "<flow>: <name>", in first-seen order.
   std::vector<std::pair<std::string, LatencySummary>> breakdown;
@@ -227,9 +260,17 @@ struct Report {
   double sagas_per_second() const;
   uint64_t mismatches_total() const;
   uint64_t errors_total() const;
+  double flow_per_second(Flow flow) const;
   // Sum over the system's processes (not "bench"), in ms per completed saga; 0 if unknown.
   double system_cpu_ms_per_saga() const;
+  // Per completed saga, summed over the system's processes that measured it (not "bench");
+  // nullopt when none did or no saga completed.
+  std::optional<double> write_syscalls_per_saga() const;
+  std::optional<double> kafka_messages_per_saga() const;
 };
+
+// The name `tinysaga bench` gives its own process among the measured ones.
+inline constexpr std::string_view kBenchProcessName = "bench";
 
 nlohmann::json ReportJson(const Report& report);
 std::string FormatReport(const Report& report);  // the table for stdout

@@ -377,9 +377,13 @@ Report SampleReport() {
   report.errors = {{"pay: HTTP 503 service-unavailable", 2}, {"wait: no answer in time", 1}};
   report.requests = 4'000;
   report.polls = 1'500;
-  report.cpu = {{.name = "order-1", .pid = 10, .cpu_ms = 300},
-                {.name = "up (broker)", .pid = 9, .cpu_ms = 200},
-                {.name = "bench", .pid = 11, .cpu_ms = 100, .restarted = false}};
+  report.processes = {{.name = "order-1",
+                       .pid = 10,
+                       .cpu_ms = 300,
+                       .write_syscalls = 4'000,
+                       .kafka_messages = 2'000},
+                      {.name = "up (broker)", .pid = 9, .cpu_ms = 200, .write_syscalls = 1'000},
+                      {.name = "bench", .pid = 11, .cpu_ms = 100, .write_syscalls = 9'999}};
   report.check_ran = true;
   report.check_passed = true;
   return report;
@@ -405,15 +409,20 @@ TEST(ReportTest, TheJsonHoldsEveryNumber) {
   // The system's CPU leaves the bench's own out: (300 + 200) / 1000.
   EXPECT_DOUBLE_EQ(json["cpu"]["systemCpuMsPerSaga"].get<double>(), 0.5);
   EXPECT_EQ(json["check"]["passed"], true);
+  // Write syscalls and Kafka messages leave the bench's own out too: 5000 / 1000, 2000 / 1000.
+  EXPECT_DOUBLE_EQ(json["writeSyscallsPerSaga"].get<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(json["kafkaMessagesPerSaga"].get<double>(), 2.0);
+  EXPECT_TRUE(json["cpu"]["processes"][1]["kafkaMessages"].is_null());  // unknown, not 0
   // It round-trips through text.
   EXPECT_EQ(nlohmann::json::parse(json.dump()), json);
 }
 
 TEST(ReportTest, TheTableNamesTheFlowsErrorsAndCpu) {
   const std::string table = FormatReport(SampleReport());
-  for (const char* expected : {"all", "placed", "insufficient", "out-of-stock", "100.0", "20.25",
-                               "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1",
-                               "system total", "0.500", "check: passed"}) {
+  for (const char* expected :
+       {"all", "placed", "insufficient", "out-of-stock", "100.0", "20.25",
+        "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1", "system total", "0.500",
+        "writes/saga", "5.00", "Kafka msgs/saga", "2.00", "check: passed"}) {
     EXPECT_NE(table.find(expected), std::string::npos) << expected << "\n" << table;
   }
 }
@@ -426,6 +435,110 @@ TEST(ReportTest, AnEmptyRunDividesByNothing) {
   const std::string table = FormatReport(report);
   EXPECT_NE(table.find("CPU: unknown"), std::string::npos) << table;
   EXPECT_EQ(ReportJson(report)["cpu"]["measured"], false);
+  EXPECT_EQ(report.write_syscalls_per_saga(), std::nullopt);
+  EXPECT_EQ(report.kafka_messages_per_saga(), std::nullopt);
+  EXPECT_TRUE(ReportJson(report)["kafkaMessagesPerSaga"].is_null());
+}
+
+TEST(ReportTest, WhatNoProcessMeasuredIsUnknownNotZero) {
+  Report report = SampleReport();
+  for (auto& process : report.processes) process.kafka_messages.reset();
+  report.notes = {"order-1: /metrics did not answer (refused): its Kafka messages are not counted"};
+  EXPECT_EQ(report.kafka_messages_per_saga(), std::nullopt);
+  const std::string table = FormatReport(report);
+  EXPECT_NE(table.find("note: order-1: /metrics did not answer"), std::string::npos) << table;
+}
+
+// ---- The concurrency list --------------------------------------------------------------
+
+TEST(ConcurrencyListTest, OneLevelOrSeveralInTheOrderGiven) {
+  EXPECT_EQ(*ParseConcurrencyList("16"), std::vector<int>{16});
+  EXPECT_EQ(*ParseConcurrencyList("1,16,64"), (std::vector<int>{1, 16, 64}));
+  EXPECT_EQ(*ParseConcurrencyList(" 64 , 1 "), (std::vector<int>{64, 1}));
+  EXPECT_EQ(*ParseConcurrencyList("4,4"), (std::vector<int>{4, 4}));  // measured twice
+  EXPECT_EQ(*ParseConcurrencyList("4096"), std::vector<int>{4096});
+}
+
+TEST(ConcurrencyListTest, BadListsAreRejectedSayingWhatIsWrong) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"", "it is empty"},
+      {"  ", "it is empty"},
+      {"1,,4", "item 2 is empty"},
+      {"1,4,", "item 3 is empty"},
+      {"0", "item 1 '0' is not such an integer"},
+      {"4097", "'4097' is not such an integer"},
+      {"-1", "'-1' is not such an integer"},
+      {"1,x", "item 2 'x' is not such an integer"},
+      {"1.5", "'1.5' is not such an integer"},
+      {"1 6", "'1 6' is not such an integer"},
+      {"99999999999999999999", "is not such an integer"},
+  };
+  for (const auto& [text, what] : cases) {
+    auto levels = ParseConcurrencyList(text);
+    ASSERT_FALSE(levels.ok()) << text;
+    EXPECT_EQ(levels.error().code, Errc::kInvalidRequest);
+    EXPECT_NE(levels.error().detail.find(what), std::string::npos) << levels.error().detail;
+    EXPECT_NE(levels.error().detail.find("e.g. 1,16,64"), std::string::npos);
+  }
+  std::string many = "1";
+  for (size_t i = 1; i <= kConcurrencyLevelsMax; ++i) many += ",1";
+  auto too_many = ParseConcurrencyList(many);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.error().detail.find("too many levels"), std::string::npos);
+}
+
+// ---- /proc/<pid>/io ----------------------------------------------------------------------
+
+TEST(ProcIoTest, ReadsAFieldByName) {
+  const std::string io =
+      "rchar: 6976\nwchar: 120\nsyscr: 10\nsyscw: 42\nread_bytes: 0\nwrite_bytes: 8192\n"
+      "cancelled_write_bytes: 0\n";
+  EXPECT_EQ(ParseProcIoField(io, "syscw"), 42u);
+  EXPECT_EQ(ParseProcIoField(io, "write_bytes"), 8192u);
+  EXPECT_EQ(ParseProcIoField(io, "rchar"), 6976u);
+  // "write_bytes" is not "cancelled_write_bytes", nor "bytes".
+  EXPECT_EQ(ParseProcIoField(io, "bytes"), std::nullopt);
+}
+
+TEST(ProcIoTest, MissingOrGarbledFieldsAreUnknown) {
+  EXPECT_EQ(ParseProcIoField("", "syscw"), std::nullopt);  // a read refused gives nothing
+  EXPECT_EQ(ParseProcIoField("syscr: 1\n", "syscw"), std::nullopt);
+  EXPECT_EQ(ParseProcIoField("syscw: \n", "syscw"), std::nullopt);
+  EXPECT_EQ(ParseProcIoField("syscw: 12x\n", "syscw"), std::nullopt);
+  EXPECT_EQ(ParseProcIoField("syscw: -1\n", "syscw"), std::nullopt);
+  EXPECT_EQ(ParseProcIoField("syscw: 7", "syscw"), 7u);  // no final newline
+}
+
+// ---- Prometheus text format ------------------------------------------------------------
+
+TEST(PrometheusTest, SumsEverySampleOfTheMetricAndNothingElse) {
+  const std::string text =
+      "# HELP tinysaga_outbox_published_total Outbox rows published and acknowledged\n"
+      "# TYPE tinysaga_outbox_published_total counter\n"
+      "tinysaga_outbox_published_total 1234\n"
+      "tinysaga_outbox_published_total_created 1.7e9\n"
+      "tinysaga_outbox_backlog 3\n"
+      "tinysaga_messages_consumed_total{group=\"order\",outcome=\"applied\"} 10\n";
+  EXPECT_EQ(ParsePrometheusSum(text, "tinysaga_outbox_published_total"), 1234.0);
+  EXPECT_EQ(ParsePrometheusSum(text, "tinysaga_messages_consumed_total"), 10.0);
+  EXPECT_EQ(ParsePrometheusSum(text, "tinysaga_outbox_published"), std::nullopt);
+  EXPECT_EQ(ParsePrometheusSum("# only comments\n", "x"), std::nullopt);
+}
+
+TEST(PrometheusTest, LabelsTimestampsAndExponentsAreRead) {
+  const std::string text =
+      "m{a=\"x\"} 1.5e+03 1700000000000\n"
+      "m{a=\"odd } \\\" label\"} 2\n"  // a quoted '}' and an escaped quote
+      "  m\t+3\n";
+  EXPECT_EQ(ParsePrometheusSum(text, "m"), 1505.0);
+}
+
+TEST(PrometheusTest, AnUnreadableSampleMakesTheSumUnknown) {
+  EXPECT_EQ(ParsePrometheusSum("m 1\nm NaN\n", "m"), std::nullopt);
+  EXPECT_EQ(ParsePrometheusSum("m +Inf\n", "m"), std::nullopt);
+  EXPECT_EQ(ParsePrometheusSum("m{a=\"unterminated 1\n", "m"), std::nullopt);
+  EXPECT_EQ(ParsePrometheusSum("m\n", "m"), std::nullopt);
+  EXPECT_EQ(ParsePrometheusSum("m abc\n", "m"), std::nullopt);
 }
 
 }  // namespace
