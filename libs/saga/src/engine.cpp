@@ -22,14 +22,6 @@ ActionKind CurrentKind(const SagaState& state) {
   return state.compensating() ? ActionKind::kCompensation : ActionKind::kForward;
 }
 
-const Action& CurrentAction(const SagaDefinition& definition, const SagaState& state) {
-  assert(state.step_index >= 0 && state.step_index < static_cast<int>(definition.steps.size()));
-  const Step& step = definition.steps[static_cast<size_t>(state.step_index)];
-  const std::optional<Action>& action = state.compensating() ? step.compensation : step.forward;
-  assert(action.has_value());
-  return *action;
-}
-
 std::string CurrentCommandId(const SagaState& state) {
   return CommandId(state.saga_id, state.step_index, CurrentKind(state), state.attempt);
 }
@@ -47,11 +39,20 @@ void Record(Run& run, StepEventType type, std::string reply_type = {}, std::stri
 }
 
 const Action& ActionOf(const SagaDefinition& definition, int step_index, ActionKind kind) {
+  assert(step_index >= 0 && step_index < static_cast<int>(definition.steps.size()));
   const Step& step = definition.steps[static_cast<size_t>(step_index)];
   const std::optional<Action>& action =
       kind == ActionKind::kCompensation ? step.compensation : step.forward;
   assert(action.has_value());
   return *action;
+}
+
+const Action& CurrentAction(const SagaDefinition& definition, const SagaState& state) {
+  return ActionOf(definition, state.step_index, CurrentKind(state));
+}
+
+Decision Unchanged(const SagaState& state, Disposition disposition) {
+  return Decision{state, {}, disposition};
 }
 
 // Sends one attempt of one step's command; returns the deadline for its reply.
@@ -329,11 +330,11 @@ std::optional<size_t> AwaitingBranch(const SagaState& state, const std::string& 
 Decision OnGroupReply(const SagaDefinition& definition, const SagaState& state,
                       const contracts::Message& reply, TimestampMs now_ms) {
   const std::optional<size_t> i = AwaitingBranch(state, reply.envelope.causation_id);
-  if (!i) return Decision{state, {}, Disposition::kIgnoredStale};
+  if (!i) return Unchanged(state, Disposition::kIgnoredStale);
   const int step_index = state.branches[*i].step_index;
   const ReplyRule* rule =
       FindReplyRule(ActionOf(definition, step_index, ActionKind::kForward), reply.type());
-  if (rule == nullptr) return Decision{state, {}, Disposition::kIgnoredUnexpected};
+  if (rule == nullptr) return Unchanged(state, Disposition::kIgnoredUnexpected);
   Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
   run.state().updated_ms = now_ms;
   ApplyBranchRule(run, *i, *rule, reply.type());
@@ -363,10 +364,6 @@ Decision OnGroupTimeout(const SagaDefinition& definition, const SagaState& state
   }
   if (InGroup(run.state())) SyncGroupDeadline(run.state());
   return std::move(run.decision);
-}
-
-Decision Unchanged(const SagaState& state, Disposition disposition) {
-  return Decision{state, {}, disposition};
 }
 
 Result<void> CheckStart(const SagaDefinition& definition, const SagaStart& start) {
@@ -427,11 +424,7 @@ Decision OnReply(const SagaDefinition& definition, const SagaState& state,
   if (contracts::KindOf(reply.payload) != contracts::MessageKind::kReply) {
     return Unchanged(state, Disposition::kIgnoredUnexpected);
   }
-  if (InGroup(state)) {
-    Decision decision = OnGroupReply(definition, state, reply, now_ms);
-    if (decision.disposition != Disposition::kApplied) decision.state = state;
-    return decision;
-  }
+  if (InGroup(state)) return OnGroupReply(definition, state, reply, now_ms);
   // Only the reply to the command awaited right now counts; the command id names the saga,
   // step, direction and attempt, so every stale reply fails this one comparison.
   if (state.phase != StepPhase::kAwaitingReply ||

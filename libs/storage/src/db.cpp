@@ -259,16 +259,21 @@ Result<void> Db::RunTransaction(const std::function<Result<void>(soci::session&)
       committing = true;
       session << "COMMIT";
     });
-    if (began && !(!failure && outcome.ok())) {
+    const bool committed = !failure && outcome.ok();
+    if (began && !committed) {
       // Rolling back a transaction the server already aborted is harmless; a broken
       // connection makes it throw, which changes nothing either.
       (void)Guard([&] { session << "ROLLBACK"; });
     }
     if (unsynced_sqlite) {
       // The pooled connection goes back with the configured durability.
-      (void)Guard([&] { session << "PRAGMA synchronous = " + options_.sqlite_synchronous; });
+      if (auto restored =
+              Guard([&] { session << "PRAGMA synchronous = " + options_.sqlite_synchronous; })) {
+        Log()->error("cannot restore synchronous={}: {}", options_.sqlite_synchronous,
+                     restored->error.detail);
+      }
     }
-    if (!failure && outcome.ok()) return Ok();
+    if (committed) return Ok();
     if (!failure) return outcome;  // the work said no: rolled back, not retried
     if (failure->connection_lost) Reconnect(session);
     // A connection lost during COMMIT leaves the outcome unknown: retrying could apply the

@@ -55,13 +55,7 @@ class Db {
 
   template <typename T>
   Result<T> Write(const std::function<Result<T>(soci::session&)>& work) {
-    Result<T> result = MakeError(Errc::kInternal, "not run");
-    auto status = RunTransaction([&](soci::session& session) {
-      result = work(session);
-      return result.ok() ? Ok() : Result<void>(result.error());
-    });
-    if (!status.ok()) return status.error();
-    return result;
+    return WriteWith<T>(work, /*synced=*/true);
   }
 
   // Write() for a transaction that is only bookkeeping: losing it in a power failure is
@@ -71,15 +65,7 @@ class Db {
   // with synchronous_commit off. A process crash loses nothing either way.
   template <typename T>
   Result<T> WriteUnsynced(const std::function<Result<T>(soci::session&)>& work) {
-    Result<T> result = MakeError(Errc::kInternal, "not run");
-    auto status = RunTransaction(
-        [&](soci::session& session) {
-          result = work(session);
-          return result.ok() ? Ok() : Result<void>(result.error());
-        },
-        /*synced=*/false);
-    if (!status.ok()) return status.error();
-    return result;
+    return WriteWith<T>(work, /*synced=*/false);
   }
 
   // A read-only query on a pooled session, without an explicit transaction.
@@ -99,8 +85,19 @@ class Db {
 
  private:
   Db(DbKind kind, DbOptions options);
-  Result<void> RunTransaction(const std::function<Result<void>(soci::session&)>& work,
-                             bool synced = true);
+  template <typename T>
+  Result<T> WriteWith(const std::function<Result<T>(soci::session&)>& work, bool synced) {
+    Result<T> result = MakeError(Errc::kInternal, "not run");
+    auto status = RunTransaction(
+        [&](soci::session& session) {
+          result = work(session);
+          return result.ok() ? Ok() : Result<void>(result.error());
+        },
+        synced);
+    if (!status.ok()) return status.error();
+    return result;
+  }
+  Result<void> RunTransaction(const std::function<Result<void>(soci::session&)>& work, bool synced);
   Result<void> RunRead(const std::function<Result<void>(soci::session&)>& work);
 
   DbKind kind_;
