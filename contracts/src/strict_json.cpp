@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "tinysaga/core/json_body.h"
+
 namespace tinysaga::contracts {
 
 StrictObject::StrictObject(const nlohmann::json& json, std::string context)
@@ -162,9 +164,8 @@ std::string DumpJson(const nlohmann::json& json) {
 }
 
 Result<nlohmann::json> ParseJson(std::string_view text) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return MakeError(Errc::kInvalidRequest, "not valid JSON (UTF-8)");
-  return json;
+  // Duplicate keys too are refused: the same strictness as for request bodies.
+  return ParseStrictJson(text);
 }
 
 }  // namespace tinysaga::contracts

@@ -65,4 +65,11 @@ TEST(DumpJson, NeverThrowsOnInvalidUtf8) {
 }
 
 }  // namespace
+TEST(ParseJson, RefusesDuplicateKeys) {
+  EXPECT_TRUE(ParseJson(R"({"orderId":"o1"})").ok());
+  auto duplicated = ParseJson(R"({"orderId":"o1","orderId":"o2"})");
+  ASSERT_FALSE(duplicated.ok());
+  EXPECT_EQ(duplicated.error().code, Errc::kInvalidRequest);
+}
+
 }  // namespace tinysaga::contracts

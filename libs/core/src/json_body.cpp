@@ -1,6 +1,8 @@
 #include "tinysaga/core/json_body.h"
 
 #include <algorithm>
+#include <unordered_set>
+#include <vector>
 
 namespace tinysaga {
 namespace {
@@ -9,19 +11,42 @@ Error FieldError(std::string_view field, std::string_view problem) {
   return MakeError(Errc::kInvalidRequest, "field '" + std::string(field) + "' " + std::string(problem));
 }
 
+std::string Shortened(const std::string& key) { return key.size() > 64 ? key.substr(0, 64) + "..." : key; }
+
 }  // namespace
+
+Result<nlohmann::json> ParseStrictJson(std::string_view text) {
+  // The parser's callback sees every key; one set of keys per object being read, innermost
+  // last (arrays hold no keys, so they need no entry).
+  std::vector<std::unordered_set<std::string>> open_objects;
+  std::optional<std::string> duplicate;
+  auto on_event = [&](int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Event::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty() && !duplicate) {
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second) duplicate = key;
+    }
+    return true;
+  };
+  // Non-throwing parse: returns a "discarded" value on any syntax error, including invalid
+  // UTF-8 inside strings (nlohmann validates UTF-8 while lexing).
+  nlohmann::json json = nlohmann::json::parse(text, on_event, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return MakeError(Errc::kInvalidRequest, "body is not valid JSON (UTF-8)");
+  if (duplicate) return MakeError(Errc::kInvalidRequest, "field '" + Shortened(*duplicate) + "' appears more than once");
+  return json;
+}
 
 Result<JsonBody> JsonBody::Parse(std::string_view body, std::initializer_list<std::string_view> allowed_fields) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return JsonBody(nlohmann::json::object());
-  // Non-throwing parse: returns a "discarded" value on any syntax error, including invalid
-  // UTF-8 inside strings (nlohmann validates UTF-8 while lexing).
-  nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return MakeError(Errc::kInvalidRequest, "body is not valid JSON (UTF-8)");
+  TS_ASSIGN_OR_RETURN(nlohmann::json json, ParseStrictJson(body));
   if (!json.is_object()) return MakeError(Errc::kInvalidRequest, "body must be a JSON object");
   for (const auto& [key, value] : json.items()) {
     if (std::find(allowed_fields.begin(), allowed_fields.end(), key) == allowed_fields.end()) {
-      std::string name = key.size() > 64 ? key.substr(0, 64) + "..." : key;
-      return MakeError(Errc::kInvalidRequest, "unknown field '" + name + "'");
+      return MakeError(Errc::kInvalidRequest, "unknown field '" + Shortened(key) + "'");
     }
   }
   return JsonBody(std::move(json));

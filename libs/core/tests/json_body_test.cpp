@@ -24,6 +24,27 @@ TEST(JsonBody, RejectsMalformedJsonAndNonObjects) {
   }
 }
 
+// Last-wins would order a laptop for a body a proxy or a log reader takes for a cable.
+TEST(JsonBody, RejectsDuplicateKeys) {
+  auto body = JsonBody::Parse(R"({"productId":"cable","quantity":1,"productId":"laptop"})",
+                              {"productId", "quantity"});
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error().code, Errc::kInvalidRequest);
+  EXPECT_NE(body.error().detail.find("'productId'"), std::string::npos) << body.error().detail;
+  // The same key with escapes that decode to the same name is the same key.
+  EXPECT_FALSE(JsonBody::Parse(R"({"a":1,"\u0061":2})", {"a"}).ok());
+}
+
+TEST(ParseStrictJson, RejectsDuplicatesAtAnyDepthAndAllowsTheSameKeyInSiblings) {
+  EXPECT_FALSE(ParseStrictJson(R"({"a":{"b":1,"b":2}})").ok());
+  EXPECT_FALSE(ParseStrictJson(R"([{"x":1},{"y":1,"y":1}])").ok());
+  EXPECT_FALSE(ParseStrictJson(R"({"a":{"b":1},"c":[1,{"d":{}}],"a":2})").ok());
+  auto siblings = ParseStrictJson(R"({"a":{"k":1},"b":{"k":2},"c":[{"k":3},{"k":4}],"k":5})");
+  ASSERT_TRUE(siblings.ok()) << siblings.error().detail;
+  EXPECT_EQ((*siblings)["c"][1]["k"], 4);
+  EXPECT_FALSE(ParseStrictJson("{").ok());
+}
+
 TEST(JsonBody, RejectsInvalidUtf8) {
   std::string text = "{\"a\": \"\xff\xfe\"}";
   EXPECT_FALSE(JsonBody::Parse(text, {"a"}).ok());

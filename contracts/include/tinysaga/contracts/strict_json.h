@@ -66,7 +66,8 @@ class StrictObject {
 
 // nlohmann::json::dump that cannot throw: invalid UTF-8 is replaced, not reported.
 std::string DumpJson(const nlohmann::json& json);
-// nlohmann::json::parse that cannot throw; kInvalidRequest on any syntax error.
+// nlohmann::json::parse that cannot throw; kInvalidRequest on any syntax error and on a key
+// repeated in an object (see ParseStrictJson).
 Result<nlohmann::json> ParseJson(std::string_view text);
 
 }  // namespace tinysaga::contracts

@@ -15,10 +15,16 @@
 
 namespace tinysaga {
 
+// Parses JSON text without exceptions. Stricter than nlohmann::json::parse: a key repeated in
+// any object is an error (nlohmann keeps the last copy, so `{"productId":"cable", ...,
+// "productId":"laptop"}` would order whatever another reader took for the first one).
+// Errors are Errc::kInvalidRequest; the detail names the repeated key.
+Result<nlohmann::json> ParseStrictJson(std::string_view text);
+
 class JsonBody {
  public:
-  // Parses `body` as one JSON object (invalid UTF-8 and trailing garbage are errors) and
-  // rejects any field not in `allowed_fields`. An empty body counts as {}.
+  // Parses `body` as one JSON object (invalid UTF-8, trailing garbage and duplicate keys are
+  // errors) and rejects any field not in `allowed_fields`. An empty body counts as {}.
   static Result<JsonBody> Parse(std::string_view body, std::initializer_list<std::string_view> allowed_fields);
 
   bool Has(std::string_view field) const;
