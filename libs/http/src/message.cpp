@@ -20,7 +20,9 @@ int HexValue(char c) {
   return -1;
 }
 
-bool ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
+// A parameter given twice is refused rather than resolved: a proxy and a service that chose
+// different copies (first wins versus last wins) would see different requests.
+Result<void> ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -30,10 +32,14 @@ bool ParseQuery(std::string_view query, std::map<std::string, std::string>& out)
     auto key = internal::PercentDecode(pair.substr(0, equals), true);
     auto value = internal::PercentDecode(
         equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
-    if (!key || !value) return false;
-    out.insert_or_assign(std::move(*key), std::move(*value));  // last one wins
+    if (!key || !value) return MakeError(Errc::kInvalidRequest, "malformed request target");
+    std::string name = std::move(*key);
+    if (!out.emplace(name, std::move(*value)).second) {
+      if (name.size() > 64) name = name.substr(0, 64) + "...";
+      return MakeError(Errc::kInvalidRequest, "query parameter '" + name + "' is given more than once");
+    }
   }
-  return true;
+  return Ok();
 }
 
 }  // namespace
@@ -114,14 +120,13 @@ Response Response::Text(int status, std::string body, std::string content_type) 
   return response;
 }
 
-std::optional<ParsedTarget> ParseTarget(std::string_view target) {
+Result<ParsedTarget> ParseTarget(std::string_view target) {
   size_t question = target.find('?');
   auto path = internal::PercentDecode(target.substr(0, question), false);
-  if (!path) return std::nullopt;
+  if (!path) return MakeError(Errc::kInvalidRequest, "malformed request target");
   ParsedTarget parsed{std::move(*path), {}};
-  if (question != std::string_view::npos &&
-      !ParseQuery(target.substr(question + 1), parsed.query)) {
-    return std::nullopt;
+  if (question != std::string_view::npos) {
+    TS_RETURN_IF_ERROR(ParseQuery(target.substr(question + 1), parsed.query));
   }
   return parsed;
 }

@@ -26,6 +26,8 @@ std::string_view TitleFor(int status) {
       return "Conflict";
     case 413:
       return "Content Too Large";
+    case 414:
+      return "URI Too Long";
     case 422:
       return "Unprocessable Content";
     case 429:

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include "percent.h"
+#include "request_checks.h"
 #include "tinysaga/http/problem.h"
 
 namespace tinysaga::http::internal {
@@ -21,14 +22,6 @@ constexpr std::string_view kRequestIdHeader = "X-Request-Id";
 std::shared_ptr<spdlog::logger> Log() {
   auto logger = spdlog::get("http");
   return logger ? logger : spdlog::default_logger();
-}
-
-bool IsValidRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    if (c < 0x20 || c > 0x7E) return false;
-  }
-  return true;
 }
 
 std::string NewRequestId(std::mt19937_64& rng) {
@@ -258,6 +251,14 @@ asio::awaitable<Session::ReadOutcome> Session::ReadRequest() {
   deadline_.SetAfter(options.header_timeout);
   co_await bhttp::async_read_header(socket_, buffer_, *parser_, Await(ec));
   if (ec) co_return OutcomeOf(ec);
+  if (std::string problem = FramingProblem(parser_->get()); !problem.empty()) {
+    co_return ReadOutcome{.error_status = 400, .error_detail = "malformed request: " + problem};
+  }
+  if (parser_->get().target().size() > options.target_bytes_max) {
+    co_return ReadOutcome{.error_status = 414,
+                          .error_detail = "request target longer than " +
+                                          std::to_string(options.target_bytes_max) + " bytes"};
+  }
 
   if (!parser_->is_done()) {
     auto expect = parser_->get()[bhttp::field::expect];
@@ -278,6 +279,12 @@ asio::awaitable<Session::ReadOutcome> Session::ReadRequest() {
 Session::ReadOutcome Session::OutcomeOf(const error_code& ec) const {
   if (deadline_.expired() || !socket_.is_open() || IsConnectionLost(ec))
     return ReadOutcome{.close = true};
+  if (ec == bhttp::error::header_limit && parser_->get().target().empty()) {
+    // The request line alone did not fit: that is an over-long URL, not too many headers.
+    return ReadOutcome{.error_status = 414,
+                       .error_detail = "request line longer than " +
+                                       std::to_string(state_.options.header_bytes_max) + " bytes"};
+  }
   if (ec == bhttp::error::header_limit) {
     return ReadOutcome{.error_status = 431,
                        .error_detail = "request header larger than " +
@@ -300,6 +307,8 @@ asio::awaitable<bool> Session::HandleRequest() {
   auto& message = parser_->get();
   const bool keep_alive = message.keep_alive();
   const unsigned version = message.version();
+  // HEAD is answered by the GET route; the response keeps its headers and loses its body.
+  const bool head_only = message.method() == bhttp::verb::head;
   // Unknown methods share one label so that clients cannot grow the metric set.
   const std::string_view method_label =
       message.method() == bhttp::verb::unknown ? "OTHER" : message.method_string();
@@ -314,7 +323,8 @@ asio::awaitable<bool> Session::HandleRequest() {
   if (result.stream) {
     co_await RunStream(std::move(result.response), std::move(result.stream), version, request_id);
     keep = false;
-  } else if (!co_await WriteResponse(std::move(result.response), keep, version, request_id)) {
+  } else if (!co_await WriteResponse(std::move(result.response), keep, version, request_id,
+                                     head_only)) {
     keep = false;
   }
   std::chrono::duration<double> elapsed = SteadyClock::now() - request_started_;
@@ -336,20 +346,20 @@ Request Session::MakeRequest(bhttp::request<bhttp::string_body>& message) {
 
 std::string Session::EnsureRequestId(Request& request) {
   auto id = request.Header(kRequestIdHeader);
-  if (id && IsValidRequestId(*id)) return std::string(*id);
-  // The handler sees the id the response will carry, so that its logs and calls match.
-  std::string fresh = NewRequestId(io_.rng);
-  SetHeader(request.headers, kRequestIdHeader, fresh);
-  return fresh;
+  std::string chosen = id && IsValidRequestId(*id) ? std::string(*id) : NewRequestId(io_.rng);
+  // The handler sees exactly one id, the one the response will carry, so that its logs and
+  // calls match (a second copy sent by the client is dropped with the first).
+  SetHeader(request.headers, kRequestIdHeader, chosen);
+  return chosen;
 }
 
 asio::awaitable<DispatchResult> Session::Dispatch(Request request, std::string_view& route_label) {
   std::string_view target = request.target;
-  std::optional<ParsedTarget> parsed;
-  if (!target.empty() && target.front() == '/') parsed = ParseTarget(target);
-  if (!parsed)
+  if (target.empty() || target.front() != '/')
     co_return DispatchResult{Problem(400, "invalid-request", "malformed request target"), nullptr,
                              true};
+  auto parsed = ParseTarget(target);
+  if (!parsed) co_return DispatchResult{Problem(parsed.error()), nullptr, true};
   request.path = std::move(parsed->path);
   request.query = std::move(parsed->query);
 
@@ -358,6 +368,7 @@ asio::awaitable<DispatchResult> Session::Dispatch(Request request, std::string_v
   std::string_view raw_path = target.substr(0, target.find('?'));
   Router::Miss miss = Router::Miss::kNotFound;
   auto match = state_.router.Find(request.method, raw_path, &miss);
+  if (!match && request.method == "HEAD") match = state_.router.Find("GET", raw_path, &miss);
   if (!match) {
     if (!state_.fallback) {
       co_return miss == Router::Miss::kMethodNotAllowed
@@ -444,7 +455,8 @@ void Session::StartStream(const RouteEntry& entry, Request request, Completion d
                executor = socket_.get_executor(), session = weak_from_this(),
                queue_max = state_.options.stream_queue_bytes_max] {
     Response head = CallBlocking(entry->head, request);
-    if (head.status != 200) return done(DispatchResult{std::move(head)});
+    // HEAD: the answer a GET would start with, and no stream.
+    if (head.status != 200 || request.method == "HEAD") return done(DispatchResult{std::move(head)});
     auto stream = std::make_shared<StreamImpl>(executor, session, queue_max);
     done(DispatchResult{std::move(head), stream});
     try {
@@ -465,26 +477,38 @@ void Session::StartStream(const RouteEntry& entry, Request request, Completion d
 // --- Session: writing ---------------------------------------------------------------------
 
 asio::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive, unsigned version,
-                                             const std::string& request_id) {
+                                             const std::string& request_id, bool head_only) {
   int status = response.status;
   if (status < 100 || status > 999) {
     Log()->error("http: handler returned status {}; sending 500", status);
     response = Problem(500, "internal", "internal error");
     status = 500;
   }
-  bhttp::response<bhttp::string_body> message;
-  message.version(version);
-  message.result(static_cast<unsigned>(status));
-  CopyHeaders(response.headers, message);
-  message.set(kRequestIdHeader, request_id);
   // 1xx, 204 and 304 carry no body (RFC 9110); Beast refuses to frame one.
-  if (status >= 200 && status != 204 && status != 304) message.body() = std::move(response.body);
-  message.keep_alive(keep_alive);
-  message.prepare_payload();
-
-  deadline_.SetAfter(state_.options.body_timeout);
+  const bool has_body = status >= 200 && status != 204 && status != 304;
   error_code ec;
-  co_await bhttp::async_write(socket_, message, Await(ec));
+  deadline_.SetAfter(state_.options.body_timeout);
+  if (head_only) {
+    // The Content-Length a GET would have, and no body (RFC 9110 section 9.3.2).
+    bhttp::response<bhttp::empty_body> message;
+    message.version(version);
+    message.result(static_cast<unsigned>(status));
+    CopyHeaders(response.headers, message);
+    message.set(kRequestIdHeader, request_id);
+    if (has_body) message.content_length(response.body.size());
+    message.keep_alive(keep_alive);
+    co_await bhttp::async_write(socket_, message, Await(ec));
+  } else {
+    bhttp::response<bhttp::string_body> message;
+    message.version(version);
+    message.result(static_cast<unsigned>(status));
+    CopyHeaders(response.headers, message);
+    message.set(kRequestIdHeader, request_id);
+    if (has_body) message.body() = std::move(response.body);
+    message.keep_alive(keep_alive);
+    message.prepare_payload();
+    co_await bhttp::async_write(socket_, message, Await(ec));
+  }
   deadline_.Clear();
   co_return !ec;
 }
@@ -544,6 +568,7 @@ asio::awaitable<void> Session::ReadUntilClosed(std::shared_ptr<Session> self) {
 asio::awaitable<void> Session::WriteProblemAndLinger(int status, std::string detail) {
   std::string_view slug = status == 431   ? "header-too-large"
                           : status == 413 ? "payload-too-large"
+                          : status == 414 ? "uri-too-long"
                                           : "invalid-request";
   co_await WriteResponse(Problem(status, std::string(slug), std::move(detail)), false, 11,
                          NewRequestId(io_.rng));

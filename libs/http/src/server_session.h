@@ -161,7 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartAsync(const AsyncHandler& handler, Request request, Completion done);
   void StartStream(const RouteEntry& entry, Request request, Completion done);
   asio::awaitable<bool> WriteResponse(Response response, bool keep_alive, unsigned version,
-                                      const std::string& request_id);
+                                      const std::string& request_id, bool head_only = false);
   asio::awaitable<void> RunStream(Response head, std::shared_ptr<StreamImpl> stream,
                                   unsigned version, const std::string& request_id);
   asio::awaitable<void> WriteProblemAndLinger(int status, std::string detail);

@@ -47,10 +47,15 @@ TEST(ParseTargetTest, DecodesEscapesAndPlusOnlyInTheQuery) {
   EXPECT_EQ(parsed->query.at("k="), "v");
 }
 
-TEST(ParseTargetTest, LastQueryParameterWins) {
+TEST(ParseTargetTest, DuplicateQueryParameterIsRefused) {
   auto parsed = ParseTarget("/x?a=1&a=2&&");
-  ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->query, (std::map<std::string, std::string>{{"a", "2"}}));
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().detail.find("'a'"), std::string::npos) << parsed.error().detail;
+  EXPECT_FALSE(ParseTarget("/x?a=1&b=2&a"));
+  EXPECT_FALSE(ParseTarget("/x?a=1&%61=2"));  // the same name once decoded
+  auto empty_pairs = ParseTarget("/x?a=1&&b=2&");
+  ASSERT_TRUE(empty_pairs);
+  EXPECT_EQ(empty_pairs->query, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
 }
 
 TEST(ParseTargetTest, RejectsMalformedEscapesAndNul) {

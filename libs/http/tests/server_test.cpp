@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <latch>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "test_support.h"
 #include "tinysaga/http/problem.h"
@@ -58,11 +60,22 @@ TEST(ServerTest, EchoesAValidRequestIdAndReplacesAnInvalidOne) {
   EXPECT_EQ(echoed->Header("X-Request-Id"), "req-123");
   EXPECT_EQ(echoed->body, "req-123");
 
-  request.headers = {{"X-Request-Id", std::string(129, 'a')}};
-  auto replaced = client.SendAndWait(EndpointOf(*server), request);
-  ASSERT_TRUE(replaced.ok());
-  EXPECT_EQ(replaced->Header("X-Request-Id")->size(), 32u);
-  EXPECT_EQ(replaced->body, *replaced->Header("X-Request-Id"));
+  request.headers = {{"X-Request-Id", "trace:4f.a_b-9"}};
+  auto token = client.SendAndWait(EndpointOf(*server), request);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->Header("X-Request-Id"), "trace:4f.a_b-9");
+
+  // Too long, or anything outside [A-Za-z0-9._:-] (spaces, quotes, markup): a fresh id.
+  for (const std::string& bad : {std::string(129, 'a'), std::string("a b"),
+                                 std::string("<script>"), std::string("id\"x"),
+                                 std::string("caf\xC3\xA9")}) {
+    SCOPED_TRACE(bad);
+    request.headers = {{"X-Request-Id", bad}};
+    auto replaced = client.SendAndWait(EndpointOf(*server), request);
+    ASSERT_TRUE(replaced.ok());
+    EXPECT_EQ(replaced->Header("X-Request-Id")->size(), 32u);
+    EXPECT_EQ(replaced->body, *replaced->Header("X-Request-Id"));
+  }
 }
 
 TEST(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
@@ -196,6 +209,112 @@ TEST(ServerTest, GarbageRequestLineIs400ThenClose) {
   EXPECT_TRUE(response.starts_with("HTTP/1.1 400")) << response;
   EXPECT_NE(response.find("application/problem+json"), std::string::npos);
   EXPECT_NE(response.find("Connection: close"), std::string::npos);
+}
+
+// Request smuggling (RFC 9112 section 6.3): a framing a proxy could read differently is a 400
+// and a close, and the bytes after it never become a second request.
+TEST(ServerTest, AmbiguousFramingIs400ThenCloseAndNoSecondRequest) {
+  std::atomic<int> served{0};
+  auto server = StartServer({}, [&served](Server& s) {
+    auto count = [&served](const Request&) {
+      ++served;
+      return Response::Text(200, "served");
+    };
+    s.Route("POST", "/x", count);
+    s.Route("GET", "/y", count);
+  });
+  const std::string smuggled = "GET /y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::vector<std::string> framings = {
+      "Transfer-Encoding: xchunked\r\n",
+      "Transfer-Encoding: identity\r\n",
+      "Transfer-Encoding: chunked, identity\r\n",
+      "Transfer-Encoding: gzip, chunked\r\n",
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+      "Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n",
+      "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
+      "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n",
+      "Content-Length: 0\r\nContent-Length: 5\r\n",
+      "Content-Length: 0\r\nContent-Length: 0\r\n",
+      "Content-Length: 0, 0\r\n",
+  };
+  for (const std::string& framing : framings) {
+    SCOPED_TRACE(framing);
+    RawSocket socket(server->port());
+    ASSERT_TRUE(socket.Send("POST /x HTTP/1.1\r\nHost: x\r\n" + framing + "\r\n" + smuggled));
+    bool closed = false;
+    std::string response = socket.ReadUntilClosed(&closed);
+    EXPECT_TRUE(closed);
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 400")) << response;
+    EXPECT_NE(response.find("application/problem+json"), std::string::npos) << response;
+    EXPECT_EQ(response.find("HTTP/1.1", 1), std::string::npos) << "one answer only: " << response;
+  }
+  EXPECT_EQ(served.load(), 0);
+
+  // A plain chunked body is still fine.
+  RawSocket socket(server->port());
+  ASSERT_TRUE(socket.Send(
+      "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      "2\r\n{}\r\n0\r\n\r\n"));
+  std::string response = socket.ReadUntilClosed();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
+  EXPECT_EQ(served.load(), 1);
+}
+
+TEST(ServerTest, OverLongTargetIs414) {
+  ServerOptions options;
+  options.target_bytes_max = 1024;
+  options.header_bytes_max = 4096;
+  auto server = StartServer(options, [](Server& s) {
+    s.Route("GET", "/x", [](const Request&) { return Response::Text(200, ""); });
+  });
+  Client client;
+  // Longer than target_bytes_max but within the header limit.
+  auto long_target = client.SendAndWait(EndpointOf(*server), Get("/x?q=" + std::string(2000, 'a')));
+  ASSERT_TRUE(long_target.ok()) << long_target.error().detail;
+  EXPECT_EQ(long_target->status, 414);
+  EXPECT_EQ(ProblemType(*long_target), "https://tinysaga.dev/problems/uri-too-long");
+  // A request line longer than the whole header limit.
+  auto huge_target = client.SendAndWait(EndpointOf(*server), Get("/x?q=" + std::string(10'000, 'a')));
+  ASSERT_TRUE(huge_target.ok()) << huge_target.error().detail;
+  EXPECT_EQ(huge_target->status, 414);
+  // Many headers with a short target stay a 431.
+  Request big_header = Get("/x");
+  big_header.headers.emplace_back("X-Big", std::string(8000, 'b'));
+  auto too_many_headers = client.SendAndWait(EndpointOf(*server), big_header);
+  ASSERT_TRUE(too_many_headers.ok()) << too_many_headers.error().detail;
+  EXPECT_EQ(too_many_headers->status, 431);
+}
+
+TEST(ServerTest, HeadIsAnsweredByTheGetRouteWithoutABody) {
+  auto server = StartServer({}, [](Server& s) {
+    s.Route("GET", "/x", [](const Request& request) {
+      EXPECT_EQ(request.method, "HEAD");
+      return Response::Text(200, "twelve bytes");
+    });
+    s.Route("POST", "/post-only", [](const Request&) { return Response::Text(200, ""); });
+  });
+  RawSocket socket(server->port());
+  // Keep-alive: the second answer must start right after the first head (no body in between).
+  ASSERT_TRUE(socket.Send("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nHEAD /post-only HTTP/1.1\r\nHost: x\r\n"
+                          "Connection: close\r\n\r\n"));
+  std::string responses = socket.ReadUntilClosed();
+  ASSERT_TRUE(responses.starts_with("HTTP/1.1 200")) << responses;
+  EXPECT_NE(responses.find("Content-Length: 12\r\n"), std::string::npos) << responses;
+  const size_t head_end = responses.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_TRUE(responses.substr(head_end + 4).starts_with("HTTP/1.1 405")) << responses;
+  EXPECT_EQ(responses.find("twelve bytes"), std::string::npos) << responses;
+}
+
+TEST(ServerTest, DuplicateQueryParameterIs400) {
+  auto server = StartServer({}, [](Server& s) {
+    s.Route("GET", "/x", [](const Request&) { return Response::Text(200, ""); });
+  });
+  Client client;
+  auto response = client.SendAndWait(EndpointOf(*server), Get("/x?limit=1&limit=2"));
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("limit"), std::string::npos) << response->body;
 }
 
 TEST(ServerTest, SlowlorisIsClosedAfterHeaderTimeout) {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "tinysaga/core/result.h"
+
 namespace tinysaga::http {
 
 // Header names compare case-insensitively (RFC 9110); order is kept.
@@ -29,7 +31,7 @@ struct Request {
 
   // Filled by the server:
   std::string path;                                // target before '?', percent-decoded
-  std::map<std::string, std::string> query;        // decoded query parameters (last one wins)
+  std::map<std::string, std::string> query;        // decoded query parameters (each at most once)
   std::map<std::string, std::string> path_params;  // from the route pattern, e.g. {orderId}
   std::string route;                               // the matched pattern, for metrics and logs
   std::string remote_address;                      // peer IP address
@@ -52,13 +54,14 @@ struct Response {
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
 };
 
-// Splits a request target into a decoded path and query parameters. Fails (nullopt) on a
-// malformed percent escape or a decoded NUL byte.
+// Splits a request target into a decoded path and query parameters. Fails (kInvalidRequest,
+// with a detail for the client) on a malformed percent escape, a decoded NUL byte or a query
+// parameter given twice.
 struct ParsedTarget {
   std::string path;
   std::map<std::string, std::string> query;
 };
-std::optional<ParsedTarget> ParseTarget(std::string_view target);
+Result<ParsedTarget> ParseTarget(std::string_view target);
 
 std::string PercentEncode(std::string_view text);
 
