@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -28,6 +29,32 @@ constexpr std::array kStrippedResponseHeaders = {"Connection", "Keep-Alive", "Tr
 
 bool IsIdempotentMethod(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
+// Every API answer: never cached by a browser or a proxy (they carry one user's data), never
+// content-sniffed.
+void AddApiHeaders(http::Headers& headers) {
+  http::SetHeader(headers, "Cache-Control", "no-store");
+  http::SetHeader(headers, "X-Content-Type-Options", "nosniff");
+}
+
+// The web UI's answers: scripts and styles only from files of this origin (no inline script,
+// no eval), no framing (clickjacking), no referrer sent to other sites.
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+void AddWebHeaders(http::Headers& headers) {
+  http::SetHeader(headers, "Content-Security-Policy", std::string(kContentSecurityPolicy));
+  http::SetHeader(headers, "X-Content-Type-Options", "nosniff");
+  http::SetHeader(headers, "Referrer-Policy", "no-referrer");
+  http::SetHeader(headers, "X-Frame-Options", "DENY");
+}
+
+http::Response RateLimited(int64_t retry_after_seconds) {
+  auto response = http::Problem(MakeError(Errc::kRateLimited, "too many requests; retry later"));
+  response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+  return response;
+}
+
 constexpr std::string_view kOrderEventsPattern = "/api/orders/{orderId}/events";
 
 // The request the gateway sends upstream on the caller's behalf.
@@ -48,6 +75,7 @@ Gateway::Gateway(GatewayConfig config, http::Client& client, const Clock& clock,
       client_(client),
       clock_(clock),
       rate_limiter_(config_.rate_limit, clock),
+      auth_failure_limiter_(config_.auth_failure_limit, clock),
       static_files_(config_.web_dir),
       upstream_failures_(prometheus::BuildCounter()
                              .Name("gateway_upstream_failures_total")
@@ -141,25 +169,60 @@ http::Response Gateway::IssueDevToken(const http::Request& request) const {
 }
 
 std::variant<platform::Caller, http::Response> Gateway::Admit(const http::Request& request) {
+  const std::string address = "addr:" + request.remote_address;
+  if (request.Header("Authorization")) {
+    // Before the token is even looked at: an address whose tokens keep failing gets 429, so
+    // guessing tokens is as slow as the failure limit (its burst covers a user whose token
+    // just expired).
+    if (auto decision = auth_failure_limiter_.Peek(address); !decision.allowed) {
+      rate_limited_.Increment();
+      return RateLimited(decision.retry_after_seconds);
+    }
+  }
   auto caller = Authenticate(request);
-  if (!caller.ok()) return http::Problem(caller.error());
-  const std::string client =
-      caller->authenticated() ? "user:" + caller->user_id : "addr:" + request.remote_address;
+  if (!caller.ok()) {
+    (void)auth_failure_limiter_.Take(address);
+    return http::Problem(caller.error());
+  }
+  const std::string client = caller->authenticated() ? "user:" + caller->user_id : address;
   if (auto decision = rate_limiter_.Take(client); !decision.allowed) {
     rate_limited_.Increment();
-    auto response = http::Problem(MakeError(Errc::kRateLimited, "too many requests; retry later"));
-    response.headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
-    return response;
+    return RateLimited(decision.retry_after_seconds);
   }
   return *std::move(caller);
 }
 
-void Gateway::Handle(http::Request request, http::Respond respond) {
+http::Response Gateway::Metrics(const http::Request& request, prometheus::Registry& registry) {
+  auto admitted = Admit(request);
+  if (auto* refused = std::get_if<http::Response>(&admitted)) return std::move(*refused);
+  const auto& caller = std::get<platform::Caller>(admitted);
+  if (!caller.authenticated()) {
+    return http::Problem(MakeError(Errc::kUnauthorized, "/metrics needs an admin token"));
+  }
+  if (caller.role != platform::CallerRole::kAdmin) {
+    return http::Problem(MakeError(Errc::kForbidden, "/metrics is for the admin role"));
+  }
+  auto response = http::Response::Text(200, prometheus::TextSerializer().Serialize(registry.Collect()),
+                                       "text/plain; version=0.0.4");
+  AddApiHeaders(response.headers);
+  return response;
+}
+
+void Gateway::Handle(http::Request request, http::Respond respond_plain) {
   if (!request.path.starts_with("/api/")) {
     auto file = (request.method == "GET" || request.method == "HEAD") ? static_files_.Get(request.path) : std::nullopt;
-    respond(file ? std::move(*file) : http::Problem(MakeError(Errc::kNotFound, "no such page")));
+    http::Response response = file ? std::move(*file) : http::Problem(MakeError(Errc::kNotFound, "no such page"));
+    AddWebHeaders(response.headers);
+    respond_plain(std::move(response));
     return;
   }
+  http::Respond respond = [respond_plain = std::move(respond_plain)](http::Response response) {
+    AddApiHeaders(response.headers);
+    respond_plain(std::move(response));
+  };
+  // HEAD is a GET whose body the server drops: upstream it is a GET, so that the client reads
+  // the body the Content-Length announces.
+  if (request.method == "HEAD") request.method = "GET";
   auto admitted = Admit(request);
   if (auto* refused = std::get_if<http::Response>(&admitted)) return respond(std::move(*refused));
   const auto caller = &std::get<platform::Caller>(admitted);
@@ -191,7 +254,10 @@ void Gateway::Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> or
           Result<http::Response> result) mutable {
         if (result.ok()) {
           for (const char* name : kStrippedResponseHeaders) http::RemoveHeader(result->headers, name);
-          result->headers.emplace_back("X-Upstream", pool->service() + "@" + pool->endpoint(index).ToString());
+          // Which instance answered is for the logs (with the request id), never for the client.
+          spdlog::debug("gateway: {} {} request_id={} -> {}@{}: {}", request->method, request->path,
+                        request->Header(platform::kRequestIdHeader).value_or("-"), pool->service(),
+                        pool->endpoint(index).ToString(), result->status);
           return respond(std::move(result).value());
         }
         upstream_failures_.Add({{"service", pool->service()}}).Increment();
@@ -202,7 +268,9 @@ void Gateway::Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> or
         if (may_retry && attempt + 1 < order.size()) {
           return Forward(std::move(pool), std::move(order), attempt + 1, std::move(request), std::move(respond));
         }
-        spdlog::warn("gateway: {} {} -> {}: {}", request->method, request->path, pool->service(), result.error().detail);
+        spdlog::warn("gateway: {} {} request_id={} -> {}@{}: {}", request->method, request->path,
+                     request->Header(platform::kRequestIdHeader).value_or("-"), pool->service(),
+                     pool->endpoint(index).ToString(), result.error().detail);
         respond(http::Problem(MakeError(Errc::kUnavailable, "the " + pool->service() + " service is unavailable")));
       },
       config_.upstream_timeout);
@@ -216,6 +284,29 @@ http::Response Gateway::OpenEventStream(const http::Request& request) {
     return http::Problem(
         MakeError(Errc::kUnauthorized, "this resource needs 'Authorization: Bearer <token>'"));
   }
+  if (request.method == "HEAD") return OpenEventStreamHead(request, caller);
+  // Counted from here; RelayEventStream, which the server calls right after a 200 head, gives
+  // the slot back when the stream ends.
+  if (!ReserveEventStream(request, caller.user_id)) {
+    rate_limited_.Increment();
+    auto response = http::Problem(MakeError(
+        Errc::kRateLimited,
+        "at most " + std::to_string(config_.event_streams_per_user_max) + " open event streams per user"));
+    response.headers.emplace_back("Retry-After", "1");
+    return response;
+  }
+  auto head = OpenEventStreamHead(request, caller);
+  if (head.status != 200) {
+    {
+      std::lock_guard lock(stream_counts_->mutex);
+      stream_counts_->reserved.erase(&request);
+    }
+    ReleaseEventStream(stream_counts_, caller.user_id);
+  }
+  return head;
+}
+
+http::Response Gateway::OpenEventStreamHead(const http::Request& request, const platform::Caller& caller) {
   // The Order service decides who may watch: ask for the order itself first, so that a
   // stranger's or a missing order is a plain 404 rather than a stream that ends at once.
   const auto found = pools_.find("order");
@@ -232,16 +323,51 @@ http::Response Gateway::OpenEventStream(const http::Request& request) {
   }
   if (answer->status != 200) {
     for (const char* name : kStrippedResponseHeaders) http::RemoveHeader(answer->headers, name);
+    AddApiHeaders(answer->headers);
     return std::move(answer).value();
   }
   http::Response head{.status = 200};
-  head.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
+  head.headers = {{"Content-Type", "text/event-stream"}};
+  AddApiHeaders(head.headers);
   return head;
 }
 
+bool Gateway::ReserveEventStream(const http::Request& request, const std::string& user_id) {
+  std::lock_guard lock(stream_counts_->mutex);
+  size_t& open = stream_counts_->open_by_user[user_id];
+  if (open >= config_.event_streams_per_user_max) {
+    if (open == 0) stream_counts_->open_by_user.erase(user_id);  // a cap of 0: keep the map small
+    return false;
+  }
+  ++open;
+  stream_counts_->reserved[&request] = user_id;
+  return true;
+}
+
+void Gateway::ReleaseEventStream(const std::shared_ptr<StreamCounts>& counts, const std::string& user_id) {
+  std::lock_guard lock(counts->mutex);
+  auto it = counts->open_by_user.find(user_id);
+  if (it == counts->open_by_user.end()) return;
+  if (--it->second == 0) counts->open_by_user.erase(it);
+}
+
 void Gateway::RelayEventStream(const http::Request& request, std::shared_ptr<http::Stream> stream) {
+  // The slot OpenEventStream reserved goes back when the last callback holding it is gone,
+  // i.e. when the upstream stream has ended (the client drops its callbacks then), or at once
+  // when the stream cannot start.
+  std::string user_id;
+  {
+    std::lock_guard lock(stream_counts_->mutex);
+    if (auto reserved = stream_counts_->reserved.find(&request); reserved != stream_counts_->reserved.end()) {
+      user_id = std::move(reserved->second);
+      stream_counts_->reserved.erase(reserved);
+    }
+  }
+  std::shared_ptr<void> slot(nullptr, [counts = stream_counts_, user_id](void*) {
+    if (!user_id.empty()) ReleaseEventStream(counts, user_id);
+  });
   auto caller = Authenticate(request);  // admitted by OpenEventStream a moment ago
-  if (!caller.ok()) return stream->Close();
+  if (!caller.ok()) return stream->Close();  // the token expired in between
   const std::shared_ptr<UpstreamPool>& pool = pools_.at("order");
   http::Request upstream = UpstreamRequest(request, config_.internal_secret, *caller, request.target);
   upstream.headers.emplace_back("Accept", "text/event-stream");
@@ -253,7 +379,11 @@ void Gateway::RelayEventStream(const http::Request& request, std::shared_ptr<htt
                          },
                      // false once the client has gone: the upstream stream is dropped too.
                      .on_data = [stream](std::string_view chunk) { return stream->Write(std::string(chunk)); },
-                     .on_end = [stream](Result<void>) { stream->Close(); },
+                     .on_end =
+                         [stream, slot](Result<void>) {
+                           (void)slot;  // held until the stream ends
+                           stream->Close();
+                         },
                  });
 }
 

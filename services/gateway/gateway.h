@@ -1,6 +1,6 @@
 #pragma once
 // The API gateway: the single entry point. For each /api request it authenticates the JWT,
-// rate-limits per user (or per address when anonymous), resolves the owning service, strips
+// rate-limits per user (or per address when anonymous, and per address for failed tokens), resolves the owning service, strips
 // any identity headers the client tried to set, adds the caller's identity with the internal
 // credential, and forwards the request to the next healthy instance (round-robin). It also
 // serves the web UI and, in dev mode, issues tokens.
@@ -42,6 +42,11 @@ struct GatewayConfig {
   std::string jwt_secret;
   std::string internal_secret;
   RateLimit rate_limit;
+  // Requests that carry a token which fails verification, per client address. Checked before
+  // the token is verified, so a token guesser is answered 429 once its burst is spent; a
+  // request with a valid token or without one never spends from it (README "Rate limits").
+  RateLimit auth_failure_limit{.rate_per_second = 1, .burst = 20};
+  size_t event_streams_per_user_max = 8;  // open GET /api/orders/{id}/events per user; beyond: 429
   std::string web_dir;
   bool dev_mode = false;  // POST /api/auth/dev-token issues tokens for anyone
   std::chrono::milliseconds health_interval{500};
@@ -60,6 +65,9 @@ class Gateway {
   bool Ready() const;
   // Every instance of every service passed its last health check.
   bool AllInstancesHealthy() const;
+  // GET /metrics: the Prometheus text of `registry` for an admin token; 401 without a valid
+  // token, 403 for a user (upstream names and traffic are not for the public).
+  http::Response Metrics(const http::Request& request, prometheus::Registry& registry);
 
  private:
   void Handle(http::Request request, http::Respond respond);
@@ -68,17 +76,34 @@ class Gateway {
   std::variant<platform::Caller, http::Response> Admit(const http::Request& request);
   // GET /api/orders/{orderId}/events: server-sent events relayed from the Order service.
   http::Response OpenEventStream(const http::Request& request);
+  http::Response OpenEventStreamHead(const http::Request& request, const platform::Caller& caller);
+  // A slot for one more stream of `user_id`, held for `request` until RelayEventStream takes it;
+  // false when the user has event_streams_per_user_max open.
+  bool ReserveEventStream(const http::Request& request, const std::string& user_id);
+  struct StreamCounts;
+  static void ReleaseEventStream(const std::shared_ptr<StreamCounts>& counts, const std::string& user_id);
   void RelayEventStream(const http::Request& request, std::shared_ptr<http::Stream> stream);
   Result<platform::Caller> Authenticate(const http::Request& request) const;
   http::Response IssueDevToken(const http::Request& request) const;
   void Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> order, size_t attempt,
                std::shared_ptr<http::Request> request, http::Respond respond);
   void CheckHealthForever();
+  // Open event streams per user; shared with the streams' callbacks, which may outlive the
+  // gateway inside the client.
+  struct StreamCounts {
+    std::mutex mutex;
+    std::map<std::string, size_t> open_by_user;
+    // Slots reserved by the head and not yet taken by the stream handler, by request: the
+    // server calls both with the same Request object, one right after the other.
+    std::map<const http::Request*, std::string> reserved;
+  };
 
   const GatewayConfig config_;
   http::Client& client_;
   const Clock& clock_;
   RateLimiter rate_limiter_;
+  RateLimiter auth_failure_limiter_;
+  std::shared_ptr<StreamCounts> stream_counts_ = std::make_shared<StreamCounts>();
   StaticFiles static_files_;
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;
 

@@ -1,7 +1,6 @@
 #include "gateway/gateway_service.h"
 
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +22,7 @@ Result<GatewayConfig> BuildConfig(const GatewayOptions& options) {
   config.jwt_secret = options.jwt_secret;
   config.internal_secret = options.service.internal_secret;
   config.rate_limit = options.rate_limit;
+  config.auth_failure_limit = options.auth_failure_limit;
   config.web_dir = options.web_dir;
   config.dev_mode = options.service.dev_mode;
   return config;
@@ -63,9 +63,9 @@ int Run(const GatewayOptions& options) {
                ? http::Response::Json(200, {{"status", "ready"}})
                : http::Problem(MakeError(Errc::kUnavailable, "not every instance is healthy yet"));
   });
-  server.Route("GET", "/metrics", [registry](const http::Request&) {
-    return http::Response::Text(200, prometheus::TextSerializer().Serialize(registry->Collect()),
-                                "text/plain; version=0.0.4");
+  // Admin only: the gateway faces the network (the services' own /metrics stay on loopback).
+  server.Route("GET", "/metrics", [&gateway, registry](const http::Request& request) {
+    return gateway.Metrics(request, *registry);
   });
   gateway.Register(server);
   gateway.StartHealthChecks();

@@ -12,6 +12,7 @@ struct GatewayOptions {
   platform::ServiceConfig service;  // listen address/fd, internal secret, peers = upstreams, dev mode
   std::string jwt_secret;
   RateLimit rate_limit;
+  RateLimit auth_failure_limit{.rate_per_second = 1, .burst = 20};  // see GatewayConfig
   std::string web_dir;
   int io_threads = 2;
 };

@@ -42,6 +42,18 @@ RateLimiter::Decision RateLimiter::Take(std::string_view client) {
   return {false, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait_seconds)))};
 }
 
+RateLimiter::Decision RateLimiter::Peek(std::string_view client) {
+  const TimestampMs now_ms = clock_.NowMs();
+  std::lock_guard lock(mutex_);
+  auto it = buckets_.find(std::string(client));
+  if (it == buckets_.end()) return {true, 0};
+  Bucket& bucket = it->second;
+  Refill(bucket, now_ms);
+  if (bucket.tokens >= 1.0) return {true, 0};
+  const double wait_seconds = (1.0 - bucket.tokens) / limit_.rate_per_second;
+  return {false, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait_seconds)))};
+}
+
 uint64_t RateLimiter::overflows() const {
   std::lock_guard lock(mutex_);
   return overflows_;

@@ -33,6 +33,9 @@ class RateLimiter {
   RateLimiter(RateLimit limit, const Clock& clock) : limit_(limit), clock_(clock) {}
 
   Decision Take(std::string_view client);
+  // Whether Take would allow `client` now, without taking anything (a client with no bucket
+  // yet has a full one).
+  Decision Peek(std::string_view client);
   uint64_t overflows() const;
 
  private:

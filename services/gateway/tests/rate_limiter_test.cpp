@@ -37,6 +37,22 @@ TEST(RateLimiter, HoldsOneHammeringClientToTheRate) {
   EXPECT_LE(allowed, 20 * 10 + 40);
 }
 
+TEST(RateLimiter, PeekTakesNothing) {
+  ManualClock clock;
+  RateLimiter limiter({.rate_per_second = 1, .burst = 2}, clock);
+  EXPECT_TRUE(limiter.Peek("guesser").allowed);  // no bucket yet: a full one
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.Peek("guesser").allowed);
+  EXPECT_TRUE(limiter.Take("guesser").allowed);
+  EXPECT_TRUE(limiter.Take("guesser").allowed);
+  auto refused = limiter.Peek("guesser");
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_seconds, 1);
+  clock.AdvanceMs(1'000);
+  EXPECT_TRUE(limiter.Peek("guesser").allowed);
+  EXPECT_TRUE(limiter.Take("guesser").allowed);
+  EXPECT_FALSE(limiter.Peek("guesser").allowed);
+}
+
 TEST(RateLimiter, ClientsHaveSeparateBuckets) {
   ManualClock clock;
   RateLimiter limiter({.rate_per_second = 1, .burst = 1}, clock);
