@@ -786,7 +786,7 @@ class Driver {
 struct ProcessRef {
   std::string name;
   int64_t pid = 0;
-  uint16_t port = 0;  // where its /metrics is; 0: it has none (`up` itself, the bench)
+  uint16_t port = 0;  // where its /metrics is; 0: none to scrape (`up` itself, the bench, the gateway)
 };
 
 std::optional<json> ReadUpStatus(const std::string& data_dir) {
@@ -806,8 +806,10 @@ std::vector<ProcessRef> ProcessesToWatch(const std::string& data_dir) {
       if (status->contains("pid"))
         processes.push_back({"up (broker)", status->value("pid", int64_t{0})});
       for (const auto& child : status->value("processes", json::array())) {
-        processes.push_back({child.value("name", "?"), child.value("pid", int64_t{0}),
-                             child.value("port", uint16_t{0})});
+        const std::string name = child.value("name", "?");
+        // The gateway has no outbox, and its /metrics is for admin tokens only: not scraped.
+        const uint16_t port = name.starts_with("gateway") ? 0 : child.value("port", uint16_t{0});
+        processes.push_back({name, child.value("pid", int64_t{0}), port});
       }
     }
   } catch (const json::exception& error) {  // a field of another type: no figures

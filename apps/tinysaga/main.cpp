@@ -29,6 +29,7 @@ namespace {
 struct ServiceFlags {
   platform::ServiceConfig config;
   std::string data_dir;
+  bool production = false;  // --production: dev mode refused; the gateway checks its JWT secret
   std::vector<std::string> peers;  // "inventory=http://127.0.0.1:9001,http://127.0.0.1:9002"
 };
 
@@ -55,7 +56,13 @@ void AddServiceFlags(CLI::App& command, ServiceFlags& flags) {
       ->capture_default_str();
   command.add_option("--peer", flags.peers,
                      "SERVICE=URL[,URL...]: instances of a service this one calls");
-  command.add_flag("--dev", flags.config.dev_mode, "Development mode: enables dev-only endpoints");
+  auto* dev = command.add_flag("--dev", flags.config.dev_mode,
+                               "Development mode: enables dev-only endpoints (dev token, fault switches)");
+  command
+      .add_flag("--production", flags.production,
+                 "Production (the default without --dev, made explicit): dev-only endpoints answer 404 "
+                 "and the gateway requires a TINYSAGA_JWT_SECRET of 32+ characters")
+      ->excludes(dev);
   command.add_option("--kafka", flags.config.kafka_bootstrap,
                      "Kafka bootstrap servers HOST:PORT[,...] (none: HTTP only, no saga messages)");
   command.add_option("--saga-mode", flags.config.saga_mode, "How sagas run")
@@ -178,6 +185,17 @@ int Main(int argc, char** argv) {
       ->add_option("--rate-limit-burst", gateway_options.rate_limit.burst, "Burst per user")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
+  gateway_command
+      ->add_option("--auth-failure-limit-per-second", gateway_options.auth_failure_limit.rate_per_second,
+                   "Requests with a token that fails verification, per second per client address "
+                   "(checked before the token)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  gateway_command
+      ->add_option("--auth-failure-burst", gateway_options.auth_failure_limit.burst,
+                   "Burst of failed tokens per client address")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
 
   UpOptions up_options;
   up_options.web_dir = TINYSAGA_WEB_DIR;
@@ -206,6 +224,23 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   up_command->add_option("--rate-limit-burst", up_options.rate_limit.burst, "Gateway burst")
       ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  up_command
+      ->add_option("--auth-failure-limit-per-second", up_options.auth_failure_limit.rate_per_second,
+                   "Gateway: failed tokens per second per client address")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  up_command
+      ->add_option("--auth-failure-burst", up_options.auth_failure_limit.burst,
+                   "Gateway: burst of failed tokens per client address")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  up_command->add_flag("--production", up_options.production,
+                       "No dev-token endpoint, no fault switches, no demo data; TINYSAGA_JWT_SECRET "
+                       "required (32+ characters, not the development one)");
+  up_command
+      ->add_option("--listen", up_options.listen_address,
+                   "Gateway address (IPv4); dev mode allows loopback only")
       ->capture_default_str();
   up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")
       ->capture_default_str();
@@ -290,10 +325,17 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (gateway_command->parsed()) {
+    const bool gateway_flags_production = gateway_flags.production;
     auto config = FinishServiceConfig(std::move(gateway_flags), "gateway");
     if (!config.ok()) {
       std::cerr << "gateway: " << config.error().detail << "\n";
       return 2;
+    }
+    if (gateway_flags_production) {
+      if (const std::string problem = ProductionJwtSecretProblem(); !problem.empty()) {
+        std::cerr << "gateway: " << problem << "\n";
+        return 2;
+      }
     }
     gateway_options.service = std::move(config).value();
     gateway_options.jwt_secret = JwtSecretFromEnvironment();

@@ -21,19 +21,20 @@ constexpr int kChildListenFd = 3;
 constexpr auto kBackoffMax = std::chrono::milliseconds(5'000);
 constexpr auto kStableUptime = std::chrono::seconds(10);  // after this, a crash restarts at once
 
-Result<int> OpenListeningSocket(uint16_t port, uint16_t& bound_port) {
+Result<int> OpenListeningSocket(const std::string& host, uint16_t port, uint16_t& bound_port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+    return MakeError(Errc::kInvalidRequest, "not an IPv4 address: '" + host + "'");
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return MakeError(Errc::kInternal, std::string("socket: ") + std::strerror(errno));
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd, 4096) != 0) {
     std::string reason = std::strerror(errno);
     close(fd);
-    return MakeError(Errc::kUnavailable, "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + reason);
+    return MakeError(Errc::kUnavailable, "cannot listen on " + host + ":" + std::to_string(port) + ": " + reason);
   }
   socklen_t length = sizeof address;
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
@@ -53,10 +54,10 @@ Supervisor::~Supervisor() {
   }
 }
 
-Result<uint16_t> Supervisor::Add(ProcessSpec spec, uint16_t port) {
+Result<uint16_t> Supervisor::Add(ProcessSpec spec, uint16_t port, const std::string& address) {
   Child child;
   child.spec = std::move(spec);
-  TS_ASSIGN_OR_RETURN(child.listen_fd, OpenListeningSocket(port, child.port));
+  TS_ASSIGN_OR_RETURN(child.listen_fd, OpenListeningSocket(address, port, child.port));
   children_.push_back(std::move(child));
   return children_.back().port;
 }

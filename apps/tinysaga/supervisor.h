@@ -41,8 +41,9 @@ class Supervisor {
   Supervisor(std::string executable, std::vector<std::pair<std::string, std::string>> environment);
   ~Supervisor();
 
-  // Opens the process's listening socket on 127.0.0.1:port (0: any free port).
-  Result<uint16_t> Add(ProcessSpec spec, uint16_t port = 0);
+  // Opens the process's listening socket on address:port (an IPv4 address; port 0: any free
+  // port). Only `up --production` passes another address than loopback, for the gateway.
+  Result<uint16_t> Add(ProcessSpec spec, uint16_t port = 0, const std::string& address = "127.0.0.1");
   // Sets a process's arguments; every address is known once all processes are added.
   void SetArgs(const std::string& name, std::vector<std::string> args);
   Result<void> Start();

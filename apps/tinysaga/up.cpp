@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -41,6 +43,24 @@ std::vector<std::string> ServicesFor(const UpOptions& options) {
 }
 constexpr auto kReadyTimeout = std::chrono::seconds(60);
 
+bool IsLoopback(const std::string& address) { return address.starts_with("127."); }
+
+// The address `up` itself uses to reach the gateway, and prints.
+std::string GatewayHost(const UpOptions& options) {
+  return options.listen_address == "0.0.0.0" ? "127.0.0.1" : options.listen_address;
+}
+
+// What `up --production` refuses to start with; "" when the options are fine.
+std::string ProductionProblem(const UpOptions& options) {
+  if (!options.production) {
+    if (!IsLoopback(options.listen_address))
+      return "dev mode listens on loopback only (anyone could mint an admin token); use --production to "
+             "listen on " + options.listen_address;
+    return "";
+  }
+  return ProductionJwtSecretProblem();
+}
+
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
   std::string joined;
   for (const auto& part : parts) joined += (joined.empty() ? "" : separator) + part;
@@ -54,13 +74,13 @@ int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
   return signal > 0 ? signal : 0;
 }
 
-void WriteStatus(const std::filesystem::path& data_dir, uint16_t gateway_port, const std::string& kafka,
-                 const Supervisor& supervisor) {
+void WriteStatus(const std::filesystem::path& data_dir, const std::string& gateway_host, uint16_t gateway_port,
+                 const std::string& kafka, const Supervisor& supervisor) {
   nlohmann::json processes = nlohmann::json::array();
   for (const auto& child : supervisor.children()) {
     processes.push_back({{"name", child.spec.name}, {"pid", child.pid}, {"port", child.port}, {"restarts", child.restarts}});
   }
-  nlohmann::json status{{"url", "http://127.0.0.1:" + std::to_string(gateway_port)},
+  nlohmann::json status{{"url", "http://" + gateway_host + ":" + std::to_string(gateway_port)},
                         {"pid", getpid()},
                         {"kafka", kafka},
                         {"processes", processes}};
@@ -106,7 +126,7 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
                                   kafka,
                                   "--saga-mode",
                                   options.saga_mode,
-                                  "--dev"};
+                                  options.production ? "--production" : "--dev"};
     if (auto peers = kPeersOf.find(process.service); peers != kPeersOf.end()) {
       auto more = peer_args(peers->second);
       args.insert(args.end(), more.begin(), more.end());
@@ -114,18 +134,22 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
     supervisor.SetArgs(process.name, std::move(args));
   }
   std::vector<std::string> gateway_args{"gateway",
-                                        "--dev",
+                                        options.production ? "--production" : "--dev",
                                         "--web",
                                         options.web_dir,
                                         "--rate-limit-per-second",
                                         std::to_string(options.rate_limit.rate_per_second),
                                         "--rate-limit-burst",
-                                        std::to_string(options.rate_limit.burst)};
+                                        std::to_string(options.rate_limit.burst),
+                                        "--auth-failure-limit-per-second",
+                                        std::to_string(options.auth_failure_limit.rate_per_second),
+                                        "--auth-failure-burst",
+                                        std::to_string(options.auth_failure_limit.burst)};
   auto all_peers = peer_args(services);
   gateway_args.insert(gateway_args.end(), all_peers.begin(), all_peers.end());
   auto gateway = supervisor.Add(
       ProcessSpec{.name = "gateway-1", .args = gateway_args, .log_path = (logs / "gateway-1.log").string()},
-      options.port);
+      options.port, options.listen_address);
   if (!gateway.ok()) return gateway.error();
   return Ok();
 }
@@ -159,6 +183,10 @@ int RunUp(const UpOptions& options) {
   sigaddset(&signals, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (const std::string problem = ProductionProblem(options); !problem.empty()) {
+    spdlog::error("up: {}", problem);
+    return 2;
+  }
   std::error_code error;
   const std::filesystem::path data_dir = std::filesystem::absolute(options.data_dir);
   std::filesystem::create_directories(data_dir / "logs", error);
@@ -192,19 +220,22 @@ int RunUp(const UpOptions& options) {
     return 2;
   }
   const uint16_t gateway_port = supervisor.PortOf("gateway-1");
-  const http::Endpoint gateway{"127.0.0.1", gateway_port};
+  const std::string gateway_host = GatewayHost(options);
+  const http::Endpoint gateway{gateway_host, gateway_port};
   if (auto started = supervisor.Start(); !started.ok()) {
     spdlog::error("up: {}", started.error().detail);
     return 1;
   }
-  WriteStatus(data_dir, gateway_port, kafka, supervisor);
+  WriteStatus(data_dir, gateway_host, gateway_port, kafka, supervisor);
 
   http::Client client;
   if (auto ready = WaitUntilReady(supervisor, client, gateway, signals); !ready.ok()) {
     spdlog::error("up: {}", ready.error().detail);
     return 1;
   }
-  if (options.demo) {
+  if (options.demo && options.production) {
+    spdlog::info("up: production: no demo data");
+  } else if (options.demo) {
     SystemClock clock;
     const auto admin_token = auth::IssueToken({"admin", auth::Role::kAdmin}, jwt_secret, clock.NowMs());
     if (auto seeded = SeedDemoData(client, gateway, admin_token); !seeded.ok()) {
@@ -212,14 +243,14 @@ int RunUp(const UpOptions& options) {
       return 1;
     }
   }
-  std::printf("tinysaga up: ready at http://127.0.0.1:%u (data and logs in %s; Ctrl-C stops)\n", gateway_port,
-              data_dir.c_str());
+  std::printf("tinysaga up: ready at http://%s:%u (%s; data and logs in %s; Ctrl-C stops)\n", gateway_host.c_str(),
+              gateway_port, options.production ? "production" : "dev mode", data_dir.c_str());
   std::fflush(stdout);
 
   while (true) {
     int signal = WaitForSignal(signals, std::chrono::milliseconds(100));
     if (signal == SIGINT || signal == SIGTERM) break;
-    if (supervisor.Poll()) WriteStatus(data_dir, gateway_port, kafka, supervisor);
+    if (supervisor.Poll()) WriteStatus(data_dir, gateway_host, gateway_port, kafka, supervisor);
   }
   spdlog::info("up: stopping");
   supervisor.Stop();
