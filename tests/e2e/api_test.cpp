@@ -50,7 +50,10 @@ TEST_F(ApiTest, OperationalEndpointsAnswer) {
   auto api = Anonymous();
   EXPECT_EQ(api.Get("/healthz").status, 200);
   EXPECT_EQ(api.Get("/readyz").status, 200);
-  auto metrics = api.Get("/metrics");
+  // The gateway's metrics name its upstream instances: admin only (issue 12).
+  EXPECT_EQ(api.Get("/metrics").status, 401);
+  EXPECT_EQ(As("alice").Get("/metrics").status, 403);
+  auto metrics = As("admin", "admin").Get("/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.raw.find("http_requests_total"), std::string::npos);
   EXPECT_NE(metrics.raw.find("gateway_upstream_healthy"), std::string::npos);

@@ -13,12 +13,25 @@
 namespace tinysaga::e2e {
 namespace {
 
-std::string UpstreamOf(const Api::Reply& reply) {
-  return std::string(http::FindHeader(reply.headers, "X-Upstream").value_or(""));
+// How many GET /api/products an inventory instance has answered, from its own /metrics (the
+// gateway keeps upstream names out of its answers).
+double ProductListsServed(http::Client& client, uint16_t port) {
+  auto metrics = client.SendAndWait({"127.0.0.1", port}, {.method = "GET", .target = "/metrics"},
+                                    std::chrono::seconds(10));
+  if (!metrics.ok() || metrics->status != 200) return -1;
+  double served = 0;
+  size_t at = 0;
+  while ((at = metrics->body.find("http_requests_total{", at)) != std::string::npos) {
+    const size_t end = metrics->body.find('\n', at);
+    const std::string line = metrics->body.substr(at, end - at);
+    if (line.find("route=\"/api/products\"") != std::string::npos) served += std::stod(line.substr(line.rfind(' ') + 1));
+    at = end;
+  }
+  return served;
 }
 
-// Polls the gateway's metrics until `line` appears: the health checker's verdict is an
-// event we wait for, never a fixed delay.
+// Polls the gateway's metrics (admin only) until `line` appears: the health checker's verdict
+// is an event we wait for, never a fixed delay.
 bool WaitForMetric(const Api& api, const std::string& line) {
   for (int attempt = 0; attempt < 600; ++attempt) {
     if (api.Get("/metrics").raw.find(line) != std::string::npos) return true;
@@ -32,26 +45,34 @@ TEST(GatewayTest, RoundRobinsAndSurvivesAStoppedInstance) {
   http::Client client;
   Api api(client, up.gateway());
 
-  std::set<std::string> upstreams;
+  Api admin(client, up.gateway());
+  admin.SignIn("admin", "admin");
+  const uint16_t first_port = up.Process("inventory-1")["port"].get<uint16_t>();
+  const uint16_t second_port = up.Process("inventory-2")["port"].get<uint16_t>();
+  const double first_before = ProductListsServed(client, first_port);
+  const double second_before = ProductListsServed(client, second_port);
   for (int i = 0; i < 10; ++i) {
     auto reply = api.Get("/api/products");
     ASSERT_EQ(reply.status, 200);
-    upstreams.insert(UpstreamOf(reply));
+    EXPECT_FALSE(http::FindHeader(reply.headers, "X-Upstream")) << "upstream names stay out of answers";
   }
-  EXPECT_EQ(upstreams.size(), 2u) << "both inventory instances serve";
+  const double first_served = ProductListsServed(client, first_port) - first_before;
+  const double second_served = ProductListsServed(client, second_port) - second_before;
+  EXPECT_GT(first_served, 0) << "both inventory instances serve";
+  EXPECT_GT(second_served, 0) << "both inventory instances serve";
+  EXPECT_EQ(first_served + second_served, 10);
 
   // Freeze one instance: the health check marks it down and every request goes to the other.
   const auto frozen = up.Process("inventory-1");
-  const std::string frozen_upstream = "inventory@127.0.0.1:" + std::to_string(frozen["port"].get<int>());
+  const double frozen_served = ProductListsServed(client, first_port);
+  const double other_served = ProductListsServed(client, second_port);
   ASSERT_EQ(kill(frozen["pid"].get<pid_t>(), SIGSTOP), 0);
-  EXPECT_TRUE(WaitForMetric(api, "instance=\"127.0.0.1:" + std::to_string(frozen["port"].get<int>()) +
-                                     "\",service=\"inventory\"} 0"));
-  for (int i = 0; i < 20; ++i) {
-    auto reply = api.Get("/api/products");
-    EXPECT_EQ(reply.status, 200);
-    EXPECT_NE(UpstreamOf(reply), frozen_upstream);
-  }
+  EXPECT_TRUE(WaitForMetric(admin, "instance=\"127.0.0.1:" + std::to_string(frozen["port"].get<int>()) +
+                                       "\",service=\"inventory\"} 0"));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(api.Get("/api/products").status, 200);
+  EXPECT_EQ(ProductListsServed(client, second_port) - other_served, 20);
   kill(frozen["pid"].get<pid_t>(), SIGCONT);
+  EXPECT_EQ(ProductListsServed(client, first_port), frozen_served) << "the frozen instance got none";
 }
 
 TEST(GatewayTest, AKilledInstanceIsRestartedAndNoRequestFails) {

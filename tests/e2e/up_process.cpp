@@ -1,7 +1,11 @@
 #include "up_process.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,8 +13,10 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -127,6 +133,93 @@ Api::Reply Api::Put(const std::string& target, const nlohmann::json& body) const
   http::Request request{.method = "PUT", .target = target, .body = body.dump()};
   request.headers.emplace_back("Content-Type", "application/json");
   return Send(std::move(request));
+}
+
+RawConnection::RawConnection(const http::Endpoint& endpoint, const std::string& source_address)
+    : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  if (fd_ < 0) throw std::runtime_error("socket failed");
+  timeval timeout{10, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (!source_address.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    inet_pton(AF_INET, source_address.c_str(), &source.sin_addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      close(fd_);
+      throw std::runtime_error("cannot bind to " + source_address);
+    }
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(endpoint.port);
+  inet_pton(AF_INET, endpoint.host.c_str(), &address.sin_addr);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd_);
+    throw std::runtime_error("connect failed");
+  }
+}
+
+RawConnection::~RawConnection() { close(fd_); }
+
+void RawConnection::Send(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t sent = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (sent <= 0) return;  // the server closed; what it answered is still readable
+    bytes.remove_prefix(static_cast<size_t>(sent));
+  }
+}
+
+std::string RawConnection::ReadHead() {
+  char chunk[4096];
+  size_t end = std::string::npos;
+  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    const ssize_t received = recv(fd_, chunk, sizeof chunk, 0);
+    if (received <= 0) return std::exchange(buffer_, std::string());
+    buffer_.append(chunk, static_cast<size_t>(received));
+  }
+  std::string head = buffer_.substr(0, end + 4);
+  buffer_.erase(0, end + 4);
+  return head;
+}
+
+std::string RawConnection::ReadUntilClosed() {
+  char chunk[4096];
+  ssize_t received = 0;
+  while ((received = recv(fd_, chunk, sizeof chunk, 0)) > 0) buffer_.append(chunk, static_cast<size_t>(received));
+  return std::exchange(buffer_, std::string());
+}
+
+std::string RawExchange(const http::Endpoint& endpoint, std::string_view bytes, const std::string& source_address) {
+  RawConnection connection(endpoint, source_address);
+  connection.Send(bytes);
+  return connection.ReadUntilClosed();
+}
+
+std::vector<std::string> ListeningAddresses(uint16_t port) {
+  std::vector<std::string> addresses;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream input(table);
+    std::string line;
+    std::getline(input, line);  // the column names
+    while (std::getline(input, line)) {
+      // "  0: 0100007F:1F90 00000000:0000 0A ...": local address:port, remote, state (0A: LISTEN)
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      const size_t colon = local.find(':');
+      if (state != "0A" || colon == std::string::npos) continue;
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
+      const std::string hex = local.substr(0, colon);
+      if (hex.size() == 8) {  // IPv4, in host byte order on a little-endian machine
+        in_addr ipv4{static_cast<in_addr_t>(std::stoul(hex, nullptr, 16))};
+        char text[INET_ADDRSTRLEN];
+        addresses.emplace_back(inet_ntop(AF_INET, &ipv4, text, sizeof text));
+      } else {
+        addresses.push_back("ipv6:" + hex);
+      }
+    }
+  }
+  return addresses;
 }
 
 std::string NewKey() {

@@ -66,6 +66,36 @@ class Api {
   std::string token_;
 };
 
+// A plain TCP connection, for requests the client library would never send (smuggling, HEAD
+// framing) and for answers it would wait on (an event stream's head). Every read gives up
+// after 10 s, so a bug fails a test rather than hanging it. `source_address` (e.g.
+// "127.0.0.2", also loopback) gives the connection a client address of its own.
+class RawConnection {
+ public:
+  explicit RawConnection(const http::Endpoint& endpoint, const std::string& source_address = "");
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  void Send(std::string_view bytes);
+  // The next answer's status line and headers, up to and including the blank line.
+  std::string ReadHead();
+  // Everything until the server closes.
+  std::string ReadUntilClosed();
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;  // read but not yet returned
+};
+
+// Sends `bytes` on a new RawConnection and returns everything answered until the close.
+std::string RawExchange(const http::Endpoint& endpoint, std::string_view bytes,
+                        const std::string& source_address = "");
+
+// The local addresses (e.g. "127.0.0.1") of the listening TCP sockets on `port`, from
+// /proc/net/tcp and /proc/net/tcp6.
+std::vector<std::string> ListeningAddresses(uint16_t port);
+
 // A fresh, unique Idempotency-Key.
 std::string NewKey();
 
