@@ -37,6 +37,29 @@ uiTest('sign in as a demo user: the header shows the user and the wallet balance
   await assert.doesNotReject(page.locator('#balance', { hasText: '$5,000.00' }).waitFor());
 });
 
+// Issue 12: the page is served with a Content-Security-Policy the browser enforces, and the UI
+// runs under it (any violation would be a console error, which fails every test).
+uiTest('the content security policy is enforced: inline script does not run', async () => {
+  const { page, errors } = suite.session;
+  const response = await page.goto('/');
+  const headers = response.headers();
+  assert.match(headers['content-security-policy'] ?? '', /script-src 'self'/);
+  assert.match(headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+  assert.equal(headers['x-frame-options'], 'DENY');
+  await page.waitForURL(/#\/signin$/);
+  const inlineRan = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.inlineScriptRan = true;';
+    document.head.append(script);
+    return window.inlineScriptRan === true;
+  });
+  assert.equal(inlineRan, false, 'an inline script ran despite the policy');
+  // The refusal is logged as a console error; it is this test's own, so it is not the UI's.
+  const refusals = errors.filter((error) => error.includes('Content Security Policy'));
+  assert.ok(refusals.length >= 1, `the browser did not report the refusal: ${errors.join('; ')}`);
+  errors.splice(0, errors.length, ...errors.filter((error) => !error.includes('Content Security Policy')));
+});
+
 uiTest('sign in with a typed user id and as admin', async () => {
   const { page } = suite.session;
   await page.goto('/#/signin');
