@@ -786,7 +786,8 @@ class Driver {
 struct ProcessRef {
   std::string name;
   int64_t pid = 0;
-  uint16_t port = 0;  // where its /metrics is; 0: none to scrape (`up` itself, the bench, the gateway)
+  uint16_t port =
+      0;  // where its /metrics is; 0: none to scrape (`up` itself, the bench, the gateway)
 };
 
 std::optional<json> ReadUpStatus(const std::string& data_dir) {

@@ -56,12 +56,14 @@ void AddServiceFlags(CLI::App& command, ServiceFlags& flags) {
       ->capture_default_str();
   command.add_option("--peer", flags.peers,
                      "SERVICE=URL[,URL...]: instances of a service this one calls");
-  auto* dev = command.add_flag("--dev", flags.config.dev_mode,
-                               "Development mode: enables dev-only endpoints (dev token, fault switches)");
+  auto* dev =
+      command.add_flag("--dev", flags.config.dev_mode,
+                       "Development mode: enables dev-only endpoints (dev token, fault switches)");
   command
-      .add_flag("--production", flags.production,
-                 "Production (the default without --dev, made explicit): dev-only endpoints answer 404 "
-                 "and the gateway requires a TINYSAGA_JWT_SECRET of 32+ characters")
+      .add_flag(
+          "--production", flags.production,
+          "Production (the default without --dev, made explicit): dev-only endpoints answer 404 "
+          "and the gateway requires a TINYSAGA_JWT_SECRET of 32+ characters")
       ->excludes(dev);
   command.add_option("--kafka", flags.config.kafka_bootstrap,
                      "Kafka bootstrap servers HOST:PORT[,...] (none: HTTP only, no saga messages)");
@@ -186,7 +188,8 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
   gateway_command
-      ->add_option("--auth-failure-limit-per-second", gateway_options.auth_failure_limit.rate_per_second,
+      ->add_option("--auth-failure-limit-per-second",
+                   gateway_options.auth_failure_limit.rate_per_second,
                    "Requests with a token that fails verification, per second per client address "
                    "(checked before the token)")
       ->check(CLI::PositiveNumber)
@@ -235,9 +238,10 @@ int Main(int argc, char** argv) {
                    "Gateway: burst of failed tokens per client address")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
-  up_command->add_flag("--production", up_options.production,
-                       "No dev-token endpoint, no fault switches, no demo data; TINYSAGA_JWT_SECRET "
-                       "required (32+ characters, not the development one)");
+  up_command->add_flag(
+      "--production", up_options.production,
+      "No dev-token endpoint, no fault switches, no demo data; TINYSAGA_JWT_SECRET "
+      "required (32+ characters, not the development one)");
   up_command
       ->add_option("--listen", up_options.listen_address,
                    "Gateway address (IPv4); dev mode allows loopback only")

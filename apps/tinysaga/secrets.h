@@ -24,9 +24,11 @@ inline std::string ProductionJwtSecretProblem() {
   const char* secret = std::getenv("TINYSAGA_JWT_SECRET");
   const std::string minimum = std::to_string(kProductionJwtSecretBytesMin);
   if (secret == nullptr || *secret == '\0')
-    return "--production needs TINYSAGA_JWT_SECRET (" + minimum + "+ characters, e.g. `openssl rand -hex 32`)";
+    return "--production needs TINYSAGA_JWT_SECRET (" + minimum +
+           "+ characters, e.g. `openssl rand -hex 32`)";
   if (std::string_view(secret) == kDevJwtSecret)
-    return "--production refuses the development JWT secret; set TINYSAGA_JWT_SECRET to a secret of your own";
+    return "--production refuses the development JWT secret; set TINYSAGA_JWT_SECRET to a secret "
+           "of your own";
   if (std::strlen(secret) < kProductionJwtSecretBytesMin)
     return "--production needs a TINYSAGA_JWT_SECRET of at least " + minimum + " characters";
   return "";

@@ -34,7 +34,8 @@ Result<int> OpenListeningSocket(const std::string& host, uint16_t port, uint16_t
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd, 4096) != 0) {
     std::string reason = std::strerror(errno);
     close(fd);
-    return MakeError(Errc::kUnavailable, "cannot listen on " + host + ":" + std::to_string(port) + ": " + reason);
+    return MakeError(Errc::kUnavailable,
+                     "cannot listen on " + host + ":" + std::to_string(port) + ": " + reason);
   }
   socklen_t length = sizeof address;
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);

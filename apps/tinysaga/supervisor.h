@@ -43,7 +43,8 @@ class Supervisor {
 
   // Opens the process's listening socket on address:port (an IPv4 address; port 0: any free
   // port). Only `up --production` passes another address than loopback, for the gateway.
-  Result<uint16_t> Add(ProcessSpec spec, uint16_t port = 0, const std::string& address = "127.0.0.1");
+  Result<uint16_t> Add(ProcessSpec spec, uint16_t port = 0,
+                       const std::string& address = "127.0.0.1");
   // Sets a process's arguments; every address is known once all processes are added.
   void SetArgs(const std::string& name, std::vector<std::string> args);
   Result<void> Start();

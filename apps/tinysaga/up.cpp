@@ -1,9 +1,8 @@
 #include "up.h"
 
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -54,8 +53,10 @@ std::string GatewayHost(const UpOptions& options) {
 std::string ProductionProblem(const UpOptions& options) {
   if (!options.production) {
     if (!IsLoopback(options.listen_address))
-      return "dev mode listens on loopback only (anyone could mint an admin token); use --production to "
-             "listen on " + options.listen_address;
+      return "dev mode listens on loopback only (anyone could mint an admin token); use "
+             "--production to "
+             "listen on " +
+             options.listen_address;
     return "";
   }
   return ProductionJwtSecretProblem();
@@ -74,8 +75,8 @@ int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
   return signal > 0 ? signal : 0;
 }
 
-void WriteStatus(const std::filesystem::path& data_dir, const std::string& gateway_host, uint16_t gateway_port,
-                 const std::string& kafka, const Supervisor& supervisor) {
+void WriteStatus(const std::filesystem::path& data_dir, const std::string& gateway_host,
+                 uint16_t gateway_port, const std::string& kafka, const Supervisor& supervisor) {
   nlohmann::json processes = nlohmann::json::array();
   for (const auto& child : supervisor.children()) {
     processes.push_back({{"name", child.spec.name}, {"pid", child.pid}, {"port", child.port}, {"restarts", child.restarts}});
@@ -148,7 +149,8 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
   auto all_peers = peer_args(services);
   gateway_args.insert(gateway_args.end(), all_peers.begin(), all_peers.end());
   auto gateway = supervisor.Add(
-      ProcessSpec{.name = "gateway-1", .args = gateway_args, .log_path = (logs / "gateway-1.log").string()},
+      ProcessSpec{
+          .name = "gateway-1", .args = gateway_args, .log_path = (logs / "gateway-1.log").string()},
       options.port, options.listen_address);
   if (!gateway.ok()) return gateway.error();
   return Ok();
@@ -243,8 +245,9 @@ int RunUp(const UpOptions& options) {
       return 1;
     }
   }
-  std::printf("tinysaga up: ready at http://%s:%u (%s; data and logs in %s; Ctrl-C stops)\n", gateway_host.c_str(),
-              gateway_port, options.production ? "production" : "dev mode", data_dir.c_str());
+  std::printf("tinysaga up: ready at http://%s:%u (%s; data and logs in %s; Ctrl-C stops)\n",
+              gateway_host.c_str(), gateway_port, options.production ? "production" : "dev mode",
+              data_dir.c_str());
   std::fflush(stdout);
 
   while (true) {

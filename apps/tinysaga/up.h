@@ -19,7 +19,8 @@ struct UpOptions {
   std::string web_dir;
   std::string saga_mode = "orchestration";  // or "choreography"
   std::string kafka;  // bootstrap servers of a real Kafka; empty: the development broker in-process
-  gateway::RateLimit auth_failure_limit{.rate_per_second = 1, .burst = 20};  // failed tokens per address
+  gateway::RateLimit auth_failure_limit{.rate_per_second = 1,
+                                        .burst = 20};  // failed tokens per address
   // Production (README "Running in production"): no dev-token endpoint, no fault switches, no
   // demo data, and TINYSAGA_JWT_SECRET required (32+ characters, not the development one).
   // Dev mode listens on loopback only; production may give the gateway another address.

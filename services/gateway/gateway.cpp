@@ -70,7 +70,8 @@ http::Request UpstreamRequest(const http::Request& request, const std::string& i
 
 }  // namespace
 
-Gateway::Gateway(GatewayConfig config, http::Client& client, const Clock& clock, prometheus::Registry& registry)
+Gateway::Gateway(GatewayConfig config, http::Client& client, const Clock& clock,
+                 prometheus::Registry& registry)
     : config_(std::move(config)),
       client_(client),
       clock_(clock),
@@ -202,8 +203,8 @@ http::Response Gateway::Metrics(const http::Request& request, prometheus::Regist
   if (caller.role != platform::CallerRole::kAdmin) {
     return http::Problem(MakeError(Errc::kForbidden, "/metrics is for the admin role"));
   }
-  auto response = http::Response::Text(200, prometheus::TextSerializer().Serialize(registry.Collect()),
-                                       "text/plain; version=0.0.4");
+  auto response = http::Response::Text(
+      200, prometheus::TextSerializer().Serialize(registry.Collect()), "text/plain; version=0.0.4");
   AddApiHeaders(response.headers);
   return response;
 }
@@ -211,7 +212,8 @@ http::Response Gateway::Metrics(const http::Request& request, prometheus::Regist
 void Gateway::Handle(http::Request request, http::Respond respond_plain) {
   if (!request.path.starts_with("/api/")) {
     auto file = (request.method == "GET" || request.method == "HEAD") ? static_files_.Get(request.path) : std::nullopt;
-    http::Response response = file ? std::move(*file) : http::Problem(MakeError(Errc::kNotFound, "no such page"));
+    http::Response response =
+        file ? std::move(*file) : http::Problem(MakeError(Errc::kNotFound, "no such page"));
     AddWebHeaders(response.headers);
     respond_plain(std::move(response));
     return;
@@ -290,8 +292,8 @@ http::Response Gateway::OpenEventStream(const http::Request& request) {
   if (!ReserveEventStream(request, caller.user_id)) {
     rate_limited_.Increment();
     auto response = http::Problem(MakeError(
-        Errc::kRateLimited,
-        "at most " + std::to_string(config_.event_streams_per_user_max) + " open event streams per user"));
+        Errc::kRateLimited, "at most " + std::to_string(config_.event_streams_per_user_max) +
+                                " open event streams per user"));
     response.headers.emplace_back("Retry-After", "1");
     return response;
   }
@@ -306,7 +308,8 @@ http::Response Gateway::OpenEventStream(const http::Request& request) {
   return head;
 }
 
-http::Response Gateway::OpenEventStreamHead(const http::Request& request, const platform::Caller& caller) {
+http::Response Gateway::OpenEventStreamHead(const http::Request& request,
+                                            const platform::Caller& caller) {
   // The Order service decides who may watch: ask for the order itself first, so that a
   // stranger's or a missing order is a plain 404 rather than a stream that ends at once.
   const auto found = pools_.find("order");
@@ -344,7 +347,8 @@ bool Gateway::ReserveEventStream(const http::Request& request, const std::string
   return true;
 }
 
-void Gateway::ReleaseEventStream(const std::shared_ptr<StreamCounts>& counts, const std::string& user_id) {
+void Gateway::ReleaseEventStream(const std::shared_ptr<StreamCounts>& counts,
+                                 const std::string& user_id) {
   std::lock_guard lock(counts->mutex);
   auto it = counts->open_by_user.find(user_id);
   if (it == counts->open_by_user.end()) return;
@@ -358,7 +362,8 @@ void Gateway::RelayEventStream(const http::Request& request, std::shared_ptr<htt
   std::string user_id;
   {
     std::lock_guard lock(stream_counts_->mutex);
-    if (auto reserved = stream_counts_->reserved.find(&request); reserved != stream_counts_->reserved.end()) {
+    if (auto reserved = stream_counts_->reserved.find(&request);
+        reserved != stream_counts_->reserved.end()) {
       user_id = std::move(reserved->second);
       stream_counts_->reserved.erase(reserved);
     }
@@ -371,20 +376,21 @@ void Gateway::RelayEventStream(const http::Request& request, std::shared_ptr<htt
   const std::shared_ptr<UpstreamPool>& pool = pools_.at("order");
   http::Request upstream = UpstreamRequest(request, config_.internal_secret, *caller, request.target);
   upstream.headers.emplace_back("Accept", "text/event-stream");
-  client_.Stream(pool->endpoint(pool->Order().front()), std::move(upstream),
-                 http::StreamCallbacks{
-                     .on_head =
-                         [stream](const http::Response& head) {
-                           if (head.status != 200) stream->Close();
-                         },
-                     // false once the client has gone: the upstream stream is dropped too.
-                     .on_data = [stream](std::string_view chunk) { return stream->Write(std::string(chunk)); },
-                     .on_end =
-                         [stream, slot](Result<void>) {
-                           (void)slot;  // held until the stream ends
-                           stream->Close();
-                         },
-                 });
+  client_.Stream(
+      pool->endpoint(pool->Order().front()), std::move(upstream),
+      http::StreamCallbacks{
+          .on_head =
+              [stream](const http::Response& head) {
+                if (head.status != 200) stream->Close();
+              },
+          // false once the client has gone: the upstream stream is dropped too.
+          .on_data = [stream](std::string_view chunk) { return stream->Write(std::string(chunk)); },
+          .on_end =
+              [stream, slot](Result<void>) {
+                (void)slot;  // held until the stream ends
+                stream->Close();
+              },
+      });
 }
 
 void Gateway::StartHealthChecks() {

@@ -1,9 +1,9 @@
 #pragma once
 // The API gateway: the single entry point. For each /api request it authenticates the JWT,
-// rate-limits per user (or per address when anonymous, and per address for failed tokens), resolves the owning service, strips
-// any identity headers the client tried to set, adds the caller's identity with the internal
-// credential, and forwards the request to the next healthy instance (round-robin). It also
-// serves the web UI and, in dev mode, issues tokens.
+// rate-limits per user (or per address when anonymous, and per address for failed tokens), resolves
+// the owning service, strips any identity headers the client tried to set, adds the caller's
+// identity with the internal credential, and forwards the request to the next healthy instance
+// (round-robin). It also serves the web UI and, in dev mode, issues tokens.
 //
 // Lifecycle: construct, Register() on a server before it starts, StartHealthChecks(); the
 // destructor stops the health checker. The client must outlive the gateway.
@@ -81,7 +81,8 @@ class Gateway {
   // false when the user has event_streams_per_user_max open.
   bool ReserveEventStream(const http::Request& request, const std::string& user_id);
   struct StreamCounts;
-  static void ReleaseEventStream(const std::shared_ptr<StreamCounts>& counts, const std::string& user_id);
+  static void ReleaseEventStream(const std::shared_ptr<StreamCounts>& counts,
+                                 const std::string& user_id);
   void RelayEventStream(const http::Request& request, std::shared_ptr<http::Stream> stream);
   Result<platform::Caller> Authenticate(const http::Request& request) const;
   http::Response IssueDevToken(const http::Request& request) const;

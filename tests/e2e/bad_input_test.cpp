@@ -51,28 +51,36 @@ std::vector<BadRequest> BadRequests(const std::string& order_id) {
       {"json array", "POST", "/api/orders", R"([1, 2])"},
       {"json string", "POST", "/api/orders", R"("mouse")"},
       {"missing field", "POST", "/api/orders", R"({"productId": "mouse"})"},
-      {"unknown field", "POST", "/api/orders", R"({"productId": "mouse", "quantity": 1, "price": 1})"},
+      {"unknown field", "POST", "/api/orders",
+       R"({"productId": "mouse", "quantity": 1, "price": 1})"},
       {"wrong type quantity", "POST", "/api/orders", R"({"productId": "mouse", "quantity": "1"})"},
       {"float quantity", "POST", "/api/orders", R"({"productId": "mouse", "quantity": 1.5})"},
       {"zero quantity", "POST", "/api/orders", R"({"productId": "mouse", "quantity": 0})"},
       {"negative quantity", "POST", "/api/orders", R"({"productId": "mouse", "quantity": -3})"},
-      {"huge quantity", "POST", "/api/orders", R"({"productId": "mouse", "quantity": )" + huge + "}"},
+      {"huge quantity", "POST", "/api/orders",
+       R"({"productId": "mouse", "quantity": )" + huge + "}"},
       {"wrong type product", "POST", "/api/orders", R"({"productId": 7, "quantity": 1})"},
       {"invalid product id", "POST", "/api/orders", R"({"productId": "../etc", "quantity": 1})"},
-      {"over-long product id", "POST", "/api/orders", R"({"productId": ")" + std::string(5000, 'a') + R"(", "quantity": 1})"},
-      {"invalid utf-8", "POST", "/api/orders", "{\"productId\": \"m\xc3\x28use\", \"quantity\": 1}"},
-      {"missing idempotency key", "POST", "/api/orders", R"({"productId": "mouse", "quantity": 1})", false},
+      {"over-long product id", "POST", "/api/orders",
+       R"({"productId": ")" + std::string(5000, 'a') + R"(", "quantity": 1})"},
+      {"invalid utf-8", "POST", "/api/orders",
+       "{\"productId\": \"m\xc3\x28use\", \"quantity\": 1}"},
+      {"missing idempotency key", "POST", "/api/orders", R"({"productId": "mouse", "quantity": 1})",
+       false},
       {"zero deposit", "POST", "/api/wallets/alice/deposits", R"({"amount": 0})"},
       {"negative deposit", "POST", "/api/wallets/alice/deposits", R"({"amount": -100})"},
       {"fractional deposit", "POST", "/api/wallets/alice/deposits", R"({"amount": 10.5})"},
       {"huge deposit", "POST", "/api/wallets/alice/deposits", R"({"amount": )" + huge + "}"},
       {"string deposit", "POST", "/api/wallets/alice/deposits", R"({"amount": "100"})"},
-      {"deposit unknown field", "POST", "/api/wallets/alice/deposits", R"({"amount": 100, "currency": "EUR"})"},
+      {"deposit unknown field", "POST", "/api/wallets/alice/deposits",
+       R"({"amount": 100, "currency": "EUR"})"},
       {"deposit without key", "POST", "/api/wallets/alice/deposits", R"({"amount": 100})", false},
       {"withdrawal negative", "POST", "/api/wallets/alice/withdrawals", R"({"amount": -1})"},
-      {"update with unknown field", "PUT", "/api/orders/" + order_id, R"({"quantity": 1, "status": "PLACED"})"},
+      {"update with unknown field", "PUT", "/api/orders/" + order_id,
+       R"({"quantity": 1, "status": "PLACED"})"},
       {"update with zero quantity", "PUT", "/api/orders/" + order_id, R"({"quantity": 0})"},
-      {"status garbage", "PUT", "/api/orders/" + order_id + "/status", R"({"status": "SHIPPED"})", true, 403},
+      {"status garbage", "PUT", "/api/orders/" + order_id + "/status", R"({"status": "SHIPPED"})",
+       true, 403},
       {"list with bad limit", "GET", "/api/orders?limit=abc", ""},
       {"list with huge limit", "GET", "/api/orders?limit=100000000000000000000", ""},
       {"list with bad status", "GET", "/api/orders?status=NOPE", ""},
@@ -83,15 +91,20 @@ std::vector<BadRequest> BadRequests(const std::string& order_id) {
       {"others' wallet", "POST", "/api/wallets/bob/deposits", R"({"amount": 100})", true, 404},
       {"malformed escape", "GET", "/api/orders/%zz", "", true, 400},
       // Duplicate keys (issue 12): last-wins would order a laptop here.
-      {"duplicate json key", "POST", "/api/orders", R"({"productId":"cable","quantity":1,"productId":"laptop"})"},
-      {"duplicate json key, escaped", "POST", "/api/orders", R"({"productId":"mouse","quantity":1,"quantit\u0079":2})"},
-      {"duplicate deposit amount", "POST", "/api/wallets/alice/deposits", R"({"amount":1,"amount":1000000})"},
+      {"duplicate json key", "POST", "/api/orders",
+       R"({"productId":"cable","quantity":1,"productId":"laptop"})"},
+      {"duplicate json key, escaped", "POST", "/api/orders",
+       R"({"productId":"mouse","quantity":1,"quantit\u0079":2})"},
+      {"duplicate deposit amount", "POST", "/api/wallets/alice/deposits",
+       R"({"amount":1,"amount":1000000})"},
       {"duplicate update key", "PUT", "/api/orders/" + order_id, R"({"quantity":1,"quantity":2})"},
-      {"duplicate payment key", "POST", "/api/payment", R"({"orderId":")" + order_id + R"(","orderId":"x"})"},
+      {"duplicate payment key", "POST", "/api/payment",
+       R"({"orderId":")" + order_id + R"(","orderId":"x"})"},
       // Duplicate query parameters: which copy a service takes is nobody's business.
       {"duplicate query parameter", "GET", "/api/orders?limit=1&limit=200", ""},
       {"duplicate transactions filter", "GET", "/api/transactions?userId=alice&userId=bob", ""},
-      {"duplicate availability quantity", "GET", "/api/products/mouse/availability?quantity=1&quantity=9", ""},
+      {"duplicate availability quantity", "GET",
+       "/api/products/mouse/availability?quantity=1&quantity=9", ""},
   };
   return cases;
 }
@@ -120,7 +133,8 @@ TEST_F(BadInputTest, BadRequestsGetAProblemAndChangeNothing) {
 // Issue 12, finding 1 (RFC 9112 section 6.3), with the issue's reproduction: the gateway
 // answers 400 once and closes; the bytes after the header never become a second request.
 TEST_F(BadInputTest, RequestSmugglingIsRefusedWithOneAnswerAndAClose) {
-  const std::string smuggled = "GET /api/products/mouse HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string smuggled =
+      "GET /api/products/mouse HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   const std::vector<std::string> framings = {
       "Transfer-Encoding: xchunked\r\n",
       "Transfer-Encoding: identity\r\n",
@@ -131,9 +145,11 @@ TEST_F(BadInputTest, RequestSmugglingIsRefusedWithOneAnswerAndAClose) {
   };
   for (const std::string& framing : framings) {
     SCOPED_TRACE(framing);
-    const std::string answer = RawExchange(
-        up_->gateway(), "POST /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer T\r\n"
-                        "Idempotency-Key: s1\r\n" + framing + "\r\n" + smuggled);
+    const std::string answer =
+        RawExchange(up_->gateway(),
+                    "POST /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer T\r\n"
+                    "Idempotency-Key: s1\r\n" +
+                        framing + "\r\n" + smuggled);
     EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
     EXPECT_NE(answer.find("application/problem+json"), std::string::npos) << answer;
     EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
@@ -148,8 +164,9 @@ TEST_F(BadInputTest, OnlyATokenIsTakenAsRequestId) {
   http::Request good{.method = "GET", .target = "/api/products"};
   good.headers = {{"X-Request-Id", "client-7:a.b_c"}};
   EXPECT_EQ(http::FindHeader(anonymous.Send(good).headers, "X-Request-Id"), "client-7:a.b_c");
-  for (const std::string& bad : {std::string("<script>alert(1)</script>"), std::string("two words"),
-                                 std::string(129, 'a'), std::string("quote\"d"), std::string("semi;colon")}) {
+  for (const std::string& bad :
+       {std::string("<script>alert(1)</script>"), std::string("two words"), std::string(129, 'a'),
+        std::string("quote\"d"), std::string("semi;colon")}) {
     SCOPED_TRACE(bad);
     http::Request request{.method = "GET", .target = "/api/products"};
     request.headers = {{"X-Request-Id", bad}};
@@ -170,17 +187,20 @@ TEST_F(BadInputTest, HeadAnswersLikeGetAndOverLongUrlsAre414) {
   const std::string answer = RawExchange(
       up_->gateway(), "HEAD /api/products/mouse HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
-  EXPECT_NE(answer.find("Content-Length: " + std::to_string(get.raw.size()) + "\r\n"), std::string::npos)
+  EXPECT_NE(answer.find("Content-Length: " + std::to_string(get.raw.size()) + "\r\n"),
+            std::string::npos)
       << answer;
   EXPECT_TRUE(answer.ends_with("\r\n\r\n")) << "no body: " << answer;
-  const std::string page = RawExchange(up_->gateway(), "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string page =
+      RawExchange(up_->gateway(), "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(page.starts_with("HTTP/1.1 200")) << page;
   EXPECT_TRUE(page.ends_with("\r\n\r\n")) << page;
 
   for (size_t length : {size_t{9'000}, size_t{20'000}}) {
     auto reply = anonymous.Get("/api/products?q=" + std::string(length, 'a'));
     EXPECT_EQ(reply.status, 414) << length << ": " << reply.raw;
-    EXPECT_TRUE(reply.body.is_object() && reply.body.value("type", "").ends_with("uri-too-long")) << reply.raw;
+    EXPECT_TRUE(reply.body.is_object() && reply.body.value("type", "").ends_with("uri-too-long"))
+        << reply.raw;
   }
 }
 
@@ -188,11 +208,13 @@ TEST_F(BadInputTest, HeadAnswersLikeGetAndOverLongUrlsAre414) {
 TEST_F(BadInputTest, AnswersExposeNoUpstreamAndCarrySecurityHeaders) {
   Api alice(*client_, up_->gateway());
   alice.SignIn("alice");
-  for (const std::string target : {"/api/products", "/api/orders", "/api/wallets/alice", "/api/orders/nope"}) {
+  for (const std::string target :
+       {"/api/products", "/api/orders", "/api/wallets/alice", "/api/orders/nope"}) {
     SCOPED_TRACE(target);
     auto reply = alice.Get(target);
     EXPECT_FALSE(http::FindHeader(reply.headers, "X-Upstream")) << reply.raw;
-    for (const auto& [name, value] : reply.headers) EXPECT_EQ(value.find("127.0.0.1"), std::string::npos) << name;
+    for (const auto& [name, value] : reply.headers)
+      EXPECT_EQ(value.find("127.0.0.1"), std::string::npos) << name;
     EXPECT_EQ(http::FindHeader(reply.headers, "Cache-Control"), "no-store");
     EXPECT_EQ(http::FindHeader(reply.headers, "X-Content-Type-Options"), "nosniff");
   }
@@ -200,7 +222,8 @@ TEST_F(BadInputTest, AnswersExposeNoUpstreamAndCarrySecurityHeaders) {
   for (const std::string target : {"/", "/js/main.js", "/css/app.css", "/no-such-page"}) {
     SCOPED_TRACE(target);
     auto reply = anonymous.Get(target);
-    const std::string policy(http::FindHeader(reply.headers, "Content-Security-Policy").value_or(""));
+    const std::string policy(
+        http::FindHeader(reply.headers, "Content-Security-Policy").value_or(""));
     EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
     EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
     EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << policy;
@@ -210,7 +233,8 @@ TEST_F(BadInputTest, AnswersExposeNoUpstreamAndCarrySecurityHeaders) {
   }
   // The policy forbids inline script and style, so the page must have none.
   const std::string page = anonymous.Get("/").raw;
-  for (size_t at = page.find("<script"); at != std::string::npos; at = page.find("<script", at + 1)) {
+  for (size_t at = page.find("<script"); at != std::string::npos;
+       at = page.find("<script", at + 1)) {
     const std::string tag = page.substr(at, page.find('>', at) - at);
     EXPECT_NE(tag.find("src="), std::string::npos) << "inline script: " << tag;
   }
@@ -235,7 +259,8 @@ TEST_F(BadInputTest, DevModeListensOnLoopbackOnly) {
   for (const auto& address : addresses) EXPECT_EQ(address, "127.0.0.1");
   for (const auto& process : up_->Status()["processes"]) {
     SCOPED_TRACE(process.dump());
-    for (const auto& address : ListeningAddresses(process["port"].get<uint16_t>())) EXPECT_EQ(address, "127.0.0.1");
+    for (const auto& address : ListeningAddresses(process["port"].get<uint16_t>()))
+      EXPECT_EQ(address, "127.0.0.1");
   }
 }
 

@@ -24,7 +24,8 @@ double ProductListsServed(http::Client& client, uint16_t port) {
   while ((at = metrics->body.find("http_requests_total{", at)) != std::string::npos) {
     const size_t end = metrics->body.find('\n', at);
     const std::string line = metrics->body.substr(at, end - at);
-    if (line.find("route=\"/api/products\"") != std::string::npos) served += std::stod(line.substr(line.rfind(' ') + 1));
+    if (line.find("route=\"/api/products\"") != std::string::npos)
+      served += std::stod(line.substr(line.rfind(' ') + 1));
     at = end;
   }
   return served;
@@ -54,7 +55,8 @@ TEST(GatewayTest, RoundRobinsAndSurvivesAStoppedInstance) {
   for (int i = 0; i < 10; ++i) {
     auto reply = api.Get("/api/products");
     ASSERT_EQ(reply.status, 200);
-    EXPECT_FALSE(http::FindHeader(reply.headers, "X-Upstream")) << "upstream names stay out of answers";
+    EXPECT_FALSE(http::FindHeader(reply.headers, "X-Upstream"))
+        << "upstream names stay out of answers";
   }
   const double first_served = ProductListsServed(client, first_port) - first_before;
   const double second_served = ProductListsServed(client, second_port) - second_before;
@@ -67,12 +69,14 @@ TEST(GatewayTest, RoundRobinsAndSurvivesAStoppedInstance) {
   const double frozen_served = ProductListsServed(client, first_port);
   const double other_served = ProductListsServed(client, second_port);
   ASSERT_EQ(kill(frozen["pid"].get<pid_t>(), SIGSTOP), 0);
-  EXPECT_TRUE(WaitForMetric(admin, "instance=\"127.0.0.1:" + std::to_string(frozen["port"].get<int>()) +
-                                       "\",service=\"inventory\"} 0"));
+  EXPECT_TRUE(
+      WaitForMetric(admin, "instance=\"127.0.0.1:" + std::to_string(frozen["port"].get<int>()) +
+                               "\",service=\"inventory\"} 0"));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(api.Get("/api/products").status, 200);
   EXPECT_EQ(ProductListsServed(client, second_port) - other_served, 20);
   kill(frozen["pid"].get<pid_t>(), SIGCONT);
-  EXPECT_EQ(ProductListsServed(client, first_port), frozen_served) << "the frozen instance got none";
+  EXPECT_EQ(ProductListsServed(client, first_port), frozen_served)
+      << "the frozen instance got none";
 }
 
 TEST(GatewayTest, AKilledInstanceIsRestartedAndNoRequestFails) {

@@ -27,8 +27,8 @@ int ExitCodeOf(const std::string& command) {
 
 // A token from `tinysaga token`, signed with the production secret.
 std::string MintToken(const std::string& user_id, const std::string& role = "user") {
-  const std::string command = std::string(TINYSAGA_BINARY) + " token --user " + user_id + " --role " + role +
-                              " --secret " + kSecret;
+  const std::string command = std::string(TINYSAGA_BINARY) + " token --user " + user_id +
+                              " --role " + role + " --secret " + kSecret;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run tinysaga token");
   char line[2048] = {};
@@ -45,9 +45,9 @@ class ProductionTest : public ::testing::Test {
   static void SetUpTestSuite() {
     setenv("TINYSAGA_JWT_SECRET", kSecret, 1);  // inherited by `up` and its children
     try {
-      up_ = new UpProcess({"--production", "--rate-limit-per-second", "100000", "--rate-limit-burst", "100000",
-                           "--auth-failure-limit-per-second", "0.001", "--auth-failure-burst",
-                           std::to_string(kFailedTokenBurst)});
+      up_ = new UpProcess({"--production", "--rate-limit-per-second", "100000",
+                           "--rate-limit-burst", "100000", "--auth-failure-limit-per-second",
+                           "0.001", "--auth-failure-burst", std::to_string(kFailedTokenBurst)});
     } catch (...) {
       unsetenv("TINYSAGA_JWT_SECRET");
       throw;
@@ -72,28 +72,35 @@ UpProcess* ProductionTest::up_ = nullptr;
 http::Client* ProductionTest::client_ = nullptr;
 
 TEST_F(ProductionTest, RefusesToStartWithoutAProductionJwtSecret) {
-  const std::string up = std::string(TINYSAGA_BINARY) + " up --port 0 --data " + up_->data_dir().string() +
-                         "/refused --no-demo";
+  const std::string up = std::string(TINYSAGA_BINARY) + " up --port 0 --data " +
+                         up_->data_dir().string() + "/refused --no-demo";
   const std::string quiet = " >/dev/null 2>&1";
   // `timeout`: a regression that starts instead of refusing fails the test rather than hanging it.
-  EXPECT_EQ(ExitCodeOf("env -u TINYSAGA_JWT_SECRET timeout 120 " + up + " --production" + quiet), 2);
-  EXPECT_EQ(ExitCodeOf("TINYSAGA_JWT_SECRET=tinysaga-dev-secret-do-not-use-in-production timeout 120 " + up +
-                       " --production" + quiet),
+  EXPECT_EQ(ExitCodeOf("env -u TINYSAGA_JWT_SECRET timeout 120 " + up + " --production" + quiet),
             2);
-  EXPECT_EQ(ExitCodeOf("TINYSAGA_JWT_SECRET=short-secret timeout 120 " + up + " --production" + quiet), 2);
+  EXPECT_EQ(
+      ExitCodeOf("TINYSAGA_JWT_SECRET=tinysaga-dev-secret-do-not-use-in-production timeout 120 " +
+                 up + " --production" + quiet),
+      2);
+  EXPECT_EQ(
+      ExitCodeOf("TINYSAGA_JWT_SECRET=short-secret timeout 120 " + up + " --production" + quiet),
+      2);
   // Dev mode never listens beyond loopback.
   EXPECT_EQ(ExitCodeOf("timeout 120 " + up + " --listen 0.0.0.0" + quiet), 2);
-  // A gateway started by hand: --production and --dev exclude each other, and the secret is checked.
+  // A gateway started by hand: --production and --dev exclude each other, and the secret is
+  // checked.
   const std::string gateway = "TINYSAGA_INTERNAL_SECRET=0123456789abcdef0123 timeout 120 " +
                               std::string(TINYSAGA_BINARY) + " gateway --port 0";
   EXPECT_EQ(ExitCodeOf("env -u TINYSAGA_JWT_SECRET " + gateway + " --production" + quiet), 2);
-  EXPECT_NE(ExitCodeOf("TINYSAGA_JWT_SECRET=" + std::string(kSecret) + " " + gateway + " --production --dev" + quiet),
+  EXPECT_NE(ExitCodeOf("TINYSAGA_JWT_SECRET=" + std::string(kSecret) + " " + gateway +
+                       " --production --dev" + quiet),
             0);
 }
 
 TEST_F(ProductionTest, NoDevTokensNoFaultSwitchesNoDemoData) {
   Api anonymous(*client_, up_->gateway());
-  auto dev_token = anonymous.Post("/api/auth/dev-token", {{"userId", "mallory"}, {"role", "admin"}});
+  auto dev_token =
+      anonymous.Post("/api/auth/dev-token", {{"userId", "mallory"}, {"role", "admin"}});
   EXPECT_EQ(dev_token.status, 404) << dev_token.raw;
   EXPECT_FALSE(dev_token.body.contains("token"));
 
@@ -113,12 +120,13 @@ TEST_F(ProductionTest, NoDevTokensNoFaultSwitchesNoDemoData) {
 
 // GET `target` from the client address `source` (a loopback address of its own, so that what
 // it spends is its own bucket), with `token` unless empty; the status line.
-std::string StatusFrom(const http::Endpoint& gateway, const std::string& source, const std::string& target,
-                       const std::string& token) {
+std::string StatusFrom(const http::Endpoint& gateway, const std::string& source,
+                       const std::string& target, const std::string& token) {
   const std::string authorization = token.empty() ? "" : "Authorization: Bearer " + token + "\r\n";
-  const std::string answer =
-      RawExchange(gateway, "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + authorization + "Connection: close\r\n\r\n",
-                  source);
+  const std::string answer = RawExchange(
+      gateway,
+      "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + authorization + "Connection: close\r\n\r\n",
+      source);
   return answer.substr(0, answer.find("\r\n"));
 }
 
@@ -129,11 +137,11 @@ TEST_F(ProductionTest, ATokenGuesserGets429) {
   int unauthorized = 0;
   int limited = 0;
   for (int attempt = 0; attempt < 60; ++attempt) {
-    const std::string answer = RawExchange(
-        up_->gateway(),
-        "GET /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer guess." + std::to_string(attempt) +
-            ".x\r\nConnection: close\r\n\r\n",
-        guesser);
+    const std::string answer =
+        RawExchange(up_->gateway(),
+                    "GET /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer guess." +
+                        std::to_string(attempt) + ".x\r\nConnection: close\r\n\r\n",
+                    guesser);
     if (answer.starts_with("HTTP/1.1 401")) ++unauthorized;
     if (answer.starts_with("HTTP/1.1 429")) {
       ++limited;
@@ -144,25 +152,28 @@ TEST_F(ProductionTest, ATokenGuesserGets429) {
   EXPECT_EQ(unauthorized, kFailedTokenBurst);
   EXPECT_EQ(limited, 60 - kFailedTokenBurst);
   // Once throttled, even a good token from that address waits (the check comes first) ...
-  EXPECT_EQ(StatusFrom(up_->gateway(), guesser, "/api/orders", MintToken("alice")), "HTTP/1.1 429 Too Many Requests");
+  EXPECT_EQ(StatusFrom(up_->gateway(), guesser, "/api/orders", MintToken("alice")),
+            "HTTP/1.1 429 Too Many Requests");
   // ... a request without a token spends from the ordinary per-address bucket only ...
   EXPECT_EQ(StatusFrom(up_->gateway(), guesser, "/api/products", ""), "HTTP/1.1 200 OK");
   // ... and other addresses are not affected.
-  EXPECT_EQ(StatusFrom(up_->gateway(), "127.0.0.3", "/api/orders", MintToken("alice")), "HTTP/1.1 200 OK");
+  EXPECT_EQ(StatusFrom(up_->gateway(), "127.0.0.3", "/api/orders", MintToken("alice")),
+            "HTTP/1.1 200 OK");
 }
 
 std::string EventsRequest(const std::string& order_id, const std::string& token) {
-  return "GET /api/orders/" + order_id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
-         "\r\nAccept: text/event-stream\r\n\r\n";
+  return "GET /api/orders/" + order_id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+         token + "\r\nAccept: text/event-stream\r\n\r\n";
 }
 
 // Finding 5: a user may hold a bounded number of event streams open.
 TEST_F(ProductionTest, EventStreamsPerUserAreCapped) {
   auto admin = As("root", "admin");
-  ASSERT_EQ(admin.Post("/api/products", {{"productId", "lamp"},
-                                         {"productName", "Lamp"},
-                                         {"productType", "home"},
-                                         {"price", 1500}})
+  ASSERT_EQ(admin
+                .Post("/api/products", {{"productId", "lamp"},
+                                        {"productName", "Lamp"},
+                                        {"productType", "home"},
+                                        {"price", 1500}})
                 .status,
             201);
   ASSERT_EQ(admin.Put("/api/products/lamp/stock", {{"availableCount", 5}}).status, 200);

@@ -185,11 +185,13 @@ std::string RawConnection::ReadHead() {
 std::string RawConnection::ReadUntilClosed() {
   char chunk[4096];
   ssize_t received = 0;
-  while ((received = recv(fd_, chunk, sizeof chunk, 0)) > 0) buffer_.append(chunk, static_cast<size_t>(received));
+  while ((received = recv(fd_, chunk, sizeof chunk, 0)) > 0)
+    buffer_.append(chunk, static_cast<size_t>(received));
   return std::exchange(buffer_, std::string());
 }
 
-std::string RawExchange(const http::Endpoint& endpoint, std::string_view bytes, const std::string& source_address) {
+std::string RawExchange(const http::Endpoint& endpoint, std::string_view bytes,
+                        const std::string& source_address) {
   RawConnection connection(endpoint, source_address);
   connection.Send(bytes);
   return connection.ReadUntilClosed();

@@ -29,7 +29,8 @@ void CheckAgainstPlainReader(std::string_view text, const Result<nlohmann::json>
     Check(!plain.is_discarded());
     Check(plain == *strict);
     // What the server writes back out can be read again.
-    Check(ParseStrictJson(strict->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).ok());
+    Check(ParseStrictJson(strict->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+              .ok());
   } else if (!plain.is_discarded()) {
     Check(strict.error().detail.find("more than once") != std::string::npos);
   }

@@ -11,7 +11,9 @@ Error FieldError(std::string_view field, std::string_view problem) {
   return MakeError(Errc::kInvalidRequest, "field '" + std::string(field) + "' " + std::string(problem));
 }
 
-std::string Shortened(const std::string& key) { return key.size() > 64 ? key.substr(0, 64) + "..." : key; }
+std::string Shortened(const std::string& key) {
+  return key.size() > 64 ? key.substr(0, 64) + "..." : key;
+}
 
 }  // namespace
 
@@ -36,12 +38,16 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text) {
   // UTF-8 inside strings (nlohmann validates UTF-8 while lexing).
   nlohmann::json json = nlohmann::json::parse(text, on_event, /*allow_exceptions=*/false);
   if (json.is_discarded()) return MakeError(Errc::kInvalidRequest, "body is not valid JSON (UTF-8)");
-  if (duplicate) return MakeError(Errc::kInvalidRequest, "field '" + Shortened(*duplicate) + "' appears more than once");
+  if (duplicate)
+    return MakeError(Errc::kInvalidRequest,
+                     "field '" + Shortened(*duplicate) + "' appears more than once");
   return json;
 }
 
-Result<JsonBody> JsonBody::Parse(std::string_view body, std::initializer_list<std::string_view> allowed_fields) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return JsonBody(nlohmann::json::object());
+Result<JsonBody> JsonBody::Parse(std::string_view body,
+                                 std::initializer_list<std::string_view> allowed_fields) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return JsonBody(nlohmann::json::object());
   TS_ASSIGN_OR_RETURN(nlohmann::json json, ParseStrictJson(body));
   if (!json.is_object()) return MakeError(Errc::kInvalidRequest, "body must be a JSON object");
   for (const auto& [key, value] : json.items()) {

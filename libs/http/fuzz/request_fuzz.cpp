@@ -52,7 +52,8 @@ bool Feed(bhttp::request_parser<bhttp::string_body>& parser, std::string_view& i
     beast::error_code ec;
     const size_t used = parser.put(boost::asio::buffer(input.data(), input.size()), ec);
     input.remove_prefix(used);
-    if (ec) return false;  // need_more at the end of the input, or a parse error: the server answers 4xx
+    if (ec)
+      return false;  // need_more at the end of the input, or a parse error: the server answers 4xx
     if (used == 0 && input.empty()) return false;
   }
   return true;
@@ -88,7 +89,8 @@ bool ServeOne(std::string_view& input) {
       Router::Miss miss = Router::Miss::kNotFound;
       const std::string_view raw_path = target.substr(0, target.find('?'));
       auto match = Routes().Find(message.method_string(), raw_path, &miss);
-      if (!match && message.method() == bhttp::verb::head) match = Routes().Find("GET", raw_path, &miss);
+      if (!match && message.method() == bhttp::verb::head)
+        match = Routes().Find("GET", raw_path, &miss);
       if (match) Check(!match->pattern.empty());
     } else {
       Check(parsed.error().code == Errc::kInvalidRequest && !parsed.error().detail.empty());

@@ -36,7 +36,8 @@ Result<void> ParseQuery(std::string_view query, std::map<std::string, std::strin
     std::string name = std::move(*key);
     if (!out.emplace(name, std::move(*value)).second) {
       if (name.size() > 64) name = name.substr(0, 64) + "...";
-      return MakeError(Errc::kInvalidRequest, "query parameter '" + name + "' is given more than once");
+      return MakeError(Errc::kInvalidRequest,
+                       "query parameter '" + name + "' is given more than once");
     }
   }
   return Ok();

@@ -7,7 +7,8 @@ namespace tinysaga::http::internal {
 bool IsValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    const bool alphanumeric = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    const bool alphanumeric =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     if (!alphanumeric && c != '.' && c != '_' && c != ':' && c != '-') return false;
   }
   return true;
@@ -29,7 +30,8 @@ std::string FramingProblem(const bhttp::request<bhttp::string_body>& message) {
       if (field.value().find(',') != std::string_view::npos) ++content_lengths;
     } else if (field.name() == bhttp::field::transfer_encoding) {
       ++transfer_encodings;
-      for (auto coding : bhttp::token_list{field.value()}) codings.emplace_back(coding.data(), coding.size());
+      for (auto coding : bhttp::token_list{field.value()})
+        codings.emplace_back(coding.data(), coding.size());
     }
   }
   if (content_lengths > 1) return "more than one Content-Length";

@@ -456,7 +456,8 @@ void Session::StartStream(const RouteEntry& entry, Request request, Completion d
                queue_max = state_.options.stream_queue_bytes_max] {
     Response head = CallBlocking(entry->head, request);
     // HEAD: the answer a GET would start with, and no stream.
-    if (head.status != 200 || request.method == "HEAD") return done(DispatchResult{std::move(head)});
+    if (head.status != 200 || request.method == "HEAD")
+      return done(DispatchResult{std::move(head)});
     auto stream = std::make_shared<StreamImpl>(executor, session, queue_max);
     done(DispatchResult{std::move(head), stream});
     try {

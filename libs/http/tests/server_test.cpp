@@ -66,9 +66,8 @@ TEST(ServerTest, EchoesAValidRequestIdAndReplacesAnInvalidOne) {
   EXPECT_EQ(token->Header("X-Request-Id"), "trace:4f.a_b-9");
 
   // Too long, or anything outside [A-Za-z0-9._:-] (spaces, quotes, markup): a fresh id.
-  for (const std::string& bad : {std::string(129, 'a'), std::string("a b"),
-                                 std::string("<script>"), std::string("id\"x"),
-                                 std::string("caf\xC3\xA9")}) {
+  for (const std::string& bad : {std::string(129, 'a'), std::string("a b"), std::string("<script>"),
+                                 std::string("id\"x"), std::string("caf\xC3\xA9")}) {
     SCOPED_TRACE(bad);
     request.headers = {{"X-Request-Id", bad}};
     auto replaced = client.SendAndWait(EndpointOf(*server), request);
@@ -274,7 +273,8 @@ TEST(ServerTest, OverLongTargetIs414) {
   EXPECT_EQ(long_target->status, 414);
   EXPECT_EQ(ProblemType(*long_target), "https://tinysaga.dev/problems/uri-too-long");
   // A request line longer than the whole header limit.
-  auto huge_target = client.SendAndWait(EndpointOf(*server), Get("/x?q=" + std::string(10'000, 'a')));
+  auto huge_target =
+      client.SendAndWait(EndpointOf(*server), Get("/x?q=" + std::string(10'000, 'a')));
   ASSERT_TRUE(huge_target.ok()) << huge_target.error().detail;
   EXPECT_EQ(huge_target->status, 414);
   // Many headers with a short target stay a 431.
@@ -295,8 +295,9 @@ TEST(ServerTest, HeadIsAnsweredByTheGetRouteWithoutABody) {
   });
   RawSocket socket(server->port());
   // Keep-alive: the second answer must start right after the first head (no body in between).
-  ASSERT_TRUE(socket.Send("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nHEAD /post-only HTTP/1.1\r\nHost: x\r\n"
-                          "Connection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      socket.Send("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nHEAD /post-only HTTP/1.1\r\nHost: x\r\n"
+                  "Connection: close\r\n\r\n"));
   std::string responses = socket.ReadUntilClosed();
   ASSERT_TRUE(responses.starts_with("HTTP/1.1 200")) << responses;
   EXPECT_NE(responses.find("Content-Length: 12\r\n"), std::string::npos) << responses;

@@ -3,13 +3,12 @@
 // of tiny-saga sees only these types.
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "tinysaga/core/result.h"
 

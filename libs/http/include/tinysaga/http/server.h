@@ -32,8 +32,8 @@ struct ServerOptions {
   int worker_threads = 4;
   size_t worker_queue_max = 10'000;        // beyond: 503 service-unavailable, counted
   size_t connections_max = 10'000;         // beyond: new connections are closed at once, counted
-  size_t header_bytes_max = 16 * 1024;     // beyond: 431 (414 when the request line alone is longer)
-  size_t target_bytes_max = 8 * 1024;      // request target (path and query); beyond: 414
+  size_t header_bytes_max = 16 * 1024;  // beyond: 431 (414 when the request line alone is longer)
+  size_t target_bytes_max = 8 * 1024;   // request target (path and query); beyond: 414
   size_t body_bytes_max = 64 * 1024;       // beyond: 413
   std::chrono::milliseconds header_timeout{10'000};  // slowloris guard: whole header must arrive in time
   std::chrono::milliseconds body_timeout{30'000};
