@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "up_process.h"
 
@@ -43,16 +46,28 @@ std::string MintToken(const std::string& user_id, const std::string& role = "use
 class ProductionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    setenv("TINYSAGA_JWT_SECRET", kSecret, 1);  // inherited by `up` and its children
+    // Set for `up` (its children inherit it from there), then put back as it was, so that
+    // suites run later in this process see their usual environment.
+    const char* outer = std::getenv("TINYSAGA_JWT_SECRET");
+    const std::optional<std::string> saved =
+        outer ? std::optional<std::string>(outer) : std::nullopt;
+    setenv("TINYSAGA_JWT_SECRET", kSecret, 1);
+    auto restore = [&saved] {
+      if (saved) {
+        setenv("TINYSAGA_JWT_SECRET", saved->c_str(), 1);
+      } else {
+        unsetenv("TINYSAGA_JWT_SECRET");
+      }
+    };
     try {
       up_ = new UpProcess({"--production", "--rate-limit-per-second", "100000",
                            "--rate-limit-burst", "100000", "--auth-failure-limit-per-second",
                            "0.001", "--auth-failure-burst", std::to_string(kFailedTokenBurst)});
     } catch (...) {
-      unsetenv("TINYSAGA_JWT_SECRET");
+      restore();
       throw;
     }
-    unsetenv("TINYSAGA_JWT_SECRET");
+    restore();
     client_ = new http::Client();
   }
   static void TearDownTestSuite() {
