@@ -13,6 +13,8 @@
 #include <system_error>
 #include <thread>
 
+#include "failure.h"
+#include "group_commit.h"
 #include "log.h"
 
 namespace tinysaga::storage {
@@ -29,79 +31,11 @@ namespace {
 
 constexpr std::string_view kSqlitePrefix = "sqlite:";
 constexpr std::string_view kPostgresPrefixes[] = {"postgresql://", "postgres://"};
-// SQLite's primary result codes (sqlite3.h), without including sqlite3.h just for three numbers.
+// SQLite's primary result codes (sqlite3.h), without including sqlite3.h just for two numbers.
 constexpr int kSqliteBusy = 5;
 constexpr int kSqliteLocked = 6;
-constexpr int kSqliteConstraint = 19;
 // libpq prints notices such as "relation already exists, skipping" to stderr by default.
 constexpr const char* kPostgresSessionSetup = "SET client_min_messages = warning";
-
-// What a failed database call means for the caller.
-struct Failure {
-  Error error;
-  bool transient = false;        // a retry of the whole transaction may succeed
-  bool connection_lost = false;  // the session must reconnect before its next use
-};
-
-Failure ClassifySqlite(const soci::sqlite3_soci_error& error) {
-  const int primary = error.result() & 0xFF;  // extended codes keep the primary in the low byte
-  const std::string_view message = error.what();
-  if (primary == kSqliteBusy || primary == kSqliteLocked) {
-    return {MakeError(Errc::kUnavailable, std::string("database busy: ") + error.what()), true};
-  }
-  if (primary == kSqliteConstraint &&
-      message.find("UNIQUE constraint failed") != std::string_view::npos) {
-    return {MakeError(Errc::kConflict, std::string("duplicate: ") + error.what())};
-  }
-  return {MakeError(Errc::kInternal, std::string("database error: ") + error.what())};
-}
-
-Failure ClassifyPostgres(const soci::postgresql_soci_error& error) {
-  const std::string state = error.sqlstate();
-  if (state == "40001" || state == "40P01") {
-    return {MakeError(Errc::kUnavailable, std::string("transaction conflict: ") + error.what()),
-            true};
-  }
-  if (state == "23505")
-    return {MakeError(Errc::kConflict, std::string("duplicate: ") + error.what())};
-  // Class 08 is "connection exception"; 57P01-57P03 are server shutdown and startup.
-  if (state.starts_with("08") || state.starts_with("57P") ||
-      error.get_error_category() == soci::soci_error::connection_error) {
-    return {MakeError(Errc::kUnavailable, std::string("database unreachable: ") + error.what()),
-            true, true};
-  }
-  return {MakeError(Errc::kInternal, std::string("database error: ") + error.what())};
-}
-
-Failure Classify(const soci::soci_error& error) {
-  if (const auto* sqlite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
-    return ClassifySqlite(*sqlite);
-  }
-  if (const auto* postgres = dynamic_cast<const soci::postgresql_soci_error*>(&error)) {
-    return ClassifyPostgres(*postgres);
-  }
-  if (error.get_error_category() == soci::soci_error::connection_error) {
-    return {MakeError(Errc::kUnavailable, std::string("database unreachable: ") + error.what()),
-            true, true};
-  }
-  return {MakeError(Errc::kInternal, std::string("database error: ") + error.what())};
-}
-
-// Runs `step` and turns every exception into a Failure, so that nothing escapes the adapter.
-template <typename Step>
-std::optional<Failure> Guard(Step&& step) {
-  try {
-    step();
-    return std::nullopt;
-  } catch (const soci::soci_error& error) {
-    return Classify(error);
-  } catch (const std::exception& error) {
-    return Failure{
-        MakeError(Errc::kInternal, std::string("unexpected exception: ") + error.what())};
-  } catch (...) {
-    return Failure{MakeError(Errc::kInternal, "unexpected non-standard exception")};
-  }
-}
 
 // Doubling from 2 ms: long enough for the other writer to finish a short transaction.
 void Backoff(int attempt) {
@@ -142,20 +76,26 @@ void ConfigureSqliteSession(soci::session& session, const DbOptions& options) {
   session << "PRAGMA foreign_keys = ON";
 }
 
-Result<void> OpenSqlitePool(soci::connection_pool& pool, const DbOptions& options,
-                            const std::string& path) {
+Result<void> OpenSqliteSession(soci::session& session, const DbOptions& options,
+                               const std::string& path) {
+  // Quoted, so that a path with spaces stays one value of SOCI's connect string.
+  auto failure = Guard([&] {
+    session.open(*soci::factory_sqlite3(), "db=\"" + path + "\"");
+    ConfigureSqliteSession(session, options);
+  });
+  if (failure) return failure->error;
+  return Ok();
+}
+
+Result<void> OpenSqlite(soci::connection_pool& pool, soci::session& writer,
+                        const DbOptions& options, const std::string& path) {
   std::error_code ignored;
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty())
     std::filesystem::create_directories(parent, ignored);  // open reports the failure
+  TS_RETURN_IF_ERROR(OpenSqliteSession(writer, options, path));
   for (size_t i = 0; i < options.pool_size; ++i) {
-    soci::session& session = pool.at(i);
-    // Quoted, so that a path with spaces stays one value of SOCI's connect string.
-    auto failure = Guard([&] {
-      session.open(*soci::factory_sqlite3(), "db=\"" + path + "\"");
-      ConfigureSqliteSession(session, options);
-    });
-    if (failure) return failure->error;
+    TS_RETURN_IF_ERROR(OpenSqliteSession(pool.at(i), options, path));
   }
   return Ok();
 }
@@ -225,10 +165,16 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   }
   std::unique_ptr<Db> db(new Db(*kind, options));
   db->pool_ = std::make_unique<soci::connection_pool>(options.pool_size);
-  Result<void> opened =
-      *kind == DbKind::kSqlite
-          ? OpenSqlitePool(*db->pool_, options, options.url.substr(kSqlitePrefix.size()))
-          : OpenPostgresPool(*db->pool_, options);
+  Result<void> opened = Ok();
+  if (*kind == DbKind::kSqlite) {
+    auto writer = std::make_unique<soci::session>();
+    opened = OpenSqlite(*db->pool_, *writer, options, options.url.substr(kSqlitePrefix.size()));
+    db->sqlite_writer_ = std::make_unique<SqliteGroupCommit>(
+        std::move(writer), GroupCommitOptions{.synchronous = options.sqlite_synchronous,
+                                              .turn_wait_max = options.busy_timeout});
+  } else {
+    opened = OpenPostgresPool(*db->pool_, options);
+  }
   if (!opened.ok()) {
     Log()->error("cannot open database: {}", opened.error().detail);
     return opened.error();
@@ -236,59 +182,50 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   return db;
 }
 
+WriteAttempt Db::RunOnPool(const std::function<Result<void>(soci::session&)>& work,
+                           bool synced) {
+  soci::session session(*pool_);
+  WriteAttempt attempt;
+  bool began = false;
+  attempt.failure = Guard([&] {
+    session << "BEGIN";
+    began = true;
+    if (!synced) session << "SET LOCAL synchronous_commit = off";
+    attempt.outcome = work(session);
+    if (!attempt.outcome.ok()) return;
+    attempt.committing = true;
+    session << "COMMIT";
+  });
+  if (began && (attempt.failure || !attempt.outcome.ok())) {
+    // Rolling back a transaction the server already aborted is harmless; a broken
+    // connection makes it throw, which changes nothing either.
+    (void)Guard([&] { session << "ROLLBACK"; });
+  }
+  if (!attempt.failure) attempt.committing = false;
+  if (attempt.failure && attempt.failure->connection_lost) Reconnect(session);
+  return attempt;
+}
+
 Result<void> Db::RunTransaction(const std::function<Result<void>(soci::session&)>& work,
                                 bool synced) {
-  const char* begin_sql = kind_ == DbKind::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   for (int attempt = 0;; ++attempt) {
-    std::unique_lock<std::timed_mutex> writer(sqlite_writer_, std::defer_lock);
-    if (kind_ == DbKind::kSqlite && !writer.try_lock_for(options_.busy_timeout)) {
-      return MakeError(Errc::kUnavailable, "database busy: no write turn within the busy timeout");
-    }
-    soci::session session(*pool_);
-    Result<void> outcome = Ok();
-    bool began = false;
-    bool committing = false;
-    const bool unsynced_sqlite = !synced && kind_ == DbKind::kSqlite;
-    std::optional<Failure> failure = Guard([&] {
-      if (unsynced_sqlite) session << "PRAGMA synchronous = OFF";  // not allowed inside BEGIN
-      session << begin_sql;
-      began = true;
-      if (!synced && kind_ == DbKind::kPostgres) session << "SET LOCAL synchronous_commit = off";
-      outcome = work(session);
-      if (!outcome.ok()) return;
-      committing = true;
-      session << "COMMIT";
-    });
-    const bool committed = !failure && outcome.ok();
-    if (began && !committed) {
-      // Rolling back a transaction the server already aborted is harmless; a broken
-      // connection makes it throw, which changes nothing either.
-      (void)Guard([&] { session << "ROLLBACK"; });
-    }
-    if (unsynced_sqlite) {
-      // The pooled connection goes back with the configured durability.
-      if (auto restored =
-              Guard([&] { session << "PRAGMA synchronous = " + options_.sqlite_synchronous; })) {
-        Log()->error("cannot restore synchronous={}: {}", options_.sqlite_synchronous,
-                     restored->error.detail);
-      }
-    }
-    if (committed) return Ok();
-    if (!failure) return outcome;  // the work said no: rolled back, not retried
-    if (failure->connection_lost) Reconnect(session);
+    const WriteAttempt tried =
+        sqlite_writer_ ? sqlite_writer_->Run(work, synced) : RunOnPool(work, synced);
+    // Committed, or the work said no (rolled back, not retried).
+    if (!tried.failure) return tried.outcome;
+    const Failure& failure = *tried.failure;
     // A connection lost during COMMIT leaves the outcome unknown: retrying could apply the
     // work twice, so the caller must find out instead.
-    if (committing && failure->connection_lost) {
-      return MakeError(Errc::kTimeout, "connection lost during commit: " + failure->error.detail);
+    if (tried.committing && failure.connection_lost) {
+      return MakeError(Errc::kTimeout, "connection lost during commit: " + failure.error.detail);
     }
-    if (!failure->transient || attempt >= options_.transient_retries_max) {
-      if (failure->error.code == Errc::kInternal)
-        Log()->error("transaction failed: {}", failure->error.detail);
-      return failure->error;
+    if (!failure.transient || attempt >= options_.transient_retries_max) {
+      if (failure.error.code == Errc::kInternal)
+        Log()->error("transaction failed: {}", failure.error.detail);
+      return failure.error;
     }
     Log()->debug("transient failure, retrying (attempt {}): {}", attempt + 1,
-                 failure->error.detail);
-    if (writer.owns_lock()) writer.unlock();  // others may write while this one waits
+                 failure.error.detail);
     Backoff(attempt);
   }
 }

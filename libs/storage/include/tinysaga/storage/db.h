@@ -1,21 +1,22 @@
 #pragma once
 // A service's own database through SOCI: SQLite files by default, PostgreSQL in production.
 //
-// Lifecycle: Open() connects a fixed pool of sessions and applies pragmas; Migrate() brings
-// the schema up to date (safe when several instances start at once); destroy after every
-// user has stopped. Thread-safe: each call borrows one pooled session for its duration.
+// Lifecycle: Open() connects a fixed pool of sessions (plus, on SQLite, one for the writer)
+// and applies pragmas; Migrate() brings the schema up to date (safe when several instances
+// start at once); destroy after every user has stopped. Thread-safe: each call borrows one
+// pooled session for its duration (an SQLite write, the writer's).
 //
-// Transactions: Write() runs a function in one transaction (BEGIN IMMEDIATE on SQLite, so
-// writers queue on the lock instead of deadlocking on upgrade; a process's own writers queue
-// on a mutex first, see sqlite_writer_) and commits when it returns
-// ok; an error value or an exception rolls back. Transient lock/serialization failures are
-// retried a bounded number of times. SOCI exceptions never escape: they become kInternal
-// (or kConflict for a unique-constraint violation).
+// Transactions: Write() runs a function in one transaction and commits when it returns ok; an
+// error value or an exception rolls back. On SQLite the writers of a process share one
+// connection and commit in groups (src/group_commit.h): concurrent Write()s run one after
+// another, each in a savepoint, under one BEGIN IMMEDIATE and one fsync, and each returns
+// after that commit. Transient lock/serialization failures are retried a bounded number of
+// times. SOCI exceptions never escape: they become kInternal (or kConflict for a
+// unique-constraint violation).
 
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ class connection_pool;
 }  // namespace soci
 
 namespace tinysaga::storage {
+
+class SqliteGroupCommit;
+struct WriteAttempt;
 
 enum class DbKind { kSqlite, kPostgres };
 
@@ -98,15 +102,18 @@ class Db {
     return result;
   }
   Result<void> RunTransaction(const std::function<Result<void>(soci::session&)>& work, bool synced);
+  // One attempt on a pooled PostgreSQL session.
+  WriteAttempt RunOnPool(const std::function<Result<void>(soci::session&)>& work, bool synced);
   Result<void> RunRead(const std::function<Result<void>(soci::session&)>& work);
 
   DbKind kind_;
   DbOptions options_;
   std::unique_ptr<soci::connection_pool> pool_;
-  // SQLite has one writer at a time. Its busy handler makes a waiting writer sleep (1, 2, 5,
-  // 10 ... ms) and poll the lock, so the threads of one process queue here instead and start
-  // the moment the previous writer commits; the busy timeout still covers other processes.
-  std::timed_mutex sqlite_writer_;
+  // SQLite only: the writers' own connection and their group commit, apart from the readers'
+  // pool. Writers that queued on a mutex for pooled connections paid an fsync each, and re-read
+  // the pages they touched (SQLite empties a connection's page cache whenever another
+  // connection wrote since its last transaction).
+  std::unique_ptr<SqliteGroupCommit> sqlite_writer_;
 };
 
 // Builds a service's database URL from a template: "sqlite:" templates are a directory
