@@ -65,15 +65,18 @@ std::string SwitchToWal(soci::session& session, std::chrono::milliseconds busy_t
   }
 }
 
-// Every pooled SQLite connection gets the same settings: WAL lets readers run beside the one
-// writer, the busy timeout makes writers queue instead of failing, and foreign keys are off
-// by default in SQLite.
+// Every SQLite connection gets the same settings: WAL lets readers run beside the one
+// writer, the busy timeout makes writers queue instead of failing, foreign keys are off by
+// default in SQLite, and temporary storage stays in memory: a statement inside a group
+// commit's savepoint keeps a statement journal, which SQLite otherwise creates (and unlinks)
+// as a file in /var/tmp every time, and temporary b-trees need no file either.
 void ConfigureSqliteSession(soci::session& session, const DbOptions& options) {
   session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
   const std::string journal_mode = SwitchToWal(session, options.busy_timeout);
   if (journal_mode != "wal") Log()->warn("SQLite journal mode is {}, not wal", journal_mode);
   session << "PRAGMA synchronous = " + options.sqlite_synchronous;
   session << "PRAGMA foreign_keys = ON";
+  session << "PRAGMA temp_store = MEMORY";
 }
 
 Result<void> OpenSqliteSession(soci::session& session, const DbOptions& options,
