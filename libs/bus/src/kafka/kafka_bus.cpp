@@ -111,7 +111,9 @@ std::vector<Setting> ConsumerSettings(const KafkaOptions& options, const std::st
       // How long the broker may hold a fetch that found nothing. librdkafka's mock broker
       // holds every empty fetch for the full wait, even when a message arrives meanwhile, so
       // this is added to a hop's latency (half of it on average); shorter waits cost idle
-      // fetches. Measured per saga: 5 ms -> 12 ms per step at C=1; 2 ms is the balance.
+      // fetches. Measured: 5 ms -> 12 ms per saga step at C=1; 2 -> 1 ms took orchestration
+      // at C=1 from 53 to 64 sagas/s (p50 15.7 -> 12.8 ms) and an idle `up` from 16% to 22%
+      // of one core.
       {"fetch.wait.max.ms", Ms(options.fetch_wait_max)},
       {"fetch.min.bytes", "1"},
       // A crashed member's partitions move after this long; small because restarts are

@@ -33,7 +33,7 @@ struct KafkaOptions {
   // How long the broker may hold an empty fetch (librdkafka's fetch.wait.max.ms): a hop's
   // latency on the development broker, traded against idle fetches. A real Kafka answers a
   // held fetch as soon as data arrives, so production may raise it (e.g. 100 ms).
-  std::chrono::milliseconds fetch_wait_max{2};
+  std::chrono::milliseconds fetch_wait_max{1};
 };
 
 class KafkaBus final : public Bus {
