@@ -257,7 +257,8 @@ TEST_F(BadInputTest, DevModeListensOnLoopbackOnly) {
   const auto addresses = ListeningAddresses(up_->gateway().port);
   ASSERT_FALSE(addresses.empty());
   for (const auto& address : addresses) EXPECT_EQ(address, "127.0.0.1");
-  for (const auto& process : up_->Status()["processes"]) {
+  const auto status = up_->Status();  // kept alive: a range-for over a temporary's member dangles
+  for (const auto& process : status["processes"]) {
     SCOPED_TRACE(process.dump());
     for (const auto& address : ListeningAddresses(process["port"].get<uint16_t>()))
       EXPECT_EQ(address, "127.0.0.1");
