@@ -82,6 +82,18 @@ void AddMilliseconds(CLI::App& command, const std::string& name, std::chrono::mi
       ->default_str(std::to_string(value.count()));
 }
 
+// A token bucket's two flags: its rate and its burst.
+void AddRateLimitFlags(CLI::App& command, gateway::RateLimit& limit, const std::string& rate_flag,
+                       const std::string& rate_help, const std::string& burst_flag,
+                       const std::string& burst_help) {
+  command.add_option(rate_flag, limit.rate_per_second, rate_help)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option(burst_flag, limit.burst, burst_help)
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+}
+
 // The wallet debit's retries (API.md: exponential backoff with jitter, bounded attempts).
 void AddPaymentFlags(CLI::App& command, payment::PaymentOptions& options) {
   command.add_option("--wallet-attempts", options.wallet_retry.attempts_max,
@@ -178,27 +190,14 @@ int Main(int argc, char** argv) {
   AddServiceFlags(*gateway_command, gateway_flags);
   gateway_command->add_option("--web", gateway_options.web_dir, "Directory of the web UI")
       ->capture_default_str();
-  gateway_command
-      ->add_option("--rate-limit-per-second", gateway_options.rate_limit.rate_per_second,
-                   "Requests per second per user (or per address when anonymous)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  gateway_command
-      ->add_option("--rate-limit-burst", gateway_options.rate_limit.burst, "Burst per user")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
-  gateway_command
-      ->add_option("--auth-failure-limit-per-second",
-                   gateway_options.auth_failure_limit.rate_per_second,
-                   "Requests with a token that fails verification, per second per client address "
-                   "(checked before the token)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  gateway_command
-      ->add_option("--auth-failure-burst", gateway_options.auth_failure_limit.burst,
-                   "Burst of failed tokens per client address")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
+  AddRateLimitFlags(*gateway_command, gateway_options.rate_limit, "--rate-limit-per-second",
+                    "Requests per second per user (or per address when anonymous)",
+                    "--rate-limit-burst", "Burst per user");
+  AddRateLimitFlags(*gateway_command, gateway_options.auth_failure_limit,
+                    "--auth-failure-limit-per-second",
+                    "Requests with a token that fails verification, per second per client "
+                    "address (checked before the token)",
+                    "--auth-failure-burst", "Burst of failed tokens per client address");
 
   UpOptions up_options;
   up_options.web_dir = TINYSAGA_WEB_DIR;
@@ -220,24 +219,11 @@ int Main(int argc, char** argv) {
                    "SQLite synchronous pragma")
       ->check(CLI::IsMember({"FULL", "NORMAL"}))
       ->capture_default_str();
-  up_command
-      ->add_option("--rate-limit-per-second", up_options.rate_limit.rate_per_second,
-                   "Gateway rate limit")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  up_command->add_option("--rate-limit-burst", up_options.rate_limit.burst, "Gateway burst")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
-  up_command
-      ->add_option("--auth-failure-limit-per-second", up_options.auth_failure_limit.rate_per_second,
-                   "Gateway: failed tokens per second per client address")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  up_command
-      ->add_option("--auth-failure-burst", up_options.auth_failure_limit.burst,
-                   "Gateway: burst of failed tokens per client address")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
+  AddRateLimitFlags(*up_command, up_options.rate_limit, "--rate-limit-per-second",
+                    "Gateway rate limit", "--rate-limit-burst", "Gateway burst");
+  AddRateLimitFlags(*up_command, up_options.auth_failure_limit, "--auth-failure-limit-per-second",
+                    "Gateway: failed tokens per second per client address", "--auth-failure-burst",
+                    "Gateway: burst of failed tokens per client address");
   up_command->add_flag(
       "--production", up_options.production,
       "No dev-token endpoint, no fault switches, no demo data; TINYSAGA_JWT_SECRET "
