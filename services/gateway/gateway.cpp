@@ -27,7 +27,6 @@ constexpr std::array kStrippedRequestHeaders = {
 constexpr std::array kStrippedResponseHeaders = {"Connection", "Keep-Alive", "Transfer-Encoding",
                                                  "Content-Length"};
 
-bool IsIdempotentMethod(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
 // Every API answer: never cached by a browser or a proxy (they carry one user's data), never
 // content-sniffed.
@@ -266,7 +265,7 @@ void Gateway::Forward(std::shared_ptr<UpstreamPool> pool, std::vector<size_t> or
         pool->MarkHealthy(index, false);
         // Not sent: safe to try the next instance. Sent but unanswered: only a read may be
         // repeated; a write's outcome is unknown, so the client decides (Idempotency-Key).
-        const bool may_retry = result.error().code == Errc::kUnavailable || IsIdempotentMethod(request->method);
+        const bool may_retry = result.error().code == Errc::kUnavailable || request->SafeToRepeat();
         if (may_retry && attempt + 1 < order.size()) {
           return Forward(std::move(pool), std::move(order), attempt + 1, std::move(request), std::move(respond));
         }

@@ -1,10 +1,12 @@
 #include "tinysaga/http/client.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -103,6 +105,7 @@ struct PendingRequest {
   DoneOnce done;
   SteadyClock::time_point deadline;
   std::chrono::milliseconds timeout;
+  bool safe_to_repeat = false;  // Request::SafeToRepeat
 };
 
 class Pool;
@@ -277,6 +280,17 @@ asio::awaitable<std::optional<Error>> ConnectTo(Connection& connection, const En
   co_return std::nullopt;
 }
 
+// Whether an idle keep-alive connection can still carry a request. A server that closed it
+// (idle timeout, restart) has sent a FIN, which reads as end of file; an idle connection has
+// nothing else to read. Checked before reuse, because once a request is written to it, a lost
+// connection no longer tells whether the server acted on the request.
+bool StillOpen(Connection& connection) {
+  char byte;
+  ssize_t received =
+      ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 // --- Pool ---------------------------------------------------------------------------------
 
 Pool::Pool(ClientThread& thread, Endpoint endpoint, const ClientOptions& options,
@@ -290,10 +304,12 @@ Pool::Pool(ClientThread& thread, Endpoint endpoint, const ClientOptions& options
 
 void Pool::Submit(PendingRequest request) {
   if (thread_.stopping) return request.done(Unavailable("client shut down"));
-  if (!idle_.empty()) {
+  while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
-    return Run(std::move(connection), std::move(request));
+    if (StillOpen(*connection)) return Run(std::move(connection), std::move(request));
+    connection->Close();
+    --open_;
   }
   if (open_ < connections_max_) {
     ++open_;
@@ -336,9 +352,12 @@ asio::awaitable<void> Pool::Execute(std::shared_ptr<Connection> connection,
 asio::awaitable<Result<Response>> Pool::Exchange(std::shared_ptr<Connection>& connection,
                                                  PendingRequest& request) {
   for (int attempt = 0;; ++attempt) {
-    // A reused connection may have been closed by the server while it sat idle. If it fails
-    // before any byte of the response arrives, the server never read the request: one retry
-    // on a fresh connection is safe and hides the race.
+    // A reused connection may still have been closed by the server just as the request went
+    // out (StillOpen saw it open). If writing fails, the server has not read the whole
+    // request, so a fresh connection may carry it again, once. If the connection is lost
+    // after the request went out with nothing answered, the server may have acted on it (or
+    // crashed doing so): only a request that is safe to repeat goes again; any other ends as
+    // kTimeout, outcome unknown, for the caller to resolve (idempotent retry, reconciliation).
     const bool may_retry = connection->used && attempt == 0;
     if (!connection->connected) {
       auto connect_deadline =
@@ -367,7 +386,7 @@ asio::awaitable<Result<Response>> Pool::Exchange(std::shared_ptr<Connection>& co
       const bool nothing_received = !parser.got_some() && connection->buffer.size() == 0;
       const bool timed_out = connection->deadline.expired();
       connection->Close();
-      if (may_retry && nothing_received && IsConnectionLost(ec)) {
+      if (may_retry && request.safe_to_repeat && nothing_received && IsConnectionLost(ec)) {
         connection = Connection::Create(thread_);
         continue;
       }
@@ -666,9 +685,10 @@ void Client::Impl::Send(const Endpoint& endpoint, Request request, internal::Don
     return;
   }
   if (timeout <= std::chrono::milliseconds::zero()) timeout = options_.request_timeout;
+  const bool safe_to_repeat = request.SafeToRepeat();
   PendingRequest pending{BuildMessage(endpoint, std::move(request)),
                          DoneOnce(std::move(done), outstanding_), SteadyClock::now() + timeout,
-                         timeout};
+                         timeout, safe_to_repeat};
   ClientThread& thread = NextThread();
   asio::post(thread.context, [this, &thread, endpoint, pending = std::move(pending)]() mutable {
     thread.PoolFor(endpoint, options_, connections_max_per_thread_, waiting_max_per_thread_)

@@ -94,6 +94,11 @@ void SetHeader(Headers& headers, std::string_view name, std::string value) {
   if (first == headers.end()) headers.emplace_back(std::string(name), std::move(value));
 }
 
+bool Request::SafeToRepeat() const {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" ||
+         Header("Idempotency-Key").has_value();
+}
+
 void RemoveHeader(Headers& headers, std::string_view name) {
   std::erase_if(headers,
                 [name](const auto& header) { return EqualsIgnoreCase(header.first, name); });

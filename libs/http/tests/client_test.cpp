@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <future>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "test_support.h"
 
@@ -255,6 +261,158 @@ TEST(ClientTest, StreamCancelEndsTheStream) {
   cancel();
   cancel();  // idempotent
   EXPECT_TRUE(end.get_future().get().ok());
+}
+
+// A keep-alive HTTP server on a raw socket that answers or drops each request as the test
+// says: `answer(n, request)` for the n-th request (0-based, counted over all connections)
+// returns true to answer 200 "ok", false to close the connection having read the request.
+// One connection at a time, which is all a one-connection client pool needs.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::function<bool(int, const std::string&)> answer)
+      : answer_(std::move(answer)), listener_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    listen(listener_, 8);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedServer() {
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    thread_.join();
+  }
+
+  Endpoint endpoint() const { return Endpoint{"127.0.0.1", port_}; }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  // Closes the connection it is serving once its current answer is out.
+  void CloseAfterNextAnswer() { close_after_answer_ = true; }
+  // Blocks until the server has closed a connection `count` times in all.
+  void WaitForCloses(int count) {
+    std::unique_lock lock(mutex_);
+    closed_.wait(lock, [&] { return closes_ >= count; });
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::string buffer;
+      while (ReadRequest(fd, buffer)) {
+        size_t end = buffer.find("\r\n\r\n") + 4;
+        std::string request = buffer.substr(0, end);  // these tests send no bodies
+        buffer.erase(0, end);
+        int index;
+        {
+          std::lock_guard lock(mutex_);
+          index = static_cast<int>(requests_.size());
+          requests_.push_back(request.substr(0, request.find("\r\n")));
+        }
+        if (!answer_(index, request)) break;
+        std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+        if (close_after_answer_.exchange(false)) break;
+      }
+      close(fd);
+      {
+        std::lock_guard lock(mutex_);
+        ++closes_;
+      }
+      closed_.notify_all();
+    }
+  }
+  static bool ReadRequest(int fd, std::string& buffer) {
+    char chunk[4096];
+    while (buffer.find("\r\n\r\n") == std::string::npos) {
+      ssize_t received = recv(fd, chunk, sizeof(chunk), 0);
+      if (received <= 0) return false;
+      buffer.append(chunk, static_cast<size_t>(received));
+    }
+    return true;
+  }
+
+  std::function<bool(int, const std::string&)> answer_;
+  int listener_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable closed_;
+  std::vector<std::string> requests_;
+  int closes_ = 0;
+  std::atomic<bool> close_after_answer_{false};
+};
+
+Request Post(std::string target) {
+  Request request = Get(std::move(target));
+  request.method = "POST";
+  return request;
+}
+
+TEST(ClientTest, PostLostAfterTheServerReadItIsNotSentAgain) {
+  // The second request, on the reused connection, is read and then the connection drops, as
+  // when the server is killed while it handles a payment.
+  ScriptedServer server([](int index, const std::string&) { return index != 1; });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  Client client(options);
+  ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
+  auto lost = client.SendAndWait(server.endpoint(), Post("/pay"));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, Errc::kTimeout) << "outcome unknown, for the caller to resolve";
+  auto next = client.SendAndWait(server.endpoint(), Get("/after"));
+  ASSERT_TRUE(next.ok()) << next.error().detail;
+  EXPECT_EQ(server.requests(),
+            (std::vector<std::string>{"GET /warm HTTP/1.1", "POST /pay HTTP/1.1",
+                                      "GET /after HTTP/1.1"}));
+}
+
+TEST(ClientTest, ReadLostAfterTheServerReadItIsSentOnceMore) {
+  ScriptedServer server([](int index, const std::string&) { return index != 1; });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  Client client(options);
+  ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
+  auto response = client.SendAndWait(server.endpoint(), Get("/read"));
+  ASSERT_TRUE(response.ok()) << response.error().detail;
+  EXPECT_EQ(response->body, "ok");
+  EXPECT_EQ(server.requests(),
+            (std::vector<std::string>{"GET /warm HTTP/1.1", "GET /read HTTP/1.1",
+                                      "GET /read HTTP/1.1"}));
+}
+
+TEST(ClientTest, PostWithAnIdempotencyKeyLostAfterTheServerReadItIsSentOnceMore) {
+  ScriptedServer server([](int index, const std::string&) { return index != 1; });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  Client client(options);
+  ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
+  Request keyed = Post("/orders");
+  keyed.headers.emplace_back("Idempotency-Key", "k-1");
+  auto response = client.SendAndWait(server.endpoint(), keyed);
+  ASSERT_TRUE(response.ok()) << response.error().detail;
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(ClientTest, IdleConnectionTheServerClosedIsNotUsedForAPost) {
+  ScriptedServer server([](int, const std::string&) { return true; });
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  Client client(options);
+  server.CloseAfterNextAnswer();
+  ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
+  server.WaitForCloses(1);  // the pooled connection is now closed from the server's side
+  auto response = client.SendAndWait(server.endpoint(), Post("/pay"));
+  ASSERT_TRUE(response.ok()) << response.error().detail;
+  EXPECT_EQ(server.requests(),
+            (std::vector<std::string>{"GET /warm HTTP/1.1", "POST /pay HTTP/1.1"}));
 }
 
 TEST(ClientTest, StreamToClosedPortEndsWithKUnavailable) {

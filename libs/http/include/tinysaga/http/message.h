@@ -39,6 +39,10 @@ struct Request {
   // The path parameter's value; the router guarantees it exists for its own pattern.
   const std::string& PathParam(const std::string& name) const { return path_params.at(name); }
   std::optional<std::string> Query(const std::string& name) const;
+  // Whether sending it twice has the effect of sending it once, so that a copy may be sent
+  // again when the first went out and no answer came: a read (GET, HEAD, OPTIONS), or any
+  // request carrying an Idempotency-Key, which the services that take one honour.
+  bool SafeToRepeat() const;
 };
 
 struct Response {
