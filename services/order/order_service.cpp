@@ -64,12 +64,15 @@ struct OrderParts {
   OrderParts(platform::ServiceContext& service, const Peers& peers)
       : inventory(client, peers.inventory, service.config.internal_secret),
         orchestrator(client, peers.orchestrator, service.config.internal_secret),
-        watcher(*service.db, service.clock,
-                SagaSourceFor(service.config, peers, *service.db, orchestrator),
-                OrderEventWatcher::Options{}),
+        saga_source(SagaSourceFor(service.config, peers, *service.db, orchestrator)),
+        watcher(*service.db, service.clock, saga_source, OrderEventWatcher::Options{}),
         api(*service.db, service.clock, service.rng, inventory,
             OrderApiHooks{.notify_outbox = [&service] { service.NotifyOutbox(); },
-                          .order_changed = [this](const OrderId& id) { watcher.Notify(id); }}),
+                          .order_changed = [this](const OrderId& id) { watcher.Notify(id); },
+                          .saga_view = {std::string(IsChoreography(service.config)
+                                                        ? saga::kChoreographyMode
+                                                        : saga::kOrchestrationMode),
+                                        saga_source}}),
         deadlines(*service.db, service.clock, service.rng, [&service] { service.NotifyOutbox(); }) {}
   ~OrderParts() {
     deadlines.Stop();
@@ -81,6 +84,7 @@ struct OrderParts {
   http::Client client;
   InventoryClient inventory;
   OrchestratorClient orchestrator;
+  OrderEventWatcher::SagaSource saga_source;  // the watcher's and the saga view's
   OrderEventWatcher watcher;
   OrderApi api;
   OrderDeadlines deadlines;  // started in choreography mode only
@@ -110,7 +114,8 @@ int Run(const platform::ServiceConfig& config) {
         auto parts = std::make_shared<OrderParts>(service, *peers);
         parts->api.Register(*service.server, config.internal_secret);
         RegisterEventStream(*service.server, config.internal_secret, parts->api, parts->watcher);
-        if (IsChoreography(config)) parts->api.RegisterSagaView(*service.server, config.internal_secret);
+        parts->api.RegisterSagaView(*service.server, config.internal_secret);
+        if (IsChoreography(config)) parts->api.RegisterSagaList(*service.server, config.internal_secret);
         if (service.messaging) {
           // Orchestration: the orchestrator's commands. Choreography: the others' events.
           const bool choreography = IsChoreography(config);

@@ -76,9 +76,13 @@ function setStatus(order, status, statusInfo) {
   order.history.push({ status, statusInfo, at: order.updatedAt });
   emit(order.orderId);
 }
-function newSaga(order, type, names) {
-  const saga = { sagaId: newId('sag'), type, mode: 'orchestration', state: 'RUNNING', orderId: order.orderId,
+const kOrderSteps = ['order', 'charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed'];
+function newSagaView(order, type, names) {
+  return { sagaId: newId('sag'), type, mode: 'orchestration', state: 'RUNNING', orderId: order.orderId,
     steps: names.map((name) => ({ name, status: 'PENDING', attempts: 0, startedAt: null, endedAt: null, error: null })) };
+}
+function newSaga(order, type, names) {
+  const saga = newSagaView(order, type, names);
   sagas.set(order.orderId, saga);
   return saga;
 }
@@ -109,7 +113,7 @@ function finish(saga, state, failureReason) {
 
 // The order saga after the debit was decided (libs/saga/README.md's steps and outcomes).
 async function orderSaga(order, outcome, payment) {
-  const saga = newSaga(order, 'order', ['order', 'charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed']);
+  const saga = newSaga(order, 'order', kOrderSteps);
   step(saga, 'order', { status: 'SUCCEEDED', startedAt: now(), endedAt: now() });
   const failWith = async (reason) => {
     await compensate(saga, 'order', () => setStatus(order, 'FAILED', reason));
@@ -274,9 +278,11 @@ async function api(request, response, url, body) {
   }
   if ((match = /^\/api\/orders\/([^/]+)$/.exec(path)) && method === 'GET') return [200, publicOrder(visibleOrder(user, match[1]))];
   if ((match = /^\/api\/orders\/([^/]+)\/saga$/.exec(path)) && method === 'GET') {
-    visibleOrder(user, match[1]);
-    if (!sagas.has(match[1])) throw new Problem(404, 'not-found', 'no saga for this order yet');
-    return [200, sagas.get(match[1])];
+    const order = visibleOrder(user, match[1]);
+    if (sagas.has(match[1])) return [200, sagas.get(match[1])];
+    // Before the payment: the declared steps, all waiting (as the Order service answers).
+    const planned = { ...newSagaView(order, 'order', kOrderSteps), sagaId: null, state: 'NOT_STARTED' };
+    return [200, planned];
   }
   if ((match = /^\/api\/orders\/([^/]+)\/events$/.exec(path)) && method === 'GET' && args.events !== 'off') {
     const order = visibleOrder(user, match[1]);

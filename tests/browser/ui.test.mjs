@@ -101,11 +101,18 @@ uiTest('order creates an INITIATED order and opens its payment page', async () =
   const { page } = suite.session;
   await signIn(page, 'alice');
   await screenshot(page, '03-shop');
+  const sagaAnswers = [];
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname.endsWith('/saga')) sagaAnswers.push(response.status());
+  });
   const orderId = await orderFromShop(page, 'keyboard', 2);
   await page.locator('#order-status[data-status="INITIATED"]').waitFor();
   await page.locator('#order-total', { hasText: '$178.00' }).waitFor();
   await page.getByRole('button', { name: 'Pay $178.00' }).waitFor();
   await page.locator('#saga-empty').waitFor();
+  // The saga's steps are drawn before it starts, all waiting.
+  await page.locator('#saga-steps li[data-step="reserve_stock"][data-status="PENDING"]').waitFor();
+  assert.ok(sagaAnswers.length > 0 && sagaAnswers.every((status) => status === 200), `saga view answers: ${sagaAnswers}`);
   const order = await suite.api.order('alice', orderId);
   assert.equal(order.status, 'INITIATED');
   assert.equal(order.price, 17800);

@@ -166,6 +166,17 @@ TEST_P(SagaTest, APaidOrderIsPlacedAndTheStockTaken) {
   Api api = As(user);
   const std::string order_id = CreateOrder(api, product, 2);
 
+  // Before the payment, the saga to come: every step waiting.
+  auto planned = api.Get("/api/orders/" + order_id + "/saga");
+  ASSERT_EQ(planned.status, 200) << planned.raw;
+  EXPECT_EQ(planned.body.value("state", ""), "NOT_STARTED");
+  EXPECT_EQ(planned.body.value("mode", ""), GetParam());
+  std::vector<std::string> planned_steps;
+  for (const json& step : planned.body.value("steps", json::array())) {
+    planned_steps.push_back(step.value("name", ""));
+    EXPECT_EQ(step.value("status", ""), "PENDING") << step.dump();
+  }
+
   auto paid = Pay(api, order_id);
   ASSERT_EQ(paid.status, 200) << paid.raw;
   EXPECT_EQ(paid.body.value("paymentStatus", ""), "COMPLETED");
@@ -181,9 +192,12 @@ TEST_P(SagaTest, APaidOrderIsPlacedAndTheStockTaken) {
 
   const json saga = WaitForSagaState(api, order_id, "COMPLETED");
   EXPECT_EQ(saga.value("mode", ""), GetParam());
+  std::vector<std::string> steps;
   for (const json& step : saga.value("steps", json::array())) {
+    steps.push_back(step.value("name", ""));
     EXPECT_EQ(step.value("status", ""), "SUCCEEDED") << step.dump();
   }
+  EXPECT_EQ(steps, planned_steps);
 }
 
 TEST_P(SagaTest, InsufficientFundsIs402AndTheOrderFails) {

@@ -20,7 +20,7 @@ const kTerminalSagaStates = new Set(['COMPLETED', 'FAILED']);
 export function settled(order, saga) {
   if (!order) return false;
   if (kTransientOrderStatuses.has(order.status)) return false;
-  return !saga || kTerminalSagaStates.has(saga.state);
+  return !saga || saga.state === 'NOT_STARTED' || kTerminalSagaStates.has(saga.state);
 }
 
 // Parses a text/event-stream body (the WHATWG rules that matter here: `event`, `data`

@@ -77,6 +77,13 @@ function sagaSection(saga, sagaProblem, order) {
     }
     return content;
   }
+  if (saga.state === 'NOT_STARTED') {
+    // Before the payment: what will run, all still waiting.
+    content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga yet: it starts when the order is paid. These steps will run:'));
+    content.push(h('ol', { class: 'timeline timeline--planned', id: 'saga-steps', 'aria-label': 'Saga steps to run' },
+      saga.steps.map((step) => stepItem(step, step.status, 'forward'))));
+    return content;
+  }
   const compensations = saga.steps.filter((step) => kCompensationStatuses.has(step.status)).reverse();
   content.push(h('p', { class: 'saga-summary', id: 'saga-summary' },
     h('span', {}, `${humanize(saga.type ?? 'saga')} · ${saga.mode ?? ''} · `),

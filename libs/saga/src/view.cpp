@@ -129,4 +129,13 @@ nlohmann::json SagaViewToJson(const SagaView& view) {
   return out;
 }
 
+nlohmann::json NotStartedViewJson(const SagaDefinition& definition, const OrderId& order_id,
+                                  std::string_view mode) {
+  const SagaState nothing_yet{.type = definition.type, .order_id = order_id};
+  nlohmann::json out = SagaViewToJson(BuildView(definition, nothing_yet, mode));
+  out["sagaId"] = nullptr;
+  out["state"] = "NOT_STARTED";
+  return out;
+}
+
 }  // namespace tinysaga::saga

@@ -35,11 +35,6 @@ std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_vie
   if (!path.starts_with("/api/")) return std::nullopt;
   const auto segments = Segments(path);  // "api", resource, ...
   if (segments.size() < 2) return std::nullopt;
-  // A saga is shown under its order's path but kept by the orchestrator (in choreography, by
-  // the Order service itself).
-  if (segments.size() == 4 && segments[1] == "orders" && segments[3] == "saga") {
-    return RouteTarget{saga_views == SagaViews::kOrchestrator ? "orchestrator" : "order", false};
-  }
   // Dev-mode fault switches (the web UI's "what if" panel); the service itself refuses them
   // outside dev mode. Only the wallet has one.
   if (segments.size() == 4 && segments[1] == "dev" && segments[2] == "faults" &&

@@ -15,7 +15,7 @@ TEST(RouteTable, EachResourceGoesToItsOwner) {
   EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1"), "order");
   EXPECT_EQ(ServiceOf("POST", "/api/orders/ord_1/cancel"), "order");
   EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/events"), "order");
-  EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/saga"), "orchestrator");
+  EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/saga"), "order");
   EXPECT_EQ(ServiceOf("GET", "/api/sagas"), "orchestrator");
   EXPECT_EQ(ResolveRoute("GET", "/api/orders/ord_1/saga", SagaViews::kOrder)->service, "order");
   EXPECT_EQ(ResolveRoute("GET", "/api/sagas", SagaViews::kOrder)->service, "order");

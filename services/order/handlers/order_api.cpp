@@ -14,6 +14,8 @@
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/platform/service.h"
+#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/saga/view.h"
 #include "tinysaga/storage/idempotency.h"
 
 namespace tinysaga::order {
@@ -452,13 +454,28 @@ http::Response OrderApi::Saga(const http::Request& request, const Caller& caller
     return http::Problem(status.error());
   auto order_id = PathOrderId(request);
   if (!order_id.ok()) return http::Problem(order_id.error());
-  auto response = db_.Read<http::Response>([&](soci::session& session) -> Result<http::Response> {
-    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
-    auto body = ChoreographySagaJson(session, order);
-    if (!body) return MakeError(Errc::kNotFound, "order '" + order_id->value() + "' has no saga");
-    return http::Response::Json(200, std::move(*body));
+  auto order = db_.Read<Order>([&](soci::session& session) -> Result<Order> {
+    return LoadVisibleOrder(session, *order_id, caller);
   });
-  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+  if (!order.ok()) return http::Problem(order.error());
+  const SagaViewSource& source = hooks_.saga_view;
+  const SagaObservation saga =
+      source.observe ? source.observe(*order_id) : SagaObservation{SagaPresence::kAbsent};
+  switch (saga.presence) {
+    case SagaPresence::kPresent:
+      return http::Response::Text(200, saga.json, "application/json");
+    case SagaPresence::kAbsent: {
+      nlohmann::json body = saga::NotStartedViewJson(saga::OrderSaga(), *order_id, source.mode);
+      body["userId"] = order->user_id.value();
+      body["startedAt"] = nullptr;
+      body["updatedAt"] = nullptr;
+      body["earlierSagas"] = nlohmann::json::array();
+      return http::Response::Json(200, body);
+    }
+    case SagaPresence::kUnknown:
+      break;
+  }
+  return http::Problem(MakeError(Errc::kUnavailable, "the saga view is unavailable; try again"));
 }
 
 http::Response OrderApi::Sagas(const http::Request& request, const Caller& caller) {
@@ -515,6 +532,9 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
 void OrderApi::RegisterSagaView(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}/saga", this,
                          &OrderApi::Saga);
+}
+
+void OrderApi::RegisterSagaList(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas", this, &OrderApi::Sagas);
 }
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "order/events/event_stream.h"
 #include "order/inventory_client.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/rng.h"
@@ -21,12 +22,21 @@
 
 namespace tinysaga::order {
 
-// What the endpoints tell the rest of the process after a commit. Either may be empty.
+// Where GET /api/orders/{orderId}/saga finds a started saga: the orchestrator in orchestration
+// mode, this service's facts in choreography (order_service.cpp).
+struct SagaViewSource {
+  std::string mode;  // saga::kOrchestrationMode or saga::kChoreographyMode
+  std::function<SagaObservation(const OrderId&)> observe;
+};
+
+// What the endpoints tell the rest of the process after a commit, and where the saga view
+// comes from. Any may be empty (no saga source: every saga shows as not started).
 struct OrderApiHooks {
   // A commit put messages in the outbox (wired to ServiceContext::NotifyOutbox).
   std::function<void()> notify_outbox;
   // A commit changed this order (wired to the event watcher, so live pages update at once).
   std::function<void(const OrderId&)> order_changed;
+  SagaViewSource saga_view;
 };
 
 class OrderApi {
@@ -57,8 +67,10 @@ class OrderApi {
   // anonymous; 404 unknown or someone else's. The stream itself is order/events' business.
   http::Response EventsHead(const http::Request& request, const platform::Caller& caller);
 
-  // GET /api/orders/{orderId}/saga in choreography mode (handlers/saga_view.h): 200 the
-  // saga's view; 404 when the order has none yet, is unknown or someone else's.
+  // GET /api/orders/{orderId}/saga in both modes: 200 the saga's view (handlers/saga_view.h
+  // in choreography, the orchestrator's otherwise); before the payment starts it, 200 the
+  // order saga's steps all PENDING with state NOT_STARTED; 404 unknown or someone else's
+  // order; 503 when the orchestrator does not answer.
   http::Response Saga(const http::Request& request, const platform::Caller& caller);
   // GET /api/sagas?state=&limit=&cursor= in choreography mode, admins and services: the saga
   // each recent order is going through, newest order first; the cursor is the order list's.
@@ -66,8 +78,10 @@ class OrderApi {
 
   // Adds every route above but the events stream and the saga view, each wrapped by platform::Guarded.
   void Register(http::Server& server, const std::string& internal_secret);
-  // Adds the saga view and list (choreography mode: no orchestrator shows the sagas).
+  // Adds the saga view (both modes).
   void RegisterSagaView(http::Server& server, const std::string& internal_secret);
+  // Adds the saga list (choreography mode: no orchestrator lists the sagas).
+  void RegisterSagaList(http::Server& server, const std::string& internal_secret);
 
  private:
   Result<http::Response> CancelNow(soci::session& session, Order& order, Actor actor);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "order/handlers/order_api.h"
+#include "tinysaga/saga/order_sagas.h"
 #include "saga_fixture.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/testing/fake_peer.h"
@@ -51,6 +52,9 @@ class SagaApiTest : public testing::SagaFixture {
         OnOrder("PUT", "/api/orders/" + order_id + "/status", order_id, R"({"status": "ON_WAY"})"),
         kAdmin);
   }
+  http::Response Saga(const Caller& caller, const std::string& order_id) {
+    return api_.Saga(OnOrder("GET", "/api/orders/" + order_id + "/saga", order_id), caller);
+  }
   http::Response EventsHead(const Caller& caller, const std::string& order_id) {
     return api_.EventsHead(OnOrder("GET", "/api/orders/" + order_id + "/events", order_id),
                            caller);
@@ -60,11 +64,19 @@ class SagaApiTest : public testing::SagaFixture {
   InventoryClient inventory_{client_, {::tinysaga::testing::DeadEndpoint()}, "secret"};
   int outbox_notified_ = 0;
   std::vector<std::string> changed_;
+  // What the saga source (the orchestrator, or the choreography facts) answers, and whom it
+  // was asked about.
+  SagaObservation saga_seen_{SagaPresence::kAbsent};
+  std::vector<std::string> sagas_asked_;
   OrderApi api_{db_.db(), clock_, rng_, inventory_,
                 OrderApiHooks{.notify_outbox = [this] { ++outbox_notified_; },
                               .order_changed = [this](const OrderId& id) {
                                 changed_.push_back(id.value());
-                              }}};
+                              },
+                              .saga_view = {"orchestration", [this](const OrderId& id) {
+                                              sagas_asked_.push_back(id.value());
+                                              return saga_seen_;
+                                            }}}};
 };
 
 // ---- POST /internal/orders/{orderId}/payment-pending ----------------------------------------
@@ -174,6 +186,58 @@ TEST_F(SagaApiTest, CancelInOtherStatusesIsAsBefore) {
   EXPECT_EQ(Cancel(kService, placed).status, 403);
   EXPECT_TRUE(Outbox(contracts::kOrderEventsTopic).empty());
   EXPECT_EQ(outbox_notified_, 0);
+}
+
+// ---- GET /api/orders/{orderId}/saga ---------------------------------------------------------
+
+TEST_F(SagaApiTest, SagaViewBeforeThePaymentShowsEveryDeclaredStepPending) {
+  const std::string order_id = PutOrder(OrderStatus::kInitiated);
+  auto response = Saga(kAlice, order_id);
+  ASSERT_EQ(response.status, 200) << response.body;
+  json view = BodyOf(response);
+  EXPECT_EQ(view["state"], "NOT_STARTED");
+  EXPECT_TRUE(view["sagaId"].is_null());
+  EXPECT_EQ(view["type"], saga::kOrderSagaType);
+  EXPECT_EQ(view["mode"], "orchestration");
+  EXPECT_EQ(view["orderId"], order_id);
+  EXPECT_EQ(view["userId"], "alice");
+  EXPECT_EQ(view["earlierSagas"], json::array());
+  const saga::SagaDefinition definition = saga::OrderSaga();
+  ASSERT_EQ(view["steps"].size(), definition.steps.size());
+  for (size_t i = 0; i < definition.steps.size(); ++i) {
+    EXPECT_EQ(view["steps"][i]["name"], definition.steps[i].name);
+    EXPECT_EQ(view["steps"][i]["status"], "PENDING");
+    EXPECT_EQ(view["steps"][i]["attempts"], 0);
+    EXPECT_TRUE(view["steps"][i]["startedAt"].is_null());
+  }
+}
+
+TEST_F(SagaApiTest, SagaViewOfAStartedSagaIsTheSourcesView) {
+  const std::string order_id = PutOrder(OrderStatus::kPlaced);
+  saga_seen_ = SagaObservation{SagaPresence::kPresent, R"({"state":"COMPLETED"})", true};
+  auto response = Saga(kAlice, order_id);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response), json({{"state", "COMPLETED"}}));
+  EXPECT_EQ(response.Header("Content-Type"), "application/json");
+}
+
+TEST_F(SagaApiTest, SagaViewIsUnavailableWhenTheSourceDoesNotAnswer) {
+  const std::string order_id = PutOrder(OrderStatus::kPaymentDone);
+  saga_seen_ = SagaObservation{SagaPresence::kUnknown};
+  auto response = Saga(kAlice, order_id);
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(SlugOf(response), "service-unavailable");
+}
+
+TEST_F(SagaApiTest, SagaViewOfUnknownOrOthersOrdersIsNotFoundWithoutAskingTheSource) {
+  const std::string order_id = PutOrder(OrderStatus::kInitiated);
+  EXPECT_EQ(Saga(kBob, order_id).status, 404);
+  EXPECT_EQ(Saga(kAlice, "ord_missing").status, 404);
+  EXPECT_EQ(Saga(kAlice, "bad id!").status, 404);
+  EXPECT_EQ(Saga(kAnonymous, order_id).status, 401);
+  EXPECT_TRUE(sagas_asked_.empty());
+  EXPECT_EQ(Saga(kAdmin, order_id).status, 200);
+  EXPECT_EQ(sagas_asked_, std::vector<std::string>{order_id});
 }
 
 // ---- GET /api/orders/{orderId}/events (head) --------------------------------------------------

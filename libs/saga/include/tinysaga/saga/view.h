@@ -52,4 +52,10 @@ SagaView BuildView(const SagaDefinition& definition, const SagaState& state, std
 // error are null when absent.
 nlohmann::json SagaViewToJson(const SagaView& view);
 
+// The view of a saga that has not started yet (an order not paid for): the same JSON with
+// "sagaId" null, "state" "NOT_STARTED" and every step of the definition PENDING, so that a
+// page can draw what will run before it runs.
+nlohmann::json NotStartedViewJson(const SagaDefinition& definition, const OrderId& order_id,
+                                  std::string_view mode);
+
 }  // namespace tinysaga::saga
