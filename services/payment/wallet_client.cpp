@@ -162,17 +162,17 @@ bool IsId(const nlohmann::json& json, const char* field) {
   return it != json.end() && it->is_string() && IsValidId(it->get<std::string>());
 }
 
-bool IsCount(const nlohmann::json& json, const char* field) {
+bool IsCount(const nlohmann::json& json, const char* field, int64_t max = Money::kAmountCentsMax) {
   auto it = json.find(field);
   return it != json.end() && it->is_number_integer() && it->get<int64_t>() >= 0 &&
-         it->get<int64_t>() <= Money::kAmountCentsMax;
+         it->get<int64_t>() <= max;
 }
 
 }  // namespace
 
 Result<WalletDebit> ParseWalletDebit(const std::string& body) {
   auto json = ObjectOf(body);
-  if (!json || !IsId(*json, "transactionId") || !IsCount(*json, "balance") ||
+  if (!json || !IsId(*json, "transactionId") || !IsCount(*json, "balance", Money::kBalanceCentsMax) ||
       !json->contains("replayed") || !(*json)["replayed"].is_boolean()) {
     return MakeError(Errc::kUnavailable,
                      "wallet answered a malformed debit: " + body.substr(0, 300));

@@ -134,7 +134,7 @@ Result<std::optional<Wallet>> FindWallet(soci::session& session, const UserId& u
       soci::into(balance_cents), soci::into(currency), soci::into(created_at_ms),
       soci::into(updated_at_ms), soci::use(user, "user_id");
   if (!session.got_data()) return std::optional<Wallet>();
-  auto balance = Money::FromCents(balance_cents, currency);
+  auto balance = Money::BalanceFromCents(balance_cents, currency);
   if (!balance.ok()) return MakeError(Errc::kInternal, "wallet " + user + " is malformed");
   return std::optional<Wallet>(Wallet{
       .user_id = user_id,

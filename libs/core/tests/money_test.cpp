@@ -15,6 +15,20 @@ TEST(Money, RejectsNegativeAndHugeAmounts) {
   EXPECT_EQ(Money::FromCents(Money::kAmountCentsMax + 1).error().code, Errc::kUnprocessable);
 }
 
+TEST(Money, BalancesGoPastTheAmountCapOnlyThroughTheirOwnFunctions) {
+  auto full = Money::FromCents(Money::kAmountCentsMax).value();
+  EXPECT_EQ(full.Plus(Money::FromCents(1).value()).error().code, Errc::kUnprocessable);
+  auto past = full.PlusToBalance(Money::FromCents(1).value());
+  ASSERT_TRUE(past.ok());
+  EXPECT_EQ(past->cents(), Money::kAmountCentsMax + 1);
+  EXPECT_TRUE(Money::BalanceFromCents(Money::kBalanceCentsMax).ok());
+  EXPECT_EQ(Money::BalanceFromCents(Money::kBalanceCentsMax + 1).error().code,
+            Errc::kUnprocessable);
+  EXPECT_EQ(Money::BalanceFromCents(-1).error().code, Errc::kInvalidRequest);
+  auto top = Money::BalanceFromCents(Money::kBalanceCentsMax).value();
+  EXPECT_EQ(top.PlusToBalance(top).error().code, Errc::kUnprocessable);  // no int64 overflow
+}
+
 TEST(Money, RejectsMalformedCurrency) {
   EXPECT_FALSE(Money::FromCents(1, "usd").ok());
   EXPECT_FALSE(Money::FromCents(1, "US").ok());

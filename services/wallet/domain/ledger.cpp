@@ -74,11 +74,13 @@ Result<Money> ValidateAmount(std::string_view field, int64_t amount_cents,
 
 Result<Money> ApplyToBalance(const Money& balance, EntryType type, const Money& amount) {
   if (IncreasesBalance(type)) {
-    auto after = balance.Plus(amount);
+    const bool returned = type == EntryType::kCredit;
+    auto after = returned ? balance.PlusToBalance(amount) : balance.Plus(amount);
     if (!after.ok() && after.error().code == Errc::kUnprocessable &&
         balance.currency() == amount.currency()) {
-      return MakeError(Errc::kUnprocessable, "the balance would exceed " +
-                                                 std::to_string(Money::kAmountCentsMax) + " cents");
+      const int64_t cap = returned ? Money::kBalanceCentsMax : Money::kAmountCentsMax;
+      return MakeError(Errc::kUnprocessable,
+                       "the balance would exceed " + std::to_string(cap) + " cents");
     }
     return after;
   }

@@ -1,7 +1,9 @@
 #pragma once
 // Wallet balance rules. Every balance change is one ledger entry of a type that says which
 // way the money moves, and the new balance is computed here with Money's checked arithmetic:
-// nothing goes negative and nothing exceeds Money::kAmountCentsMax. Pure: no I/O.
+// nothing goes negative, and no deposit takes the balance past Money::kAmountCentsMax. A
+// credit gives back money that left this wallet (a refund, a voided debit), so it must always
+// land: it may take the balance past that cap, up to Money::kBalanceCentsMax. Pure: no I/O.
 
 #include <cstdint>
 #include <optional>
@@ -38,9 +40,10 @@ Result<Money> ValidateAmount(std::string_view field, int64_t amount_cents,
 inline constexpr size_t kOperationIdLengthMax = 128;
 bool IsValidOperationId(std::string_view text);
 
-// The balance after applying `amount` of `type`: kUnprocessable when a deposit or credit
-// would exceed Money::kAmountCentsMax or the currencies differ, kInsufficientFunds when a
-// withdrawal or debit is larger than the balance.
+// The balance after applying `amount` of `type`: kUnprocessable when a deposit would take it
+// past Money::kAmountCentsMax, a credit past Money::kBalanceCentsMax (out of reach: a credit
+// only returns a debit), or the currencies differ; kInsufficientFunds when a withdrawal or
+// debit is larger than the balance.
 Result<Money> ApplyToBalance(const Money& balance, EntryType type, const Money& amount);
 
 }  // namespace tinysaga::wallet

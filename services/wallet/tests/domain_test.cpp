@@ -49,15 +49,27 @@ TEST(ApplyToBalance, DepositsAndCreditsAdd) {
             Usd(Money::kAmountCentsMax));
 }
 
-TEST(ApplyToBalance, OverflowBeyondTheMaximumIsUnprocessable) {
+TEST(ApplyToBalance, ADepositBeyondTheCapIsUnprocessable) {
   auto result = ApplyToBalance(Usd(Money::kAmountCentsMax), EntryType::kDeposit, Usd(1));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, Errc::kUnprocessable);
-  EXPECT_EQ(
-      ApplyToBalance(Usd(Money::kAmountCentsMax), EntryType::kCredit, Usd(Money::kAmountCentsMax))
-          .error()
-          .code,
-      Errc::kUnprocessable);
+}
+
+TEST(ApplyToBalance, ACreditReturningMoneyLandsPastTheDepositCap) {
+  // A full wallet whose order is refunded: the money that left it comes back.
+  auto refunded =
+      ApplyToBalance(Usd(Money::kAmountCentsMax), EntryType::kCredit, Usd(Money::kAmountCentsMax));
+  ASSERT_TRUE(refunded.ok()) << refunded.error().detail;
+  EXPECT_EQ(refunded->cents(), 2 * Money::kAmountCentsMax);
+  // Above the cap the wallet can pay and be withdrawn from, but takes no deposit.
+  EXPECT_EQ(ApplyToBalance(*refunded, EntryType::kDeposit, Usd(1)).error().code,
+            Errc::kUnprocessable);
+  EXPECT_EQ(ApplyToBalance(*refunded, EntryType::kDebit, Usd(5)).value().cents(),
+            2 * Money::kAmountCentsMax - 5);
+  // The ledger's own bound, out of reach in practice: ten thousand refunds of the largest order.
+  auto huge = Money::BalanceFromCents(Money::kBalanceCentsMax);
+  ASSERT_TRUE(huge.ok());
+  EXPECT_EQ(ApplyToBalance(*huge, EntryType::kCredit, Usd(1)).error().code, Errc::kUnprocessable);
 }
 
 TEST(ApplyToBalance, WithdrawalsAndDebitsSubtractDownToZeroOnly) {

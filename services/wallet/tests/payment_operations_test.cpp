@@ -157,6 +157,18 @@ TEST_F(PaymentOperationsTest, ADebitThenItsRefundCreditsItBackOnce) {
   EXPECT_EQ(Balance("alice"), 1'000);
 }
 
+TEST_F(PaymentOperationsTest, ARefundLandsEvenWhenTheWalletWasFilledToTheCapMeanwhile) {
+  // Issue 11: pay, deposit up to the cap, cancel: the refund used to be refused for good.
+  ASSERT_TRUE(ApplyDebitNow(Debit("ord_1", 300)).ok());
+  Deposit("alice", Money::kAmountCentsMax - 700);
+  ASSERT_EQ(Balance("alice"), Money::kAmountCentsMax);
+  auto refund = ApplyRefundNow(Refund("ord_1"));
+  ASSERT_TRUE(refund.ok()) << refund.error().detail;
+  EXPECT_EQ(refund->refunded_cents, 300);
+  EXPECT_EQ(Balance("alice"), Money::kAmountCentsMax + 300);
+  ExpectConserved("alice");
+}
+
 TEST_F(PaymentOperationsTest, AnOperationIdUsedForAnotherRequestIsAMismatch) {
   ASSERT_TRUE(ApplyDebitNow(Debit("ord_1", 300)).ok());
   auto other_amount = ApplyDebitNow(Debit("ord_1", 301));
