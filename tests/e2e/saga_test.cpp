@@ -285,6 +285,29 @@ TEST_P(SagaTest, CancelingAPlacedOrderRefundsAndRestocks) {
   (void)order;
 }
 
+// Issue 11: a user fills the wallet to the deposit cap after paying, then cancels. The refund
+// gives back money that left the wallet, so it lands past the cap and the cancel finishes.
+TEST_P(SagaTest, CancelingAfterFillingTheWalletToTheCapStillRefunds) {
+  constexpr int64_t kCap = 100'000'000'000'000;  // Money::kAmountCentsMax
+  const std::string product = NewProduct(3'000, 5);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  WaitForStatus(api, order_id, "PLACED");
+  auto filled = api.Post("/api/wallets/" + user + "/deposits", {{"amount", kCap - 7'000}}, NewKey());
+  ASSERT_EQ(filled.status, 201) << filled.raw;
+  ASSERT_EQ(Balance(api, user), kCap);
+
+  EXPECT_EQ(api.Post("/api/orders/" + order_id + "/cancel", json::object()).status, 202);
+  WaitForStatus(api, order_id, "CANCELED");
+  EXPECT_EQ(Balance(api, user), kCap + 3'000);
+  EXPECT_EQ(Stock(api, product), 5);
+  // Above the cap the wallet takes no deposit, and says why.
+  auto more = api.Post("/api/wallets/" + user + "/deposits", {{"amount", 1}}, NewKey());
+  EXPECT_EQ(more.status, 422) << more.raw;
+}
+
 // The wallet hangs for the whole retry window: the client gets 503 and the order fails; when
 // the wallet wakes up it still finds the debit request in its socket, and applies nothing
 // that stays applied: no money is lost.
