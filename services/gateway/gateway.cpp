@@ -28,6 +28,12 @@ constexpr std::array kStrippedResponseHeaders = {"Connection", "Keep-Alive", "Tr
                                                  "Content-Length"};
 
 
+// From a service's /readyz body: its consumers are "joining", "joined", or "none" (no broker).
+bool ConsumersJoined(const std::string& readyz_body) {
+  const auto body = nlohmann::json::parse(readyz_body, nullptr, /*allow_exceptions=*/false);
+  return !body.is_object() || body.value("consumers", "none") != "joining";
+}
+
 // Every API answer: never cached by a browser or a proxy (they carry one user's data), never
 // content-sniffed.
 void AddApiHeaders(http::Headers& headers) {
@@ -122,10 +128,10 @@ bool Gateway::Ready() const {
   return !pools_.empty();
 }
 
-bool Gateway::AllInstancesHealthy() const {
+bool Gateway::AllInstancesStarted() const {
   for (const auto& [service, pool] : pools_) {
     for (size_t index = 0; index < pool->size(); ++index)
-      if (!pool->healthy(index)) return false;
+      if (!pool->healthy(index) || !pool->consuming(index)) return false;
   }
   return !pools_.empty();
 }
@@ -405,6 +411,9 @@ void Gateway::CheckHealthForever() {
         http::Request probe{.method = "GET", .target = "/readyz"};
         auto result = client_.SendAndWait(pool->endpoint(index), std::move(probe), config_.health_timeout);
         const bool healthy = result.ok() && result->status == 200;
+        // "joining" while its consumers join their groups; "joined", or "none" without a broker.
+        const bool consuming = healthy && ConsumersJoined(result->body);
+        pool->MarkConsuming(index, consuming);
         if (healthy != pool->healthy(index)) {
           spdlog::info("gateway: {} instance {} is {}", service, pool->endpoint(index).ToString(),
                        healthy ? "healthy" : "DOWN");

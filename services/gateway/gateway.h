@@ -61,10 +61,11 @@ class Gateway {
 
   void Register(http::Server& server);
   void StartHealthChecks();
-  // Every service has at least one instance whose last health check passed.
+  // Every service has at least one instance whose last health check passed (it serves HTTP).
   bool Ready() const;
-  // Every instance of every service passed its last health check.
-  bool AllInstancesHealthy() const;
+  // Every instance of every service passed its last health check and its consumers have
+  // joined their groups: `tinysaga up` waits for this before it says ready.
+  bool AllInstancesStarted() const;
   // GET /metrics: the Prometheus text of `registry` for an admin token; 401 without a valid
   // token, 403 for a user (upstream names and traffic are not for the public).
   http::Response Metrics(const http::Request& request, prometheus::Registry& registry);

@@ -56,12 +56,13 @@ int Run(const GatewayOptions& options) {
                            : http::Problem(MakeError(Errc::kUnavailable,
                                                      "not every service has a healthy instance"));
   });
-  // Every instance of every service healthy: what `tinysaga up` waits for before it says ready
-  // (readiness proper needs only one instance per service).
+  // Every instance of every service ready and consuming from the broker: what `tinysaga up`
+  // waits for before it says ready, so that its first saga runs at once (readiness proper
+  // needs only one instance per service that serves HTTP).
   server.Route("GET", "/readyz/instances", [&gateway](const http::Request&) {
-    return gateway.AllInstancesHealthy()
+    return gateway.AllInstancesStarted()
                ? http::Response::Json(200, {{"status", "ready"}})
-               : http::Problem(MakeError(Errc::kUnavailable, "not every instance is healthy yet"));
+               : http::Problem(MakeError(Errc::kUnavailable, "not every instance is started yet"));
   });
   // Admin only: the gateway faces the network (the services' own /metrics stay on loopback).
   server.Route("GET", "/metrics", [&gateway, registry](const http::Request& request) {

@@ -5,10 +5,14 @@ namespace tinysaga::gateway {
 UpstreamPool::UpstreamPool(std::string service, std::vector<http::Endpoint> endpoints)
     : service_(std::move(service)),
       endpoints_(std::move(endpoints)),
-      healthy_(new std::atomic<bool>[endpoints_.size()]) {
+      healthy_(new std::atomic<bool>[endpoints_.size()]),
+      consuming_(new std::atomic<bool>[endpoints_.size()]) {
   // Healthy only once a health check says so (readiness waits for that); requests before it
   // still reach every instance, because unhealthy ones are tried last, not never.
-  for (size_t i = 0; i < endpoints_.size(); ++i) healthy_[i] = false;
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    healthy_[i] = false;
+    consuming_[i] = false;
+  }
 }
 
 std::vector<size_t> UpstreamPool::Order() {
@@ -31,6 +35,12 @@ std::vector<size_t> UpstreamPool::Order() {
 void UpstreamPool::MarkHealthy(size_t index, bool healthy) { healthy_[index].store(healthy); }
 
 bool UpstreamPool::healthy(size_t index) const { return healthy_[index].load(); }
+
+void UpstreamPool::MarkConsuming(size_t index, bool consuming) {
+  consuming_[index].store(consuming);
+}
+
+bool UpstreamPool::consuming(size_t index) const { return consuming_[index].load(); }
 
 bool UpstreamPool::AnyHealthy() const {
   for (size_t i = 0; i < endpoints_.size(); ++i) {

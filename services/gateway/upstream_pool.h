@@ -32,10 +32,17 @@ class UpstreamPool {
   bool healthy(size_t index) const;
   bool AnyHealthy() const;
 
+  // Whether the instance's Kafka consumers have joined their groups (its /readyz says so).
+  // Not used for routing: only `tinysaga up` waits for it, so that its first saga does not
+  // wait for a group join.
+  void MarkConsuming(size_t index, bool consuming);
+  bool consuming(size_t index) const;
+
  private:
   const std::string service_;
   const std::vector<http::Endpoint> endpoints_;
   std::unique_ptr<std::atomic<bool>[]> healthy_;
+  std::unique_ptr<std::atomic<bool>[]> consuming_;
   std::atomic<uint64_t> next_{0};
 };
 

@@ -91,11 +91,18 @@ struct Messaging::Metrics {
         consumed(prometheus::BuildCounter()
                      .Name("tinysaga_messages_consumed_total")
                      .Help("Messages consumed, by consumer group and outcome")
-                     .Register(registry)) {}
+                     .Register(registry)),
+        consumers_joined(prometheus::BuildGauge()
+                             .Name("tinysaga_consumers_joined")
+                             .Help("1 when every consumer has joined its group and consumes, 0 "
+                                   "while one joins or rejoins (the HTTP API is served meanwhile)")
+                             .Register(registry)
+                             .Add({})) {}
 
   prometheus::Gauge& backlog;
   prometheus::Counter& published;
   prometheus::Family<prometheus::Counter>& consumed;
+  prometheus::Gauge& consumers_joined;
   uint64_t published_exported = 0;
   std::mutex mutex;  // UpdateMetrics may be called by several /metrics requests at once
 };
@@ -195,7 +202,7 @@ void Messaging::Stop() {
 
 void Messaging::NotifyOutbox() { relay_->Notify(); }
 
-bool Messaging::Ready() const {
+bool Messaging::Consuming() const {
   if (!started_) return false;
   return std::all_of(subscriptions_.begin(), subscriptions_.end(),
                      [](const auto& subscription) { return subscription->consumer->Joined(); });
@@ -207,6 +214,7 @@ void Messaging::UpdateMetrics() {
   std::lock_guard lock(metrics_->mutex);
   if (auto backlog = relay_->Backlog(); backlog.ok())
     metrics_->backlog.Set(static_cast<double>(*backlog));
+  metrics_->consumers_joined.Set(Consuming() ? 1 : 0);
   const uint64_t published = relay_->counters().published;
   metrics_->published.Increment(static_cast<double>(published - metrics_->published_exported));
   metrics_->published_exported = published;

@@ -72,14 +72,16 @@ void AddOperationalRoutes(ServiceContext& context, std::function<bool()> ready) 
   storage::Db* db =
       context.db.get();  // outlives the server: ServiceContext destroys the server first
   Messaging* messaging = context.messaging.get();  // outlives the server too
+  // Ready = can serve its HTTP API: its database answers. Consumers joining (or rejoining a
+  // group after a restart, which takes the group's session timeout) do not make it unready:
+  // the API works meanwhile and a load balancer must not take it out. They are reported here
+  // ("joining" or "joined"; "none" without a broker) for `tinysaga up`, which waits for them.
   context.server->Route("GET", "/readyz", [db, messaging,
                                            ready = std::move(ready)](const http::Request&) {
     if (!db->Healthy()) return http::Problem(503, "service-unavailable", "database not reachable");
-    if (messaging && !messaging->Ready()) {
-      return http::Problem(503, "service-unavailable", "not yet consuming from the broker");
-    }
     if (ready && !ready()) return http::Problem(503, "service-unavailable", "not ready");
-    return http::Response::Json(200, {{"status", "ready"}});
+    const char* consumers = !messaging ? "none" : messaging->Consuming() ? "joined" : "joining";
+    return http::Response::Json(200, {{"status", "ready"}, {"consumers", consumers}});
   });
   context.server->Route("GET", "/metrics", [registry = context.registry,
                                             messaging](const http::Request&) {

@@ -119,7 +119,9 @@ class OperationalRoutesTest : public ::testing::Test {
 
 TEST_F(OperationalRoutesTest, HealthzReadyzAndMetrics) {
   EXPECT_EQ(Get("/healthz").status, 200);
-  EXPECT_EQ(Get("/readyz").status, 200);
+  const RawResponse ready = Get("/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find(R"("consumers":"none")"), std::string::npos) << ready.body;
   ready_ = false;
   EXPECT_EQ(Get("/readyz").status, 503);
   const RawResponse metrics = Get("/metrics");

@@ -10,7 +10,7 @@
 // owned by the ServiceContext. Services Subscribe() while registering their routes;
 // RunService Start()s it before serving and Stop()s it after the server stopped, before the
 // service's parts are destroyed, so no handler runs while they go.
-// Thread-safe: NotifyOutbox() and Ready() from any thread; Subscribe() before Start().
+// Thread-safe: NotifyOutbox() and Consuming() from any thread; Subscribe() before Start().
 
 #include <atomic>
 #include <functional>
@@ -104,9 +104,11 @@ class Messaging {
   // (Consumers' transactions notify by themselves.)
   void NotifyOutbox();
 
-  // True when every subscription has joined its consumer group (readiness: until then the
-  // service's messages would wait for the group's first join, ~3 s on the development broker).
-  bool Ready() const;
+  // True when every subscription has joined its consumer group: until then the service's
+  // messages wait for the group's join (~3 s on the development broker). Not readiness: the
+  // HTTP API is served meanwhile (/readyz reports it as "consumers", `tinysaga up` waits for
+  // it before it says ready, /metrics as tinysaga_consumers_joined).
+  bool Consuming() const;
 
   // Unsent outbox rows right now (readiness, tinysaga check, tests).
   Result<int64_t> OutboxBacklog();
