@@ -73,25 +73,25 @@ Result<std::vector<ProductStock>> Stock(storage::Db& inventory, storage::Db& ord
   TS_ASSIGN_OR_RETURN(auto available,
                       Pairs(inventory, "SELECT product_id, available_count FROM products"));
   TS_ASSIGN_OR_RETURN(auto placed,
-                      Pairs(orders, "SELECT product_id, COALESCE(SUM(quantity), 0) FROM orders "
-                                    "WHERE status IN " +
-                                        std::string(kPlacedStatuses) + " GROUP BY product_id"));
+                      Pairs(orders,
+                            "SELECT product_id, COALESCE(SUM(quantity), 0) FROM orders "
+                            "WHERE status IN " +
+                                std::string(kPlacedStatuses) + " GROUP BY product_id"));
   std::vector<ProductStock> stock;
   for (const auto& [product_id, count] : available) {
     const auto units = placed.find(product_id);
-    stock.push_back({product_id, supplied[product_id], count,
-                     units == placed.end() ? 0 : units->second});
+    stock.push_back(
+        {product_id, supplied[product_id], count, units == placed.end() ? 0 : units->second});
   }
   return stock;
 }
 
 Result<std::map<std::string, int64_t>> Sagas(storage::Db& sagas) {
-  return CountsBy(sagas,
-                  "SELECT saga_type, status, COUNT(*) FROM sagas "
-                  "GROUP BY saga_type, status ORDER BY saga_type, status",
-                  [](const std::string& type, const std::string& status) {
-                    return type + " " + status;
-                  });
+  return CountsBy(
+      sagas,
+      "SELECT saga_type, status, COUNT(*) FROM sagas "
+      "GROUP BY saga_type, status ORDER BY saga_type, status",
+      [](const std::string& type, const std::string& status) { return type + " " + status; });
 }
 
 // The values of a one-column query, in order.
@@ -180,7 +180,8 @@ Result<std::map<std::string, std::vector<std::string>>> Books::InitiatedOrdersPa
   }
   const std::string sql =
       "SELECT order_id, payment_status FROM transactions WHERE type = 'PAYMENT' AND order_id IN "
-      "(" + Join(literals, ", ") + ")";
+      "(" +
+      Join(literals, ", ") + ")";
   TS_RETURN_IF_ERROR(payment_->Read<int>([&](soci::session& session) -> Result<int> {
     std::string order_id, status;
     soci::statement select = (session.prepare << sql, soci::into(order_id), soci::into(status));
@@ -232,27 +233,30 @@ Result<std::string> Books::DescribeUnsettledOrders(int limit) {
       literals.empty() ? "" : " OR order_id IN (" + Join(literals, ", ") + ")";
   TS_ASSIGN_OR_RETURN(
       const auto unsettled,
-      Column(*order_, "SELECT order_id || ' ' || status FROM orders WHERE status IN "
-                      "('PAYMENT_PENDING', 'PAYMENT_DONE') OR (status = 'PLACED' AND "
-                      "cancel_requested_at_ms IS NOT NULL)" +
-                          initiated_paid + " ORDER BY order_id LIMIT " + std::to_string(limit)));
+      Column(*order_,
+             "SELECT order_id || ' ' || status FROM orders WHERE status IN "
+             "('PAYMENT_PENDING', 'PAYMENT_DONE') OR (status = 'PLACED' AND "
+             "cancel_requested_at_ms IS NOT NULL)" +
+                 initiated_paid + " ORDER BY order_id LIMIT " + std::to_string(limit)));
   std::string text;
   for (const std::string& order : unsettled) {
     const std::string order_id = order.substr(0, order.find(' '));
     const std::string id = Literal(order_id);
-    TS_ASSIGN_OR_RETURN(
-        const auto history,
-        Column(*order_, "SELECT status FROM order_history WHERE order_id = " + id + " ORDER BY id"));
-    TS_ASSIGN_OR_RETURN(
-        const auto payment,
-        Column(*payment_, "SELECT transaction_id || ' ' || payment_status || "
-                          "COALESCE(' ' || failure_reason, '') FROM transactions "
-                          "WHERE order_id = " + id + " AND type = 'PAYMENT'"));
+    TS_ASSIGN_OR_RETURN(const auto history,
+                        Column(*order_, "SELECT status FROM order_history WHERE order_id = " + id +
+                                            " ORDER BY id"));
+    TS_ASSIGN_OR_RETURN(const auto payment,
+                        Column(*payment_,
+                               "SELECT transaction_id || ' ' || payment_status || "
+                               "COALESCE(' ' || failure_reason, '') FROM transactions "
+                               "WHERE order_id = " +
+                                   id + " AND type = 'PAYMENT'"));
     std::vector<std::string> sagas;
     if (saga_) {
-      TS_ASSIGN_OR_RETURN(sagas, Column(*saga_, "SELECT saga_id || ' ' || saga_type || ' ' || "
-                                                "status FROM sagas WHERE order_id = " +
-                                                    id + " ORDER BY saga_id"));
+      TS_ASSIGN_OR_RETURN(sagas, Column(*saga_,
+                                        "SELECT saga_id || ' ' || saga_type || ' ' || "
+                                        "status FROM sagas WHERE order_id = " +
+                                            id + " ORDER BY saga_id"));
     }
     text += "  " + order + " (history " + Join(history, " > ") + "), payment " +
             (payment.empty() ? "no payment" : Join(payment, ", ")) + ", saga " +
@@ -276,16 +280,19 @@ Result<Totals> Books::ReadTotals() {
       ++totals.initiated_rejected;
   }
   TS_ASSIGN_OR_RETURN(totals.deposits_cents,
-                      Count(*wallet_, "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet_ledger "
-                                      "WHERE entry_type = 'DEPOSIT'"));
+                      Count(*wallet_,
+                            "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet_ledger "
+                            "WHERE entry_type = 'DEPOSIT'"));
   TS_ASSIGN_OR_RETURN(totals.withdrawals_cents,
-                      Count(*wallet_, "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet_ledger "
-                                      "WHERE entry_type = 'WITHDRAWAL'"));
+                      Count(*wallet_,
+                            "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet_ledger "
+                            "WHERE entry_type = 'WITHDRAWAL'"));
   TS_ASSIGN_OR_RETURN(totals.balances_cents,
                       Count(*wallet_, "SELECT COALESCE(SUM(balance_cents), 0) FROM wallets"));
   TS_ASSIGN_OR_RETURN(totals.completed_payments_cents,
-                      Count(*payment_, "SELECT COALESCE(SUM(amount_cents), 0) FROM transactions "
-                                       "WHERE type = 'PAYMENT' AND payment_status = 'COMPLETED'"));
+                      Count(*payment_,
+                            "SELECT COALESCE(SUM(amount_cents), 0) FROM transactions "
+                            "WHERE type = 'PAYMENT' AND payment_status = 'COMPLETED'"));
   TS_ASSIGN_OR_RETURN(totals.stock, Stock(*inventory_, *order_));
   if (saga_) {
     TS_ASSIGN_OR_RETURN(totals.sagas, Sagas(*saga_));

@@ -506,9 +506,10 @@ class CrashTest : public ::testing::TestWithParam<CrashRun> {
       setenv("TINYSAGA_KEEP_TEST_DATA", "1", 0);
       std::printf("databases and logs kept in %s\n", up_->data_dir().c_str());
       if (!db_template_.empty())
-        std::printf("PostgreSQL databases kept: %s (TINYSAGA_KEEP_TEST_DATA=1 on "
-                    "scripts/with-postgres keeps its server)\n",
-                    db_template_.c_str());
+        std::printf(
+            "PostgreSQL databases kept: %s (TINYSAGA_KEEP_TEST_DATA=1 on "
+            "scripts/with-postgres keeps its server)\n",
+            db_template_.c_str());
     }
     books_.reset();  // its connections, before the databases go
     up_.reset();
@@ -529,8 +530,9 @@ class CrashTest : public ::testing::TestWithParam<CrashRun> {
 TEST_P(CrashTest, KillNineUnderLoad) {
   const CrashRun& run = GetParam();
   const std::string& mode = run.mode;
-  std::vector<std::string> up_args{"--saga-mode", mode, "--no-demo", "--rate-limit-per-second",
-                                   "100000", "--rate-limit-burst", "100000"};
+  std::vector<std::string> up_args{"--saga-mode", mode, "--no-demo"};
+  up_args.insert(up_args.end(),
+                 {"--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"});
   if (run.postgres) {
     db_template_ = e2e::NewPostgresTemplate("crash");
     if (db_template_.empty()) GTEST_SKIP() << "TINYSAGA_TEST_POSTGRES_URL is not set";

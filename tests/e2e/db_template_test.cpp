@@ -20,9 +20,8 @@ constexpr const char* kUnreachableServer =
 
 TEST(DbTemplateTest, UpRefusesATemplateWithoutServiceBeforeStartingAnything) {
   tinysaga::testing::TempDir data;
-  const CheckResult up =
-      RunTinysaga({"up", "--port", "0", "--data", data.path().string(), "--db",
-                   kTemplateWithoutService});
+  const CheckResult up = RunTinysaga(
+      {"up", "--port", "0", "--data", data.path().string(), "--db", kTemplateWithoutService});
   EXPECT_EQ(up.exit_code, 2) << up.output;
   EXPECT_NE(up.output.find("has no {service}"), std::string::npos) << up.output;
   EXPECT_EQ(up.output.find("secret"), std::string::npos) << "the password leaked: " << up.output;
@@ -49,8 +48,7 @@ TEST(DbTemplateTest, AnUnknownSchemeIsRefused) {
   const CheckResult up = RunTinysaga(
       {"up", "--port", "0", "--data", data.path().string(), "--db", "mysql://h/{service}"});
   EXPECT_EQ(up.exit_code, 2) << up.output;
-  EXPECT_NE(up.output.find("must be sqlite:DIR or postgresql://"), std::string::npos)
-      << up.output;
+  EXPECT_NE(up.output.find("must be sqlite:DIR or postgresql://"), std::string::npos) << up.output;
 }
 
 TEST(DbTemplateTest, UpStopsAtOnceWithTheReasonWhenTheServerCannotBeReached) {

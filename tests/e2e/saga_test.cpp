@@ -41,8 +41,8 @@ class SagaTest : public ::testing::TestWithParam<std::string> {
     if (OnPostgres() && NewPostgresTemplate("probe").empty())
       GTEST_SKIP() << "TINYSAGA_TEST_POSTGRES_URL is not set";
     if (up_) return;
-    std::vector<std::string> args{"--saga-mode", Mode(), "--rate-limit-per-second", "100000",
-                                  "--rate-limit-burst", "100000"};
+    std::vector<std::string> args{
+        "--saga-mode", Mode(), "--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"};
     if (OnPostgres()) {
       db_template_ = NewPostgresTemplate("e2e_saga");
       args.insert(args.end(), {"--db", db_template_});

@@ -281,7 +281,8 @@ CheckResult RunTinysaga(const std::vector<std::string>& args) {
 std::string NewPostgresTemplate(const std::string& prefix) {
   const char* url = tinysaga::testing::PostgresTestUrl();
   if (url == nullptr) return "";
-  return tinysaga::testing::WithDatabase(url, tinysaga::testing::UniqueSchemaName(prefix) + "_{service}");
+  return tinysaga::testing::WithDatabase(
+      url, tinysaga::testing::UniqueSchemaName(prefix) + "_{service}");
 }
 
 std::string DropPostgresDatabases(const std::string& db_template,

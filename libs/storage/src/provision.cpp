@@ -96,7 +96,9 @@ Connection Connect(Parameters parameters, const std::string& database) {
   values.push_back(nullptr);
   Connection connection(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/0));
   // libpq prints notices ("database ... does not exist, skipping") on stderr by default.
-  if (connection) PQsetNoticeProcessor(connection.get(), [](void*, const char*) {}, nullptr);
+  if (connection)
+    PQsetNoticeProcessor(
+        connection.get(), [](void*, const char*) {}, nullptr);
   return connection;
 }
 
@@ -124,8 +126,8 @@ QueryResult Execute(PGconn* connection, const std::string& sql,
                     const std::vector<std::string>& arguments = {}) {
   std::vector<const char*> values;
   for (const auto& argument : arguments) values.push_back(argument.c_str());
-  return QueryResult(PQexecParams(connection, sql.c_str(), static_cast<int>(values.size()),
-                                  nullptr, values.data(), nullptr, nullptr, 0));
+  return QueryResult(PQexecParams(connection, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0));
 }
 
 std::string Quoted(PGconn* connection, const std::string& identifier) {
@@ -160,12 +162,13 @@ Result<bool> CreateIfMissing(const std::string& url) {
   const QueryResult exists =
       Execute(connection, "SELECT 1 FROM pg_database WHERE datname = $1", {name});
   if (PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
-    return MakeError(Errc::kUnavailable, "cannot look up database \"" + name + "\": " +
-                                             OneLine(PQresultErrorMessage(exists.get())));
+    return MakeError(Errc::kUnavailable, "cannot look up database \"" + name +
+                                             "\": " + OneLine(PQresultErrorMessage(exists.get())));
   }
   if (PQntuples(exists.get()) > 0) {
-    return MakeError(Errc::kUnavailable,
-                     "database \"" + name + "\" exists but cannot be connected to: " + direct_error);
+    return MakeError(
+        Errc::kUnavailable,
+        "database \"" + name + "\" exists but cannot be connected to: " + direct_error);
   }
   // An identifier cannot be a parameter: quoted, so any name the URL holds is taken literally.
   const QueryResult created = Execute(connection, "CREATE DATABASE " + Quoted(connection, name));
@@ -231,8 +234,8 @@ Result<void> DropPostgresDatabase(const std::string& url) {
   const std::string name = ValueOf(parameters, "dbname");
   if (name.empty()) return MakeError(Errc::kInvalidRequest, "the URL names no database");
   TS_ASSIGN_OR_RETURN(Connection admin, ConnectToMaintenance(parameters));
-  const QueryResult dropped =
-      Execute(admin.get(), "DROP DATABASE IF EXISTS " + Quoted(admin.get(), name) + " WITH (FORCE)");
+  const QueryResult dropped = Execute(
+      admin.get(), "DROP DATABASE IF EXISTS " + Quoted(admin.get(), name) + " WITH (FORCE)");
   if (PQresultStatus(dropped.get()) != PGRES_COMMAND_OK) {
     return MakeError(Errc::kUnavailable, "cannot drop database \"" + name +
                                              "\": " + OneLine(PQresultErrorMessage(dropped.get())));

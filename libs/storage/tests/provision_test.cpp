@@ -3,11 +3,12 @@
 // database on a server where its user may create databases and roles (scripts/with-postgres);
 // the databases and the role they create are named after the test process and dropped after.
 
+#include "tinysaga/storage/provision.h"
+
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
 #include "tinysaga/storage/db.h"
-#include "tinysaga/storage/provision.h"
 #include "tinysaga/testing/postgres_schema.h"
 
 namespace tinysaga::storage {
@@ -106,8 +107,8 @@ TEST_F(CreateMissingDatabasesPostgresTest, AUserWhoMayNotCreateDatabasesGetsTheR
   Execute("DROP ROLE IF EXISTS " + role);
   Execute("CREATE ROLE " + role + " LOGIN NOCREATEDB");
   // A query parameter overrides the URI's user part (libpq keeps the last value).
-  const std::string as_role = template_ + (template_.find('?') == std::string::npos ? "?" : "&") +
-                              "user=" + role;
+  const std::string as_role =
+      template_ + (template_.find('?') == std::string::npos ? "?" : "&") + "user=" + role;
   const auto created = CreateMissingDatabases(as_role, kServices);
   Execute("DROP ROLE " + role);
   ASSERT_FALSE(created.ok());

@@ -36,7 +36,8 @@ inline std::string WithDatabase(const std::string& url, const std::string& name)
   const size_t query = url.find('?');
   const size_t path = url.find('/', authority == std::string::npos ? 0 : authority + 3);
   const size_t end = query == std::string::npos ? url.size() : query;
-  if (path == std::string::npos || path > end) return url.substr(0, end) + "/" + name + url.substr(end);
+  if (path == std::string::npos || path > end)
+    return url.substr(0, end) + "/" + name + url.substr(end);
   return url.substr(0, path + 1) + name + url.substr(end);
 }
 
