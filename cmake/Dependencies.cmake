@@ -28,6 +28,12 @@ target_link_libraries(soci INTERFACE ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY
 # soci-postgresql.h includes libpq-fe.h from Debian's /usr/include/postgresql (libpq-dev).
 find_path(LIBPQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql REQUIRED)
 target_include_directories(soci SYSTEM INTERFACE ${LIBPQ_INCLUDE_DIR})
+# libpq itself, for what SOCI does not do: connecting to the server's maintenance database and
+# CREATE DATABASE outside a transaction (libs/storage provision.h, `tinysaga up --db`).
+find_library(LIBPQ_LIBRARY pq REQUIRED)
+add_library(libpq INTERFACE IMPORTED)
+target_include_directories(libpq SYSTEM INTERFACE ${LIBPQ_INCLUDE_DIR})
+target_link_libraries(libpq INTERFACE ${LIBPQ_LIBRARY})
 # Debian's SOCI does not export the typeinfo of some internal classes (ref_counted_statement),
 # which UBSan's vptr check needs in every file that uses SOCI's inline code.
 target_compile_options(soci INTERFACE $<$<CONFIG:Sanitize>:-fno-sanitize=vptr>)

@@ -18,6 +18,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/invariants/check.h"
+#include "tinysaga/storage/provision.h"
 #include "bench.h"  // tinysaga bench (issue 4)
 #include "up.h"
 #include "wallet/wallet_service.h"
@@ -127,6 +128,8 @@ Result<platform::ServiceConfig> FinishServiceConfig(ServiceFlags flags, const st
   platform::ServiceConfig config = std::move(flags.config);
   config.name = name;
   if (!flags.data_dir.empty()) config.db_url_template = "sqlite:" + flags.data_dir;
+  if (auto valid = storage::ValidateDbUrlTemplate(config.db_url_template); !valid.ok())
+    return MakeError(Errc::kInvalidRequest, "--db: " + valid.error().detail);
   const char* secret = std::getenv("TINYSAGA_INTERNAL_SECRET");
   if (secret == nullptr || std::string_view(secret).size() < 16) {
     return MakeError(
@@ -298,6 +301,10 @@ int Main(int argc, char** argv) {
   if (check_command->parsed()) {
     if (!check_data_dir.empty()) check_options.db_url_template = "sqlite:" + check_data_dir;
     if (check_options.db_url_template.empty()) check_options.db_url_template = "sqlite:./data";
+    if (auto valid = storage::ValidateDbUrlTemplate(check_options.db_url_template); !valid.ok()) {
+      std::cerr << "check: --db: " << valid.error().detail << "\n";
+      return 2;
+    }
     check_options.settled = !check_in_flight_ok;
     return invariants::RunCheck(check_options, std::cout);
   }

@@ -20,6 +20,7 @@
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/rng.h"
 #include "tinysaga/http/client.h"
+#include "tinysaga/storage/provision.h"
 
 namespace tinysaga::app {
 namespace {
@@ -189,6 +190,13 @@ int RunUp(const UpOptions& options) {
     spdlog::error("up: {}", problem);
     return 2;
   }
+  // A template that would put every service in one database is refused before anything starts.
+  if (!options.db_url_template.empty()) {
+    if (auto valid = storage::ValidateDbUrlTemplate(options.db_url_template); !valid.ok()) {
+      spdlog::error("up: --db: {}", valid.error().detail);
+      return 2;
+    }
+  }
   std::error_code error;
   const std::filesystem::path data_dir = std::filesystem::absolute(options.data_dir);
   std::filesystem::create_directories(data_dir / "logs", error);
@@ -197,6 +205,15 @@ int RunUp(const UpOptions& options) {
     return 2;
   }
   const std::string db_template = options.db_url_template.empty() ? "sqlite:" + data_dir.string() : options.db_url_template;
+  // The services cannot create their own PostgreSQL databases (they connect to them), and a
+  // missing one would only show as children dying over and over: created here, or `up` stops
+  // with the reason.
+  auto created = storage::CreateMissingDatabases(db_template, ServicesFor(options));
+  if (!created.ok()) {
+    spdlog::error("up: {}", created.error().detail);
+    return 1;
+  }
+  for (const std::string& name : *created) spdlog::info("up: created database {}", name);
 
   SystemRng rng;
   const std::string internal_secret = NewId("int", rng) + NewId("", rng);

@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -11,46 +12,35 @@ namespace {
 // The statuses of an order that holds its payment and its stock.
 constexpr const char* kPlacedStatuses = "('PLACED', 'ON_WAY', 'DELIVERED')";
 
-// Attaches the other services' databases to the order.db connection under their service
-// names, unless done already (a reconnected session has lost them).
-void Attach(soci::session& session, const std::filesystem::path& data_dir, bool has_sagas) {
-  std::vector<std::pair<std::string, std::string>> files = {
-      {"payment", "payment.db"}, {"wallet", "wallet.db"}, {"inventory", "inventory.db"}};
-  if (has_sagas) files.emplace_back("saga", "orchestrator.db");
-  for (const auto& [alias, file] : files) {
-    long long attached = 0;
-    session << "SELECT COUNT(*) FROM pragma_database_list WHERE name = :alias",
-        soci::into(attached), soci::use(alias, "alias");
-    if (attached > 0) continue;
-    const std::string path = (data_dir / file).string();
-    session << "ATTACH DATABASE :path AS " + alias, soci::use(path, "path");
-  }
-}
-
-long long Count(soci::session& session, const std::string& sql) {
-  long long value = 0;
-  session << sql, soci::into(value);
-  return value;
+Result<int64_t> Count(storage::Db& db, const std::string& sql) {
+  return db.Read<int64_t>([&](soci::session& session) -> Result<int64_t> {
+    long long value = 0;
+    session << sql, soci::into(value);
+    return static_cast<int64_t>(value);
+  });
 }
 
 // Counts by two columns of `sql` (SELECT a, b, COUNT(*) ... GROUP BY a, b), each key made by
 // `label` from the two values.
-std::map<std::string, int64_t> CountsBy(
-    soci::session& session, const std::string& sql,
+Result<std::map<std::string, int64_t>> CountsBy(
+    storage::Db& db, const std::string& sql,
     const std::function<std::string(const std::string&, const std::string&)>& label) {
-  std::map<std::string, int64_t> counts;
-  std::string first, second;
-  long long count = 0;
-  soci::statement select =
-      (session.prepare << sql, soci::into(first), soci::into(second), soci::into(count));
-  select.execute();
-  while (select.fetch()) counts[label(first, second)] = count;
-  return counts;
+  return db.Read<std::map<std::string, int64_t>>(
+      [&](soci::session& session) -> Result<std::map<std::string, int64_t>> {
+        std::map<std::string, int64_t> counts;
+        std::string first, second;
+        long long count = 0;
+        soci::statement select =
+            (session.prepare << sql, soci::into(first), soci::into(second), soci::into(count));
+        select.execute();
+        while (select.fetch()) counts[label(first, second)] = count;
+        return counts;
+      });
 }
 
 // "FAILED (insufficient funds)" -> count.
-std::map<std::string, int64_t> Outcomes(soci::session& session) {
-  return CountsBy(session,
+Result<std::map<std::string, int64_t>> Outcomes(storage::Db& orders) {
+  return CountsBy(orders,
                   "SELECT status, status_info, COUNT(*) FROM orders "
                   "GROUP BY status, status_info ORDER BY status, status_info",
                   [](const std::string& status, const std::string& info) {
@@ -58,34 +48,76 @@ std::map<std::string, int64_t> Outcomes(soci::session& session) {
                   });
 }
 
-std::vector<ProductStock> Stock(soci::session& session) {
+// The rows of a two-column query: first column -> second (numbers as text are fine too).
+Result<std::map<std::string, int64_t>> Pairs(storage::Db& db, const std::string& sql) {
+  return db.Read<std::map<std::string, int64_t>>(
+      [&](soci::session& session) -> Result<std::map<std::string, int64_t>> {
+        std::map<std::string, int64_t> rows;
+        std::string key;
+        long long value = 0;
+        soci::statement select = (session.prepare << sql, soci::into(key), soci::into(value));
+        select.execute();
+        while (select.fetch()) rows[key] = value;
+        return rows;
+      });
+}
+
+// Inventory DB: each product's supply and availability; Order DB: the units placed orders hold.
+Result<std::vector<ProductStock>> Stock(storage::Db& inventory, storage::Db& orders) {
+  TS_ASSIGN_OR_RETURN(
+      auto supplied,
+      Pairs(inventory,
+            "SELECT p.product_id, (SELECT COALESCE(SUM(m.delta), 0) FROM stock_movements m "
+            "WHERE m.product_id = p.product_id AND m.kind IN ('INITIAL', 'RESTOCK', 'ADJUST')) "
+            "FROM products p"));
+  TS_ASSIGN_OR_RETURN(auto available,
+                      Pairs(inventory, "SELECT product_id, available_count FROM products"));
+  TS_ASSIGN_OR_RETURN(auto placed,
+                      Pairs(orders,
+                            "SELECT product_id, COALESCE(SUM(quantity), 0) FROM orders "
+                            "WHERE status IN " +
+                                std::string(kPlacedStatuses) + " GROUP BY product_id"));
   std::vector<ProductStock> stock;
-  std::string product_id;
-  long long available = 0, supplied = 0, placed_units = 0;
-  soci::statement select =
-      (session.prepare
-           << "SELECT p.product_id, p.available_count, "
-              "(SELECT COALESCE(SUM(m.delta), 0) FROM inventory.stock_movements m "
-              " WHERE m.product_id = p.product_id AND m.kind IN ('INITIAL', 'RESTOCK', 'ADJUST')), "
-              "(SELECT COALESCE(SUM(o.quantity), 0) FROM main.orders o "
-              " WHERE o.product_id = p.product_id AND o.status IN " +
-                  std::string(kPlacedStatuses) +
-                  ") "
-                  "FROM inventory.products p ORDER BY p.product_id",
-       soci::into(product_id), soci::into(available), soci::into(supplied),
-       soci::into(placed_units));
-  select.execute();
-  while (select.fetch()) stock.push_back({product_id, supplied, available, placed_units});
+  for (const auto& [product_id, count] : available) {
+    const auto units = placed.find(product_id);
+    stock.push_back(
+        {product_id, supplied[product_id], count, units == placed.end() ? 0 : units->second});
+  }
   return stock;
 }
 
-std::map<std::string, int64_t> Sagas(soci::session& session) {
-  return CountsBy(session,
-                  "SELECT saga_type, status, COUNT(*) FROM saga.sagas "
-                  "GROUP BY saga_type, status ORDER BY saga_type, status",
-                  [](const std::string& type, const std::string& status) {
-                    return type + " " + status;
-                  });
+Result<std::map<std::string, int64_t>> Sagas(storage::Db& sagas) {
+  return CountsBy(
+      sagas,
+      "SELECT saga_type, status, COUNT(*) FROM sagas "
+      "GROUP BY saga_type, status ORDER BY saga_type, status",
+      [](const std::string& type, const std::string& status) { return type + " " + status; });
+}
+
+// The values of a one-column query, in order.
+Result<std::vector<std::string>> Column(storage::Db& db, const std::string& sql) {
+  return db.Read<std::vector<std::string>>(
+      [&](soci::session& session) -> Result<std::vector<std::string>> {
+        std::vector<std::string> values;
+        std::string value;
+        soci::statement select = (session.prepare << sql, soci::into(value));
+        select.execute();
+        while (select.fetch()) values.push_back(value);
+        return values;
+      });
+}
+
+// An id as an SQL string literal (ids are [A-Za-z0-9_-], but quotes are doubled anyway).
+std::string Literal(const std::string& id) {
+  std::string text = "'";
+  for (char c : id) text += c == '\'' ? std::string("''") : std::string(1, c);
+  return text + "'";
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : separator) + part;
+  return text;
 }
 
 }  // namespace
@@ -111,122 +143,161 @@ std::string Unsettled::ToString() const {
   return text.empty() ? "nothing" : text;
 }
 
-Result<std::unique_ptr<Books>> Books::Open(const std::filesystem::path& data_dir) {
-  for (const char* file : {"order.db", "payment.db", "wallet.db", "inventory.db"}) {
-    if (!std::filesystem::exists(data_dir / file))
-      return MakeError(Errc::kNotFound, "no " + (data_dir / file).string());
+Result<std::unique_ptr<Books>> Books::Open(const std::string& db_template, bool with_sagas) {
+  auto open = [&](const std::string& service) -> Result<std::unique_ptr<storage::Db>> {
+    const std::string url = storage::DbUrlFor(db_template, service);
+    // Db::Open would create a missing SQLite file: the test reads what `up` made.
+    if (url.starts_with("sqlite:") && !std::filesystem::exists(url.substr(7)))
+      return MakeError(Errc::kNotFound, "no " + url.substr(7));
+    return storage::Db::Open(storage::DbOptions{.url = url, .pool_size = 1});
+  };
+  std::unique_ptr<Books> books(new Books());
+  TS_ASSIGN_OR_RETURN(books->order_, open("order"));
+  TS_ASSIGN_OR_RETURN(books->payment_, open("payment"));
+  TS_ASSIGN_OR_RETURN(books->wallet_, open("wallet"));
+  TS_ASSIGN_OR_RETURN(books->inventory_, open("inventory"));
+  if (with_sagas) {
+    TS_ASSIGN_OR_RETURN(books->saga_, open("orchestrator"));
   }
-  TS_ASSIGN_OR_RETURN(auto db,
-                      storage::Db::Open(storage::DbOptions{
-                          .url = "sqlite:" + (data_dir / "order.db").string(), .pool_size = 1}));
-  const bool has_sagas = std::filesystem::exists(data_dir / "orchestrator.db");
-  return std::unique_ptr<Books>(new Books(data_dir, std::move(db), has_sagas));
+  return books;
 }
 
 Result<int64_t> Books::CountFinishedOrders() {
-  return db_->Read<int64_t>([](soci::session& session) -> Result<int64_t> {
-    return Count(session,
-                 "SELECT COUNT(*) FROM orders WHERE status IN ('PLACED', 'ON_WAY', 'DELIVERED', "
-                 "'FAILED', 'CANCELED')");
-  });
+  return Count(*order_,
+               "SELECT COUNT(*) FROM orders WHERE status IN ('PLACED', 'ON_WAY', 'DELIVERED', "
+               "'FAILED', 'CANCELED')");
+}
+
+Result<std::map<std::string, std::vector<std::string>>> Books::InitiatedOrdersPayments() {
+  TS_ASSIGN_OR_RETURN(const auto initiated,
+                      Column(*order_, "SELECT order_id FROM orders WHERE status = 'INITIATED'"));
+  std::map<std::string, std::vector<std::string>> payments;
+  if (initiated.empty()) return payments;
+  std::vector<std::string> literals;
+  for (const auto& order_id : initiated) {
+    payments[order_id];
+    literals.push_back(Literal(order_id));
+  }
+  const std::string sql =
+      "SELECT order_id, payment_status FROM transactions WHERE type = 'PAYMENT' AND order_id IN "
+      "(" +
+      Join(literals, ", ") + ")";
+  TS_RETURN_IF_ERROR(payment_->Read<int>([&](soci::session& session) -> Result<int> {
+    std::string order_id, status;
+    soci::statement select = (session.prepare << sql, soci::into(order_id), soci::into(status));
+    select.execute();
+    while (select.fetch()) payments[order_id].push_back(status);
+    return 0;
+  }));
+  return payments;
 }
 
 Result<Unsettled> Books::ReadUnsettled() {
-  return db_->Read<Unsettled>([this](soci::session& session) -> Result<Unsettled> {
-    Attach(session, data_dir_, has_sagas_);
-    Unsettled unsettled;
-    unsettled.paying_orders = Count(
-        session, "SELECT COUNT(*) FROM orders WHERE status IN ('PAYMENT_PENDING', 'PAYMENT_DONE')");
-    unsettled.initiated_paid =
-        Count(session,
-              "SELECT COUNT(*) FROM orders o WHERE o.status = 'INITIATED' AND EXISTS "
-              "(SELECT 1 FROM payment.transactions t WHERE t.order_id = o.order_id "
-              " AND t.type = 'PAYMENT' AND t.payment_status <> 'FAILED')");
-    unsettled.cancels_pending = Count(session,
-                                      "SELECT COUNT(*) FROM orders WHERE status = 'PLACED' AND "
-                                      "cancel_requested_at_ms IS NOT NULL");
-    unsettled.pending_payments = Count(
-        session, "SELECT COUNT(*) FROM payment.transactions WHERE payment_status = 'PENDING'");
-    unsettled.queued_refunds = Count(session, "SELECT COUNT(*) FROM payment.refund_requests");
-    if (has_sagas_) {
-      unsettled.running_sagas = Count(
-          session, "SELECT COUNT(*) FROM saga.sagas WHERE status IN ('RUNNING', 'COMPENSATING')");
-    }
-    return unsettled;
-  });
+  Unsettled unsettled;
+  TS_ASSIGN_OR_RETURN(
+      unsettled.paying_orders,
+      Count(*order_,
+            "SELECT COUNT(*) FROM orders WHERE status IN ('PAYMENT_PENDING', 'PAYMENT_DONE')"));
+  TS_ASSIGN_OR_RETURN(const auto initiated, InitiatedOrdersPayments());
+  for (const auto& [order_id, statuses] : initiated) {
+    if (std::any_of(statuses.begin(), statuses.end(),
+                    [](const std::string& status) { return status != "FAILED"; }))
+      ++unsettled.initiated_paid;
+  }
+  TS_ASSIGN_OR_RETURN(unsettled.cancels_pending,
+                      Count(*order_,
+                            "SELECT COUNT(*) FROM orders WHERE status = 'PLACED' AND "
+                            "cancel_requested_at_ms IS NOT NULL"));
+  TS_ASSIGN_OR_RETURN(
+      unsettled.pending_payments,
+      Count(*payment_, "SELECT COUNT(*) FROM transactions WHERE payment_status = 'PENDING'"));
+  TS_ASSIGN_OR_RETURN(unsettled.queued_refunds,
+                      Count(*payment_, "SELECT COUNT(*) FROM refund_requests"));
+  if (saga_) {
+    TS_ASSIGN_OR_RETURN(
+        unsettled.running_sagas,
+        Count(*saga_, "SELECT COUNT(*) FROM sagas WHERE status IN ('RUNNING', 'COMPENSATING')"));
+  }
+  return unsettled;
 }
 
 Result<std::string> Books::DescribeUnsettledOrders(int limit) {
-  return db_->Read<std::string>([&](soci::session& session) -> Result<std::string> {
-    Attach(session, data_dir_, has_sagas_);
-    const std::string sagas =
-        has_sagas_ ? "(SELECT group_concat(s.saga_id || ' ' || s.saga_type || ' ' || s.status, "
-                     "', ') FROM saga.sagas s WHERE s.order_id = o.order_id)"
-                   : "NULL";
-    std::string order_id, status, history, payment, saga;
-    soci::indicator saga_indicator = soci::i_null;
-    soci::statement select =
-        (session.prepare
-             << "SELECT o.order_id, o.status, "
-                "COALESCE((SELECT group_concat(h.status, ' > ') FROM (SELECT status FROM "
-                "order_history WHERE order_id = o.order_id ORDER BY id) h), ''), "
-                "COALESCE((SELECT t.transaction_id || ' ' || t.payment_status || "
-                "COALESCE(' ' || t.failure_reason, '') FROM payment.transactions t "
-                "WHERE t.order_id = o.order_id AND t.type = 'PAYMENT'), 'no payment'), " +
-                    sagas +
-                    " FROM orders o WHERE o.status IN ('PAYMENT_PENDING', 'PAYMENT_DONE') "
-                    "OR (o.status = 'INITIATED' AND EXISTS (SELECT 1 FROM payment.transactions t "
-                    "WHERE t.order_id = o.order_id AND t.type = 'PAYMENT' AND t.payment_status <> "
-                    "'FAILED')) "
-                    "OR (o.status = 'PLACED' AND o.cancel_requested_at_ms IS NOT NULL) "
-                    "ORDER BY o.order_id LIMIT :limit",
-         soci::into(order_id), soci::into(status), soci::into(history), soci::into(payment),
-         soci::into(saga, saga_indicator), soci::use(limit, "limit"));
-    select.execute();
-    std::string text;
-    while (select.fetch()) {
-      text += "  " + order_id + " " + status + " (history " + history + "), payment " + payment +
-              ", saga " + (saga_indicator == soci::i_ok ? saga : "none") + "\n";
+  TS_ASSIGN_OR_RETURN(const auto initiated, InitiatedOrdersPayments());
+  std::vector<std::string> literals;
+  for (const auto& [order_id, statuses] : initiated) {
+    if (std::any_of(statuses.begin(), statuses.end(),
+                    [](const std::string& status) { return status != "FAILED"; }))
+      literals.push_back(Literal(order_id));
+  }
+  const std::string initiated_paid =
+      literals.empty() ? "" : " OR order_id IN (" + Join(literals, ", ") + ")";
+  TS_ASSIGN_OR_RETURN(
+      const auto unsettled,
+      Column(*order_,
+             "SELECT order_id || ' ' || status FROM orders WHERE status IN "
+             "('PAYMENT_PENDING', 'PAYMENT_DONE') OR (status = 'PLACED' AND "
+             "cancel_requested_at_ms IS NOT NULL)" +
+                 initiated_paid + " ORDER BY order_id LIMIT " + std::to_string(limit)));
+  std::string text;
+  for (const std::string& order : unsettled) {
+    const std::string order_id = order.substr(0, order.find(' '));
+    const std::string id = Literal(order_id);
+    TS_ASSIGN_OR_RETURN(const auto history,
+                        Column(*order_, "SELECT status FROM order_history WHERE order_id = " + id +
+                                            " ORDER BY id"));
+    TS_ASSIGN_OR_RETURN(const auto payment,
+                        Column(*payment_,
+                               "SELECT transaction_id || ' ' || payment_status || "
+                               "COALESCE(' ' || failure_reason, '') FROM transactions "
+                               "WHERE order_id = " +
+                                   id + " AND type = 'PAYMENT'"));
+    std::vector<std::string> sagas;
+    if (saga_) {
+      TS_ASSIGN_OR_RETURN(sagas, Column(*saga_,
+                                        "SELECT saga_id || ' ' || saga_type || ' ' || "
+                                        "status FROM sagas WHERE order_id = " +
+                                            id + " ORDER BY saga_id"));
     }
-    return text;
-  });
+    text += "  " + order + " (history " + Join(history, " > ") + "), payment " +
+            (payment.empty() ? "no payment" : Join(payment, ", ")) + ", saga " +
+            (sagas.empty() ? "none" : Join(sagas, ", ")) + "\n";
+  }
+  return text;
 }
 
 Result<Totals> Books::ReadTotals() {
-  return db_->Read<Totals>([this](soci::session& session) -> Result<Totals> {
-    Attach(session, data_dir_, has_sagas_);
-    Totals totals;
-    totals.outcomes = Outcomes(session);
-    totals.orders = Count(session, "SELECT COUNT(*) FROM orders");
-    const std::string placed = std::string(" WHERE status IN ") + kPlacedStatuses;
-    totals.placed_orders = Count(session, "SELECT COUNT(*) FROM orders" + placed);
-    totals.placed_value_cents =
-        Count(session, "SELECT COALESCE(SUM(price_cents), 0) FROM orders" + placed);
-    const std::string payment_of_order =
-        "SELECT 1 FROM payment.transactions t WHERE t.order_id = o.order_id AND t.type = 'PAYMENT'";
-    totals.abandoned = Count(session,
-                             "SELECT COUNT(*) FROM orders o WHERE o.status = 'INITIATED' "
-                             "AND NOT EXISTS (" +
-                                 payment_of_order + ")");
-    totals.initiated_rejected =
-        Count(session, "SELECT COUNT(*) FROM orders o WHERE o.status = 'INITIATED' AND EXISTS (" +
-                           payment_of_order + " AND t.payment_status = 'FAILED')");
-    totals.deposits_cents = Count(session,
-                                  "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet.wallet_ledger "
-                                  "WHERE entry_type = 'DEPOSIT'");
-    totals.withdrawals_cents = Count(session,
-                                     "SELECT COALESCE(SUM(amount_cents), 0) FROM "
-                                     "wallet.wallet_ledger WHERE entry_type = 'WITHDRAWAL'");
-    totals.balances_cents =
-        Count(session, "SELECT COALESCE(SUM(balance_cents), 0) FROM wallet.wallets");
-    totals.completed_payments_cents =
-        Count(session,
-              "SELECT COALESCE(SUM(amount_cents), 0) FROM payment.transactions "
-              "WHERE type = 'PAYMENT' AND payment_status = 'COMPLETED'");
-    totals.stock = Stock(session);
-    if (has_sagas_) totals.sagas = Sagas(session);
-    return totals;
-  });
+  Totals totals;
+  TS_ASSIGN_OR_RETURN(totals.outcomes, Outcomes(*order_));
+  TS_ASSIGN_OR_RETURN(totals.orders, Count(*order_, "SELECT COUNT(*) FROM orders"));
+  const std::string placed = std::string(" WHERE status IN ") + kPlacedStatuses;
+  TS_ASSIGN_OR_RETURN(totals.placed_orders, Count(*order_, "SELECT COUNT(*) FROM orders" + placed));
+  TS_ASSIGN_OR_RETURN(totals.placed_value_cents,
+                      Count(*order_, "SELECT COALESCE(SUM(price_cents), 0) FROM orders" + placed));
+  TS_ASSIGN_OR_RETURN(const auto initiated, InitiatedOrdersPayments());
+  for (const auto& [order_id, statuses] : initiated) {
+    if (statuses.empty()) ++totals.abandoned;
+    if (std::find(statuses.begin(), statuses.end(), "FAILED") != statuses.end())
+      ++totals.initiated_rejected;
+  }
+  TS_ASSIGN_OR_RETURN(totals.deposits_cents,
+                      Count(*wallet_,
+                            "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet_ledger "
+                            "WHERE entry_type = 'DEPOSIT'"));
+  TS_ASSIGN_OR_RETURN(totals.withdrawals_cents,
+                      Count(*wallet_,
+                            "SELECT COALESCE(SUM(amount_cents), 0) FROM wallet_ledger "
+                            "WHERE entry_type = 'WITHDRAWAL'"));
+  TS_ASSIGN_OR_RETURN(totals.balances_cents,
+                      Count(*wallet_, "SELECT COALESCE(SUM(balance_cents), 0) FROM wallets"));
+  TS_ASSIGN_OR_RETURN(totals.completed_payments_cents,
+                      Count(*payment_,
+                            "SELECT COALESCE(SUM(amount_cents), 0) FROM transactions "
+                            "WHERE type = 'PAYMENT' AND payment_status = 'COMPLETED'"));
+  TS_ASSIGN_OR_RETURN(totals.stock, Stock(*inventory_, *order_));
+  if (saga_) {
+    TS_ASSIGN_OR_RETURN(totals.sagas, Sagas(*saga_));
+  }
+  return totals;
 }
 
 }  // namespace tinysaga::crash

@@ -1,13 +1,14 @@
 #pragma once
-// What the crash test reads from `tinysaga up`'s SQLite files, on its own (not through
-// libs/invariants, which `tinysaga check` runs as well): whether every order has come to rest,
-// and the books: the money the wallets gave against the value of the orders placed, and each
-// product's stock against its orders.
+// What the crash test reads from `tinysaga up`'s databases (SQLite files or PostgreSQL), on its
+// own (not through libs/invariants, which `tinysaga check` runs as well): whether every order
+// has come to rest, and the books: the money the wallets gave against the value of the orders
+// placed, and each product's stock against its orders.
 //
 // Lifecycle: Open() once the databases exist (after `up` is ready); read-only queries through
-// storage::Db on one connection to order.db, with the other services' files attached. Not
-// thread-safe. The databases are read statement by statement, not at one instant: the
-// figures are exact only at rest, which is when the test reads them.
+// storage::Db, one connection per service's database. What spans two services' databases is
+// joined here, not in SQL (PostgreSQL databases cannot be joined). Not thread-safe. The
+// databases are read statement by statement, not at one instant: the figures are exact only
+// at rest, which is when the test reads them.
 
 #include <cstdint>
 #include <filesystem>
@@ -72,7 +73,9 @@ struct Totals {
 
 class Books {
  public:
-  static Result<std::unique_ptr<Books>> Open(const std::filesystem::path& data_dir);
+  // `db_template` as given to `up --db` ("sqlite:DIR" for `up --data DIR`); the Saga DB is
+  // read only `with_sagas` (orchestration mode).
+  static Result<std::unique_ptr<Books>> Open(const std::string& db_template, bool with_sagas);
 
   // Orders that reached a terminal status (PLACED, ON_WAY, DELIVERED, FAILED, CANCELED).
   Result<int64_t> CountFinishedOrders();
@@ -83,12 +86,13 @@ class Books {
   Result<Totals> ReadTotals();
 
  private:
-  Books(std::filesystem::path data_dir, std::unique_ptr<storage::Db> db, bool has_sagas)
-      : data_dir_(std::move(data_dir)), db_(std::move(db)), has_sagas_(has_sagas) {}
+  Books() = default;
 
-  std::filesystem::path data_dir_;
-  std::unique_ptr<storage::Db> db_;
-  bool has_sagas_;
+  // The INITIATED orders and the statuses of their PAYMENT rows (none: no payment).
+  Result<std::map<std::string, std::vector<std::string>>> InitiatedOrdersPayments();
+
+  std::unique_ptr<storage::Db> order_, payment_, wallet_, inventory_;
+  std::unique_ptr<storage::Db> saga_;  // null without a Saga DB (choreography)
 };
 
 }  // namespace tinysaga::crash

@@ -18,6 +18,10 @@
 #include <thread>
 #include <utility>
 
+#include "tinysaga/storage/db.h"
+#include "tinysaga/storage/provision.h"
+#include "tinysaga/testing/postgres_schema.h"
+
 extern char** environ;
 
 namespace tinysaga::e2e {
@@ -32,6 +36,9 @@ std::filesystem::path NewTempDir() {
 }  // namespace
 
 UpProcess::UpProcess(std::vector<std::string> extra_args) : data_dir_(NewTempDir()) {
+  for (size_t i = 0; i + 1 < extra_args.size(); ++i) {
+    if (extra_args[i] == "--db") db_template_ = extra_args[i + 1];
+  }
   std::vector<std::string> args{TINYSAGA_BINARY, "up", "--port", "0", "--data", data_dir_.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
@@ -84,6 +91,10 @@ UpProcess::~UpProcess() {
     std::error_code ignored;
     std::filesystem::remove_all(data_dir_, ignored);
   }
+}
+
+std::string UpProcess::db_template() const {
+  return db_template_.empty() ? "sqlite:" + data_dir_.string() : db_template_;
 }
 
 nlohmann::json UpProcess::Status() const {
@@ -240,8 +251,22 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 CheckResult RunCheck(const std::filesystem::path& data_dir) {
-  const std::string command =
-      std::string(TINYSAGA_BINARY) + " check --data '" + data_dir.string() + "' 2>&1";
+  return RunTinysaga({"check", "--data", data_dir.string()});
+}
+
+CheckResult RunCheckOn(const std::string& db_template) {
+  return RunTinysaga({"check", "--db", db_template});
+}
+
+CheckResult RunTinysaga(const std::vector<std::string>& args) {
+  // Each argument in single quotes for the shell (a quote inside as '\'').
+  std::string command = TINYSAGA_BINARY;
+  for (const std::string& arg : args) {
+    command += " '";
+    for (char c : arg) command += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    command += "'";
+  }
+  command += " 2>&1";
   CheckResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -251,6 +276,23 @@ CheckResult RunCheck(const std::filesystem::path& data_dir) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string NewPostgresTemplate(const std::string& prefix) {
+  const char* url = tinysaga::testing::PostgresTestUrl();
+  if (url == nullptr) return "";
+  return tinysaga::testing::WithDatabase(
+      url, tinysaga::testing::UniqueSchemaName(prefix) + "_{service}");
+}
+
+std::string DropPostgresDatabases(const std::string& db_template,
+                                  const std::vector<std::string>& services) {
+  std::string errors;
+  for (const std::string& service : services) {
+    auto dropped = storage::DropPostgresDatabase(storage::DbUrlFor(db_template, service));
+    if (!dropped.ok()) errors += dropped.error().detail + "\n";
+  }
+  return errors;
 }
 
 }  // namespace tinysaga::e2e

@@ -26,12 +26,15 @@ class UpProcess {
 
   const http::Endpoint& gateway() const { return gateway_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // The --db given to `up`, else "sqlite:<data_dir>": what `tinysaga check --db` takes.
+  std::string db_template() const;
   // `up`'s status file: {"url", "pid", "kafka", "processes": [{"name", "pid", "port", "restarts"}]}.
   nlohmann::json Status() const;
   nlohmann::json Process(const std::string& name) const;
 
  private:
   std::filesystem::path data_dir_;
+  std::string db_template_;  // empty: SQLite files in data_dir_
   pid_t pid_ = -1;
   http::Endpoint gateway_;
 };
@@ -111,5 +114,18 @@ struct CheckResult {
   std::string output;
 };
 CheckResult RunCheck(const std::filesystem::path& data_dir);
+// Runs `tinysaga check --db TEMPLATE`.
+CheckResult RunCheckOn(const std::string& db_template);
+// Runs `tinysaga ARGS...` to its end; returns its exit code and output (stdout and stderr).
+CheckResult RunTinysaga(const std::vector<std::string>& args);
+
+// PostgreSQL for a test's `up`: a database URL template naming databases no other test process
+// uses (prefix_<pid>_<n>_{service}), on the server of TINYSAGA_TEST_POSTGRES_URL; empty when
+// that is unset (the test skips). The databases do not exist yet: `up` creates them.
+std::string NewPostgresTemplate(const std::string& prefix);
+// Drops the databases of `services` under `db_template` (after `up` has stopped). Returns the
+// errors, one a line ("" when all went).
+std::string DropPostgresDatabases(const std::string& db_template,
+                                  const std::vector<std::string>& services);
 
 }  // namespace tinysaga::e2e

@@ -29,6 +29,18 @@ inline std::string WithSearchPath(const std::string& url, const std::string& sch
          schema;
 }
 
+// `url` (libpq's URI form, postgresql://[user@][host][:port][/dbname][?params]) naming the
+// database `name` instead of its own.
+inline std::string WithDatabase(const std::string& url, const std::string& name) {
+  const size_t authority = url.find("://");
+  const size_t query = url.find('?');
+  const size_t path = url.find('/', authority == std::string::npos ? 0 : authority + 3);
+  const size_t end = query == std::string::npos ? url.size() : query;
+  if (path == std::string::npos || path > end)
+    return url.substr(0, end) + "/" + name + url.substr(end);
+  return url.substr(0, path + 1) + name + url.substr(end);
+}
+
 // A name no other running test process uses: the pid tells processes apart, the counter the
 // schemas of one process.
 inline std::string UniqueSchemaName(const std::string& prefix = "test") {
