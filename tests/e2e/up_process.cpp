@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -47,14 +47,21 @@ UpProcess::UpProcess(std::vector<std::string> extra_args) : data_dir_(NewTempDir
 
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot start tinysaga up");
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("cannot start tinysaga up: fork failed");
+  if (pid_ == 0) {
+    // `up` ends with the test process, however that ends (an abort included): otherwise it
+    // would live on holding ctest's output pipe, and the failure would show as a timeout.
+    // Only async-signal-safe calls until exec.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execve(argv[0], argv.data(), environ);
+    _exit(127);
   }
-  posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
 
   // The ready line is the first line `up` prints on stdout.
