@@ -115,6 +115,14 @@ class SagaTest : public ::testing::TestWithParam<std::string> {
     return api.Post("/api/payment", {{"orderId", order_id}}, key);
   }
 
+  // An order created, paid and PLACED.
+  static std::string PlacedOrder(const Api& api, const std::string& product, int64_t quantity) {
+    const std::string order_id = CreateOrder(api, product, quantity);
+    EXPECT_EQ(Pay(api, order_id).status, 200);
+    WaitForStatus(api, order_id, "PLACED");
+    return order_id;
+  }
+
   // Waits for the order to reach `status`; returns the order as last seen.
   static json WaitForStatus(const Api& api, const std::string& order_id, const std::string& status) {
     json order;
@@ -289,9 +297,7 @@ TEST_P(SagaTest, CancelingAPlacedOrderRefundsAndRestocks) {
   const std::string product = NewProduct(3'000, 5);
   const std::string user = NewUser(10'000);
   Api api = As(user);
-  const std::string order_id = CreateOrder(api, product, 2);
-  ASSERT_EQ(Pay(api, order_id).status, 200);
-  WaitForStatus(api, order_id, "PLACED");
+  const std::string order_id = PlacedOrder(api, product, 2);
   ASSERT_EQ(Balance(api, user), 4'000);
 
   auto canceled = api.Post("/api/orders/" + order_id + "/cancel", json::object());
@@ -312,9 +318,7 @@ TEST_P(SagaTest, CancelingAfterFillingTheWalletToTheCapStillRefunds) {
   const std::string product = NewProduct(3'000, 5);
   const std::string user = NewUser(10'000);
   Api api = As(user);
-  const std::string order_id = CreateOrder(api, product, 1);
-  ASSERT_EQ(Pay(api, order_id).status, 200);
-  WaitForStatus(api, order_id, "PLACED");
+  const std::string order_id = PlacedOrder(api, product, 1);
   auto filled = api.Post("/api/wallets/" + user + "/deposits", {{"amount", kCap - 7'000}}, NewKey());
   ASSERT_EQ(filled.status, 201) << filled.raw;
   ASSERT_EQ(Balance(api, user), kCap);

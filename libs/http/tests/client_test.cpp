@@ -350,6 +350,16 @@ class ScriptedServer {
   std::atomic<bool> close_after_answer_{false};
 };
 
+ClientOptions OneConnection() {
+  ClientOptions options;
+  options.connections_per_endpoint_max = 1;
+  return options;
+}
+
+// The second request is read, then its connection drops unanswered (as when the server is
+// killed while it handles it); every other request is answered.
+bool DropTheSecond(int index, const std::string&) { return index != 1; }
+
 Request Post(std::string target) {
   Request request = Get(std::move(target));
   request.method = "POST";
@@ -357,12 +367,8 @@ Request Post(std::string target) {
 }
 
 TEST(ClientTest, PostLostAfterTheServerReadItIsNotSentAgain) {
-  // The second request, on the reused connection, is read and then the connection drops, as
-  // when the server is killed while it handles a payment.
-  ScriptedServer server([](int index, const std::string&) { return index != 1; });
-  ClientOptions options;
-  options.connections_per_endpoint_max = 1;
-  Client client(options);
+  ScriptedServer server(DropTheSecond);
+  Client client(OneConnection());
   ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
   auto lost = client.SendAndWait(server.endpoint(), Post("/pay"));
   ASSERT_FALSE(lost.ok());
@@ -375,10 +381,8 @@ TEST(ClientTest, PostLostAfterTheServerReadItIsNotSentAgain) {
 }
 
 TEST(ClientTest, ReadLostAfterTheServerReadItIsSentOnceMore) {
-  ScriptedServer server([](int index, const std::string&) { return index != 1; });
-  ClientOptions options;
-  options.connections_per_endpoint_max = 1;
-  Client client(options);
+  ScriptedServer server(DropTheSecond);
+  Client client(OneConnection());
   ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
   auto response = client.SendAndWait(server.endpoint(), Get("/read"));
   ASSERT_TRUE(response.ok()) << response.error().detail;
@@ -389,10 +393,8 @@ TEST(ClientTest, ReadLostAfterTheServerReadItIsSentOnceMore) {
 }
 
 TEST(ClientTest, PostWithAnIdempotencyKeyLostAfterTheServerReadItIsSentOnceMore) {
-  ScriptedServer server([](int index, const std::string&) { return index != 1; });
-  ClientOptions options;
-  options.connections_per_endpoint_max = 1;
-  Client client(options);
+  ScriptedServer server(DropTheSecond);
+  Client client(OneConnection());
   ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
   Request keyed = Post("/orders");
   keyed.headers.emplace_back("Idempotency-Key", "k-1");
@@ -403,9 +405,7 @@ TEST(ClientTest, PostWithAnIdempotencyKeyLostAfterTheServerReadItIsSentOnceMore)
 
 TEST(ClientTest, IdleConnectionTheServerClosedIsNotUsedForAPost) {
   ScriptedServer server([](int, const std::string&) { return true; });
-  ClientOptions options;
-  options.connections_per_endpoint_max = 1;
-  Client client(options);
+  Client client(OneConnection());
   server.CloseAfterNextAnswer();
   ASSERT_TRUE(client.SendAndWait(server.endpoint(), Get("/warm")).ok());
   server.WaitForCloses(1);  // the pooled connection is now closed from the server's side
