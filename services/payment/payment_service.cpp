@@ -1,5 +1,8 @@
 #include "payment/payment_service.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -104,7 +107,14 @@ struct PaymentParts {
         api(*service.db, service.clock, service.rng, wallet, orders, notify),
         commands(service.clock, service.rng),
         reconciler(*service.db, service.rng, notify, options.reconciler),
-        refunds(*service.db, refund_wallet, service.clock, service.rng, notify, options.refunds),
+        refunds_refused(prometheus::BuildCounter()
+                            .Name("tinysaga_refunds_refused_total")
+                            .Help("Refunds the wallet refused for good; each waits for an "
+                                  "operator (tinysaga check lists them)")
+                            .Register(*service.registry)
+                            .Add({})),
+        refunds(*service.db, refund_wallet, service.clock, service.rng, notify, options.refunds,
+                [this] { refunds_refused.Increment(); }),
         background(reconciler, refunds, service.clock, options) {}
 
   std::function<void()> notify;
@@ -115,6 +125,7 @@ struct PaymentParts {
   PaymentApi api;
   PaymentCommands commands;
   Reconciler reconciler;
+  prometheus::Counter& refunds_refused;
   RefundWorker refunds;
   Background background;
 };

@@ -10,7 +10,8 @@ void EnqueueRefund(soci::session& session, const RefundJob& job, TimestampMs now
              "next_attempt_at_ms, created_at_ms) VALUES (:order_id, :user_id, :command_id, "
              ":command, 0, :next_attempt_at_ms, :created_at_ms) "
              "ON CONFLICT (order_id) DO UPDATE SET command_id = excluded.command_id, "
-             "command = excluded.command, next_attempt_at_ms = excluded.next_attempt_at_ms",
+             "command = excluded.command, next_attempt_at_ms = excluded.next_attempt_at_ms "
+             "WHERE refund_requests.refused_reason IS NULL",
       soci::use(job.order_id.value(), "order_id"), soci::use(job.user_id.value(), "user_id"),
       soci::use(job.command_id, "command_id"), soci::use(job.command, "command"),
       soci::use(at_ms, "next_attempt_at_ms"), soci::use(at_ms, "created_at_ms");
@@ -37,7 +38,7 @@ std::vector<RefundJob> DueRefunds(soci::session& session, TimestampMs now_ms, in
   soci::statement statement =
       (session.prepare << "SELECT order_id, user_id, command_id, command, attempts, "
                           "next_attempt_at_ms FROM refund_requests "
-                          "WHERE next_attempt_at_ms <= :now "
+                          "WHERE next_attempt_at_ms <= :now AND refused_reason IS NULL "
                           "ORDER BY next_attempt_at_ms, order_id LIMIT :limit",
        soci::into(order_id), soci::into(user_id), soci::into(command_id), soci::into(command),
        soci::into(attempts), soci::into(next_attempt_at_ms), soci::use(now, "now"),
@@ -62,6 +63,13 @@ void RescheduleRefund(soci::session& session, const RefundJob& job,
              "WHERE order_id = :order_id AND command_id = :command_id",
       soci::use(job.attempts, "attempts"), soci::use(next, "next"),
       soci::use(job.order_id.value(), "order_id"), soci::use(job.command_id, "command_id");
+}
+
+void RefuseRefund(soci::session& session, const RefundJob& job, const std::string& reason) {
+  session << "UPDATE refund_requests SET refused_reason = :reason "
+             "WHERE order_id = :order_id AND command_id = :command_id",
+      soci::use(reason, "reason"), soci::use(job.order_id.value(), "order_id"),
+      soci::use(job.command_id, "command_id");
 }
 
 bool RemoveRefund(soci::session& session, const RefundJob& job) {

@@ -30,7 +30,8 @@ struct RefundJob {
   TimestampMs next_attempt_at_ms = 0;
 };
 
-// Queues `job` for now, or replaces the order's queued command with it.
+// Queues `job` for now, or replaces the order's queued command with it (unless the wallet
+// refused the order's refund for good: see RefuseRefund).
 void EnqueueRefund(soci::session& session, const RefundJob& job, TimestampMs now_ms);
 
 // Queues the void of the order's debit unless a job for the order is queued already.
@@ -42,6 +43,10 @@ std::vector<RefundJob> DueRefunds(soci::session& session, TimestampMs now_ms, in
 
 // Sets the job's attempts and next time, unless its command was replaced meanwhile.
 void RescheduleRefund(soci::session& session, const RefundJob& job, TimestampMs next_attempt_at_ms);
+
+// Marks the job refused for good with the wallet's reason, unless its command was replaced
+// meanwhile: it is no longer due, and a resent command leaves it as it is.
+void RefuseRefund(soci::session& session, const RefundJob& job, const std::string& reason);
 
 // Removes the job unless its command was replaced meanwhile (the newer one is answered next);
 // false when nothing was removed (replaced, or done by another instance).

@@ -40,13 +40,15 @@ std::string CurrencyOf(const std::optional<PaymentRecord>& payment,
 }  // namespace
 
 RefundWorker::RefundWorker(storage::Db& db, WalletClient& wallet, const Clock& clock, Rng& rng,
-                           std::function<void()> notify_outbox, RefundWorkerOptions options)
+                           std::function<void()> notify_outbox, RefundWorkerOptions options,
+                           std::function<void()> on_refused)
     : db_(db),
       wallet_(wallet),
       clock_(clock),
       rng_(rng),
       notify_outbox_(std::move(notify_outbox)),
-      options_(options) {}
+      options_(options),
+      on_refused_(std::move(on_refused)) {}
 
 Result<size_t> RefundWorker::RunOnce(TimestampMs now_ms) {
   TS_ASSIGN_OR_RETURN(std::vector<RefundJob> jobs,
@@ -92,10 +94,11 @@ RefundWorker::Step RefundWorker::Process(RefundJob job, TimestampMs now_ms) {
     auto answer = wallet_.Refund(job.order_id, user_id);
     if (!answer.ok()) {
       if (!answer.error().Retryable()) {
-        Log()->error("refund order={}: the wallet refused: {}; dropped", job.order_id.value(),
-                     answer.error().detail);
-        Drop(job);
-        return Step::kDropped;
+        Log()->error("refund order={}: the wallet refused for good: {}; kept as refused for an "
+                     "operator (tinysaga check reports it)",
+                     job.order_id.value(), answer.error().detail);
+        Refuse(job, answer.error().detail);
+        return Step::kRefused;
       }
       ++job.attempts;
       const auto delay = Backoff(options_, job.attempts);
@@ -173,6 +176,19 @@ void RefundWorker::Reschedule(const RefundJob& job, TimestampMs next_attempt_at_
   if (!written.ok())
     Log()->warn("refund order={}: not rescheduled: {}", job.order_id.value(),
                 written.error().detail);
+}
+
+void RefundWorker::Refuse(const RefundJob& job, const std::string& reason) {
+  auto written = db_.Write<bool>([&](soci::session& session) -> Result<bool> {
+    RefuseRefund(session, job, reason.substr(0, kRefusedReasonLengthMax));
+    return true;
+  });
+  if (!written.ok()) {
+    Log()->warn("refund order={}: not marked refused: {}", job.order_id.value(),
+                written.error().detail);
+    return;
+  }
+  if (on_refused_) on_refused_();
 }
 
 void RefundWorker::Drop(const RefundJob& job) {

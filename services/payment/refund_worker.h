@@ -8,8 +8,12 @@
 //
 // A job waits while the order's payment is PENDING (the debit is still being decided). When the
 // wallet cannot be reached the job is tried again later with exponential backoff (and the pass
-// stops, so one pass costs at most one wallet timeout); a refusal that retrying cannot change
-// (the ids belong to another request) is logged and dropped: the saga's own bounds end it.
+// stops, so one pass costs at most one wallet timeout). A refusal that retrying cannot change
+// (the ids belong to another request) is never dropped: the job is kept, marked refused with
+// the wallet's reason (RefuseRefund), no longer sent, counted (`on_refused`: Payment's
+// tinysaga_refunds_refused_total) and reported by `tinysaga check`, since the money stays
+// debited until an operator acts. The saga's own bounds end the saga (the step shows
+// COMPENSATION_FAILED).
 //
 // Lifecycle: borrows everything; RunOnce() from one thread at a time (the background thread or
 // a test). With several Payment instances the passes may overlap: the wallet's idempotency and
@@ -18,6 +22,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 
 #include "payment/payment_repository.h"
 #include "payment/refund_queue.h"
@@ -40,17 +45,21 @@ class RefundWorker {
  public:
   // `wallet` should make one attempt per call: the queue is the retry loop.
   RefundWorker(storage::Db& db, WalletClient& wallet, const Clock& clock, Rng& rng,
-               std::function<void()> notify_outbox, RefundWorkerOptions options = {});
+               std::function<void()> notify_outbox, RefundWorkerOptions options = {},
+               std::function<void()> on_refused = {});
 
   // One pass over the jobs due at `now_ms`; how many were completed.
   Result<size_t> RunOnce(TimestampMs now_ms);
 
+  static constexpr size_t kRefusedReasonLengthMax = 500;
+
  private:
-  enum class Step { kDone, kWaiting, kWalletDown, kDropped };
+  enum class Step { kDone, kWaiting, kWalletDown, kDropped, kRefused };
   Step Process(RefundJob job, TimestampMs now_ms);
   Result<void> Record(const RefundJob& job, const std::optional<contracts::Message>& command,
                       const WalletRefund& refunded, TimestampMs now_ms);
   void Reschedule(const RefundJob& job, TimestampMs next_attempt_at_ms);
+  void Refuse(const RefundJob& job, const std::string& reason);
   void Drop(const RefundJob& job);
 
   storage::Db& db_;
@@ -59,6 +68,7 @@ class RefundWorker {
   Rng& rng_;
   std::function<void()> notify_outbox_;
   RefundWorkerOptions options_;
+  std::function<void()> on_refused_;
 };
 
 }  // namespace tinysaga::payment

@@ -84,6 +84,8 @@ void CheckWallets(const Snapshot& snapshot, const Index& index, Findings& findin
                   Summary& summary);
 void CheckOrderMoney(const OrderFacts& facts, Findings& findings);
 void CheckVoidedDebits(const Snapshot& snapshot, Findings& findings, Summary& summary);
+// Each refund the wallet refused for good is a violation that says why.
+void CheckRefusedRefunds(const Snapshot& snapshot, Findings& findings);
 // After CheckWallets, whose totals it compares with the payments'.
 void CheckMoneyConserved(const Index& index, Findings& findings, Summary& summary);
 

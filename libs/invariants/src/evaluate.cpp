@@ -41,6 +41,7 @@ Report Evaluate(const Snapshot& snapshot, const Rules& rules) {
     }
   }
   CheckVoidedDebits(snapshot, findings, summary);
+  CheckRefusedRefunds(snapshot, findings);
   CheckMoneyConserved(index, findings, summary);
   summary.sagas_checked = snapshot.sagas.has_value();
   summary.sagas_absent_reason = snapshot.sagas_absent_reason;

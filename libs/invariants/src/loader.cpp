@@ -144,12 +144,23 @@ void LoadPayments(soci::session& session, storage::DbKind kind, Snapshot& snapsh
   }
   // Refunds that wait for the wallet (a worker sends them outside any transaction).
   if (!HasTable(session, kind, "refund_requests")) return;
+  const bool has_refusals = HasColumn(session, kind, "refund_requests", "refused_reason");
   std::string order_id;
   soci::statement queued =
-      (session.prepare << "SELECT order_id FROM refund_requests ORDER BY order_id",
+      (session.prepare << (has_refusals ? "SELECT order_id FROM refund_requests "
+                                          "WHERE refused_reason IS NULL ORDER BY order_id"
+                                        : "SELECT order_id FROM refund_requests ORDER BY order_id"),
        soci::into(order_id));
   queued.execute();
   while (queued.fetch()) snapshot.queued_refund_order_ids.push_back(order_id);
+  if (!has_refusals) return;
+  RefusedRefundRow refused;
+  soci::statement refusals =
+      (session.prepare << "SELECT order_id, refused_reason FROM refund_requests "
+                          "WHERE refused_reason IS NOT NULL ORDER BY order_id",
+       soci::into(refused.order_id), soci::into(refused.reason));
+  refusals.execute();
+  while (refusals.fetch()) snapshot.refused_refunds.push_back(refused);
 }
 
 void LoadVoidedOperations(soci::session& session, storage::DbKind kind, Snapshot& snapshot) {
@@ -307,6 +318,7 @@ void Merge(Snapshot& snapshot, Snapshot&& part) {
   append(snapshot.ledger, part.ledger);
   append(snapshot.voided_operations, part.voided_operations);
   append(snapshot.queued_refund_order_ids, part.queued_refund_order_ids);
+  append(snapshot.refused_refunds, part.refused_refunds);
   append(snapshot.products, part.products);
   append(snapshot.movements, part.movements);
   append(snapshot.outboxes, part.outboxes);

@@ -287,4 +287,12 @@ void CheckMoneyConserved(const Index& index, Findings& findings, Summary& summar
                    std::to_string(in_flight.value()) + " = " + Cents(expected.value()));
 }
 
+void CheckRefusedRefunds(const Snapshot& snapshot, Findings& findings) {
+  for (const RefusedRefundRow& refused : snapshot.refused_refunds) {
+    findings.Add(ViolationKind::kRefundRefused, OrderSubject(refused.order_id),
+                 "the wallet refused its refund for good (" + refused.reason +
+                     "): the money stays debited until an operator acts");
+  }
+}
+
 }  // namespace tinysaga::invariants::internal

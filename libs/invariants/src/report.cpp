@@ -94,6 +94,8 @@ std::string_view ViolationKindName(ViolationKind kind) {
       return "saga-status";
     case ViolationKind::kOutboxNotDrained:
       return "outbox-not-drained";
+    case ViolationKind::kRefundRefused:
+      return "refund-refused";
   }
   return "unknown";
 }

@@ -492,6 +492,19 @@ TEST(Invariants, TerminalSagaThatDisagreesWithItsOrderIsReported) {
             "cancel saga " + sagas[1].saga_id + " is COMPLETED but the order is PLACED");
 }
 
+TEST(Invariants, ARefundTheWalletRefusedIsAViolationThatSaysWhy) {
+  World world = EveryOutcome();
+  world.snapshot().refused_refunds.push_back(
+      RefusedRefundRow{"o1", "wallet answered HTTP 422: idempotency-key-reused"});
+  for (const Rules& rules : {Settled(), NotSettled()}) {
+    const Report report = Evaluate(world.snapshot(), rules);
+    EXPECT_EQ(KindsOf(report), std::set<ViolationKind>{ViolationKind::kRefundRefused});
+    EXPECT_THAT(MessageOf(report, ViolationKind::kRefundRefused, "order o1"),
+                HasSubstr("refused its refund for good (wallet answered HTTP 422: "
+                          "idempotency-key-reused)"));
+  }
+}
+
 TEST(Invariants, UnsentOutboxRowsAreAViolationOnlyWhenSettled) {
   World world = EveryOutcome();
   world.snapshot().outboxes[1].unsent = 3;

@@ -225,6 +225,19 @@ TEST_P(LoaderTest, CancelRequestAndQueuedRefundKeepAnOrderInFlight) {
                         "still PLACED; order saga sag_1 is COMPLETED"));
 }
 
+TEST_P(LoaderTest, ARefundTheWalletRefusedIsReportedNotWaitedFor) {
+  CreateDatabases();
+  Execute("payment",
+          "INSERT INTO refund_requests (order_id, user_id, command_id, command, attempts, "
+          "next_attempt_at_ms, created_at_ms, refused_reason) VALUES "
+          "('o1', 'alice', 'cmd_1', '{}', 1, 6, 5, 'wallet answered HTTP 422')");
+  const Report report = CheckOk();
+  ASSERT_EQ(report.violations.size(), 1u) << Text(report);
+  EXPECT_EQ(report.violations[0].kind, ViolationKind::kRefundRefused);
+  EXPECT_EQ(report.violations[0].subject, "order o1");
+  EXPECT_THAT(report.violations[0].message, HasSubstr("(wallet answered HTTP 422)"));
+}
+
 TEST_P(LoaderTest, DebitThatWentThroughAfterItsVoidIsReported) {
   CreateDatabases();
   Execute("wallet",

@@ -148,7 +148,10 @@ class PaymentCommandsTest : public ::testing::Test {
                               Retrier(RetryPolicy{.attempts_max = 1}, rng_, [](auto) {})};
   PaymentCommands commands_{clock_, rng_};
   int notified_ = 0;
-  RefundWorker refunds_{db_.db(), wallet_client_, clock_, rng_, [this] { ++notified_; }};
+  int refused_ = 0;
+  RefundWorker refunds_{db_.db(), wallet_client_, clock_,
+                        rng_,         [this] { ++notified_; }, {},
+                        [this] { ++refused_; }};
 };
 
 // --- ChargeWallet ----------------------------------------------------------------------------
@@ -285,6 +288,32 @@ TEST_F(PaymentCommandsTest, ARefundWaitsWhileThePaymentIsPending) {
   EXPECT_EQ(wallet_.refund_requests(), 0);
   EXPECT_EQ(QueuedJobs(), 1);
   EXPECT_TRUE(Replies().empty());
+}
+
+TEST_F(PaymentCommandsTest, ARefundTheWalletRefusesForGoodIsKeptRefusedNeitherRetriedNorDropped) {
+  // Alice's debit, and a refund of it for bob: the wallet refuses that whatever the retries.
+  Debit("ord_1");
+  const auto for_bob = [](const std::string& id) {
+    return Command(id, "ord_1", contracts::Refund{UserId("bob"), Cents(1'250)});
+  };
+  ASSERT_TRUE(Handle(for_bob("cmd_r1")).ok());
+  EXPECT_EQ(*refunds_.RunOnce(clock_.NowMs()), 0u);
+  EXPECT_EQ(wallet_.refund_requests(), 1);
+  EXPECT_EQ(refused_, 1);
+  EXPECT_EQ(QueuedJobs(), 1);  // kept, for tinysaga check and an operator
+  EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM refund_requests "
+                      "WHERE refused_reason LIKE '%idempotency-key-reused%'"),
+            1);
+  EXPECT_TRUE(Replies().empty());
+
+  // The saga resends: the refusal stands, and the wallet is not asked again.
+  ASSERT_TRUE(Handle(for_bob("cmd_r2")).ok());
+  clock_.AdvanceMs(60'000);
+  EXPECT_EQ(*refunds_.RunOnce(clock_.NowMs()), 0u);
+  EXPECT_EQ(wallet_.refund_requests(), 1);
+  EXPECT_EQ(refused_, 1);
+  EXPECT_EQ(QueuedJobs(), 1);
+  EXPECT_EQ(wallet_.balance("alice"), 10'000 - 1'250);
 }
 
 TEST_F(PaymentCommandsTest, AResentRefundReplacesTheQueuedOneAndOnlyItIsAnswered) {

@@ -40,6 +40,7 @@ enum class ViolationKind {
   kSagaOverdue,        // a non-terminal saga past its deadline (plus the grace)
   kSagaStatus,         // a terminal saga's status disagrees with its order's
   kOutboxNotDrained,   // unsent outbox rows although the system is said to be settled
+  kRefundRefused,      // the wallet refused an order's refund for good: an operator must act
 };
 
 // A stable slug for output and tests: "money-not-conserved", "net-charge", ...

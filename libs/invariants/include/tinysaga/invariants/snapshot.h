@@ -61,6 +61,12 @@ struct VoidedOperationRow {
   std::string order_id;
 };
 
+// Payment DB, table refund_requests, a job whose refund the wallet refused for good.
+struct RefusedRefundRow {
+  std::string order_id;
+  std::string reason;  // the wallet's answer
+};
+
 // Inventory DB, table products.
 struct ProductRow {
   std::string product_id;
@@ -102,6 +108,9 @@ struct Snapshot {
   std::vector<VoidedOperationRow> voided_operations;  // empty when the schema has none
   // Payment DB, table refund_requests: orders whose refund waits for the wallet.
   std::vector<std::string> queued_refund_order_ids;
+  // The same table's jobs the wallet refused for good (refused_reason set): not waiting, but
+  // each for an operator to act on.
+  std::vector<RefusedRefundRow> refused_refunds;
   std::vector<ProductRow> products;
   std::vector<MovementRow> movements;
   // nullopt when there is no Saga DB (choreography mode has no orchestrator); then
