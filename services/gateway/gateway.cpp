@@ -13,6 +13,7 @@
 #include "tinysaga/auth/token.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/json_body.h"
+#include "tinysaga/core/thread_name.h"
 #include "tinysaga/http/problem.h"
 
 namespace tinysaga::gateway {
@@ -399,7 +400,10 @@ void Gateway::RelayEventStream(const http::Request& request, std::shared_ptr<htt
 }
 
 void Gateway::StartHealthChecks() {
-  health_thread_ = std::thread([this] { CheckHealthForever(); });
+  health_thread_ = std::thread([this] {
+    NameThisThread("health-check");
+    CheckHealthForever();
+  });
 }
 
 void Gateway::CheckHealthForever() {

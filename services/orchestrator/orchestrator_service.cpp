@@ -10,6 +10,7 @@
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/saga_timer.h"
 #include "orchestrator/schema.h"
+#include "tinysaga/core/thread_name.h"
 #include "tinysaga/saga/definition.h"
 
 namespace tinysaga::orchestrator {
@@ -56,7 +57,10 @@ void StartOrchestrating(platform::ServiceContext& service, OrchestratorParts& pa
     Log()->critical("cannot subscribe: {}", subscribed.error().detail);
     std::abort();
   }
-  parts.timer_thread = std::thread([&parts] { parts.timer.Run(parts.orchestrator); });
+  parts.timer_thread = std::thread([&parts] {
+    NameThisThread("saga-timer");
+    parts.timer.Run(parts.orchestrator);
+  });
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/thread_name.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/saga/order_sagas.h"
 
@@ -106,6 +107,7 @@ Result<bool> OrderDeadlines::Act(const OrderId& order_id, TimestampMs now_ms) {
 
 void OrderDeadlines::Start() {
   thread_ = std::thread([this] {
+    NameThisThread("deadlines");
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();

@@ -17,6 +17,7 @@
 #include "payment/schema.h"
 #include "payment/wallet_client.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/thread_name.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/http/client.h"
 #include "tinysaga/platform/peer_client.h"
@@ -33,7 +34,10 @@ class Background {
   Background(Reconciler& reconciler, RefundWorker& refunds, const Clock& clock,
              const PaymentOptions& options)
       : reconciler_(reconciler), refunds_(refunds), clock_(clock), options_(options) {
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      NameThisThread("refunds");
+      Loop();
+    });
   }
   ~Background() { Stop(); }
   Background(const Background&) = delete;

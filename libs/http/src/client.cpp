@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "asio_common.h"
+#include "tinysaga/core/thread_name.h"
 
 namespace tinysaga::http {
 namespace internal {
@@ -633,7 +634,10 @@ Client::Impl::Impl(ClientOptions options) : options_(std::move(options)) {
   for (size_t i = 0; i < count; ++i) {
     auto thread = std::make_unique<internal::ClientThread>();
     work_guards_.push_back(internal::asio::make_work_guard(thread->context));
-    thread->thread = std::thread([&context = thread->context] { context.run(); });
+    thread->thread = std::thread([&context = thread->context] {
+      NameThisThread("http-client");
+      context.run();
+    });
     cancel_targets_.push_back(std::make_shared<CancelTarget>());
     cancel_targets_.back()->context = &thread->context;
     threads_.push_back(std::move(thread));

@@ -11,6 +11,7 @@
 
 #include "asio_common.h"
 #include "server_session.h"
+#include "tinysaga/core/thread_name.h"
 
 namespace tinysaga::http {
 
@@ -110,7 +111,10 @@ void Server::Impl::Start() {
   asio::co_spawn(io_[0]->context, Accept(), asio::detached);
   for (auto& io : io_) {
     work_guards_.push_back(asio::make_work_guard(io->context));
-    io->thread = std::thread([&context = io->context] { RunContext(context); });
+    io->thread = std::thread([&context = io->context] {
+      NameThisThread("http-io");
+      RunContext(context);
+    });
   }
   started_ = true;
   Log()->info("http: {} listening on port {}", options.name, port_.load());

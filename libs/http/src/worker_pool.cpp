@@ -2,12 +2,19 @@
 
 #include <utility>
 
+#include "tinysaga/core/thread_name.h"
+
 namespace tinysaga::http::internal {
 
 WorkerPool::WorkerPool(int threads, size_t queue_max) : queue_max_(queue_max) {
   int count = threads > 0 ? threads : 1;
   threads_.reserve(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < count; ++i) {
+    threads_.emplace_back([this] {
+      NameThisThread("http-worker");
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { Stop(); }

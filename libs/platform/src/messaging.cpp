@@ -13,6 +13,7 @@
 
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/core/ids.h"
+#include "tinysaga/core/thread_name.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::platform {
@@ -181,9 +182,15 @@ Result<size_t> Messaging::UseBroker(const std::string& broker_identity) {
 void Messaging::Start() {
   if (started_) return;
   started_ = true;
-  threads_.emplace_back([this] { relay_->Run(); });
+  threads_.emplace_back([this] {
+    NameThisThread("relay");
+    relay_->Run();
+  });
   for (auto& subscription : subscriptions_)
-    threads_.emplace_back([inbox = subscription->inbox.get()] { inbox->Run(); });
+    threads_.emplace_back([inbox = subscription->inbox.get()] {
+      NameThisThread("inbox");
+      inbox->Run();
+    });
   Log()->info("{}: relaying the outbox, {} subscription(s)", service_name_,
               subscriptions_.size());
 }

@@ -7,6 +7,7 @@
 
 #include "order/handlers/order_json.h"
 #include "order/order_repository.h"
+#include "tinysaga/core/thread_name.h"
 
 namespace tinysaga::order {
 namespace {
@@ -27,7 +28,10 @@ OrderEventWatcher::~OrderEventWatcher() { Stop(); }
 void OrderEventWatcher::Start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("order-watcher");
+    Loop();
+  });
 }
 
 void OrderEventWatcher::Stop() {
