@@ -144,23 +144,25 @@ void LoadPayments(soci::session& session, storage::DbKind kind, Snapshot& snapsh
   }
   // Refunds that wait for the wallet (a worker sends them outside any transaction).
   if (!HasTable(session, kind, "refund_requests")) return;
+  // Before schema 003 there are no refusals: every row waits.
   const bool has_refusals = HasColumn(session, kind, "refund_requests", "refused_reason");
   std::string order_id;
-  soci::statement queued =
-      (session.prepare << (has_refusals ? "SELECT order_id FROM refund_requests "
-                                          "WHERE refused_reason IS NULL ORDER BY order_id"
-                                        : "SELECT order_id FROM refund_requests ORDER BY order_id"),
-       soci::into(order_id));
-  queued.execute();
-  while (queued.fetch()) snapshot.queued_refund_order_ids.push_back(order_id);
-  if (!has_refusals) return;
-  RefusedRefundRow refused;
-  soci::statement refusals =
-      (session.prepare << "SELECT order_id, refused_reason FROM refund_requests "
-                          "WHERE refused_reason IS NOT NULL ORDER BY order_id",
-       soci::into(refused.order_id), soci::into(refused.reason));
-  refusals.execute();
-  while (refusals.fetch()) snapshot.refused_refunds.push_back(refused);
+  std::string refused_reason;
+  soci::indicator refused_indicator = soci::i_null;
+  soci::statement jobs =
+      (session.prepare << (has_refusals ? "SELECT order_id, refused_reason FROM refund_requests "
+                                          "ORDER BY order_id"
+                                        : "SELECT order_id, NULL FROM refund_requests "
+                                          "ORDER BY order_id"),
+       soci::into(order_id), soci::into(refused_reason, refused_indicator));
+  jobs.execute();
+  while (jobs.fetch()) {
+    if (auto reason = Nullable(refused_reason, refused_indicator)) {
+      snapshot.refused_refunds.push_back(RefusedRefundRow{order_id, std::move(*reason)});
+    } else {
+      snapshot.queued_refund_order_ids.push_back(order_id);
+    }
+  }
 }
 
 void LoadVoidedOperations(soci::session& session, storage::DbKind kind, Snapshot& snapshot) {
