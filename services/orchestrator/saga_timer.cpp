@@ -47,8 +47,8 @@ bool SagaTimer::Sleep(milliseconds duration) {
   steady_clock::time_point wake_at = steady_clock::now() + duration;
   while (!stopping_) {
     if (scheduled_ms_) {
-      // Deadlines are wall-clock times; the wait is on the steady clock, so convert the
-      // distance, not the time.
+      // Deadlines are times of the process clock (SystemClock); the wait is on the steady clock, so
+      // convert the distance, not the time.
       const milliseconds in(std::max<int64_t>(0, *scheduled_ms_ - clock_.NowMs()));
       wake_at = std::min(wake_at, steady_clock::now() + in);
       scheduled_ms_.reset();

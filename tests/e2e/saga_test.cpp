@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tinysaga/bus/kafka/kafka_bus.h"
+#include "saga_flows.h"
 #include "up_process.h"
 
 namespace tinysaga::e2e {
@@ -75,44 +76,11 @@ class SagaTest : public ::testing::TestWithParam<std::string> {
     return api;
   }
 
-  // A product of our own, so that tests do not share stock: `stock` units at `price` cents.
   std::string NewProduct(int64_t price, int64_t stock) {
-    static std::atomic<int> next{0};
-    const std::string id = "saga-product-" + std::to_string(++next);
-    Api admin = As("admin", "admin");
-    EXPECT_EQ(admin
-                  .Post("/api/products", {{"productId", id},
-                                          {"productName", "Test product " + id},
-                                          {"productType", "test"},
-                                          {"price", price}})
-                  .status,
-              201);
-    EXPECT_EQ(admin.Put("/api/products/" + id + "/stock", {{"availableCount", stock}}).status, 200);
-    return id;
+    return e2e::NewProduct(As("admin", "admin"), price, stock);
   }
-
-  // A user of our own with `balance` cents (none: no wallet at all).
   std::string NewUser(std::optional<int64_t> balance) {
-    static std::atomic<int> next{0};
-    const std::string id = "saga-user-" + std::to_string(++next);
-    if (balance) {
-      EXPECT_EQ(As("admin", "admin")
-                    .Post("/api/wallets/" + id + "/deposits", {{"amount", *balance}}, NewKey())
-                    .status,
-                201);
-    }
-    return id;
-  }
-
-  static std::string CreateOrder(const Api& api, const std::string& product, int64_t quantity) {
-    auto created = api.Post("/api/orders", {{"productId", product}, {"quantity", quantity}}, NewKey());
-    EXPECT_EQ(created.status, 201) << created.raw;
-    return created.body.value("orderId", "");
-  }
-
-  static Api::Reply Pay(const Api& api, const std::string& order_id,
-                        const std::string& key = NewKey()) {
-    return api.Post("/api/payment", {{"orderId", order_id}}, key);
+    return e2e::NewUser(As("admin", "admin"), balance);
   }
 
   // An order created, paid and PLACED.
@@ -121,31 +89,6 @@ class SagaTest : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(Pay(api, order_id).status, 200);
     WaitForStatus(api, order_id, "PLACED");
     return order_id;
-  }
-
-  // Waits for the order to reach `status`; returns the order as last seen.
-  static json WaitForStatus(const Api& api, const std::string& order_id, const std::string& status) {
-    json order;
-    const bool reached = Eventually([&] {
-      order = api.Get("/api/orders/" + order_id).body;
-      return order.value("status", "") == status;
-    });
-    EXPECT_TRUE(reached) << "order " << order_id << " never became " << status << ": "
-                         << order.dump();
-    return order;
-  }
-
-  static json WaitForSagaState(const Api& api, const std::string& order_id,
-                               const std::string& state) {
-    json saga;
-    const bool reached = Eventually([&] {
-      auto reply = api.Get("/api/orders/" + order_id + "/saga");
-      saga = reply.body;
-      return reply.status == 200 && saga.value("state", "") == state;
-    });
-    EXPECT_TRUE(reached) << "saga of " << order_id << " never became " << state << ": "
-                         << saga.dump();
-    return saga;
   }
 
   static int64_t Balance(const Api& api, const std::string& user_id) {

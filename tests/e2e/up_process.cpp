@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -35,7 +36,8 @@ std::filesystem::path NewTempDir() {
 
 }  // namespace
 
-UpProcess::UpProcess(std::vector<std::string> extra_args) : data_dir_(NewTempDir()) {
+UpProcess::UpProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env)
+    : data_dir_(NewTempDir()) {
   for (size_t i = 0; i + 1 < extra_args.size(); ++i) {
     if (extra_args[i] == "--db") db_template_ = extra_args[i + 1];
   }
@@ -44,6 +46,17 @@ UpProcess::UpProcess(std::vector<std::string> extra_args) : data_dir_(NewTempDir
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // Built before fork: only async-signal-safe calls may run between fork and exec.
+  std::vector<char*> envp;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view name(*entry, std::string_view(*entry).find('='));
+    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(), [&](const std::string& extra) {
+      return extra.starts_with(name) && extra.size() > name.size() && extra[name.size()] == '=';
+    });
+    if (!replaced) envp.push_back(*entry);
+  }
+  for (auto& entry : extra_env) envp.push_back(entry.data());
+  envp.push_back(nullptr);
 
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
@@ -59,7 +72,7 @@ UpProcess::UpProcess(std::vector<std::string> extra_args) : data_dir_(NewTempDir
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    execve(argv[0], argv.data(), environ);
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out[1]);

@@ -19,7 +19,10 @@ namespace tinysaga::e2e {
 
 class UpProcess {
  public:
-  explicit UpProcess(std::vector<std::string> extra_args = {});
+  // `extra_env`: "NAME=value" entries added to (or replacing in) the test's environment for
+  // `up` and the processes it starts, e.g. LD_PRELOAD.
+  explicit UpProcess(std::vector<std::string> extra_args = {},
+                     std::vector<std::string> extra_env = {});
   ~UpProcess();
   UpProcess(const UpProcess&) = delete;
   UpProcess& operator=(const UpProcess&) = delete;

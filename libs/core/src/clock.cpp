@@ -1,7 +1,10 @@
 #include "tinysaga/core/clock.h"
 
+#include <time.h>
+
 #include <array>
 #include <ctime>
+#include <utility>
 
 namespace tinysaga {
 namespace {
@@ -34,13 +37,34 @@ int64_t DaysFromCivil(int year, int month, int day) {
   return era * 146097 + day_of_era - 719468;
 }
 
-}  // namespace
-
-TimestampMs SystemClock::NowMs() const {
+TimestampMs WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// CLOCK_BOOTTIME rather than std::chrono::steady_clock (CLOCK_MONOTONIC): it also counts the
+// time the machine was suspended, which did pass for whoever waits on a deadline.
+int64_t BootTimeMs() {
+  timespec now{};
+  clock_gettime(CLOCK_BOOTTIME, &now);
+  return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
+}
+
+}  // namespace
+
+SystemClock::SystemClock() : SystemClock(Sources{.wall_ms = WallMs, .elapsed_ms = BootTimeMs}) {}
+
+SystemClock::SystemClock(Sources sources)
+    : sources_(std::move(sources)),
+      wall_at_start_ms_(sources_.wall_ms()),
+      elapsed_at_start_ms_(sources_.elapsed_ms()) {}
+
+TimestampMs SystemClock::NowMs() const {
+  return wall_at_start_ms_ + (sources_.elapsed_ms() - elapsed_at_start_ms_);
+}
+
+int64_t SystemClock::WallStepMs() const { return sources_.wall_ms() - NowMs(); }
 
 std::string FormatRfc3339(TimestampMs timestamp_ms) {
   std::time_t seconds = static_cast<std::time_t>(timestamp_ms / 1000);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+
 namespace tinysaga {
 namespace {
 
@@ -15,6 +18,57 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
   EXPECT_EQ(clock.NowMs(), 1000);
   clock.AdvanceMs(250);
   EXPECT_EQ(clock.NowMs(), 1250);
+}
+
+// The two readings a SystemClock takes, moved by the test: a wall clock that can be stepped
+// and an elapsed-time clock that only runs.
+struct FakeClocks {
+  std::atomic<TimestampMs> wall_ms{1'767'225'600'000};
+  std::atomic<int64_t> elapsed_ms{42};
+
+  void Run(int64_t ms) {
+    wall_ms += ms;
+    elapsed_ms += ms;
+  }
+  SystemClock::Sources Sources() {
+    return {.wall_ms = [this] { return wall_ms.load(); },
+            .elapsed_ms = [this] { return elapsed_ms.load(); }};
+  }
+};
+
+TEST(SystemClock, StartsAtTheWallClockAndRunsWithIt) {
+  FakeClocks clocks;
+  const SystemClock clock(clocks.Sources());
+  EXPECT_EQ(clock.NowMs(), 1'767'225'600'000);
+  clocks.Run(1'500);
+  EXPECT_EQ(clock.NowMs(), 1'767'225'601'500);
+  EXPECT_EQ(clock.WallStepMs(), 0);
+}
+
+TEST(SystemClock, AStepOfTheWallClockMovesNothingAndIsReported) {
+  FakeClocks clocks;
+  const SystemClock clock(clocks.Sources());
+  clocks.Run(1'000);
+  clocks.wall_ms += 3'600'000;  // an hour forward, e.g. an NTP step
+  EXPECT_EQ(clock.NowMs(), 1'767'225'601'000);
+  EXPECT_EQ(clock.WallStepMs(), 3'600'000);
+  clocks.Run(10'000);
+  EXPECT_EQ(clock.NowMs(), 1'767'225'611'000);  // a 10 s timeout set before the step is due now
+  clocks.wall_ms -= 7'200'000;                  // and two hours back
+  clocks.Run(1);
+  EXPECT_EQ(clock.NowMs(), 1'767'225'611'001);  // never backwards
+  EXPECT_EQ(clock.WallStepMs(), -3'600'000);
+}
+
+TEST(SystemClock, ANewClockTakesTheSteppedTime) {
+  FakeClocks clocks;
+  clocks.wall_ms += 3'600'000;
+  EXPECT_EQ(SystemClock(clocks.Sources()).NowMs(), 1'767'229'200'000);
+}
+
+TEST(SystemClock, TheRealOneIsTheWallClockWhenNothingSteps) {
+  const SystemClock clock;
+  EXPECT_LT(std::abs(clock.WallStepMs()), 1'000);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "tinysaga/platform/service.h"
 
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <pthread.h>
@@ -83,9 +84,20 @@ void AddOperationalRoutes(ServiceContext& context, std::function<bool()> ready) 
     const char* consumers = !messaging ? "none" : messaging->Consuming() ? "joined" : "joining";
     return http::Response::Json(200, {{"status", "ready"}, {"consumers", consumers}});
   });
-  context.server->Route("GET", "/metrics", [registry = context.registry,
-                                            messaging](const http::Request&) {
+  // An operator sees a stepped system clock here; the process keeps its own course until its
+  // next start (SystemClock).
+  prometheus::Gauge& clock_step =
+      prometheus::BuildGauge()
+          .Name("tinysaga_clock_step_seconds")
+          .Help("How far the system clock was stepped since this process started (its "
+                "timestamps and deadlines do not follow the step until it restarts)")
+          .Register(*context.registry)
+          .Add({});
+  const SystemClock* clock = &context.clock;  // outlives the server, as db does
+  context.server->Route("GET", "/metrics", [registry = context.registry, messaging, clock,
+                                            &clock_step](const http::Request&) {
     if (messaging) messaging->UpdateMetrics();
+    clock_step.Set(static_cast<double>(clock->WallStepMs()) / 1000.0);
     const prometheus::TextSerializer serializer;
     return http::Response::Text(200, serializer.Serialize(registry->Collect()),
                                 std::string(kMetricsContentType));

@@ -1,0 +1,31 @@
+#pragma once
+// The steps of the order flow through the gateway, shared by the end-to-end suites that drive
+// sagas (saga_test.cpp, clock_step_test.cpp). Each failed expectation is reported by GoogleTest
+// where it happens; the waits are bounded (Eventually), so a stuck saga fails rather than hangs.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "up_process.h"
+
+namespace tinysaga::e2e {
+
+// A product of our own, so that tests do not share stock: `stock` units at `price` cents.
+std::string NewProduct(const Api& admin, int64_t price, int64_t stock);
+// A user of our own with `balance` cents (none: no wallet at all).
+std::string NewUser(const Api& admin, std::optional<int64_t> balance);
+
+// Creates an order (201 expected); returns its id.
+std::string CreateOrder(const Api& api, const std::string& product, int64_t quantity);
+Api::Reply Pay(const Api& api, const std::string& order_id, const std::string& key = NewKey());
+
+// Waits for the order to reach `status`; returns the order as last seen.
+nlohmann::json WaitForStatus(const Api& api, const std::string& order_id,
+                             const std::string& status);
+// Waits for the order's saga (GET /api/orders/{id}/saga) to be in `state`; returns its view.
+nlohmann::json WaitForSagaState(const Api& api, const std::string& order_id,
+                                const std::string& state);
+
+}  // namespace tinysaga::e2e
