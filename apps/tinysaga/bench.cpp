@@ -56,8 +56,9 @@ constexpr int64_t kPoorDepositCents = 1;                  // never enough for on
 constexpr int64_t kHugeStock = 1'000'000'000;             // the Inventory's maximum
 // After an error a virtual user pauses, so that a gateway that is down is not hammered.
 constexpr auto kPauseAfterError = std::chrono::milliseconds(10);
-// Requests of one virtual user: beyond this an answer is a transport timeout.
-constexpr auto kRequestTimeout = std::chrono::seconds(10);
+// Requests of one virtual user: beyond this an answer is a transport timeout. The gateway's
+// upstream timeout: a payment whose wallet hangs takes up to ~15 s to fail (PaymentOptions).
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
 
 // ---- A timer thread ----------------------------------------------------------------------
 

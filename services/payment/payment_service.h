@@ -12,14 +12,18 @@
 
 namespace tinysaga::payment {
 
-// Timings, as data (the command line maps its flags onto them). The defaults keep
-// POST /api/payment under about 7 s in the worst case (wallet: 4 attempts of 1 s and backoffs
-// of at most 0.1 + 0.2 + 0.4 s = 4.7 s; Order service: 2 calls of at most 1 s), so a client
-// is answered before a typical 10 s client timeout.
+// Timings, as data (the command line maps its flags onto them). Each call to another service
+// waits 3 s: the Order service and the wallet answer only after their commit, and a disk whose
+// fsync stalls for a second (or a queue of commits behind one) must make a payment slower, not
+// fail it (issue 11, e2e.SlowDiskTest: with 1 s, every payment failed). The defaults keep
+// POST /api/payment under about 15 s in the worst case (wallet: 3 attempts of 3 s and backoffs
+// of at most 0.1 + 0.2 s = 9.3 s; Order service: 2 calls of at most 3 s), under the gateway's
+// 30 s upstream timeout; a client that gives up sooner asks again with its Idempotency-Key.
 struct PaymentOptions {
-  RetryPolicy wallet_retry;                             // the debit of POST /api/payment
-  std::chrono::milliseconds order_timeout{1'000};       // each call to the Order service
-  std::chrono::milliseconds refund_timeout{1'000};      // the refund worker's one wallet attempt
+  // The debit of POST /api/payment.
+  RetryPolicy wallet_retry{.attempts_max = 3, .per_attempt_timeout = std::chrono::seconds(3)};
+  std::chrono::milliseconds order_timeout{3'000};       // each call to the Order service
+  std::chrono::milliseconds refund_timeout{3'000};      // the refund worker's one wallet attempt
   std::chrono::milliseconds refund_poll_interval{200};  // how often queued refunds are looked at
   RefundWorkerOptions refunds;
   std::chrono::milliseconds reconcile_interval{5'000};  // after the pass at startup
