@@ -199,10 +199,24 @@ void Messaging::Stop() {
   if (!started_) return;
   for (auto& subscription : subscriptions_) subscription->inbox->Stop();
   relay_->Stop();
+  // The relay (or a consumer's dead-letter publish) may be waiting for the broker to
+  // acknowledge, up to the publish timeout (35 s) when the broker is gone: longer than `up`
+  // waits for a child to stop (10 s), which would then kill it. Interrupted, it gives up after
+  // a short grace; its rows stay unsent and are published again after the restart.
+  producer_->Interrupt();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
-  // Leave the groups now, so that the partitions move to another member at once.
-  for (auto& subscription : subscriptions_) subscription->consumer.reset();
+  // Leave the groups now, so that the partitions move to another member at once. In parallel:
+  // each close may wait up to 2 s for a coordinator that is gone, and one after another they
+  // would outlast `up`'s 10 s grace.
+  std::vector<std::thread> closing;
+  for (auto& subscription : subscriptions_) {
+    closing.emplace_back([consumer = std::move(subscription->consumer)]() mutable {
+      NameThisThread("consumer-close");
+      consumer.reset();
+    });
+  }
+  for (std::thread& thread : closing) thread.join();
   subscriptions_.clear();
   started_ = false;
 }
