@@ -156,27 +156,33 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
 }
 
 Result<size_t> Messaging::UseBroker(const std::string& broker_identity) {
+  struct Change {
+    std::optional<std::string> previous;
+    size_t republished = 0;
+  };
+  // One transaction: recording the new broker and marking the rows for it commit together.
+  // Apart, a crash (or a failed write) between them would leave the new broker recorded and
+  // the rows sent: the next start would see no change, and the new broker would never get them.
   TS_ASSIGN_OR_RETURN(
-      const std::optional<std::string> previous,
-      db_.Write<std::optional<std::string>>(
-          [&](soci::session& session) -> Result<std::optional<std::string>> {
-            std::string value;
-            soci::indicator found = soci::i_null;
-            session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
-            if (!session.got_data()) {
-              session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)",
-                  soci::use(broker_identity);
-              return std::optional<std::string>();
-            }
-            session << "UPDATE bus_state SET value = :value WHERE name = 'broker'",
-                soci::use(broker_identity);
-            return std::optional<std::string>(value);
-          }));
-  if (!previous || *previous == broker_identity) return size_t{0};
-  TS_ASSIGN_OR_RETURN(const size_t republished, relay_->ResendSince(0));
+      const Change change,
+      db_.Write<Change>([&](soci::session& session) -> Result<Change> {
+        std::string value;
+        soci::indicator found = soci::i_null;
+        session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
+        if (!session.got_data()) {
+          session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)",
+              soci::use(broker_identity);
+          return Change{};
+        }
+        if (value == broker_identity) return Change{.previous = value};
+        session << "UPDATE bus_state SET value = :value WHERE name = 'broker'",
+            soci::use(broker_identity);
+        return Change{.previous = value, .republished = bus::MarkUnsentSince(session, 0)};
+      }));
+  if (!change.previous || *change.previous == broker_identity) return size_t{0};
   Log()->warn("{}: the broker changed ({} -> {}); republishing {} retained outbox message(s)",
-              service_name_, *previous, broker_identity, republished);
-  return republished;
+              service_name_, *change.previous, broker_identity, change.republished);
+  return change.republished;
 }
 
 void Messaging::Start() {
