@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -360,4 +361,12 @@ int Main(int argc, char** argv) {
 
 }  // namespace tinysaga::app
 
-int main(int argc, char** argv) { return tinysaga::app::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // A write past RLIMIT_FSIZE (a file-size quota, or a test's stand-in for a full disk) sends
+  // SIGXFSZ, whose default action kills the process. Ignored, the write fails with EFBIG
+  // instead, which SQLite reports as an I/O error: the service answers 503 for what needs a
+  // write, serves reads, and recovers by itself when space returns (no crash loop). Set before
+  // anything starts; `up`'s children inherit it through exec as well.
+  std::signal(SIGXFSZ, SIG_IGN);
+  return tinysaga::app::Main(argc, argv);
+}

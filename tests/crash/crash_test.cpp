@@ -36,11 +36,11 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_process.h"
 #include "books.h"
 #include "schedule.h"
 #include "up_process.h"
-
-extern char** environ;
+#include "verdict.h"
 
 namespace tinysaga::crash {
 namespace {
@@ -80,15 +80,11 @@ constexpr auto kFlowingBound = seconds(60);
 
 // ---- The load -----------------------------------------------------------------------------
 
-constexpr int kConcurrency = 8;
-constexpr const char* kMix = "placed=70,insufficient=15,out-of-stock=15";
+// BenchLoad's defaults: 8 virtual users, placed=70,insufficient=15,out-of-stock=15, each
+// waiting 20 s at most for its saga.
 // The load goes on this long after the last kill's process is ready again, so that the
 // restarted system serves load before it stops.
 constexpr auto kLoadAfterLastKill = seconds(5);
-// A cap only: the test ends the load with SIGTERM (bench --faults) after the last kill.
-constexpr int kLoadSecondsMax = 300;
-// How long one bench user waits for its saga before it counts a timeout and moves on.
-constexpr int kTerminalTimeoutMs = 20'000;
 
 ScheduleOptions Schedule() {
   return {.kills_each = 2, .gap_min = milliseconds(200), .gap_max = milliseconds(2'500)};
@@ -115,120 +111,6 @@ std::vector<std::string> ProcessesOf(const std::string& mode) {
                                         "gateway-1"};
   if (mode == "orchestration") processes.push_back("orchestrator-1");
   return processes;
-}
-
-double SecondsBetween(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double>(to - from).count();
-}
-
-// ---- The bench as a child process ---------------------------------------------------------
-
-// `tinysaga bench --faults` as a child process. Its stderr (progress lines) is read by a
-// thread that notes when the load has begun (the "run ..." line that follows seeding); its
-// stdout (the report) goes to a file. The destructor kills a bench still running and reaps it.
-class BenchProcess {
- public:
-  BenchProcess(std::vector<std::string> args, const std::filesystem::path& report_path) {
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    int err[2];
-    if (pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, report_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);  // clears O_CLOEXEC
-    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(err[1]);
-    if (spawned != 0) {
-      close(err[0]);
-      throw std::runtime_error("cannot start tinysaga bench");
-    }
-    reader_ = std::thread([this, fd = err[0]] { ReadStderr(fd); });
-  }
-
-  ~BenchProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    reader_.join();
-  }
-
-  // True once the bench has seeded and started its virtual users; false if it ended first.
-  bool WaitLoadStarted(milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [this] { return load_started_ || ended_; });
-    return load_started_;
-  }
-
-  bool Running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
-    pid_ = -1;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return false;
-  }
-
-  // Ends the load (SIGTERM), waits for the bench to finish its report; its exit code.
-  int Stop() {
-    if (Running()) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    return exit_code_;
-  }
-
-  std::string Stderr() {
-    std::lock_guard lock(mutex_);
-    return stderr_;
-  }
-
- private:
-  void ReadStderr(int fd) {
-    FILE* input = fdopen(fd, "r");
-    char line[4096];
-    while (std::fgets(line, sizeof line, input) != nullptr) {
-      std::lock_guard lock(mutex_);
-      stderr_ += line;
-      if (std::string_view(line).starts_with("run ")) load_started_ = true;
-      changed_.notify_all();
-    }
-    std::fclose(input);
-    std::lock_guard lock(mutex_);
-    ended_ = true;
-    changed_.notify_all();
-  }
-
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::string stderr_;
-  bool load_started_ = false;
-  bool ended_ = false;
-  std::thread reader_;  // last: it uses the members above
-};
-
-// `tinysaga bench` against `up`'s gateway, until the test ends it.
-std::vector<std::string> BenchArgs(const e2e::UpProcess& up) {
-  return {TINYSAGA_BINARY, "bench", "--port", std::to_string(up.gateway().port), "-c",
-          std::to_string(kConcurrency), "--mix", kMix, "--warmup", "0", "--seconds",
-          std::to_string(kLoadSecondsMax),
-          // Outcomes other than the flow's are expected; SIGTERM ends the load.
-          "--faults",
-          // Each saga's end is seen on its event stream at once. Polling (the default) spaces
-          // the polls by the median settle time of recent sagas, which the stalls after each
-          // kill stretch to seconds: the virtual users would mostly wait, not load.
-          "--wait", "sse", "--terminal-timeout-ms", std::to_string(kTerminalTimeoutMs),
-          // The test checks the invariants itself, once the system has settled.
-          "--no-check", "--breakdown", "0"};
 }
 
 // ---- The kills ----------------------------------------------------------------------------
@@ -290,66 +172,6 @@ std::string Describe(const KillRecord& kill) {
   return line;
 }
 
-// ---- Seeds --------------------------------------------------------------------------------
-
-// TINYSAGA_CRASH_SEED, else a fresh one.
-uint64_t SeedFromEnvironment() {
-  if (const char* text = std::getenv("TINYSAGA_CRASH_SEED"); text != nullptr && *text != '\0') {
-    char* end = nullptr;
-    const uint64_t seed = std::strtoull(text, &end, 10);
-    if (*end != '\0')
-      throw std::invalid_argument("TINYSAGA_CRASH_SEED is not a number: " + std::string(text));
-    return seed;
-  }
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
-
-std::string ReplayCommand(uint64_t seed, const CrashRun& run) {
-  std::string pattern;
-  for (char c : run.CtestName()) pattern += c == '.' ? std::string("\\.") : std::string(1, c);
-  return "TINYSAGA_CRASH_SEED=" + std::to_string(seed) +
-         (run.postgres ? " scripts/with-postgres" : "") + " ctest --test-dir " +
-         TINYSAGA_BUILD_DIR + " -R '^" + pattern + "$' --output-on-failure";
-}
-
-std::string Cents(int64_t cents) {
-  char text[64];
-  const unsigned long long magnitude = cents < 0 ? 0ULL - static_cast<unsigned long long>(cents)
-                                                 : static_cast<unsigned long long>(cents);
-  std::snprintf(text, sizeof text, "%s$%llu.%02llu", cents < 0 ? "-" : "", magnitude / 100,
-                magnitude % 100);
-  return text;
-}
-
-std::string Join(const std::map<std::string, int64_t>& counts) {
-  std::string text;
-  for (const auto& [what, count] : counts) {
-    text += (text.empty() ? "" : ", ") + what + " " + std::to_string(count);
-  }
-  return text.empty() ? "none" : text;
-}
-
-// The sagas the bench finished each second, from its progress lines on stderr
-// ("[   12 s measure] sagas      345      41/s  errors 0  mismatched 0"): "0 0 12 41 ...".
-std::string SagasPerSecond(const std::string& progress) {
-  std::istringstream lines(progress);
-  std::string line, rates;
-  while (std::getline(lines, line)) {
-    const auto per_second = line.find("/s  errors");
-    if (!line.starts_with("[") || per_second == std::string::npos) continue;
-    const auto start = line.find_last_of(' ', per_second) + 1;
-    rates += (rates.empty() ? "" : " ") + line.substr(start, per_second - start);
-  }
-  return rates;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream input(path);
-  std::stringstream text;
-  text << input.rdbuf();
-  return text.str();
-}
 
 // ---- The test -----------------------------------------------------------------------------
 
@@ -359,7 +181,7 @@ class CrashTest : public ::testing::TestWithParam<CrashRun> {
   void RunLoadWithKills(const e2e::UpProcess& up, Books& books,
                         const std::vector<PlannedKill>& plan) {
     const std::filesystem::path report = up.data_dir() / "bench-report.txt";
-    BenchProcess bench(BenchArgs(up), report);
+    BenchProcess bench(BenchArgs(up.gateway().port), report);
     ASSERT_TRUE(bench.WaitLoadStarted(kSeedingBound)) << "the bench did not start its load:\n"
                                                       << bench.Stderr();
     load_began_ = Clock::now();
@@ -403,61 +225,23 @@ class CrashTest : public ::testing::TestWithParam<CrashRun> {
   void AwaitSettled(Books& books) {
     if (auto at_end = books.ReadUnsettled(); at_end.ok())
       std::printf("when the load ended, not at rest: %s\n", at_end->ToString().c_str());
-    Unsettled last;
-    std::string error;
-    const auto deadline = last_fault_over_ + kSettleBound;
-    const bool settled = e2e::Eventually(
-        [&] {
-          auto unsettled = books.ReadUnsettled();
-          if (!unsettled.ok()) error = unsettled.error().detail;
-          if (unsettled.ok()) last = *unsettled;
-          return unsettled.ok() && unsettled->settled();
-        },
-        std::chrono::duration_cast<milliseconds>(
-            std::max(deadline - Clock::now(), Clock::duration::zero())));
+    const std::string unsettled = AwaitAtRest(books, last_fault_over_ + kSettleBound);
     const auto now = Clock::now();
     std::printf(
         "%s %.1f s after the last fault, %.1f s after the load (bound: %lld s after "
         "the last fault)\n",
-        settled ? "every order at rest" : "NOT at rest", SecondsBetween(last_fault_over_, now),
-        SecondsBetween(load_ended_, now), static_cast<long long>(kSettleBound.count()));
-    if (settled) return;
-    auto orders = books.DescribeUnsettledOrders();
-    FAIL() << "not at rest " << kSettleBound.count()
-           << " s after the last fault: " << last.ToString() << " " << error << "\n"
-           << (orders.ok() ? *orders : orders.error().detail) << "(their services' logs tell why)";
+        unsettled.empty() ? "every order at rest" : "NOT at rest",
+        SecondsBetween(last_fault_over_, now), SecondsBetween(load_ended_, now),
+        static_cast<long long>(kSettleBound.count()));
+    if (!unsettled.empty())
+      FAIL() << "not at rest " << kSettleBound.count() << " s after the last fault: " << unsettled;
   }
 
   void ExpectCheckPasses(const e2e::UpProcess& up) {
-    e2e::CheckResult check;
     const auto started = Clock::now();
-    const bool passed = e2e::Eventually(
-        [&] {
-          check = e2e::RunCheckOn(up.db_template());
-          return check.exit_code == 0;
-        },
-        kCheckBound);
+    const e2e::CheckResult check = AwaitCheckPasses(up.db_template(), kCheckBound);
     std::printf("tinysaga check passed after %.1f s more\n", SecondsBetween(started, Clock::now()));
-    EXPECT_TRUE(passed) << check.output;
-  }
-
-  void ExpectBooksBalance(const Totals& totals) {
-    EXPECT_EQ(totals.taken_from_wallets_cents(), totals.placed_value_cents)
-        << "the wallets gave " << Cents(totals.taken_from_wallets_cents())
-        << " (deposits - withdrawals - balances), the orders placed are worth "
-        << Cents(totals.placed_value_cents);
-    EXPECT_EQ(totals.completed_payments_cents, totals.placed_value_cents)
-        << "the Transaction DB kept " << Cents(totals.completed_payments_cents);
-    for (const ProductStock& product : totals.stock) {
-      EXPECT_TRUE(product.balanced())
-          << product.product_id << ": supplied " << product.supplied << " != available "
-          << product.available << " + held by placed orders " << product.placed_units;
-    }
-    // The load did something of each kind.
-    EXPECT_GT(totals.placed_orders, 0);
-    EXPECT_GT(totals.orders - totals.placed_orders - totals.abandoned - totals.initiated_rejected,
-              0)
-        << "no order failed: " << Join(totals.outcomes);
+    EXPECT_EQ(check.exit_code, 0) << check.output;
   }
 
   // `up` restarted each process exactly as often as the test killed it: none died on its own.
@@ -539,7 +323,8 @@ TEST_P(CrashTest, KillNineUnderLoad) {
     up_args.insert(up_args.end(), {"--db", db_template_});
   }
   const uint64_t seed = SeedFromEnvironment();
-  const std::string replay = ReplayCommand(seed, run);
+  const std::string replay =
+      ReplayCommand(seed, run.CtestName(), run.postgres ? "scripts/with-postgres" : "");
   std::printf("crash test (%s%s): seed %llu\nreplay: %s\n", mode.c_str(),
               run.postgres ? ", PostgreSQL" : "", static_cast<unsigned long long>(seed),
               replay.c_str());

@@ -38,6 +38,15 @@ std::filesystem::path NewTempDir() {
 
 UpProcess::UpProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env)
     : data_dir_(NewTempDir()) {
+  Start(std::move(extra_args), std::move(extra_env));
+}
+
+UpProcess::UpProcess(std::vector<std::string> extra_args, const UpProcess& stopped)
+    : data_dir_(stopped.data_dir_), owns_data_dir_(false) {
+  Start(std::move(extra_args), {});
+}
+
+void UpProcess::Start(std::vector<std::string> extra_args, std::vector<std::string> extra_env) {
   for (size_t i = 0; i + 1 < extra_args.size(); ++i) {
     if (extra_args[i] == "--db") db_template_ = extra_args[i + 1];
   }
@@ -100,14 +109,19 @@ UpProcess::UpProcess(std::vector<std::string> extra_args, std::vector<std::strin
   }
 }
 
+int UpProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 UpProcess::~UpProcess() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  Stop();
   // TINYSAGA_KEEP_TEST_DATA=1 keeps the databases and logs of each run for a post-mortem.
-  if (std::getenv("TINYSAGA_KEEP_TEST_DATA") == nullptr) {
+  if (owns_data_dir_ && std::getenv("TINYSAGA_KEEP_TEST_DATA") == nullptr) {
     std::error_code ignored;
     std::filesystem::remove_all(data_dir_, ignored);
   }

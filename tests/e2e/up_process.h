@@ -23,7 +23,14 @@ class UpProcess {
   // `up` and the processes it starts, e.g. LD_PRELOAD.
   explicit UpProcess(std::vector<std::string> extra_args = {},
                      std::vector<std::string> extra_env = {});
+  // `up` again on the databases of another UpProcess, after that one's Stop() (an operator's
+  // restart, e.g. with another --kafka). The directory stays the other one's: it removes it.
+  UpProcess(std::vector<std::string> extra_args, const UpProcess& stopped);
   ~UpProcess();
+
+  // SIGTERM, and waits until `up` has stopped its children and exited (the destructor does
+  // the same). Returns its exit code (-1: killed by a signal); the data directory stays.
+  int Stop();
   UpProcess(const UpProcess&) = delete;
   UpProcess& operator=(const UpProcess&) = delete;
 
@@ -37,7 +44,10 @@ class UpProcess {
 
  private:
   std::filesystem::path data_dir_;
+  void Start(std::vector<std::string> extra_args, std::vector<std::string> extra_env);
+
   std::string db_template_;  // empty: SQLite files in data_dir_
+  bool owns_data_dir_ = true;
   pid_t pid_ = -1;
   http::Endpoint gateway_;
 };

@@ -95,14 +95,18 @@ Result<size_t> OutboxRelay::PurgeSent() {
   return purged;
 }
 
-Result<size_t> OutboxRelay::ResendSince(TimestampMs since_ms) {
+size_t MarkUnsentSince(soci::session& session, TimestampMs since_ms) {
   const long long since = since_ms;
+  soci::statement statement =
+      (session.prepare << "UPDATE outbox SET sent_at_ms = NULL WHERE sent_at_ms >= :since",
+       soci::use(since));
+  statement.execute(true);
+  return static_cast<size_t>(statement.get_affected_rows());
+}
+
+Result<size_t> OutboxRelay::ResendSince(TimestampMs since_ms) {
   return db_.Write<size_t>([&](soci::session& session) -> Result<size_t> {
-    soci::statement statement =
-        (session.prepare << "UPDATE outbox SET sent_at_ms = NULL WHERE sent_at_ms >= :since",
-         soci::use(since));
-    statement.execute(true);
-    return static_cast<size_t>(statement.get_affected_rows());
+    return MarkUnsentSince(session, since_ms);
   });
 }
 

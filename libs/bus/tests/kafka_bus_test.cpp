@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "tinysaga/bus/broker.h"
 
@@ -68,6 +69,34 @@ TEST(KafkaBusTest, PublishesAndConsumesInOrderPerKeyThroughTheMockCluster) {
               ElementsAre("ord_a-0", "ord_a-1", "ord_a-2", "ord_a-3", "ord_a-4"));
   EXPECT_THAT(ids_by_key["ord_b"],
               ElementsAre("ord_b-0", "ord_b-1", "ord_b-2", "ord_b-3", "ord_b-4"));
+}
+
+// A shutdown does not wait on a broker that is gone (issue 11, broker outage): after
+// Interrupt(), a Publish() that would wait out its publish timeout (30 s + 5 s) fails soon, so
+// the outbox keeps its rows. Whichever of the two calls comes first, the answer is the same;
+// a Publish() already waiting (purged after a 1 s grace) is what crash.broker_outage.* meets
+// when `up` stops with the broker gone.
+TEST(KafkaBusTest, AnInterruptedPublishGivesUpSoonWhenTheBrokerIsGone) {
+  auto cluster = MockCluster::Start(BrokerOptions{.topics = {"orders"}});
+  ASSERT_TRUE(cluster.ok()) << cluster.error().detail;
+  KafkaBus bus(KafkaOptions{.bootstrap_servers = (*cluster)->bootstrap_servers(),
+                            .publish_timeout = std::chrono::milliseconds(30'000),
+                            .flush_timeout = std::chrono::milliseconds(1'000)});
+  auto producer = bus.NewProducer();
+  ASSERT_TRUE(producer.ok()) << producer.error().detail;
+  const std::vector<Message> batch = {Message{"m-1", "orders", "ord_a", "{}", {}}};
+  ASSERT_TRUE((*producer)->Publish(batch).ok());
+  cluster->reset();  // the broker is gone, with its ports
+
+  const auto started = std::chrono::steady_clock::now();
+  Result<void> published = Ok();
+  std::thread publisher([&] { published = (*producer)->Publish(batch); });
+  (*producer)->Interrupt();  // before or during the Publish(): either way it must end soon
+  publisher.join();
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_FALSE(published.ok()) << "acknowledged by a broker that is gone";
+  EXPECT_LT(took, std::chrono::seconds(10)) << "waited for the publish timeout";
+  EXPECT_FALSE((*producer)->Publish(batch).ok());
 }
 
 }  // namespace

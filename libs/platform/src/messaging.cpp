@@ -156,27 +156,33 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
 }
 
 Result<size_t> Messaging::UseBroker(const std::string& broker_identity) {
+  struct Change {
+    std::optional<std::string> previous;
+    size_t republished = 0;
+  };
+  // One transaction: recording the new broker and marking the rows for it commit together.
+  // Apart, a crash (or a failed write) between them would leave the new broker recorded and
+  // the rows sent: the next start would see no change, and the new broker would never get them.
   TS_ASSIGN_OR_RETURN(
-      const std::optional<std::string> previous,
-      db_.Write<std::optional<std::string>>(
-          [&](soci::session& session) -> Result<std::optional<std::string>> {
-            std::string value;
-            soci::indicator found = soci::i_null;
-            session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
-            if (!session.got_data()) {
-              session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)",
-                  soci::use(broker_identity);
-              return std::optional<std::string>();
-            }
-            session << "UPDATE bus_state SET value = :value WHERE name = 'broker'",
-                soci::use(broker_identity);
-            return std::optional<std::string>(value);
-          }));
-  if (!previous || *previous == broker_identity) return size_t{0};
-  TS_ASSIGN_OR_RETURN(const size_t republished, relay_->ResendSince(0));
+      const Change change,
+      db_.Write<Change>([&](soci::session& session) -> Result<Change> {
+        std::string value;
+        soci::indicator found = soci::i_null;
+        session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
+        if (!session.got_data()) {
+          session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)",
+              soci::use(broker_identity);
+          return Change{};
+        }
+        if (value == broker_identity) return Change{.previous = value};
+        session << "UPDATE bus_state SET value = :value WHERE name = 'broker'",
+            soci::use(broker_identity);
+        return Change{.previous = value, .republished = bus::MarkUnsentSince(session, 0)};
+      }));
+  if (!change.previous || *change.previous == broker_identity) return size_t{0};
   Log()->warn("{}: the broker changed ({} -> {}); republishing {} retained outbox message(s)",
-              service_name_, *previous, broker_identity, republished);
-  return republished;
+              service_name_, *change.previous, broker_identity, change.republished);
+  return change.republished;
 }
 
 void Messaging::Start() {
@@ -199,10 +205,24 @@ void Messaging::Stop() {
   if (!started_) return;
   for (auto& subscription : subscriptions_) subscription->inbox->Stop();
   relay_->Stop();
+  // The relay (or a consumer's dead-letter publish) may be waiting for the broker to
+  // acknowledge, up to the publish timeout (35 s) when the broker is gone: longer than `up`
+  // waits for a child to stop (10 s), which would then kill it. Interrupted, it gives up after
+  // a short grace; its rows stay unsent and are published again after the restart.
+  producer_->Interrupt();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
-  // Leave the groups now, so that the partitions move to another member at once.
-  for (auto& subscription : subscriptions_) subscription->consumer.reset();
+  // Leave the groups now, so that the partitions move to another member at once. In parallel:
+  // each close may wait up to 2 s for a coordinator that is gone, and one after another they
+  // would outlast `up`'s 10 s grace.
+  std::vector<std::thread> closing;
+  for (auto& subscription : subscriptions_) {
+    closing.emplace_back([consumer = std::move(subscription->consumer)]() mutable {
+      NameThisThread("consumer-close");
+      consumer.reset();
+    });
+  }
+  for (std::thread& thread : closing) thread.join();
   subscriptions_.clear();
   started_ = false;
 }

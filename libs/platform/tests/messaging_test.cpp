@@ -168,5 +168,39 @@ TEST(MessagingTest, ANewBrokerGetsTheRetainedOutboxAgain) {
   EXPECT_EQ(test_db.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NULL"), 1);
 }
 
+// Recording a new broker and marking the outbox for it are one transaction: when marking fails
+// (a crash or a full disk between two transactions would do the same), the new broker is not
+// recorded either, so the next start republishes to it (issue 11, broker outage).
+TEST(MessagingTest, ANewBrokerIsRecordedOnlyWithItsRepublish) {
+  testing::TestDb test_db;
+  storage::Db& db = test_db.db();
+  ManualClock clock(1'000);
+  prometheus::Registry registry;
+  auto messaging = Messaging::Create("order", std::make_shared<bus::MemoryBus>(), db, clock,
+                                     registry);
+  ASSERT_TRUE(messaging.ok());
+  const auto run = [&](const std::string& sql) {
+    ASSERT_TRUE(db.Write<int>([&](soci::session& session) -> Result<int> {
+                    session << sql;
+                    return 0;
+                  }).ok())
+        << sql;
+  };
+  ASSERT_TRUE((*messaging)->UseBroker("127.0.0.1:1").ok());
+  ASSERT_TRUE(db.Write<int>([](soci::session& session) -> Result<int> {
+                  AppendMessage(session, contracts::kInventoryCommandsTopic, Command(), 1'000);
+                  return 0;
+                }).ok());
+  run("UPDATE outbox SET sent_at_ms = 1000");  // relayed to the first broker
+  run("CREATE TRIGGER refuse_resend BEFORE UPDATE ON outbox "
+      "BEGIN SELECT RAISE(ABORT, 'cannot write'); END");
+  EXPECT_FALSE((*messaging)->UseBroker("127.0.0.1:2").ok());
+  run("DROP TRIGGER refuse_resend");
+  auto retried = (*messaging)->UseBroker("127.0.0.1:2");  // the next start
+  ASSERT_TRUE(retried.ok()) << retried.error().detail;
+  EXPECT_EQ(*retried, 1u) << "the new broker was recorded without its republish";
+  EXPECT_EQ(test_db.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NULL"), 1);
+}
+
 }  // namespace
 }  // namespace tinysaga::platform

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -255,6 +256,10 @@ RdKafka::Headers* NewHeaders(const Message& message) {
 // calls are serialised by a mutex, which also guards replacing a handle after a fatal error.
 class KafkaProducer final : public Producer {
   static constexpr int kMetadataWarmTimeoutMs = 2000;
+  // After Interrupt(), how long a Publish() still waits for acknowledgements: a live broker
+  // answers within milliseconds, so a shutdown with a broker up does not purge (which would
+  // only cause duplicates), and one with the broker gone ends well within `up`'s 10 s grace.
+  static constexpr auto kInterruptGrace = std::chrono::milliseconds(1'000);
 
  public:
   static Result<std::unique_ptr<KafkaProducer>> Create(const KafkaOptions& options) {
@@ -265,8 +270,14 @@ class KafkaProducer final : public Producer {
 
   ~KafkaProducer() override { Close(); }
 
+  void Interrupt() override {
+    interrupt_grace_end_ns_.store((SteadyClock::now() + kInterruptGrace).time_since_epoch().count());
+    interrupted_.store(true);
+  }
+
   Result<void> Publish(std::span<const Message> batch) override {
     if (batch.empty()) return Ok();
+    if (interrupted_.load()) return MakeError(Errc::kUnavailable, "the producer is shutting down");
     std::lock_guard lock(mutex_);
     std::string fatal;
     if (handle_->fatal_error(fatal) != RdKafka::ERR_NO_ERROR) {
@@ -351,15 +362,31 @@ class KafkaProducer final : public Producer {
   }
 
   Result<void> Await(BatchState& state, SteadyClock::time_point deadline) {
-    while (state.pending > 0 && SteadyClock::now() < deadline) handle_->poll(10);
+    bool purged = false;
+    while (state.pending > 0 && SteadyClock::now() < deadline) {
+      if (!purged && InterruptGraceOver()) {
+        // The reports of the purged messages say so (ERR__PURGE_*), served by the next polls.
+        handle_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+        purged = true;
+        deadline = std::min(deadline, SteadyClock::now() + kInterruptGrace);
+      }
+      handle_->poll(10);
+    }
     std::lock_guard lock(state.mutex);
     if (state.first_error) return *state.first_error;
     if (state.pending > 0) return MakeError(Errc::kTimeout, "kafka did not acknowledge in time");
     return Ok();
   }
 
+  bool InterruptGraceOver() const {
+    if (!interrupted_.load()) return false;
+    return SteadyClock::now().time_since_epoch().count() >= interrupt_grace_end_ns_.load();
+  }
+
   const KafkaOptions options_;
   std::mutex mutex_;
+  std::atomic<bool> interrupted_{false};
+  std::atomic<SteadyClock::rep> interrupt_grace_end_ns_{0};  // SteadyClock ticks
   // The callbacks are declared before the handle, so they outlive it.
   EventLogger events_;
   DeliveryReports reports_;
@@ -427,6 +454,12 @@ class CommitReports final : public RdKafka::OffsetCommitCb {
 };
 
 class KafkaConsumer final : public Consumer {
+  // How long closing waits for the group coordinator. close() alone waits up to the session
+  // timeout per consumer when the broker is gone (requests time out one by one), and a service
+  // with several consumers then outlived `up`'s 10 s grace and was killed. A live coordinator
+  // answers the leave within milliseconds.
+  static constexpr auto kCloseWaitMax = std::chrono::milliseconds(2'000);
+
  public:
   static Result<std::unique_ptr<KafkaConsumer>> Create(const KafkaOptions& options,
                                                        const ConsumerOptions& consumer_options) {
@@ -453,11 +486,31 @@ class KafkaConsumer final : public Consumer {
     return consumer;
   }
 
-  ~KafkaConsumer() override {
-    if (handle_) handle_->close();
-  }
+  ~KafkaConsumer() override { Close(); }
 
   bool Joined() const override { return joins_.joined(); }
+
+  // Leaves the group (the partitions move at once), waiting at most kCloseWaitMax. Without an
+  // answer the member is left behind: the group drops it after the session timeout, and its
+  // uncommitted messages are delivered again (the inbox drops what was applied). The handle's
+  // destructor then does not close again (the C++ API destroys without closing).
+  void Close() {
+    if (!handle_) return;
+    std::unique_ptr<RdKafka::Queue> events(RdKafka::Queue::create(handle_.get()));
+    std::unique_ptr<RdKafka::Error> error(handle_->close(events.get()));
+    if (error) {
+      Log()->warn("kafka consumer close: {}", error->str());
+      return;
+    }
+    const auto deadline = SteadyClock::now() + kCloseWaitMax;
+    // Polling serves what the close forwards to the queue, such as the rebalance (unassign).
+    while (!handle_->closed() && SteadyClock::now() < deadline) events->poll(50);
+    if (!handle_->closed()) {
+      Log()->warn("kafka consumer: the group coordinator did not answer the close within {} ms; "
+                  "leaving without it",
+                  kCloseWaitMax.count());
+    }
+  }
 
   Result<std::vector<Delivery>> Poll(size_t max_messages,
                                      std::chrono::milliseconds wait_max) override {

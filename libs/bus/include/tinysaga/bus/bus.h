@@ -68,6 +68,12 @@ class Producer {
   // or the implementation's publish timeout passed (error; kUnavailable or kTimeout when a
   // retry may succeed). An empty batch is ok at once.
   virtual Result<void> Publish(std::span<const Message> batch) = 0;
+
+  // For a shutdown, which must not wait on a broker that is gone: a Publish() still waiting
+  // for acknowledgements a short grace after this call gives up (its messages are purged and it
+  // returns an error, so an outbox keeps them to publish again), and every later Publish()
+  // fails at once. Thread-safe. The default (an in-memory bus never waits) does nothing.
+  virtual void Interrupt() {}
 };
 
 struct ConsumerOptions {

@@ -32,6 +32,11 @@ namespace tinysaga::bus {
 // turns them into errors (a repeated message id is kConflict).
 void AppendToOutbox(soci::session& session, const Message& message, TimestampMs now_ms);
 
+// Marks the rows sent at or after since_ms unsent again, so that the relay publishes them
+// again; returns how many. Call inside a Db::Write transaction (OutboxRelay::ResendSince() is
+// this in a transaction of its own).
+size_t MarkUnsentSince(soci::session& session, TimestampMs since_ms);
+
 struct OutboxRelayOptions {
   size_t batch_size_max = 256;                            // rows read and published at once
   std::chrono::milliseconds poll_interval{500};           // fallback when nobody calls Notify()
