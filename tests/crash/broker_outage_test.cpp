@@ -38,15 +38,6 @@ using std::chrono::seconds;
 
 // ---- The bounds ---------------------------------------------------------------------------
 
-// How long after the restarted `up` is ready every order may take to come to rest. The slowest
-// way to rest is a payment `up`'s SIGTERM caught mid-request: Payment's reconciler fails it once
-// it is 60 s old, at one of its passes every 5 s; its saga then may wait out a reply timeout
-// (10 s) and a backoff (5 s). 80 s, plus 20 s for two shared cores (as the crash test).
-constexpr auto kSettleBound = seconds(100);
-constexpr auto kCheckBound = seconds(30);
-constexpr auto kSeedingBound = seconds(120);
-constexpr int64_t kFinishedOrdersBeforeOutage = 16;
-constexpr auto kFlowingBound = seconds(60);
 // `up` stops its children with SIGTERM and kills those still running after 10 s
 // (Supervisor::Stop): a service whose shutdown waited on the dead broker would show here.
 constexpr auto kStopBound = seconds(10);
@@ -183,7 +174,7 @@ TEST_P(BrokerOutageTest, ServicesRecoverOnANewEmptyBroker) {
     BenchProcess bench(BenchArgs(first_up_->gateway().port, Load()),
                        first_up_->data_dir() / "bench-1.txt");
     ASSERT_TRUE(bench.WaitLoadStarted(kSeedingBound)) << bench.Stderr();
-    ASSERT_TRUE(AwaitFinishedOrders(*books_, kFinishedOrdersBeforeOutage, kFlowingBound))
+    ASSERT_TRUE(AwaitFinishedOrders(*books_, kFinishedOrdersBeforeFault, kFlowingBound))
         << "no sagas finished under load:\n"
         << bench.Stderr();
     std::this_thread::sleep_for(before_outage);  // the load's length (seeded)
@@ -243,7 +234,7 @@ TEST_P(BrokerOutageTest, ServicesRecoverOnANewEmptyBroker) {
     EXPECT_EQ(order.body.value("status", ""), "PLACED")
         << "the order paid while the broker was down: " << order.raw;
   }
-  const e2e::CheckResult check = AwaitCheckPasses(second_up_->db_template(), kCheckBound);
+  const e2e::CheckResult check = e2e::AwaitCheckPasses(second_up_->db_template());
   EXPECT_EQ(check.exit_code, 0) << check.output;
   auto totals = books_->ReadTotals();
   ASSERT_TRUE(totals.ok()) << totals.error().detail;

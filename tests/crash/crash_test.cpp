@@ -52,31 +52,11 @@ using std::chrono::seconds;
 
 // ---- The bounds ---------------------------------------------------------------------------
 
-// How long after the last fault (the last killed process ready again) every order may take to
-// come to rest. The slowest way to rest is a payment whose process was killed mid-request: it
-// stays PENDING until Payment's reconciler fails it, once it is older than
-// ReconcilerOptions::stale_after (60 s) at one of its passes every
-// PaymentOptions::reconcile_interval (5 s); then its saga fails the order in a few
-// millisecond steps, but a step may first wait out one reply timeout
-// (SagaTimings forward and must_finish: 10 s) and a backoff (forward: at most 5 s); the void
-// the reconciler queues runs on the refund worker's next poll (200 ms; a retry after a wallet
-// outage during the load comes at most RefundWorkerOptions::retry_max = 30 s after it, within
-// the 60 s). 60 + 5 + 10 + 5 = 80 s, plus 20 s for two cores shared by eight processes and the
-// sanitizers. The defaults are the production ones: most of a run's length is this wait.
-constexpr auto kSettleBound = seconds(100);
-// After the orders are at rest, the last outbox rows are published within moments.
-constexpr auto kCheckBound = seconds(30);
 // A killed process is restarted by `up` within its backoff (100 ms, doubling to 5 s when it
 // crashes again within 10 s of its start), and is ready once its Kafka consumers have joined
 // their groups again: the broker waits out the dead member's session (6 s), sometimes twice.
 constexpr auto kRestartBound = seconds(30);
 constexpr auto kReadyBound = seconds(60);
-// Seeding the bench's users and products, before the load and the kills begin.
-constexpr auto kSeedingBound = seconds(120);
-// The kills begin once sagas flow: a freshly started `up` stalls its first sagas for 10-20 s
-// (README, bench), and kills during that stall would find little work in flight.
-constexpr int64_t kFinishedOrdersBeforeKills = 16;
-constexpr auto kFlowingBound = seconds(60);
 
 // ---- The load -----------------------------------------------------------------------------
 
@@ -188,7 +168,7 @@ class CrashTest : public ::testing::TestWithParam<CrashRun> {
     ASSERT_TRUE(e2e::Eventually(
         [&] {
           auto finished = books.CountFinishedOrders();
-          return finished.ok() && *finished >= kFinishedOrdersBeforeKills;
+          return finished.ok() && *finished >= kFinishedOrdersBeforeFault;
         },
         kFlowingBound))
         << "no sagas finished under load:\n"
@@ -239,7 +219,7 @@ class CrashTest : public ::testing::TestWithParam<CrashRun> {
 
   void ExpectCheckPasses(const e2e::UpProcess& up) {
     const auto started = Clock::now();
-    const e2e::CheckResult check = AwaitCheckPasses(up.db_template(), kCheckBound);
+    const e2e::CheckResult check = e2e::AwaitCheckPasses(up.db_template());
     std::printf("tinysaga check passed after %.1f s more\n", SecondsBetween(started, Clock::now()));
     EXPECT_EQ(check.exit_code, 0) << check.output;
   }

@@ -43,15 +43,6 @@ constexpr const char* kProcess = "wallet-1";
 // its header after a checkpoint): each fails, as on a full disk.
 constexpr rlim_t kFileSizeLimitBytes = 1;
 
-// As the crash test: a payment caught mid-request stays PENDING until Payment's reconciler fails
-// it (60 s old, passes every 5 s), then a reply timeout (10 s) and a backoff (5 s); the voids
-// queued while the Wallet refused are retried at most 30 s apart (RefundWorkerOptions). 80 s
-// plus 20 s for two shared cores.
-constexpr auto kSettleBound = seconds(100);
-constexpr auto kCheckBound = seconds(30);
-constexpr auto kSeedingBound = seconds(120);
-constexpr int64_t kFinishedOrdersBeforeFull = 16;
-constexpr auto kFlowingBound = seconds(60);
 // After the lift: how long a new order may take to be PLACED.
 constexpr auto kPlacedBound = seconds(60);
 
@@ -182,7 +173,7 @@ TEST_F(DiskFullTest, WalletRefusesWritesWhileItsDiskIsFullAndRecoversWithoutRest
 
   BenchProcess bench(BenchArgs(up.gateway().port), up.data_dir() / "bench.txt");
   ASSERT_TRUE(bench.WaitLoadStarted(kSeedingBound)) << bench.Stderr();
-  ASSERT_TRUE(AwaitFinishedOrders(*books_, kFinishedOrdersBeforeFull, kFlowingBound))
+  ASSERT_TRUE(AwaitFinishedOrders(*books_, kFinishedOrdersBeforeFault, kFlowingBound))
       << "no sagas finished under load:\n"
       << bench.Stderr();
   std::this_thread::sleep_for(before_full);  // the load's length (seeded)
@@ -210,7 +201,7 @@ TEST_F(DiskFullTest, WalletRefusesWritesWhileItsDiskIsFullAndRecoversWithoutRest
               unsettled.empty() ? "every order at rest" : "NOT at rest",
               SecondsBetween(lifted, Clock::now()), static_cast<long long>(kSettleBound.count()));
   ASSERT_EQ(unsettled, "") << "not at rest " << kSettleBound.count() << " s after the lift";
-  const e2e::CheckResult check = AwaitCheckPasses(up.db_template(), kCheckBound);
+  const e2e::CheckResult check = e2e::AwaitCheckPasses(up.db_template());
   EXPECT_EQ(check.exit_code, 0) << check.output;
   auto totals = books_->ReadTotals();
   ASSERT_TRUE(totals.ok()) << totals.error().detail;

@@ -33,8 +33,7 @@ std::string ReplayCommand(uint64_t seed, const std::string& ctest_name, const st
   std::string pattern;
   for (char c : ctest_name) pattern += c == '.' ? std::string("\\.") : std::string(1, c);
   return "TINYSAGA_CRASH_SEED=" + std::to_string(seed) + (prefix.empty() ? "" : " " + prefix) +
-         " ctest --test-dir " + TINYSAGA_BUILD_DIR + " -R '^" + pattern +
-         "$' --output-on-failure";
+         " ctest --test-dir " + TINYSAGA_BUILD_DIR + " -R '^" + pattern + "$' --output-on-failure";
 }
 
 std::string Cents(int64_t cents) {
@@ -94,17 +93,6 @@ std::string AwaitAtRest(Books& books, Clock::time_point deadline) {
   auto orders = books.DescribeUnsettledOrders();
   return last.ToString() + " " + error + "\n" + (orders.ok() ? *orders : orders.error().detail) +
          "(their services' logs tell why)";
-}
-
-e2e::CheckResult AwaitCheckPasses(const std::string& db_template, milliseconds bound) {
-  e2e::CheckResult check;
-  e2e::Eventually(
-      [&] {
-        check = e2e::RunCheckOn(db_template);
-        return check.exit_code == 0;
-      },
-      bound);
-  return check;
 }
 
 void ExpectBooksBalance(const Totals& totals) {

@@ -17,6 +17,26 @@ namespace tinysaga::crash {
 
 using Clock = std::chrono::steady_clock;
 
+// ---- The bounds every crash and fault test shares ------------------------------------------
+
+// How long after the last fault every order may take to come to rest. The slowest way to rest
+// is a payment whose process was killed (or stopped) mid-request: it stays PENDING until
+// Payment's reconciler fails it, once it is older than ReconcilerOptions::stale_after (60 s) at
+// one of its passes every PaymentOptions::reconcile_interval (5 s); then its saga fails the
+// order in a few millisecond steps, but a step may first wait out one reply timeout
+// (SagaTimings forward and must_finish: 10 s) and a backoff (forward: at most 5 s); the void
+// the reconciler queues runs on the refund worker's next poll (200 ms; a retry after a wallet
+// outage during the load comes at most RefundWorkerOptions::retry_max = 30 s after it, within
+// the 60 s). 60 + 5 + 10 + 5 = 80 s, plus 20 s for two cores shared by eight processes and the
+// sanitizers. The defaults are the production ones: most of a run's length is this wait.
+constexpr auto kSettleBound = std::chrono::seconds(100);
+// Seeding the bench's users and products, before the load and the faults begin.
+constexpr auto kSeedingBound = std::chrono::seconds(120);
+// The faults begin once sagas flow: a freshly started `up` stalls its first sagas for 10-20 s
+// (README, bench), and a fault during that stall would find little work in flight.
+constexpr int64_t kFinishedOrdersBeforeFault = 16;
+constexpr auto kFlowingBound = std::chrono::seconds(60);
+
 double SecondsBetween(Clock::time_point from, Clock::time_point to);
 
 // TINYSAGA_CRASH_SEED, else a fresh one (print it: a failing run replays with it).
@@ -26,7 +46,7 @@ uint64_t SeedFromEnvironment();
 std::string ReplayCommand(uint64_t seed, const std::string& ctest_name,
                           const std::string& prefix = "");
 
-std::string Cents(int64_t cents);                           // "$12.34"
+std::string Cents(int64_t cents);                                // "$12.34"
 std::string Join(const std::map<std::string, int64_t>& counts);  // "PLACED 3, FAILED 1"
 std::string ReadFile(const std::filesystem::path& path);
 
@@ -55,10 +75,6 @@ void ExpectNoRestarts(const e2e::UpProcess& up, const std::string& when);
 // Polls the books until every order is at rest or `deadline` passed. "" when at rest; else
 // what is not, with up to 20 of those orders described (their services' logs tell why).
 std::string AwaitAtRest(Books& books, Clock::time_point deadline);
-
-// Runs `tinysaga check` until it passes or `bound` passed (the last outbox rows are published
-// moments after the orders are at rest); its last result.
-e2e::CheckResult AwaitCheckPasses(const std::string& db_template, std::chrono::milliseconds bound);
 
 // gtest expectations: what the wallets gave == the value of the orders placed == the payments
 // kept; every product's stock == what was supplied minus what placed orders hold; and the load

@@ -153,14 +153,8 @@ TEST(ClockStepTest, NoTimeoutFiresEarlyOrNever) {
   WaitForStatus(api, order_id, "PLACED");
   WaitForSagaState(api, order_id, "COMPLETED");
   EXPECT_EQ(api.Get("/api/products/" + product).body.value("availableProductCount", -1), 4);
-  CheckResult check;
-  EXPECT_TRUE(Eventually(
-      [&] {
-        check = RunCheck(up.data_dir());
-        return check.exit_code == 0;
-      },
-      std::chrono::seconds(30)))
-      << check.output;
+  const CheckResult check = AwaitCheckPasses(up.db_template());
+  EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
 }  // namespace

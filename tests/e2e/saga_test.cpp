@@ -12,8 +12,8 @@
 #include <iterator>
 #include <thread>
 
-#include "tinysaga/bus/kafka/kafka_bus.h"
 #include "saga_flows.h"
+#include "tinysaga/bus/kafka/kafka_bus.h"
 #include "up_process.h"
 
 namespace tinysaga::e2e {
@@ -58,16 +58,10 @@ class SagaTest : public ::testing::TestWithParam<std::string> {
   // Every test leaves the system settled and consistent.
   void TearDown() override {
     if (up_ == nullptr) return;  // skipped
-    CheckResult last;
     // Settled means every outbox drained too; the last acknowledgements may trail the
     // order's terminal state by a moment.
-    const bool consistent = Eventually(
-        [&] {
-          last = RunCheckOn(up_->db_template());
-          return last.exit_code == 0;
-        },
-        std::chrono::seconds(30));
-    EXPECT_TRUE(consistent) << last.output;
+    const CheckResult last = AwaitCheckPasses(up_->db_template());
+    EXPECT_EQ(last.exit_code, 0) << last.output;
   }
 
   Api As(const std::string& user_id, const std::string& role = "user") {
@@ -202,7 +196,9 @@ TEST_P(SagaTest, StockGoneAfterPaymentIsRefundedAndTheOrderFails) {
   Api api = As(user);
   const std::string order_id = CreateOrder(api, product, 1);
   // Someone else takes the last unit between the order and the payment.
-  ASSERT_EQ(As("admin", "admin").Put("/api/products/" + product + "/stock", {{"availableCount", 0}}).status,
+  ASSERT_EQ(As("admin", "admin")
+                .Put("/api/products/" + product + "/stock", {{"availableCount", 0}})
+                .status,
             200);
 
   auto paid = Pay(api, order_id);
@@ -262,7 +258,8 @@ TEST_P(SagaTest, CancelingAfterFillingTheWalletToTheCapStillRefunds) {
   const std::string user = NewUser(10'000);
   Api api = As(user);
   const std::string order_id = PlacedOrder(api, product, 1);
-  auto filled = api.Post("/api/wallets/" + user + "/deposits", {{"amount", kCap - 7'000}}, NewKey());
+  auto filled =
+      api.Post("/api/wallets/" + user + "/deposits", {{"amount", kCap - 7'000}}, NewKey());
   ASSERT_EQ(filled.status, 201) << filled.raw;
   ASSERT_EQ(Balance(api, user), kCap);
 
@@ -357,9 +354,16 @@ TEST_P(SagaTest, APoisonMessageIsDeadLetteredAndSagasGoOn) {
   const std::string payment_topic = Choreography() ? "inventory.events" : "payment.commands";
   const std::string inventory_topic = Choreography() ? "payment.events" : "inventory.commands";
   const std::vector<bus::Message> poison = {
-      {.id = "poison-1", .topic = payment_topic, .key = "ord_poison", .payload = "{not json", .headers = {}},
-      {.id = "poison-2", .topic = inventory_topic, .key = "ord_poison",
-       .payload = R"({"id":"poison-2","type":"FlyToTheMoon","schemaVersion":1})", .headers = {}},
+      {.id = "poison-1",
+       .topic = payment_topic,
+       .key = "ord_poison",
+       .payload = "{not json",
+       .headers = {}},
+      {.id = "poison-2",
+       .topic = inventory_topic,
+       .key = "ord_poison",
+       .payload = R"({"id":"poison-2","type":"FlyToTheMoon","schemaVersion":1})",
+       .headers = {}},
   };
   ASSERT_TRUE((*producer)->Publish(poison).ok());
 
@@ -375,7 +379,8 @@ TEST_P(SagaTest, APoisonMessageIsDeadLetteredAndSagasGoOn) {
     EXPECT_TRUE(Eventually([&] {
       auto metrics = client_->SendAndWait(endpoint, {.method = "GET", .target = "/metrics"},
                                           std::chrono::seconds(5));
-      return metrics.ok() && metrics->body.find("outcome=\"dead_lettered\"} 1") != std::string::npos;
+      return metrics.ok() &&
+             metrics->body.find("outcome=\"dead_lettered\"} 1") != std::string::npos;
     })) << service;
   }
 }

@@ -102,14 +102,8 @@ TEST_P(SlowDiskTest, SagasWaitOutSecondLongSyncsAndNoneFails) {
   }
   EXPECT_EQ(admin.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1}),
             kStock - kSagas);
-  CheckResult check;
-  EXPECT_TRUE(Eventually(
-      [&] {
-        check = RunCheck(up.data_dir());
-        return check.exit_code == 0;
-      },
-      std::chrono::seconds(30)))
-      << check.output;
+  const CheckResult check = AwaitCheckPasses(up.db_template());
+  EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SlowDiskTest, ::testing::Values("orchestration", "choreography"),

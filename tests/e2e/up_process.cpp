@@ -59,9 +59,10 @@ void UpProcess::Start(std::vector<std::string> extra_args, std::vector<std::stri
   std::vector<char*> envp;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string_view name(*entry, std::string_view(*entry).find('='));
-    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(), [&](const std::string& extra) {
-      return extra.starts_with(name) && extra.size() > name.size() && extra[name.size()] == '=';
-    });
+    const bool replaced =
+        std::any_of(extra_env.begin(), extra_env.end(), [&](const std::string& extra) {
+          return extra.starts_with(name) && extra.size() > name.size() && extra[name.size()] == '=';
+        });
     if (!replaced) envp.push_back(*entry);
   }
   for (auto& entry : extra_env) envp.push_back(entry.data());
@@ -93,7 +94,8 @@ void UpProcess::Start(std::vector<std::string> extra_args, std::vector<std::stri
   while (std::fgets(line, sizeof line, output) != nullptr) {
     std::string text(line);
     if (auto at = text.find(marker); at != std::string::npos) {
-      gateway_ = http::Endpoint{"127.0.0.1", static_cast<uint16_t>(std::stoi(text.substr(at + marker.size())))};
+      gateway_ = http::Endpoint{"127.0.0.1",
+                                static_cast<uint16_t>(std::stoi(text.substr(at + marker.size())))};
       break;
     }
   }
@@ -105,7 +107,8 @@ void UpProcess::Start(std::vector<std::string> extra_args, std::vector<std::stri
     std::fclose(output);
   }).detach();
   if (gateway_.port == 0) {
-    throw std::runtime_error("tinysaga up exited before it was ready; logs in " + data_dir_.string() + "/logs");
+    throw std::runtime_error("tinysaga up exited before it was ready; logs in " +
+                             data_dir_.string() + "/logs");
   }
 }
 
@@ -161,13 +164,17 @@ Api::Reply Api::Send(http::Request request) const {
   return reply;
 }
 
-Api::Reply Api::Get(const std::string& target) const { return Send({.method = "GET", .target = target}); }
+Api::Reply Api::Get(const std::string& target) const {
+  return Send({.method = "GET", .target = target});
+}
 
-Api::Reply Api::Post(const std::string& target, const nlohmann::json& body, const std::string& idempotency_key) const {
+Api::Reply Api::Post(const std::string& target, const nlohmann::json& body,
+                     const std::string& idempotency_key) const {
   return PostRaw(target, body.dump(), idempotency_key);
 }
 
-Api::Reply Api::PostRaw(const std::string& target, std::string body, const std::string& idempotency_key) const {
+Api::Reply Api::PostRaw(const std::string& target, std::string body,
+                        const std::string& idempotency_key) const {
   http::Request request{.method = "POST", .target = target, .body = std::move(body)};
   request.headers.emplace_back("Content-Type", "application/json");
   if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", idempotency_key);
@@ -292,6 +299,17 @@ CheckResult RunCheckOn(const std::string& db_template) {
   return RunTinysaga({"check", "--db", db_template});
 }
 
+CheckResult AwaitCheckPasses(const std::string& db_template, std::chrono::milliseconds bound) {
+  CheckResult check;
+  Eventually(
+      [&] {
+        check = RunCheckOn(db_template);
+        return check.exit_code == 0;
+      },
+      bound);
+  return check;
+}
+
 CheckResult RunTinysaga(const std::vector<std::string>& args) {
   // Each argument in single quotes for the shell (a quote inside as '\'').
   std::string command = TINYSAGA_BINARY;
@@ -306,7 +324,8 @@ CheckResult RunTinysaga(const std::vector<std::string>& args) {
   if (pipe == nullptr) return result;
   char buffer[4096];
   size_t read = 0;
-  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, read);
+  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    result.output.append(buffer, read);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

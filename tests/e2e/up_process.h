@@ -8,10 +8,9 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tinysaga/http/client.h"
 
@@ -38,7 +37,8 @@ class UpProcess {
   const std::filesystem::path& data_dir() const { return data_dir_; }
   // The --db given to `up`, else "sqlite:<data_dir>": what `tinysaga check --db` takes.
   std::string db_template() const;
-  // `up`'s status file: {"url", "pid", "kafka", "processes": [{"name", "pid", "port", "restarts"}]}.
+  // `up`'s status file: {"url", "pid", "kafka", "processes": [{"name", "pid", "port",
+  // "restarts"}]}.
   nlohmann::json Status() const;
   nlohmann::json Process(const std::string& name) const;
 
@@ -62,7 +62,8 @@ class Api {
     std::string raw;
   };
 
-  Api(http::Client& client, http::Endpoint gateway) : client_(client), gateway_(std::move(gateway)) {}
+  Api(http::Client& client, http::Endpoint gateway)
+      : client_(client), gateway_(std::move(gateway)) {}
 
   // Signs in through the dev-token endpoint.
   void SignIn(const std::string& user_id, const std::string& role = "user");
@@ -71,8 +72,10 @@ class Api {
   void set_token(std::string token) { token_ = std::move(token); }
 
   Reply Get(const std::string& target) const;
-  Reply Post(const std::string& target, const nlohmann::json& body, const std::string& idempotency_key = "") const;
-  Reply PostRaw(const std::string& target, std::string body, const std::string& idempotency_key = "") const;
+  Reply Post(const std::string& target, const nlohmann::json& body,
+             const std::string& idempotency_key = "") const;
+  Reply PostRaw(const std::string& target, std::string body,
+                const std::string& idempotency_key = "") const;
   Reply Put(const std::string& target, const nlohmann::json& body) const;
   Reply Send(http::Request request) const;
 
@@ -129,6 +132,10 @@ struct CheckResult {
 CheckResult RunCheck(const std::filesystem::path& data_dir);
 // Runs `tinysaga check --db TEMPLATE`.
 CheckResult RunCheckOn(const std::string& db_template);
+// Runs `tinysaga check --db TEMPLATE` until it passes or `bound` passed (the last outbox rows
+// are published moments after the orders are at rest); its last result.
+CheckResult AwaitCheckPasses(const std::string& db_template,
+                             std::chrono::milliseconds bound = std::chrono::seconds(30));
 // Runs `tinysaga ARGS...` to its end; returns its exit code and output (stdout and stderr).
 CheckResult RunTinysaga(const std::vector<std::string>& args);
 
