@@ -10,6 +10,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <thread>
 
 #include "saga_flows.h"
@@ -295,6 +296,39 @@ TEST_P(SagaTest, AHungWalletIs503AndNoMoneyIsLost) {
   EXPECT_TRUE(Eventually([&] { return Balance(api, user) == 10'000; }))
       << "balance " << Balance(api, user);
   EXPECT_EQ(Stock(api, product), 10);
+}
+
+// Issue 11, fault "a partition longer than every retry budget": Inventory cannot be reached
+// (it hangs) for longer than the saga waits for it. Orchestration gives up the reservation
+// after three reply timeouts of 10 s and compensates from it; choreography: Order's 30 s
+// deadline on PAYMENT_DONE fails the order and asks for the release. In both, the refund comes
+// after the release, which waits for Inventory (a compensation must finish, and walks back in
+// order). Once Inventory is back, the reservations it was sent meanwhile are undone by the
+// release sent after them (same key, same partition, in order): the order FAILED, the money
+// and the stock whole, nothing left for an operator.
+TEST_P(SagaTest, AnInventoryAwayPastEveryBudgetFailsTheOrderAndGivesAllBack) {
+  const std::string product = NewProduct(2'000, 10);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+
+  Signal("inventory-1", SIGSTOP);
+  const pid_t inventory = up_->Process("inventory-1")["pid"].get<pid_t>();
+  // However the test ends, Inventory runs again, for the next tests.
+  const std::shared_ptr<void> resume(nullptr, [inventory](void*) { kill(inventory, SIGCONT); });
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  // The saga gives up waiting for the reservation.
+  if (Choreography()) {
+    WaitForStatus(api, order_id, "FAILED");
+  } else {
+    WaitForSagaState(api, order_id, "COMPENSATING");
+  }
+
+  Signal("inventory-1", SIGCONT);
+  WaitForStatus(api, order_id, "FAILED");
+  EXPECT_TRUE(Eventually([&] { return Balance(api, user) == 10'000 && Stock(api, product) == 10; }))
+      << "balance " << Balance(api, user) << ", stock " << Stock(api, product)
+      << " after Inventory came back";
 }
 
 // The wallet is slow but answers: the first debit attempt times out at Payment, and the wallet
