@@ -17,6 +17,9 @@ pkg_check_modules(RDKAFKA_C REQUIRED IMPORTED_TARGET rdkafka)
 # and tcmalloc's per-thread caches took 9% off the CPU per saga (bench, C=64, medians).
 pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
 
+# SQLite itself, for the VFS that batches WAL writes (libs/storage batched_wal_vfs.cpp).
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+
 # SOCI ships no CMake package on Debian: one imported target over its core and two backends.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
 find_library(SOCI_CORE_LIBRARY soci_core REQUIRED)

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "batched_wal_vfs.h"
 #include "failure.h"
 #include "group_commit.h"
 #include "log.h"
@@ -83,7 +84,8 @@ Result<void> OpenSqliteSession(soci::session& session, const DbOptions& options,
                                const std::string& path) {
   // Quoted, so that a path with spaces stays one value of SOCI's connect string.
   auto failure = Guard([&] {
-    session.open(*soci::factory_sqlite3(), "db=\"" + path + "\"");
+    session.open(*soci::factory_sqlite3(),
+                 "db=\"" + path + "\" vfs=" + std::string(BatchedWalVfs()));
     ConfigureSqliteSession(session, options);
   });
   if (failure) return failure->error;
