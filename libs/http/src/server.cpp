@@ -236,6 +236,11 @@ void Server::Route(std::string method, std::string pattern, Handler handler) {
                   RouteEntry{.kind = RouteKind::kBlocking, .handler = std::move(handler)});
 }
 
+void Server::RouteInline(std::string method, std::string pattern, Handler handler) {
+  impl_->AddRoute(method, pattern,
+                  RouteEntry{.kind = RouteKind::kInline, .handler = std::move(handler)});
+}
+
 void Server::RouteAsync(std::string method, std::string pattern, AsyncHandler handler) {
   impl_->AddRoute(method, pattern,
                   RouteEntry{.kind = RouteKind::kAsync, .async_handler = std::move(handler)});

@@ -387,8 +387,11 @@ asio::awaitable<DispatchResult> Session::Dispatch(Request request, std::string_v
     auto decoded = PercentDecode(value, false);
     request.path_params.emplace(name, decoded ? std::move(*decoded) : std::move(value));
   }
+  if (entry.kind == RouteKind::kInline)
+    co_return DispatchResult{CallBlocking(entry.handler, request)};
   co_return co_await AwaitDispatch([&](Completion done) {
     switch (entry.kind) {
+      case RouteKind::kInline:  // answered above
       case RouteKind::kBlocking:
         return StartBlocking(entry, std::move(request), std::move(done));
       case RouteKind::kAsync:

@@ -29,7 +29,7 @@
 
 namespace tinysaga::http::internal {
 
-enum class RouteKind { kBlocking, kAsync, kStream };
+enum class RouteKind { kBlocking, kInline, kAsync, kStream };
 
 struct RouteEntry {
   RouteKind kind = RouteKind::kBlocking;

@@ -393,6 +393,40 @@ TEST(ServerTest, FullWorkerQueueAnswers503) {
   EXPECT_EQ(queued_response->status, 200);
 }
 
+TEST(ServerTest, AnInlineRouteIsAnsweredWhileEveryWorkerIsBusy) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto server = StartServer(options, [&](Server& s) {
+    s.Route("GET", "/block", [&](const Request&) {
+      entered.set_value();
+      released.wait();
+      return Response::Text(200, "done");
+    });
+    s.RouteInline("GET", "/inline/{n}", [](const Request& request) {
+      return Response::Text(200, "inline " + request.PathParam("n"));
+    });
+    s.RouteInline("GET", "/inline-throws", [](const Request&) -> Response { throw 42; });
+  });
+  Client client;
+  std::promise<Result<Response>> blocked;
+  client.Send(EndpointOf(*server), Get("/block"),
+              [&](Result<Response> r) { blocked.set_value(std::move(r)); });
+  entered.get_future().wait();  // the only worker is now busy
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.SendAndWait(EndpointOf(*server), Get("/inline/" + std::to_string(i)));
+    ASSERT_TRUE(response.ok());
+    EXPECT_EQ(response->body, "inline " + std::to_string(i));
+  }
+  auto thrown = client.SendAndWait(EndpointOf(*server), Get("/inline-throws"));
+  ASSERT_TRUE(thrown.ok());
+  EXPECT_EQ(thrown->status, 500);
+  release.set_value();
+  EXPECT_EQ(blocked.get_future().get()->status, 200);
+}
+
 TEST(ServerTest, AsyncHandlerAnsweredFromAnotherThread) {
   std::vector<std::thread> threads;
   std::mutex threads_mutex;

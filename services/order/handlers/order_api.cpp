@@ -494,8 +494,8 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
   const std::optional<std::string> state = QueryValue(request, "state");
   if (state && *state != "RUNNING" && *state != "COMPENSATING" && *state != "COMPLETED" &&
       *state != "FAILED") {
-    return http::Problem(MakeError(
-        Errc::kInvalidRequest, "state must be RUNNING, COMPENSATING, COMPLETED or FAILED"));
+    return http::Problem(MakeError(Errc::kInvalidRequest,
+                                   "state must be RUNNING, COMPENSATING, COMPLETED or FAILED"));
   }
   // There is no saga table to page through: orders are, newest first, a bounded number per
   // request; the cursor says where the next page goes on.
@@ -504,8 +504,8 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
     nlohmann::json sagas = nlohmann::json::array();
     std::optional<OrderCursor> last;
     bool more = true;
-    for (int scanned = 0; more && scanned < kOrdersScannedMax &&
-                          sagas.size() < static_cast<size_t>(*limit);) {
+    for (int scanned = 0;
+         more && scanned < kOrdersScannedMax && sagas.size() < static_cast<size_t>(*limit);) {
       const std::vector<Order> orders =
           ListOrders(session, OrderFilter{.after = last ? last : after, .limit = kListLimitMax});
       more = orders.size() == static_cast<size_t>(kListLimitMax);
@@ -541,8 +541,9 @@ void OrderApi::RegisterSagaList(http::Server& server, const std::string& interna
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "POST", "/api/orders", this, &OrderApi::Create);
   platform::RouteGuarded(server, internal_secret, "GET", "/api/orders", this, &OrderApi::List);
+  // Polled by clients until the saga ends, and read by Payment before each payment.
   platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}", this,
-                         &OrderApi::Get);
+                         &OrderApi::Get, platform::RunsOn::kIoThread);
   platform::RouteGuarded(server, internal_secret, "PUT", "/api/orders/{orderId}", this,
                          &OrderApi::Update);
   platform::RouteGuarded(server, internal_secret, "PUT", "/api/orders/{orderId}/status", this,

@@ -43,7 +43,6 @@ struct ServiceConfig {
   std::string saga_mode = "orchestration";
 };
 
-
 // The pieces a service's handlers are built from. Owns the database, server and registry;
 // destroyed in reverse order of construction after the server has stopped.
 struct ServiceContext {
@@ -85,17 +84,27 @@ int RunService(const ServiceConfig& config, const std::vector<storage::Migration
 using CallerHandler = std::function<http::Response(const http::Request&, const Caller&)>;
 http::Handler Guarded(std::string internal_secret, CallerHandler handler);
 
+// Where a route's handler runs: on a worker (the default: it may wait on the database's
+// writer or on another service), or inline on the I/O thread (http::Server::RouteInline: a
+// short read from the service's own database, such as the polled GET of an order).
+enum class RunsOn { kWorker, kIoThread };
+
 // Adds a Guarded route whose handler is a member function of a service's API object, which
 // must outlive the server: `RouteGuarded(server, secret, "GET", "/api/x/{id}", this, &Api::GetX)`.
 template <typename Api>
 void RouteGuarded(http::Server& server, const std::string& internal_secret, std::string method,
                   std::string pattern, Api* api,
-                  http::Response (Api::*endpoint)(const http::Request&, const Caller&)) {
-  server.Route(
-      std::move(method), std::move(pattern),
+                  http::Response (Api::*endpoint)(const http::Request&, const Caller&),
+                  RunsOn runs_on = RunsOn::kWorker) {
+  http::Handler handler =
       Guarded(internal_secret, [api, endpoint](const http::Request& request, const Caller& caller) {
         return (api->*endpoint)(request, caller);
-      }));
+      });
+  if (runs_on == RunsOn::kIoThread) {
+    server.RouteInline(std::move(method), std::move(pattern), std::move(handler));
+  } else {
+    server.Route(std::move(method), std::move(pattern), std::move(handler));
+  }
 }
 
 // For POSTs that require an Idempotency-Key (API.md): 400 if the header is missing or
