@@ -24,6 +24,7 @@ void SagaTimer::Schedule(TimestampMs deadline_ms) {
   {
     std::lock_guard lock(mutex_);
     if (scheduled_ms_ && *scheduled_ms_ <= deadline_ms) return;
+    if (sleeping_until_ms_ && *sleeping_until_ms_ <= deadline_ms) return;
     scheduled_ms_ = deadline_ms;
   }
   wake_.notify_all();
@@ -53,8 +54,12 @@ bool SagaTimer::Sleep(milliseconds duration) {
       wake_at = std::min(wake_at, steady_clock::now() + in);
       scheduled_ms_.reset();
     }
-    if (steady_clock::now() >= wake_at) return true;
+    const auto now = steady_clock::now();
+    if (now >= wake_at) return true;
+    sleeping_until_ms_ =
+        clock_.NowMs() + std::chrono::duration_cast<milliseconds>(wake_at - now).count();
     wake_.wait_until(lock, wake_at);
+    sleeping_until_ms_.reset();
   }
   return false;
 }

@@ -50,6 +50,10 @@ class SagaTimer {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::optional<TimestampMs> scheduled_ms_;  // the earliest Schedule() not yet slept on
+  // While the timer sleeps: when it wakes anyway. A later deadline needs no wake-up (most
+  // are reply timeouts seconds away, set several times per saga), which spares a thread
+  // switch each.
+  std::optional<TimestampMs> sleeping_until_ms_;
 };
 
 }  // namespace tinysaga::orchestrator
