@@ -163,8 +163,9 @@ http::Response InventoryApi::PutStock(const http::Request& request,
 void InventoryApi::Register(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/products", this,
                          &InventoryApi::GetProducts);
+  // Read by Order for every new order (its price), so on the I/O thread.
   platform::RouteGuarded(server, internal_secret, "GET", "/api/products/{productId}", this,
-                         &InventoryApi::GetProduct);
+                         &InventoryApi::GetProduct, platform::RunsOn::kIoThread);
   platform::RouteGuarded(server, internal_secret, "GET", "/api/products/{productId}/availability",
                          this, &InventoryApi::GetAvailability);
   platform::RouteGuarded(server, internal_secret, "POST", "/api/products", this,
