@@ -68,8 +68,8 @@ int64_t DuplicatesDropped(const e2e::UpProcess& up, const std::vector<std::strin
   for (const std::string& service : services) {
     const json process = up.Process(service + "-1");
     const http::Endpoint endpoint{"127.0.0.1", process.at("port").get<uint16_t>()};
-    auto metrics = client.SendAndWait(endpoint, {.method = "GET", .target = "/metrics"},
-                                      milliseconds(5'000));
+    auto metrics =
+        client.SendAndWait(endpoint, {.method = "GET", .target = "/metrics"}, milliseconds(5'000));
     if (!metrics.ok() || metrics->status != 200) continue;
     std::istringstream lines(metrics->body);
     for (std::string line; std::getline(lines, line);) {
@@ -97,8 +97,8 @@ class BrokerOutageTest : public ::testing::TestWithParam<std::string> {
     e2e::Api alice(client, up.gateway());
     alice.SignIn("alice");
     OutageOrder made;
-    auto created = alice.Post("/api/orders", {{"productId", "keyboard"}, {"quantity", 1}},
-                              e2e::NewKey());
+    auto created =
+        alice.Post("/api/orders", {{"productId", "keyboard"}, {"quantity", 1}}, e2e::NewKey());
     EXPECT_EQ(created.status, 201) << created.raw;
     made.order_id = created.body.is_object() ? created.body.value("orderId", "") : "";
     if (made.order_id.empty()) return made;
@@ -117,8 +117,7 @@ class BrokerOutageTest : public ::testing::TestWithParam<std::string> {
     for (const std::string& service : MessagingServices(mode)) {
       const std::string log = ReadFile(up.data_dir() / "logs" / (service + "-1.log"));
       EXPECT_NE(log.find("the broker changed"), std::string::npos)
-          << service << " did not notice the new broker (see data/logs/" << service
-          << "-1.log)";
+          << service << " did not notice the new broker (see data/logs/" << service << "-1.log)";
     }
   }
 
@@ -140,23 +139,20 @@ class BrokerOutageTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(BrokerOutageTest, ServicesRecoverOnANewEmptyBroker) {
   const std::string mode = GetParam();
-  const uint64_t seed = SeedFromEnvironment();
-  const std::string replay = ReplayCommand(seed, CtestName(mode));
-  std::printf("broker outage test (%s): seed %llu\nreplay: %s\n", mode.c_str(),
-              static_cast<unsigned long long>(seed), replay.c_str());
-  std::fflush(stdout);
-  SCOPED_TRACE("seed " + std::to_string(seed) + "; replay: " + replay);
+  const SeededRun seeded = AnnounceSeed("broker outage test (" + mode + ")", CtestName(mode));
+  SCOPED_TRACE(seeded.trace);
+  const uint64_t seed = seeded.seed;
   SeededPauses pauses(seed);
   const auto before_outage = pauses.Draw(kBeforeOutageMin, kBeforeOutageMax);
   const auto during_outage = pauses.Draw(kDuringOutageMin, kDuringOutageMax);
   const auto after_recovery = pauses.Draw(kAfterRecoveryMin, kAfterRecoveryMax);
   const auto started = Clock::now();
-  const std::vector<std::string> up_args{"--saga-mode", mode, "--rate-limit-per-second",
-                                         "100000", "--rate-limit-burst", "100000"};
+  const std::vector<std::string> up_args{
+      "--saga-mode", mode, "--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"};
 
   // The first broker, outside `up`, and `up` on it (demo data: alice and the keyboard).
-  const std::filesystem::path scratch = std::filesystem::temp_directory_path() /
-                                        ("tinysaga-outage-" + std::to_string(getpid()));
+  const std::filesystem::path scratch =
+      std::filesystem::temp_directory_path() / ("tinysaga-outage-" + std::to_string(getpid()));
   std::filesystem::create_directories(scratch);
   broker_ = std::make_unique<BrokerProcess>(scratch / "broker-1.address", scratch / "broker.log");
   std::vector<std::string> first_args = up_args;
@@ -180,8 +176,7 @@ TEST_P(BrokerOutageTest, ServicesRecoverOnANewEmptyBroker) {
     std::this_thread::sleep_for(before_outage);  // the load's length (seeded)
     const auto killed = Clock::now();
     broker_->KillNine();
-    std::printf("kill -9 broker 1 %.1f s after up was ready\n",
-                SecondsBetween(started, killed));
+    std::printf("kill -9 broker 1 %.1f s after up was ready\n", SecondsBetween(started, killed));
     outage_order = ExpectApiAnswersWithoutBroker(*first_up_);
     std::this_thread::sleep_until(killed + during_outage);  // the load's length (seeded)
     ASSERT_TRUE(bench.Running()) << "the bench ended during the outage:\n" << bench.Stderr();

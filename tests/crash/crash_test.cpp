@@ -152,7 +152,6 @@ std::string Describe(const KillRecord& kill) {
   return line;
 }
 
-
 // ---- The test -----------------------------------------------------------------------------
 
 class CrashTest : public ::testing::TestWithParam<CrashRun> {
@@ -302,13 +301,11 @@ TEST_P(CrashTest, KillNineUnderLoad) {
     if (db_template_.empty()) GTEST_SKIP() << "TINYSAGA_TEST_POSTGRES_URL is not set";
     up_args.insert(up_args.end(), {"--db", db_template_});
   }
-  const uint64_t seed = SeedFromEnvironment();
-  const std::string replay =
-      ReplayCommand(seed, run.CtestName(), run.postgres ? "scripts/with-postgres" : "");
-  std::printf("crash test (%s%s): seed %llu\nreplay: %s\n", mode.c_str(),
-              run.postgres ? ", PostgreSQL" : "", static_cast<unsigned long long>(seed),
-              replay.c_str());
-  SCOPED_TRACE("seed " + std::to_string(seed) + "; replay: " + replay);
+  const SeededRun seeded =
+      AnnounceSeed("crash test (" + mode + (run.postgres ? ", PostgreSQL)" : ")"), run.CtestName(),
+                   run.postgres ? "scripts/with-postgres" : "");
+  SCOPED_TRACE(seeded.trace);
+  const uint64_t seed = seeded.seed;
   const std::vector<PlannedKill> plan = PlanKills(seed, ProcessesOf(mode), run.Schedule());
   std::printf("schedule: %s\n", Describe(plan).c_str());
   std::fflush(stdout);

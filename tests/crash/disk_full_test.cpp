@@ -66,10 +66,8 @@ std::string SetFileSizeLimit(pid_t pid, rlim_t bytes) {
 void ExpectProblem(const e2e::Api::Reply& reply, int status, const std::string& slug) {
   EXPECT_EQ(reply.status, status) << reply.raw;
   auto content_type = http::FindHeader(reply.headers, "Content-Type");
-  EXPECT_TRUE(content_type && content_type->starts_with("application/problem+json"))
-      << reply.raw;
-  EXPECT_TRUE(reply.body.is_object() && reply.body.value("type", "").ends_with(slug))
-      << reply.raw;
+  EXPECT_TRUE(content_type && content_type->starts_with("application/problem+json")) << reply.raw;
+  EXPECT_TRUE(reply.body.is_object() && reply.body.value("type", "").ends_with(slug)) << reply.raw;
 }
 
 int64_t Balance(const e2e::Api& api, const std::string& user_id) {
@@ -99,8 +97,8 @@ class DiskFullTest : public ::testing::Test {
     alice.SignIn("alice");
     const int64_t balance = Balance(alice, "alice");
     const std::string key = e2e::NewKey();
-    ExpectProblem(alice.Post("/api/wallets/alice/deposits", {{"amount", kDepositCents}}, key),
-                  503, "service-unavailable");
+    ExpectProblem(alice.Post("/api/wallets/alice/deposits", {{"amount", kDepositCents}}, key), 503,
+                  "service-unavailable");
     EXPECT_EQ(Balance(alice, "alice"), balance) << "the refused deposit left nothing behind";
     // A payment: the Wallet's debit fails after Payment's retries; the order fails, no charge.
     const std::string order_id = CreateOrder(alice);
@@ -118,15 +116,15 @@ class DiskFullTest : public ::testing::Test {
     e2e::Api alice(client, up.gateway());
     alice.SignIn("alice");
     const int64_t balance = Balance(alice, "alice");
-    auto deposit = alice.Post("/api/wallets/alice/deposits", {{"amount", kDepositCents}},
-                              deposit_key);
+    auto deposit =
+        alice.Post("/api/wallets/alice/deposits", {{"amount", kDepositCents}}, deposit_key);
     EXPECT_EQ(deposit.status, 201) << deposit.raw;
     EXPECT_EQ(Balance(alice, "alice"), balance + kDepositCents);
     const std::string order_id = CreateOrder(alice);
     auto paid = alice.Post("/api/payment", {{"orderId", order_id}}, e2e::NewKey());
     EXPECT_EQ(paid.status, 200) << paid.raw;
-    EXPECT_TRUE(e2e::Eventually([&] { return StatusOf(alice, order_id) == "PLACED"; },
-                                kPlacedBound))
+    EXPECT_TRUE(
+        e2e::Eventually([&] { return StatusOf(alice, order_id) == "PLACED"; }, kPlacedBound))
         << "a new order after the lift: " << StatusOf(alice, order_id);
     EXPECT_TRUE(e2e::Eventually([&] { return StatusOf(alice, refused_order_id_) == "FAILED"; },
                                 kPlacedBound))
@@ -148,21 +146,18 @@ class DiskFullTest : public ::testing::Test {
 };
 
 TEST_F(DiskFullTest, WalletRefusesWritesWhileItsDiskIsFullAndRecoversWithoutRestart) {
-  const uint64_t seed = SeedFromEnvironment();
-  const std::string replay = ReplayCommand(seed, kCtestName);
-  std::printf("disk full test: seed %llu\nreplay: %s\n", static_cast<unsigned long long>(seed),
-              replay.c_str());
-  std::fflush(stdout);
-  SCOPED_TRACE("seed " + std::to_string(seed) + "; replay: " + replay);
+  const SeededRun seeded = AnnounceSeed("disk full test", kCtestName);
+  SCOPED_TRACE(seeded.trace);
+  const uint64_t seed = seeded.seed;
   SeededPauses pauses(seed);
   const auto before_full = pauses.Draw(kBeforeFullMin, kBeforeFullMax);
   const auto while_full = pauses.Draw(kWhileFullMin, kWhileFullMax);
   const auto after_lift = pauses.Draw(kAfterLiftMin, kAfterLiftMax);
   const auto started = Clock::now();
 
-  up_ = std::make_unique<e2e::UpProcess>(std::vector<std::string>{
-      "--saga-mode", "orchestration", "--rate-limit-per-second", "100000", "--rate-limit-burst",
-      "100000"});
+  up_ = std::make_unique<e2e::UpProcess>(
+      std::vector<std::string>{"--saga-mode", "orchestration", "--rate-limit-per-second", "100000",
+                               "--rate-limit-burst", "100000"});
   const e2e::UpProcess& up = *up_;
   std::printf("up ready in %.1f s, data in %s\n", SecondsBetween(started, Clock::now()),
               up.data_dir().c_str());
@@ -193,8 +188,7 @@ TEST_F(DiskFullTest, WalletRefusesWritesWhileItsDiskIsFullAndRecoversWithoutRest
   ExpectWritesServedAgain(up, deposit_key);
   std::this_thread::sleep_until(lifted + after_lift);  // the load's length (seeded)
   EXPECT_EQ(bench.Stop(), 0) << bench.Stderr();
-  std::printf("sagas finished per second under load: %s\n",
-              SagasPerSecond(bench.Stderr()).c_str());
+  std::printf("sagas finished per second under load: %s\n", SagasPerSecond(bench.Stderr()).c_str());
 
   const std::string unsettled = AwaitAtRest(*books_, lifted + kSettleBound);
   std::printf("%s %.1f s after the lift (bound %lld s)\n",

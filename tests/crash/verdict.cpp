@@ -36,6 +36,18 @@ std::string ReplayCommand(uint64_t seed, const std::string& ctest_name, const st
          " ctest --test-dir " + TINYSAGA_BUILD_DIR + " -R '^" + pattern + "$' --output-on-failure";
 }
 
+SeededRun AnnounceSeed(const std::string& title, const std::string& ctest_name,
+                       const std::string& replay_prefix) {
+  SeededRun run;
+  run.seed = SeedFromEnvironment();
+  run.replay = ReplayCommand(run.seed, ctest_name, replay_prefix);
+  run.trace = "seed " + std::to_string(run.seed) + "; replay: " + run.replay;
+  std::printf("%s: seed %llu\nreplay: %s\n", title.c_str(),
+              static_cast<unsigned long long>(run.seed), run.replay.c_str());
+  std::fflush(stdout);
+  return run;
+}
+
 std::string Cents(int64_t cents) {
   char text[64];
   const unsigned long long magnitude = cents < 0 ? 0ULL - static_cast<unsigned long long>(cents)

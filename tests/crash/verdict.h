@@ -46,6 +46,17 @@ uint64_t SeedFromEnvironment();
 std::string ReplayCommand(uint64_t seed, const std::string& ctest_name,
                           const std::string& prefix = "");
 
+// How every seeded fault test opens: its seed, printed first ("TITLE: seed N" and the replay
+// command) so that any failure names its replay. Put `SCOPED_TRACE(seeded.trace)` next to it:
+// a trace lives in the test's own scope.
+struct SeededRun {
+  uint64_t seed = 0;
+  std::string replay;
+  std::string trace;  // "seed N; replay: ..."
+};
+SeededRun AnnounceSeed(const std::string& title, const std::string& ctest_name,
+                       const std::string& replay_prefix = "");
+
 std::string Cents(int64_t cents);                                // "$12.34"
 std::string Join(const std::map<std::string, int64_t>& counts);  // "PLACED 3, FAILED 1"
 std::string ReadFile(const std::filesystem::path& path);

@@ -17,7 +17,6 @@
 
 #include <cmath>
 #include <fstream>
-#include <memory>
 #include <sstream>
 
 #include "saga_flows.h"
@@ -123,9 +122,7 @@ TEST(ClockStepTest, NoTimeoutFiresEarlyOrNever) {
   Api api(client, up.gateway());
   api.SignIn(user);
   const pid_t inventory = up.Process("inventory-1")["pid"].get<pid_t>();
-  // However the test ends, Inventory runs again, so that `up` can stop it.
-  const std::shared_ptr<void> resume_inventory(nullptr,
-                                               [inventory](void*) { kill(inventory, SIGCONT); });
+  const ResumeOnExit resume_inventory(inventory);
 
   // A saga waits for Inventory, which hangs, then the clock steps an hour forward: its reply
   // timeout must still come a full timeout after the command went out, not at once.

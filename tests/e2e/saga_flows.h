@@ -3,6 +3,9 @@
 // sagas (saga_test.cpp, clock_step_test.cpp). Each failed expectation is reported by GoogleTest
 // where it happens; the waits are bounded (Eventually), so a stuck saga fails rather than hangs.
 
+#include <signal.h>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,5 +30,18 @@ nlohmann::json WaitForStatus(const Api& api, const std::string& order_id,
 // Waits for the order's saga (GET /api/orders/{id}/saga) to be in `state`; returns its view.
 nlohmann::json WaitForSagaState(const Api& api, const std::string& order_id,
                                 const std::string& state);
+
+// Sends SIGCONT to a process the test stopped (SIGSTOP) when it goes, however the test ends:
+// the process runs again, so that `up` can stop it and the next tests find it serving.
+class ResumeOnExit {
+ public:
+  explicit ResumeOnExit(pid_t pid) : pid_(pid) {}
+  ~ResumeOnExit() { kill(pid_, SIGCONT); }
+  ResumeOnExit(const ResumeOnExit&) = delete;
+  ResumeOnExit& operator=(const ResumeOnExit&) = delete;
+
+ private:
+  pid_t pid_;
+};
 
 }  // namespace tinysaga::e2e

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
-#include <memory>
 #include <thread>
 
 #include "saga_flows.h"
@@ -314,8 +313,7 @@ TEST_P(SagaTest, AnInventoryAwayPastEveryBudgetFailsTheOrderAndGivesAllBack) {
 
   Signal("inventory-1", SIGSTOP);
   const pid_t inventory = up_->Process("inventory-1")["pid"].get<pid_t>();
-  // However the test ends, Inventory runs again, for the next tests.
-  const std::shared_ptr<void> resume(nullptr, [inventory](void*) { kill(inventory, SIGCONT); });
+  const ResumeOnExit resume_inventory(inventory);
   ASSERT_EQ(Pay(api, order_id).status, 200);
   // The saga gives up waiting for the reservation.
   if (Choreography()) {
