@@ -15,10 +15,10 @@ namespace tinysaga::storage {
 namespace {
 
 // SQLite writes each WAL frame as two writes, its 24-byte header and then the page, so a
-// transaction that changes N pages costs 2N pwrite calls, and in this VM a system call costs
-// more than copying a page (~25 us each under load; 40 per saga in the orchestrator alone).
-// This VFS is the default unix one, except that a WAL file gathers consecutive writes in memory
-// and hands them to the kernel as one write when the transaction's commit frame is complete.
+// transaction that changes N pages costs 2N pwrite calls: ~220 write calls per saga across the
+// services (38 in the orchestrator's inbox thread alone), 40 with this VFS. This VFS is the default
+// unix one, except that a WAL file gathers consecutive writes in memory and hands them to the
+// kernel as one write when the transaction's commit frame is complete.
 //
 // Why nothing else changes: a commit becomes visible to readers (in this process or another)
 // only when SQLite publishes the new WAL index header, which happens after sqlite3WalFrames has
@@ -135,25 +135,21 @@ int DeviceCharacteristics(sqlite3_file* file) {
 
 // Version 1 methods: a WAL file is never memory-mapped and holds no shared memory (that is
 // the database file's), so SQLite calls nothing beyond these on it.
-const sqlite3_io_methods kWalMethods = {1,
-                                        Close,
-                                        Read,
-                                        Write,
-                                        Truncate,
-                                        Sync,
-                                        FileSize,
-                                        Lock,
-                                        Unlock,
-                                        CheckReservedLock,
-                                        FileControl,
-                                        SectorSize,
-                                        DeviceCharacteristics,
-                                        nullptr,
-                                        nullptr,
-                                        nullptr,
-                                        nullptr,
-                                        nullptr,
-                                        nullptr};
+const sqlite3_io_methods kWalMethods = {
+    .iVersion = 1,
+    .xClose = Close,
+    .xRead = Read,
+    .xWrite = Write,
+    .xTruncate = Truncate,
+    .xSync = Sync,
+    .xFileSize = FileSize,
+    .xLock = Lock,
+    .xUnlock = Unlock,
+    .xCheckReservedLock = CheckReservedLock,
+    .xFileControl = FileControl,
+    .xSectorSize = SectorSize,
+    .xDeviceCharacteristics = DeviceCharacteristics,
+};
 
 int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   if ((flags & SQLITE_OPEN_WAL) == 0) return Root()->xOpen(Root(), name, file, flags, out_flags);
