@@ -129,10 +129,16 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
       // Beside PAYMENT_DONE: the stock does not wait for the order's status, one round trip
       // fewer before PLACED. Out of stock leaves the order PAYMENT_DONE until MarkFailed.
       /*parallel_with_previous=*/true});
+  // Paid and reserved, the order only has to become PLACED, and that cannot be undone: once
+  // applied, MarkFailed is refused. So an unanswered MarkPlaced, which may have been applied (an
+  // orchestrator catching up after a restart meets its reply late), is asked again with the
+  // patient timings instead of compensated after the forward attempts. Found by the crash test:
+  // an order PLACED while its saga FAILED, refunded and released its stock. Only a refusal
+  // (the order changed meanwhile) undoes the saga.
   saga.steps.push_back(
       Step{"order_placed",
            OrderCommand([](const SagaState&) -> Payload { return contracts::MarkPlaced{}; },
-                        {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
+                        {Failure("OrderStatusRejected", kReasonOrderRejected)}, must_finish),
            std::nullopt, std::string(kReasonOrderUnavailable)});
   return saga;
 }

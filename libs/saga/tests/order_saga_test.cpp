@@ -261,6 +261,17 @@ TEST(OrderSaga, ReserveStockTimeoutReleasesTheMaybeReservedStock) {
       .ExpectStatus(SagaStatus::kFailed);
 }
 
+TEST(OrderSaga, AnUnansweredMarkPlacedIsAskedAgainPastTheForwardAttemptsNeverUndone) {
+  // A MarkPlaced may have been applied without its reply arriving in time, and PLACED cannot
+  // be undone: the saga asks again (each: a reply deadline, then a backoff) beyond the three
+  // attempts of a forward step, and completes when the answer comes.
+  SagaTest saga = PaidSaga();
+  saga.Reply(StockReserved{}).Expect<MarkPlaced>();
+  for (int attempt = 2; attempt <= 6; ++attempt) saga.TimeOutTimes(2).Expect<MarkPlaced>();
+  EXPECT_FALSE(saga.state().compensating());
+  saga.Reply(OrderStatusChanged{"PLACED"}).ExpectStatus(SagaStatus::kCompleted);
+}
+
 TEST(OrderSaga, MarkPlacedRejectedReleasesStockAndRefunds) {
   SagaTest saga = PaidSaga();
   saga.Reply(StockReserved{})

@@ -6,7 +6,7 @@
 //   1 charge_wallet       ChargeWallet      undo: Refund (voids a debit that went through unseen)
 //   2 order_payment_done  MarkPaymentDone
 //   3 reserve_stock       ReserveStock      undo: ReleaseStock
-//   4 order_placed        MarkPlaced
+//   4 order_placed        MarkPlaced        (patient retries: PLACED cannot be undone)
 // cancel saga ("cancel"), started by Order's OrderCancelRequested event:
 //   0 release_stock       ReleaseStock
 //   1 refund              Refund
