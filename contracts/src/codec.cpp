@@ -74,6 +74,7 @@ json Write(const Refunded& reply) {
   WriteMoney(out, reply.amount);
   return out;
 }
+json Write(const RefundRefused& reply) { return {{"reason", reply.reason}}; }
 json Write(const OutOfStock& reply) { return {{"availableCount", reply.available_count}}; }
 json Write(const OrderStatusChanged& reply) { return {{"status", reply.status}}; }
 json Write(const OrderStatusRejected& reply) {
@@ -147,6 +148,9 @@ std::optional<Refunded> Read(StrictObject& reader, Tag<Refunded>) {
   auto amount = reader.ReadMoney("amount", "currency");
   if (!reader.ok()) return std::nullopt;
   return Refunded{std::move(transaction_id), *amount};
+}
+std::optional<RefundRefused> Read(StrictObject& reader, Tag<RefundRefused>) {
+  return RefundRefused{reader.String("reason", kReasonLengthMax)};
 }
 std::optional<OutOfStock> Read(StrictObject& reader, Tag<OutOfStock>) {
   return OutOfStock{reader.Integer("availableCount", 0, INT64_MAX)};

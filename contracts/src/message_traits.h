@@ -31,6 +31,7 @@ TS_MESSAGE_TRAITS(PaymentCharged, kReply, 1);
 TS_MESSAGE_TRAITS(PaymentDeclined, kReply, 1);
 TS_MESSAGE_TRAITS(PaymentUnavailable, kReply, 1);
 TS_MESSAGE_TRAITS(Refunded, kReply, 1);
+TS_MESSAGE_TRAITS(RefundRefused, kReply, 1);
 TS_MESSAGE_TRAITS(StockReserved, kReply, 1);
 TS_MESSAGE_TRAITS(OutOfStock, kReply, 1);
 TS_MESSAGE_TRAITS(StockReleased, kReply, 1);

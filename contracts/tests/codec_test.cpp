@@ -42,6 +42,7 @@ std::vector<Payload> EveryPayload() {
       PaymentUnavailable{"wallet did not answer after 4 attempts"},
       Refunded{TransactionId("txn_2"), Cents(1250)},
       Refunded{std::nullopt, Cents(0)},
+      RefundRefused{"operation id belongs to another request"},
       StockReserved{},
       OutOfStock{1},
       StockReleased{},

@@ -19,9 +19,11 @@ DecisionCounts DecisionCounts::Of(const saga::Decision& decision, size_t history
   counts.timed_out = by_timer;
   counts.completed = state.status == saga::SagaStatus::kCompleted;
   counts.failed = state.status == saga::SagaStatus::kFailed;
+  counts.gave_up = state.status == saga::SagaStatus::kGaveUp;
   for (size_t i = history_before; i < state.history.size(); ++i) {
     const saga::StepEvent& event = state.history[i];
-    if (event.type == saga::StepEventType::kGaveUp &&
+    if ((event.type == saga::StepEventType::kGaveUp ||
+         event.type == saga::StepEventType::kFailed) &&
         event.kind == saga::ActionKind::kCompensation) {
       ++counts.compensations_gave_up;
     }
@@ -36,8 +38,11 @@ OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry)
                                "Sagas that completed every step, by type")),
       failed_(CounterFamily(registry, "tinysaga_sagas_failed_total",
                             "Sagas that failed and finished compensating, by type")),
+      sagas_gave_up_(CounterFamily(registry, "tinysaga_sagas_gave_up_total",
+                                   "Sagas that ended with a step they could neither finish nor "
+                                   "undo (for an operator), by type")),
       gave_up_(CounterFamily(registry, "tinysaga_saga_compensations_gave_up_total",
-                             "Compensations given up after their attempts (for an operator)")),
+                             "Compensations refused or out of attempts (for an operator)")),
       timeouts_(CounterFamily(registry, "tinysaga_saga_timeouts_total",
                               "Timer decisions applied: reply deadlines passed, backoffs ended")),
       retries_(CounterFamily(registry, "tinysaga_saga_command_retries_total",
@@ -69,6 +74,7 @@ void OrchestratorMetrics::Decided(std::string_view type, const DecisionCounts& c
   if (counts.timed_out) Child(timeouts_, "type", type).Increment();
   if (counts.completed) Child(completed_, "type", type).Increment();
   if (counts.failed) Child(failed_, "type", type).Increment();
+  if (counts.gave_up) Child(sagas_gave_up_, "type", type).Increment();
   if (counts.compensations_gave_up > 0) {
     Child(gave_up_, "type", type).Increment(counts.compensations_gave_up);
   }

@@ -4,7 +4,8 @@
 //   tinysaga_sagas_started_total{type}              sagas started
 //   tinysaga_sagas_completed_total{type}            sagas that reached COMPLETED
 //   tinysaga_sagas_failed_total{type}               sagas that reached FAILED (compensated)
-//   tinysaga_saga_compensations_gave_up_total{type} undo steps given up after their attempts
+//   tinysaga_sagas_gave_up_total{type}              sagas that reached GAVE_UP (for an operator)
+//   tinysaga_saga_compensations_gave_up_total{type} undo steps refused or out of attempts
 //                                                   (a saga for an operator)
 //   tinysaga_saga_timeouts_total{type}              timer decisions applied (a reply deadline
 //                                                   passed, or a backoff ended)
@@ -48,7 +49,8 @@ struct DecisionCounts {
   bool timed_out = false;  // made by the timer
   bool completed = false;
   bool failed = false;
-  int compensations_gave_up = 0;
+  bool gave_up = false;
+  int compensations_gave_up = 0;  // refused, or out of attempts
   int retries = 0;
 
   // From the decision's new state and the history entries added after `history_before`.
@@ -73,6 +75,7 @@ class OrchestratorMetrics {
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& completed_;
   prometheus::Family<prometheus::Counter>& failed_;
+  prometheus::Family<prometheus::Counter>& sagas_gave_up_;
   prometheus::Family<prometheus::Counter>& gave_up_;
   prometheus::Family<prometheus::Counter>& timeouts_;
   prometheus::Family<prometheus::Counter>& retries_;

@@ -25,7 +25,7 @@ SagaObservation ParseSagaView(int status, const std::string& body) {
   nlohmann::json view = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   auto state = view.is_object() ? view.find("state") : view.end();
   if (!view.is_object() || state == view.end() || !state->is_string()) return SagaObservation{};
-  const bool terminal = *state == "COMPLETED" || *state == "FAILED";
+  const bool terminal = *state == "COMPLETED" || *state == "FAILED" || *state == "GAVE_UP";
   return SagaObservation{SagaPresence::kPresent,
                          view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                          terminal};

@@ -31,7 +31,7 @@ class OrchestratorClient {
 };
 
 // Reads an answer of GET /api/orders/{orderId}/saga. Pure; exposed for tests. A view is
-// terminal when its "state" is COMPLETED or FAILED; its JSON is re-serialised compactly, so
+// terminal when its "state" is COMPLETED, FAILED or GAVE_UP; its JSON is re-serialised compactly, so
 // only a real change makes a new saga event.
 SagaObservation ParseSagaView(int status, const std::string& body);
 

@@ -65,11 +65,23 @@ void RescheduleRefund(soci::session& session, const RefundJob& job,
       soci::use(job.order_id.value(), "order_id"), soci::use(job.command_id, "command_id");
 }
 
-void RefuseRefund(soci::session& session, const RefundJob& job, const std::string& reason) {
-  session << "UPDATE refund_requests SET refused_reason = :reason "
-             "WHERE order_id = :order_id AND command_id = :command_id",
-      soci::use(reason, "reason"), soci::use(job.order_id.value(), "order_id"),
-      soci::use(job.command_id, "command_id");
+bool RefuseRefund(soci::session& session, const RefundJob& job, const std::string& reason) {
+  soci::statement statement =
+      (session.prepare << "UPDATE refund_requests SET refused_reason = :reason "
+                          "WHERE order_id = :order_id AND command_id = :command_id",
+       soci::use(reason, "reason"), soci::use(job.order_id.value(), "order_id"),
+       soci::use(job.command_id, "command_id"));
+  statement.execute(true);
+  return statement.get_affected_rows() == 1;
+}
+
+std::optional<std::string> RefusedReason(soci::session& session, const OrderId& order_id) {
+  std::string reason;
+  soci::indicator indicator = soci::i_null;
+  session << "SELECT refused_reason FROM refund_requests WHERE order_id = :order_id",
+      soci::use(order_id.value(), "order_id"), soci::into(reason, indicator);
+  if (!session.got_data() || indicator != soci::i_ok) return std::nullopt;
+  return reason;
 }
 
 bool RemoveRefund(soci::session& session, const RefundJob& job) {

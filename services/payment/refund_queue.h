@@ -6,6 +6,7 @@
 //
 // Functions run on the caller's session and transaction; they never commit.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,8 +46,11 @@ std::vector<RefundJob> DueRefunds(soci::session& session, TimestampMs now_ms, in
 void RescheduleRefund(soci::session& session, const RefundJob& job, TimestampMs next_attempt_at_ms);
 
 // Marks the job refused for good with the wallet's reason, unless its command was replaced
-// meanwhile: it is no longer due, and a resent command leaves it as it is.
-void RefuseRefund(soci::session& session, const RefundJob& job, const std::string& reason);
+// meanwhile (false then): it is no longer due, and a resent command leaves it as it is.
+bool RefuseRefund(soci::session& session, const RefundJob& job, const std::string& reason);
+
+// The wallet's reason when the order's refund was refused for good; nullopt otherwise.
+std::optional<std::string> RefusedReason(soci::session& session, const OrderId& order_id);
 
 // Removes the job unless its command was replaced meanwhile (the newer one is answered next);
 // false when nothing was removed (replaced, or done by another instance).

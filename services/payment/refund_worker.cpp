@@ -37,6 +37,18 @@ std::string CurrencyOf(const std::optional<PaymentRecord>& payment,
   return std::string(Money::kDefaultCurrency);
 }
 
+// The wallet's refusal as a reason a message may carry: not empty, at most
+// kReasonLengthMax bytes, cut at a character boundary (a reader rejects broken UTF-8).
+std::string RefusalReason(const std::string& detail) {
+  if (detail.empty()) return "refused by the wallet";
+  size_t length = std::min(detail.size(), contracts::kReasonLengthMax);
+  while (length < detail.size() && length > 0 &&
+         (static_cast<unsigned char>(detail[length]) & 0xC0) == 0x80) {
+    --length;
+  }
+  return detail.substr(0, length);
+}
+
 }  // namespace
 
 RefundWorker::RefundWorker(storage::Db& db, WalletClient& wallet, const Clock& clock, Rng& rng,
@@ -97,7 +109,7 @@ RefundWorker::Step RefundWorker::Process(RefundJob job, TimestampMs now_ms) {
         Log()->error("refund order={}: the wallet refused for good: {}; kept as refused for an "
                      "operator (tinysaga check reports it)",
                      job.order_id.value(), answer.error().detail);
-        Refuse(job, answer.error().detail);
+        Refuse(job, command, answer.error().detail);
         return Step::kRefused;
       }
       ++job.attempts;
@@ -178,9 +190,21 @@ void RefundWorker::Reschedule(const RefundJob& job, TimestampMs next_attempt_at_
                 written.error().detail);
 }
 
-void RefundWorker::Refuse(const RefundJob& job, const std::string& reason) {
+void RefundWorker::Refuse(const RefundJob& job, const std::optional<contracts::Message>& command,
+                          const std::string& detail) {
+  const std::string reason = RefusalReason(detail);
+  bool replied = false;
   auto written = db_.Write<bool>([&](soci::session& session) -> Result<bool> {
-    RefuseRefund(session, job, reason.substr(0, kRefusedReasonLengthMax));
+    replied = false;
+    if (!RefuseRefund(session, job, reason) || !command) return true;
+    // Answered, so that the saga gives up on the refund now instead of resending it for its
+    // whole budget: a resent command would get this same answer.
+    const TimestampMs now_ms = clock_.NowMs();
+    platform::AppendMessage(session, RefundAnswerTopic(*command),
+                            platform::ReplyTo(*command, contracts::RefundRefused{reason}, now_ms,
+                                              rng_),
+                            now_ms);
+    replied = true;
     return true;
   });
   if (!written.ok()) {
@@ -188,6 +212,7 @@ void RefundWorker::Refuse(const RefundJob& job, const std::string& reason) {
                 written.error().detail);
     return;
   }
+  if (replied && notify_outbox_) notify_outbox_();
   if (on_refused_) on_refused_();
 }
 

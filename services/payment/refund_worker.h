@@ -10,10 +10,9 @@
 // wallet cannot be reached the job is tried again later with exponential backoff (and the pass
 // stops, so one pass costs at most one wallet timeout). A refusal that retrying cannot change
 // (the ids belong to another request) is never dropped: the job is kept, marked refused with
-// the wallet's reason (RefuseRefund), no longer sent, counted (`on_refused`: Payment's
-// tinysaga_refunds_refused_total) and reported by `tinysaga check`, since the money stays
-// debited until an operator acts. The saga's own bounds end the saga (the step shows
-// COMPENSATION_FAILED).
+// the wallet's reason (RefuseRefund), no longer sent, answered RefundRefused (the saga gives up
+// on it: GAVE_UP), counted (`on_refused`: Payment's tinysaga_refunds_refused_total) and
+// reported by `tinysaga check`, since the money stays debited until an operator acts.
 //
 // Lifecycle: borrows everything; RunOnce() from one thread at a time (the background thread or
 // a test). With several Payment instances the passes may overlap: the wallet's idempotency and
@@ -51,15 +50,14 @@ class RefundWorker {
   // One pass over the jobs due at `now_ms`; how many were completed.
   Result<size_t> RunOnce(TimestampMs now_ms);
 
-  static constexpr size_t kRefusedReasonLengthMax = 500;
-
  private:
   enum class Step { kDone, kWaiting, kWalletDown, kDropped, kRefused };
   Step Process(RefundJob job, TimestampMs now_ms);
   Result<void> Record(const RefundJob& job, const std::optional<contracts::Message>& command,
                       const WalletRefund& refunded, TimestampMs now_ms);
   void Reschedule(const RefundJob& job, TimestampMs next_attempt_at_ms);
-  void Refuse(const RefundJob& job, const std::string& reason);
+  void Refuse(const RefundJob& job, const std::optional<contracts::Message>& command,
+              const std::string& detail);
   void Drop(const RefundJob& job);
 
   storage::Db& db_;

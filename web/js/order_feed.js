@@ -13,7 +13,7 @@ const kSlowPollMs = 4000;
 const kReconnectsMax = 3;
 
 const kTransientOrderStatuses = new Set(['PAYMENT_PENDING', 'PAYMENT_DONE']);
-const kTerminalSagaStates = new Set(['COMPLETED', 'FAILED']);
+const kTerminalSagaStates = new Set(['COMPLETED', 'FAILED', 'GAVE_UP']);
 
 // True when nothing is expected to move without someone acting: no running saga and no
 // order status in the middle of a saga.

@@ -50,7 +50,8 @@ bool IsRunning(std::string_view status) {
 
 bool IsKnownSagaStatus(std::string_view status) {
   return IsRunning(status) || status == saga::SagaStatusName(saga::SagaStatus::kCompleted) ||
-         status == saga::SagaStatusName(saga::SagaStatus::kFailed);
+         status == saga::SagaStatusName(saga::SagaStatus::kFailed) ||
+         status == saga::SagaStatusName(saga::SagaStatus::kGaveUp);
 }
 
 void IndexOrders(const Snapshot& snapshot, Index& index, Findings& findings) {

@@ -15,6 +15,10 @@
 #include <system_error>
 
 #include "redact.h"
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/saga/state_json.h"
+#include "tinysaga/saga/view.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::invariants {
@@ -239,6 +243,27 @@ void LoadInventory(soci::session& session, storage::DbKind, Snapshot& snapshot) 
   }
 }
 
+// Why a saga gave up, from its stored state: the steps it could neither finish nor undo, as
+// "<step> (<status>): <error>"; "state unreadable" when the state cannot be read.
+std::string GaveUpWhy(const std::string& saga_type, const std::string& state_json) {
+  const nlohmann::json json = nlohmann::json::parse(state_json, nullptr, /*allow_exceptions=*/false);
+  auto state = saga::SagaStateFromJson(json);
+  if (!state.ok()) return "state unreadable: " + state.error().detail;
+  const saga::SagaDefinition definition =
+      saga_type == saga::kCancelSagaType ? saga::CancelSaga() : saga::OrderSaga();
+  std::string why;
+  for (const saga::StepView& step :
+       saga::BuildView(definition, *state, saga::kOrchestrationMode).steps) {
+    if (step.status != saga::StepViewStatus::kFailed &&
+        step.status != saga::StepViewStatus::kCompensationFailed) {
+      continue;
+    }
+    why += (why.empty() ? "" : "; ") + step.name + " (" +
+           std::string(saga::StepViewStatusName(step.status)) + "): " + step.error;
+  }
+  return why.empty() ? "no failed step recorded" : why;
+}
+
 void LoadSagas(soci::session& session, std::vector<SagaRow>& sagas) {
   SagaRow row;
   long long deadline_ms = 0;
@@ -258,6 +283,13 @@ void LoadSagas(soci::session& session, std::vector<SagaRow>& sagas) {
     row.created_at_ms = created_at_ms;
     row.updated_at_ms = updated_at_ms;
     sagas.push_back(row);
+  }
+  for (SagaRow& gave_up : sagas) {
+    if (gave_up.status != saga::SagaStatusName(saga::SagaStatus::kGaveUp)) continue;
+    std::string state_json;
+    session << "SELECT state_json FROM sagas WHERE saga_id = :saga_id",
+        soci::use(gave_up.saga_id, "saga_id"), soci::into(state_json);
+    gave_up.gave_up_why = GaveUpWhy(gave_up.saga_type, state_json);
   }
 }
 

@@ -96,6 +96,8 @@ std::string_view ViolationKindName(ViolationKind kind) {
       return "outbox-not-drained";
     case ViolationKind::kRefundRefused:
       return "refund-refused";
+    case ViolationKind::kSagaGaveUp:
+      return "saga-gave-up";
   }
   return "unknown";
 }

@@ -98,6 +98,11 @@ void CheckSagaDeadlines(const std::vector<SagaRow>& sagas, const Rules& rules, F
                         Summary& summary) {
   for (const SagaRow& row : sagas) {
     ++summary.sagas_by_type_and_status[row.saga_type + " " + row.status];
+    if (Is(row, saga::SagaStatus::kGaveUp)) {
+      findings.Add(ViolationKind::kSagaGaveUp, "saga " + row.saga_id,
+                   row.saga_type + " saga for order " + row.order_id +
+                       " gave up, for an operator: " + row.gave_up_why);
+    }
     if (!rules.settled || !IsRunning(row)) continue;
     const std::string what =
         row.saga_type + " saga for order " + row.order_id + " is " + row.status;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -19,7 +20,11 @@
 #include "orchestrator/schema.h"
 #include "order/schema.h"
 #include "payment/schema.h"
+#include "tinysaga/core/rng.h"
 #include "tinysaga/invariants/check.h"
+#include "tinysaga/platform/messaging.h"
+#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/saga/state_json.h"
 #include "tinysaga/storage/db.h"
 #include "tinysaga/testing/postgres_schema.h"
 #include "tinysaga/testing/temp_dir.h"
@@ -236,6 +241,45 @@ TEST_P(LoaderTest, ARefundTheWalletRefusedIsReportedNotWaitedFor) {
   EXPECT_EQ(report.violations[0].kind, ViolationKind::kRefundRefused);
   EXPECT_EQ(report.violations[0].subject, "order o1");
   EXPECT_THAT(report.violations[0].message, HasSubstr("(wallet answered HTTP 422)"));
+}
+
+// The stored state of o1's cancel saga run by the engine: the stock released, then a refund
+// the wallet refused for good, so it GAVE_UP.
+std::string GaveUpCancelSagaJson() {
+  const saga::SagaDefinition cancel = saga::CancelSaga();
+  const saga::OrderSagaData data{UserId("alice"), Money::FromCents(1000).value(), ProductId("mug"),
+                                 2};
+  auto decision = saga::Start(cancel, saga::SagaStart{SagaId("sag_2"), OrderId("o1"),
+                                                      data.ToJson(), "", std::nullopt},
+                              10);
+  EXPECT_TRUE(decision.ok());
+  SeededRng rng(1);
+  for (contracts::Payload reply : {contracts::Payload(contracts::StockReleased{}),
+                                   contracts::Payload(contracts::RefundRefused{"HTTP 422"})}) {
+    *decision = saga::OnReply(
+        cancel, decision->state,
+        platform::ReplyTo(decision->commands.front().message, std::move(reply), 11, rng), 11);
+  }
+  EXPECT_EQ(decision->state.status, saga::SagaStatus::kGaveUp);
+  return saga::SagaStateToJson(decision->state).dump();
+}
+
+TEST_P(LoaderTest, ASagaThatGaveUpIsReportedWithTheStepItCouldNotFinish) {
+  CreateDatabases();
+  Execute("orchestrator",
+          "INSERT INTO sagas (saga_id, saga_type, order_id, status, state_json, deadline_ms, "
+          "version, created_at_ms, updated_at_ms) VALUES ('sag_2', 'cancel', 'o1', 'GAVE_UP', '" +
+              GaveUpCancelSagaJson() + "', NULL, 3, 10, 11)");
+  const Report report = CheckOk();
+  const auto gave_up = std::find_if(
+      report.violations.begin(), report.violations.end(),
+      [](const Violation& violation) { return violation.kind == ViolationKind::kSagaGaveUp; });
+  ASSERT_NE(gave_up, report.violations.end()) << Text(report);
+  EXPECT_EQ(gave_up->subject, "saga sag_2");
+  EXPECT_EQ(gave_up->message,
+            "cancel saga for order o1 gave up, for an operator: refund (FAILED): refund refused "
+            "by the wallet");
+  EXPECT_EQ(Run().first, 1);
 }
 
 TEST_P(LoaderTest, DebitThatWentThroughAfterItsVoidIsReported) {

@@ -47,11 +47,13 @@ const Rule kRules[] = {
     {kOrderSagaType, "OrderCancelRequested", {StepMark{"reserve_stock", kFwd, kGaveUp}, StepMark{"reserve_stock", kUndo, kSent}}, kCompensating},
     {kOrderSagaType, "StockReleased", {StepMark{"reserve_stock", kUndo, kDone}, StepMark{"charge_wallet", kUndo, kSent}}, {}},
     {kOrderSagaType, "Refunded", {StepMark{"charge_wallet", kUndo, kDone}, StepMark{"order", kUndo, kSent}}, {}},
+    {kOrderSagaType, "RefundRefused", {StepMark{"charge_wallet", kUndo, kFailed}, StepMark{"order", kUndo, kSent}}, {}},
     {kOrderSagaType, "status:FAILED", {StepMark{"order", kUndo, kDone}, {}}, SagaStatus::kFailed},
 
     {kCancelSagaType, "OrderCancelRequested", {StepMark{"release_stock", kFwd, kSent}, {}}, {}},
     {kCancelSagaType, "StockReleased", {StepMark{"release_stock", kFwd, kDone}, StepMark{"refund", kFwd, kSent}}, {}},
     {kCancelSagaType, "Refunded", {StepMark{"refund", kFwd, kDone}, StepMark{"order_canceled", kFwd, kSent}}, {}},
+    {kCancelSagaType, "RefundRefused", {StepMark{"refund", kFwd, kFailed}, {}}, SagaStatus::kGaveUp},
     {kCancelSagaType, "status:CANCELED", {StepMark{"order_canceled", kFwd, kDone}, {}}, SagaStatus::kCompleted},
 };
 
@@ -116,7 +118,9 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
       state.failure_reason = fact.detail;
   }
   if (!any) return std::nullopt;
-  if (state.status == SagaStatus::kFailed && !failure_reason.empty())
+  // As the engine ends: an abandoned undo makes a failed saga one for an operator.
+  if (state.status == SagaStatus::kFailed) state.status = FailedEnd(definition, state.history);
+  if (state.terminal() && state.status != SagaStatus::kCompleted && !failure_reason.empty())
     state.failure_reason = failure_reason;
   return BuildView(definition, state, kChoreographyMode);
 }

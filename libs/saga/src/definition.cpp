@@ -114,4 +114,9 @@ Result<void> CheckDefinition(const SagaDefinition& definition) {
   return Ok();
 }
 
+SagaStatus FailedEnd(const SagaDefinition& definition, const std::vector<StepEvent>& history) {
+  return !definition.reversible || CompensationAbandoned(history) ? SagaStatus::kGaveUp
+                                                                  : SagaStatus::kFailed;
+}
+
 }  // namespace tinysaga::saga

@@ -167,7 +167,7 @@ void CompensateFrom(Run& run, int index, [[maybe_unused]] bool beginning) {
   }
   state.step_index = index;
   if (index < 0) {
-    Finish(run, SagaStatus::kFailed);
+    Finish(run, FailedEnd(run.definition, state.history));
     return;
   }
   state.attempt = 1;
@@ -192,7 +192,8 @@ void CurrentStepSucceeded(Run& run) {
 }
 
 // The current command failed for good. Forward: compensate, starting with this step when its
-// effect is unknown. Compensation: nothing more can be done for this step; go on with the next.
+// effect is unknown. Compensation: nothing more can be done for this step; go on with the next
+// (the saga will end GAVE_UP: see FailedEnd).
 void CurrentStepFailed(Run& run, bool effect_unknown, std::string reason) {
   SagaState& state = run.state();
   if (state.compensating()) {

@@ -1,5 +1,6 @@
 #include "tinysaga/saga/order_sagas.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "tinysaga/contracts/strict_json.h"
@@ -52,8 +53,21 @@ Payload BuildReleaseStock(const SagaState& state) {
   OrderSagaData data = Data(state);
   return contracts::ReleaseStock{data.product_id, data.quantity};
 }
+// The order saga's step whose compensation is the refund.
+constexpr int kChargeWalletStep = 1;
+
+bool RefundAbandoned(const SagaState& state) {
+  return std::any_of(state.history.begin(), state.history.end(), [](const StepEvent& event) {
+    return event.step_index == kChargeWalletStep && event.kind == ActionKind::kCompensation &&
+           (event.type == StepEventType::kFailed || event.type == StepEventType::kGaveUp);
+  });
+}
+
+// The reasons are chosen when compensation begins; a refund abandoned since then makes
+// "payment refunded" untrue.
 Payload BuildMarkFailed(const SagaState& state) {
-  return contracts::MarkFailed{state.failure_reason};
+  return contracts::MarkFailed{RefundAbandoned(state) ? UnrefundedReason(state.failure_reason)
+                                                      : state.failure_reason};
 }
 
 // An order status change: success when the Order service made (or had made) it.
@@ -74,6 +88,12 @@ OrderSagaData DataOf(const auto& event) {
 }
 
 }  // namespace
+
+std::string UnrefundedReason(std::string_view reason) {
+  constexpr std::string_view kRefunded = ", payment refunded";
+  if (reason.ends_with(kRefunded)) reason.remove_suffix(kRefunded.size());
+  return std::string(reason) + ", refund not done: an operator must act";
+}
 
 nlohmann::json OrderSagaData::ToJson() const {
   return {{"userId", user_id.value()},
@@ -105,6 +125,7 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
            std::nullopt,
            OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish),
            {}});
+  assert(saga.steps.size() == kChargeWalletStep);
   saga.steps.push_back(Step{
       "charge_wallet",
       MakeAction(Participant::kPayment, &BuildChargeWallet,
@@ -112,7 +133,9 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
                   FailureEffectUnknown("PaymentUnavailable", kReasonPaymentUnavailable)},
                  forward),
       MakeAction(Participant::kPayment, &BuildRefund,
-                 {Success("Refunded"), Retry("PaymentUnavailable")}, must_finish),
+                 {Success("Refunded"), Retry("PaymentUnavailable"),
+                  Failure("RefundRefused", kReasonRefundRefused)},
+                 must_finish),
       std::string(kReasonPaymentUnavailable)});
   saga.steps.push_back(
       Step{"order_payment_done",
@@ -147,7 +170,10 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
   // Nothing here can be undone (stock released and money returned are what the user asked
   // for), so every step uses the patient timings and none has a compensation.
   const ActionTimings& must_finish = timings.must_finish;
-  SagaDefinition saga{std::string(kCancelSagaType), {}, &CheckOrderSagaData};
+  // A failure leaves the cancel half done (e.g. the stock released, the money not back), so
+  // the saga ends GAVE_UP, for an operator.
+  SagaDefinition saga{std::string(kCancelSagaType), {}, &CheckOrderSagaData,
+                      /*reversible=*/false};
   saga.steps.push_back(Step{"release_stock",
                             MakeAction(Participant::kInventory, &BuildReleaseStock,
                                        {Success("StockReleased")}, must_finish),
@@ -155,7 +181,9 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
   saga.steps.push_back(
       Step{"refund",
            MakeAction(Participant::kPayment, &BuildRefund,
-                      {Success("Refunded"), Retry("PaymentUnavailable")}, must_finish),
+                      {Success("Refunded"), Retry("PaymentUnavailable"),
+                       Failure("RefundRefused", kReasonRefundRefused)},
+                      must_finish),
            std::nullopt, "payment service unavailable"});
   saga.steps.push_back(Step{
       "order_canceled",

@@ -1,6 +1,15 @@
 #include "tinysaga/saga/state.h"
 
+#include <algorithm>
+
 namespace tinysaga::saga {
+
+bool CompensationAbandoned(const std::vector<StepEvent>& history) {
+  return std::any_of(history.begin(), history.end(), [](const StepEvent& event) {
+    return event.kind == ActionKind::kCompensation &&
+           (event.type == StepEventType::kFailed || event.type == StepEventType::kGaveUp);
+  });
+}
 
 std::string_view SagaStatusName(SagaStatus status) {
   switch (status) {
@@ -12,6 +21,8 @@ std::string_view SagaStatusName(SagaStatus status) {
       return "COMPLETED";
     case SagaStatus::kFailed:
       return "FAILED";
+    case SagaStatus::kGaveUp:
+      return "GAVE_UP";
   }
   return "UNKNOWN";
 }

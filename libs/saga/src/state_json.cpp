@@ -139,7 +139,7 @@ Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
   const nlohmann::json* data = reader.Object("data");
   auto status = ReadEnum(reader, "status", &SagaStatusName,
                          {SagaStatus::kRunning, SagaStatus::kCompensating, SagaStatus::kCompleted,
-                          SagaStatus::kFailed});
+                          SagaStatus::kFailed, SagaStatus::kGaveUp});
   state.step_index = static_cast<int>(reader.Integer("stepIndex", -1, kCountMax));
   state.attempt = static_cast<int>(reader.Integer("attempt", 0, kCountMax));
   auto phase = ReadEnum(reader, "phase", &StepPhaseName,

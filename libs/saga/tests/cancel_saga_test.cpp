@@ -1,5 +1,6 @@
 // The cancel saga: PLACED -> release stock, refund -> CANCELED. Nothing in it can be undone,
-// so it retries patiently and, if it must give up, fails without compensations.
+// so it retries patiently and, if it must give up, ends GAVE_UP (half done, for an operator)
+// without compensations.
 #include <gtest/gtest.h>
 
 #include "saga_test_helper.h"
@@ -42,17 +43,30 @@ TEST(CancelSaga, RefundWaitsOutAnUnavailablePaymentService) {
             CommandId(saga.state().saga_id, 1, ActionKind::kForward, 6));
 }
 
-TEST(CancelSaga, GivingUpFailsWithoutCompensations) {
+TEST(CancelSaga, GivingUpEndsGaveUpWithoutCompensations) {
   SagaTest saga(CancelSaga());
   saga.Given().Expect<ReleaseStock>();
   const int attempts_max = SagaTimings().must_finish.attempts_max;
   saga.TimeOutTimes(2 * attempts_max - 1);
   for (int i = 1; i < attempts_max; ++i) saga.Expect<ReleaseStock>();
-  saga.ExpectNoCommand().ExpectStatus(SagaStatus::kFailed);
+  saga.ExpectNoCommand().ExpectStatus(SagaStatus::kGaveUp);
   EXPECT_EQ(saga.state().failure_reason, "inventory service unavailable");
 }
 
-TEST(CancelSaga, RejectedCancelFails) {
+TEST(CancelSaga, ARefundTheWalletRefusesGivesUpAtOnce) {
+  SagaTest saga(CancelSaga());
+  saga.Given()
+      .Expect<ReleaseStock>()
+      .Reply(StockReleased{})
+      .Expect<Refund>()
+      .Reply(RefundRefused{"operation id belongs to another request"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kGaveUp);
+  EXPECT_EQ(saga.state().failure_reason, kReasonRefundRefused);
+  EXPECT_EQ(saga.state().history.back().type, StepEventType::kFailed);
+}
+
+TEST(CancelSaga, RejectedCancelGivesUp) {
   SagaTest saga(CancelSaga());
   saga.Given()
       .Expect<ReleaseStock>()
@@ -62,7 +76,7 @@ TEST(CancelSaga, RejectedCancelFails) {
       .Expect<MarkCanceled>()
       .Reply(OrderStatusRejected{"DELIVERED", "already delivered"})
       .ExpectNoCommand()
-      .ExpectStatus(SagaStatus::kFailed);
+      .ExpectStatus(SagaStatus::kGaveUp);
   EXPECT_EQ(saga.state().failure_reason, "order could not be canceled");
 }
 

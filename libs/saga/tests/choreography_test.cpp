@@ -139,6 +139,30 @@ TEST(ChoreographyView, OutOfStockAfterThePaymentRefundsTheCharge) {
   EXPECT_EQ(view.steps[1].ended_ms, kT0 + 30);
 }
 
+TEST(ChoreographyView, ARefundTheWalletRefusesEndsTheOrderSagaGaveUp) {
+  std::vector<ChoreographyFact> facts = Paid();
+  facts.push_back(Event(kOrderSagaType, "OutOfStock", kT0 + 20, "out of stock (0 available)"));
+  facts.push_back(Event(kOrderSagaType, "RefundRefused", kT0 + 30, "operation id reused"));
+  const std::string reason = UnrefundedReason(kReasonOutOfStock);
+  facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 30));
+  SagaView view = ViewOf(kOrderSagaType, facts, reason);
+  EXPECT_EQ(view.state, SagaStatus::kGaveUp);
+  EXPECT_EQ(view.failure_reason, "out of stock, refund not done: an operator must act");
+  EXPECT_EQ(Statuses(view),
+            (Names{"COMPENSATED", "COMPENSATION_FAILED", "SUCCEEDED", "FAILED", "SKIPPED"}));
+  EXPECT_EQ(view.steps[1].error, "operation id reused");
+}
+
+TEST(ChoreographyView, ARefundTheWalletRefusesEndsTheCancelSagaGaveUp) {
+  std::vector<ChoreographyFact> facts = CancelFacts();
+  facts.resize(2);  // requested, released
+  facts.push_back(Event(kCancelSagaType, "RefundRefused", kT0 + 120, "operation id reused"));
+  SagaView view = ViewOf(kCancelSagaType, facts);
+  EXPECT_EQ(view.state, SagaStatus::kGaveUp);
+  EXPECT_EQ(Statuses(view), (Names{"SUCCEEDED", "FAILED", "SKIPPED"}));
+  EXPECT_EQ(view.steps[1].error, "operation id reused");
+}
+
 TEST(ChoreographyView, TheCancelSagaReleasesRefundsAndCancels) {
   const std::vector<ChoreographyFact> all = CancelFacts();
   SagaView requested = ViewOf(kCancelSagaType, {all[0]});

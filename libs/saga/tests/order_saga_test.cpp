@@ -221,10 +221,11 @@ TEST(OrderSaga, MarkPaymentDoneRejectedUndoesTheReserveStillInFlight) {
       .Expect<Refund>()
       .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
       .Expect<MarkFailed>(ReasonIs(kReasonOrderRejected))
-      // The order is terminal already and refuses: recorded, and the saga still ends.
+      // The order is terminal already and refuses: recorded, and the saga still ends, GAVE_UP,
+      // since its last undo could not be done (an operator looks at the order).
       .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
       .ExpectNoCommand()
-      .ExpectStatus(SagaStatus::kFailed);
+      .ExpectStatus(SagaStatus::kGaveUp);
 }
 
 TEST(OrderSaga, OutOfStockWhilePaymentDoneIsInFlightRefundsWithoutARelease) {
@@ -302,18 +303,47 @@ TEST(OrderSaga, RefundRetriesWhileThePaymentServiceIsUnavailable) {
             CommandId(saga.state().saga_id, 1, ActionKind::kCompensation, 2));
 }
 
-TEST(OrderSaga, ACompensationThatNeverSucceedsIsRecordedAndTheSagaStillEnds) {
+TEST(OrderSaga, ACompensationThatNeverSucceedsIsRecordedAndTheSagaEndsGaveUp) {
   SagaTest saga = PaidSaga();
   saga.Reply(OutOfStock{0}).Expect<Refund>();
   const int attempts_max = SagaTimings().must_finish.attempts_max;
   // Every attempt times out: reply deadline then backoff, except after the last one.
   saga.TimeOutTimes(2 * attempts_max - 1);
   for (int i = 1; i < attempts_max; ++i) saga.Expect<Refund>();
-  saga.Expect<MarkFailed>().Reply(OrderStatusChanged{"FAILED"}).ExpectStatus(SagaStatus::kFailed);
+  saga.Expect<MarkFailed>(ReasonIs("out of stock, refund not done: an operator must act"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kGaveUp);
   const StepEvent& gave_up = saga.state().history[saga.state().history.size() - 3];
   EXPECT_EQ(gave_up.type, StepEventType::kGaveUp);
   EXPECT_EQ(gave_up.kind, ActionKind::kCompensation);
   EXPECT_EQ(gave_up.step_index, 1);
+}
+
+TEST(OrderSaga, ARefundTheWalletRefusesIsNotResentAndTheSagaEndsGaveUp) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(OutOfStock{0})
+      .Expect<Refund>()
+      .Reply(RefundRefused{"operation id belongs to another request"})
+      .Expect<MarkFailed>(ReasonIs("out of stock, refund not done: an operator must act"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kGaveUp);
+  // ChargeWallet, MarkPaymentDone, ReserveStock, then one Refund and MarkFailed.
+  EXPECT_EQ(saga.sent().size(), 5u);
+}
+
+TEST(OrderSaga, AReleaseThatGaveUpStillSaysThePaymentWasRefunded) {
+  SagaTest saga = PaidSaga();
+  saga.Reply(StockReserved{}).Expect<MarkPlaced>().Reply(OrderStatusRejected{"FAILED", "x"});
+  saga.Expect<ReleaseStock>();
+  const int attempts_max = SagaTimings().must_finish.attempts_max;
+  saga.TimeOutTimes(2 * attempts_max - 1);
+  for (int i = 1; i < attempts_max; ++i) saga.Expect<ReleaseStock>();
+  saga.Expect<Refund>()
+      .Reply(Refunded{TransactionId("t"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs("order changed meanwhile, payment refunded"))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kGaveUp);
 }
 
 TEST(OrderSaga, WhileCompensatingTheStepIndexOnlyDecreases) {

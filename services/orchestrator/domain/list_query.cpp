@@ -8,7 +8,8 @@ namespace tinysaga::orchestrator {
 namespace {
 
 constexpr std::array kStatuses = {saga::SagaStatus::kRunning, saga::SagaStatus::kCompensating,
-                                  saga::SagaStatus::kCompleted, saga::SagaStatus::kFailed};
+                                  saga::SagaStatus::kCompleted, saga::SagaStatus::kFailed,
+                                  saga::SagaStatus::kGaveUp};
 
 // Digits only, at most 18 of them (fits int64); nullopt otherwise.
 std::optional<int64_t> ParseDecimal(std::string_view text) {
@@ -48,7 +49,7 @@ Result<saga::SagaStatus> ParseSagaStatus(std::string_view text) {
     if (text == saga::SagaStatusName(status)) return status;
   }
   return MakeError(Errc::kInvalidRequest,
-                   "query parameter 'state' must be RUNNING, COMPENSATING, COMPLETED or FAILED");
+                   "query parameter 'state' must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP");
 }
 
 Result<SagaListQuery> ParseSagaListQuery(const std::optional<std::string>& state,

@@ -32,7 +32,7 @@ struct SagaCursor {
 std::string FormatSagaCursor(const SagaCursor& cursor);
 Result<SagaCursor> ParseSagaCursor(std::string_view text);
 
-// "RUNNING", "COMPENSATING", "COMPLETED" or "FAILED" (exactly; SagaStatusName's names).
+// "RUNNING", "COMPENSATING", "COMPLETED", "FAILED" or "GAVE_UP" (exactly; SagaStatusName's names).
 Result<saga::SagaStatus> ParseSagaStatus(std::string_view text);
 
 struct SagaListQuery {

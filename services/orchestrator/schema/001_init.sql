@@ -1,7 +1,7 @@
 -- Saga DB: one row per saga instance. state_json (libs/saga state_json.h) is the whole state;
 -- the other columns copy a few of its fields for the unique key and the indexes, and are
 -- written together with it. Times are milliseconds since the epoch (UTC).
---   status       RUNNING, COMPENSATING, COMPLETED or FAILED
+--   status       RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP
 --   deadline_ms  when the timer must call the engine (reply deadline or end of a backoff);
 --                NULL once the saga is terminal, so finished sagas leave the timer's index
 --   version      bumped by every update: writers compare-and-set on it

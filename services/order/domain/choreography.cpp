@@ -28,6 +28,12 @@ std::optional<std::vector<StatusTarget>> FollowEvent(const Order& order,
     }
     return Targets{{OrderStatus::kFailed, std::string(saga::kReasonOutOfStock)}};
   }
+  // The money stays debited until an operator acts; a canceled order stays PLACED, the cancel
+  // unfinished (its saga GAVE_UP).
+  if (std::holds_alternative<contracts::RefundRefused>(event)) {
+    if (order.status == OrderStatus::kPlaced && order.cancel_requested()) return Targets{};
+    return Targets{{OrderStatus::kFailed, saga::UnrefundedReason(saga::kReasonOutOfStock)}};
+  }
   return std::nullopt;
 }
 
@@ -48,6 +54,8 @@ saga::ChoreographyFact FactOf(const contracts::Message& event) {
     fact.detail = failed->failure == contracts::PaymentFailure::kInsufficientFunds
                       ? saga::kReasonInsufficientFunds
                       : saga::kReasonPaymentUnavailable;
+  } else if (const auto* refused = std::get_if<contracts::RefundRefused>(&event.payload)) {
+    fact.detail = refused->reason;
   } else if (const auto* out = std::get_if<contracts::OutOfStock>(&event.payload)) {
     fact.detail = "out of stock (" + std::to_string(out->available_count) + " available)";
   }

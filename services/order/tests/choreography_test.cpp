@@ -170,6 +170,15 @@ TEST(FollowEvent, RefundedOtherwiseFailsTheOrderOutOfStock) {
   }
 }
 
+TEST(FollowEvent, ARefusedRefundFailsTheOrderSayingSoButLeavesACancelForAnOperator) {
+  const Payload refused = contracts::RefundRefused{"HTTP 422"};
+  EXPECT_EQ(Follow(OrderIn(OrderStatus::kPaymentDone), refused),
+            (Targets{{"FAILED", "out of stock, refund not done: an operator must act"}}));
+  auto targets = Follow(PlacedWithCancelRequested(kT0 + 100), refused);
+  ASSERT_TRUE(targets.has_value());
+  EXPECT_TRUE(targets->empty());  // PLACED with its cancel requested, the cancel saga GAVE_UP
+}
+
 TEST(FollowEvent, EventsAndMessagesOrderDoesNotFollowGiveNothing) {
   const Order placed = OrderIn(OrderStatus::kPlaced);
   for (const Payload& other :
@@ -185,7 +194,8 @@ TEST(Follows, IsTrueExactlyForTheEventsOrderReactsTo) {
   for (const Payload& followed :
        {PaymentCompleted(), PaymentFailed(contracts::PaymentFailure::kUnavailable),
         Payload(contracts::StockReserved{}), Payload(contracts::OutOfStock{3}),
-        Payload(contracts::StockReleased{}), Refunded()}) {
+        Payload(contracts::StockReleased{}), Refunded(),
+        Payload(contracts::RefundRefused{"HTTP 422"})}) {
     EXPECT_TRUE(Follows(followed)) << contracts::TypeName(followed);
   }
   for (const Payload& ignored :

@@ -51,8 +51,9 @@ class PaymentCommands {
 // Gives back what the order paid, for `cause`: a Refund command (answered on saga.replies) or,
 // in choreography, the event that calls for a refund (answered with a Refunded event on
 // payment.events, in the cause's saga). Answers at once from the order's REFUND row when there
-// is one; otherwise queues the refund (refund_queue.h) for the worker, who answers when the
-// wallet gave the money back. Inside the handler's transaction.
+// is one, and RefundRefused when the wallet refused the order's refund for good; otherwise
+// queues the refund (refund_queue.h) for the worker, who answers when the wallet gave the
+// money back (or refused). Inside the handler's transaction.
 Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Message& cause,
                                  const UserId& user_id, TimestampMs now_ms, Rng& rng);
 

@@ -6,6 +6,7 @@
 #include "payment/handlers/payment_commands.h"
 #include "payment/handlers/payment_events.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "payment/payment_repository.h"
@@ -290,7 +291,8 @@ TEST_F(PaymentCommandsTest, ARefundWaitsWhileThePaymentIsPending) {
   EXPECT_TRUE(Replies().empty());
 }
 
-TEST_F(PaymentCommandsTest, ARefundTheWalletRefusesForGoodIsKeptRefusedNeitherRetriedNorDropped) {
+TEST_F(PaymentCommandsTest,
+       ARefundTheWalletRefusesForGoodIsKeptRefusedAnsweredRefundRefusedNeitherRetriedNorDropped) {
   // Alice's debit, and a refund of it for bob: the wallet refuses that whatever the retries.
   Debit("ord_1");
   const auto for_bob = [](const std::string& id) {
@@ -304,9 +306,15 @@ TEST_F(PaymentCommandsTest, ARefundTheWalletRefusesForGoodIsKeptRefusedNeitherRe
   EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM refund_requests "
                       "WHERE refused_reason LIKE '%idempotency-key-reused%'"),
             1);
-  EXPECT_TRUE(Replies().empty());
+  // Answered, so the saga gives up on the refund at once instead of resending it.
+  auto replies = Replies();
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].envelope.causation_id, "cmd_r1");
+  ASSERT_TRUE(std::holds_alternative<contracts::RefundRefused>(replies[0].payload));
+  const auto refused = std::get<contracts::RefundRefused>(replies[0].payload);
+  EXPECT_THAT(refused.reason, ::testing::HasSubstr("idempotency-key-reused"));
 
-  // The saga resends: the refusal stands, and the wallet is not asked again.
+  // A resent command gets the same answer: the refusal stands, the wallet is not asked again.
   ASSERT_TRUE(Handle(for_bob("cmd_r2")).ok());
   clock_.AdvanceMs(60'000);
   EXPECT_EQ(*refunds_.RunOnce(clock_.NowMs()), 0u);
@@ -314,6 +322,10 @@ TEST_F(PaymentCommandsTest, ARefundTheWalletRefusesForGoodIsKeptRefusedNeitherRe
   EXPECT_EQ(refused_, 1);
   EXPECT_EQ(QueuedJobs(), 1);
   EXPECT_EQ(wallet_.balance("alice"), 10'000 - 1'250);
+  replies = Replies();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[1].envelope.causation_id, "cmd_r2");
+  EXPECT_EQ(std::get<contracts::RefundRefused>(replies[1].payload), refused);
 }
 
 TEST_F(PaymentCommandsTest, AResentRefundReplacesTheQueuedOneAndOnlyItIsAnswered) {

@@ -9,7 +9,7 @@ import { forgetProduct } from '../order_summary.js';
 
 // A running saga with no step activity for this long is shown as stuck.
 const kStuckAfterMs = 30_000;
-const kSagaStates = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'FAILED'];
+const kSagaStates = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'FAILED', 'GAVE_UP'];
 
 function lastActivity(saga) {
   let latest = 0;
@@ -28,10 +28,10 @@ export function isStuck(saga, now = Date.now()) {
   return latest > 0 && now - latest > kStuckAfterMs;
 }
 
-// Failed and stuck first (they need a look), then compensating, running, completed; newest
-// activity first within a group.
+// Gave up (an operator must act), failed and stuck first, then compensating, running,
+// completed; newest activity first within a group.
 export function sagaPriority(saga, now = Date.now()) {
-  if (saga.state === 'FAILED' || isStuck(saga, now)) return 0;
+  if (saga.state === 'GAVE_UP' || saga.state === 'FAILED' || isStuck(saga, now)) return 0;
   return { COMPENSATING: 1, RUNNING: 2, COMPLETED: 3 }[saga.state] ?? 4;
 }
 

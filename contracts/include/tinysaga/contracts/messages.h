@@ -2,7 +2,8 @@
 // The order saga's messages as types: the commands the orchestrator sends to participants,
 // the replies they send back on saga.replies, and the events services publish (those that
 // start sagas, and those that choreography reacts to; in choreography the reply types
-// Refunded, StockReserved, OutOfStock and StockReleased are also published as events).
+// Refunded, RefundRefused, StockReserved, OutOfStock and StockReleased are also published as
+// events).
 //
 // Each type has a unique wire name (its C++ name) and a schema version. A change that old
 // readers could misread gets a new version; readers reject versions newer than they know,
@@ -102,6 +103,12 @@ struct Refunded {
   Money amount;                                 // what was given back; 0 for a no-op
   bool operator==(const Refunded&) const = default;
 };
+// The wallet refused the refund for good (the ids belong to another request): retrying
+// cannot change it. The money stays debited until an operator acts; the saga gives up.
+struct RefundRefused {
+  std::string reason;  // the wallet's
+  bool operator==(const RefundRefused&) const = default;
+};
 struct StockReserved {
   bool operator==(const StockReserved&) const = default;
 };
@@ -155,7 +162,7 @@ struct OrderCancelRequested {
 using Payload =
     std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, MarkPaymentDone, MarkPlaced,
                  MarkFailed, MarkCanceled, PaymentCharged, PaymentDeclined, PaymentUnavailable,
-                 Refunded, StockReserved, OutOfStock, StockReleased, OrderStatusChanged,
+                 Refunded, RefundRefused, StockReserved, OutOfStock, StockReleased, OrderStatusChanged,
                  OrderStatusRejected, PaymentCompleted, PaymentFailed, OrderCancelRequested>;
 
 enum class MessageKind { kCommand, kReply, kEvent };

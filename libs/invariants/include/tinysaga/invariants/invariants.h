@@ -41,6 +41,7 @@ enum class ViolationKind {
   kSagaStatus,         // a terminal saga's status disagrees with its order's
   kOutboxNotDrained,   // unsent outbox rows although the system is said to be settled
   kRefundRefused,      // the wallet refused an order's refund for good: an operator must act
+  kSagaGaveUp,         // a saga ended with a step it could neither finish nor undo: ditto
 };
 
 // A stable slug for output and tests: "money-not-conserved", "net-charge", ...

@@ -87,8 +87,9 @@ struct SagaRow {
   std::string saga_id;
   std::string saga_type;  // "order" or "cancel" (saga/order_sagas.h)
   std::string order_id;
-  std::string status;                  // RUNNING, COMPENSATING, COMPLETED, FAILED
+  std::string status;                  // RUNNING, COMPENSATING, COMPLETED, FAILED, GAVE_UP
   std::optional<int64_t> deadline_ms;  // NULL when terminal
+  std::string gave_up_why;  // GAVE_UP: the steps it could neither finish nor undo, and why
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 };

@@ -15,10 +15,10 @@
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/result.h"
+#include "tinysaga/saga/state.h"
 
 namespace tinysaga::saga {
 
-struct SagaState;
 
 // What a reply means for the step that receives it.
 enum class ReplyOutcome {
@@ -89,7 +89,14 @@ struct SagaDefinition {
   std::vector<Step> steps;
   // Checks the data a saga starts with, so that builders may rely on it.
   std::function<Result<void>(const nlohmann::json& data)> check_data;
+  // False when its steps cannot be undone (the cancel saga): a failure leaves it half done, so
+  // it ends GAVE_UP, for an operator, rather than FAILED.
+  bool reversible = true;
 };
+
+// How a saga of `definition` ends once compensation is done: GAVE_UP when it cannot be undone
+// or a compensation was abandoned (`history`), else FAILED.
+SagaStatus FailedEnd(const SagaDefinition& definition, const std::vector<StepEvent>& history);
 
 // The delay before attempt `attempt` + 1 of the command with id `command_id`.
 int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view command_id);

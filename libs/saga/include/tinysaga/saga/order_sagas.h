@@ -39,6 +39,12 @@ inline constexpr std::string_view kReasonInventoryUnavailable =
     "inventory service unavailable, payment refunded";
 inline constexpr std::string_view kReasonOrderRejected =
     "order changed meanwhile, payment refunded";
+// Why a refund step failed: the wallet refused it for good (RefundRefused).
+inline constexpr std::string_view kReasonRefundRefused = "refund refused by the wallet";
+
+// `reason` for an order whose refund did not happen (refused, or out of attempts): ", payment
+// refunded" becomes ", refund not done: an operator must act".
+std::string UnrefundedReason(std::string_view reason);
 
 // What both sagas carry: who pays how much for what.
 struct OrderSagaData {

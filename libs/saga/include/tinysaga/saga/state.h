@@ -18,6 +18,9 @@ enum class SagaStatus {
   kCompensating,  // undoing completed steps, last first
   kCompleted,     // every step succeeded (terminal)
   kFailed,        // compensation finished (terminal)
+  // Ended with something it could neither finish nor undo (a compensation refused or out of
+  // attempts, or a failed saga whose steps cannot be undone): for an operator (terminal).
+  kGaveUp,
 };
 
 // Whether the current command has been sent and is awaited, or failed and waits to be resent.
@@ -86,10 +89,14 @@ struct SagaState {
 
   bool compensating() const { return status == SagaStatus::kCompensating; }
   bool terminal() const {
-    return status == SagaStatus::kCompleted || status == SagaStatus::kFailed;
+    return status == SagaStatus::kCompleted || status == SagaStatus::kFailed ||
+           status == SagaStatus::kGaveUp;
   }
   bool operator==(const SagaState&) const = default;
 };
+
+// Whether a compensation of `history` failed or gave up: what it undid is not whole.
+bool CompensationAbandoned(const std::vector<StepEvent>& history);
 
 std::string_view SagaStatusName(SagaStatus status);      // "RUNNING", "COMPENSATING", ...
 std::string_view StepPhaseName(StepPhase phase);         // "AWAITING_REPLY", "BACKING_OFF", "NONE"
