@@ -31,8 +31,8 @@ class OrchestratorClient {
 };
 
 // Reads an answer of GET /api/orders/{orderId}/saga. Pure; exposed for tests. A view is
-// terminal when its "state" is COMPLETED, FAILED or GAVE_UP; its JSON is re-serialised compactly, so
-// only a real change makes a new saga event.
+// terminal when its "state" is COMPLETED, FAILED or GAVE_UP; its JSON is re-serialised compactly,
+// so only a real change makes a new saga event.
 SagaObservation ParseSagaView(int status, const std::string& body);
 
 }  // namespace tinysaga::order

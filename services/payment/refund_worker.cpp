@@ -200,10 +200,9 @@ void RefundWorker::Refuse(const RefundJob& job, const std::optional<contracts::M
     // Answered, so that the saga gives up on the refund now instead of resending it for its
     // whole budget: a resent command would get this same answer.
     const TimestampMs now_ms = clock_.NowMs();
-    platform::AppendMessage(session, RefundAnswerTopic(*command),
-                            platform::ReplyTo(*command, contracts::RefundRefused{reason}, now_ms,
-                                              rng_),
-                            now_ms);
+    platform::AppendMessage(
+        session, RefundAnswerTopic(*command),
+        platform::ReplyTo(*command, contracts::RefundRefused{reason}, now_ms, rng_), now_ms);
     replied = true;
     return true;
   });

@@ -246,7 +246,8 @@ void LoadInventory(soci::session& session, storage::DbKind, Snapshot& snapshot) 
 // Why a saga gave up, from its stored state: the steps it could neither finish nor undo, as
 // "<step> (<status>): <error>"; "state unreadable" when the state cannot be read.
 std::string GaveUpWhy(const std::string& saga_type, const std::string& state_json) {
-  const nlohmann::json json = nlohmann::json::parse(state_json, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json json =
+      nlohmann::json::parse(state_json, nullptr, /*allow_exceptions=*/false);
   auto state = saga::SagaStateFromJson(json);
   if (!state.ok()) return "state unreadable: " + state.error().detail;
   const saga::SagaDefinition definition =

@@ -249,9 +249,8 @@ std::string GaveUpCancelSagaJson() {
   const saga::SagaDefinition cancel = saga::CancelSaga();
   const saga::OrderSagaData data{UserId("alice"), Money::FromCents(1000).value(), ProductId("mug"),
                                  2};
-  auto decision = saga::Start(cancel, saga::SagaStart{SagaId("sag_2"), OrderId("o1"),
-                                                      data.ToJson(), "", std::nullopt},
-                              10);
+  auto decision = saga::Start(
+      cancel, saga::SagaStart{SagaId("sag_2"), OrderId("o1"), data.ToJson(), "", std::nullopt}, 10);
   EXPECT_TRUE(decision.ok());
   SeededRng rng(1);
   for (contracts::Payload reply : {contracts::Payload(contracts::StockReleased{}),

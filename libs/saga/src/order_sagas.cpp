@@ -172,19 +172,20 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
   const ActionTimings& must_finish = timings.must_finish;
   // A failure leaves the cancel half done (e.g. the stock released, the money not back), so
   // the saga ends GAVE_UP, for an operator.
-  SagaDefinition saga{std::string(kCancelSagaType), {}, &CheckOrderSagaData,
+  SagaDefinition saga{std::string(kCancelSagaType),
+                      {},
+                      &CheckOrderSagaData,
                       /*reversible=*/false};
   saga.steps.push_back(Step{"release_stock",
                             MakeAction(Participant::kInventory, &BuildReleaseStock,
                                        {Success("StockReleased")}, must_finish),
                             std::nullopt, "inventory service unavailable"});
-  saga.steps.push_back(
-      Step{"refund",
-           MakeAction(Participant::kPayment, &BuildRefund,
-                      {Success("Refunded"), Retry("PaymentUnavailable"),
-                       Failure("RefundRefused", kReasonRefundRefused)},
-                      must_finish),
-           std::nullopt, "payment service unavailable"});
+  saga.steps.push_back(Step{"refund",
+                            MakeAction(Participant::kPayment, &BuildRefund,
+                                       {Success("Refunded"), Retry("PaymentUnavailable"),
+                                        Failure("RefundRefused", kReasonRefundRefused)},
+                                       must_finish),
+                            std::nullopt, "payment service unavailable"});
   saga.steps.push_back(Step{
       "order_canceled",
       OrderCommand([](const SagaState&) -> Payload { return contracts::MarkCanceled{}; },

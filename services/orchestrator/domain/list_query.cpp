@@ -48,8 +48,9 @@ Result<saga::SagaStatus> ParseSagaStatus(std::string_view text) {
   for (saga::SagaStatus status : kStatuses) {
     if (text == saga::SagaStatusName(status)) return status;
   }
-  return MakeError(Errc::kInvalidRequest,
-                   "query parameter 'state' must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP");
+  return MakeError(
+      Errc::kInvalidRequest,
+      "query parameter 'state' must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP");
 }
 
 Result<SagaListQuery> ParseSagaListQuery(const std::optional<std::string>& state,

@@ -494,8 +494,9 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
   const std::optional<std::string> state = QueryValue(request, "state");
   if (state && *state != "RUNNING" && *state != "COMPENSATING" && *state != "COMPLETED" &&
       *state != "FAILED" && *state != "GAVE_UP") {
-    return http::Problem(MakeError(
-        Errc::kInvalidRequest, "state must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP"));
+    return http::Problem(
+        MakeError(Errc::kInvalidRequest,
+                  "state must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP"));
   }
   // There is no saga table to page through: orders are, newest first, a bounded number per
   // request; the cursor says where the next page goes on.

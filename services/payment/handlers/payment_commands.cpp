@@ -67,9 +67,9 @@ Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Messag
   if (auto refused = RefusedReason(session, order_id)) {
     Log()->warn("{} saga={} order={} -> RefundRefused (recorded: {})", cause.type(),
                 cause.envelope.saga_id.value(), order_id.value(), *refused);
-    platform::AppendMessage(session, RefundAnswerTopic(cause),
-                            platform::ReplyTo(cause, contracts::RefundRefused{*refused}, now_ms, rng),
-                            now_ms);
+    platform::AppendMessage(
+        session, RefundAnswerTopic(cause),
+        platform::ReplyTo(cause, contracts::RefundRefused{*refused}, now_ms, rng), now_ms);
     return Ok();
   }
   EnqueueRefund(session,

@@ -4,11 +4,11 @@
 // reply: a command in, the rows and the reply on saga.replies out.
 
 #include "payment/handlers/payment_commands.h"
-#include "payment/handlers/payment_events.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "payment/handlers/payment_events.h"
 #include "payment/payment_repository.h"
 #include "payment/refund_worker.h"
 #include "payment/schema.h"

@@ -159,11 +159,11 @@ struct OrderCancelRequested {
   bool operator==(const OrderCancelRequested&) const = default;
 };
 
-using Payload =
-    std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, MarkPaymentDone, MarkPlaced,
-                 MarkFailed, MarkCanceled, PaymentCharged, PaymentDeclined, PaymentUnavailable,
-                 Refunded, RefundRefused, StockReserved, OutOfStock, StockReleased, OrderStatusChanged,
-                 OrderStatusRejected, PaymentCompleted, PaymentFailed, OrderCancelRequested>;
+using Payload = std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, MarkPaymentDone,
+                             MarkPlaced, MarkFailed, MarkCanceled, PaymentCharged, PaymentDeclined,
+                             PaymentUnavailable, Refunded, RefundRefused, StockReserved, OutOfStock,
+                             StockReleased, OrderStatusChanged, OrderStatusRejected,
+                             PaymentCompleted, PaymentFailed, OrderCancelRequested>;
 
 enum class MessageKind { kCommand, kReply, kEvent };
 

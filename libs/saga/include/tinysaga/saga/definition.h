@@ -19,7 +19,6 @@
 
 namespace tinysaga::saga {
 
-
 // What a reply means for the step that receives it.
 enum class ReplyOutcome {
   kSuccess,  // the command took effect: go on (forward) or go on undoing (compensation)
