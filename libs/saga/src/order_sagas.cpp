@@ -1,6 +1,5 @@
 #include "tinysaga/saga/order_sagas.h"
 
-#include <algorithm>
 #include <cassert>
 
 #include "tinysaga/contracts/strict_json.h"
@@ -56,18 +55,12 @@ Payload BuildReleaseStock(const SagaState& state) {
 // The order saga's step whose compensation is the refund.
 constexpr int kChargeWalletStep = 1;
 
-bool RefundAbandoned(const SagaState& state) {
-  return std::any_of(state.history.begin(), state.history.end(), [](const StepEvent& event) {
-    return event.step_index == kChargeWalletStep && event.kind == ActionKind::kCompensation &&
-           (event.type == StepEventType::kFailed || event.type == StepEventType::kGaveUp);
-  });
-}
-
 // The reasons are chosen when compensation begins; a refund abandoned since then makes
 // "payment refunded" untrue.
 Payload BuildMarkFailed(const SagaState& state) {
-  return contracts::MarkFailed{RefundAbandoned(state) ? UnrefundedReason(state.failure_reason)
-                                                      : state.failure_reason};
+  return contracts::MarkFailed{CompensationAbandoned(state.history, kChargeWalletStep)
+                                   ? UnrefundedReason(state.failure_reason)
+                                   : state.failure_reason};
 }
 
 // An order status change: success when the Order service made (or had made) it.
@@ -125,7 +118,7 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
            std::nullopt,
            OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish),
            {}});
-  assert(saga.steps.size() == kChargeWalletStep);
+  assert(saga.steps.size() == static_cast<size_t>(kChargeWalletStep));
   saga.steps.push_back(Step{
       "charge_wallet",
       MakeAction(Participant::kPayment, &BuildChargeWallet,

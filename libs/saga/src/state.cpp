@@ -4,9 +4,10 @@
 
 namespace tinysaga::saga {
 
-bool CompensationAbandoned(const std::vector<StepEvent>& history) {
-  return std::any_of(history.begin(), history.end(), [](const StepEvent& event) {
+bool CompensationAbandoned(const std::vector<StepEvent>& history, int step_index) {
+  return std::any_of(history.begin(), history.end(), [&](const StepEvent& event) {
     return event.kind == ActionKind::kCompensation &&
+           (step_index == -1 || event.step_index == step_index) &&
            (event.type == StepEventType::kFailed || event.type == StepEventType::kGaveUp);
   });
 }

@@ -95,8 +95,9 @@ struct SagaState {
   bool operator==(const SagaState&) const = default;
 };
 
-// Whether a compensation of `history` failed or gave up: what it undid is not whole.
-bool CompensationAbandoned(const std::vector<StepEvent>& history);
+// Whether a compensation of `history` (of step `step_index`, or of any step when -1) failed or
+// gave up: what it was to undo is not undone.
+bool CompensationAbandoned(const std::vector<StepEvent>& history, int step_index = -1);
 
 std::string_view SagaStatusName(SagaStatus status);      // "RUNNING", "COMPENSATING", ...
 std::string_view StepPhaseName(StepPhase phase);         // "AWAITING_REPLY", "BACKING_OFF", "NONE"
