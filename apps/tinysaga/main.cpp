@@ -8,11 +8,13 @@
 #include <functional>
 #include <iostream>
 
+#include "bench.h"  // tinysaga bench (issue 4)
 #include "gateway/gateway_service.h"
 #include "inventory/inventory_service.h"
 #include "orchestrator/orchestrator_service.h"
 #include "order/order_service.h"
 #include "payment/payment_service.h"
+#include "sagas_command.h"
 #include "secrets.h"
 #include "tinysaga/auth/token.h"
 #include "tinysaga/bus/broker.h"
@@ -20,7 +22,6 @@
 #include "tinysaga/core/ids.h"
 #include "tinysaga/invariants/check.h"
 #include "tinysaga/storage/provision.h"
-#include "bench.h"  // tinysaga bench (issue 4)
 #include "up.h"
 #include "wallet/wallet_service.h"
 
@@ -286,10 +287,14 @@ int Main(int argc, char** argv) {
 
   bench::BenchOptions bench_options;  // tinysaga bench (issue 4)
   auto* bench_command = bench::AddBenchCommand(app, bench_options);
+  SagasOptions sagas_options;
+  auto* sagas_describe_command = AddSagasCommand(app, sagas_options);
 
   CLI11_PARSE(app, argc, argv);
 
   if (bench_command->parsed()) return bench::RunBench(bench_options);  // tinysaga bench (issue 4)
+
+  if (sagas_describe_command->parsed()) return RunSagasDescribe(sagas_options);
 
   if (up_command->parsed()) {
     up_options.demo = !no_demo;

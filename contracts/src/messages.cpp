@@ -1,6 +1,8 @@
 #include "tinysaga/contracts/messages.h"
 
+#include <array>
 #include <type_traits>
+#include <utility>
 
 #include "message_traits.h"
 
@@ -18,7 +20,19 @@ int SchemaVersionMaxOf(std::string_view type, std::index_sequence<kIndex...>) {
   return version;
 }
 
+template <size_t... kIndex>
+constexpr std::array<std::string_view, sizeof...(kIndex)> TypeNames(
+    std::index_sequence<kIndex...>) {
+  return {Traits<std::variant_alternative_t<kIndex, Payload>>::kName...};
+}
+
 }  // namespace
+
+std::string_view TypeNameAt(size_t index) {
+  static constexpr auto kNames =
+      TypeNames(std::make_index_sequence<std::variant_size_v<Payload>>());
+  return index < kNames.size() ? kNames[index] : std::string_view();
+}
 
 std::string_view TypeName(const Payload& payload) {
   return std::visit([](const auto& value) { return Traits<std::decay_t<decltype(value)>>::kName; },

@@ -107,6 +107,9 @@ TEST(Codec, KindsAndNames) {
   EXPECT_EQ(KindOf(PaymentCompleted{UserId("a"), Cents(1), TransactionId("t"), ProductId("p"), 1}),
             MessageKind::kEvent);
   EXPECT_EQ(TypeName(MarkFailed{"x"}), "MarkFailed");
+  EXPECT_EQ(TypeNameOf<ChargeWallet>(), "ChargeWallet") << "no value needed";
+  EXPECT_EQ(TypeNameOf<OrderCancelRequested>(), "OrderCancelRequested");
+  EXPECT_EQ(TypeNameAt(std::variant_size_v<Payload>), "");
   EXPECT_EQ(SchemaVersionMax("MarkFailed"), 1);
   EXPECT_EQ(SchemaVersionMax("NoSuchType"), 0);
 }

@@ -81,8 +81,8 @@ Result<void> CheckOptions(const OrchestratorOptions& options) {
     return bad("timer intervals (>= 1 ms)");
   }
   const SagaCatalog catalog(options.timings);
-  for (std::string_view type : {saga::kOrderSagaType, saga::kCancelSagaType}) {
-    if (auto checked = saga::CheckDefinition(*catalog.Find(type)); !checked.ok()) {
+  for (const saga::SagaDefinition& definition : catalog.definitions()) {
+    if (auto checked = saga::CheckDefinition(definition); !checked.ok()) {
       return bad("saga timings: " + checked.error().detail);
     }
   }

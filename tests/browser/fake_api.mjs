@@ -76,13 +76,20 @@ function setStatus(order, status, statusInfo) {
   order.history.push({ status, statusInfo, at: order.updatedAt });
   emit(order.orderId);
 }
-const kOrderSteps = ['order', 'charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed'];
-function newSagaView(order, type, names) {
+// [name, label, undoLabel, parallelGroup], as libs/saga/src/order_sagas.cpp declares them.
+const kOrderSteps = [
+  ['order', 'Saga started for the order', 'Order marked FAILED', null],
+  ['charge_wallet', 'Charge the wallet', 'Refund the payment', null],
+  ['order_payment_done', 'Order: payment done', null, 2],
+  ['reserve_stock', 'Reserve stock', 'Release the stock', 2],
+  ['order_placed', 'Order placed', null, null],
+];
+function newSagaView(order, type, steps) {
   return { sagaId: newId('sag'), type, mode: 'orchestration', state: 'RUNNING', orderId: order.orderId,
-    steps: names.map((name) => ({ name, status: 'PENDING', attempts: 0, startedAt: null, endedAt: null, error: null })) };
+    steps: steps.map(([name, label, undoLabel, parallelGroup]) => ({ name, label, undoLabel, parallelGroup, status: 'PENDING', attempts: 0, startedAt: null, endedAt: null, error: null })) };
 }
-function newSaga(order, type, names) {
-  const saga = newSagaView(order, type, names);
+function newSaga(order, type, steps) {
+  const saga = newSagaView(order, type, steps);
   sagas.set(order.orderId, saga);
   return saga;
 }
@@ -146,7 +153,8 @@ function refund(order, payment) {
   transaction(order.userId, 'REFUND', payment.amount, { orderId: order.orderId, description: `Refund for order ${order.orderId}` });
 }
 async function cancelSaga(order) {
-  const saga = newSaga(order, 'cancel', ['release_stock', 'refund', 'order_canceled']);
+  const saga = newSaga(order, 'cancel', [['release_stock', 'Release the stock', null, null],
+    ['refund', 'Refund the payment', null, null], ['order_canceled', 'Order canceled', null, null]]);
   await runStep(saga, 'release_stock', () => { products.get(order.productId).availableProductCount += order.quantity; });
   await runStep(saga, 'refund', () => {
     const payment = transactions.find((entry) => entry.orderId === order.orderId && entry.type === 'PAYMENT');
@@ -312,6 +320,10 @@ async function api(request, response, url, body) {
     const result = await idempotent(request, user, body, () => pay(user, body.orderId));
     if (result.problem) throw result.problem;
     return [200, result.body];
+  }
+  if (path === '/api/sagas/definitions' && method === 'GET') {
+    const steps = kOrderSteps.map(([name, label, undoLabel, parallelGroup]) => ({ name, label, parallelGroup, compensation: undoLabel ? { label: undoLabel } : null }));
+    return [200, { mode: 'orchestration', definitions: [{ type: 'order', steps }] }];
   }
   if (path === '/api/sagas' && method === 'GET') {
     need(user, true);

@@ -49,6 +49,17 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
     await waitForStep(page, name, 'SUCCEEDED');
   }
   assert.equal(await page.locator('#saga-compensations').count(), 0);
+  // Each step reads as its definition labels it (GET /api/sagas/definitions, public), and the
+  // steps that run together say so.
+  const { definitions } = await suite.api.call('GET', '/api/sagas/definitions');
+  const orderSaga = definitions.find((definition) => definition.type === 'order');
+  for (const { name, label } of orderSaga.steps) {
+    const title = await step(page, name, 'SUCCEEDED').locator('.step__title').textContent();
+    assert.ok(title.includes(label), `${name}: "${title}" lacks "${label}"`);
+  }
+  const parallel = orderSaga.steps.filter((candidate) => candidate.parallelGroup !== null).map((candidate) => candidate.name);
+  assert.deepEqual(parallel, ['order_payment_done', 'reserve_stock']);
+  assert.deepEqual(await page.locator('#saga-steps li.step--parallel').evaluateAll((items) => items.map((item) => item.dataset.step)), parallel);
   await screenshot(page, 'saga-01-paid-placed');
 
   assert.equal(before - await suite.api.balance('alice'), 8900);

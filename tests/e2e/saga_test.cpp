@@ -165,6 +165,56 @@ TEST_P(SagaTest, APaidOrderIsPlacedAndTheStockTaken) {
   EXPECT_EQ(steps, planned_steps);
 }
 
+// Issue 13: the definitions that run, readable by anyone, and the same steps, in the same order
+// and with the same labels, as every saga view shows, in both modes.
+TEST_P(SagaTest, TheDefinitionsArePublicAndNameTheStepsTheViewShows) {
+  Api anyone(*client_, up_->gateway());
+  auto definitions = anyone.Get("/api/sagas/definitions");
+  ASSERT_EQ(definitions.status, 200) << definitions.raw;
+  EXPECT_EQ(definitions.body.value("mode", ""), Mode());
+  std::vector<std::string> types;
+  json order_saga;
+  for (const json& definition : definitions.body.value("definitions", json::array())) {
+    types.push_back(definition.value("type", ""));
+    if (types.back() == "order") order_saga = definition;
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"order", "cancel"}));
+  ASSERT_TRUE(order_saga.is_object());
+  // Timings only where an engine applies them.
+  EXPECT_EQ(order_saga["steps"][1].contains("timeoutMs"), !Choreography());
+
+  const std::string product = NewProduct(1'000, 5);
+  const std::string user = NewUser(10'000);
+  Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  const json saga = WaitForSagaState(api, order_id, "COMPLETED");
+  ASSERT_EQ(saga["steps"].size(), order_saga["steps"].size()) << saga.dump();
+  for (size_t i = 0; i < saga["steps"].size(); ++i) {
+    const json& shown = saga["steps"][i];
+    const json& declared = order_saga["steps"][i];
+    EXPECT_EQ(shown["name"], declared["name"]);
+    EXPECT_EQ(shown["label"], declared["label"]);
+    EXPECT_EQ(shown["parallelGroup"], declared["parallelGroup"]);
+    EXPECT_EQ(shown["undoLabel"], declared["compensation"].is_null()
+                                      ? json(nullptr)
+                                      : declared["compensation"]["label"]);
+  }
+
+  // The command line prints the same, from the same endpoint.
+  const std::string url = "http://" + up_->gateway().ToString();
+  const CheckResult described = RunTinysaga({"sagas", "describe", "order", "--url", url});
+  EXPECT_EQ(described.exit_code, 0) << described.output;
+  for (const char* expected : {"order saga", "charge_wallet", "Charge the wallet",
+                               "undo: Refund the payment", "ChargeWallet", "payment"}) {
+    EXPECT_NE(described.output.find(expected), std::string::npos) << expected << " in:\n"
+                                                                  << described.output;
+  }
+  const CheckResult unknown = RunTinysaga({"sagas", "describe", "shipping", "--url", url});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_NE(unknown.output.find("no saga 'shipping'"), std::string::npos) << unknown.output;
+}
+
 TEST_P(SagaTest, InsufficientFundsIs402AndTheOrderFails) {
   const std::string product = NewProduct(8'900, 10);
   const std::string user = NewUser(1'500);

@@ -5,23 +5,19 @@
 import { h, replaceChildren, badge, problemBox, sentence } from './dom.js';
 import { time, duration, humanize } from './format.js';
 
-// What each step of the order and cancel sagas does, forward and backward
-// (libs/saga/README.md). Unknown steps are shown by their name.
-const kSteps = {
-  order: { forward: 'Saga started for the order', backward: 'Order marked FAILED' },
-  charge_wallet: { forward: 'Charge the wallet', backward: 'Refund the payment' },
-  order_payment_done: { forward: 'Order: payment done', backward: 'Order: payment undone' },
-  reserve_stock: { forward: 'Reserve stock', backward: 'Release the stock' },
-  order_placed: { forward: 'Order placed', backward: 'Order un-placed' },
-  release_stock: { forward: 'Release the stock', backward: 'Reserve the stock again' },
-  refund: { forward: 'Refund the payment', backward: 'Charge again' },
-  order_canceled: { forward: 'Order canceled', backward: 'Order un-canceled' },
-};
-
 const kCompensationStatuses = new Set(['COMPENSATING', 'COMPENSATED', 'COMPENSATION_FAILED']);
 
+// The saga's own words for what a step does, forward and undoing (its definition's labels, in
+// the view); a view without them shows the step's name.
 function label(step, direction) {
-  return kSteps[step.name]?.[direction] ?? humanize(step.name);
+  return (direction === 'backward' ? step.undoLabel : step.label) ?? humanize(step.name);
+}
+
+// "runs together with …" for a step of a parallel group: the labels of the others in it.
+function parallelNote(step, steps) {
+  if (step.parallelGroup == null) return null;
+  const others = steps.filter((other) => other !== step && other.parallelGroup === step.parallelGroup);
+  return others.length ? h('span', { class: 'step__parallel' }, `⇉ at the same time as ${others.map((other) => label(other, 'forward')).join(', ')}`) : null;
 }
 
 // The forward outcome of a step whose status now describes its compensation: only a step
@@ -40,9 +36,10 @@ const kStepIcons = {
   COMPENSATING: '↺', COMPENSATED: '↩', COMPENSATION_FAILED: '⚠',
 };
 
-function stepItem(step, status, direction) {
+function stepItem(step, status, direction, steps = []) {
   const compensation = direction === 'backward';
   const facts = [];
+  if (!compensation) facts.push(parallelNote(step, steps));
   if (!compensation && step.startedAt) facts.push(h('span', {}, 'started ', h('time', { datetime: step.startedAt }, time(step.startedAt))));
   if (step.endedAt && (compensation || !kCompensationStatuses.has(step.status))) {
     facts.push(h('span', {}, compensation ? 'undone ' : 'ended ', h('time', { datetime: step.endedAt }, time(step.endedAt))));
@@ -52,8 +49,8 @@ function stepItem(step, status, direction) {
   if (!compensation && step.attempts > 0) facts.push(h('span', { class: step.attempts > 1 ? 'retried' : '' }, step.attempts === 1 ? '1 attempt' : `${step.attempts} attempts`));
   const showError = step.error && (compensation ? status === 'COMPENSATION_FAILED' || status === 'COMPENSATING' : status === 'FAILED' || status === 'RUNNING');
   return h('li', {
-    class: `step step--${status.toLowerCase()}${compensation ? ' step--compensation' : ''}`,
-    dataset: { step: step.name, status, direction },
+    class: `step step--${status.toLowerCase()}${compensation ? ' step--compensation' : ''}${!compensation && step.parallelGroup != null ? ' step--parallel' : ''}`,
+    dataset: { step: step.name, status, direction, ...(step.parallelGroup != null ? { parallelGroup: step.parallelGroup } : {}) },
   },
   h('span', { class: 'step__icon', 'aria-hidden': 'true' }, kStepIcons[status] ?? '•'),
   h('div', { class: 'step__body' },
@@ -62,7 +59,7 @@ function stepItem(step, status, direction) {
       h('span', {}, label(step, direction)), ' ',
       badge(status, { label: kStepWords[status] ?? humanize(status) }),
       h('code', { class: 'step__name' }, step.name)),
-    facts.length ? h('p', { class: 'step__facts' }, facts) : null,
+    facts.some(Boolean) ? h('p', { class: 'step__facts' }, facts.filter(Boolean)) : null,
     showError ? h('p', { class: 'step__error' }, sentence(step.error)) : null));
 }
 
@@ -81,7 +78,7 @@ function sagaSection(saga, sagaProblem, order) {
     // Before the payment: what will run, all still waiting.
     content.push(h('p', { class: 'muted', id: 'saga-empty' }, 'No saga yet: it starts when the order is paid. These steps will run:'));
     content.push(h('ol', { class: 'timeline timeline--planned', id: 'saga-steps', 'aria-label': 'Saga steps to run' },
-      saga.steps.map((step) => stepItem(step, step.status, 'forward'))));
+      saga.steps.map((step) => stepItem(step, step.status, 'forward', saga.steps))));
     return content;
   }
   const compensations = saga.steps.filter((step) => kCompensationStatuses.has(step.status)).reverse();
@@ -91,7 +88,7 @@ function sagaSection(saga, sagaProblem, order) {
     h('code', { class: 'saga-id' }, saga.sagaId)));
   if (saga.failureReason) content.push(h('p', { class: 'saga-reason' }, 'Why it failed: ', sentence(saga.failureReason)));
   content.push(h('ol', { class: 'timeline', id: 'saga-steps', 'aria-label': 'Saga steps' },
-    saga.steps.map((step) => stepItem(step, forwardStatus(step), 'forward'))));
+    saga.steps.map((step) => stepItem(step, forwardStatus(step), 'forward', saga.steps))));
   if (compensations.length) {
     content.push(h('h3', { class: 'compensation-heading' }, '↩ Compensations (undo, newest step first)'));
     content.push(h('ol', { class: 'timeline timeline--compensation', id: 'saga-compensations', 'aria-label': 'Compensations' },

@@ -250,11 +250,11 @@ std::string GaveUpWhy(const std::string& saga_type, const std::string& state_jso
       nlohmann::json::parse(state_json, nullptr, /*allow_exceptions=*/false);
   auto state = saga::SagaStateFromJson(json);
   if (!state.ok()) return "state unreadable: " + state.error().detail;
-  const saga::SagaDefinition definition =
-      saga_type == saga::kCancelSagaType ? saga::CancelSaga() : saga::OrderSaga();
+  const saga::SagaDefinition* definition = saga::DefaultDefinition(saga_type);
+  if (definition == nullptr) return "unknown saga type '" + saga_type + "'";
   std::string why;
   for (const saga::StepView& step :
-       saga::BuildView(definition, *state, saga::kOrchestrationMode).steps) {
+       saga::BuildView(*definition, *state, saga::kOrchestrationMode).steps) {
     if (step.status != saga::StepViewStatus::kFailed &&
         step.status != saga::StepViewStatus::kCompensationFailed) {
       continue;

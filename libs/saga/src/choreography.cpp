@@ -84,7 +84,8 @@ SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id) {
 std::optional<SagaView> ChoreographyView(std::string_view saga_type, const OrderId& order_id,
                                          const std::vector<ChoreographyFact>& facts,
                                          const std::string& failure_reason) {
-  const SagaDefinition definition = saga_type == kCancelSagaType ? CancelSaga() : OrderSaga();
+  const SagaDefinition* definition = DefaultDefinition(saga_type);
+  if (definition == nullptr) return std::nullopt;
   SagaState state{.saga_id = ChoreographySagaId(saga_type, order_id),
                   .type = std::string(saga_type),
                   .order_id = order_id};
@@ -101,7 +102,7 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
     state.updated_ms = fact.time_ms;
     for (const auto& mark : rule->marks) {
       if (!mark) continue;
-      const std::pair<int, ActionKind> step{StepIndex(definition, mark->step), mark->kind};
+      const std::pair<int, ActionKind> step{StepIndex(*definition, mark->step), mark->kind};
       if (mark->type == kSent && ended.contains(step)) continue;
       if (mark->type != kSent) ended.insert(step);
       const bool failure = mark->type == kFailed || mark->type == kGaveUp;
@@ -119,10 +120,10 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
   }
   if (!any) return std::nullopt;
   // As the engine ends: an abandoned undo makes a failed saga one for an operator.
-  if (state.status == SagaStatus::kFailed) state.status = FailedEnd(definition, state.history);
+  if (state.status == SagaStatus::kFailed) state.status = FailedEnd(*definition, state.history);
   if (state.terminal() && state.status != SagaStatus::kCompleted && !failure_reason.empty())
     state.failure_reason = failure_reason;
-  return BuildView(definition, state, kChoreographyMode);
+  return BuildView(*definition, state, kChoreographyMode);
 }
 
 }  // namespace tinysaga::saga

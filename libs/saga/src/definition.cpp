@@ -26,6 +26,9 @@ Error Problem(const std::string& where, std::string_view what) {
 
 Result<void> CheckAction(const Action& action, const std::string& where, bool forward) {
   if (!action.build) return Problem(where, "has no command builder");
+  if (contracts::SchemaVersionMax(action.command) == 0) {
+    return Problem(where, "sends an unknown command '" + action.command + "'");
+  }
   if (action.timeout_ms <= 0 || action.timeout_ms > kDelayMsBound) {
     return Problem(where, "timeout_ms out of range");
   }
@@ -82,6 +85,13 @@ int GroupEnd(const SagaDefinition& definition, int first) {
   return last;
 }
 
+std::optional<int> ParallelGroupOf(const SagaDefinition& definition, int step) {
+  int first = step;
+  while (first > 0 && definition.steps[static_cast<size_t>(first)].parallel_with_previous) --first;
+  if (first == step && GroupEnd(definition, first) == first) return std::nullopt;
+  return first;
+}
+
 Result<void> CheckDefinition(const SagaDefinition& definition) {
   const std::string saga = "saga '" + definition.type + "'";
   if (definition.type.empty()) return Problem(saga, "has no type");
@@ -94,6 +104,10 @@ Result<void> CheckDefinition(const SagaDefinition& definition) {
       return Problem(where, "needs a unique name");
     }
     if (!step.forward && !step.compensation) return Problem(where, "has no action");
+    if (step.label.empty()) return Problem(where, "has no label");
+    if (step.undo_label.empty() == step.compensation.has_value()) {
+      return Problem(where, "needs an undo label exactly when it has a compensation");
+    }
     if (step.parallel_with_previous) {
       if (&step == &definition.steps.front()) return Problem(where, "has no step to run beside");
       if (!step.forward || !(&step - 1)->forward) {

@@ -61,6 +61,7 @@ TimestampMs SendCommand(Run& run, int step_index, ActionKind kind, int attempt) 
   const Action& action = ActionOf(run.definition, step_index, kind);
   contracts::Payload payload = action.build(state);
   assert(contracts::KindOf(payload) == contracts::MessageKind::kCommand);
+  assert(contracts::TypeName(payload) == action.command);  // what the definition declares
 
   contracts::Envelope envelope;
   envelope.message_id = CommandId(state.saga_id, step_index, kind, attempt);

@@ -1,6 +1,7 @@
 #include "tinysaga/saga/order_sagas.h"
 
 #include <cassert>
+#include <type_traits>
 
 #include "tinysaga/contracts/strict_json.h"
 
@@ -17,10 +18,19 @@ OrderSagaData Data(const SagaState& state) {
   return std::move(data).value();
 }
 
-Action MakeAction(Participant participant, CommandBuilder build, std::vector<ReplyRule> replies,
+// An action that sends what `build` returns: the command's wire name is declared once, by the
+// builder's return type.
+template <typename Build>
+Action MakeAction(Participant participant, Build build, std::vector<ReplyRule> replies,
                   const ActionTimings& timings) {
-  return Action{participant,        std::move(build),     std::move(replies),
-                timings.timeout_ms, timings.attempts_max, timings.backoff};
+  using Command = std::invoke_result_t<Build, const SagaState&>;
+  return Action{.participant = participant,
+                .command = std::string(contracts::TypeNameOf<Command>()),
+                .build = [build](const SagaState& state) -> Payload { return build(state); },
+                .replies = std::move(replies),
+                .timeout_ms = timings.timeout_ms,
+                .attempts_max = timings.attempts_max,
+                .backoff = timings.backoff};
 }
 
 ReplyRule Success(std::string_view type) {
@@ -36,19 +46,19 @@ ReplyRule FailureEffectUnknown(std::string_view type, std::string_view reason) {
   return ReplyRule{std::string(type), ReplyOutcome::kFailureEffectUnknown, std::string(reason)};
 }
 
-Payload BuildChargeWallet(const SagaState& state) {
+contracts::ChargeWallet BuildChargeWallet(const SagaState& state) {
   OrderSagaData data = Data(state);
   return contracts::ChargeWallet{data.user_id, data.amount};
 }
-Payload BuildRefund(const SagaState& state) {
+contracts::Refund BuildRefund(const SagaState& state) {
   OrderSagaData data = Data(state);
   return contracts::Refund{data.user_id, data.amount};
 }
-Payload BuildReserveStock(const SagaState& state) {
+contracts::ReserveStock BuildReserveStock(const SagaState& state) {
   OrderSagaData data = Data(state);
   return contracts::ReserveStock{data.product_id, data.quantity};
 }
-Payload BuildReleaseStock(const SagaState& state) {
+contracts::ReleaseStock BuildReleaseStock(const SagaState& state) {
   OrderSagaData data = Data(state);
   return contracts::ReleaseStock{data.product_id, data.quantity};
 }
@@ -57,15 +67,19 @@ constexpr int kChargeWalletStep = 1;
 
 // The reasons are chosen when compensation begins; a refund abandoned since then makes
 // "payment refunded" untrue.
-Payload BuildMarkFailed(const SagaState& state) {
+contracts::MarkFailed BuildMarkFailed(const SagaState& state) {
   return contracts::MarkFailed{CompensationAbandoned(state.history, kChargeWalletStep)
                                    ? UnrefundedReason(state.failure_reason)
                                    : state.failure_reason};
 }
 
+contracts::MarkPaymentDone BuildMarkPaymentDone(const SagaState&) { return {}; }
+contracts::MarkPlaced BuildMarkPlaced(const SagaState&) { return {}; }
+contracts::MarkCanceled BuildMarkCanceled(const SagaState&) { return {}; }
+
 // An order status change: success when the Order service made (or had made) it.
-Action OrderCommand(CommandBuilder build, std::vector<ReplyRule> failures,
-                    const ActionTimings& timings) {
+template <typename Build>
+Action OrderCommand(Build build, std::vector<ReplyRule> failures, const ActionTimings& timings) {
   failures.insert(failures.begin(), Success("OrderStatusChanged"));
   return MakeAction(Participant::kOrder, std::move(build), std::move(failures), timings);
 }
@@ -109,53 +123,67 @@ Result<OrderSagaData> OrderSagaData::FromJson(const nlohmann::json& json) {
 SagaDefinition OrderSaga(const SagaTimings& timings) {
   const ActionTimings& forward = timings.forward;
   const ActionTimings& must_finish = timings.must_finish;
-  SagaDefinition saga{std::string(kOrderSagaType), {}, &CheckOrderSagaData};
+  SagaDefinition saga{
+      .type = std::string(kOrderSagaType),
+      .check_data = &CheckOrderSagaData,
+      .description =
+          "Pays for an order, reserves its stock and places it; started by Payment's "
+          "PaymentCompleted or PaymentFailed"};
   // Only a compensation: whatever fails later, the last undo marks the order FAILED with the
   // reason. Having no forward command, this step can never be the one that fails, so every
   // failure reaches the refund below it.
   saga.steps.push_back(
-      Step{"order",
-           std::nullopt,
-           OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish),
-           {}});
+      Step{.name = "order",
+           .label = "Saga started for the order",
+           .undo_label = "Order marked FAILED",
+           .compensation =
+               OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish)});
   assert(saga.steps.size() == static_cast<size_t>(kChargeWalletStep));
-  saga.steps.push_back(Step{
-      "charge_wallet",
-      MakeAction(Participant::kPayment, &BuildChargeWallet,
-                 {Success("PaymentCharged"), Failure("PaymentDeclined", kReasonInsufficientFunds),
-                  FailureEffectUnknown("PaymentUnavailable", kReasonPaymentUnavailable)},
-                 forward),
-      MakeAction(Participant::kPayment, &BuildRefund,
-                 {Success("Refunded"), Retry("PaymentUnavailable"),
-                  Failure("RefundRefused", kReasonRefundRefused)},
-                 must_finish),
-      std::string(kReasonPaymentUnavailable)});
   saga.steps.push_back(
-      Step{"order_payment_done",
-           OrderCommand([](const SagaState&) -> Payload { return contracts::MarkPaymentDone{}; },
-                        {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
-           std::nullopt, std::string(kReasonOrderUnavailable)});
+      Step{.name = "charge_wallet",
+           .label = "Charge the wallet",
+           .undo_label = "Refund the payment",
+           .forward = MakeAction(
+               Participant::kPayment, &BuildChargeWallet,
+               {Success("PaymentCharged"), Failure("PaymentDeclined", kReasonInsufficientFunds),
+                FailureEffectUnknown("PaymentUnavailable", kReasonPaymentUnavailable)},
+               forward),
+           .compensation = MakeAction(Participant::kPayment, &BuildRefund,
+                                      {Success("Refunded"), Retry("PaymentUnavailable"),
+                                       Failure("RefundRefused", kReasonRefundRefused)},
+                                      must_finish),
+           .reason_when_exhausted = std::string(kReasonPaymentUnavailable)});
+  saga.steps.push_back(
+      Step{.name = "order_payment_done",
+           .label = "Order: payment done",
+           .forward = OrderCommand(&BuildMarkPaymentDone,
+                                   {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
+           .reason_when_exhausted = std::string(kReasonOrderUnavailable)});
   saga.steps.push_back(Step{
-      "reserve_stock",
-      MakeAction(Participant::kInventory, &BuildReserveStock,
-                 {Success("StockReserved"), Failure("OutOfStock", kReasonOutOfStock)}, forward),
-      MakeAction(Participant::kInventory, &BuildReleaseStock, {Success("StockReleased")},
-                 must_finish),
-      std::string(kReasonInventoryUnavailable),
+      .name = "reserve_stock",
+      .label = "Reserve stock",
+      .undo_label = "Release the stock",
+      .forward =
+          MakeAction(Participant::kInventory, &BuildReserveStock,
+                     {Success("StockReserved"), Failure("OutOfStock", kReasonOutOfStock)}, forward),
+      .compensation = MakeAction(Participant::kInventory, &BuildReleaseStock,
+                                 {Success("StockReleased")}, must_finish),
+      .reason_when_exhausted = std::string(kReasonInventoryUnavailable),
       // Beside PAYMENT_DONE: the stock does not wait for the order's status, one round trip
       // fewer before PLACED. Out of stock leaves the order PAYMENT_DONE until MarkFailed.
-      /*parallel_with_previous=*/true});
+      .parallel_with_previous = true});
   // Paid and reserved, the order only has to become PLACED, and that cannot be undone: once
   // applied, MarkFailed is refused. So an unanswered MarkPlaced, which may have been applied (an
   // orchestrator catching up after a restart meets its reply late), is asked again with the
   // patient timings instead of compensated after the forward attempts. Found by the crash test:
   // an order PLACED while its saga FAILED, refunded and released its stock. Only a refusal
   // (the order changed meanwhile) undoes the saga.
-  saga.steps.push_back(
-      Step{"order_placed",
-           OrderCommand([](const SagaState&) -> Payload { return contracts::MarkPlaced{}; },
-                        {Failure("OrderStatusRejected", kReasonOrderRejected)}, must_finish),
-           std::nullopt, std::string(kReasonOrderUnavailable)});
+  saga.steps.push_back(Step{
+      .name = "order_placed",
+      .label = "Order placed",
+      .forward = OrderCommand(&BuildMarkPlaced,
+                              {Failure("OrderStatusRejected", kReasonOrderRejected)}, must_finish),
+      .reason_when_exhausted = std::string(kReasonOrderUnavailable)});
   return saga;
 }
 
@@ -165,26 +193,53 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
   const ActionTimings& must_finish = timings.must_finish;
   // A failure leaves the cancel half done (e.g. the stock released, the money not back), so
   // the saga ends GAVE_UP, for an operator.
-  SagaDefinition saga{std::string(kCancelSagaType),
-                      {},
-                      &CheckOrderSagaData,
-                      /*reversible=*/false};
-  saga.steps.push_back(Step{"release_stock",
-                            MakeAction(Participant::kInventory, &BuildReleaseStock,
-                                       {Success("StockReleased")}, must_finish),
-                            std::nullopt, "inventory service unavailable"});
-  saga.steps.push_back(Step{"refund",
-                            MakeAction(Participant::kPayment, &BuildRefund,
-                                       {Success("Refunded"), Retry("PaymentUnavailable"),
-                                        Failure("RefundRefused", kReasonRefundRefused)},
-                                       must_finish),
-                            std::nullopt, "payment service unavailable"});
-  saga.steps.push_back(Step{
-      "order_canceled",
-      OrderCommand([](const SagaState&) -> Payload { return contracts::MarkCanceled{}; },
-                   {Failure("OrderStatusRejected", "order could not be canceled")}, must_finish),
-      std::nullopt, "order service unavailable"});
+  SagaDefinition saga{
+      .type = std::string(kCancelSagaType),
+      .check_data = &CheckOrderSagaData,
+      .reversible = false,
+      .description =
+          "Cancels a placed order: releases its stock, refunds the payment and marks "
+          "it CANCELED; started by Order's OrderCancelRequested"};
+  saga.steps.push_back(Step{.name = "release_stock",
+                            .label = "Release the stock",
+                            .forward = MakeAction(Participant::kInventory, &BuildReleaseStock,
+                                                  {Success("StockReleased")}, must_finish),
+                            .reason_when_exhausted = "inventory service unavailable"});
+  saga.steps.push_back(Step{.name = "refund",
+                            .label = "Refund the payment",
+                            .forward = MakeAction(Participant::kPayment, &BuildRefund,
+                                                  {Success("Refunded"), Retry("PaymentUnavailable"),
+                                                   Failure("RefundRefused", kReasonRefundRefused)},
+                                                  must_finish),
+                            .reason_when_exhausted = "payment service unavailable"});
+  saga.steps.push_back(
+      Step{.name = "order_canceled",
+           .label = "Order canceled",
+           .forward = OrderCommand(&BuildMarkCanceled,
+                                   {Failure("OrderStatusRejected", "order could not be canceled")},
+                                   must_finish),
+           .reason_when_exhausted = "order service unavailable"});
   return saga;
+}
+
+std::vector<SagaDefinition> AllSagas(const SagaTimings& timings) {
+  std::vector<SagaDefinition> sagas;
+  sagas.push_back(OrderSaga(timings));
+  sagas.push_back(CancelSaga(timings));
+  return sagas;
+}
+
+const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
+                                     std::string_view type) {
+  for (const SagaDefinition& definition : definitions) {
+    if (definition.type == type) return &definition;
+  }
+  return nullptr;
+}
+
+const SagaDefinition* DefaultDefinition(std::string_view type) {
+  static const std::vector<SagaDefinition> defaults = AllSagas();
+  return FindDefinition(defaults, type);
 }
 
 std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id) {

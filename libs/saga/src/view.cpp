@@ -61,6 +61,10 @@ nlohmann::json OptionalTime(const std::optional<TimestampMs>& time_ms) {
   return time_ms ? nlohmann::json(FormatRfc3339(*time_ms)) : nlohmann::json(nullptr);
 }
 
+nlohmann::json OrNull(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 }  // namespace
 
 std::string_view StepViewStatusName(StepViewStatus status) {
@@ -90,7 +94,13 @@ SagaView BuildView(const SagaDefinition& definition, const SagaState& state,
   SagaView view{state.saga_id,        state.type, std::string(mode), state.status, state.order_id,
                 state.failure_reason, {}};
   view.steps.reserve(definition.steps.size());
-  for (const Step& step : definition.steps) view.steps.push_back(StepView{step.name});
+  for (const Step& step : definition.steps) {
+    const int index = static_cast<int>(view.steps.size());
+    view.steps.push_back(StepView{.name = step.name,
+                                  .label = step.label,
+                                  .undo_label = step.undo_label,
+                                  .parallel_group = ParallelGroupOf(definition, index)});
+  }
   for (const StepEvent& event : state.history) {
     if (event.step_index < 0 || event.step_index >= static_cast<int>(view.steps.size())) continue;
     StepView& step = view.steps[static_cast<size_t>(event.step_index)];
@@ -111,13 +121,16 @@ SagaView BuildView(const SagaDefinition& definition, const SagaState& state,
 nlohmann::json SagaViewToJson(const SagaView& view) {
   nlohmann::json steps = nlohmann::json::array();
   for (const StepView& step : view.steps) {
-    steps.push_back(
-        {{"name", step.name},
-         {"status", StepViewStatusName(step.status)},
-         {"attempts", step.attempts},
-         {"startedAt", OptionalTime(step.started_ms)},
-         {"endedAt", OptionalTime(step.ended_ms)},
-         {"error", step.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(step.error)}});
+    steps.push_back({{"name", step.name},
+                     {"label", step.label},
+                     {"undoLabel", OrNull(step.undo_label)},
+                     {"parallelGroup", step.parallel_group ? nlohmann::json(*step.parallel_group)
+                                                           : nlohmann::json(nullptr)},
+                     {"status", StepViewStatusName(step.status)},
+                     {"attempts", step.attempts},
+                     {"startedAt", OptionalTime(step.started_ms)},
+                     {"endedAt", OptionalTime(step.ended_ms)},
+                     {"error", OrNull(step.error)}});
   }
   nlohmann::json out = {{"sagaId", view.saga_id.value()},
                         {"type", view.type},

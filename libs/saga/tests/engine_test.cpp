@@ -257,6 +257,22 @@ TEST(DefinitionChecks, NameTheFirstProblem) {
   EXPECT_NE(problem(SagaDefinition{"empty", {}, OrderSaga().check_data}).find("no steps"),
             std::string::npos);
 
+  SagaDefinition unlabelled = OrderSaga();
+  unlabelled.steps[2].label.clear();
+  EXPECT_NE(problem(unlabelled).find("has no label"), std::string::npos);
+
+  SagaDefinition undo_label_without_undo = OrderSaga();
+  undo_label_without_undo.steps[2].undo_label = "Order: payment undone";
+  EXPECT_NE(problem(undo_label_without_undo).find("undo label"), std::string::npos);
+
+  SagaDefinition undo_without_label = OrderSaga();
+  undo_without_label.steps[1].undo_label.clear();
+  EXPECT_NE(problem(undo_without_label).find("undo label"), std::string::npos);
+
+  SagaDefinition unknown_command = OrderSaga();
+  unknown_command.steps[1].forward->command = "ChargeWalletTwice";
+  EXPECT_NE(problem(unknown_command).find("unknown command"), std::string::npos);
+
   SagaDefinition parallel_first = OrderSaga();
   parallel_first.steps[0].parallel_with_previous = true;
   EXPECT_NE(problem(parallel_first).find("no step to run beside"), std::string::npos);

@@ -31,6 +31,20 @@ TEST(SagaView, RunningSagaShowsDoneRunningAndPendingSteps) {
   EXPECT_EQ(view.steps[4].started_ms, std::nullopt);
 }
 
+TEST(SagaView, StepsCarryTheDefinitionsLabelsAndParallelGroups) {
+  SagaTest saga(OrderSaga());
+  saga.Given();
+  const nlohmann::json json = SagaViewToJson(BuildView(saga.definition(), saga.state(), "x"));
+  const nlohmann::json& charge = json["steps"][1];
+  EXPECT_EQ(charge["label"], "Charge the wallet");
+  EXPECT_EQ(charge["undoLabel"], "Refund the payment");
+  EXPECT_EQ(charge["parallelGroup"], nullptr);
+  EXPECT_EQ(json["steps"][2]["undoLabel"], nullptr) << "PAYMENT_DONE has nothing to undo";
+  EXPECT_EQ(json["steps"][2]["parallelGroup"], 2);
+  EXPECT_EQ(json["steps"][3]["parallelGroup"], 2) << "the stock is reserved beside it";
+  EXPECT_EQ(json["steps"][4]["parallelGroup"], nullptr);
+}
+
 TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
   SagaTest saga(OrderSaga());
   saga.Given()

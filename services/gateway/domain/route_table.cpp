@@ -41,10 +41,16 @@ std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_vie
       segments[3] == "wallet") {
     return RouteTarget{"wallet", false};
   }
-  if (segments[1] == "sagas" && saga_views == SagaViews::kOrder) return RouteTarget{"order", false};
+  const bool read = method == "GET" || method == "HEAD";
+  // The saga definitions are documentation: anyone may read them.
+  const bool definitions = segments.size() == 3 && segments[2] == "definitions";
+  if (segments[1] == "sagas" && saga_views == SagaViews::kOrder) {
+    return RouteTarget{"order", definitions && read};
+  }
   for (const auto& prefix : kPrefixes) {
     if (segments[1] != prefix.resource) continue;
-    const bool is_public = prefix.resource == "products" && (method == "GET" || method == "HEAD");
+    const bool is_public =
+        (prefix.resource == "products" || (prefix.resource == "sagas" && definitions)) && read;
     return RouteTarget{std::string(prefix.service), is_public};
   }
   return std::nullopt;

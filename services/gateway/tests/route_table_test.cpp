@@ -26,13 +26,20 @@ TEST(RouteTable, EachResourceGoesToItsOwner) {
   EXPECT_EQ(ServiceOf("POST", "/api/dev/faults/wallet"), "wallet");
 }
 
-TEST(RouteTable, OnlyProductReadsArePublic) {
+TEST(RouteTable, OnlyProductAndSagaDefinitionReadsArePublic) {
   EXPECT_TRUE(ResolveRoute("GET", "/api/products")->is_public);
   EXPECT_TRUE(ResolveRoute("GET", "/api/products/p1")->is_public);
   EXPECT_FALSE(ResolveRoute("POST", "/api/products")->is_public);
   EXPECT_FALSE(ResolveRoute("PUT", "/api/products/p1/stock")->is_public);
   EXPECT_FALSE(ResolveRoute("GET", "/api/orders")->is_public);
   EXPECT_FALSE(ResolveRoute("GET", "/api/wallets/alice")->is_public);
+  for (SagaViews views : {SagaViews::kOrchestrator, SagaViews::kOrder}) {
+    EXPECT_TRUE(ResolveRoute("GET", "/api/sagas/definitions", views)->is_public);
+    EXPECT_FALSE(ResolveRoute("POST", "/api/sagas/definitions", views)->is_public);
+    EXPECT_FALSE(ResolveRoute("GET", "/api/sagas", views)->is_public);
+  }
+  EXPECT_EQ(ResolveRoute("GET", "/api/sagas/definitions", SagaViews::kOrder)->service, "order");
+  EXPECT_EQ(ServiceOf("GET", "/api/sagas/definitions"), "orchestrator");
 }
 
 TEST(RouteTable, InternalAndUnknownPathsAreNotRouted) {

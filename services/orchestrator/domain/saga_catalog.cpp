@@ -7,12 +7,10 @@
 namespace tinysaga::orchestrator {
 
 SagaCatalog::SagaCatalog(const saga::SagaTimings& timings)
-    : order_(saga::OrderSaga(timings)), cancel_(saga::CancelSaga(timings)) {}
+    : definitions_(saga::AllSagas(timings)) {}
 
 const saga::SagaDefinition* SagaCatalog::Find(std::string_view type) const {
-  if (type == order_.type) return &order_;
-  if (type == cancel_.type) return &cancel_;
-  return nullptr;
+  return saga::FindDefinition(definitions_, type);
 }
 
 Result<LoadedSaga> ReadStoredSaga(const SagaCatalog& catalog, const SagaId& saga_id,

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/result.h"
@@ -24,10 +25,10 @@ class SagaCatalog {
 
   // The definition of `type`; nullptr for a type this build does not know.
   const saga::SagaDefinition* Find(std::string_view type) const;
+  const std::vector<saga::SagaDefinition>& definitions() const { return definitions_; }
 
  private:
-  saga::SagaDefinition order_;
-  saga::SagaDefinition cancel_;
+  std::vector<saga::SagaDefinition> definitions_;
 };
 
 // A saga read back from the Saga DB with the definition it runs on.

@@ -10,6 +10,7 @@
 #include "orchestrator/saga_repository.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
+#include "tinysaga/saga/definition_json.h"
 #include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/view.h"
 
@@ -146,10 +147,16 @@ http::Response SagaApi::GetSagas(const http::Request& request, const Caller& cal
       200, {{"sagas", std::move(sagas)}, {"nextCursor", std::move(next_cursor)}});
 }
 
+http::Response SagaApi::GetDefinitions(const http::Request&, const platform::Caller&) {
+  return http::Response::Json(200, saga::DefinitionsJson(catalog_.definitions(), kSagaMode));
+}
+
 void SagaApi::Register(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}/saga", this,
                          &SagaApi::GetOrderSaga);
   platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas", this, &SagaApi::GetSagas);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas/definitions", this,
+                         &SagaApi::GetDefinitions, platform::RunsOn::kIoThread);
 }
 
 }  // namespace tinysaga::orchestrator

@@ -34,6 +34,10 @@ class SagaApi {
   // newest first; 400 for a bad parameter, 401 anonymous, 403 users.
   http::Response GetSagas(const http::Request& request, const platform::Caller& caller);
 
+  // GET /api/sagas/definitions (anyone): 200 saga::DefinitionsJson of the catalog, with the
+  // timings this orchestrator applies.
+  http::Response GetDefinitions(const http::Request& request, const platform::Caller& caller);
+
   void Register(http::Server& server, const std::string& internal_secret);
 
  private:

@@ -14,6 +14,8 @@
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/platform/service.h"
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/definition_json.h"
 #include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/view.h"
 #include "tinysaga/storage/idempotency.h"
@@ -465,7 +467,8 @@ http::Response OrderApi::Saga(const http::Request& request, const Caller& caller
     case SagaPresence::kPresent:
       return http::Response::Text(200, saga.json, "application/json");
     case SagaPresence::kAbsent: {
-      nlohmann::json body = saga::NotStartedViewJson(saga::OrderSaga(), *order_id, source.mode);
+      nlohmann::json body = saga::NotStartedViewJson(*saga::DefaultDefinition(saga::kOrderSagaType),
+                                                     *order_id, source.mode);
       body["userId"] = order->user_id.value();
       body["startedAt"] = nullptr;
       body["updatedAt"] = nullptr;
@@ -535,8 +538,15 @@ void OrderApi::RegisterSagaView(http::Server& server, const std::string& interna
                          &OrderApi::Saga);
 }
 
+http::Response OrderApi::SagaDefinitions(const http::Request&, const platform::Caller&) {
+  return http::Response::Json(200,
+                              saga::DefinitionsJson(saga::AllSagas(), saga::kChoreographyMode));
+}
+
 void OrderApi::RegisterSagaList(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas", this, &OrderApi::Sagas);
+  platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas/definitions", this,
+                         &OrderApi::SagaDefinitions, platform::RunsOn::kIoThread);
 }
 
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {

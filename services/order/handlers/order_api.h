@@ -75,12 +75,15 @@ class OrderApi {
   // GET /api/sagas?state=&limit=&cursor= in choreography mode, admins and services: the saga
   // each recent order is going through, newest order first; the cursor is the order list's.
   http::Response Sagas(const http::Request& request, const platform::Caller& caller);
+  // GET /api/sagas/definitions in choreography mode, anyone: 200 saga::DefinitionsJson of
+  // every saga, mode "choreography" (no timings: no engine applies them).
+  http::Response SagaDefinitions(const http::Request& request, const platform::Caller& caller);
 
   // Adds every route above but the events stream and the saga view, each wrapped by platform::Guarded.
   void Register(http::Server& server, const std::string& internal_secret);
   // Adds the saga view (both modes).
   void RegisterSagaView(http::Server& server, const std::string& internal_secret);
-  // Adds the saga list (choreography mode: no orchestrator lists the sagas).
+  // Adds the saga list and the definitions (choreography mode: no orchestrator serves them).
   void RegisterSagaList(http::Server& server, const std::string& internal_secret);
 
  private:

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "tinysaga/core/clock.h"
@@ -169,6 +170,29 @@ enum class MessageKind { kCommand, kReply, kEvent };
 
 // The wire name of a payload's type, e.g. "ChargeWallet".
 std::string_view TypeName(const Payload& payload);
+// The wire name of the alternative of Payload at `index`.
+std::string_view TypeNameAt(size_t index);
+
+namespace internal {
+template <typename T, typename Variant>
+struct IndexIn;
+template <typename T, typename... Alternatives>
+struct IndexIn<T, std::variant<Alternatives...>> {
+  static constexpr size_t value = [] {
+    size_t index = 0;
+    ((std::is_same_v<T, Alternatives> ? false : (++index, true)) && ...);
+    return index;
+  }();
+};
+}  // namespace internal
+
+// The wire name of payload type T, without a value of it: TypeNameOf<ChargeWallet>().
+template <typename T>
+std::string_view TypeNameOf() {
+  constexpr size_t kIndex = internal::IndexIn<T, Payload>::value;
+  static_assert(kIndex < std::variant_size_v<Payload>, "not a payload type");
+  return TypeNameAt(kIndex);
+}
 MessageKind KindOf(const Payload& payload);
 // The newest schema version this build reads and writes for `type`; 0 for an unknown type.
 int SchemaVersionMax(std::string_view type);

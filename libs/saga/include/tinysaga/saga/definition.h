@@ -55,6 +55,7 @@ using CommandBuilder = std::function<contracts::Payload(const SagaState& state)>
 // One command a step sends, forward or compensating, and how to handle what comes back.
 struct Action {
   contracts::Participant participant = contracts::Participant::kOrder;
+  std::string command;  // the wire name of what `build` makes, e.g. "ChargeWallet"
   CommandBuilder build;
   // Reply types not listed are unexpected: ignored (logged by the shell), and the step's
   // timeout decides. For a compensation, kFailure and kFailureEffectUnknown both mean "cannot
@@ -71,6 +72,10 @@ struct Action {
 // (Eventuate Tram's `step().withCompensation(...)`).
 struct Step {
   std::string name;  // snake_case, shown in GET /api/orders/{id}/saga
+  // What the step does and what its compensation does, as users read them ("Charge the
+  // wallet", "Refund the payment"): the saga view and the web UI's timeline show these.
+  std::string label;
+  std::string undo_label;  // empty exactly when there is no compensation
   std::optional<Action> forward;
   std::optional<Action> compensation;  // none: nothing to undo (or nothing that can be undone)
   // Why the saga fails when every forward attempt timed out or asked for a retry.
@@ -91,6 +96,7 @@ struct SagaDefinition {
   // False when its steps cannot be undone (the cancel saga): a failure leaves it half done, so
   // it ends GAVE_UP, for an operator, rather than FAILED.
   bool reversible = true;
+  std::string description;  // one sentence: what it does and what starts it
 };
 
 // How a saga of `definition` ends once compensation is done: GAVE_UP when it cannot be undone
@@ -104,12 +110,16 @@ int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view com
 // step does not run with it).
 int GroupEnd(const SagaDefinition& definition, int first);
 
+// The first step of the parallel group `step` belongs to; nullopt when it runs alone.
+std::optional<int> ParallelGroupOf(const SagaDefinition& definition, int step);
+
 // Finds the rule for `reply_type`; nullptr when the action does not expect it.
 const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type);
 
-// kInvalidRequest naming the first problem: no steps, an unnamed step, a step with no action,
-// an action without a builder or a success reply, a failure rule without a reason, bounds out of
-// range. Checked by the tests of every definition and asserted by Start.
+// kInvalidRequest naming the first problem: no steps, an unnamed or unlabelled step, a step
+// with no action, an action without a builder, a command name or a success reply, a failure rule
+// without a reason, bounds out of range. Checked by the tests of every definition and asserted by
+// Start.
 Result<void> CheckDefinition(const SagaDefinition& definition);
 
 }  // namespace tinysaga::saga

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/core/result.h"
@@ -77,6 +78,16 @@ struct SagaTimings {
 
 SagaDefinition OrderSaga(const SagaTimings& timings = {});
 SagaDefinition CancelSaga(const SagaTimings& timings = {});
+
+// Every saga this build runs, with `timings`: the order saga, then the cancel saga.
+std::vector<SagaDefinition> AllSagas(const SagaTimings& timings = {});
+// The definition of `type` among `definitions`; nullptr when there is none.
+const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
+                                     std::string_view type);
+// The definition of `type` with the default timings (built once; thread-safe), for whoever
+// reads a saga rather than runs it (the choreography view, `tinysaga check`); nullptr for a
+// type this build does not know.
+const SagaDefinition* DefaultDefinition(std::string_view type);
 
 // How the orchestrator starts a saga from an event: the order saga from PaymentCompleted or
 // PaymentFailed, the cancel saga from OrderCancelRequested. nullopt for any other message.

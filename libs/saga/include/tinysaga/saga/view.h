@@ -28,6 +28,9 @@ std::string_view StepViewStatusName(StepViewStatus status);  // "PENDING", "RUNN
 
 struct StepView {
   std::string name;
+  std::string label;                  // the definition's, for users
+  std::string undo_label;             // empty when the step has no compensation
+  std::optional<int> parallel_group;  // ParallelGroupOf: runs together with the steps of it
   StepViewStatus status = StepViewStatus::kPending;
   int attempts = 0;  // forward attempts sent
   std::optional<TimestampMs> started_ms;
@@ -47,9 +50,9 @@ struct SagaView {
 
 SagaView BuildView(const SagaDefinition& definition, const SagaState& state, std::string_view mode);
 
-// {"sagaId", "type", "mode", "state", "orderId", "failureReason"?, "steps": [{"name",
-// "status", "attempts", "startedAt", "endedAt", "error"}]} with RFC 3339 times; times and
-// error are null when absent.
+// {"sagaId", "type", "mode", "state", "orderId", "failureReason"?, "steps": [{"name", "label",
+// "undoLabel", "parallelGroup", "status", "attempts", "startedAt", "endedAt", "error"}]} with
+// RFC 3339 times; undoLabel, parallelGroup, times and error are null when absent.
 nlohmann::json SagaViewToJson(const SagaView& view);
 
 // The view of a saga that has not started yet (an order not paid for): the same JSON with

@@ -1,0 +1,26 @@
+#pragma once
+// The definitions as users read them: GET /api/sagas/definitions and `tinysaga sagas
+// describe`. Derived from the definitions themselves, so what is shown is what runs. Pure.
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+#include "tinysaga/saga/definition.h"
+
+namespace tinysaga::saga {
+
+// {"type", "description", "reversible", "steps": [{"name", "label", "participant", "command",
+// "replies": [{"type", "outcome", "reason"?}], "compensation": {"label", "participant",
+// "command", "replies"} or null, "parallelGroup"}]}. "participant", "command" and "replies" are
+// null for a step with only a compensation; "parallelGroup" is the index of the group's first
+// step, null for a step that runs alone. With `timings` (orchestration: the engine applies
+// them), each action also has "timeoutMs", "attemptsMax" and "backoff": {"initialMs",
+// "multiplier", "maxMs"}; choreography has no engine to apply them.
+nlohmann::json DefinitionJson(const SagaDefinition& definition, bool timings);
+
+// {"mode", "definitions": [DefinitionJson, ...]}: the body of GET /api/sagas/definitions.
+nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions,
+                               std::string_view mode);
+
+}  // namespace tinysaga::saga

@@ -1,0 +1,90 @@
+// GET /api/sagas/definitions' body: read off the definitions that run.
+#include "tinysaga/saga/definition_json.h"
+
+#include <gtest/gtest.h>
+
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/order_sagas.h"
+
+namespace tinysaga::saga {
+namespace {
+
+std::vector<std::string> Names(const nlohmann::json& definition, std::string_view field) {
+  std::vector<std::string> names;
+  for (const auto& step : definition["steps"]) {
+    names.push_back(step[field].is_null() ? "-" : step[field].get<std::string>());
+  }
+  return names;
+}
+
+TEST(DefinitionJson, TheOrderSagaAsDeclared) {
+  const nlohmann::json order = DefinitionJson(OrderSaga(), /*timings=*/false);
+  EXPECT_EQ(order["type"], "order");
+  EXPECT_EQ(order["reversible"], true);
+  EXPECT_NE(order["description"].get<std::string>().find("PaymentCompleted"), std::string::npos);
+  EXPECT_EQ(Names(order, "name"),
+            (std::vector<std::string>{"order", "charge_wallet", "order_payment_done",
+                                      "reserve_stock", "order_placed"}));
+  EXPECT_EQ(Names(order, "command"),
+            (std::vector<std::string>{"-", "ChargeWallet", "MarkPaymentDone", "ReserveStock",
+                                      "MarkPlaced"}));
+  EXPECT_EQ(Names(order, "participant"),
+            (std::vector<std::string>{"-", "payment", "order", "inventory", "order"}));
+
+  const nlohmann::json& charge = order["steps"][1];
+  EXPECT_EQ(charge["label"], "Charge the wallet");
+  EXPECT_EQ(charge["replies"][1], (nlohmann::json{{"type", "PaymentDeclined"},
+                                                  {"outcome", "FAILURE"},
+                                                  {"reason", "insufficient funds"}}));
+  EXPECT_EQ(charge["compensation"]["command"], "Refund");
+  EXPECT_EQ(charge["compensation"]["label"], "Refund the payment");
+  EXPECT_EQ(charge["compensation"]["participant"], "payment");
+  EXPECT_FALSE(charge.contains("timeoutMs")) << "no timings asked for";
+
+  const nlohmann::json& first = order["steps"][0];
+  EXPECT_EQ(first["command"], nullptr);
+  EXPECT_EQ(first["compensation"]["command"], "MarkFailed");
+  EXPECT_EQ(order["steps"][2]["compensation"], nullptr);
+  EXPECT_EQ(order["steps"][2]["parallelGroup"], 2);
+  EXPECT_EQ(order["steps"][3]["parallelGroup"], 2);
+  EXPECT_EQ(order["steps"][4]["parallelGroup"], nullptr);
+}
+
+TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
+  SagaTimings timings;
+  timings.forward.timeout_ms = 1234;
+  timings.must_finish.attempts_max = 7;
+  const nlohmann::json all = DefinitionsJson(AllSagas(timings), kOrchestrationMode);
+  EXPECT_EQ(all["mode"], "orchestration");
+  ASSERT_EQ(all["definitions"].size(), 2u);
+  const nlohmann::json& charge = all["definitions"][0]["steps"][1];
+  EXPECT_EQ(charge["timeoutMs"], 1234);
+  EXPECT_EQ(charge["compensation"]["attemptsMax"], 7);
+  EXPECT_EQ(charge["backoff"]["multiplier"], timings.forward.backoff.multiplier);
+
+  const nlohmann::json& cancel = all["definitions"][1];
+  EXPECT_EQ(cancel["type"], "cancel");
+  EXPECT_EQ(cancel["reversible"], false);
+  EXPECT_EQ(Names(cancel, "command"),
+            (std::vector<std::string>{"ReleaseStock", "Refund", "MarkCanceled"}));
+}
+
+TEST(DefinitionJson, ChoreographyHasNoEngineTimings) {
+  const nlohmann::json all = DefinitionsJson(AllSagas(), kChoreographyMode);
+  EXPECT_EQ(all["mode"], "choreography");
+  for (const auto& definition : all["definitions"]) {
+    for (const auto& step : definition["steps"]) EXPECT_FALSE(step.contains("attemptsMax"));
+  }
+}
+
+TEST(DefinitionRegistry, FindsEachSagaByType) {
+  for (const SagaDefinition& definition : AllSagas()) {
+    EXPECT_TRUE(CheckDefinition(definition).ok()) << definition.type;
+    ASSERT_NE(DefaultDefinition(definition.type), nullptr);
+    EXPECT_EQ(DefaultDefinition(definition.type)->steps.size(), definition.steps.size());
+  }
+  EXPECT_EQ(DefaultDefinition("refund"), nullptr);
+}
+
+}  // namespace
+}  // namespace tinysaga::saga
