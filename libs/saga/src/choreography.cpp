@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "tinysaga/saga/order_sagas.h"
@@ -74,6 +75,41 @@ int StepIndex(const SagaDefinition& definition, std::string_view name) {
 }
 
 }  // namespace
+
+Result<void> CheckChoreographyRules() {
+  std::set<std::tuple<std::string_view, int, ActionKind>> ended;  // (saga, step, kind) marked done
+  for (const Rule& rule : kRules) {
+    const SagaDefinition* definition = DefaultDefinition(rule.saga_type);
+    if (definition == nullptr) {
+      return MakeError(Errc::kInvalidRequest,
+                       "a rule names the unknown saga '" + std::string(rule.saga_type) + "'");
+    }
+    for (const auto& mark : rule.marks) {
+      if (!mark) continue;
+      const int step = StepIndex(*definition, mark->step);
+      if (step < 0) {
+        return MakeError(Errc::kInvalidRequest, "the rule for " + std::string(rule.fact) +
+                                                    " names the unknown step '" +
+                                                    std::string(mark->step) + "'");
+      }
+      if (mark->type == kDone) ended.insert({rule.saga_type, step, mark->kind});
+    }
+  }
+  for (const SagaDefinition& definition : AllSagas()) {
+    for (size_t i = 0; i < definition.steps.size(); ++i) {
+      const Step& step = definition.steps[i];
+      const int index = static_cast<int>(i);
+      const bool done = ended.contains({definition.type, index, kFwd});
+      const bool undone = !step.compensation || ended.contains({definition.type, index, kUndo});
+      if (!done || !undone) {
+        return MakeError(Errc::kInvalidRequest, "no fact ends step '" + step.name + "' of the " +
+                                                    definition.type + " saga" +
+                                                    (done ? "'s undo" : ""));
+      }
+    }
+  }
+  return Ok();
+}
 
 SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id) {
   std::string id = std::string(saga_type) + "-" + order_id.value();

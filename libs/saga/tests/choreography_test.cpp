@@ -62,6 +62,11 @@ SagaView ViewOf(std::string_view saga_type, const std::vector<ChoreographyFact>&
   return view ? *view : SagaView{};
 }
 
+TEST(ChoreographyView, ItsRulesAgreeWithTheDefinitions) {
+  const auto checked = CheckChoreographyRules();
+  EXPECT_TRUE(checked.ok()) << checked.error().detail;
+}
+
 TEST(ChoreographyView, ThePlacedFlowCompletesWithEveryStepSucceeded) {
   SagaView view = ViewOf(kOrderSagaType, Placed());
   EXPECT_EQ(view.saga_id, ChoreographySagaId(kOrderSagaType, kOrder));

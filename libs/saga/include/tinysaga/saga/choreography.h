@@ -26,6 +26,7 @@
 
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/ids.h"
+#include "tinysaga/core/result.h"
 #include "tinysaga/saga/view.h"
 
 namespace tinysaga::saga {
@@ -52,6 +53,12 @@ struct ChoreographyFact {
 };
 
 inline constexpr std::string_view kStatusFact = "status";
+
+// The view's table of what each fact means must agree with the definitions: kInvalidRequest
+// naming the first rule whose saga or step no definition has, or the first step (or undo)
+// that no fact ever ends. Checked by the tests, since a misspelled step would otherwise only
+// be missing from the view.
+Result<void> CheckChoreographyRules();
 
 // The view of the order's saga of `saga_type` from its facts (oldest first), in the shape of
 // the orchestrator's: the same step names and statuses, mode "choreography". nullopt when no
