@@ -14,11 +14,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tinysaga/core/backoff.h"
+
 namespace tinysaga::app {
 namespace {
 
 constexpr int kChildListenFd = 3;
-constexpr auto kBackoffMax = std::chrono::milliseconds(5'000);
+// A child that keeps dying soon after its start waits longer before each restart.
+const ExponentialBackoff kRestartBackoff{std::chrono::milliseconds(100), 2,
+                                         std::chrono::milliseconds(5'000)};
 constexpr auto kStableUptime = std::chrono::seconds(10);  // after this, a crash restarts at once
 
 Result<int> OpenListeningSocket(const std::string& host, uint16_t port, uint16_t& bound_port) {
@@ -146,13 +150,14 @@ bool Supervisor::Poll() {
     auto child = std::find_if(children_.begin(), children_.end(), [pid](const Child& c) { return c.pid == pid; });
     if (child == children_.end()) continue;
     const auto now = std::chrono::steady_clock::now();
-    if (now - child->started_at > kStableUptime) child->backoff = std::chrono::milliseconds(100);
+    if (now - child->started_at > kStableUptime) child->quick_deaths = 0;
+    const std::chrono::milliseconds delay = kRestartBackoff.Cap(++child->quick_deaths);
     const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                                                 : "exit code " + std::to_string(WEXITSTATUS(status));
-    spdlog::warn("up: {} (pid {}) died ({}); restarting in {} ms", child->spec.name, pid, how, child->backoff.count());
+    spdlog::warn("up: {} (pid {}) died ({}); restarting in {} ms", child->spec.name, pid, how,
+                 delay.count());
     child->pid = -1;
-    child->restart_at = now + child->backoff;
-    child->backoff = std::min(child->backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kBackoffMax));
+    child->restart_at = now + delay;
     changed = true;
   }
   const auto now = std::chrono::steady_clock::now();
@@ -161,7 +166,7 @@ bool Supervisor::Poll() {
     ++child.restarts;
     if (auto spawned = Spawn(child); !spawned.ok()) {
       spdlog::error("up: cannot restart {}: {}", child.spec.name, spawned.error().detail);
-      child.restart_at = now + child.backoff;
+      child.restart_at = now + kRestartBackoff.Cap(child.quick_deaths + 1);
     }
     changed = true;
   }

@@ -35,7 +35,7 @@ class Supervisor {
     int restarts = 0;
     std::chrono::steady_clock::time_point started_at;
     std::chrono::steady_clock::time_point restart_at;  // when pid < 0
-    std::chrono::milliseconds backoff{100};
+    int quick_deaths = 0;  // deaths in a row, each soon after its start: the restart waits grow
   };
 
   Supervisor(std::string executable, std::vector<std::pair<std::string, std::string>> environment);

@@ -1,12 +1,12 @@
 #include "payment/refund_worker.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "payment/handlers/payment_commands.h"
 #include "payment/log.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/backoff.h"
 #include "tinysaga/platform/messaging.h"
 
 namespace tinysaga::payment {
@@ -19,10 +19,7 @@ struct Known {
 };
 
 std::chrono::milliseconds Backoff(const RefundWorkerOptions& options, int attempts) {
-  const double grown =
-      static_cast<double>(options.retry_initial.count()) * std::pow(2.0, std::max(0, attempts - 1));
-  return std::chrono::milliseconds(
-      static_cast<int64_t>(std::min(grown, static_cast<double>(options.retry_max.count()))));
+  return ExponentialBackoff{options.retry_initial, 2, options.retry_max}.Cap(attempts);
 }
 
 // The currency of the order's money: the payment's, else the command's, else the default.

@@ -1,10 +1,10 @@
 #include "payment/retry.h"
 
 #include <algorithm>
-#include <cmath>
 #include <thread>
 
 #include "payment/log.h"
+#include "tinysaga/core/backoff.h"
 
 namespace tinysaga::payment {
 
@@ -23,19 +23,18 @@ Result<void> CheckRetryPolicy(const RetryPolicy& policy) {
   return Ok();
 }
 
+namespace {
+ExponentialBackoff BackoffOf(const RetryPolicy& policy) {
+  return ExponentialBackoff{policy.backoff_initial, policy.multiplier, policy.backoff_max};
+}
+}  // namespace
+
 std::chrono::milliseconds BackoffCap(const RetryPolicy& policy, int retry) {
-  // In double, capped before converting back, so a large exponent cannot overflow.
-  const double grown = static_cast<double>(policy.backoff_initial.count()) *
-                       std::pow(policy.multiplier, std::max(0, retry - 1));
-  const double capped = std::min(grown, static_cast<double>(policy.backoff_max.count()));
-  return std::chrono::milliseconds(static_cast<int64_t>(capped));
+  return BackoffOf(policy).Cap(retry);
 }
 
 std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry, Rng& rng) {
-  const int64_t cap = BackoffCap(policy, retry).count();
-  const int64_t half = cap / 2;
-  const int64_t jitter = static_cast<int64_t>(rng.Below(static_cast<uint64_t>(cap - half) + 1));
-  return std::chrono::milliseconds(half + jitter);
+  return BackoffOf(policy).Jittered(retry, [&rng](uint64_t n) { return rng.Below(n); });
 }
 
 std::chrono::milliseconds RetryWindowMax(const RetryPolicy& policy) {

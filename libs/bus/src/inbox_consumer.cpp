@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "log.h"
+#include "tinysaga/core/backoff.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::bus {
@@ -224,8 +225,9 @@ bool InboxConsumer::Stopping() const {
 }
 
 bool InboxConsumer::Backoff(int attempt) {
-  const auto delay = std::min(options_.retry_backoff_min * (int64_t{1} << std::min(attempt, 16)),
-                              options_.retry_backoff_max);
+  const auto delay =
+      ExponentialBackoff{options_.retry_backoff_min, 2, options_.retry_backoff_max}.Cap(attempt +
+                                                                                        1);
   if (options_.backoff_wait) {
     options_.backoff_wait(delay);
     return !Stopping();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "log.h"
+#include "tinysaga/core/backoff.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::bus {
@@ -150,7 +151,8 @@ void OutboxRelay::MaybePurge(std::chrono::steady_clock::time_point& next_purge) 
 }
 
 void OutboxRelay::Run() {
-  std::chrono::milliseconds backoff = options_.retry_backoff_min;
+  const ExponentialBackoff backoff{options_.retry_backoff_min, 2, options_.retry_backoff_max};
+  int failures = 0;  // in a row
   auto next_purge = std::chrono::steady_clock::now();
   for (;;) {
     {
@@ -160,13 +162,12 @@ void OutboxRelay::Run() {
     }
     auto published = RelayOnce();
     if (!published.ok()) {
-      Log()->warn("outbox relay: {} (retrying in {} ms)", published.error().detail,
-                  backoff.count());
-      if (!Wait(backoff)) return;
-      backoff = std::min(backoff * 2, options_.retry_backoff_max);
+      const std::chrono::milliseconds delay = backoff.Cap(++failures);
+      Log()->warn("outbox relay: {} (retrying in {} ms)", published.error().detail, delay.count());
+      if (!Wait(delay)) return;
       continue;
     }
-    backoff = options_.retry_backoff_min;
+    failures = 0;
     if (*published == options_.batch_size_max) continue;  // more backlog: no waiting
     MaybePurge(next_purge);
     if (!Wait(options_.poll_interval)) return;

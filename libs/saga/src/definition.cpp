@@ -36,8 +36,8 @@ Result<void> CheckAction(const Action& action, const std::string& where, bool fo
     return Problem(where, "attempts_max out of range");
   }
   const Backoff& backoff = action.backoff;
-  if (backoff.initial_ms < 0 || backoff.multiplier < 1 || backoff.max_ms < backoff.initial_ms ||
-      backoff.max_ms > kDelayMsBound) {
+  if (backoff.initial.count() < 0 || !(backoff.multiplier >= 1) || backoff.max < backoff.initial ||
+      backoff.max.count() > kDelayMsBound) {
     return Problem(where, "backoff out of range");
   }
   std::set<std::string> types;
@@ -61,14 +61,8 @@ Result<void> CheckAction(const Action& action, const std::string& where, bool fo
 }  // namespace
 
 int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view command_id) {
-  int64_t base = backoff.initial_ms;
-  for (int i = 1; i < attempt && base < backoff.max_ms; ++i) {
-    base = std::min(base * backoff.multiplier, backoff.max_ms);
-  }
-  base = std::min(base, backoff.max_ms);
-  const int64_t half = base / 2;
-  const uint64_t spread = static_cast<uint64_t>(base - half) + 1;
-  return half + static_cast<int64_t>(Fnv1a(command_id) % spread);
+  const uint64_t hash = Fnv1a(command_id);
+  return backoff.Jittered(attempt, [hash](uint64_t n) { return hash % n; }).count();
 }
 
 const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type) {

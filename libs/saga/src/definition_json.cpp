@@ -37,9 +37,9 @@ void AddAction(nlohmann::json& out, const Action& action, bool timings) {
   if (!timings) return;
   out["timeoutMs"] = action.timeout_ms;
   out["attemptsMax"] = action.attempts_max;
-  out["backoff"] = {{"initialMs", action.backoff.initial_ms},
+  out["backoff"] = {{"initialMs", action.backoff.initial.count()},
                     {"multiplier", action.backoff.multiplier},
-                    {"maxMs", action.backoff.max_ms}};
+                    {"maxMs", action.backoff.max.count()}};
 }
 
 }  // namespace

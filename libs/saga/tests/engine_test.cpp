@@ -47,7 +47,7 @@ TEST(CommandId, TwoRunsWithTheSameInputsSendTheSameCommands) {
 }
 
 TEST(Backoff, GrowsToItsCapWithDeterministicJitter) {
-  Backoff backoff{100, 2, 1'000};
+  Backoff backoff{std::chrono::milliseconds(100), 2, std::chrono::milliseconds(1'000)};
   for (int attempt = 1; attempt <= 8; ++attempt) {
     int64_t base = std::min<int64_t>(100LL << (attempt - 1), 1'000);
     int64_t delay = BackoffDelayMs(backoff, attempt, "cmd-" + std::to_string(attempt));
@@ -55,9 +55,14 @@ TEST(Backoff, GrowsToItsCapWithDeterministicJitter) {
     EXPECT_LE(delay, base) << attempt;
     EXPECT_EQ(delay, BackoffDelayMs(backoff, attempt, "cmd-" + std::to_string(attempt)));
   }
-  EXPECT_EQ(BackoffDelayMs(Backoff{0, 2, 0}, 3, "x"), 0);
+  EXPECT_EQ(BackoffDelayMs(Backoff{std::chrono::milliseconds(0), 2, std::chrono::milliseconds(0)},
+                           3, "x"),
+            0);
   // A huge attempt number does not overflow.
-  EXPECT_LE(BackoffDelayMs(Backoff{1, 10, 5'000}, 1'000, "x"), 5'000);
+  EXPECT_LE(
+      BackoffDelayMs(Backoff{std::chrono::milliseconds(1), 10, std::chrono::milliseconds(5'000)},
+                     1'000, "x"),
+      5'000);
 }
 
 TEST(Stale, DuplicateReplyIsIgnored) {

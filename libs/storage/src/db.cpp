@@ -17,6 +17,7 @@
 #include "failure.h"
 #include "group_commit.h"
 #include "log.h"
+#include "tinysaga/core/backoff.h"
 
 namespace tinysaga::storage {
 
@@ -40,7 +41,9 @@ constexpr const char* kPostgresSessionSetup = "SET client_min_messages = warning
 
 // Doubling from 2 ms: long enough for the other writer to finish a short transaction.
 void Backoff(int attempt) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(2) * (1 << std::min(attempt, 8)));
+  static const ExponentialBackoff kBusy{std::chrono::milliseconds(2), 2,
+                                        std::chrono::milliseconds(512)};
+  std::this_thread::sleep_for(kBusy.Cap(attempt + 1));
 }
 
 bool IsValidSynchronous(std::string_view mode) {

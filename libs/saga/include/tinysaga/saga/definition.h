@@ -14,6 +14,7 @@
 
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/backoff.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/saga/state.h"
 
@@ -38,15 +39,10 @@ struct ReplyRule {
   std::string failure_reason;
 };
 
-// The pause before attempt n+1 after attempt n failed or timed out: base = min(initial_ms *
-// multiplier^(n-1), max_ms), then "equal jitter": base/2 plus a deterministic share of base/2
-// taken from a hash of the command id, so that retries of many sagas spread out while a
-// replay of one saga is exact.
-struct Backoff {
-  int64_t initial_ms = 100;
-  int64_t multiplier = 2;
-  int64_t max_ms = 10'000;
-};
+// The pause before attempt n+1 after attempt n failed or timed out: Cap(n), then "equal
+// jitter" with a share taken from a hash of the command id, so that retries of many sagas
+// spread out while a replay of one saga is exact (BackoffDelayMs).
+using Backoff = ExponentialBackoff;
 
 // Builds a command's payload from the saga's state (its data, and for an undo, the reason).
 // Must be pure; it is called again for every attempt.

@@ -65,7 +65,7 @@ struct ActionTimings {
   int64_t timeout_ms = 10'000;  // a reply normally takes milliseconds; Payment's own wallet
                                 // retries can take a few seconds
   int attempts_max = 3;
-  Backoff backoff{200, 2, 5'000};
+  Backoff backoff{std::chrono::milliseconds(200), 2, std::chrono::milliseconds(5'000)};
 };
 
 struct SagaTimings {
@@ -73,7 +73,8 @@ struct SagaTimings {
   ActionTimings forward;
   // Compensations, and the cancel saga's steps (which cannot be undone, so must get through):
   // more patient, because giving up leaves work for an operator.
-  ActionTimings must_finish{10'000, 20, Backoff{500, 2, 60'000}};
+  ActionTimings must_finish{
+      10'000, 20, Backoff{std::chrono::milliseconds(500), 2, std::chrono::milliseconds(60'000)}};
 };
 
 SagaDefinition OrderSaga(const SagaTimings& timings = {});
