@@ -52,6 +52,9 @@ void Describe(const nlohmann::json& definition, std::string_view mode, std::ostr
   if (Field(definition, "reversible") == false) {
     out << "  cannot be undone: a failure ends it GAVE_UP, for an operator\n";
   }
+  if (const std::string start = Text(Field(definition, "startFact")); !start.empty()) {
+    out << "  started by the fact " << start << "\n";
+  }
   int index = 0;
   for (const nlohmann::json& step : Field(definition, "steps")) {
     std::string name = Text(Field(step, "name"));
@@ -66,6 +69,13 @@ void Describe(const nlohmann::json& definition, std::string_view mode, std::ostr
     const std::string indent(26, ' ');
     if (!Field(step, "replies").is_null())
       out << indent << "replies: " << RepliesLine(Field(step, "replies")) << "\n";
+    if (const nlohmann::json& facts = Field(step, "facts"); facts.is_object() && !facts.empty()) {
+      std::string line;
+      for (const auto& [outcome, fact] : facts.items()) {
+        line += (line.empty() ? "" : ", ") + outcome + " " + Text(fact);
+      }
+      out << indent << "facts: " << line << "\n";
+    }
     const nlohmann::json& undo = Field(step, "compensation");
     if (!undo.is_null()) {
       out << indent << "undo: " << Text(Field(undo, "label")) << ActionLine(undo) << "\n";

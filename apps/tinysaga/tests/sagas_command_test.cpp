@@ -38,6 +38,11 @@ TEST(DescribeDefinitions, EverySagaAndNoTimingsInChoreography) {
   EXPECT_TRUE(Has(*text, "cancel saga (choreography)"));
   EXPECT_TRUE(Has(*text, "cannot be undone")) << "the cancel saga";
   EXPECT_FALSE(Has(*text, "per attempt")) << *text;
+  EXPECT_TRUE(Has(*text, "started by the fact status:PAYMENT_PENDING")) << *text;
+  EXPECT_TRUE(Has(*text,
+                  "facts: done StockReserved, failed OutOfStock, gaveUp OrderCancelRequested, "
+                  "undone StockReleased"))
+      << *text;
 }
 
 TEST(DescribeDefinitions, UnknownTypeNamesTheKnownOnes) {

@@ -1,9 +1,7 @@
 #include "tinysaga/saga/choreography.h"
 
 #include <algorithm>
-#include <array>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "tinysaga/saga/order_sagas.h"
@@ -11,101 +9,176 @@
 namespace tinysaga::saga {
 namespace {
 
-// What one fact means for the saga's steps: the step events it stands for, and the status
-// the saga has after it (nullopt: unchanged).
-struct StepMark {
-  std::string_view step;
-  ActionKind kind;
-  StepEventType type;
-};
-struct Rule {
-  std::string_view saga_type;
-  std::string_view fact;  // a message type, or "status:<ORDER STATUS>"
-  std::array<std::optional<StepMark>, 2> marks;
-  std::optional<SagaStatus> status_after;
-};
-
 constexpr auto kFwd = ActionKind::kForward;
 constexpr auto kUndo = ActionKind::kCompensation;
-constexpr auto kSent = StepEventType::kSent;
-constexpr auto kDone = StepEventType::kSucceeded;
-constexpr auto kFailed = StepEventType::kFailed;
-constexpr auto kGaveUp = StepEventType::kGaveUp;
-constexpr auto kCompensating = SagaStatus::kCompensating;
+constexpr std::string_view kStatusPrefix = "status:";
 
-// In each saga, a fact marks the end of one step and the start of the next: the table reads
-// like the flow in choreography.h. Steps run by several services at once show as running at
-// once (Order marks the payment done while Inventory reserves).
-const Rule kRules[] = {
-    {kOrderSagaType, "status:PAYMENT_PENDING", {StepMark{"order", kFwd, kDone}, StepMark{"charge_wallet", kFwd, kSent}}, {}},
-    {kOrderSagaType, "PaymentCompleted", {StepMark{"charge_wallet", kFwd, kDone}, StepMark{"reserve_stock", kFwd, kSent}}, {}},
-    {kOrderSagaType, "status:PAYMENT_DONE", {StepMark{"order_payment_done", kFwd, kDone}, {}}, {}},
-    {kOrderSagaType, "PaymentFailed", {StepMark{"charge_wallet", kFwd, kFailed}, StepMark{"order", kUndo, kSent}}, kCompensating},
-    {kOrderSagaType, "StockReserved", {StepMark{"reserve_stock", kFwd, kDone}, StepMark{"order_placed", kFwd, kSent}}, {}},
-    {kOrderSagaType, "status:PLACED", {StepMark{"order_placed", kFwd, kDone}, {}}, SagaStatus::kCompleted},
-    {kOrderSagaType, "OutOfStock", {StepMark{"reserve_stock", kFwd, kFailed}, StepMark{"charge_wallet", kUndo, kSent}}, kCompensating},
-    // The Order service gave up waiting for Inventory: release whatever was reserved, refund.
-    {kOrderSagaType, "OrderCancelRequested", {StepMark{"reserve_stock", kFwd, kGaveUp}, StepMark{"reserve_stock", kUndo, kSent}}, kCompensating},
-    {kOrderSagaType, "StockReleased", {StepMark{"reserve_stock", kUndo, kDone}, StepMark{"charge_wallet", kUndo, kSent}}, {}},
-    {kOrderSagaType, "Refunded", {StepMark{"charge_wallet", kUndo, kDone}, StepMark{"order", kUndo, kSent}}, {}},
-    {kOrderSagaType, "RefundRefused", {StepMark{"charge_wallet", kUndo, kFailed}, StepMark{"order", kUndo, kSent}}, {}},
-    {kOrderSagaType, "status:FAILED", {StepMark{"order", kUndo, kDone}, {}}, SagaStatus::kFailed},
+// What a fact tells about one step, from the step's declared StepFacts.
+enum class Outcome { kDone, kFailed, kGaveUp, kUndone, kUndoFailed };
 
-    {kCancelSagaType, "OrderCancelRequested", {StepMark{"release_stock", kFwd, kSent}, {}}, {}},
-    {kCancelSagaType, "StockReleased", {StepMark{"release_stock", kFwd, kDone}, StepMark{"refund", kFwd, kSent}}, {}},
-    {kCancelSagaType, "Refunded", {StepMark{"refund", kFwd, kDone}, StepMark{"order_canceled", kFwd, kSent}}, {}},
-    {kCancelSagaType, "RefundRefused", {StepMark{"refund", kFwd, kFailed}, {}}, SagaStatus::kGaveUp},
-    {kCancelSagaType, "status:CANCELED", {StepMark{"order_canceled", kFwd, kDone}, {}}, SagaStatus::kCompleted},
-};
-
-const Rule* RuleFor(std::string_view saga_type, const ChoreographyFact& fact) {
-  const std::string key =
-      fact.type == kStatusFact ? "status:" + fact.detail : fact.type;
-  for (const Rule& rule : kRules) {
-    if (rule.saga_type == saga_type && rule.fact == key) return &rule;
+std::vector<std::pair<int, Outcome>> OutcomesOf(const SagaDefinition& definition,
+                                                std::string_view key) {
+  std::vector<std::pair<int, Outcome>> outcomes;
+  for (size_t i = 0; i < definition.steps.size(); ++i) {
+    const StepFacts& facts = definition.steps[i].facts;
+    const int step = static_cast<int>(i);
+    if (facts.done == key) outcomes.emplace_back(step, Outcome::kDone);
+    if (facts.failed == key) outcomes.emplace_back(step, Outcome::kFailed);
+    if (facts.gave_up == key) outcomes.emplace_back(step, Outcome::kGaveUp);
+    if (facts.undone == key) outcomes.emplace_back(step, Outcome::kUndone);
+    if (facts.undo_failed == key) outcomes.emplace_back(step, Outcome::kUndoFailed);
   }
-  return nullptr;
+  return outcomes;
 }
 
-int StepIndex(const SagaDefinition& definition, std::string_view name) {
-  for (size_t i = 0; i < definition.steps.size(); ++i) {
-    if (definition.steps[i].name == name) return static_cast<int>(i);
+// Replays the facts of one saga the way the engine would have recorded them: a step's outcome
+// ends it, a group that is done starts the next one, a failure starts compensation with the
+// nearest step below that can be undone, an undo that ended goes on below it.
+class Replay {
+ public:
+  Replay(const SagaDefinition& definition, SagaState& state)
+      : definition_(definition), state_(state) {}
+
+  // Applies one fact; false when it tells nothing about this saga.
+  bool Apply(const ChoreographyFact& fact) {
+    const std::string key =
+        fact.type == kStatusFact ? std::string(kStatusPrefix) + fact.detail : fact.type;
+    fact_ = &fact;
+    const bool starts = key == definition_.start_fact;
+    const auto outcomes = OutcomesOf(definition_, key);
+    if (!starts && outcomes.empty()) return false;
+    if (starts) Start();
+    for (const auto& [step, outcome] : outcomes) Tell(step, outcome);
+    return true;
   }
-  return -1;  // BuildView skips events of unknown steps
+
+ private:
+  void Start() {
+    int first = 0;
+    const int steps = static_cast<int>(definition_.steps.size());
+    while (first < steps && !definition_.steps[static_cast<size_t>(first)].forward) {
+      Record(first++, kFwd, StepEventType::kSucceeded);  // nothing to do going forward
+    }
+    SendGroupAt(first);
+  }
+
+  void Tell(int step, Outcome outcome) {
+    const std::string& detail = fact_->detail;
+    switch (outcome) {
+      case Outcome::kDone:
+        Record(step, kFwd, StepEventType::kSucceeded);
+        if (GroupDone(step)) SendGroupAt(GroupEnd(definition_, step) + 1);
+        return;
+      case Outcome::kFailed:  // no effect: undo what came before it
+        Record(step, kFwd, StepEventType::kFailed, detail);
+        BeginCompensation(detail);
+        CompensateFrom(GroupEnd(definition_, step), step);
+        return;
+      case Outcome::kGaveUp:  // effect unknown: undo it too
+        Record(step, kFwd, StepEventType::kGaveUp, detail);
+        BeginCompensation(detail);
+        CompensateFrom(GroupEnd(definition_, step), -1);
+        return;
+      case Outcome::kUndone:
+        Record(step, kUndo, StepEventType::kSucceeded);
+        CompensateFrom(step - 1, -1);
+        return;
+      case Outcome::kUndoFailed:
+        Record(step, kUndo, StepEventType::kFailed, detail);
+        CompensateFrom(step - 1, -1);
+        return;
+    }
+  }
+
+  void SendGroupAt(int first) {
+    if (first >= static_cast<int>(definition_.steps.size())) {
+      state_.status = SagaStatus::kCompleted;
+      return;
+    }
+    for (int step = first; step <= GroupEnd(definition_, first); ++step) {
+      Record(step, kFwd, StepEventType::kSent);
+    }
+  }
+
+  bool GroupDone(int step) const {
+    int first = step;
+    while (definition_.steps[static_cast<size_t>(first)].parallel_with_previous) --first;
+    for (int i = first; i <= GroupEnd(definition_, first); ++i) {
+      if (!succeeded_.contains(i)) return false;
+    }
+    return true;
+  }
+
+  void BeginCompensation(const std::string& reason) {
+    if (state_.terminal()) return;
+    state_.status = SagaStatus::kCompensating;
+    if (state_.failure_reason.empty()) state_.failure_reason = reason;
+  }
+
+  // Sends the undo of the highest step from `from` down that ran, can be undone and is not
+  // undone yet (`skip`: the step that failed with no effect); with none left, the saga failed.
+  void CompensateFrom(int from, int skip) {
+    for (int step = from; step >= 0; --step) {
+      const Step& declared = definition_.steps[static_cast<size_t>(step)];
+      if (step == skip || !declared.compensation || ended_.contains({step, kUndo})) continue;
+      if (declared.forward && !ran_.contains(step)) continue;
+      Record(step, kUndo, StepEventType::kSent);
+      return;
+    }
+    state_.status = SagaStatus::kFailed;
+  }
+
+  // A step event at the fact's time. A step (forward or undo) ends once: a fact heard again,
+  // or the refund after Order already FAILED the order, does not start or end it again.
+  void Record(int step, ActionKind kind, StepEventType type, const std::string& error = "") {
+    if (ended_.contains({step, kind})) return;
+    if (type != StepEventType::kSent) ended_.insert({step, kind});
+    if (kind == kFwd) ran_.insert(step);
+    if (kind == kFwd && type == StepEventType::kSucceeded) succeeded_.insert(step);
+    state_.history.push_back(StepEvent{.time_ms = fact_->time_ms,
+                                       .step_index = step,
+                                       .kind = kind,
+                                       .attempt = 1,
+                                       .type = type,
+                                       .reply_type = fact_->type == kStatusFact ? "" : fact_->type,
+                                       .error = error});
+  }
+
+  const SagaDefinition& definition_;
+  SagaState& state_;
+  const ChoreographyFact* fact_ = nullptr;
+  std::set<std::pair<int, ActionKind>> ended_;  // succeeded, failed or undone
+  std::set<int> ran_;                           // forward sent or ended
+  std::set<int> succeeded_;
+};
+
+// A declared fact: "status:<NAME>" or a message type this build knows.
+bool KnownFact(const std::string& fact) {
+  if (fact.starts_with(kStatusPrefix)) return fact.size() > kStatusPrefix.size();
+  return contracts::SchemaVersionMax(fact) != 0;
 }
 
 }  // namespace
 
-Result<void> CheckChoreographyRules() {
-  std::set<std::tuple<std::string_view, int, ActionKind>> ended;  // (saga, step, kind) marked done
-  for (const Rule& rule : kRules) {
-    const SagaDefinition* definition = DefaultDefinition(rule.saga_type);
-    if (definition == nullptr) {
-      return MakeError(Errc::kInvalidRequest,
-                       "a rule names the unknown saga '" + std::string(rule.saga_type) + "'");
-    }
-    for (const auto& mark : rule.marks) {
-      if (!mark) continue;
-      const int step = StepIndex(*definition, mark->step);
-      if (step < 0) {
-        return MakeError(Errc::kInvalidRequest, "the rule for " + std::string(rule.fact) +
-                                                    " names the unknown step '" +
-                                                    std::string(mark->step) + "'");
-      }
-      if (mark->type == kDone) ended.insert({rule.saga_type, step, mark->kind});
-    }
+Result<void> CheckChoreographyFacts(const SagaDefinition& definition) {
+  const std::string saga = "the " + definition.type + " saga";
+  if (!KnownFact(definition.start_fact)) {
+    return MakeError(Errc::kInvalidRequest, saga + " has no known start fact");
   }
-  for (const SagaDefinition& definition : AllSagas()) {
-    for (size_t i = 0; i < definition.steps.size(); ++i) {
-      const Step& step = definition.steps[i];
-      const int index = static_cast<int>(i);
-      const bool done = ended.contains({definition.type, index, kFwd});
-      const bool undone = !step.compensation || ended.contains({definition.type, index, kUndo});
-      if (!done || !undone) {
-        return MakeError(Errc::kInvalidRequest, "no fact ends step '" + step.name + "' of the " +
-                                                    definition.type + " saga" +
-                                                    (done ? "'s undo" : ""));
+  for (const Step& step : definition.steps) {
+    const StepFacts& facts = step.facts;
+    const std::string where = saga + " step '" + step.name + "'";
+    for (const std::string* fact :
+         {&facts.done, &facts.failed, &facts.gave_up, &facts.undone, &facts.undo_failed}) {
+      if (!fact->empty() && !KnownFact(*fact)) {
+        return MakeError(Errc::kInvalidRequest, where + " names the unknown fact '" + *fact + "'");
       }
+    }
+    if (step.forward && facts.done.empty()) {
+      return MakeError(Errc::kInvalidRequest, where + ": no fact tells it is done");
+    }
+    if (step.compensation && facts.undone.empty()) {
+      return MakeError(Errc::kInvalidRequest, where + ": no fact tells it is undone");
     }
   }
   return Ok();
@@ -125,34 +198,14 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
   SagaState state{.saga_id = ChoreographySagaId(saga_type, order_id),
                   .type = std::string(saga_type),
                   .order_id = order_id};
+  Replay replay(*definition, state);
   bool any = false;
-  // The steps (by index and kind) that succeeded, failed or were undone: a later fact does not
-  // start them again (an event heard twice, or the refund after Order gave up and FAILED).
-  std::set<std::pair<int, ActionKind>> ended;
   for (const ChoreographyFact& fact : facts) {
     if (fact.saga_type != saga_type) continue;
-    const Rule* rule = RuleFor(saga_type, fact);
-    if (!rule) continue;  // a fact that does not move this saga (e.g. status INITIATED)
+    if (!replay.Apply(fact)) continue;  // a fact that does not move this saga (e.g. INITIATED)
     if (!any) state.started_ms = fact.time_ms;
     any = true;
     state.updated_ms = fact.time_ms;
-    for (const auto& mark : rule->marks) {
-      if (!mark) continue;
-      const std::pair<int, ActionKind> step{StepIndex(*definition, mark->step), mark->kind};
-      if (mark->type == kSent && ended.contains(step)) continue;
-      if (mark->type != kSent) ended.insert(step);
-      const bool failure = mark->type == kFailed || mark->type == kGaveUp;
-      state.history.push_back(StepEvent{.time_ms = fact.time_ms,
-                                        .step_index = step.first,
-                                        .kind = mark->kind,
-                                        .attempt = 1,
-                                        .type = mark->type,
-                                        .reply_type = fact.type == kStatusFact ? "" : fact.type,
-                                        .error = failure ? fact.detail : ""});
-    }
-    if (rule->status_after) state.status = *rule->status_after;
-    if (rule->status_after == kCompensating && state.failure_reason.empty())
-      state.failure_reason = fact.detail;
   }
   if (!any) return std::nullopt;
   // As the engine ends: an abandoned undo makes a failed saga one for an operator.

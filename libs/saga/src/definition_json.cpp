@@ -1,5 +1,7 @@
 #include "tinysaga/saga/definition_json.h"
 
+#include <utility>
+
 #include "tinysaga/saga/choreography.h"
 
 namespace tinysaga::saga {
@@ -42,9 +44,22 @@ void AddAction(nlohmann::json& out, const Action& action, bool timings) {
                     {"maxMs", action.backoff.max.count()}};
 }
 
+nlohmann::json FactsJson(const StepFacts& facts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, fact] : {std::pair{"done", &facts.done},
+                                   {"failed", &facts.failed},
+                                   {"gaveUp", &facts.gave_up},
+                                   {"undone", &facts.undone},
+                                   {"undoFailed", &facts.undo_failed}}) {
+    if (!fact->empty()) out[name] = *fact;
+  }
+  return out;
+}
+
 }  // namespace
 
-nlohmann::json DefinitionJson(const SagaDefinition& definition, bool timings) {
+nlohmann::json DefinitionJson(const SagaDefinition& definition, std::string_view mode) {
+  const bool timings = mode == kOrchestrationMode;
   nlohmann::json steps = nlohmann::json::array();
   for (size_t i = 0; i < definition.steps.size(); ++i) {
     const Step& step = definition.steps[i];
@@ -61,19 +76,22 @@ nlohmann::json DefinitionJson(const SagaDefinition& definition, bool timings) {
     }
     const std::optional<int> group = ParallelGroupOf(definition, static_cast<int>(i));
     out["parallelGroup"] = group ? nlohmann::json(*group) : nlohmann::json(nullptr);
+    if (!timings) out["facts"] = FactsJson(step.facts);
     steps.push_back(std::move(out));
   }
-  return {{"type", definition.type},
-          {"description", definition.description},
-          {"reversible", definition.reversible},
-          {"steps", std::move(steps)}};
+  nlohmann::json out = {{"type", definition.type},
+                        {"description", definition.description},
+                        {"reversible", definition.reversible},
+                        {"steps", std::move(steps)}};
+  if (!timings) out["startFact"] = definition.start_fact;
+  return out;
 }
 
 nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions,
                                std::string_view mode) {
   nlohmann::json out = nlohmann::json::array();
   for (const SagaDefinition& definition : definitions) {
-    out.push_back(DefinitionJson(definition, mode == kOrchestrationMode));
+    out.push_back(DefinitionJson(definition, mode));
   }
   return {{"mode", mode}, {"definitions", std::move(out)}};
 }

@@ -128,7 +128,9 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
       .check_data = &CheckOrderSagaData,
       .description =
           "Pays for an order, reserves its stock and places it; started by Payment's "
-          "PaymentCompleted or PaymentFailed"};
+          "PaymentCompleted or PaymentFailed",
+      // Choreography: POST /api/payment marks the order PAYMENT_PENDING before it debits.
+      .start_fact = "status:PAYMENT_PENDING"};
   // Only a compensation: whatever fails later, the last undo marks the order FAILED with the
   // reason. Having no forward command, this step can never be the one that fails, so every
   // failure reaches the refund below it.
@@ -137,7 +139,8 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
            .label = "Saga started for the order",
            .undo_label = "Order marked FAILED",
            .compensation =
-               OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish)});
+               OrderCommand(&BuildMarkFailed, {Failure("OrderStatusRejected", "")}, must_finish),
+           .facts = {.undone = "status:FAILED"}});
   assert(saga.steps.size() == static_cast<size_t>(kChargeWalletStep));
   saga.steps.push_back(
       Step{.name = "charge_wallet",
@@ -152,13 +155,19 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
                                       {Success("Refunded"), Retry("PaymentUnavailable"),
                                        Failure("RefundRefused", kReasonRefundRefused)},
                                       must_finish),
-           .reason_when_exhausted = std::string(kReasonPaymentUnavailable)});
+           .reason_when_exhausted = std::string(kReasonPaymentUnavailable),
+           // Choreography: Payment's own event is the charge's outcome.
+           .facts = {.done = "PaymentCompleted",
+                     .failed = "PaymentFailed",
+                     .undone = "Refunded",
+                     .undo_failed = "RefundRefused"}});
   saga.steps.push_back(
       Step{.name = "order_payment_done",
            .label = "Order: payment done",
            .forward = OrderCommand(&BuildMarkPaymentDone,
                                    {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
-           .reason_when_exhausted = std::string(kReasonOrderUnavailable)});
+           .reason_when_exhausted = std::string(kReasonOrderUnavailable),
+           .facts = {.done = "status:PAYMENT_DONE"}});
   saga.steps.push_back(Step{
       .name = "reserve_stock",
       .label = "Reserve stock",
@@ -171,7 +180,13 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
       .reason_when_exhausted = std::string(kReasonInventoryUnavailable),
       // Beside PAYMENT_DONE: the stock does not wait for the order's status, one round trip
       // fewer before PLACED. Out of stock leaves the order PAYMENT_DONE until MarkFailed.
-      .parallel_with_previous = true});
+      .parallel_with_previous = true,
+      // Choreography: Order announces OrderCancelRequested when Inventory does not answer in
+      // time (order_deadlines.h); whatever was reserved is released.
+      .facts = {.done = "StockReserved",
+                .failed = "OutOfStock",
+                .gave_up = "OrderCancelRequested",
+                .undone = "StockReleased"}});
   // Paid and reserved, the order only has to become PLACED, and that cannot be undone: once
   // applied, MarkFailed is refused. So an unanswered MarkPlaced, which may have been applied (an
   // orchestrator catching up after a restart meets its reply late), is asked again with the
@@ -183,7 +198,8 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
       .label = "Order placed",
       .forward = OrderCommand(&BuildMarkPlaced,
                               {Failure("OrderStatusRejected", kReasonOrderRejected)}, must_finish),
-      .reason_when_exhausted = std::string(kReasonOrderUnavailable)});
+      .reason_when_exhausted = std::string(kReasonOrderUnavailable),
+      .facts = {.done = "status:PLACED"}});
   return saga;
 }
 
@@ -199,26 +215,30 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
       .reversible = false,
       .description =
           "Cancels a placed order: releases its stock, refunds the payment and marks "
-          "it CANCELED; started by Order's OrderCancelRequested"};
+          "it CANCELED; started by Order's OrderCancelRequested",
+      .start_fact = "OrderCancelRequested"};
   saga.steps.push_back(Step{.name = "release_stock",
                             .label = "Release the stock",
                             .forward = MakeAction(Participant::kInventory, &BuildReleaseStock,
                                                   {Success("StockReleased")}, must_finish),
-                            .reason_when_exhausted = "inventory service unavailable"});
+                            .reason_when_exhausted = "inventory service unavailable",
+                            .facts = {.done = "StockReleased"}});
   saga.steps.push_back(Step{.name = "refund",
                             .label = "Refund the payment",
                             .forward = MakeAction(Participant::kPayment, &BuildRefund,
                                                   {Success("Refunded"), Retry("PaymentUnavailable"),
                                                    Failure("RefundRefused", kReasonRefundRefused)},
                                                   must_finish),
-                            .reason_when_exhausted = "payment service unavailable"});
+                            .reason_when_exhausted = "payment service unavailable",
+                            .facts = {.done = "Refunded", .failed = "RefundRefused"}});
   saga.steps.push_back(
       Step{.name = "order_canceled",
            .label = "Order canceled",
            .forward = OrderCommand(&BuildMarkCanceled,
                                    {Failure("OrderStatusRejected", "order could not be canceled")},
                                    must_finish),
-           .reason_when_exhausted = "order service unavailable"});
+           .reason_when_exhausted = "order service unavailable",
+           .facts = {.done = "status:CANCELED"}});
   return saga;
 }
 

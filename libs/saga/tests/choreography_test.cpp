@@ -62,9 +62,31 @@ SagaView ViewOf(std::string_view saga_type, const std::vector<ChoreographyFact>&
   return view ? *view : SagaView{};
 }
 
-TEST(ChoreographyView, ItsRulesAgreeWithTheDefinitions) {
-  const auto checked = CheckChoreographyRules();
-  EXPECT_TRUE(checked.ok()) << checked.error().detail;
+TEST(ChoreographyFacts, EverySagaDeclaresTheFactsOfEachStep) {
+  for (const SagaDefinition& definition : AllSagas()) {
+    const auto checked = CheckChoreographyFacts(definition);
+    EXPECT_TRUE(checked.ok()) << checked.error().detail;
+  }
+}
+
+TEST(ChoreographyFacts, AMisspelledOrMissingFactIsNamed) {
+  auto problem = [](const SagaDefinition& definition) {
+    auto checked = CheckChoreographyFacts(definition);
+    return checked.ok() ? std::string() : checked.error().detail;
+  };
+  SagaDefinition misspelled = OrderSaga();
+  misspelled.steps[3].facts.done = "StockReserve";
+  EXPECT_EQ(problem(misspelled),
+            "the order saga step 'reserve_stock' names the unknown fact 'StockReserve'");
+  SagaDefinition no_done = OrderSaga();
+  no_done.steps[4].facts.done.clear();
+  EXPECT_EQ(problem(no_done), "the order saga step 'order_placed': no fact tells it is done");
+  SagaDefinition no_undone = OrderSaga();
+  no_undone.steps[1].facts.undone.clear();
+  EXPECT_EQ(problem(no_undone), "the order saga step 'charge_wallet': no fact tells it is undone");
+  SagaDefinition no_start = CancelSaga();
+  no_start.start_fact = "status:";
+  EXPECT_EQ(problem(no_start), "the cancel saga has no known start fact");
 }
 
 TEST(ChoreographyView, ThePlacedFlowCompletesWithEveryStepSucceeded) {
@@ -95,7 +117,8 @@ TEST(ChoreographyView, WhileInventoryReservesThePaidOrderShowsTheReserveRunning)
   std::vector<ChoreographyFact> facts = Paid();
   facts.pop_back();  // PAYMENT_DONE not recorded yet: Order and Inventory work at once
   EXPECT_EQ(Statuses(ViewOf(kOrderSagaType, facts)),
-            (Names{"SUCCEEDED", "SUCCEEDED", "PENDING", "RUNNING", "PENDING"}));
+            (Names{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
+      << "the charge's event starts both steps of the next group";
   SagaView paid = ViewOf(kOrderSagaType, Paid());
   EXPECT_EQ(paid.state, SagaStatus::kRunning);
   EXPECT_EQ(Statuses(paid), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"}));

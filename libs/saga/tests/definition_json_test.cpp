@@ -18,7 +18,7 @@ std::vector<std::string> Names(const nlohmann::json& definition, std::string_vie
 }
 
 TEST(DefinitionJson, TheOrderSagaAsDeclared) {
-  const nlohmann::json order = DefinitionJson(OrderSaga(), /*timings=*/false);
+  const nlohmann::json order = DefinitionJson(OrderSaga(), kChoreographyMode);
   EXPECT_EQ(order["type"], "order");
   EXPECT_EQ(order["reversible"], true);
   EXPECT_NE(order["description"].get<std::string>().find("PaymentCompleted"), std::string::npos);
@@ -39,7 +39,12 @@ TEST(DefinitionJson, TheOrderSagaAsDeclared) {
   EXPECT_EQ(charge["compensation"]["command"], "Refund");
   EXPECT_EQ(charge["compensation"]["label"], "Refund the payment");
   EXPECT_EQ(charge["compensation"]["participant"], "payment");
-  EXPECT_FALSE(charge.contains("timeoutMs")) << "no timings asked for";
+  EXPECT_FALSE(charge.contains("timeoutMs")) << "no engine applies timings in choreography";
+  EXPECT_EQ(order["startFact"], "status:PAYMENT_PENDING");
+  EXPECT_EQ(charge["facts"], (nlohmann::json{{"done", "PaymentCompleted"},
+                                             {"failed", "PaymentFailed"},
+                                             {"undone", "Refunded"},
+                                             {"undoFailed", "RefundRefused"}}));
 
   const nlohmann::json& first = order["steps"][0];
   EXPECT_EQ(first["command"], nullptr);
@@ -62,6 +67,8 @@ TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
   EXPECT_EQ(charge["compensation"]["attemptsMax"], 7);
   EXPECT_EQ(charge["backoff"]["multiplier"], timings.forward.backoff.multiplier);
 
+  EXPECT_FALSE(all["definitions"][0].contains("startFact")) << "facts are choreography's";
+  EXPECT_FALSE(charge.contains("facts"));
   const nlohmann::json& cancel = all["definitions"][1];
   EXPECT_EQ(cancel["type"], "cancel");
   EXPECT_EQ(cancel["reversible"], false);

@@ -16,8 +16,9 @@
 //
 // There is no saga record, so every service names the saga the same way, from the order
 // (ChoreographySagaId), and the Order service, which hears every event, keeps them as the
-// saga's facts; ChoreographyView turns those facts and the order's history into the same view
-// the orchestrator shows. Pure.
+// saga's facts; ChoreographyView turns those facts into the same view the orchestrator shows,
+// derived from the definition: each step declares the facts that tell its outcome (Step::facts)
+// and the view replays them as the engine would have recorded them. Pure.
 
 #include <optional>
 #include <string>
@@ -54,11 +55,12 @@ struct ChoreographyFact {
 
 inline constexpr std::string_view kStatusFact = "status";
 
-// The view's table of what each fact means must agree with the definitions: kInvalidRequest
-// naming the first rule whose saga or step no definition has, or the first step (or undo)
-// that no fact ever ends. Checked by the tests, since a misspelled step would otherwise only
-// be missing from the view.
-Result<void> CheckChoreographyRules();
+// Whether `definition` declares the facts its choreography view is derived from
+// (SagaDefinition::start_fact, Step::facts): kInvalidRequest naming the first fact that is
+// neither a known message type nor "status:<NAME>", or a step (or undo) no fact ever ends.
+// Checked by the tests of every definition, since a misspelled fact would otherwise only be
+// missing from the view.
+Result<void> CheckChoreographyFacts(const SagaDefinition& definition);
 
 // The view of the order's saga of `saga_type` from its facts (oldest first), in the shape of
 // the orchestrator's: the same step names and statuses, mode "choreography". nullopt when no

@@ -62,6 +62,18 @@ struct Action {
   Backoff backoff;
 };
 
+// In choreography there is no engine: the Order service records what it hears (events, and
+// its order's status changes) as the saga's facts, and the view is derived from these, the
+// facts that tell each step's outcome: a message type, or "status:<ORDER STATUS>". Empty:
+// no fact tells that outcome.
+struct StepFacts {
+  std::string done;         // the forward action succeeded
+  std::string failed;       // it failed with no effect: undo the steps before it
+  std::string gave_up;      // it was given up on, its effect unknown: undo it too
+  std::string undone;       // the compensation succeeded
+  std::string undo_failed;  // the compensation was refused for good
+};
+
 // A step has a forward action, a compensation, or both. A step with only a compensation
 // passes at once going forward and acts only when the saga fails past it: the order saga's
 // first step is one, so that marking the order FAILED is always the last thing the saga does
@@ -82,6 +94,7 @@ struct Step {
   // whole group (each step whose command may have applied), then the steps before it.
   // Every step of a group has a forward action.
   bool parallel_with_previous = false;
+  StepFacts facts;  // choreography (see StepFacts)
 };
 
 struct SagaDefinition {
@@ -93,6 +106,8 @@ struct SagaDefinition {
   // it ends GAVE_UP, for an operator, rather than FAILED.
   bool reversible = true;
   std::string description;  // one sentence: what it does and what starts it
+  // Choreography: the fact that starts it; its first steps without a forward action pass.
+  std::string start_fact;
 };
 
 // How a saga of `definition` ends once compensation is done: GAVE_UP when it cannot be undone

@@ -14,10 +14,12 @@ namespace tinysaga::saga {
 // "replies": [{"type", "outcome", "reason"?}], "compensation": {"label", "participant",
 // "command", "replies"} or null, "parallelGroup"}]}. "participant", "command" and "replies" are
 // null for a step with only a compensation; "parallelGroup" is the index of the group's first
-// step, null for a step that runs alone. With `timings` (orchestration: the engine applies
-// them), each action also has "timeoutMs", "attemptsMax" and "backoff": {"initialMs",
-// "multiplier", "maxMs"}; choreography has no engine to apply them.
-nlohmann::json DefinitionJson(const SagaDefinition& definition, bool timings);
+// step, null for a step that runs alone. By `mode`: in orchestration each action also has
+// "timeoutMs", "attemptsMax" and "backoff": {"initialMs", "multiplier", "maxMs"}, which the
+// engine applies; in choreography the definition has "startFact" and each step "facts":
+// {"done", "failed", "gaveUp", "undone", "undoFailed"} (those it declares), the facts its view
+// is derived from.
+nlohmann::json DefinitionJson(const SagaDefinition& definition, std::string_view mode);
 
 // {"mode", "definitions": [DefinitionJson, ...]}: the body of GET /api/sagas/definitions.
 nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions,
