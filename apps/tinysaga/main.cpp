@@ -28,6 +28,23 @@
 namespace tinysaga::app {
 namespace {
 
+// --saga-mode by name only (not by the enum's number).
+void AddSagaModeOption(CLI::App& command, SagaMode& mode) {
+  command.add_option("--saga-mode", mode, "How sagas run: orchestration (default) or choreography")
+      ->transform(
+          [](const std::string& value) {
+            const auto found = SagaModesByName().find(value);
+            if (found == SagaModesByName().end()) {
+              throw CLI::ValidationError("must be orchestration or choreography, not '" + value +
+                                         "'");
+            }
+            return std::to_string(static_cast<int>(found->second));
+          },
+          "")
+      ->option_text("MODE")
+      ->default_str(std::string(SagaModeName(mode)));
+}
+
 // Flags every service process shares, gathered before they become a ServiceConfig.
 struct ServiceFlags {
   platform::ServiceConfig config;
@@ -70,9 +87,7 @@ void AddServiceFlags(CLI::App& command, ServiceFlags& flags) {
       ->excludes(dev);
   command.add_option("--kafka", flags.config.kafka_bootstrap,
                      "Kafka bootstrap servers HOST:PORT[,...] (none: HTTP only, no saga messages)");
-  command.add_option("--saga-mode", flags.config.saga_mode, "How sagas run")
-      ->check(CLI::IsMember({"orchestration", "choreography"}))
-      ->capture_default_str();
+  AddSagaModeOption(command, flags.config.saga_mode);
 }
 
 // Milliseconds on the command line, std::chrono in the options.
@@ -239,9 +254,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")
       ->capture_default_str();
-  up_command->add_option("--saga-mode", up_options.saga_mode, "How sagas run")
-      ->check(CLI::IsMember({"orchestration", "choreography"}))
-      ->capture_default_str();
+  AddSagaModeOption(*up_command, up_options.saga_mode);
   up_command->add_option("--kafka", up_options.kafka,
                          "Kafka bootstrap servers (default: a development broker inside `up`)");
 

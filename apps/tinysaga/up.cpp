@@ -36,7 +36,9 @@ const std::map<std::string, std::vector<std::string>> kPeersOf = {
 std::vector<std::string> ServicesFor(const UpOptions& options) {
   std::vector<std::string> services;
   for (const char* service : kBusinessServices) {
-    if (std::string_view(service) == "orchestrator" && options.saga_mode != "orchestration") continue;
+    if (std::string_view(service) == "orchestrator" &&
+        options.saga_mode != SagaMode::kOrchestration)
+      continue;
     services.emplace_back(service);
   }
   return services;
@@ -127,7 +129,7 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
                                   "--kafka",
                                   kafka,
                                   "--saga-mode",
-                                  options.saga_mode,
+                                  std::string(SagaModeName(options.saga_mode)),
                                   options.production ? "--production" : "--dev"};
     if (auto peers = kPeersOf.find(process.service); peers != kPeersOf.end()) {
       auto more = peer_args(peers->second);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gateway/domain/rate_limiter.h"
+#include "tinysaga/core/saga_mode.h"
 
 namespace tinysaga::app {
 
@@ -17,7 +18,7 @@ struct UpOptions {
   std::string sqlite_synchronous = "FULL";
   gateway::RateLimit rate_limit;
   std::string web_dir;
-  std::string saga_mode = "orchestration";  // or "choreography"
+  SagaMode saga_mode = SagaMode::kOrchestration;
   std::string kafka;  // bootstrap servers of a real Kafka; empty: the development broker in-process
   gateway::RateLimit auth_failure_limit{.rate_per_second = 1,
                                         .burst = 20};  // failed tokens per address

@@ -19,7 +19,7 @@ int Run(const platform::ServiceConfig& config) {
     api->Register(*service.server, config.internal_secret);
     if (service.messaging) {
       // Orchestration: the orchestrator's commands. Choreography: the events Inventory reacts to.
-      const bool choreography = config.saga_mode == saga::kChoreographyMode;
+      const bool choreography = config.saga_mode == SagaMode::kChoreography;
       std::vector<std::string> topics =
           choreography ? std::vector<std::string>{std::string(contracts::kPaymentEventsTopic),
                                                   std::string(contracts::kOrderEventsTopic)}

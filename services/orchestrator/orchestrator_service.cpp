@@ -16,8 +16,6 @@
 namespace tinysaga::orchestrator {
 namespace {
 
-constexpr std::string_view kChoreography = "choreography";
-
 // What the process's routes, consumer and timer use. Built while the routes are registered;
 // destroyed after the server and the messaging have stopped (platform::RunService), and
 // stops and joins the timer thread first.
@@ -97,7 +95,7 @@ int Run(const platform::ServiceConfig& config, const OrchestratorOptions& option
   return platform::RunService(config, schema::Migrations(), [&](platform::ServiceContext& service) {
     auto parts = std::make_shared<OrchestratorParts>(service, options);
     parts->api.Register(*service.server, config.internal_secret);
-    if (config.saga_mode == kChoreography) {
+    if (config.saga_mode == SagaMode::kChoreography) {
       Log()->info("choreography mode: serving saga views only");
     } else {
       StartOrchestrating(service, *parts);

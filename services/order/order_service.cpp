@@ -30,7 +30,7 @@ struct Peers {
 };
 
 bool IsChoreography(const platform::ServiceConfig& config) {
-  return config.saga_mode == saga::kChoreographyMode;
+  return config.saga_mode == SagaMode::kChoreography;
 }
 
 // Where the live pages' saga view comes from: the Orchestrator in orchestration mode, this
@@ -96,7 +96,7 @@ Result<Peers> ConfiguredPeers(const platform::ServiceConfig& config) {
   TS_ASSIGN_OR_RETURN(peers.orchestrator, platform::PeerEndpoints(config, "orchestrator"));
   if (peers.inventory.empty())
     spdlog::warn("order: no inventory peer configured; orders cannot be priced");
-  if (config.saga_mode == "orchestration" && peers.orchestrator.empty())
+  if (config.saga_mode == SagaMode::kOrchestration && peers.orchestrator.empty())
     spdlog::warn("order: no orchestrator peer configured; live pages show no saga");
   return peers;
 }

@@ -192,7 +192,7 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
         parts->api.Register(*service.server, config.internal_secret);
         if (service.messaging) {
           // Orchestration: the orchestrator's commands. Choreography: Inventory's events.
-          const bool choreography = config.saga_mode == saga::kChoreographyMode;
+          const bool choreography = config.saga_mode == SagaMode::kChoreography;
           const std::string topic(choreography ? contracts::kInventoryEventsTopic
                                                : contracts::kPaymentCommandsTopic);
           platform::MessageHandler handle =

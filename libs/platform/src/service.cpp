@@ -54,8 +54,6 @@ Result<void> ValidateConfig(const ServiceConfig& config) {
     return MakeError(Errc::kInvalidRequest, "worker_threads must be at least 1");
   if (config.db_pool_size < 1)
     return MakeError(Errc::kInvalidRequest, "db_pool_size must be at least 1");
-  if (config.saga_mode != "orchestration" && config.saga_mode != "choreography")
-    return MakeError(Errc::kInvalidRequest, "saga mode must be orchestration or choreography");
   return Ok();
 }
 

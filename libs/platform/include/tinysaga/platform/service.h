@@ -12,6 +12,7 @@
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/rng.h"
+#include "tinysaga/core/saga_mode.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
 #include "tinysaga/platform/messaging.h"
@@ -40,7 +41,7 @@ struct ServiceConfig {
   // Kafka bootstrap servers ("host:port,..."); empty: no messaging (HTTP only, e.g. unit tests).
   std::string kafka_bootstrap;
   // "orchestration" (default) or "choreography" (DESIGN.md, Saga modes).
-  std::string saga_mode = "orchestration";
+  SagaMode saga_mode = SagaMode::kOrchestration;
 };
 
 // The pieces a service's handlers are built from. Owns the database, server and registry;

@@ -28,12 +28,14 @@
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/result.h"
+#include "tinysaga/core/saga_mode.h"
 #include "tinysaga/saga/view.h"
 
 namespace tinysaga::saga {
 
-inline constexpr std::string_view kOrchestrationMode = "orchestration";
-inline constexpr std::string_view kChoreographyMode = "choreography";
+// The saga view's "mode" values.
+inline constexpr std::string_view kOrchestrationMode = SagaModeName(SagaMode::kOrchestration);
+inline constexpr std::string_view kChoreographyMode = SagaModeName(SagaMode::kChoreography);
 
 // The order's statusInfo when the Order service gave up waiting for Inventory.
 inline constexpr std::string_view kReasonNoStockAnswer =
