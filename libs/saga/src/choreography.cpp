@@ -101,8 +101,7 @@ class Replay {
   }
 
   bool GroupDone(int step) const {
-    int first = step;
-    while (definition_.steps[static_cast<size_t>(first)].parallel_with_previous) --first;
+    const int first = GroupStart(definition_, step);
     for (int i = first; i <= GroupEnd(definition_, first); ++i) {
       if (!succeeded_.contains(i)) return false;
     }

@@ -79,10 +79,15 @@ int GroupEnd(const SagaDefinition& definition, int first) {
   return last;
 }
 
-std::optional<int> ParallelGroupOf(const SagaDefinition& definition, int step) {
+int GroupStart(const SagaDefinition& definition, int step) {
   int first = step;
   while (first > 0 && definition.steps[static_cast<size_t>(first)].parallel_with_previous) --first;
-  if (first == step && GroupEnd(definition, first) == first) return std::nullopt;
+  return first;
+}
+
+std::optional<int> ParallelGroupOf(const SagaDefinition& definition, int step) {
+  const int first = GroupStart(definition, step);
+  if (GroupEnd(definition, first) == first) return std::nullopt;
   return first;
 }
 

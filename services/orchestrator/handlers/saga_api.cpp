@@ -75,7 +75,10 @@ nlohmann::json UnreadableSagaJson(const SagaRow& row) {
 
 }  // namespace
 
-SagaApi::SagaApi(storage::Db& db, const SagaCatalog& catalog) : db_(db), catalog_(catalog) {}
+SagaApi::SagaApi(storage::Db& db, const SagaCatalog& catalog)
+    : db_(db),
+      catalog_(catalog),
+      definitions_(saga::DefinitionsJson(catalog.definitions(), kSagaMode)) {}
 
 http::Response SagaApi::GetOrderSaga(const http::Request& request, const Caller& caller) {
   if (auto allowed = RequireAuthenticated(caller); !allowed.ok()) {
@@ -148,7 +151,7 @@ http::Response SagaApi::GetSagas(const http::Request& request, const Caller& cal
 }
 
 http::Response SagaApi::GetDefinitions(const http::Request&, const platform::Caller&) {
-  return http::Response::Json(200, saga::DefinitionsJson(catalog_.definitions(), kSagaMode));
+  return http::Response::Json(200, definitions_);
 }
 
 void SagaApi::Register(http::Server& server, const std::string& internal_secret) {

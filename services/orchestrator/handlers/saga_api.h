@@ -7,6 +7,7 @@
 // Thread safety: holds no state of its own, so the server's worker threads may call every
 // method concurrently.
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "orchestrator/domain/saga_catalog.h"
@@ -43,6 +44,7 @@ class SagaApi {
  private:
   storage::Db& db_;
   const SagaCatalog& catalog_;
+  const nlohmann::json definitions_;  // GET /api/sagas/definitions: the catalog never changes
 };
 
 }  // namespace tinysaga::orchestrator

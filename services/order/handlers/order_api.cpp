@@ -539,8 +539,10 @@ void OrderApi::RegisterSagaView(http::Server& server, const std::string& interna
 }
 
 http::Response OrderApi::SagaDefinitions(const http::Request&, const platform::Caller&) {
-  return http::Response::Json(200,
-                              saga::DefinitionsJson(saga::AllSagas(), saga::kChoreographyMode));
+  // The definitions never change while the process runs.
+  static const nlohmann::json kBody =
+      saga::DefinitionsJson(saga::AllSagas(), saga::kChoreographyMode);
+  return http::Response::Json(200, kBody);
 }
 
 void OrderApi::RegisterSagaList(http::Server& server, const std::string& internal_secret) {

@@ -15,7 +15,7 @@ constexpr std::string_view SagaModeName(SagaMode mode) {
   return mode == SagaMode::kChoreography ? "choreography" : "orchestration";
 }
 
-// Every mode by its name, for the command line (CLI::CheckedTransformer).
+// Every mode by its name, for the command line's --saga-mode.
 inline const std::map<std::string, SagaMode>& SagaModesByName() {
   static const std::map<std::string, SagaMode> modes{
       {std::string(SagaModeName(SagaMode::kOrchestration)), SagaMode::kOrchestration},

@@ -120,6 +120,8 @@ int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view com
 // The last step of the parallel group that starts at `first` (`first` itself when the next
 // step does not run with it).
 int GroupEnd(const SagaDefinition& definition, int first);
+// The first step of the parallel group `step` belongs to (`step` itself when it runs alone).
+int GroupStart(const SagaDefinition& definition, int step);
 
 // The first step of the parallel group `step` belongs to; nullopt when it runs alone.
 std::optional<int> ParallelGroupOf(const SagaDefinition& definition, int step);
