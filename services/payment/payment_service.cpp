@@ -109,7 +109,6 @@ struct PaymentParts {
         orders(client, std::move(order_endpoints), service.config.internal_secret,
                options.order_timeout),
         api(*service.db, service.clock, service.rng, wallet, orders, notify),
-        commands(service.clock, service.rng),
         reconciler(*service.db, service.rng, notify, options.reconciler),
         refunds_refused(prometheus::BuildCounter()
                             .Name("tinysaga_refunds_refused_total")
@@ -127,7 +126,6 @@ struct PaymentParts {
   WalletClient refund_wallet;  // the refund worker's single attempts (its queue retries)
   OrderClient orders;
   PaymentApi api;
-  PaymentCommands commands;
   Reconciler reconciler;
   prometheus::Counter& refunds_refused;
   RefundWorker refunds;
@@ -195,12 +193,9 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
           const bool choreography = config.saga_mode == SagaMode::kChoreography;
           const std::string topic(choreography ? contracts::kInventoryEventsTopic
                                                : contracts::kPaymentCommandsTopic);
-          platform::MessageHandler handle =
-              choreography ? PaymentEventHandler(service.clock, service.rng)
-                           : [commands = &parts->commands](soci::session& session,
-                                                           const contracts::Message& message) {
-                               return commands->Handle(session, message);
-                             };
+          platform::MessageHandler handle = choreography
+                                                ? PaymentEventHandler(service.clock, service.rng)
+                                                : PaymentCommandHandler(service.clock, service.rng);
           // The handlers queue refunds inside the consumer's transaction; the worker is woken
           // after the commit, so the refund need not wait for its next poll.
           auto refund_queued = std::make_shared<std::atomic<bool>>(false);

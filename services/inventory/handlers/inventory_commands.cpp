@@ -2,11 +2,11 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "inventory/inventory_repository.h"
 #include "inventory/log.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/handlers.h"
 
 namespace tinysaga::inventory {
 namespace {
@@ -55,30 +55,21 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
   return released.error();
 }
 
-Result<void> ApplyInventoryCommand(soci::session& session, const contracts::Message& command,
-                                   const Clock& clock, Rng& rng) {
-  const TimestampMs now_ms = clock.NowMs();
-  const OrderId& order_id = command.envelope.order_id;
-  Result<contracts::Payload> reply = MakeError(Errc::kInternal, "not handled");
-  if (const auto* reserve = std::get_if<contracts::ReserveStock>(&command.payload)) {
-    reply = ReserveForOrder(session, order_id, *reserve, now_ms);
-  } else if (const auto* release = std::get_if<contracts::ReleaseStock>(&command.payload)) {
-    reply = ReleaseForOrder(session, order_id, *release, now_ms);
-  } else {
-    return MakeError(Errc::kInvalidRequest, "inventory.commands does not take " +
-                                                std::string(command.type()) + " messages");
-  }
-  if (!reply.ok()) return reply.error();
-  platform::AppendMessage(session, contracts::kSagaRepliesTopic,
-                          platform::ReplyTo(command, std::move(reply).value(), now_ms, rng),
-                          now_ms);
-  return Ok();
-}
-
 platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng) {
-  return [&clock, &rng](soci::session& session, const contracts::Message& command) {
-    return ApplyInventoryCommand(session, command, clock, rng);
-  };
+  auto commands =
+      platform::Handlers::ForCommands(std::string(contracts::kInventoryCommandsTopic), clock, rng);
+  commands
+      .Answer<contracts::ReserveStock>([&clock](soci::session& session,
+                                                const contracts::Message& command,
+                                                const contracts::ReserveStock& reserve) {
+        return ReserveForOrder(session, command.envelope.order_id, reserve, clock.NowMs());
+      })
+      .Answer<contracts::ReleaseStock>([&clock](soci::session& session,
+                                                const contracts::Message& command,
+                                                const contracts::ReleaseStock& release) {
+        return ReleaseForOrder(session, command.envelope.order_id, release, clock.NowMs());
+      });
+  return std::move(commands).Build();
 }
 
 }  // namespace tinysaga::inventory

@@ -44,11 +44,8 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
                                            const contracts::ReleaseStock& command,
                                            TimestampMs now_ms);
 
-// Applies one inventory.commands message and appends its reply to saga.replies.
-Result<void> ApplyInventoryCommand(soci::session& session, const contracts::Message& command,
-                                   const Clock& clock, Rng& rng);
-
-// ApplyInventoryCommand bound to a clock and rng that must outlive the handler.
+// The inventory.commands handler: applies each command and appends its reply to saga.replies.
+// The clock and rng must outlive it.
 platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng);
 
 }  // namespace tinysaga::inventory

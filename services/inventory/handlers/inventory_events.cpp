@@ -1,10 +1,10 @@
 #include "inventory/handlers/inventory_events.h"
 
-#include <optional>
-#include <variant>
+#include <string_view>
 
 #include "inventory/handlers/inventory_commands.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/order_sagas.h"
 
@@ -19,37 +19,39 @@ SagaId SagaOf(const contracts::Message& event, std::string_view saga_type) {
 
 }  // namespace
 
-Result<void> ApplyInventoryEvent(soci::session& session, const contracts::Message& event,
-                                 const Clock& clock, Rng& rng) {
-  const TimestampMs now_ms = clock.NowMs();
-  const OrderId& order_id = event.envelope.order_id;
-  std::optional<contracts::Payload> answer;
-  SagaId saga_id;
-  if (const auto* paid = std::get_if<contracts::PaymentCompleted>(&event.payload)) {
-    TS_ASSIGN_OR_RETURN(answer, ReserveForOrder(session, order_id,
-                                                contracts::ReserveStock{paid->product_id,
-                                                                        paid->quantity},
-                                                now_ms));
-    saga_id = SagaOf(event, saga::kOrderSagaType);
-  } else if (const auto* cancel = std::get_if<contracts::OrderCancelRequested>(&event.payload)) {
-    TS_ASSIGN_OR_RETURN(answer, ReleaseForOrder(session, order_id,
-                                                contracts::ReleaseStock{cancel->product_id,
-                                                                        cancel->quantity},
-                                                now_ms));
-    saga_id = SagaOf(event, saga::kCancelSagaType);
-  } else {
-    return Ok();  // PaymentFailed, Refunded ...: nothing for Inventory to do
-  }
-  platform::AppendMessage(
-      session, contracts::kInventoryEventsTopic,
-      platform::FollowUp(event, std::move(saga_id), std::move(*answer), now_ms, rng), now_ms);
-  return Ok();
-}
-
 platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng) {
-  return [&clock, &rng](soci::session& session, const contracts::Message& event) {
-    return ApplyInventoryEvent(session, event, clock, rng);
+  // Publishes Inventory's answer to `event` on inventory.events, in the saga of `saga_type`.
+  auto announce = [&clock, &rng](soci::session& session, const contracts::Message& event,
+                                 std::string_view saga_type,
+                                 Result<contracts::Payload> answer) -> Result<void> {
+    if (!answer.ok()) return answer.error();
+    const TimestampMs now_ms = clock.NowMs();
+    platform::AppendMessage(
+        session, contracts::kInventoryEventsTopic,
+        platform::FollowUp(event, SagaOf(event, saga_type), std::move(answer).value(), now_ms, rng),
+        now_ms);
+    return Ok();
   };
+  auto events = platform::Handlers::ForEvents("inventory: payment.events, order.events");
+  events
+      .On<contracts::PaymentCompleted>([&clock, announce](soci::session& session,
+                                                          const contracts::Message& event,
+                                                          const contracts::PaymentCompleted& paid) {
+        return announce(session, event, saga::kOrderSagaType,
+                        ReserveForOrder(session, event.envelope.order_id,
+                                        contracts::ReserveStock{paid.product_id, paid.quantity},
+                                        clock.NowMs()));
+      })
+      .On<contracts::OrderCancelRequested>(
+          [&clock, announce](soci::session& session, const contracts::Message& event,
+                             const contracts::OrderCancelRequested& cancel) {
+            return announce(
+                session, event, saga::kCancelSagaType,
+                ReleaseForOrder(session, event.envelope.order_id,
+                                contracts::ReleaseStock{cancel.product_id, cancel.quantity},
+                                clock.NowMs()));
+          });
+  return std::move(events).Build();
 }
 
 }  // namespace tinysaga::inventory

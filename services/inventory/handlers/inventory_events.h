@@ -27,11 +27,8 @@ class session;
 
 namespace tinysaga::inventory {
 
-// Applies one event; appends Inventory's answer to inventory.events.
-Result<void> ApplyInventoryEvent(soci::session& session, const contracts::Message& event,
-                                 const Clock& clock, Rng& rng);
-
-// ApplyInventoryEvent bound to a clock and rng that must outlive the handler.
+// The handler of those events: applies each and appends Inventory's answer to
+// inventory.events. The clock and rng must outlive it.
 platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng);
 
 }  // namespace tinysaga::inventory

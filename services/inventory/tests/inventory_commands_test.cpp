@@ -20,6 +20,8 @@ using contracts::Message;
 
 class InventoryCommandsTest : public StockFixture {
  protected:
+  const platform::MessageHandler handler_ = InventoryCommandHandler(clock_, rng_);
+
   // A command as the orchestrator sends it; each call is a new message (new id).
   Message Command(const std::string& order_id, contracts::Payload payload) {
     return NewMessage("cmd_", order_id, std::move(payload), SagaId("sag_1"));
@@ -28,7 +30,7 @@ class InventoryCommandsTest : public StockFixture {
   // Applies the command in one transaction, as the inbox consumer does.
   Result<void> Apply(const Message& command) {
     auto applied = db_.db().Write<int>([&](soci::session& s) -> Result<int> {
-      TS_RETURN_IF_ERROR(ApplyInventoryCommand(s, command, clock_, rng_));
+      TS_RETURN_IF_ERROR(handler_(s, command));
       return 0;
     });
     if (!applied.ok()) return applied.error();

@@ -23,6 +23,8 @@ Money Dollars(int64_t dollars) { return *Money::FromCents(dollars * 100); }
 
 class InventoryEventsTest : public StockFixture {
  protected:
+  const platform::MessageHandler handler_ = InventoryEventHandler(clock_, rng_);
+
   // An event as its publisher sends it; each call is a new message (new id).
   Message Event(const std::string& order_id, contracts::Payload payload, SagaId saga_id = {}) {
     return NewMessage("evt_", order_id, std::move(payload), std::move(saga_id));
@@ -44,7 +46,7 @@ class InventoryEventsTest : public StockFixture {
   std::vector<Message> Apply(const Message& event) {
     const size_t before = Published().size();
     auto applied = db_.db().Write<int>([&](soci::session& s) -> Result<int> {
-      TS_RETURN_IF_ERROR(ApplyInventoryEvent(s, event, clock_, rng_));
+      TS_RETURN_IF_ERROR(handler_(s, event));
       return 0;
     });
     EXPECT_TRUE(applied.ok()) << applied.error().detail;

@@ -2,11 +2,11 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "order/domain/order.h"
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/handlers.h"
 
 namespace tinysaga::order {
 namespace {
@@ -16,18 +16,6 @@ struct Target {
   OrderStatus status = OrderStatus::kFailed;
   std::string status_info;  // empty: the status's default text
 };
-
-std::optional<Target> TargetOf(const contracts::Payload& payload) {
-  if (std::holds_alternative<contracts::MarkPaymentDone>(payload))
-    return Target{OrderStatus::kPaymentDone, ""};
-  if (std::holds_alternative<contracts::MarkPlaced>(payload))
-    return Target{OrderStatus::kPlaced, ""};
-  if (const auto* failed = std::get_if<contracts::MarkFailed>(&payload))
-    return Target{OrderStatus::kFailed, failed->reason};
-  if (std::holds_alternative<contracts::MarkCanceled>(payload))
-    return Target{OrderStatus::kCanceled, ""};
-  return std::nullopt;
-}
 
 contracts::Payload Rejected(OrderStatus status, std::string detail) {
   return contracts::OrderStatusRejected{std::string(FormatOrderStatus(status)), std::move(detail)};
@@ -63,25 +51,26 @@ Result<contracts::Payload> Apply(soci::session& session, const OrderId& order_id
 
 }  // namespace
 
-Result<void> ApplyOrderCommand(soci::session& session, const contracts::Message& command,
-                               const Clock& clock, Rng& rng) {
-  std::optional<Target> target = TargetOf(command.payload);
-  if (!target) {
-    return MakeError(Errc::kInvalidRequest,
-                     "order.commands does not take " + std::string(command.type()) + " messages");
-  }
-  const TimestampMs now_ms = clock.NowMs();
-  TS_ASSIGN_OR_RETURN(contracts::Payload reply,
-                      Apply(session, command.envelope.order_id, *target, now_ms));
-  platform::AppendMessage(session, contracts::kSagaRepliesTopic,
-                          platform::ReplyTo(command, std::move(reply), now_ms, rng), now_ms);
-  return Ok();
-}
-
 platform::MessageHandler OrderCommandHandler(const Clock& clock, Rng& rng) {
-  return [&clock, &rng](soci::session& session, const contracts::Message& command) {
-    return ApplyOrderCommand(session, command, clock, rng);
+  // Each command asks for a target status; the decision and the reply are the same for all.
+  auto to = [&clock](OrderStatus status) {
+    return
+        [&clock, status](soci::session& session, const contracts::Message& command, const auto&) {
+          return Apply(session, command.envelope.order_id, Target{status, ""}, clock.NowMs());
+        };
   };
+  auto commands =
+      platform::Handlers::ForCommands(std::string(contracts::kOrderCommandsTopic), clock, rng);
+  commands.Answer<contracts::MarkPaymentDone>(to(OrderStatus::kPaymentDone))
+      .Answer<contracts::MarkPlaced>(to(OrderStatus::kPlaced))
+      .Answer<contracts::MarkCanceled>(to(OrderStatus::kCanceled))
+      .Answer<contracts::MarkFailed>([&clock](soci::session& session,
+                                              const contracts::Message& command,
+                                              const contracts::MarkFailed& failed) {
+        return Apply(session, command.envelope.order_id,
+                     Target{OrderStatus::kFailed, failed.reason}, clock.NowMs());
+      });
+  return std::move(commands).Build();
 }
 
 }  // namespace tinysaga::order

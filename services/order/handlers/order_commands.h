@@ -34,11 +34,8 @@ class session;
 
 namespace tinysaga::order {
 
-// Applies one order.commands message and appends its reply to saga.replies.
-Result<void> ApplyOrderCommand(soci::session& session, const contracts::Message& command,
-                               const Clock& clock, Rng& rng);
-
-// ApplyOrderCommand bound to a clock and rng that must outlive the handler.
+// The order.commands handler: applies each command and appends its reply to saga.replies. The
+// clock and rng must outlive it.
 platform::MessageHandler OrderCommandHandler(const Clock& clock, Rng& rng);
 
 }  // namespace tinysaga::order

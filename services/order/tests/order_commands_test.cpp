@@ -17,6 +17,8 @@ using contracts::OrderStatusRejected;
 
 class OrderCommandsTest : public testing::SagaFixture {
  protected:
+  const platform::MessageHandler handler_ = OrderCommandHandler(clock_, rng_);
+
   Message Command(const std::string& order_id, contracts::Payload payload) {
     return Message{contracts::Envelope{.message_id = "cmd_" + std::to_string(++command_count_),
                                        .saga_id = SagaId("sag_1"),
@@ -28,7 +30,7 @@ class OrderCommandsTest : public testing::SagaFixture {
   // Applies the command in one transaction, as the inbox consumer does.
   Result<void> Apply(const Message& command) {
     auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_RETURN_IF_ERROR(ApplyOrderCommand(session, command, clock_, rng_));
+      TS_RETURN_IF_ERROR(handler_(session, command));
       return 0;
     });
     if (!applied.ok()) return applied.error();

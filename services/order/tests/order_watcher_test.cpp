@@ -77,13 +77,11 @@ class OrderWatcherTest : public testing::SagaFixture {
   }
   void Mark(const std::string& order_id, contracts::Payload command) {
     auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_RETURN_IF_ERROR(ApplyOrderCommand(
-          session,
-          contracts::Message{{.message_id = "cmd_" + std::to_string(++commands_),
-                              .saga_id = SagaId("sag_1"),
-                              .order_id = OrderId(order_id)},
-                             std::move(command)},
-          clock_, rng_));
+      TS_RETURN_IF_ERROR(OrderCommandHandler(clock_, rng_)(
+          session, contracts::Message{{.message_id = "cmd_" + std::to_string(++commands_),
+                                       .saga_id = SagaId("sag_1"),
+                                       .order_id = OrderId(order_id)},
+                                      std::move(command)}));
       return 0;
     });
     ASSERT_TRUE(applied.ok()) << applied.error().detail;

@@ -5,7 +5,7 @@
 #include "payment/refund_queue.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
-#include "tinysaga/platform/messaging.h"
+#include "tinysaga/platform/handlers.h"
 
 namespace tinysaga::payment {
 
@@ -85,34 +85,26 @@ Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Messag
   return Ok();
 }
 
-PaymentCommands::PaymentCommands(const Clock& clock, Rng& rng) : clock_(clock), rng_(rng) {}
-
-Result<void> PaymentCommands::Handle(soci::session& session, const contracts::Message& command) {
-  if (std::holds_alternative<contracts::ChargeWallet>(command.payload)) {
-    return OnChargeWallet(session, command);
-  }
-  if (const auto* refund = std::get_if<contracts::Refund>(&command.payload)) {
-    return AnswerOrQueueRefund(session, command, refund->user_id, clock_.NowMs(), rng_);
-  }
-  return MakeError(Errc::kInvalidRequest, std::string(contracts::kPaymentCommandsTopic) +
-                                              " does not take " + std::string(command.type()));
-}
-
-Result<void> PaymentCommands::OnChargeWallet(soci::session& session,
-                                             const contracts::Message& command) {
-  const OrderId& order_id = command.envelope.order_id;
-  TS_ASSIGN_OR_RETURN(contracts::Payload reply, ChargeReplyFor(FindPayment(session, order_id)));
-  Log()->info("ChargeWallet saga={} order={} -> {}", command.envelope.saga_id.value(),
-              order_id.value(), contracts::TypeName(reply));
-  Reply(session, command, std::move(reply));
-  return Ok();
-}
-
-void PaymentCommands::Reply(soci::session& session, const contracts::Message& command,
-                            contracts::Payload reply) {
-  const TimestampMs now_ms = clock_.NowMs();
-  platform::AppendMessage(session, contracts::kSagaRepliesTopic,
-                          platform::ReplyTo(command, std::move(reply), now_ms, rng_), now_ms);
+platform::MessageHandler PaymentCommandHandler(const Clock& clock, Rng& rng) {
+  auto commands =
+      platform::Handlers::ForCommands(std::string(contracts::kPaymentCommandsTopic), clock, rng);
+  commands
+      .Answer<contracts::ChargeWallet>([](soci::session& session, const contracts::Message& command,
+                                          const contracts::ChargeWallet&) {
+        const OrderId& order_id = command.envelope.order_id;
+        Result<contracts::Payload> reply = ChargeReplyFor(FindPayment(session, order_id));
+        if (reply.ok()) {
+          Log()->info("ChargeWallet saga={} order={} -> {}", command.envelope.saga_id.value(),
+                      order_id.value(), contracts::TypeName(reply.value()));
+        }
+        return reply;
+      })
+      .On<contracts::Refund>([&clock, &rng](soci::session& session,
+                                            const contracts::Message& command,
+                                            const contracts::Refund& refund) {
+        return AnswerOrQueueRefund(session, command, refund.user_id, clock.NowMs(), rng);
+      });
+  return std::move(commands).Build();
 }
 
 }  // namespace tinysaga::payment

@@ -16,7 +16,7 @@
 //   transaction and replies then.
 // Any other message on the topic is poison (dead-lettered).
 //
-// Lifecycle: borrows the clock and rng, which must outlive it. Thread-safe (no state).
+// Thread-safe (no state).
 
 #include <optional>
 #include <string_view>
@@ -26,6 +26,7 @@
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/rng.h"
+#include "tinysaga/platform/messaging.h"
 
 namespace soci {
 class session;
@@ -33,20 +34,8 @@ class session;
 
 namespace tinysaga::payment {
 
-class PaymentCommands {
- public:
-  PaymentCommands(const Clock& clock, Rng& rng);
-
-  // The payment.commands handler (platform::MessageHandler).
-  Result<void> Handle(soci::session& session, const contracts::Message& command);
-
- private:
-  Result<void> OnChargeWallet(soci::session& session, const contracts::Message& command);
-  void Reply(soci::session& session, const contracts::Message& command, contracts::Payload reply);
-
-  const Clock& clock_;
-  Rng& rng_;
-};
+// The payment.commands handler. The clock and rng must outlive it.
+platform::MessageHandler PaymentCommandHandler(const Clock& clock, Rng& rng);
 
 // Gives back what the order paid, for `cause`: a Refund command (answered on saga.replies) or,
 // in choreography, the event that calls for a refund (answered with a Refunded event on

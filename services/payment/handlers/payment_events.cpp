@@ -1,20 +1,21 @@
 #include "payment/handlers/payment_events.h"
 
-#include <variant>
+#include <optional>
+#include <string>
 
 #include "payment/handlers/payment_commands.h"
 #include "payment/log.h"
 #include "payment/payment_repository.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/handlers.h"
 
 namespace tinysaga::payment {
 
-Result<void> ApplyPaymentEvent(soci::session& session, const contracts::Message& event,
-                               const Clock& clock, Rng& rng) {
-  const bool wants_refund = std::holds_alternative<contracts::OutOfStock>(event.payload) ||
-                            std::holds_alternative<contracts::StockReleased>(event.payload);
-  if (!wants_refund) return Ok();  // StockReserved: nothing for Payment
-  const TimestampMs now_ms = clock.NowMs();
+namespace {
+
+// Refunds what the order paid because of `event` (OutOfStock or StockReleased).
+Result<void> RefundFor(soci::session& session, const contracts::Message& event, TimestampMs now_ms,
+                       Rng& rng) {
   const std::optional<PaymentRecord> payment = FindPayment(session, event.envelope.order_id);
   if (!payment) {
     Log()->info("{} order={}: no payment, nothing to refund", event.type(),
@@ -30,10 +31,16 @@ Result<void> ApplyPaymentEvent(soci::session& session, const contracts::Message&
   return AnswerOrQueueRefund(session, event, payment->transaction.user_id, now_ms, rng);
 }
 
+}  // namespace
+
 platform::MessageHandler PaymentEventHandler(const Clock& clock, Rng& rng) {
-  return [&clock, &rng](soci::session& session, const contracts::Message& event) {
-    return ApplyPaymentEvent(session, event, clock, rng);
+  auto refund = [&clock, &rng](soci::session& session, const contracts::Message& event,
+                               const auto&) {
+    return RefundFor(session, event, clock.NowMs(), rng);
   };
+  auto events = platform::Handlers::ForEvents(std::string(contracts::kInventoryEventsTopic));
+  events.On<contracts::OutOfStock>(refund).On<contracts::StockReleased>(refund);
+  return std::move(events).Build();
 }
 
 }  // namespace tinysaga::payment

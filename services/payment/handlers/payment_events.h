@@ -27,10 +27,7 @@ class session;
 
 namespace tinysaga::payment {
 
-Result<void> ApplyPaymentEvent(soci::session& session, const contracts::Message& event,
-                               const Clock& clock, Rng& rng);
-
-// ApplyPaymentEvent bound to a clock and rng that must outlive the handler.
+// The inventory.events handler. The clock and rng must outlive it.
 platform::MessageHandler PaymentEventHandler(const Clock& clock, Rng& rng);
 
 }  // namespace tinysaga::payment

@@ -80,7 +80,7 @@ class PaymentCommandsTest : public ::testing::Test {
   // when it fails.
   Result<void> Handle(const contracts::Message& command) {
     auto written = db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
-      TS_RETURN_IF_ERROR(commands_.Handle(session, command));
+      TS_RETURN_IF_ERROR(commands_(session, command));
       return true;
     });
     if (!written.ok()) return written.error();
@@ -147,7 +147,7 @@ class PaymentCommandsTest : public ::testing::Test {
                               {wallet_.endpoint()},
                               fakes::kSecret,
                               Retrier(RetryPolicy{.attempts_max = 1}, rng_, [](auto) {})};
-  PaymentCommands commands_{clock_, rng_};
+  const platform::MessageHandler commands_ = PaymentCommandHandler(clock_, rng_);
   int notified_ = 0;
   int refused_ = 0;
   RefundWorker refunds_{db_.db(), wallet_client_, clock_,
@@ -344,6 +344,8 @@ TEST_F(PaymentCommandsTest, AResentRefundReplacesTheQueuedOneAndOnlyItIsAnswered
 
 class PaymentEventsTest : public PaymentCommandsTest {
  protected:
+  const platform::MessageHandler events_ = PaymentEventHandler(clock_, rng_);
+
   contracts::Message Event(const std::string& id, Payload payload) {
     contracts::Message event = Command(id, "ord_1", std::move(payload));
     event.envelope.saga_id = SagaId("order-ord_1");
@@ -352,7 +354,7 @@ class PaymentEventsTest : public PaymentCommandsTest {
   }
   Result<void> HandleEvent(const contracts::Message& event) {
     auto written = db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
-      TS_RETURN_IF_ERROR(ApplyPaymentEvent(session, event, clock_, rng_));
+      TS_RETURN_IF_ERROR(events_(session, event));
       return true;
     });
     if (!written.ok()) return written.error();
