@@ -2,26 +2,40 @@
 
 #include <memory>
 
-#include "tinysaga/contracts/topics.h"
-
 namespace tinysaga::platform {
 
-Handlers Handlers::ForCommands(std::string subscription, const Clock& clock, Rng& rng) {
-  return Handlers(std::move(subscription), true, &clock, &rng);
+Handlers Handlers::ForCommands(std::string subscription, const Clock& clock, Rng& rng,
+                               std::string_view reply_topic) {
+  return Handlers(std::move(subscription), true, &clock, &rng, reply_topic);
 }
 
 Handlers Handlers::ForEvents(std::string subscription) {
-  return Handlers(std::move(subscription), false, nullptr, nullptr);
+  return Handlers(std::move(subscription), false, nullptr, nullptr, {});
 }
 
-Handlers::Handlers(std::string subscription, bool commands, const Clock* clock, Rng* rng)
-    : subscription_(std::move(subscription)), commands_(commands), clock_(clock), rng_(rng) {}
+Handlers::Handlers(std::string subscription, bool commands, const Clock* clock, Rng* rng,
+                   std::string_view reply_topic)
+    : subscription_(std::move(subscription)),
+      commands_(commands),
+      clock_(clock),
+      rng_(rng),
+      reply_topic_(reply_topic) {}
 
-void Handlers::AppendReply(soci::session& session, const contracts::Message& command,
-                           contracts::Payload reply, const Clock& clock, Rng& rng) {
+Handlers& Handlers::OnType(std::string_view type, MessageHandler handle) {
+  size_t index = 0;
+  while (index < by_type_.size() && contracts::TypeNameAt(index) != type) ++index;
+  assert(index < by_type_.size() && "a message type this build knows");
+  if (index == by_type_.size()) return *this;
+  assert(!by_type_[index] && "one handler per message type");
+  by_type_[index] = std::move(handle);
+  return *this;
+}
+
+void Handlers::AppendReply(soci::session& session, std::string_view topic,
+                           const contracts::Message& command, contracts::Payload reply,
+                           const Clock& clock, Rng& rng) {
   const TimestampMs now_ms = clock.NowMs();
-  AppendMessage(session, contracts::kSagaRepliesTopic,
-                ReplyTo(command, std::move(reply), now_ms, rng), now_ms);
+  AppendMessage(session, topic, ReplyTo(command, std::move(reply), now_ms, rng), now_ms);
 }
 
 MessageHandler Handlers::Build() && {

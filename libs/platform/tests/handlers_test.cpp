@@ -125,5 +125,34 @@ TEST_F(HandlersTest, AnAnswerThatFailsRepliesNothingAndReturnsTheError) {
   EXPECT_TRUE(Outbox().empty());
 }
 
+TEST_F(HandlersTest, AHandlerRegisteredByTypeNameIsCalledForThatType) {
+  int calls = 0;
+  auto handlers = Handlers::ForEvents("inventory.events");
+  handlers.OnType("StockReleased", [&](soci::session&, const Message& message) -> Result<void> {
+    EXPECT_EQ(message.type(), "StockReleased");
+    ++calls;
+    return Ok();
+  });
+  const MessageHandler handler = std::move(handlers).Build();
+  ASSERT_TRUE(Apply(handler, MessageOf(contracts::StockReleased{})).ok());
+  ASSERT_TRUE(Apply(handler, MessageOf(contracts::StockReserved{})).ok());
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(HandlersTest, AnswerRepliesOnTheTopicItWasGiven) {
+  auto handlers = Handlers::ForCommands("inventory (choreography)", clock_, rng_,
+                                        contracts::kInventoryEventsTopic);
+  handlers.Answer<contracts::ReleaseStock>(
+      [](soci::session&, const Message&,
+         const contracts::ReleaseStock&) -> Result<contracts::Payload> {
+        return contracts::Payload(contracts::StockReleased{});
+      });
+  const MessageHandler handler = std::move(handlers).Build();
+  ASSERT_TRUE(Apply(handler, MessageOf(contracts::ReleaseStock{ProductId("mouse"), 1})).ok());
+  const auto rows = Outbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].topic, contracts::kInventoryEventsTopic);
+}
+
 }  // namespace
 }  // namespace tinysaga::platform

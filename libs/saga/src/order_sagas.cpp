@@ -96,6 +96,23 @@ OrderSagaData DataOf(const auto& event) {
 
 }  // namespace
 
+std::optional<OrderSagaData> SagaDataOf(const contracts::Payload& event) {
+  return std::visit(
+      [](const auto& payload) -> std::optional<OrderSagaData> {
+        if constexpr (requires {
+                        payload.user_id;
+                        payload.amount;
+                        payload.product_id;
+                        payload.quantity;
+                      }) {
+          return DataOf(payload);
+        } else {
+          return std::nullopt;
+        }
+      },
+      event);
+}
+
 std::string UnrefundedReason(std::string_view reason) {
   constexpr std::string_view kRefunded = ", payment refunded";
   if (reason.ends_with(kRefunded)) reason.remove_suffix(kRefunded.size());
@@ -257,9 +274,13 @@ const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definiti
   return nullptr;
 }
 
-const SagaDefinition* DefaultDefinition(std::string_view type) {
+const std::vector<SagaDefinition>& DefaultDefinitions() {
   static const std::vector<SagaDefinition> defaults = AllSagas();
-  return FindDefinition(defaults, type);
+  return defaults;
+}
+
+const SagaDefinition* DefaultDefinition(std::string_view type) {
+  return FindDefinition(DefaultDefinitions(), type);
 }
 
 std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id) {

@@ -55,9 +55,10 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
   return released.error();
 }
 
-platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng) {
-  auto commands =
-      platform::Handlers::ForCommands(std::string(contracts::kInventoryCommandsTopic), clock, rng);
+platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng,
+                                                 std::string_view reply_topic) {
+  auto commands = platform::Handlers::ForCommands(std::string(contracts::kInventoryCommandsTopic),
+                                                  clock, rng, reply_topic);
   commands
       .Answer<contracts::ReserveStock>([&clock](soci::session& session,
                                                 const contracts::Message& command,

@@ -23,7 +23,10 @@
 // Thread safety: pure function of its arguments plus the database session; the clock and rng
 // must be thread-safe (SystemClock, SystemRng are) when consumers run on several threads.
 
+#include <string_view>
+
 #include "tinysaga/contracts/messages.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/rng.h"
@@ -44,8 +47,10 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
                                            const contracts::ReleaseStock& command,
                                            TimestampMs now_ms);
 
-// The inventory.commands handler: applies each command and appends its reply to saga.replies.
-// The clock and rng must outlive it.
-platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng);
+// The inventory.commands handler: applies each command and appends its reply to `reply_topic`
+// (in choreography, inventory_events.h runs it on the commands the sagas' declarations build
+// and answers on inventory.events). The clock and rng must outlive it.
+platform::MessageHandler InventoryCommandHandler(
+    const Clock& clock, Rng& rng, std::string_view reply_topic = contracts::kSagaRepliesTopic);
 
 }  // namespace tinysaga::inventory

@@ -1,17 +1,20 @@
 #pragma once
 // Inventory's side of the choreographed sagas (tinysaga/saga/choreography.h): the handler of
-// payment.events and order.events in choreography mode. Like the commands, it runs inside the
-// inbox transaction, so the stock change, the event it publishes and the inbox row commit
-// together, exactly once per event.
+// payment.events and order.events in choreography mode. What Inventory does is not written
+// here but derived from the sagas' declarations (saga/choreography_reactions.h): each event
+// that calls for one of Inventory's commands is turned into that command, built by the
+// declaration from the saga data the event carries, and run by the very handler that answers
+// the orchestrator (inventory_commands.h), its answer published on inventory.events in the
+// event's saga. Today that is:
 //
-//   PaymentCompleted     -> reserve the order's stock -> StockReserved | OutOfStock
-//   OrderCancelRequested -> release it                -> StockReleased
+//   PaymentCompleted     -> ReserveStock -> StockReserved | OutOfStock
+//   OrderCancelRequested -> ReleaseStock -> StockReleased
 //
-// published on inventory.events in the order's saga (the event's own saga id, else the
-// choreography id of the order saga or of the cancel saga). Reserve and release are those of
-// inventory_commands.h, so a release is still the order's last word on stock. Other events on
-// these topics need nothing from Inventory and are acknowledged as they are; errors are the
-// commands' (poison dead-lettered, contention retried).
+// Like the commands, it runs inside the inbox transaction, so the stock change, the event it
+// publishes and the inbox row commit together, exactly once per event, and a release is still
+// the order's last word on stock. Other events on these topics need nothing from Inventory and
+// are acknowledged as they are; errors are the commands' (poison dead-lettered, contention
+// retried).
 //
 // Thread safety: as inventory_commands.h.
 

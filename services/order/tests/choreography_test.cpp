@@ -6,11 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::order {
@@ -187,6 +190,41 @@ TEST(FollowEvent, EventsAndMessagesOrderDoesNotFollowGiveNothing) {
         Payload(contracts::OrderStatusChanged{"PLACED"}),
         Payload(contracts::ReserveStock{ProductId("prd_1"), 1})}) {
     EXPECT_EQ(Follow(placed, other), std::nullopt) << contracts::TypeName(other);
+  }
+}
+
+// Order's status rules are its own (the reasons and the cancel's checks live there), so this
+// holds them against the declarations (saga/choreography_reactions.h): every message that
+// calls for one of Order's commands is followed, to that command's status.
+TEST(FollowEvent, ReachesTheStatusOfEveryCommandTheDeclarationsGiveOrder) {
+  const std::map<std::string, Payload> events = {
+      {"PaymentCompleted", PaymentCompleted()},
+      {"PaymentFailed", PaymentFailed(contracts::PaymentFailure::kInsufficientFunds)},
+      {"StockReserved", contracts::StockReserved{}},
+      {"Refunded", Refunded()},
+      {"RefundRefused", contracts::RefundRefused{"HTTP 422"}}};
+  const std::map<std::string, std::string> status_of = {{"MarkPaymentDone", "PAYMENT_DONE"},
+                                                        {"MarkPlaced", "PLACED"},
+                                                        {"MarkFailed", "FAILED"},
+                                                        {"MarkCanceled", "CANCELED"}};
+  const auto reactions =
+      saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kOrder);
+  ASSERT_FALSE(reactions.empty());
+  for (const saga::ParticipantReaction& reaction : reactions) {
+    const std::string what = reaction.trigger + " -> " + reaction.action->command;
+    ASSERT_TRUE(events.contains(reaction.trigger)) << what << ": no sample of the event here";
+    ASSERT_TRUE(status_of.contains(reaction.action->command)) << what;
+    // The order where the saga stands when the event comes: the cancel saga's on a PLACED
+    // order with its cancel requested, the order saga's once paid.
+    const Order order = reaction.saga_type == saga::kCancelSagaType
+                            ? PlacedWithCancelRequested(kT0 + 100)
+                            : OrderIn(OrderStatus::kPaymentDone);
+    const auto targets = Follow(order, events.at(reaction.trigger));
+    ASSERT_TRUE(targets.has_value()) << what << ": Order does not follow it";
+    const std::string& status = status_of.at(reaction.action->command);
+    EXPECT_TRUE(std::any_of(targets->begin(), targets->end(),
+                            [&](const auto& target) { return target.first == status; }))
+        << what << ": never reaches " << status;
   }
 }
 

@@ -1,11 +1,16 @@
 #include "payment/handlers/payment_commands.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "payment/log.h"
 #include "payment/payment_repository.h"
 #include "payment/refund_queue.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
+#include "tinysaga/saga/choreography_reactions.h"
+#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::payment {
 
@@ -38,9 +43,14 @@ Result<contracts::Payload> ChargeReplyFor(const std::optional<PaymentRecord>& pa
 }
 
 bool CausesRefund(const contracts::Message& message) {
-  return std::holds_alternative<contracts::Refund>(message.payload) ||
-         std::holds_alternative<contracts::OutOfStock>(message.payload) ||
-         std::holds_alternative<contracts::StockReleased>(message.payload);
+  if (std::holds_alternative<contracts::Refund>(message.payload)) return true;
+  // In choreography: the events the declarations answer with a refund.
+  static const std::vector<saga::ParticipantReaction> reactions =
+      saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kPayment);
+  return std::any_of(reactions.begin(), reactions.end(), [&](const saga::ParticipantReaction& r) {
+    return r.trigger == message.type() &&
+           r.action->command == contracts::TypeNameOf<contracts::Refund>();
+  });
 }
 
 std::string_view RefundAnswerTopic(const contracts::Message& cause) {

@@ -8,6 +8,8 @@
 #include "payment/payment_repository.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
+#include "tinysaga/saga/choreography_reactions.h"
+#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::payment {
 
@@ -34,12 +36,23 @@ Result<void> RefundFor(soci::session& session, const contracts::Message& event, 
 }  // namespace
 
 platform::MessageHandler PaymentEventHandler(const Clock& clock, Rng& rng) {
-  auto refund = [&clock, &rng](soci::session& session, const contracts::Message& event,
-                               const auto&) {
-    return RefundFor(session, event, clock.NowMs(), rng);
-  };
   auto events = platform::Handlers::ForEvents(std::string(contracts::kInventoryEventsTopic));
-  events.On<contracts::OutOfStock>(refund).On<contracts::StockReleased>(refund);
+  for (const saga::ParticipantReaction& reaction :
+       saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kPayment)) {
+    // The refund is Payment's only command that follows another service's event (the charge
+    // is POST /api/payment itself). A declaration asking for another would have its trigger
+    // dead-lettered, saying so, until Payment learns it.
+    const std::string command = reaction.action->command;
+    events.OnType(reaction.trigger,
+                  [&clock, &rng, command](soci::session& session, const contracts::Message& event) {
+                    if (command != contracts::TypeNameOf<contracts::Refund>()) {
+                      return Result<void>(MakeError(
+                          Errc::kInvalidRequest,
+                          "Payment does not run " + command + " on " + std::string(event.type())));
+                    }
+                    return RefundFor(session, event, clock.NowMs(), rng);
+                  });
+  }
   return std::move(events).Build();
 }
 

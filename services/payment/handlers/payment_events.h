@@ -7,6 +7,9 @@
 //                    so is the money
 //   StockReserved -> nothing
 //
+// Which events call for a refund is derived from the sagas' declarations
+// (saga/choreography_reactions.h), not written here.
+//
 // The refund is AnswerOrQueueRefund's (payment_commands.h): answered at once when the order
 // was refunded before, else queued for the refund worker, which publishes Refunded when the
 // wallet gave the money back (or voided a debit it had not seen). An order Payment never

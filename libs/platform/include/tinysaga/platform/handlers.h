@@ -15,10 +15,12 @@
 #include <array>
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 #include "tinysaga/contracts/messages.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/rng.h"
@@ -28,9 +30,11 @@ namespace tinysaga::platform {
 
 class Handlers {
  public:
-  // Commands to this service; `Answer` replies on kSagaRepliesTopic with `clock` and `rng`,
-  // which must outlive the built handler.
-  static Handlers ForCommands(std::string subscription, const Clock& clock, Rng& rng);
+  // Commands to this service; `Answer` replies on `reply_topic` (the orchestrator's, or in
+  // choreography the service's events topic) with `clock` and `rng`, which must outlive the
+  // built handler.
+  static Handlers ForCommands(std::string subscription, const Clock& clock, Rng& rng,
+                              std::string_view reply_topic = contracts::kSagaRepliesTopic);
   // Events of other services.
   static Handlers ForEvents(std::string subscription);
 
@@ -47,19 +51,25 @@ class Handlers {
     return *this;
   }
 
+  // Registers `handle` for messages of the type named `type` (a wire name, e.g. when the type
+  // comes from a saga declaration). Registering a type twice, or an unknown one, is a
+  // programming error.
+  Handlers& OnType(std::string_view type, MessageHandler handle);
+
   // Registers a command's handler that decides its reply:
   // `decide(session, command, const Command&) -> Result<contracts::Payload>`. The reply goes to
-  // kSagaRepliesTopic in the same transaction as the handler's effects; an error is returned
+  // the reply topic in the same transaction as the handler's effects; an error is returned
   // as it is (retried or dead-lettered, as MessageHandler says), with no reply.
   template <typename Command, typename Decide>
   Handlers& Answer(Decide decide) {
     assert(commands_ && "Answer is for command subscriptions");
-    return On<Command>([this_clock = clock_, this_rng = rng_, decide = std::move(decide)](
-                           soci::session& session, const contracts::Message& command,
-                           const Command& payload) -> Result<void> {
+    return On<Command>([clock = clock_, rng = rng_, topic = reply_topic_,
+                        decide = std::move(decide)](soci::session& session,
+                                                    const contracts::Message& command,
+                                                    const Command& payload) -> Result<void> {
       Result<contracts::Payload> reply = decide(session, command, payload);
       if (!reply.ok()) return reply.error();
-      AppendReply(session, command, std::move(reply).value(), *this_clock, *this_rng);
+      AppendReply(session, topic, command, std::move(reply).value(), *clock, *rng);
       return Ok();
     });
   }
@@ -68,14 +78,17 @@ class Handlers {
   MessageHandler Build() &&;
 
  private:
-  Handlers(std::string subscription, bool commands, const Clock* clock, Rng* rng);
-  static void AppendReply(soci::session& session, const contracts::Message& command,
-                          contracts::Payload reply, const Clock& clock, Rng& rng);
+  Handlers(std::string subscription, bool commands, const Clock* clock, Rng* rng,
+           std::string_view reply_topic);
+  static void AppendReply(soci::session& session, std::string_view topic,
+                          const contracts::Message& command, contracts::Payload reply,
+                          const Clock& clock, Rng& rng);
 
   std::string subscription_;
   bool commands_;       // else events
   const Clock* clock_;  // commands only
   Rng* rng_;
+  std::string_view reply_topic_;  // commands only
   std::array<MessageHandler, std::variant_size_v<contracts::Payload>> by_type_;
 };
 

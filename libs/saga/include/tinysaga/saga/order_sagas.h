@@ -59,6 +59,10 @@ struct OrderSagaData {
   bool operator==(const OrderSagaData&) const = default;
 };
 
+// The data a message carries whole (PaymentCompleted, PaymentFailed, OrderCancelRequested);
+// nullopt for any other.
+std::optional<OrderSagaData> SagaDataOf(const contracts::Payload& event);
+
 // Timeouts, attempts and backoff of one kind of action. Config is data: the orchestrator
 // reads these from its configuration; the defaults suit a local run.
 struct ActionTimings {
@@ -85,9 +89,11 @@ std::vector<SagaDefinition> AllSagas(const SagaTimings& timings = {});
 // The definition of `type` among `definitions`; nullptr when there is none.
 const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
                                      std::string_view type);
-// The definition of `type` with the default timings (built once; thread-safe), for whoever
-// reads a saga rather than runs it (the choreography view, `tinysaga check`); nullptr for a
-// type this build does not know.
+// Every saga with the default timings (built once, kept for the process's life; thread-safe),
+// for whoever reads the sagas rather than runs them: the choreography's participants and view,
+// `tinysaga check`.
+const std::vector<SagaDefinition>& DefaultDefinitions();
+// The definition of `type` among those; nullptr for a type this build does not know.
 const SagaDefinition* DefaultDefinition(std::string_view type);
 
 // How the orchestrator starts a saga from an event: the order saga from PaymentCompleted or

@@ -1,0 +1,126 @@
+#include "tinysaga/saga/choreography_reactions.h"
+
+#include <algorithm>
+
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/order_sagas.h"
+
+namespace tinysaga::saga {
+namespace {
+
+constexpr std::string_view kStatusPrefix = "status:";
+
+class Deriver {
+ public:
+  explicit Deriver(const SagaDefinition& definition) : definition_(definition) {}
+
+  std::vector<Reaction> Derive() && {
+    const int steps = Steps();
+    int first = 0;
+    while (first < steps && !At(first).forward) ++first;  // passed at once going forward
+    SendGroup(definition_.start_fact, first);
+    for (int step = 0; step < steps; ++step) {
+      const StepFacts& facts = At(step).facts;
+      const int group_end = GroupEnd(definition_, step);
+      if (!facts.done.empty()) SendGroup(facts.done, group_end + 1, OtherDoneFacts(step));
+      Undo(facts.failed, group_end, step);
+      Undo(facts.gave_up, group_end, -1);
+      Undo(facts.undone, step - 1, -1);
+      Undo(facts.undo_failed, step - 1, -1);
+    }
+    return std::move(reactions_);
+  }
+
+ private:
+  int Steps() const { return static_cast<int>(definition_.steps.size()); }
+  const Step& At(int step) const { return definition_.steps[static_cast<size_t>(step)]; }
+
+  // The group starting at `first` goes forward on `trigger`.
+  void SendGroup(const std::string& trigger, int first, std::vector<std::string> after = {}) {
+    if (trigger.empty() || first >= Steps()) return;
+    for (int step = first; step <= GroupEnd(definition_, first); ++step) {
+      reactions_.push_back({trigger, step, ActionKind::kForward, after});
+    }
+  }
+
+  // The done facts of `step`'s group but its own: the group is done when all are known.
+  std::vector<std::string> OtherDoneFacts(int step) const {
+    std::vector<std::string> others;
+    const int first = GroupStart(definition_, step);
+    for (int i = first; i <= GroupEnd(definition_, first); ++i) {
+      if (i != step) others.push_back(At(i).facts.done);
+    }
+    return others;
+  }
+
+  // `trigger` undoes the highest step from `from` down that has a compensation (`skip`: the
+  // step that failed with no effect). Every step below a failing one ran, so none is passed
+  // for not having run. No such step: the saga ends there.
+  void Undo(const std::string& trigger, int from, int skip) {
+    if (trigger.empty()) return;
+    for (int step = from; step >= 0; --step) {
+      if (step == skip || !At(step).compensation) continue;
+      reactions_.push_back({trigger, step, ActionKind::kCompensation, {}});
+      return;
+    }
+  }
+
+  const SagaDefinition& definition_;
+  std::vector<Reaction> reactions_;
+};
+
+const Action& ActionOf(const SagaDefinition& definition, const Reaction& reaction) {
+  const Step& step = definition.steps[static_cast<size_t>(reaction.step)];
+  return reaction.kind == ActionKind::kForward ? *step.forward : *step.compensation;
+}
+
+}  // namespace
+
+std::vector<Reaction> ChoreographyReactions(const SagaDefinition& definition) {
+  return Deriver(definition).Derive();
+}
+
+std::vector<ParticipantReaction> ParticipantReactions(
+    const std::vector<SagaDefinition>& definitions, contracts::Participant participant) {
+  std::vector<ParticipantReaction> mine;
+  for (const SagaDefinition& definition : definitions) {
+    for (const Reaction& reaction : ChoreographyReactions(definition)) {
+      const Action& action = ActionOf(definition, reaction);
+      if (action.participant != participant || reaction.trigger.starts_with(kStatusPrefix)) {
+        continue;
+      }
+      auto same = std::find_if(mine.begin(), mine.end(), [&](const ParticipantReaction& seen) {
+        return seen.trigger == reaction.trigger && seen.action->command == action.command;
+      });
+      if (same == mine.end()) {
+        mine.push_back({reaction.trigger, definition.type, &action});
+      } else if (definition.start_fact == reaction.trigger) {
+        *same = {reaction.trigger, definition.type, &action};  // the saga it starts
+      }
+    }
+  }
+  return mine;
+}
+
+std::optional<contracts::Message> ChoreographyCommand(const ParticipantReaction& reaction,
+                                                      const contracts::Message& event) {
+  const std::optional<OrderSagaData> data = SagaDataOf(event.payload);
+  if (!data) return std::nullopt;
+  const contracts::Envelope& cause = event.envelope;
+  SagaId saga_id = cause.saga_id.empty() ? ChoreographySagaId(reaction.saga_type, cause.order_id)
+                                         : cause.saga_id;
+  const SagaState state{.saga_id = saga_id,
+                        .type = reaction.saga_type,
+                        .order_id = cause.order_id,
+                        .data = data->ToJson(),
+                        .traceparent = cause.traceparent};
+  return contracts::Message{contracts::Envelope{.message_id = cause.message_id,
+                                                .saga_id = std::move(saga_id),
+                                                .order_id = cause.order_id,
+                                                .time_ms = cause.time_ms,
+                                                .traceparent = cause.traceparent,
+                                                .causation_id = ""},
+                            reaction.action->build(state)};
+}
+
+}  // namespace tinysaga::saga

@@ -1,0 +1,138 @@
+// Who does what in choreography, derived from the declarations: the reactions of both sagas
+// written out (they are the choreography of DESIGN.md), each participant's share, and the
+// command a reaction sends.
+
+#include "tinysaga/saga/choreography_reactions.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/order_sagas.h"
+
+namespace tinysaga::saga {
+namespace {
+
+using contracts::Participant;
+constexpr auto kFwd = ActionKind::kForward;
+constexpr auto kUndo = ActionKind::kCompensation;
+
+// "trigger -> step (undo)" with the command's participant and name, "after ..." for a join.
+std::vector<std::string> Describe(const SagaDefinition& definition) {
+  std::vector<std::string> lines;
+  for (const Reaction& reaction : ChoreographyReactions(definition)) {
+    const Step& step = definition.steps[static_cast<size_t>(reaction.step)];
+    const Action& action = reaction.kind == kFwd ? *step.forward : *step.compensation;
+    std::string line =
+        reaction.trigger + " -> " + step.name + (reaction.kind == kUndo ? " undo" : "") + ": " +
+        std::string(contracts::ParticipantName(action.participant)) + " " + action.command;
+    for (const std::string& fact : reaction.after) line += ", after " + fact;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(ChoreographyReactionsTest, TheOrderSagaFollowsTheEnginesRulesOnItsFacts) {
+  EXPECT_EQ(Describe(OrderSaga()),
+            (std::vector<std::string>{
+                "status:PAYMENT_PENDING -> charge_wallet: payment ChargeWallet",
+                "PaymentCompleted -> order_payment_done: order MarkPaymentDone",
+                "PaymentCompleted -> reserve_stock: inventory ReserveStock",
+                "PaymentFailed -> order undo: order MarkFailed",
+                "Refunded -> order undo: order MarkFailed",
+                "RefundRefused -> order undo: order MarkFailed",
+                // The group of PAYMENT_DONE and the reserve: PLACED waits for both.
+                "status:PAYMENT_DONE -> order_placed: order MarkPlaced, after StockReserved",
+                "StockReserved -> order_placed: order MarkPlaced, after status:PAYMENT_DONE",
+                // Out of stock had no effect: the refund is next (PAYMENT_DONE has no undo).
+                "OutOfStock -> charge_wallet undo: payment Refund",
+                // Order gave up waiting for Inventory: whatever it reserved is released first.
+                "OrderCancelRequested -> reserve_stock undo: inventory ReleaseStock",
+                "StockReleased -> charge_wallet undo: payment Refund",
+            }));
+}
+
+TEST(ChoreographyReactionsTest, TheCancelSagaGoesForwardOnlyAndStopsOnARefusal) {
+  EXPECT_EQ(Describe(CancelSaga()),
+            (std::vector<std::string>{
+                "OrderCancelRequested -> release_stock: inventory ReleaseStock",
+                "StockReleased -> refund: payment Refund",
+                "Refunded -> order_canceled: order MarkCanceled",
+            }));
+}
+
+std::vector<std::string> Shares(const std::vector<SagaDefinition>& definitions,
+                                Participant participant) {
+  std::vector<std::string> lines;
+  for (const ParticipantReaction& reaction : ParticipantReactions(definitions, participant)) {
+    lines.push_back(reaction.trigger + " -> " + reaction.action->command + " (" +
+                    reaction.saga_type + ")");
+  }
+  return lines;
+}
+
+TEST(ChoreographyReactionsTest, EachParticipantHearsTheMessagesThatCallForItsCommands) {
+  const std::vector<SagaDefinition> sagas = AllSagas();
+  // OrderCancelRequested releases the stock in both sagas; it starts the cancel saga.
+  EXPECT_EQ(Shares(sagas, Participant::kInventory),
+            (std::vector<std::string>{"PaymentCompleted -> ReserveStock (order)",
+                                      "OrderCancelRequested -> ReleaseStock (cancel)"}));
+  // The charge follows a status, not a message: it is POST /api/payment itself.
+  EXPECT_EQ(Shares(sagas, Participant::kPayment),
+            (std::vector<std::string>{"OutOfStock -> Refund (order)",
+                                      "StockReleased -> Refund (order)"}));
+  EXPECT_EQ(
+      Shares(sagas, Participant::kOrder),
+      (std::vector<std::string>{
+          "PaymentCompleted -> MarkPaymentDone (order)", "PaymentFailed -> MarkFailed (order)",
+          "Refunded -> MarkFailed (order)", "RefundRefused -> MarkFailed (order)",
+          "StockReserved -> MarkPlaced (order)", "Refunded -> MarkCanceled (cancel)"}));
+}
+
+contracts::Message EventOf(contracts::Payload payload, SagaId saga_id = {}) {
+  return {contracts::Envelope{.message_id = "evt_1",
+                              .saga_id = std::move(saga_id),
+                              .order_id = OrderId("ord_1"),
+                              .time_ms = 1'000,
+                              .traceparent = "00-trace-span-01",
+                              .causation_id = ""},
+          std::move(payload)};
+}
+
+TEST(ChoreographyReactionsTest, TheCommandIsBuiltByTheDeclarationFromTheEventsData) {
+  const std::vector<SagaDefinition> sagas = AllSagas();
+  const auto inventory = ParticipantReactions(sagas, Participant::kInventory);
+  ASSERT_EQ(inventory.size(), 2u);
+  const auto paid = EventOf(contracts::PaymentCompleted{
+      UserId("alice"), Money::FromCents(1250).value(), TransactionId("t"), ProductId("book"), 2});
+  auto reserve = ChoreographyCommand(inventory[0], paid);
+  ASSERT_TRUE(reserve.has_value());
+  EXPECT_EQ(reserve->payload, contracts::Payload(contracts::ReserveStock{ProductId("book"), 2}));
+  // Payment's event names no saga: the command is in the order saga every service names alike.
+  EXPECT_EQ(reserve->envelope.saga_id, ChoreographySagaId(kOrderSagaType, OrderId("ord_1")));
+  EXPECT_EQ(reserve->envelope.message_id, "evt_1");  // so the answer is caused by the event
+  EXPECT_EQ(reserve->envelope.order_id, OrderId("ord_1"));
+  EXPECT_EQ(reserve->envelope.traceparent, "00-trace-span-01");
+
+  // An event that names its saga keeps it (Order giving up announces in the order saga).
+  const SagaId order_saga = ChoreographySagaId(kOrderSagaType, OrderId("ord_1"));
+  auto release = ChoreographyCommand(
+      inventory[1],
+      EventOf(contracts::OrderCancelRequested{UserId("alice"), Money::FromCents(1250).value(),
+                                              ProductId("book"), 2},
+              order_saga));
+  ASSERT_TRUE(release.has_value());
+  EXPECT_EQ(release->payload, contracts::Payload(contracts::ReleaseStock{ProductId("book"), 2}));
+  EXPECT_EQ(release->envelope.saga_id, order_saga);
+}
+
+TEST(ChoreographyReactionsTest, AnEventWithoutTheSagasDataBuildsNoCommand) {
+  const auto payment = ParticipantReactions(AllSagas(), Participant::kPayment);
+  ASSERT_FALSE(payment.empty());
+  EXPECT_FALSE(ChoreographyCommand(payment[0], EventOf(contracts::OutOfStock{0})).has_value());
+}
+
+}  // namespace
+}  // namespace tinysaga::saga
