@@ -22,3 +22,19 @@ TEST(Topics, EveryTopicIsListedOnce) {
 
 }  // namespace
 }  // namespace tinysaga::contracts
+
+namespace tinysaga::contracts {
+namespace {
+
+TEST(Topics, InChoreographyRepliesAndEventsTravelOnTheirSendersEventsTopic) {
+  EXPECT_EQ(ChoreographyTopicOf("PaymentCompleted"), kPaymentEventsTopic);
+  EXPECT_EQ(ChoreographyTopicOf("Refunded"), kPaymentEventsTopic);
+  EXPECT_EQ(ChoreographyTopicOf("StockReserved"), kInventoryEventsTopic);
+  EXPECT_EQ(ChoreographyTopicOf("OutOfStock"), kInventoryEventsTopic);
+  EXPECT_EQ(ChoreographyTopicOf("OrderCancelRequested"), kOrderEventsTopic);
+  EXPECT_EQ(ChoreographyTopicOf("ReserveStock"), "");  // a command: the orchestrator's
+  EXPECT_EQ(ChoreographyTopicOf("NoSuchType"), "");
+}
+
+}  // namespace
+}  // namespace tinysaga::contracts

@@ -10,6 +10,8 @@
 #include "inventory/schema.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/choreography_reactions.h"
+#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::inventory {
 
@@ -21,8 +23,8 @@ int Run(const platform::ServiceConfig& config) {
       // Orchestration: the orchestrator's commands. Choreography: the events Inventory reacts to.
       const bool choreography = config.saga_mode == SagaMode::kChoreography;
       std::vector<std::string> topics =
-          choreography ? std::vector<std::string>{std::string(contracts::kPaymentEventsTopic),
-                                                  std::string(contracts::kOrderEventsTopic)}
+          choreography ? saga::ChoreographyTopics(saga::DefaultDefinitions(),
+                                                  contracts::Participant::kInventory)
                        : std::vector<std::string>{std::string(contracts::kInventoryCommandsTopic)};
       auto subscribed = service.messaging->Subscribe(
           choreography ? "events" : "commands", topics,

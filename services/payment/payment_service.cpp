@@ -18,9 +18,11 @@
 #include "payment/wallet_client.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/thread_name.h"
-#include "tinysaga/saga/choreography.h"
 #include "tinysaga/http/client.h"
 #include "tinysaga/platform/peer_client.h"
+#include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/choreography_reactions.h"
+#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::payment {
 namespace {
@@ -191,8 +193,11 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
         if (service.messaging) {
           // Orchestration: the orchestrator's commands. Choreography: Inventory's events.
           const bool choreography = config.saga_mode == SagaMode::kChoreography;
-          const std::string topic(choreography ? contracts::kInventoryEventsTopic
-                                               : contracts::kPaymentCommandsTopic);
+          const std::vector<std::string> topics =
+              choreography
+                  ? saga::ChoreographyTopics(saga::DefaultDefinitions(),
+                                             contracts::Participant::kPayment)
+                  : std::vector<std::string>{std::string(contracts::kPaymentCommandsTopic)};
           platform::MessageHandler handle = choreography
                                                 ? PaymentEventHandler(service.clock, service.rng)
                                                 : PaymentCommandHandler(service.clock, service.rng);
@@ -206,12 +211,12 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
             return handled;
           };
           auto subscribed = service.messaging->Subscribe(
-              choreography ? "events" : "commands", {topic}, std::move(handler),
+              choreography ? "events" : "commands", topics, std::move(handler),
               [refund_queued, background = &parts->background] {
                 if (refund_queued->exchange(false)) background->Wake();
               });
           if (!subscribed.ok()) {
-            Log()->error("cannot consume {}: {}", topic, subscribed.error().detail);
+            Log()->error("cannot consume {}: {}", topics.front(), subscribed.error().detail);
           }
         }
         return platform::ServiceParts(std::move(parts));

@@ -102,6 +102,16 @@ std::vector<ParticipantReaction> ParticipantReactions(
   return mine;
 }
 
+std::vector<std::string> ChoreographyTopics(const std::vector<SagaDefinition>& definitions,
+                                            contracts::Participant participant) {
+  std::vector<std::string> topics;
+  for (const ParticipantReaction& reaction : ParticipantReactions(definitions, participant)) {
+    const std::string topic(contracts::ChoreographyTopicOf(reaction.trigger));
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(topic);
+  }
+  return topics;
+}
+
 std::optional<contracts::Message> ChoreographyCommand(const ParticipantReaction& reaction,
                                                       const contracts::Message& event) {
   const std::optional<OrderSagaData> data = SagaDataOf(event.payload);

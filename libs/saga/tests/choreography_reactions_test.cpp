@@ -91,6 +91,16 @@ TEST(ChoreographyReactionsTest, EachParticipantHearsTheMessagesThatCallForItsCom
           "StockReserved -> MarkPlaced (order)", "Refunded -> MarkCanceled (cancel)"}));
 }
 
+TEST(ChoreographyReactionsTest, EachParticipantSubscribesWhereItsTriggersTravel) {
+  const std::vector<SagaDefinition> sagas = AllSagas();
+  EXPECT_EQ(ChoreographyTopics(sagas, Participant::kInventory),
+            (std::vector<std::string>{"payment.events", "order.events"}));
+  EXPECT_EQ(ChoreographyTopics(sagas, Participant::kPayment),
+            (std::vector<std::string>{"inventory.events"}));
+  EXPECT_EQ(ChoreographyTopics(sagas, Participant::kOrder),
+            (std::vector<std::string>{"payment.events", "inventory.events"}));
+}
+
 contracts::Message EventOf(contracts::Payload payload, SagaId saga_id = {}) {
   return {contracts::Envelope{.message_id = "evt_1",
                               .saga_id = std::move(saga_id),

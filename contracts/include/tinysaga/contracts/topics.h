@@ -23,6 +23,11 @@ enum class Participant { kOrder, kPayment, kInventory };
 
 std::string_view ParticipantName(Participant participant);  // "order", "payment", "inventory"
 std::string_view CommandTopic(Participant participant);
+// Where a participant publishes its events, and in choreography its answers too.
+std::string_view EventsTopic(Participant participant);
+// Where a reply or an event of type `type` travels in choreography: its sender's events topic.
+// Empty for a command (the orchestrator sends those) or a type this build does not know.
+std::string_view ChoreographyTopicOf(std::string_view type);
 
 // Every topic the system uses, so that a broker (or the development broker) can create them
 // all before any service starts. Dead-letter topics are named by the messaging layer

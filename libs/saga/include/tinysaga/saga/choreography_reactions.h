@@ -51,6 +51,11 @@ struct ParticipantReaction {
 std::vector<ParticipantReaction> ParticipantReactions(
     const std::vector<SagaDefinition>& definitions, contracts::Participant participant);
 
+// The topics `participant` subscribes to in choreography: where the triggers of its reactions
+// travel (contracts::ChoreographyTopicOf), each once, in the order first needed.
+std::vector<std::string> ChoreographyTopics(const std::vector<SagaDefinition>& definitions,
+                                            contracts::Participant participant);
+
 // The command `reaction` sends because of `event`, as the orchestrator would have sent it:
 // the declared builder applied to the saga data the event carries, in the event's saga (else
 // `reaction.saga_type`'s choreography saga), with the event's message id (so the answer's
