@@ -1,6 +1,6 @@
 #pragma once
 // What the crash test reads from `tinysaga up`'s databases (SQLite files or PostgreSQL), on its
-// own (not through libs/invariants, which `tinysaga check` runs as well): whether every order
+// own (not through apps/tinysaga/invariants, which `tinysaga check` runs as well): whether every order
 // has come to rest, and the books: the money the wallets gave against the value of the orders
 // placed, and each product's stock against its orders.
 //
