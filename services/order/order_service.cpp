@@ -20,6 +20,8 @@
 #include "tinysaga/http/client.h"
 #include "tinysaga/platform/peer_client.h"
 #include "tinysaga/saga/choreography.h"
+#include "tinysaga/saga/choreography_reactions.h"
+#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -120,10 +122,9 @@ int Run(const platform::ServiceConfig& config) {
           // Orchestration: the orchestrator's commands. Choreography: the others' events.
           const bool choreography = IsChoreography(config);
           std::vector<std::string> topics =
-              choreography
-                  ? std::vector<std::string>{std::string(contracts::kPaymentEventsTopic),
-                                             std::string(contracts::kInventoryEventsTopic)}
-                  : std::vector<std::string>{std::string(contracts::kOrderCommandsTopic)};
+              choreography ? saga::TopicsOf(saga::FactsHeardBy(saga::DefaultDefinitions(),
+                                                               contracts::Participant::kOrder))
+                           : std::vector<std::string>{std::string(contracts::kOrderCommandsTopic)};
           auto subscribed = service.messaging->Subscribe(
               choreography ? "events" : "commands", topics,
               choreography ? OrderEventHandler(service.clock)

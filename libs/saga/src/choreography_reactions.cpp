@@ -102,14 +102,43 @@ std::vector<ParticipantReaction> ParticipantReactions(
   return mine;
 }
 
-std::vector<std::string> ChoreographyTopics(const std::vector<SagaDefinition>& definitions,
-                                            contracts::Participant participant) {
+std::vector<std::string> TopicsOf(const std::vector<std::string>& message_types) {
   std::vector<std::string> topics;
-  for (const ParticipantReaction& reaction : ParticipantReactions(definitions, participant)) {
-    const std::string topic(contracts::ChoreographyTopicOf(reaction.trigger));
+  for (const std::string& type : message_types) {
+    const std::string topic(contracts::ChoreographyTopicOf(type));
     if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(topic);
   }
   return topics;
+}
+
+std::vector<std::string> ChoreographyTopics(const std::vector<SagaDefinition>& definitions,
+                                            contracts::Participant participant) {
+  std::vector<std::string> triggers;
+  for (const ParticipantReaction& reaction : ParticipantReactions(definitions, participant)) {
+    triggers.push_back(reaction.trigger);
+  }
+  return TopicsOf(triggers);
+}
+
+std::vector<std::string> FactsHeardBy(const std::vector<SagaDefinition>& definitions,
+                                      contracts::Participant listener) {
+  std::vector<std::string> heard;
+  auto hear = [&](const std::string& fact) {
+    const std::string_view topic = contracts::ChoreographyTopicOf(fact);  // empty: no message
+    if (topic.empty() || topic == contracts::EventsTopic(listener)) return;
+    if (std::find(heard.begin(), heard.end(), fact) == heard.end()) heard.push_back(fact);
+  };
+  for (const SagaDefinition& definition : definitions) {
+    hear(definition.start_fact);
+    for (const Step& step : definition.steps) {
+      const StepFacts& facts = step.facts;
+      for (const std::string* fact :
+           {&facts.done, &facts.failed, &facts.gave_up, &facts.undone, &facts.undo_failed}) {
+        hear(*fact);
+      }
+    }
+  }
+  return heard;
 }
 
 std::optional<contracts::Message> ChoreographyCommand(const ParticipantReaction& reaction,

@@ -101,6 +101,16 @@ TEST(ChoreographyReactionsTest, EachParticipantSubscribesWhereItsTriggersTravel)
             (std::vector<std::string>{"payment.events", "inventory.events"}));
 }
 
+TEST(ChoreographyReactionsTest, OrderHearsEveryMessageFactTheOthersSend) {
+  const std::vector<SagaDefinition> sagas = AllSagas();
+  const std::vector<std::string> heard = FactsHeardBy(sagas, Participant::kOrder);
+  // Not the statuses, nor OrderCancelRequested, which Order announces itself.
+  EXPECT_EQ(heard, (std::vector<std::string>{"PaymentCompleted", "PaymentFailed", "Refunded",
+                                             "RefundRefused", "StockReserved", "OutOfStock",
+                                             "StockReleased"}));
+  EXPECT_EQ(TopicsOf(heard), (std::vector<std::string>{"payment.events", "inventory.events"}));
+}
+
 contracts::Message EventOf(contracts::Payload payload, SagaId saga_id = {}) {
   return {contracts::Envelope{.message_id = "evt_1",
                               .saga_id = std::move(saga_id),

@@ -4,6 +4,9 @@
 
 #include "order/domain/choreography.h"
 #include "order/order_repository.h"
+#include "tinysaga/platform/handlers.h"
+#include "tinysaga/saga/choreography_reactions.h"
+#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::order {
 
@@ -40,9 +43,14 @@ Result<void> ApplyOrderEvent(soci::session& session, const contracts::Message& e
 }
 
 platform::MessageHandler OrderEventHandler(const Clock& clock) {
-  return [&clock](soci::session& session, const contracts::Message& event) {
-    return ApplyOrderEvent(session, event, clock);
-  };
+  auto events = platform::Handlers::ForEvents("order: the other services' events");
+  for (const std::string& fact :
+       saga::FactsHeardBy(saga::DefaultDefinitions(), contracts::Participant::kOrder)) {
+    events.OnType(fact, [&clock](soci::session& session, const contracts::Message& event) {
+      return ApplyOrderEvent(session, event, clock);
+    });
+  }
+  return std::move(events).Build();
 }
 
 }  // namespace tinysaga::order

@@ -3,7 +3,9 @@
 // handler of payment.events and inventory.events in choreography mode. It runs inside the
 // inbox transaction, so the status changes, their history lines, the event's fact for the
 // saga view and the inbox row commit together, exactly once per event. What each event does
-// to the order: FollowEvent (order/domain/choreography.h).
+// to the order: FollowEvent (order/domain/choreography.h). Which events it hears is derived
+// from the saga declarations: every fact that is a message another service sends
+// (saga::FactsHeardBy).
 //
 // Errors, as platform::MessageHandler expects: a followed event for an order that does not
 // exist is poison (dead-lettered: something upstream invented it); a concurrent change of the

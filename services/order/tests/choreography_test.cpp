@@ -228,6 +228,22 @@ TEST(FollowEvent, ReachesTheStatusOfEveryCommandTheDeclarationsGiveOrder) {
   }
 }
 
+TEST(Follows, CoversEveryMessageFactTheDeclarationsHaveOrderHear) {
+  const std::map<std::string, Payload> samples = {
+      {"PaymentCompleted", PaymentCompleted()},
+      {"PaymentFailed", PaymentFailed(contracts::PaymentFailure::kUnavailable)},
+      {"StockReserved", contracts::StockReserved{}},
+      {"OutOfStock", contracts::OutOfStock{0}},
+      {"StockReleased", contracts::StockReleased{}},
+      {"Refunded", Refunded()},
+      {"RefundRefused", contracts::RefundRefused{"HTTP 422"}}};
+  for (const std::string& fact :
+       saga::FactsHeardBy(saga::DefaultDefinitions(), contracts::Participant::kOrder)) {
+    ASSERT_TRUE(samples.contains(fact)) << fact << ": no sample of the event here";
+    EXPECT_TRUE(Follows(samples.at(fact))) << fact;
+  }
+}
+
 TEST(Follows, IsTrueExactlyForTheEventsOrderReactsTo) {
   for (const Payload& followed :
        {PaymentCompleted(), PaymentFailed(contracts::PaymentFailure::kUnavailable),

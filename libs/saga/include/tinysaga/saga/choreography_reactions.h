@@ -56,6 +56,15 @@ std::vector<ParticipantReaction> ParticipantReactions(
 std::vector<std::string> ChoreographyTopics(const std::vector<SagaDefinition>& definitions,
                                             contracts::Participant participant);
 
+// Every fact of `definitions` that is a message another participant sends (statuses, and the
+// messages `listener` sends itself, are left out), each once: what the keeper of the facts
+// (Order) hears, to record them and follow them.
+std::vector<std::string> FactsHeardBy(const std::vector<SagaDefinition>& definitions,
+                                      contracts::Participant listener);
+
+// Where `message_types` travel in choreography, each topic once, in the order first needed.
+std::vector<std::string> TopicsOf(const std::vector<std::string>& message_types);
+
 // The command `reaction` sends because of `event`, as the orchestrator would have sent it:
 // the declared builder applied to the saga data the event carries, in the event's saga (else
 // `reaction.saga_type`'s choreography saga), with the event's message id (so the answer's
