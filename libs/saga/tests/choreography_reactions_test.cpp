@@ -63,6 +63,63 @@ TEST(ChoreographyReactionsTest, TheCancelSagaGoesForwardOnlyAndStopsOnARefusal) 
             }));
 }
 
+// A made-up saga, to see the rules themselves: a compensable step, then a parallel group of two
+// compensable steps, then a last one.
+Action ActionOf(Participant participant, std::string command) {
+  return Action{
+      .participant = participant,
+      .command = std::move(command),
+      .build = [](const SagaState&) { return contracts::Payload(contracts::MarkPlaced{}); },
+      .replies = {}};
+}
+
+SagaDefinition MadeUpSaga() {
+  SagaDefinition saga{.type = "made_up", .start_fact = "PaymentCompleted"};
+  saga.steps.push_back(
+      Step{.name = "a",
+           .forward = ActionOf(Participant::kPayment, "DoA"),
+           .compensation = ActionOf(Participant::kPayment, "UndoA"),
+           .facts = {.done = "PaymentCharged", .failed = "PaymentDeclined", .undone = "Refunded"}});
+  saga.steps.push_back(Step{.name = "b",
+                            .forward = ActionOf(Participant::kInventory, "DoB"),
+                            .compensation = ActionOf(Participant::kInventory, "UndoB"),
+                            .facts = {.done = "StockReserved",
+                                      .failed = "OutOfStock",
+                                      .gave_up = "OrderCancelRequested",
+                                      .undone = "StockReleased"}});
+  saga.steps.push_back(Step{.name = "c",
+                            .forward = ActionOf(Participant::kOrder, "DoC"),
+                            .compensation = ActionOf(Participant::kOrder, "UndoC"),
+                            .parallel_with_previous = true,
+                            .facts = {.done = "status:PAYMENT_DONE", .undone = "status:FAILED"}});
+  saga.steps.push_back(Step{.name = "d",
+                            .forward = ActionOf(Participant::kOrder, "DoD"),
+                            .facts = {.done = "status:PLACED"}});
+  return saga;
+}
+
+TEST(ChoreographyReactionsTest, TheRulesOnAMadeUpSagaWithAParallelGroup) {
+  EXPECT_EQ(Describe(MadeUpSaga()),
+            (std::vector<std::string>{
+                "PaymentCompleted -> a: payment DoA",
+                // a's group done: the whole next group goes at once.
+                "PaymentCharged -> b: inventory DoB",
+                "PaymentCharged -> c: order DoC",
+                // a failed with no effect and nothing is below it: the saga just ends.
+                // b done waits for c, and c done for b.
+                "StockReserved -> d: order DoD, after status:PAYMENT_DONE",
+                // b failed: its group is walked back from the top, b itself passed.
+                "OutOfStock -> c undo: order UndoC",
+                // b given up: the same, and b's own undo comes in turn.
+                "OrderCancelRequested -> c undo: order UndoC",
+                "StockReleased -> a undo: payment UndoA",
+                "status:PAYMENT_DONE -> d: order DoD, after StockReserved",
+                // After c's undo, b's: needed when b was given up; when b failed with no effect
+                // the undo finds nothing to give back (compensations are no-ops then).
+                "status:FAILED -> b undo: inventory UndoB",
+            }));
+}
+
 std::vector<std::string> Shares(const std::vector<SagaDefinition>& definitions,
                                 Participant participant) {
   std::vector<std::string> lines;

@@ -8,6 +8,9 @@
 //   - a step failed (no effect) undoes the nearest step below it that has a compensation;
 //   - a step given up (effect unknown) undoes itself, or the nearest step below;
 //   - an undo done, or refused for good, goes on with the nearest undo below it.
+// Applied once for every path, the rules may undo a step that failed with no effect (the engine
+// passes it): a participant's compensation is a no-op for a command that never applied
+// (definition.h, kFailureEffectUnknown), so that is safe.
 // Pure; the definitions must outlive what refers into them.
 
 #include <optional>
