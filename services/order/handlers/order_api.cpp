@@ -541,7 +541,7 @@ void OrderApi::RegisterSagaView(http::Server& server, const std::string& interna
 http::Response OrderApi::SagaDefinitions(const http::Request&, const platform::Caller&) {
   // The definitions never change while the process runs.
   static const nlohmann::json kBody =
-      saga::DefinitionsJson(saga::AllSagas(), saga::kChoreographyMode);
+      saga::DefinitionsJson(saga::DefaultDefinitions(), saga::kChoreographyMode);
   return http::Response::Json(200, kBody);
 }
 

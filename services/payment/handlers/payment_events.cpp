@@ -42,16 +42,18 @@ platform::MessageHandler PaymentEventHandler(const Clock& clock, Rng& rng) {
     // The refund is Payment's only command that follows another service's event (the charge
     // is POST /api/payment itself). A declaration asking for another would have its trigger
     // dead-lettered, saying so, until Payment learns it.
-    const std::string command = reaction.action->command;
-    events.OnType(reaction.trigger,
-                  [&clock, &rng, command](soci::session& session, const contracts::Message& event) {
-                    if (command != contracts::TypeNameOf<contracts::Refund>()) {
-                      return Result<void>(MakeError(
-                          Errc::kInvalidRequest,
-                          "Payment does not run " + command + " on " + std::string(event.type())));
-                    }
-                    return RefundFor(session, event, clock.NowMs(), rng);
-                  });
+    const std::string& command = reaction.action->command;
+    if (command == contracts::TypeNameOf<contracts::Refund>()) {
+      events.OnType(reaction.trigger,
+                    [&clock, &rng](soci::session& session, const contracts::Message& event) {
+                      return RefundFor(session, event, clock.NowMs(), rng);
+                    });
+      continue;
+    }
+    const std::string refusal = "Payment does not run " + command + " on " + reaction.trigger;
+    events.OnType(reaction.trigger, [refusal](soci::session&, const contracts::Message&) {
+      return Result<void>(MakeError(Errc::kInvalidRequest, refusal));
+    });
   }
   return std::move(events).Build();
 }
