@@ -11,7 +11,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::inventory {
 
@@ -23,7 +23,7 @@ int Run(const platform::ServiceConfig& config) {
       // Orchestration: the orchestrator's commands. Choreography: the events Inventory reacts to.
       const bool choreography = config.saga_mode == SagaMode::kChoreography;
       std::vector<std::string> topics =
-          choreography ? saga::ChoreographyTopics(saga::DefaultDefinitions(),
+          choreography ? saga::ChoreographyTopics(sagas::DefaultDefinitions(),
                                                   contracts::Participant::kInventory)
                        : std::vector<std::string>{std::string(contracts::kInventoryCommandsTopic)};
       auto subscribed = service.messaging->Subscribe(

@@ -118,7 +118,7 @@ Result<void> Orchestrator::StartSaga(soci::session& session, const contracts::Me
                                      TimestampMs now_ms, Tally& tally) {
   std::string saga_id = NewId("sag", rng_);
   saga_id.resize(std::min(saga_id.size(), saga::kSagaIdLengthMax));
-  std::optional<saga::StartRequest> request = saga::SagaStartFor(event, SagaId(saga_id));
+  std::optional<sagas::StartRequest> request = sagas::SagaStartFor(event, SagaId(saga_id));
   if (!request) {
     // Other services' events share these topics (e.g. choreography's); they are not ours.
     tally.ignored.emplace_back(kIgnoredNotStartEvent);

@@ -5,15 +5,15 @@
 #include <chrono>
 #include <cstddef>
 
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::orchestrator {
 
 struct OrchestratorOptions {
-  // Per-step reply timeouts, attempts and backoff of both sagas (libs/saga order_sagas.h):
+  // Per-step reply timeouts, attempts and backoff of both sagas (sagas/order order_sagas.h):
   // `forward` for the order saga's forward steps, `must_finish` for compensations and the
   // cancel saga.
-  saga::SagaTimings timings;
+  sagas::SagaTimings timings;
 
   // Due sagas handled in one timer transaction. When a round finds this many, the next round
   // starts at once; a bound keeps each write transaction (and the lock it holds on SQLite)

@@ -6,7 +6,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/thread_name.h"
 #include "tinysaga/platform/messaging.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -25,8 +25,8 @@ Result<contracts::Message> CancelRequested(const Order& order, std::string_view 
 }
 
 std::string_view GiveUpReason(OrderStatus status) {
-  return status == OrderStatus::kPaymentPending ? saga::kReasonPaymentUnavailable
-                                                : saga::kReasonNoStockAnswer;
+  return status == OrderStatus::kPaymentPending ? sagas::kReasonPaymentUnavailable
+                                                : sagas::kReasonNoStockAnswer;
 }
 
 }  // namespace
@@ -81,10 +81,10 @@ Result<bool> OrderDeadlines::Act(const OrderId& order_id, TimestampMs now_ms) {
         if (!UpdateOrderIf(session, *order, previous)) return false;  // moved: not overdue
         AppendStatusChange(session, order_id, change);
         AppendSagaFact(session, order_id,
-                       {std::string(saga::kOrderSagaType), "OrderCancelRequested", now_ms,
+                       {std::string(sagas::kOrderSagaType), "OrderCancelRequested", now_ms,
                         "no answer in time"});
         TS_ASSIGN_OR_RETURN(contracts::Message event,
-                            CancelRequested(*order, saga::kOrderSagaType, now_ms, rng_));
+                            CancelRequested(*order, sagas::kOrderSagaType, now_ms, rng_));
         platform::AppendMessage(session, contracts::kOrderEventsTopic, event, now_ms);
         spdlog::warn("order: {} waited {} ms in {}; gave up: FAILED, stock released, refund",
                      order_id.value(), waited_ms, FormatOrderStatus(previous));
@@ -94,7 +94,7 @@ Result<bool> OrderDeadlines::Act(const OrderId& order_id, TimestampMs now_ms) {
         order->updated_at_ms = now_ms;  // the next announcement is a deadline later
         if (!UpdateOrderIf(session, *order, previous)) return false;
         TS_ASSIGN_OR_RETURN(contracts::Message event,
-                            CancelRequested(*order, saga::kCancelSagaType, now_ms, rng_));
+                            CancelRequested(*order, sagas::kCancelSagaType, now_ms, rng_));
         platform::AppendMessage(session, contracts::kOrderEventsTopic, event, now_ms);
         spdlog::warn("order: {} cancel requested long ago and not done; announced again",
                      order_id.value());

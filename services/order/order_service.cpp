@@ -21,7 +21,7 @@
 #include "tinysaga/platform/peer_client.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -122,7 +122,7 @@ int Run(const platform::ServiceConfig& config) {
           // Orchestration: the orchestrator's commands. Choreography: the others' events.
           const bool choreography = IsChoreography(config);
           std::vector<std::string> topics =
-              choreography ? saga::TopicsOf(saga::FactsHeardBy(saga::DefaultDefinitions(),
+              choreography ? saga::TopicsOf(saga::FactsHeardBy(sagas::DefaultDefinitions(),
                                                                contracts::Participant::kOrder))
                            : std::vector<std::string>{std::string(contracts::kOrderCommandsTopic)};
           auto subscribed = service.messaging->Subscribe(

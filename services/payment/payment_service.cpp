@@ -22,7 +22,7 @@
 #include "tinysaga/platform/peer_client.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::payment {
 namespace {
@@ -195,7 +195,7 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
           const bool choreography = config.saga_mode == SagaMode::kChoreography;
           const std::vector<std::string> topics =
               choreography
-                  ? saga::ChoreographyTopics(saga::DefaultDefinitions(),
+                  ? saga::ChoreographyTopics(sagas::DefaultDefinitions(),
                                              contracts::Participant::kPayment)
                   : std::vector<std::string>{std::string(contracts::kPaymentCommandsTopic)};
           platform::MessageHandler handle = choreography

@@ -4,8 +4,6 @@
 #include <set>
 #include <utility>
 
-#include "tinysaga/saga/order_sagas.h"
-
 namespace tinysaga::saga {
 namespace {
 
@@ -189,15 +187,14 @@ SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id) {
   return SagaId(std::move(id));
 }
 
-std::optional<SagaView> ChoreographyView(std::string_view saga_type, const OrderId& order_id,
+std::optional<SagaView> ChoreographyView(const SagaDefinition& definition, const OrderId& order_id,
                                          const std::vector<ChoreographyFact>& facts,
                                          const std::string& failure_reason) {
-  const SagaDefinition* definition = DefaultDefinition(saga_type);
-  if (definition == nullptr) return std::nullopt;
+  const std::string& saga_type = definition.type;
   SagaState state{.saga_id = ChoreographySagaId(saga_type, order_id),
                   .type = std::string(saga_type),
                   .order_id = order_id};
-  Replay replay(*definition, state);
+  Replay replay(definition, state);
   bool any = false;
   for (const ChoreographyFact& fact : facts) {
     if (fact.saga_type != saga_type) continue;
@@ -208,10 +205,10 @@ std::optional<SagaView> ChoreographyView(std::string_view saga_type, const Order
   }
   if (!any) return std::nullopt;
   // As the engine ends: an abandoned undo makes a failed saga one for an operator.
-  if (state.status == SagaStatus::kFailed) state.status = FailedEnd(*definition, state.history);
+  if (state.status == SagaStatus::kFailed) state.status = FailedEnd(definition, state.history);
   if (state.terminal() && state.status != SagaStatus::kCompleted && !failure_reason.empty())
     state.failure_reason = failure_reason;
-  return BuildView(*definition, state, kChoreographyMode);
+  return BuildView(definition, state, kChoreographyMode);
 }
 
 }  // namespace tinysaga::saga

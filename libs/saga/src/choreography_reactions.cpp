@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/saga/order_sagas.h"
 
 namespace tinysaga::saga {
 namespace {
@@ -93,9 +92,9 @@ std::vector<ParticipantReaction> ParticipantReactions(
         return seen.trigger == reaction.trigger && seen.action->command == action.command;
       });
       if (same == mine.end()) {
-        mine.push_back({reaction.trigger, definition.type, &action});
+        mine.push_back({reaction.trigger, &definition, &action});
       } else if (definition.start_fact == reaction.trigger) {
-        *same = {reaction.trigger, definition.type, &action};  // the saga it starts
+        *same = {reaction.trigger, &definition, &action};  // the saga it starts
       }
     }
   }
@@ -143,15 +142,16 @@ std::vector<std::string> FactsHeardBy(const std::vector<SagaDefinition>& definit
 
 std::optional<contracts::Message> ChoreographyCommand(const ParticipantReaction& reaction,
                                                       const contracts::Message& event) {
-  const std::optional<OrderSagaData> data = SagaDataOf(event.payload);
+  const SagaDefinition& saga = *reaction.saga;
+  std::optional<nlohmann::json> data = saga.data_of ? saga.data_of(event.payload) : std::nullopt;
   if (!data) return std::nullopt;
   const contracts::Envelope& cause = event.envelope;
-  SagaId saga_id = cause.saga_id.empty() ? ChoreographySagaId(reaction.saga_type, cause.order_id)
-                                         : cause.saga_id;
+  SagaId saga_id =
+      cause.saga_id.empty() ? ChoreographySagaId(saga.type, cause.order_id) : cause.saga_id;
   const SagaState state{.saga_id = saga_id,
-                        .type = reaction.saga_type,
+                        .type = saga.type,
                         .order_id = cause.order_id,
-                        .data = data->ToJson(),
+                        .data = std::move(*data),
                         .traceparent = cause.traceparent};
   return contracts::Message{contracts::Envelope{.message_id = cause.message_id,
                                                 .saga_id = std::move(saga_id),

@@ -132,4 +132,12 @@ SagaStatus FailedEnd(const SagaDefinition& definition, const std::vector<StepEve
                                                                   : SagaStatus::kFailed;
 }
 
+const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
+                                     std::string_view type) {
+  for (const SagaDefinition& definition : definitions) {
+    if (definition.type == type) return &definition;
+  }
+  return nullptr;
+}
+
 }  // namespace tinysaga::saga

@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::saga {
 namespace {
+
+using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
 
 using contracts::Participant;
 constexpr auto kFwd = ActionKind::kForward;
@@ -125,7 +127,7 @@ std::vector<std::string> Shares(const std::vector<SagaDefinition>& definitions,
   std::vector<std::string> lines;
   for (const ParticipantReaction& reaction : ParticipantReactions(definitions, participant)) {
     lines.push_back(reaction.trigger + " -> " + reaction.action->command + " (" +
-                    reaction.saga_type + ")");
+                    reaction.saga->type + ")");
   }
   return lines;
 }

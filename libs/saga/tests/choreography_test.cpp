@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "tinysaga/saga/engine.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::saga {
 namespace {
+
+using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
 
 constexpr TimestampMs kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 const OrderId kOrder("ord_1");
@@ -57,7 +59,7 @@ std::vector<ChoreographyFact> CancelFacts() {
 
 SagaView ViewOf(std::string_view saga_type, const std::vector<ChoreographyFact>& facts,
                 const std::string& failure_reason = "") {
-  auto view = ChoreographyView(saga_type, kOrder, facts, failure_reason);
+  auto view = ChoreographyView(*DefaultDefinition(saga_type), kOrder, facts, failure_reason);
   EXPECT_TRUE(view.has_value());
   return view ? *view : SagaView{};
 }
@@ -268,14 +270,14 @@ TEST(ChoreographyView, FactsOfTheOtherSagaTypeAreIgnored) {
   EXPECT_EQ(cancel_view.steps[0].started_ms, kT0 + 100);  // not the order saga's events
   EXPECT_EQ(Statuses(cancel_view), Statuses(ViewOf(kCancelSagaType, CancelFacts())));
 
-  EXPECT_EQ(ChoreographyView(kCancelSagaType, kOrder, Placed(), ""), std::nullopt);
+  EXPECT_EQ(ChoreographyView(CancelSaga(), kOrder, Placed(), ""), std::nullopt);
 }
 
 TEST(ChoreographyView, WithoutFactsThereIsNoView) {
-  EXPECT_EQ(ChoreographyView(kOrderSagaType, kOrder, {}, ""), std::nullopt);
-  EXPECT_EQ(ChoreographyView(kCancelSagaType, kOrder, {}, ""), std::nullopt);
+  EXPECT_EQ(ChoreographyView(OrderSaga(), kOrder, {}, ""), std::nullopt);
+  EXPECT_EQ(ChoreographyView(CancelSaga(), kOrder, {}, ""), std::nullopt);
   // Facts that move no step (an order never paid for, an event of no step) make no view.
-  EXPECT_EQ(ChoreographyView(kOrderSagaType, kOrder,
+  EXPECT_EQ(ChoreographyView(OrderSaga(), kOrder,
                              {Status(kOrderSagaType, "INITIATED", kT0),
                               Event(kOrderSagaType, "PaymentCharged", kT0 + 1)},
                              ""),
@@ -312,7 +314,7 @@ TEST(ChoreographySagaId, IsCutToTheSagaIdLengthForALongOrderId) {
     EXPECT_TRUE(IsValidId(id.value()));
     // The view names the saga the same way.
     const ChoreographyFact first = type == kOrderSagaType ? Placed()[0] : CancelFacts()[0];
-    auto view = ChoreographyView(type, OrderId(long_id), {first}, "");
+    auto view = ChoreographyView(*DefaultDefinition(type), OrderId(long_id), {first}, "");
     ASSERT_TRUE(view.has_value());
     EXPECT_EQ(view->saga_id, id);
     EXPECT_EQ(view->order_id.value(), long_id);

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::saga {
 namespace {
+
+using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
 
 std::vector<std::string> Names(const nlohmann::json& definition, std::string_view field) {
   std::vector<std::string> names;

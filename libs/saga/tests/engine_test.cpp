@@ -10,6 +10,8 @@
 namespace tinysaga::saga {
 namespace {
 
+using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
+
 using namespace contracts;  // NOLINT: the message types read best unqualified here
 using testing::SagaTest;
 using testing::TestData;

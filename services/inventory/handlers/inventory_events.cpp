@@ -6,7 +6,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::inventory {
 
@@ -15,8 +15,8 @@ platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng) {
   platform::MessageHandler commands =
       InventoryCommandHandler(clock, rng, contracts::kInventoryEventsTopic);
   auto events = platform::Handlers::ForEvents("inventory: payment.events, order.events");
-  for (const saga::ParticipantReaction& reaction :
-       saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kInventory)) {
+  for (const saga::ParticipantReaction& reaction : saga::ParticipantReactions(
+           sagas::DefaultDefinitions(), contracts::Participant::kInventory)) {
     events.OnType(reaction.trigger, [reaction, commands](soci::session& session,
                                                          const contracts::Message& event) {
       std::optional<contracts::Message> command = saga::ChoreographyCommand(reaction, event);

@@ -6,8 +6,8 @@
 
 namespace tinysaga::orchestrator {
 
-SagaCatalog::SagaCatalog(const saga::SagaTimings& timings)
-    : definitions_(saga::AllSagas(timings)) {}
+SagaCatalog::SagaCatalog(const sagas::SagaTimings& timings)
+    : definitions_(sagas::AllSagas(timings)) {}
 
 const saga::SagaDefinition* SagaCatalog::Find(std::string_view type) const {
   return saga::FindDefinition(definitions_, type);

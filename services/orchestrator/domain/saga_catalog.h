@@ -14,14 +14,14 @@
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/saga/definition.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/state.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::orchestrator {
 
 class SagaCatalog {
  public:
-  explicit SagaCatalog(const saga::SagaTimings& timings = {});
+  explicit SagaCatalog(const sagas::SagaTimings& timings = {});
 
   // The definition of `type`; nullptr for a type this build does not know.
   const saga::SagaDefinition* Find(std::string_view type) const;

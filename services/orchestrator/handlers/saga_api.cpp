@@ -11,8 +11,8 @@
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
 #include "tinysaga/saga/definition_json.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/view.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::orchestrator {
 namespace {
@@ -100,7 +100,7 @@ http::Response SagaApi::GetOrderSaga(const http::Request& request, const Caller&
   // start after the order saga completed, so this matches creation order; the rule makes it
   // hold even for two sagas created within one millisecond).
   std::stable_partition(sagas.begin(), sagas.end(), [](const LoadedSaga& saga) {
-    return saga.state.type != saga::kCancelSagaType;
+    return saga.state.type != sagas::kCancelSagaType;
   });
   // Others' sagas are not found, like others' orders (API.md).
   const bool visible =

@@ -41,7 +41,7 @@ constexpr std::string_view kOrderTopic = contracts::kOrderCommandsTopic;
 
 const PaymentCharged kCharged{TransactionId("txn_1"), Money::FromCents(1250).value()};
 
-// The order saga's steps (libs/saga/src/order_sagas.cpp).
+// The order saga's steps (sagas/order/src/order_sagas.cpp).
 constexpr int kChargeStep = 1;
 // Steps 2 and 3 form a parallel group: MarkPaymentDone and ReserveStock go out together.
 constexpr int kPaymentDoneStep = 2;

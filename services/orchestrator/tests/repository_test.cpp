@@ -19,14 +19,14 @@ constexpr TimestampMs kNowMs = 1'767'225'600'000;
 
 saga::SagaState NewSaga(const std::string& saga_id, const std::string& order_id,
                         TimestampMs started_ms = kNowMs,
-                        std::string_view type = saga::kOrderSagaType) {
+                        std::string_view type = sagas::kOrderSagaType) {
   const saga::SagaDefinition definition =
-      type == saga::kOrderSagaType ? saga::OrderSaga() : saga::CancelSaga();
-  const saga::OrderSagaData data{UserId("alice"), Money::FromCents(1250).value(),
-                                 ProductId("book-1"), 2};
+      type == sagas::kOrderSagaType ? sagas::OrderSaga() : sagas::CancelSaga();
+  const sagas::OrderSagaData data{UserId("alice"), Money::FromCents(1250).value(),
+                                  ProductId("book-1"), 2};
   // As the orchestrator starts it: an order saga from PaymentCompleted, its charge decided.
   std::optional<std::string> first_reply;
-  if (type == saga::kOrderSagaType) first_reply = "PaymentCharged";
+  if (type == sagas::kOrderSagaType) first_reply = "PaymentCharged";
   auto decision = saga::Start(
       definition,
       saga::SagaStart{
@@ -90,7 +90,7 @@ TEST_F(SagaRepositoryTest, SecondSagaOfOneTypeForAnOrderIsNotInserted) {
   ASSERT_TRUE(Insert(NewSaga("sag_1", "ord_1")));
   EXPECT_FALSE(Insert(NewSaga("sag_2", "ord_1")));
   EXPECT_FALSE(Insert(NewSaga("sag_1", "ord_2"))) << "nor a second saga with one id";
-  EXPECT_TRUE(Insert(NewSaga("sag_3", "ord_1", kNowMs, saga::kCancelSagaType)));
+  EXPECT_TRUE(Insert(NewSaga("sag_3", "ord_1", kNowMs, sagas::kCancelSagaType)));
   EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM sagas"), 2);
 
   auto sagas = Write([](soci::session& s) { return FindSagasOfOrder(s, OrderId("ord_1")); });

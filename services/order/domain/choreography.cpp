@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <variant>
 
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 
@@ -14,8 +14,8 @@ std::optional<std::vector<StatusTarget>> FollowEvent(const Order& order,
   if (std::holds_alternative<contracts::PaymentCompleted>(event)) return Targets{payment_done};
   if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event)) {
     const bool broke = failed->failure == contracts::PaymentFailure::kInsufficientFunds;
-    return Targets{{OrderStatus::kFailed, std::string(broke ? saga::kReasonInsufficientFunds
-                                                            : saga::kReasonPaymentUnavailable)}};
+    return Targets{{OrderStatus::kFailed, std::string(broke ? sagas::kReasonInsufficientFunds
+                                                            : sagas::kReasonPaymentUnavailable)}};
   }
   if (std::holds_alternative<contracts::StockReserved>(event)) {
     return Targets{payment_done, {OrderStatus::kPlaced, ""}};
@@ -26,13 +26,13 @@ std::optional<std::vector<StatusTarget>> FollowEvent(const Order& order,
     if (order.status == OrderStatus::kPlaced && order.cancel_requested()) {
       return Targets{{OrderStatus::kCanceled, ""}};
     }
-    return Targets{{OrderStatus::kFailed, std::string(saga::kReasonOutOfStock)}};
+    return Targets{{OrderStatus::kFailed, std::string(sagas::kReasonOutOfStock)}};
   }
   // The money stays debited until an operator acts; a canceled order stays PLACED, the cancel
   // unfinished (its saga GAVE_UP).
   if (std::holds_alternative<contracts::RefundRefused>(event)) {
     if (order.status == OrderStatus::kPlaced && order.cancel_requested()) return Targets{};
-    return Targets{{OrderStatus::kFailed, saga::UnrefundedReason(saga::kReasonOutOfStock)}};
+    return Targets{{OrderStatus::kFailed, sagas::UnrefundedReason(sagas::kReasonOutOfStock)}};
   }
   return std::nullopt;
 }
@@ -44,16 +44,16 @@ bool Follows(const contracts::Payload& event) {
 saga::ChoreographyFact FactOf(const contracts::Message& event) {
   const OrderId& order_id = event.envelope.order_id;
   const bool cancel =
-      event.envelope.saga_id == saga::ChoreographySagaId(saga::kCancelSagaType, order_id);
+      event.envelope.saga_id == saga::ChoreographySagaId(sagas::kCancelSagaType, order_id);
   saga::ChoreographyFact fact{
-      .saga_type = std::string(cancel ? saga::kCancelSagaType : saga::kOrderSagaType),
+      .saga_type = std::string(cancel ? sagas::kCancelSagaType : sagas::kOrderSagaType),
       .type = std::string(event.type()),
       .time_ms = event.envelope.time_ms,
       .detail = ""};
   if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event.payload)) {
     fact.detail = failed->failure == contracts::PaymentFailure::kInsufficientFunds
-                      ? saga::kReasonInsufficientFunds
-                      : saga::kReasonPaymentUnavailable;
+                      ? sagas::kReasonInsufficientFunds
+                      : sagas::kReasonPaymentUnavailable;
   } else if (const auto* refused = std::get_if<contracts::RefundRefused>(&event.payload)) {
     fact.detail = refused->reason;
   } else if (const auto* out = std::get_if<contracts::OutOfStock>(&event.payload)) {
@@ -73,12 +73,12 @@ std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
       continue;
     }
     const bool canceled = change.status == OrderStatus::kCanceled;
-    facts.push_back({std::string(canceled ? saga::kCancelSagaType : saga::kOrderSagaType),
+    facts.push_back({std::string(canceled ? sagas::kCancelSagaType : sagas::kOrderSagaType),
                      std::string(saga::kStatusFact), change.at_ms,
                      std::string(FormatOrderStatus(change.status))});
   }
   if (order.cancel_requested_at_ms) {
-    facts.push_back({std::string(saga::kCancelSagaType), "OrderCancelRequested",
+    facts.push_back({std::string(sagas::kCancelSagaType), "OrderCancelRequested",
                      *order.cancel_requested_at_ms, ""});
   }
   // Stable, and recorded facts first: at equal times the event precedes what it caused.

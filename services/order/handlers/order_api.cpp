@@ -16,8 +16,8 @@
 #include "tinysaga/platform/service.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/definition_json.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/view.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/storage/idempotency.h"
 
 namespace tinysaga::order {
@@ -467,8 +467,8 @@ http::Response OrderApi::Saga(const http::Request& request, const Caller& caller
     case SagaPresence::kPresent:
       return http::Response::Text(200, saga.json, "application/json");
     case SagaPresence::kAbsent: {
-      nlohmann::json body = saga::NotStartedViewJson(*saga::DefaultDefinition(saga::kOrderSagaType),
-                                                     *order_id, source.mode);
+      nlohmann::json body = saga::NotStartedViewJson(
+          *sagas::DefaultDefinition(sagas::kOrderSagaType), *order_id, source.mode);
       body["userId"] = order->user_id.value();
       body["startedAt"] = nullptr;
       body["updatedAt"] = nullptr;
@@ -541,7 +541,7 @@ void OrderApi::RegisterSagaView(http::Server& server, const std::string& interna
 http::Response OrderApi::SagaDefinitions(const http::Request&, const platform::Caller&) {
   // The definitions never change while the process runs.
   static const nlohmann::json kBody =
-      saga::DefinitionsJson(saga::DefaultDefinitions(), saga::kChoreographyMode);
+      saga::DefinitionsJson(sagas::DefaultDefinitions(), saga::kChoreographyMode);
   return http::Response::Json(200, kBody);
 }
 

@@ -59,7 +59,7 @@ class OrderApi {
   http::Response Cancel(const http::Request& request, const platform::Caller& caller);
   // POST /internal/orders/{orderId}/payment-pending (service caller only; 404 for anyone else):
   // INITIATED -> PAYMENT_PENDING, 200 order; 409 in any other status. Payment calls it before
-  // it debits the wallet (libs/saga/README.md).
+  // it debits the wallet (sagas/order/README.md).
   http::Response PaymentPending(const http::Request& request, const platform::Caller& caller);
 
   // The head of GET /api/orders/{orderId}/events (server-sent events, order/events): 200

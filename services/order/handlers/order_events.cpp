@@ -6,7 +6,7 @@
 #include "order/order_repository.h"
 #include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 
@@ -45,7 +45,7 @@ Result<void> ApplyOrderEvent(soci::session& session, const contracts::Message& e
 platform::MessageHandler OrderEventHandler(const Clock& clock) {
   auto events = platform::Handlers::ForEvents("order: the other services' events");
   for (const std::string& fact :
-       saga::FactsHeardBy(saga::DefaultDefinitions(), contracts::Participant::kOrder)) {
+       saga::FactsHeardBy(sagas::DefaultDefinitions(), contracts::Participant::kOrder)) {
     events.OnType(fact, [&clock](soci::session& session, const contracts::Message& event) {
       return ApplyOrderEvent(session, event, clock);
     });

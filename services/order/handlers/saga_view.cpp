@@ -2,7 +2,7 @@
 
 #include "order/domain/choreography.h"
 #include "order/order_repository.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -13,7 +13,9 @@ std::optional<nlohmann::json> SagaJson(std::string_view saga_type, const Order& 
                                        const std::vector<saga::ChoreographyFact>& facts) {
   const std::string failure_reason =
       order.status == OrderStatus::kFailed ? order.status_info : std::string();
-  auto view = saga::ChoreographyView(saga_type, order.order_id, facts, failure_reason);
+  const saga::SagaDefinition* definition = sagas::DefaultDefinition(saga_type);
+  if (definition == nullptr) return std::nullopt;
+  auto view = saga::ChoreographyView(*definition, order.order_id, facts, failure_reason);
   if (!view) return std::nullopt;
   TimestampMs started_ms = 0;
   TimestampMs updated_ms = 0;
@@ -34,8 +36,8 @@ std::optional<nlohmann::json> SagaJson(std::string_view saga_type, const Order& 
 std::optional<nlohmann::json> ChoreographySagaJson(soci::session& session, const Order& order) {
   const auto facts = SagaFacts(order, ListStatusChanges(session, order.order_id),
                                ListSagaFacts(session, order.order_id));
-  auto order_saga = SagaJson(saga::kOrderSagaType, order, facts);
-  auto cancel_saga = SagaJson(saga::kCancelSagaType, order, facts);
+  auto order_saga = SagaJson(sagas::kOrderSagaType, order, facts);
+  auto cancel_saga = SagaJson(sagas::kCancelSagaType, order, facts);
   if (!order_saga) return std::nullopt;
   nlohmann::json earlier = nlohmann::json::array();
   nlohmann::json body;

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -150,7 +150,7 @@ TEST(FollowEvent, OutOfStockOnlyMovesToPaymentDoneAndTheRefundFailsTheOrder) {
   EXPECT_EQ(Follow(OrderIn(OrderStatus::kPaymentPending), contracts::OutOfStock{0}),
             (Targets{{"PAYMENT_DONE", ""}}));
   EXPECT_EQ(Follow(OrderIn(OrderStatus::kPaymentDone), Refunded()),
-            (Targets{{"FAILED", std::string(saga::kReasonOutOfStock)}}));
+            (Targets{{"FAILED", std::string(sagas::kReasonOutOfStock)}}));
 }
 
 TEST(FollowEvent, StockReleasedIsAFactWithoutAStatusChange) {
@@ -208,7 +208,7 @@ TEST(FollowEvent, ReachesTheStatusOfEveryCommandTheDeclarationsGiveOrder) {
                                                         {"MarkFailed", "FAILED"},
                                                         {"MarkCanceled", "CANCELED"}};
   const auto reactions =
-      saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kOrder);
+      saga::ParticipantReactions(sagas::DefaultDefinitions(), contracts::Participant::kOrder);
   ASSERT_FALSE(reactions.empty());
   for (const saga::ParticipantReaction& reaction : reactions) {
     const std::string what = reaction.trigger + " -> " + reaction.action->command;
@@ -216,7 +216,7 @@ TEST(FollowEvent, ReachesTheStatusOfEveryCommandTheDeclarationsGiveOrder) {
     ASSERT_TRUE(status_of.contains(reaction.action->command)) << what;
     // The order where the saga stands when the event comes: the cancel saga's on a PLACED
     // order with its cancel requested, the order saga's once paid.
-    const Order order = reaction.saga_type == saga::kCancelSagaType
+    const Order order = reaction.saga->type == sagas::kCancelSagaType
                             ? PlacedWithCancelRequested(kT0 + 100)
                             : OrderIn(OrderStatus::kPaymentDone);
     const auto targets = Follow(order, events.at(reaction.trigger));
@@ -238,7 +238,7 @@ TEST(Follows, CoversEveryMessageFactTheDeclarationsHaveOrderHear) {
       {"Refunded", Refunded()},
       {"RefundRefused", contracts::RefundRefused{"HTTP 422"}}};
   for (const std::string& fact :
-       saga::FactsHeardBy(saga::DefaultDefinitions(), contracts::Participant::kOrder)) {
+       saga::FactsHeardBy(sagas::DefaultDefinitions(), contracts::Participant::kOrder)) {
     ASSERT_TRUE(samples.contains(fact)) << fact << ": no sample of the event here";
     EXPECT_TRUE(Follows(samples.at(fact))) << fact;
   }

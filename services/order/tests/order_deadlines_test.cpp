@@ -15,7 +15,7 @@
 #include "saga_fixture.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/testing/outbox.h"
 
 namespace tinysaga::order {
@@ -69,18 +69,18 @@ TEST_F(OrderDeadlinesTest, APaymentDoneOrderPastItsDeadlineGivesUpAndAnnouncesTh
 
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
-  EXPECT_EQ(order.status_info, saga::kReasonNoStockAnswer);
+  EXPECT_EQ(order.status_info, sagas::kReasonNoStockAnswer);
   EXPECT_EQ(order.updated_at_ms, now_ms);
   const auto history = History(order_id);
   ASSERT_FALSE(history.empty());
   EXPECT_EQ(history.back().status, OrderStatus::kFailed);
-  EXPECT_EQ(history.back().status_info, saga::kReasonNoStockAnswer);
+  EXPECT_EQ(history.back().status_info, sagas::kReasonNoStockAnswer);
   EXPECT_EQ(history.back().at_ms, now_ms);
 
   // Inventory releases whatever it reserved, Payment refunds: in the order's saga.
   const auto events = OrderEvents();
   ASSERT_EQ(events.size(), 1u);
-  ExpectCancelRequested(events[0], order_id, saga::kOrderSagaType, now_ms);
+  ExpectCancelRequested(events[0], order_id, sagas::kOrderSagaType, now_ms);
   const auto rows = ::tinysaga::testing::ReadOutbox(db_.db());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].key, order_id);  // keyed by order, like every message of the order
@@ -126,10 +126,10 @@ TEST_F(OrderDeadlinesTest, APaymentPendingOrderWaitsForItsOwnLongerDeadline) {
   EXPECT_EQ(RunOnce(), 1u);
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
-  EXPECT_EQ(order.status_info, saga::kReasonPaymentUnavailable);
+  EXPECT_EQ(order.status_info, sagas::kReasonPaymentUnavailable);
   const auto events = OrderEvents();
   ASSERT_EQ(events.size(), 1u);
-  ExpectCancelRequested(events[0], order_id, saga::kOrderSagaType, clock_.NowMs());
+  ExpectCancelRequested(events[0], order_id, sagas::kOrderSagaType, clock_.NowMs());
   ASSERT_EQ(Facts(order_id).size(), 1u);
   EXPECT_EQ(Facts(order_id)[0].saga_type, "order");
 }
@@ -159,7 +159,7 @@ TEST_F(OrderDeadlinesTest, AnUnfinishedCancelIsAnnouncedAgainOncePerDeadline) {
   const TimestampMs announced_ms = clock_.NowMs();
   auto events = OrderEvents();
   ASSERT_EQ(events.size(), 1u);
-  ExpectCancelRequested(events[0], order_id, saga::kCancelSagaType, announced_ms);
+  ExpectCancelRequested(events[0], order_id, sagas::kCancelSagaType, announced_ms);
   Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kPlaced);
   EXPECT_EQ(order.cancel_requested_at_ms, requested_ms);  // the request itself is the same
@@ -178,7 +178,7 @@ TEST_F(OrderDeadlinesTest, AnUnfinishedCancelIsAnnouncedAgainOncePerDeadline) {
   EXPECT_EQ(RunOnce(), 1u);
   events = OrderEvents();
   ASSERT_EQ(events.size(), 2u);
-  ExpectCancelRequested(events[1], order_id, saga::kCancelSagaType, clock_.NowMs());
+  ExpectCancelRequested(events[1], order_id, sagas::kCancelSagaType, clock_.NowMs());
   EXPECT_NE(events[1].envelope.message_id, events[0].envelope.message_id);
   EXPECT_EQ(notified_, 2);
 }
@@ -205,7 +205,7 @@ TEST_F(OrderDeadlinesTest, ACancelIsAnnouncedAgainBehindMorePlacedOrdersThanABat
   EXPECT_EQ(RunOnce(deadlines), 1u);
   const auto events = OrderEvents();
   ASSERT_EQ(events.size(), 1u);
-  ExpectCancelRequested(events[0], canceling, saga::kCancelSagaType, clock_.NowMs());
+  ExpectCancelRequested(events[0], canceling, sagas::kCancelSagaType, clock_.NowMs());
 }
 
 TEST_F(OrderDeadlinesTest, EachStateUsesTheDeadlinesOfTheOptions) {
@@ -232,7 +232,7 @@ TEST_F(OrderDeadlinesTest, EachStateUsesTheDeadlinesOfTheOptions) {
 TEST_F(OrderDeadlinesTest, AfterGivingUpTheViewEndsWithTheReleaseAndTheRefundDone) {
   // Paid for through the events, then Inventory never answers.
   const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
-  const SagaId order_saga = saga::ChoreographySagaId(saga::kOrderSagaType, OrderId(order_id));
+  const SagaId order_saga = saga::ChoreographySagaId(sagas::kOrderSagaType, OrderId(order_id));
   clock_.AdvanceMs(10);
   ExpectOk(ApplyEvent(Event(
       order_id, contracts::PaymentCompleted{UserId("alice"), Cents(500), TransactionId("txn_1"),
@@ -247,12 +247,12 @@ TEST_F(OrderDeadlinesTest, AfterGivingUpTheViewEndsWithTheReleaseAndTheRefundDon
 
   const Order order = Load(order_id);
   EXPECT_EQ(order.status, OrderStatus::kFailed);
-  EXPECT_EQ(order.status_info, saga::kReasonNoStockAnswer);  // the refund changes nothing
+  EXPECT_EQ(order.status_info, sagas::kReasonNoStockAnswer);  // the refund changes nothing
   const nlohmann::json view = View(order_id);
   ASSERT_TRUE(view.is_object());
   EXPECT_EQ(view["type"], "order");
   EXPECT_EQ(view["state"], "FAILED");
-  EXPECT_EQ(view["failureReason"], saga::kReasonNoStockAnswer);
+  EXPECT_EQ(view["failureReason"], sagas::kReasonNoStockAnswer);
   EXPECT_EQ(StepStatuses(view), (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
                                                           "COMPENSATED", "SKIPPED"}));
   EXPECT_EQ(view["steps"][3]["error"], "no answer in time");

@@ -15,7 +15,7 @@
 
 #include "saga_fixture.h"
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/testing/outbox.h"
 
 namespace tinysaga::order {
@@ -55,10 +55,10 @@ class OrderEventsTest : public testing::SagaFixture {
   }
 
   static SagaId OrderSaga(const std::string& order_id) {
-    return saga::ChoreographySagaId(saga::kOrderSagaType, OrderId(order_id));
+    return saga::ChoreographySagaId(sagas::kOrderSagaType, OrderId(order_id));
   }
   static SagaId CancelSaga(const std::string& order_id) {
-    return saga::ChoreographySagaId(saga::kCancelSagaType, OrderId(order_id));
+    return saga::ChoreographySagaId(sagas::kCancelSagaType, OrderId(order_id));
   }
   static Payload Paid() {
     return contracts::PaymentCompleted{UserId("alice"), Cents(500), TransactionId("txn_1"),

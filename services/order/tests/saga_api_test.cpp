@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "order/handlers/order_api.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "saga_fixture.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/testing/fake_peer.h"
 #include "tinysaga/testing/http.h"
 
@@ -197,12 +197,12 @@ TEST_F(SagaApiTest, SagaViewBeforeThePaymentShowsEveryDeclaredStepPending) {
   json view = BodyOf(response);
   EXPECT_EQ(view["state"], "NOT_STARTED");
   EXPECT_TRUE(view["sagaId"].is_null());
-  EXPECT_EQ(view["type"], saga::kOrderSagaType);
+  EXPECT_EQ(view["type"], sagas::kOrderSagaType);
   EXPECT_EQ(view["mode"], "orchestration");
   EXPECT_EQ(view["orderId"], order_id);
   EXPECT_EQ(view["userId"], "alice");
   EXPECT_EQ(view["earlierSagas"], json::array());
-  const saga::SagaDefinition definition = saga::OrderSaga();
+  const saga::SagaDefinition definition = sagas::OrderSaga();
   ASSERT_EQ(view["steps"].size(), definition.steps.size());
   for (size_t i = 0; i < definition.steps.size(); ++i) {
     EXPECT_EQ(view["steps"][i]["name"], definition.steps[i].name);

@@ -10,7 +10,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::payment {
 
@@ -46,7 +46,7 @@ bool CausesRefund(const contracts::Message& message) {
   if (std::holds_alternative<contracts::Refund>(message.payload)) return true;
   // In choreography: the events the declarations answer with a refund.
   static const std::vector<saga::ParticipantReaction> reactions =
-      saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kPayment);
+      saga::ParticipantReactions(sagas::DefaultDefinitions(), contracts::Participant::kPayment);
   return std::any_of(reactions.begin(), reactions.end(), [&](const saga::ParticipantReaction& r) {
     return r.trigger == message.type() &&
            r.action->command == contracts::TypeNameOf<contracts::Refund>();

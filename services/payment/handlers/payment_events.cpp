@@ -9,7 +9,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography_reactions.h"
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::payment {
 
@@ -38,7 +38,7 @@ Result<void> RefundFor(soci::session& session, const contracts::Message& event, 
 platform::MessageHandler PaymentEventHandler(const Clock& clock, Rng& rng) {
   auto events = platform::Handlers::ForEvents(std::string(contracts::kInventoryEventsTopic));
   for (const saga::ParticipantReaction& reaction :
-       saga::ParticipantReactions(saga::DefaultDefinitions(), contracts::Participant::kPayment)) {
+       saga::ParticipantReactions(sagas::DefaultDefinitions(), contracts::Participant::kPayment)) {
     // The refund is Payment's only command that follows another service's event (the charge
     // is POST /api/payment itself). A declaration asking for another would have its trigger
     // dead-lettered, saying so, until Payment learns it.

@@ -4,8 +4,8 @@
 
 #include "checks.h"
 #include "inventory/domain/stock.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/state.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "wallet/domain/ledger.h"
 
 namespace tinysaga::invariants::internal {
@@ -138,8 +138,8 @@ void IndexMovements(const Snapshot& snapshot, Index& index, Findings& findings) 
 
 void IndexSagas(const std::vector<SagaRow>& sagas, Index& index, Findings& findings) {
   for (const SagaRow& row : sagas) {
-    const bool order_saga = row.saga_type == saga::kOrderSagaType;
-    const bool cancel_saga = row.saga_type == saga::kCancelSagaType;
+    const bool order_saga = row.saga_type == sagas::kOrderSagaType;
+    const bool cancel_saga = row.saga_type == sagas::kCancelSagaType;
     if ((!order_saga && !cancel_saga) || !IsKnownSagaStatus(row.status)) {
       findings.Add(ViolationKind::kMalformedRow, "saga " + row.saga_id,
                    "unknown saga type '" + row.saga_type + "' or status '" + row.status + "'");

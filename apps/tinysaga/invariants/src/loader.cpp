@@ -16,9 +16,9 @@
 
 #include "redact.h"
 #include "tinysaga/saga/choreography.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/state_json.h"
 #include "tinysaga/saga/view.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::invariants {
@@ -250,7 +250,7 @@ std::string GaveUpWhy(const std::string& saga_type, const std::string& state_jso
       nlohmann::json::parse(state_json, nullptr, /*allow_exceptions=*/false);
   auto state = saga::SagaStateFromJson(json);
   if (!state.ok()) return "state unreadable: " + state.error().detail;
-  const saga::SagaDefinition* definition = saga::DefaultDefinition(saga_type);
+  const saga::SagaDefinition* definition = sagas::DefaultDefinition(saga_type);
   if (definition == nullptr) return "unknown saga type '" + saga_type + "'";
   std::string why;
   for (const saga::StepView& step :

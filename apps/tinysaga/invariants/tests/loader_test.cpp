@@ -23,8 +23,8 @@
 #include "tinysaga/core/rng.h"
 #include "tinysaga/invariants/check.h"
 #include "tinysaga/platform/messaging.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/state_json.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/storage/db.h"
 #include "tinysaga/testing/postgres_schema.h"
 #include "tinysaga/testing/temp_dir.h"
@@ -246,9 +246,9 @@ TEST_P(LoaderTest, ARefundTheWalletRefusedIsReportedNotWaitedFor) {
 // The stored state of o1's cancel saga run by the engine: the stock released, then a refund
 // the wallet refused for good, so it GAVE_UP.
 std::string GaveUpCancelSagaJson() {
-  const saga::SagaDefinition cancel = saga::CancelSaga();
-  const saga::OrderSagaData data{UserId("alice"), Money::FromCents(1000).value(), ProductId("mug"),
-                                 2};
+  const saga::SagaDefinition cancel = sagas::CancelSaga();
+  const sagas::OrderSagaData data{UserId("alice"), Money::FromCents(1000).value(), ProductId("mug"),
+                                  2};
   auto decision = saga::Start(
       cancel, saga::SagaStart{SagaId("sag_2"), OrderId("o1"), data.ToJson(), "", std::nullopt}, 10);
   EXPECT_TRUE(decision.ok());

@@ -1,18 +1,9 @@
 #pragma once
-// The same two sagas run as choreography (--saga-mode choreography): no orchestrator, each
-// service reacts to the others' events, keyed by order id, with the same outbox, inbox and
-// dead letters as the commands of orchestration.
-//
-//   Payment  POST /api/payment           -> PaymentCompleted | PaymentFailed   (payment.events)
-//   Order    PaymentCompleted            -> PAYMENT_DONE
-//            PaymentFailed               -> FAILED (insufficient funds | payment unavailable)
-//            StockReserved               -> PLACED
-//            Refunded                    -> FAILED (out of stock / gave up) | CANCELED (cancel)
-//            cancel of a PLACED order    -> OrderCancelRequested                (order.events)
-//            PAYMENT_DONE past deadline  -> gives up: OrderCancelRequested in the order saga
-//   Inventory PaymentCompleted           -> StockReserved | OutOfStock        (inventory.events)
-//            OrderCancelRequested        -> StockReleased
-//   Payment  OutOfStock | StockReleased  -> refund -> Refunded                 (payment.events)
+// A saga run as choreography (--saga-mode choreography): no orchestrator, each participant
+// reacts to the others' events, keyed by order id, with the same outbox, inbox and dead
+// letters as the commands of orchestration (who reacts to what is derived from the
+// definition: choreography_reactions.h; the order sagas' share is written out in
+// sagas/order/include/tinysaga/sagas/order_sagas.h).
 //
 // There is no saga record, so every service names the saga the same way, from the order
 // (ChoreographySagaId), and the Order service, which hears every event, keeps them as the
@@ -29,6 +20,8 @@
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/saga_mode.h"
+#include "tinysaga/saga/definition.h"
+#include "tinysaga/saga/engine.h"
 #include "tinysaga/saga/view.h"
 
 namespace tinysaga::saga {
@@ -37,10 +30,6 @@ namespace tinysaga::saga {
 inline constexpr std::string_view kOrchestrationMode = SagaModeName(SagaMode::kOrchestration);
 inline constexpr std::string_view kChoreographyMode = SagaModeName(SagaMode::kChoreography);
 
-// The order's statusInfo when the Order service gave up waiting for Inventory.
-inline constexpr std::string_view kReasonNoStockAnswer =
-    "no answer from inventory in time, payment refunded";
-
 // "<saga type>-<order id>": what every service calls the order's saga of that type.
 SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id);
 
@@ -48,7 +37,7 @@ SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id);
 // consumed or published (`type` is the message type, e.g. "OutOfStock"), or a status change of
 // the order (`type` is "status", `detail` the status name, e.g. "PLACED").
 struct ChoreographyFact {
-  std::string saga_type;  // kOrderSagaType or kCancelSagaType
+  std::string saga_type;  // the definition's type
   std::string type;
   TimestampMs time_ms = 0;
   std::string detail;  // why, for failures (e.g. "out of stock (0 available)")
@@ -64,10 +53,10 @@ inline constexpr std::string_view kStatusFact = "status";
 // missing from the view.
 Result<void> CheckChoreographyFacts(const SagaDefinition& definition);
 
-// The view of the order's saga of `saga_type` from its facts (oldest first), in the shape of
+// The view of the order's saga of `definition` from its facts (oldest first), in the shape of
 // the orchestrator's: the same step names and statuses, mode "choreography". nullopt when no
 // fact belongs to that saga. `failure_reason` is the order's statusInfo once it FAILED.
-std::optional<SagaView> ChoreographyView(std::string_view saga_type, const OrderId& order_id,
+std::optional<SagaView> ChoreographyView(const SagaDefinition& definition, const OrderId& order_id,
                                          const std::vector<ChoreographyFact>& facts,
                                          const std::string& failure_reason);
 

@@ -42,9 +42,11 @@ std::vector<Reaction> ChoreographyReactions(const SagaDefinition& definition);
 // facts are not messages and are left out: Order acts on its own statuses, and Payment's
 // charge is POST /api/payment itself.
 struct ParticipantReaction {
-  std::string trigger;             // a message type, e.g. "PaymentCompleted"
-  std::string saga_type;           // the saga of the command when the event names none
-  const Action* action = nullptr;  // the command, as declared (points into the definitions)
+  std::string trigger;  // a message type, e.g. "PaymentCompleted"
+  // The saga of the command when the event names none, and the command as declared (both
+  // point into the definitions).
+  const SagaDefinition* saga = nullptr;
+  const Action* action = nullptr;
 };
 
 // `participant`'s reactions across `definitions`, one per trigger and command. When several
@@ -69,9 +71,9 @@ std::vector<std::string> FactsHeardBy(const std::vector<SagaDefinition>& definit
 std::vector<std::string> TopicsOf(const std::vector<std::string>& message_types);
 
 // The command `reaction` sends because of `event`, as the orchestrator would have sent it:
-// the declared builder applied to the saga data the event carries, in the event's saga (else
-// `reaction.saga_type`'s choreography saga), with the event's message id (so the answer's
-// causation id is the event's), order id, time and traceparent. nullopt when the event
+// the declared builder applied to the saga data the event carries (SagaDefinition::data_of),
+// in the event's saga (else `reaction.saga`'s choreography saga), with the event's message id (so
+// the answer's causation id is the event's), order id, time and traceparent. nullopt when the event
 // carries no saga data.
 std::optional<contracts::Message> ChoreographyCommand(const ParticipantReaction& reaction,
                                                       const contracts::Message& event);

@@ -108,7 +108,15 @@ struct SagaDefinition {
   std::string description;  // one sentence: what it does and what starts it
   // Choreography: the fact that starts it; its first steps without a forward action pass.
   std::string start_fact;
+  // Choreography: the saga data an event carries whole (what check_data accepts), so that a
+  // participant can build the command the orchestrator would have sent; nullopt for an event
+  // that carries none.
+  std::function<std::optional<nlohmann::json>(const contracts::Payload& event)> data_of;
 };
+
+// The definition of `type` among `definitions`; nullptr when there is none.
+const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
+                                     std::string_view type);
 
 // How a saga of `definition` ends once compensation is done: GAVE_UP when it cannot be undone
 // or a compensation was abandoned (`history`), else FAILED.

@@ -85,7 +85,7 @@ struct MovementRow {
 // Saga DB, table sagas (orchestration mode only).
 struct SagaRow {
   std::string saga_id;
-  std::string saga_type;  // "order" or "cancel" (saga/order_sagas.h)
+  std::string saga_type;  // "order" or "cancel" (sagas/order_sagas.h)
   std::string order_id;
   std::string status;                  // RUNNING, COMPENSATING, COMPLETED, FAILED, GAVE_UP
   std::optional<int64_t> deadline_ms;  // NULL when terminal

@@ -4,12 +4,14 @@
 #include "saga_test_helper.h"
 #include "tinysaga/saga/view.h"
 
-namespace tinysaga::saga {
+namespace tinysaga::sagas {
 namespace {
 
+using namespace saga;  // NOLINT: the engine's types read best unqualified here
+
 using namespace contracts;  // NOLINT: the message types read best unqualified here
-using testing::SagaTest;
-using testing::TestData;
+using saga::testing::SagaTest;
+using saga::testing::TestData;
 
 Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
 
@@ -444,4 +446,4 @@ TEST(OrderSaga, AFirstReplyTheFirstStepDoesNotTakeIsRefused) {
 }
 
 }  // namespace
-}  // namespace tinysaga::saga
+}  // namespace tinysaga::sagas

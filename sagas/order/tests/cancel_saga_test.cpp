@@ -5,11 +5,13 @@
 
 #include "saga_test_helper.h"
 
-namespace tinysaga::saga {
+namespace tinysaga::sagas {
 namespace {
 
+using namespace saga;  // NOLINT: the engine's types read best unqualified here
+
 using namespace contracts;  // NOLINT: the message types read best unqualified here
-using testing::SagaTest;
+using saga::testing::SagaTest;
 
 Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
 
@@ -81,4 +83,4 @@ TEST(CancelSaga, RejectedCancelGivesUp) {
 }
 
 }  // namespace
-}  // namespace tinysaga::saga
+}  // namespace tinysaga::sagas

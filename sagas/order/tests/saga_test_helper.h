@@ -23,8 +23,8 @@
 
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/saga/engine.h"
-#include "tinysaga/saga/order_sagas.h"
 #include "tinysaga/saga/state_json.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::saga::testing {
 
@@ -32,8 +32,9 @@ inline constexpr TimestampMs kStartMs = 1'767'225'600'000;  // 2026-01-01T00:00:
 inline constexpr std::string_view kSagaId = "sag_0123456789abcdef0123";
 inline constexpr std::string_view kOrderId = "ord_00000000000000000042";
 
-inline OrderSagaData TestData() {
-  return OrderSagaData{UserId("alice"), Money::FromCents(1250).value(), ProductId("book-1"), 2};
+inline sagas::OrderSagaData TestData() {
+  return sagas::OrderSagaData{UserId("alice"), Money::FromCents(1250).value(), ProductId("book-1"),
+                              2};
 }
 
 class SagaTest {
@@ -42,7 +43,7 @@ class SagaTest {
     EXPECT_TRUE(CheckDefinition(definition_).ok());
   }
 
-  SagaTest& Given(const OrderSagaData& data = TestData(), std::string traceparent = {}) {
+  SagaTest& Given(const sagas::OrderSagaData& data = TestData(), std::string traceparent = {}) {
     return Start(data, std::move(traceparent), std::nullopt);
   }
 
@@ -52,13 +53,13 @@ class SagaTest {
   }
 
  private:
-  SagaTest& Start(const OrderSagaData& data, std::string traceparent,
+  SagaTest& Start(const sagas::OrderSagaData& data, std::string traceparent,
                   std::optional<std::string> first_reply) {
-    auto decision = saga::Start(
-        definition_,
-        SagaStart{SagaId(std::string(kSagaId)), OrderId(std::string(kOrderId)), data.ToJson(),
-                  std::move(traceparent), std::move(first_reply)},
-        now_ms_);
+    auto decision =
+        saga::Start(definition_,
+                    SagaStart{SagaId(std::string(kSagaId)), OrderId(std::string(kOrderId)),
+                              data.ToJson(), std::move(traceparent), std::move(first_reply)},
+                    now_ms_);
     if (!decision.ok()) {
       ADD_FAILURE() << "Start failed: " << decision.error().detail;
       return *this;

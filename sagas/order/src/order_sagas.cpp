@@ -1,15 +1,22 @@
-#include "tinysaga/saga/order_sagas.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 #include <cassert>
 #include <type_traits>
 
 #include "tinysaga/contracts/strict_json.h"
 
-namespace tinysaga::saga {
+namespace tinysaga::sagas {
 namespace {
 
 using contracts::Participant;
 using contracts::Payload;
+using saga::Action;
+using saga::ReplyOutcome;
+using saga::ReplyRule;
+using saga::SagaDefinition;
+using saga::SagaStart;
+using saga::SagaState;
+using saga::Step;
 
 // Builders read the data that Start (and CheckStateFits, after a load) checked.
 OrderSagaData Data(const SagaState& state) {
@@ -68,7 +75,7 @@ constexpr int kChargeWalletStep = 1;
 // The reasons are chosen when compensation begins; a refund abandoned since then makes
 // "payment refunded" untrue.
 contracts::MarkFailed BuildMarkFailed(const SagaState& state) {
-  return contracts::MarkFailed{CompensationAbandoned(state.history, kChargeWalletStep)
+  return contracts::MarkFailed{saga::CompensationAbandoned(state.history, kChargeWalletStep)
                                    ? UnrefundedReason(state.failure_reason)
                                    : state.failure_reason};
 }
@@ -88,6 +95,12 @@ Result<void> CheckOrderSagaData(const nlohmann::json& data) {
   auto parsed = OrderSagaData::FromJson(data);
   if (!parsed.ok()) return parsed.error();
   return Ok();
+}
+
+std::optional<nlohmann::json> OrderSagaDataOf(const Payload& event) {
+  std::optional<OrderSagaData> data = SagaDataOf(event);
+  if (!data) return std::nullopt;
+  return data->ToJson();
 }
 
 OrderSagaData DataOf(const auto& event) {
@@ -147,7 +160,8 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
           "Pays for an order, reserves its stock and places it; started by Payment's "
           "PaymentCompleted or PaymentFailed",
       // Choreography: POST /api/payment marks the order PAYMENT_PENDING before it debits.
-      .start_fact = "status:PAYMENT_PENDING"};
+      .start_fact = "status:PAYMENT_PENDING",
+      .data_of = &OrderSagaDataOf};
   // Only a compensation: whatever fails later, the last undo marks the order FAILED with the
   // reason. Having no forward command, this step can never be the one that fails, so every
   // failure reaches the refund below it.
@@ -233,7 +247,8 @@ SagaDefinition CancelSaga(const SagaTimings& timings) {
       .description =
           "Cancels a placed order: releases its stock, refunds the payment and marks "
           "it CANCELED; started by Order's OrderCancelRequested",
-      .start_fact = "OrderCancelRequested"};
+      .start_fact = "OrderCancelRequested",
+      .data_of = &OrderSagaDataOf};
   saga.steps.push_back(Step{.name = "release_stock",
                             .label = "Release the stock",
                             .forward = MakeAction(Participant::kInventory, &BuildReleaseStock,
@@ -266,21 +281,13 @@ std::vector<SagaDefinition> AllSagas(const SagaTimings& timings) {
   return sagas;
 }
 
-const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
-                                     std::string_view type) {
-  for (const SagaDefinition& definition : definitions) {
-    if (definition.type == type) return &definition;
-  }
-  return nullptr;
-}
-
 const std::vector<SagaDefinition>& DefaultDefinitions() {
   static const std::vector<SagaDefinition> defaults = AllSagas();
   return defaults;
 }
 
 const SagaDefinition* DefaultDefinition(std::string_view type) {
-  return FindDefinition(DefaultDefinitions(), type);
+  return saga::FindDefinition(DefaultDefinitions(), type);
 }
 
 std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id) {
@@ -306,4 +313,4 @@ std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId
   return std::nullopt;
 }
 
-}  // namespace tinysaga::saga
+}  // namespace tinysaga::sagas

@@ -1,5 +1,6 @@
 #pragma once
-// The two sagas of DESIGN.md, declared as data for the engine:
+// The two sagas of DESIGN.md, declared as data for the engine (libs/saga), which runs them in
+// orchestration and derives their choreography:
 //
 // order saga ("order"), started by Payment's PaymentCompleted or PaymentFailed event:
 //   0 order               -                 undo: MarkFailed(reason)
@@ -13,7 +14,23 @@
 //   2 order_canceled      MarkCanceled
 //
 // Why the charge is a command although POST /api/payment already debited the wallet, and why
-// step 0 has only a compensation: libs/saga/README.md.
+// step 0 has only a compensation: sagas/order/README.md.
+//
+// In choreography (--saga-mode choreography) the same sagas come out as:
+//
+//   Payment  POST /api/payment           -> PaymentCompleted | PaymentFailed   (payment.events)
+//   Order    PaymentCompleted            -> PAYMENT_DONE
+//            PaymentFailed               -> FAILED (insufficient funds | payment unavailable)
+//            StockReserved               -> PLACED
+//            Refunded                    -> FAILED (out of stock / gave up) | CANCELED (cancel)
+//            cancel of a PLACED order    -> OrderCancelRequested                (order.events)
+//            PAYMENT_DONE past deadline  -> gives up: OrderCancelRequested in the order saga
+//   Inventory PaymentCompleted           -> StockReserved | OutOfStock        (inventory.events)
+//            OrderCancelRequested        -> StockReleased
+//   Payment  OutOfStock | StockReleased  -> refund -> Refunded                 (payment.events)
+//
+// Inventory's and Payment's share is derived from the steps' facts
+// (saga::ParticipantReactions); Order's status rules are its own (services/order/domain).
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -25,7 +42,7 @@
 #include "tinysaga/saga/definition.h"
 #include "tinysaga/saga/engine.h"
 
-namespace tinysaga::saga {
+namespace tinysaga::sagas {
 
 inline constexpr std::string_view kOrderSagaType = "order";
 inline constexpr std::string_view kCancelSagaType = "cancel";
@@ -42,6 +59,9 @@ inline constexpr std::string_view kReasonOrderRejected =
     "order changed meanwhile, payment refunded";
 // Why a refund step failed: the wallet refused it for good (RefundRefused).
 inline constexpr std::string_view kReasonRefundRefused = "refund refused by the wallet";
+// The order's statusInfo when the Order service (choreography) gave up waiting for Inventory.
+inline constexpr std::string_view kReasonNoStockAnswer =
+    "no answer from inventory in time, payment refunded";
 
 // `reason` for an order whose refund did not happen (refused, or out of attempts): ", payment
 // refunded" becomes ", refund not done: an operator must act".
@@ -69,7 +89,7 @@ struct ActionTimings {
   int64_t timeout_ms = 10'000;  // a reply normally takes milliseconds; Payment's own wallet
                                 // retries can take a few seconds
   int attempts_max = 3;
-  Backoff backoff{std::chrono::milliseconds(200), 2, std::chrono::milliseconds(5'000)};
+  saga::Backoff backoff{std::chrono::milliseconds(200), 2, std::chrono::milliseconds(5'000)};
 };
 
 struct SagaTimings {
@@ -78,31 +98,29 @@ struct SagaTimings {
   // Compensations, and the cancel saga's steps (which cannot be undone, so must get through):
   // more patient, because giving up leaves work for an operator.
   ActionTimings must_finish{
-      10'000, 20, Backoff{std::chrono::milliseconds(500), 2, std::chrono::milliseconds(60'000)}};
+      10'000, 20,
+      saga::Backoff{std::chrono::milliseconds(500), 2, std::chrono::milliseconds(60'000)}};
 };
 
-SagaDefinition OrderSaga(const SagaTimings& timings = {});
-SagaDefinition CancelSaga(const SagaTimings& timings = {});
+saga::SagaDefinition OrderSaga(const SagaTimings& timings = {});
+saga::SagaDefinition CancelSaga(const SagaTimings& timings = {});
 
 // Every saga this build runs, with `timings`: the order saga, then the cancel saga.
-std::vector<SagaDefinition> AllSagas(const SagaTimings& timings = {});
-// The definition of `type` among `definitions`; nullptr when there is none.
-const SagaDefinition* FindDefinition(const std::vector<SagaDefinition>& definitions,
-                                     std::string_view type);
+std::vector<saga::SagaDefinition> AllSagas(const SagaTimings& timings = {});
 // Every saga with the default timings (built once, kept for the process's life; thread-safe),
 // for whoever reads the sagas rather than runs them: the choreography's participants and view,
 // `tinysaga check`.
-const std::vector<SagaDefinition>& DefaultDefinitions();
+const std::vector<saga::SagaDefinition>& DefaultDefinitions();
 // The definition of `type` among those; nullptr for a type this build does not know.
-const SagaDefinition* DefaultDefinition(std::string_view type);
+const saga::SagaDefinition* DefaultDefinition(std::string_view type);
 
 // How the orchestrator starts a saga from an event: the order saga from PaymentCompleted or
 // PaymentFailed, the cancel saga from OrderCancelRequested. nullopt for any other message.
 // The event's order id, data and traceparent carry over; `saga_id` is new.
 struct StartRequest {
   std::string_view saga_type;
-  SagaStart start;
+  saga::SagaStart start;
 };
 std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id);
 
-}  // namespace tinysaga::saga
+}  // namespace tinysaga::sagas
