@@ -11,20 +11,20 @@ constexpr auto kFwd = ActionKind::kForward;
 constexpr auto kUndo = ActionKind::kCompensation;
 constexpr std::string_view kStatusPrefix = "status:";
 
-// What a fact tells about one step, from the step's declared StepFacts.
+// What a fact tells about one step, from the step's declared StepFacts (in StepFacts::All()'s
+// order).
 enum class Outcome { kDone, kFailed, kGaveUp, kUndone, kUndoFailed };
 
 std::vector<std::pair<int, Outcome>> OutcomesOf(const SagaDefinition& definition,
                                                 std::string_view key) {
   std::vector<std::pair<int, Outcome>> outcomes;
   for (size_t i = 0; i < definition.steps.size(); ++i) {
-    const StepFacts& facts = definition.steps[i].facts;
-    const int step = static_cast<int>(i);
-    if (facts.done == key) outcomes.emplace_back(step, Outcome::kDone);
-    if (facts.failed == key) outcomes.emplace_back(step, Outcome::kFailed);
-    if (facts.gave_up == key) outcomes.emplace_back(step, Outcome::kGaveUp);
-    if (facts.undone == key) outcomes.emplace_back(step, Outcome::kUndone);
-    if (facts.undo_failed == key) outcomes.emplace_back(step, Outcome::kUndoFailed);
+    const auto facts = definition.steps[i].facts.All();
+    for (size_t outcome = 0; outcome < facts.size(); ++outcome) {
+      if (*facts[outcome] == key) {
+        outcomes.emplace_back(static_cast<int>(i), static_cast<Outcome>(outcome));
+      }
+    }
   }
   return outcomes;
 }
@@ -165,8 +165,7 @@ Result<void> CheckChoreographyFacts(const SagaDefinition& definition) {
   for (const Step& step : definition.steps) {
     const StepFacts& facts = step.facts;
     const std::string where = saga + " step '" + step.name + "'";
-    for (const std::string* fact :
-         {&facts.done, &facts.failed, &facts.gave_up, &facts.undone, &facts.undo_failed}) {
+    for (const std::string* fact : facts.All()) {
       if (!fact->empty() && !KnownFact(*fact)) {
         return MakeError(Errc::kInvalidRequest, where + " names the unknown fact '" + *fact + "'");
       }

@@ -130,11 +130,7 @@ std::vector<std::string> FactsHeardBy(const std::vector<SagaDefinition>& definit
   for (const SagaDefinition& definition : definitions) {
     hear(definition.start_fact);
     for (const Step& step : definition.steps) {
-      const StepFacts& facts = step.facts;
-      for (const std::string* fact :
-           {&facts.done, &facts.failed, &facts.gave_up, &facts.undone, &facts.undo_failed}) {
-        hear(*fact);
-      }
+      for (const std::string* fact : step.facts.All()) hear(*fact);
     }
   }
   return heard;

@@ -4,6 +4,7 @@
 // (engine.h) interprets it; nothing about a particular saga is hand-coded there (STYLE.md
 // habit 13). Definitions are built once at start-up and shared read-only; thread-safe to read.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -72,6 +73,11 @@ struct StepFacts {
   std::string gave_up;      // it was given up on, its effect unknown: undo it too
   std::string undone;       // the compensation succeeded
   std::string undo_failed;  // the compensation was refused for good
+
+  // The five, in the order above (empty ones included), for whoever reads them all.
+  std::array<const std::string*, 5> All() const {
+    return {&done, &failed, &gave_up, &undone, &undo_failed};
+  }
 };
 
 // A step has a forward action, a compensation, or both. A step with only a compensation
