@@ -1,7 +1,6 @@
 #include "tinysaga/sagas/order_sagas.h"
 
 #include <cassert>
-#include <type_traits>
 
 #include "tinysaga/contracts/strict_json.h"
 
@@ -11,46 +10,22 @@ namespace {
 using contracts::Participant;
 using contracts::Payload;
 using saga::Action;
-using saga::ReplyOutcome;
+using saga::Failure;
+using saga::FailureEffectUnknown;
+using saga::MakeAction;
 using saga::ReplyRule;
+using saga::Retry;
 using saga::SagaDefinition;
 using saga::SagaStart;
 using saga::SagaState;
 using saga::Step;
+using saga::Success;
 
 // Builders read the data that Start (and CheckStateFits, after a load) checked.
 OrderSagaData Data(const SagaState& state) {
   auto data = OrderSagaData::FromJson(state.data);
   assert(data.ok());
   return std::move(data).value();
-}
-
-// An action that sends what `build` returns: the command's wire name is declared once, by the
-// builder's return type.
-template <typename Build>
-Action MakeAction(Participant participant, Build build, std::vector<ReplyRule> replies,
-                  const ActionTimings& timings) {
-  using Command = std::invoke_result_t<Build, const SagaState&>;
-  return Action{.participant = participant,
-                .command = std::string(contracts::TypeNameOf<Command>()),
-                .build = [build](const SagaState& state) -> Payload { return build(state); },
-                .replies = std::move(replies),
-                .timeout_ms = timings.timeout_ms,
-                .attempts_max = timings.attempts_max,
-                .backoff = timings.backoff};
-}
-
-ReplyRule Success(std::string_view type) {
-  return ReplyRule{std::string(type), ReplyOutcome::kSuccess, {}};
-}
-ReplyRule Retry(std::string_view type) {
-  return ReplyRule{std::string(type), ReplyOutcome::kRetry, {}};
-}
-ReplyRule Failure(std::string_view type, std::string_view reason) {
-  return ReplyRule{std::string(type), ReplyOutcome::kFailure, std::string(reason)};
-}
-ReplyRule FailureEffectUnknown(std::string_view type, std::string_view reason) {
-  return ReplyRule{std::string(type), ReplyOutcome::kFailureEffectUnknown, std::string(reason)};
 }
 
 contracts::ChargeWallet BuildChargeWallet(const SagaState& state) {

@@ -55,6 +55,17 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
   return released.error();
 }
 
+// Shipping takes no stock of its own: the reservation is what ships. Nothing reserved, or
+// released already (the order was canceled), is a command no saga should send: poison.
+Result<contracts::Payload> ShipForOrder(soci::session& session, const OrderId& order_id) {
+  const OrderStock stock = FindOrderStock(session, order_id);
+  if (!stock.reserved || stock.released) {
+    return MakeError(Errc::kConflict,
+                     "order " + order_id.value() + " has no reserved stock to ship");
+  }
+  return contracts::Payload(contracts::OrderShipped{});
+}
+
 platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng,
                                                  std::string_view reply_topic) {
   auto commands = platform::Handlers::ForCommands(std::string(contracts::kInventoryCommandsTopic),
@@ -69,6 +80,10 @@ platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng,
                                                 const contracts::Message& command,
                                                 const contracts::ReleaseStock& release) {
         return ReleaseForOrder(session, command.envelope.order_id, release, clock.NowMs());
+      })
+      .Answer<contracts::ShipOrder>([](soci::session& session, const contracts::Message& command,
+                                       const contracts::ShipOrder&) {
+        return ShipForOrder(session, command.envelope.order_id);
       });
   return std::move(commands).Build();
 }

@@ -112,6 +112,31 @@ TEST_F(InventoryCommandsTest, ReserveAfterReleaseForTheSameOrderReservesNothing)
   EXPECT_EQ(Available(), 10);
 }
 
+TEST_F(InventoryCommandsTest, ShipAnswersOrderShippedForReservedStockOnly) {
+  // The ship step of docs/adding-a-step.md: the reservation is what ships; no stock moves.
+  ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
+  EXPECT_EQ(ReplyTo(Command("ord_1", contracts::ShipOrder{})),
+            contracts::Payload(contracts::OrderShipped{}));
+  EXPECT_EQ(ReplyTo(Command("ord_1", contracts::ShipOrder{})),
+            contracts::Payload(contracts::OrderShipped{}));  // a resend
+  EXPECT_EQ(Available(), 6);
+  EXPECT_EQ(Movements("ord_1"), 1);
+  // Nothing reserved, or released already: poison, nothing written.
+  const size_t replies = Replies().size();
+  for (const char* order_id : {"ord_2", "ord_3"}) {
+    if (std::string(order_id) == "ord_3") {
+      ASSERT_EQ(ReplyTo(Command(order_id, Reserve(1))),
+                contracts::Payload(contracts::StockReserved{}));
+      ASSERT_EQ(ReplyTo(Command(order_id, Release(1))),
+                contracts::Payload(contracts::StockReleased{}));
+    }
+    auto refused = Apply(Command(order_id, contracts::ShipOrder{}));
+    ASSERT_FALSE(refused.ok()) << order_id;
+    EXPECT_FALSE(refused.error().Retryable());
+  }
+  EXPECT_EQ(Replies().size(), replies + 2);  // ord_3's reserve and release only
+}
+
 TEST_F(InventoryCommandsTest, ForeignCommandsAndOtherTermsArePoisonAndWriteNothing) {
   ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(4))), contracts::Payload(contracts::StockReserved{}));
   const size_t replies = Replies().size();

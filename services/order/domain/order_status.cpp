@@ -13,14 +13,15 @@ constexpr std::array kTransitions = {
     Transition{kInitiated, kPaymentPending, Actor::kSaga},  // order saga starts (payment asked)
     // Payment decided the debit but crashed before (or failed while) moving the order.
     Transition{kInitiated, kFailed, Actor::kSaga},
-    Transition{kInitiated, kCanceled, Actor::kCustomer},    // cancel before paying
+    Transition{kInitiated, kCanceled, Actor::kCustomer},  // cancel before paying
     Transition{kInitiated, kCanceled, Actor::kAdmin},
     Transition{kPaymentPending, kPaymentDone, Actor::kSaga},  // wallet debited
     Transition{kPaymentPending, kFailed, Actor::kSaga},       // insufficient funds, wallet down
     Transition{kPaymentDone, kPlaced, Actor::kSaga},          // stock reserved
     Transition{kPaymentDone, kFailed, Actor::kSaga},          // out of stock, payment refunded
     Transition{kPlaced, kOnWay, Actor::kAdmin},               // shipped
-    Transition{kPlaced, kCanceled, Actor::kSaga},             // cancel saga: restocked, refunded
+    Transition{kPlaced, kOnWay, Actor::kSaga},     // shipped by a saga (docs/adding-a-step.md)
+    Transition{kPlaced, kCanceled, Actor::kSaga},  // cancel saga: restocked, refunded
     Transition{kOnWay, kDelivered, Actor::kAdmin},
 };
 

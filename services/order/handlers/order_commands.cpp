@@ -64,6 +64,7 @@ platform::MessageHandler OrderCommandHandler(const Clock& clock, Rng& rng) {
   commands.Answer<contracts::MarkPaymentDone>(to(OrderStatus::kPaymentDone))
       .Answer<contracts::MarkPlaced>(to(OrderStatus::kPlaced))
       .Answer<contracts::MarkCanceled>(to(OrderStatus::kCanceled))
+      .Answer<contracts::MarkOnWay>(to(OrderStatus::kOnWay))
       .Answer<contracts::MarkFailed>([&clock](soci::session& session,
                                               const contracts::Message& command,
                                               const contracts::MarkFailed& failed) {

@@ -107,6 +107,19 @@ TEST_F(OrderCommandsTest, MarkPlacedForAnOrderAlreadyShippedIsNotAFailure) {
   EXPECT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("ON_WAY"));
 }
 
+TEST_F(OrderCommandsTest, MarkOnWayShipsAPlacedOrderButNotOneBeingCanceled) {
+  // The ship step of docs/adding-a-step.md.
+  const std::string placed = PutOrder(OrderStatus::kPlaced);
+  EXPECT_EQ(ReplyTo(placed, contracts::MarkOnWay{}), Changed("ON_WAY"));
+  EXPECT_EQ(Load(placed).status, OrderStatus::kOnWay);
+  EXPECT_EQ(ReplyTo(placed, contracts::MarkOnWay{}), Changed("ON_WAY"));  // a resend
+
+  const std::string canceling = PutOrder(OrderStatus::kPlaced, "alice", /*cancel_requested=*/true);
+  EXPECT_EQ(RejectedStatus(ReplyTo(canceling, contracts::MarkOnWay{})), "PLACED");
+  const std::string unpaid = PutOrder(OrderStatus::kPaymentDone);
+  EXPECT_EQ(RejectedStatus(ReplyTo(unpaid, contracts::MarkOnWay{})), "PAYMENT_DONE");
+}
+
 TEST_F(OrderCommandsTest, MarkFailedFromEveryPaymentStatusRecordsTheReason) {
   for (OrderStatus status :
        {OrderStatus::kInitiated, OrderStatus::kPaymentPending, OrderStatus::kPaymentDone}) {

@@ -63,6 +63,11 @@ struct ReleaseStock {
   int64_t quantity = 0;
   bool operator==(const ReleaseStock&) const = default;
 };
+// Hands the order's reserved stock to shipping (docs/adding-a-step.md's worked example).
+// Answered OrderShipped once the stock is reserved and not released; again after that.
+struct ShipOrder {
+  bool operator==(const ShipOrder&) const = default;
+};
 
 // ---- Commands to Order (order.commands): status changes made by a saga ----
 // (INITIATED -> PAYMENT_PENDING is not among them: POST /api/payment makes that change
@@ -81,6 +86,9 @@ struct MarkFailed {
 };
 struct MarkCanceled {
   bool operator==(const MarkCanceled&) const = default;
+};
+struct MarkOnWay {
+  bool operator==(const MarkOnWay&) const = default;
 };
 
 // ---- Replies (saga.replies), each answering the command named by Envelope::causation_id ----
@@ -119,6 +127,9 @@ struct OutOfStock {
 };
 struct StockReleased {
   bool operator==(const StockReleased&) const = default;
+};
+struct OrderShipped {
+  bool operator==(const OrderShipped&) const = default;
 };
 struct OrderStatusChanged {
   std::string status;  // the order's status now, e.g. "PAYMENT_PENDING" (API.md's names)
@@ -160,11 +171,12 @@ struct OrderCancelRequested {
   bool operator==(const OrderCancelRequested&) const = default;
 };
 
-using Payload = std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, MarkPaymentDone,
-                             MarkPlaced, MarkFailed, MarkCanceled, PaymentCharged, PaymentDeclined,
-                             PaymentUnavailable, Refunded, RefundRefused, StockReserved, OutOfStock,
-                             StockReleased, OrderStatusChanged, OrderStatusRejected,
-                             PaymentCompleted, PaymentFailed, OrderCancelRequested>;
+using Payload =
+    std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, ShipOrder, MarkPaymentDone,
+                 MarkPlaced, MarkFailed, MarkCanceled, MarkOnWay, PaymentCharged, PaymentDeclined,
+                 PaymentUnavailable, Refunded, RefundRefused, StockReserved, OutOfStock,
+                 StockReleased, OrderShipped, OrderStatusChanged, OrderStatusRejected,
+                 PaymentCompleted, PaymentFailed, OrderCancelRequested>;
 
 enum class MessageKind { kCommand, kReply, kEvent };
 

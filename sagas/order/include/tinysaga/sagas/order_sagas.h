@@ -39,6 +39,7 @@
 
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/core/result.h"
+#include "tinysaga/saga/declare.h"
 #include "tinysaga/saga/definition.h"
 #include "tinysaga/saga/engine.h"
 
@@ -83,14 +84,7 @@ struct OrderSagaData {
 // nullopt for any other.
 std::optional<OrderSagaData> SagaDataOf(const contracts::Payload& event);
 
-// Timeouts, attempts and backoff of one kind of action. Config is data: the orchestrator
-// reads these from its configuration; the defaults suit a local run.
-struct ActionTimings {
-  int64_t timeout_ms = 10'000;  // a reply normally takes milliseconds; Payment's own wallet
-                                // retries can take a few seconds
-  int attempts_max = 3;
-  saga::Backoff backoff{std::chrono::milliseconds(200), 2, std::chrono::milliseconds(5'000)};
-};
+using saga::ActionTimings;
 
 struct SagaTimings {
   // Forward steps of the order saga: after these, the saga compensates.
