@@ -1,9 +1,11 @@
 #include "order/schema.h"
 
+#include "tinysaga/bus/tables.h"
+
 namespace tinysaga::order::schema {
 
 std::vector<storage::Migration> AllMigrations() {
-  std::vector<storage::Migration> migrations = storage::CommonMigrations();
+  std::vector<storage::Migration> migrations = bus::Migrations();
   for (storage::Migration& migration : Migrations()) migrations.push_back(std::move(migration));
   return migrations;
 }

@@ -10,7 +10,7 @@ namespace tinysaga::order::schema {
 // This service's own tables (orders, order_history), without the common ones.
 std::vector<storage::Migration> Migrations();
 
-// Everything the Order DB needs: storage's common tables (outbox, inbox, idempotency_keys) and
+// Everything the Order DB needs: the bus's tables (outbox, inbox, bus_state: bus/tables.h) and
 // this service's own.
 std::vector<storage::Migration> AllMigrations();
 

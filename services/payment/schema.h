@@ -10,8 +10,8 @@ namespace tinysaga::payment::schema {
 // This service's own table (transactions), without the common ones.
 std::vector<storage::Migration> Migrations();
 
-// Everything the Transaction DB needs: storage's common tables (outbox, inbox,
-// idempotency_keys) and this service's own.
+// Everything the Transaction DB needs: the bus's tables (outbox, inbox, bus_state:
+// bus/tables.h) and this service's own; storage adds idempotency_keys.
 std::vector<storage::Migration> AllMigrations();
 
 }  // namespace tinysaga::payment::schema

@@ -1,9 +1,9 @@
 #include "tinysaga/platform/messaging.h"
 
 #include <prometheus/counter.h>
-#include <soci/soci.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <soci/soci.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 
+#include "tinysaga/bus/tables.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/thread_name.h"
@@ -164,20 +165,10 @@ Result<size_t> Messaging::UseBroker(const std::string& broker_identity) {
   // Apart, a crash (or a failed write) between them would leave the new broker recorded and
   // the rows sent: the next start would see no change, and the new broker would never get them.
   TS_ASSIGN_OR_RETURN(
-      const Change change,
-      db_.Write<Change>([&](soci::session& session) -> Result<Change> {
-        std::string value;
-        soci::indicator found = soci::i_null;
-        session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
-        if (!session.got_data()) {
-          session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)",
-              soci::use(broker_identity);
-          return Change{};
-        }
-        if (value == broker_identity) return Change{.previous = value};
-        session << "UPDATE bus_state SET value = :value WHERE name = 'broker'",
-            soci::use(broker_identity);
-        return Change{.previous = value, .republished = bus::MarkUnsentSince(session, 0)};
+      const Change change, db_.Write<Change>([&](soci::session& session) -> Result<Change> {
+        std::optional<std::string> previous = bus::RecordBroker(session, broker_identity);
+        if (!previous || *previous == broker_identity) return Change{.previous = previous};
+        return Change{.previous = previous, .republished = bus::MarkUnsentSince(session, 0)};
       }));
   if (!change.previous || *change.previous == broker_identity) return size_t{0};
   Log()->warn("{}: the broker changed ({} -> {}); republishing {} retained outbox message(s)",

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tinysaga/bus/kafka/kafka_bus.h"
+#include "tinysaga/bus/tables.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/storage/idempotency.h"
@@ -157,7 +158,9 @@ Result<std::unique_ptr<ServiceContext>> CreateService(
   db_options.pool_size = config.db_pool_size;
   db_options.sqlite_synchronous = config.sqlite_synchronous;
   TS_ASSIGN_OR_RETURN(context->db, storage::Db::Open(db_options));
-  TS_RETURN_IF_ERROR(context->db->Migrate(migrations));
+  std::vector<storage::Migration> all = migrations;
+  for (storage::Migration& table : bus::Migrations()) all.push_back(std::move(table));
+  TS_RETURN_IF_ERROR(context->db->Migrate(all));
   context->server = std::make_unique<http::Server>(ServerOptionsFor(config, context->registry));
   if (!config.kafka_bootstrap.empty()) {
     auto bus = std::make_shared<bus::KafkaBus>(bus::KafkaOptions{

@@ -12,31 +12,6 @@
 namespace tinysaga::storage {
 namespace {
 
-// The transactional outbox: rows are written in the same transaction as the state change
-// that causes them; the relay publishes unsent rows in id order and then sets sent_at_ms.
-constexpr const char* kOutboxSql = R"sql(
-CREATE TABLE outbox (
-  id {{ID_PK}},
-  message_id TEXT UNIQUE NOT NULL,
-  topic TEXT NOT NULL,
-  message_key TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  created_at_ms BIGINT NOT NULL,
-  sent_at_ms BIGINT NULL
-);
-CREATE INDEX outbox_sent_at_ms ON outbox (sent_at_ms);
-)sql";
-
-// The inbox: a consumer inserts the message id in the same transaction as the message's
-// effect, so a redelivered message hits the primary key and is skipped.
-constexpr const char* kInboxSql = R"sql(
-CREATE TABLE inbox (
-  message_id TEXT PRIMARY KEY,
-  consumer TEXT,
-  received_at_ms BIGINT NOT NULL
-);
-)sql";
-
 // Idempotency-Key bookkeeping (idempotency.h); keys are scoped per user.
 constexpr const char* kIdempotencyKeysSql = R"sql(
 CREATE TABLE idempotency_keys (
@@ -47,14 +22,6 @@ CREATE TABLE idempotency_keys (
   response_body TEXT NOT NULL,
   created_at_ms BIGINT NOT NULL,
   PRIMARY KEY (user_id, idempotency_key)
-);
-)sql";
-
-// Small facts the messaging layer keeps about itself, e.g. which broker it last published to.
-constexpr const char* kBusStateSql = R"sql(
-CREATE TABLE bus_state (
-  name TEXT PRIMARY KEY,
-  value TEXT NOT NULL
 );
 )sql";
 
@@ -176,10 +143,7 @@ Result<void> Db::Migrate(const std::vector<Migration>& migrations) {
 
 std::vector<Migration> CommonMigrations() {
   return {
-      {9001, "common_outbox", kOutboxSql},
-      {9002, "common_inbox", kInboxSql},
       {9003, "common_idempotency_keys", kIdempotencyKeysSql},
-      {9004, "common_bus_state", kBusStateSql},
   };
 }
 

@@ -20,6 +20,7 @@
 #include "orchestrator/schema.h"
 #include "order/schema.h"
 #include "payment/schema.h"
+#include "tinysaga/bus/tables.h"
 #include "tinysaga/core/rng.h"
 #include "tinysaga/invariants/check.h"
 #include "tinysaga/platform/messaging.h"
@@ -69,12 +70,19 @@ const std::map<std::string, std::vector<std::string>> kRows = {
       "('sag_1', 'order', 'o1', 'COMPLETED', '{}', NULL, 5, 2, 4)"}},
 };
 
-std::vector<storage::Migration> MigrationsOf(const std::string& service) {
+std::vector<storage::Migration> OwnMigrationsOf(const std::string& service) {
   if (service == "order") return order::schema::Migrations();
   if (service == "payment") return payment::schema::Migrations();
   if (service == "wallet") return wallet::schema::Migrations();
   if (service == "inventory") return inventory::schema::Migrations();
   return orchestrator::schema::Migrations();
+}
+
+// As platform::RunService migrates: the service's tables and the bus's.
+std::vector<storage::Migration> MigrationsOf(const std::string& service) {
+  std::vector<storage::Migration> migrations = OwnMigrationsOf(service);
+  for (storage::Migration& table : bus::Migrations()) migrations.push_back(std::move(table));
+  return migrations;
 }
 
 enum class Backend { kSqlite, kPostgres };

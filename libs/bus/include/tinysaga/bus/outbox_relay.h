@@ -1,7 +1,7 @@
 #pragma once
 // The transactional outbox (DESIGN.md, Guarantees): a state change and the messages it causes
 // commit in one local transaction, AppendToOutbox() writing the messages as rows of the
-// `outbox` table (storage's CommonMigrations). The OutboxRelay publishes unsent rows in id
+// `outbox` table (tables.h). The OutboxRelay publishes unsent rows in id
 // order and marks them sent only after the broker acknowledged them; a crash in between
 // publishes them again, which the consumers' inbox deduplicates.
 //

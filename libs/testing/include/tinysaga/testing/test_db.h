@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tinysaga/bus/tables.h"
 #include "tinysaga/storage/db.h"
 #include "tinysaga/storage/migrations.h"
 #include "tinysaga/testing/postgres_schema.h"
@@ -40,7 +41,10 @@ class TestDb {
     EXPECT_TRUE(db.ok()) << db.error().detail;
     if (!db.ok()) return;
     db_ = std::move(db).value();
-    auto migrated = db_->Migrate(migrations);
+    // As platform::RunService: the bus's tables (outbox, inbox) beside the service's own.
+    std::vector<storage::Migration> all = migrations;
+    for (storage::Migration& table : bus::Migrations()) all.push_back(std::move(table));
+    auto migrated = db_->Migrate(all);
     EXPECT_TRUE(migrated.ok()) << migrated.error().detail;
   }
   ~TestDb() { db_.reset(); }  // closed before the directory or schema goes

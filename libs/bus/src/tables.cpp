@@ -1,0 +1,59 @@
+#include "tinysaga/bus/tables.h"
+
+namespace tinysaga::bus {
+namespace {
+
+constexpr const char* kOutboxSql = R"sql(
+CREATE TABLE outbox (
+  id {{ID_PK}},
+  message_id TEXT UNIQUE NOT NULL,
+  topic TEXT NOT NULL,
+  message_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  sent_at_ms BIGINT NULL
+);
+CREATE INDEX outbox_sent_at_ms ON outbox (sent_at_ms);
+)sql";
+
+// A redelivered message hits the primary key and is skipped.
+constexpr const char* kInboxSql = R"sql(
+CREATE TABLE inbox (
+  message_id TEXT PRIMARY KEY,
+  consumer TEXT,
+  received_at_ms BIGINT NOT NULL
+);
+)sql";
+
+constexpr const char* kBusStateSql = R"sql(
+CREATE TABLE bus_state (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+}  // namespace
+
+std::vector<storage::Migration> Migrations() {
+  return {
+      {9001, "common_outbox", kOutboxSql},
+      {9002, "common_inbox", kInboxSql},
+      {9004, "common_bus_state", kBusStateSql},
+  };
+}
+
+std::optional<std::string> RecordBroker(soci::session& session, const std::string& identity) {
+  std::string value;
+  soci::indicator found = soci::i_null;
+  session << "SELECT value FROM bus_state WHERE name = 'broker'", soci::into(value, found);
+  if (!session.got_data()) {
+    session << "INSERT INTO bus_state (name, value) VALUES ('broker', :value)", soci::use(identity);
+    return std::nullopt;
+  }
+  if (value != identity) {
+    session << "UPDATE bus_state SET value = :value WHERE name = 'broker'", soci::use(identity);
+  }
+  return value;
+}
+
+}  // namespace tinysaga::bus
