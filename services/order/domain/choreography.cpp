@@ -62,19 +62,36 @@ saga::ChoreographyFact FactOf(const contracts::Message& event) {
   return fact;
 }
 
+namespace {
+
+// The saga whose declaration names `status` as a fact ("status:<NAME>"), the first when
+// several do; nullptr when none does (INITIATED, the shipping statuses an admin sets).
+const saga::SagaDefinition* SagaOfStatus(OrderStatus status) {
+  const std::string fact =
+      std::string(saga::kStatusFact) + ":" + std::string(FormatOrderStatus(status));
+  for (const saga::SagaDefinition& definition : sagas::DefaultDefinitions()) {
+    if (definition.start_fact == fact) return &definition;
+    for (const saga::Step& step : definition.steps) {
+      for (const std::string* declared : step.facts.All()) {
+        if (*declared == fact) return &definition;
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
                                               const std::vector<StatusChange>& history,
                                               const std::vector<saga::ChoreographyFact>& recorded) {
   std::vector<saga::ChoreographyFact> facts = recorded;
   for (const StatusChange& change : history) {
-    // Only the statuses the sagas set; the first and the shipping ones are not theirs.
-    if (change.status == OrderStatus::kInitiated || change.status == OrderStatus::kOnWay ||
-        change.status == OrderStatus::kDelivered) {
-      continue;
-    }
-    const bool canceled = change.status == OrderStatus::kCanceled;
-    facts.push_back({std::string(canceled ? sagas::kCancelSagaType : sagas::kOrderSagaType),
-                     std::string(saga::kStatusFact), change.at_ms,
+    // Only the statuses a saga declares as its facts, in that saga: a step added with a
+    // status fact shows in the view without a word here.
+    const saga::SagaDefinition* saga = SagaOfStatus(change.status);
+    if (saga == nullptr) continue;
+    facts.push_back({saga->type, std::string(saga::kStatusFact), change.at_ms,
                      std::string(FormatOrderStatus(change.status))});
   }
   if (order.cancel_requested_at_ms) {

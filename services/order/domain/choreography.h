@@ -41,7 +41,8 @@ bool Follows(const contracts::Payload& event);
 saga::ChoreographyFact FactOf(const contracts::Message& event);
 
 // Everything the view shows, oldest first: the facts recorded from events, the order's status
-// history, and its cancel request. At equal times a recorded fact comes before the status it
+// history (each status in the saga whose declaration names it; the others left out), and its
+// cancel request. At equal times a recorded fact comes before the status it
 // caused.
 std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
                                               const std::vector<StatusChange>& history,
