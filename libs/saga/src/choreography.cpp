@@ -4,6 +4,8 @@
 #include <set>
 #include <utility>
 
+#include "tinysaga/saga/engine.h"
+
 namespace tinysaga::saga {
 namespace {
 

@@ -55,6 +55,8 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
   return released.error();
 }
 
+namespace {
+
 // Shipping takes no stock of its own: the reservation is what ships. Nothing reserved, or
 // released already (the order was canceled), is a command no saga should send: poison.
 Result<contracts::Payload> ShipForOrder(soci::session& session, const OrderId& order_id) {
@@ -65,6 +67,8 @@ Result<contracts::Payload> ShipForOrder(soci::session& session, const OrderId& o
   }
   return contracts::Payload(contracts::OrderShipped{});
 }
+
+}  // namespace
 
 platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng,
                                                  std::string_view reply_topic) {

@@ -21,7 +21,6 @@
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/saga_mode.h"
 #include "tinysaga/saga/definition.h"
-#include "tinysaga/saga/engine.h"
 #include "tinysaga/saga/view.h"
 
 namespace tinysaga::saga {
