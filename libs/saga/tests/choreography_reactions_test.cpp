@@ -208,7 +208,8 @@ TEST(ChoreographyReactionsTest, TheCommandIsBuiltByTheDeclarationFromTheEventsDa
 }
 
 TEST(ChoreographyReactionsTest, AnEventWithoutTheSagasDataBuildsNoCommand) {
-  const auto payment = ParticipantReactions(AllSagas(), Participant::kPayment);
+  const std::vector<SagaDefinition> definitions = AllSagas();  // the reactions point into them
+  const auto payment = ParticipantReactions(definitions, Participant::kPayment);
   ASSERT_FALSE(payment.empty());
   EXPECT_FALSE(ChoreographyCommand(payment[0], EventOf(contracts::OutOfStock{0})).has_value());
 }
