@@ -1,19 +1,20 @@
 // kafka_hop_bench: the development broker's floor. One message goes round between two
-// consumers through the project's own KafkaBus and `tinysaga broker`'s mock cluster: the main
+// consumers through the project's own KafkaBus and the development broker: the main
 // thread publishes to hop.a, an echo thread consumes it and publishes to hop.b, the main thread
 // consumes that. No database, no handler: what every saga hop pays before any work of ours.
 // Prints one hop's latency (half a round trip) and the CPU the consumers burn while idle.
 //
-//   build/bench/kafka_hop_bench --fetch-wait-ms 1 --round-trips 400 --idle-seconds 5
+//   build/bench/kafka_hop_bench --fetch-wait-ms 100 --round-trips 400 --idle-seconds 5
 //
-// Measured on the 2-core development machine (2026-12-05), medians of 3 (hop p50, idle cores
-// for two consumers and the broker):
-//   fetch.wait.max.ms 0: 0.25 ms, 1.46 cores (the consumers fetch in a busy loop)
-//   fetch.wait.max.ms 1: 1.53 ms, 0.12 cores (the default)
-//   fetch.wait.max.ms 5: 5.46 ms, 0.05 cores
-// The mock broker holds an empty fetch for the whole wait even when a message arrives meanwhile
-// (rdkafka_mock_handlers.c, "isn't strictly correct"), so a hop costs about the wait on top of
-// the round trips; a real Kafka answers a held fetch as soon as data arrives.
+// Measured on the 2-core development machine (2026-12-06; hop p50, idle cores for two
+// consumers and the broker):
+//   librdkafka's mock cluster (the broker before libs/kafka_broker), which held an empty fetch
+//   for the whole wait even when a message arrived meanwhile:
+//     fetch.wait.max.ms 0: 0.25 ms, 1.46 cores (the consumers fetch in a busy loop)
+//     fetch.wait.max.ms 1: 1.37 ms, 0.14 cores
+//   libs/kafka_broker, which answers a held fetch when data arrives:
+//     fetch.wait.max.ms 1: 0.12 ms, 0.10 cores
+//     fetch.wait.max.ms 100: 0.12 ms, 0.01 cores (the default)
 
 #include <sys/resource.h>
 
@@ -26,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "tinysaga/bus/broker.h"
 #include "tinysaga/bus/kafka/kafka_bus.h"
+#include "tinysaga/kafka_broker/broker.h"
 
 namespace {
 
@@ -75,7 +76,7 @@ double Percentile(const std::vector<double>& sorted, double fraction) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Latency of one hop through the development broker, and the idle CPU it costs"};
-  int fetch_wait_ms = 1;
+  int fetch_wait_ms = 100;
   int round_trips = 400;
   int idle_seconds = 5;
   app.add_option("--fetch-wait-ms", fetch_wait_ms, "librdkafka fetch.wait.max.ms")
@@ -86,8 +87,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 600));
   CLI11_PARSE(app, argc, argv);
 
-  auto cluster = bus::MockCluster::Start(bus::BrokerOptions{
-      .partitions = 1, .topics = {"hop.a", "hop.b"}, .dead_letter_topics = false});
+  auto cluster = kafka_broker::Broker::Start({.topics = {"hop.a", "hop.b"}, .partitions = 1});
   if (!cluster.ok()) {
     std::fprintf(stderr, "broker: %s\n", cluster.error().detail.c_str());
     return 1;
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     }
   });
 
-  // The first round trips also wait for both groups to form (about 3 s each): not measured.
+  // The first round trips also wait for both groups to form: not measured.
   std::vector<double> hop_ms;
   for (int i = -20; i < round_trips; ++i) {
     const auto start = SteadyClock::now();

@@ -17,10 +17,11 @@
 #include "sagas_command.h"
 #include "secrets.h"
 #include "tinysaga/auth/token.h"
-#include "tinysaga/bus/broker.h"
+#include "tinysaga/bus/bus.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/invariants/check.h"
+#include "tinysaga/kafka_broker/broker.h"
 #include "tinysaga/storage/provision.h"
 #include "up.h"
 #include "wallet/wallet_service.h"
@@ -258,17 +259,15 @@ int Main(int argc, char** argv) {
   up_command->add_option("--kafka", up_options.kafka,
                          "Kafka bootstrap servers (default: a development broker inside `up`)");
 
-  bus::BrokerOptions broker_options;
-  broker_options.topics = contracts::AllTopics();
+  kafka_broker::BrokerOptions broker_options;
+  broker_options.topics = bus::WithDeadLetterTopics(contracts::AllTopics());
+  std::string broker_bootstrap_file;
   auto* broker_command = app.add_subcommand(
-      "broker", "Development only: a Kafka-protocol broker (librdkafka's mock cluster)");
-  broker_command->add_option("--brokers", broker_options.broker_count, "Brokers in the cluster")
-      ->check(CLI::Range(1, 9))
-      ->capture_default_str();
+      "broker", "Development only: a Kafka-protocol broker, everything in memory");
   broker_command->add_option("--partitions", broker_options.partitions, "Partitions per topic")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  broker_command->add_option("--bootstrap-file", broker_options.bootstrap_file,
+  broker_command->add_option("--bootstrap-file", broker_bootstrap_file,
                              "Also write the bootstrap address to this file");
 
   invariants::CheckOptions check_options;
@@ -315,7 +314,7 @@ int Main(int argc, char** argv) {
   }
   if (broker_command->parsed()) {
     platform::ConfigureLogging("broker");  // RunBroker blocks and waits for the signals itself
-    return bus::RunBroker(broker_options);
+    return kafka_broker::RunBroker(broker_options, broker_bootstrap_file);
   }
   if (check_command->parsed()) {
     if (!check_data_dir.empty()) check_options.db_url_template = "sqlite:" + check_data_dir;

@@ -15,11 +15,12 @@
 #include "secrets.h"
 #include "supervisor.h"
 #include "tinysaga/auth/token.h"
-#include "tinysaga/bus/broker.h"
+#include "tinysaga/bus/bus.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/rng.h"
 #include "tinysaga/http/client.h"
+#include "tinysaga/kafka_broker/broker.h"
 #include "tinysaga/storage/provision.h"
 
 namespace tinysaga::app {
@@ -221,11 +222,12 @@ int RunUp(const UpOptions& options) {
   const std::string internal_secret = NewId("int", rng) + NewId("", rng);
   const std::string jwt_secret = JwtSecretFromEnvironment();
   // The development broker lives in this process: it cannot die without `up`, and its address
-  // never changes while the services run (a restarted mock cluster would get new ports).
-  std::unique_ptr<bus::MockCluster> broker;
+  // never changes while the services run (a restarted broker would get a new port).
+  std::unique_ptr<kafka_broker::Broker> broker;
   std::string kafka = options.kafka;
   if (kafka.empty()) {
-    auto started = bus::MockCluster::Start(bus::BrokerOptions{.topics = contracts::AllTopics()});
+    auto started =
+        kafka_broker::Broker::Start({.topics = bus::WithDeadLetterTopics(contracts::AllTopics())});
     if (!started.ok()) {
       spdlog::error("up: cannot start the development broker: {}", started.error().detail);
       return 1;

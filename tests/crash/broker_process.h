@@ -1,6 +1,6 @@
 #pragma once
 // `tinysaga broker --bootstrap-file F` as a child process of the test: a standalone
-// development broker (librdkafka's mock cluster, everything in memory) that the test can kill
+// development broker (libs/kafka_broker, everything in memory) that the test can kill
 // with -9 like a crashed Kafka. Each one listens on a new random port and starts empty.
 
 #include <sys/types.h>

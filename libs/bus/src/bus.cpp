@@ -16,4 +16,10 @@ std::shared_ptr<spdlog::logger> Log() {
 
 std::string DeadLetterTopic(std::string_view topic) { return std::string(topic) + ".dlq"; }
 
+std::vector<std::string> WithDeadLetterTopics(const std::vector<std::string>& topics) {
+  std::vector<std::string> all = topics;
+  for (const std::string& topic : topics) all.push_back(DeadLetterTopic(topic));
+  return all;
+}
+
 }  // namespace tinysaga::bus

@@ -1,6 +1,5 @@
-// One integration test against librdkafka's mock cluster, started in this process: the Kafka
-// adapter's producer and consumer really talk the Kafka protocol. The group's first join takes
-// about 3 s on the mock broker; everything else is fast.
+// Integration tests against the development broker (libs/kafka_broker), started in this
+// process: the Kafka adapter's producer and consumer really talk the Kafka protocol.
 
 #include "tinysaga/bus/kafka/kafka_bus.h"
 
@@ -10,16 +9,15 @@
 #include <map>
 #include <thread>
 
-#include "tinysaga/bus/broker.h"
+#include "tinysaga/kafka_broker/broker.h"
 
 namespace tinysaga::bus {
 namespace {
 
 using ::testing::ElementsAre;
 
-TEST(KafkaBusTest, PublishesAndConsumesInOrderPerKeyThroughTheMockCluster) {
-  auto cluster =
-      MockCluster::Start(BrokerOptions{.broker_count = 3, .partitions = 4, .topics = {"orders"}});
+TEST(KafkaBusTest, PublishesAndConsumesInOrderPerKeyThroughTheBroker) {
+  auto cluster = kafka_broker::Broker::Start({.topics = {"orders"}, .partitions = 4});
   ASSERT_TRUE(cluster.ok()) << cluster.error().detail;
   KafkaBus bus(KafkaOptions{.bootstrap_servers = (*cluster)->bootstrap_servers(),
                             .publish_timeout = std::chrono::milliseconds(10'000),
@@ -77,7 +75,7 @@ TEST(KafkaBusTest, PublishesAndConsumesInOrderPerKeyThroughTheMockCluster) {
 // a Publish() already waiting (purged after a 1 s grace) is what crash.broker_outage.* meets
 // when `up` stops with the broker gone.
 TEST(KafkaBusTest, AnInterruptedPublishGivesUpSoonWhenTheBrokerIsGone) {
-  auto cluster = MockCluster::Start(BrokerOptions{.topics = {"orders"}});
+  auto cluster = kafka_broker::Broker::Start({.topics = {"orders"}});
   ASSERT_TRUE(cluster.ok()) << cluster.error().detail;
   KafkaBus bus(KafkaOptions{.bootstrap_servers = (*cluster)->bootstrap_servers(),
                             .publish_timeout = std::chrono::milliseconds(30'000),

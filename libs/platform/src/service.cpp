@@ -73,9 +73,10 @@ void AddOperationalRoutes(ServiceContext& context, std::function<bool()> ready) 
       context.db.get();  // outlives the server: ServiceContext destroys the server first
   Messaging* messaging = context.messaging.get();  // outlives the server too
   // Ready = can serve its HTTP API: its database answers. Consumers joining (or rejoining a
-  // group after a restart, which takes the group's session timeout) do not make it unready:
-  // the API works meanwhile and a load balancer must not take it out. They are reported here
-  // ("joining" or "joined"; "none" without a broker) for `tinysaga up`, which waits for them.
+  // group after a restart, which on a real Kafka can take the group's session timeout) do
+  // not make it unready: the API works meanwhile and a load balancer must not take it out.
+  // They are reported here ("joining" or "joined"; "none" without a broker) for `tinysaga up`,
+  // which waits for them.
   context.server->Route("GET", "/readyz", [db, messaging,
                                            ready = std::move(ready)](const http::Request&) {
     if (!db->Healthy()) return http::Problem(503, "service-unavailable", "database not reachable");

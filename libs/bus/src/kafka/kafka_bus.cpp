@@ -109,16 +109,15 @@ std::vector<Setting> ConsumerSettings(const KafkaOptions& options, const std::st
       {"enable.auto.offset.store", "false"},
       // A new group starts at the beginning: nothing published before it joined is lost.
       {"auto.offset.reset", "earliest"},
-      // How long the broker may hold a fetch that found nothing. librdkafka's mock broker
-      // holds every empty fetch for the full wait, even when a message arrives meanwhile, so
-      // this is added to a hop's latency (half of it on average); shorter waits cost idle
-      // fetches. Measured: 5 ms -> 12 ms per saga step at C=1; 2 -> 1 ms took orchestration
-      // at C=1 from 53 to 64 sagas/s (p50 15.7 -> 12.8 ms) and an idle `up` from 16% to 22%
-      // of one core.
+      // How long the broker may hold a fetch that found nothing. Kafka and the development
+      // broker answer a held fetch as soon as a message arrives, so a long wait adds no
+      // latency; a short one costs idle fetch round trips (bench/kafka_hop_bench: 0.10 cores
+      // idle at 1 ms, 0.01 at 100 ms, the same 0.12 ms per hop).
       {"fetch.wait.max.ms", Ms(options.fetch_wait_max)},
       {"fetch.min.bytes", "1"},
       // A crashed member's partitions move after this long; small because restarts are
-      // normal here, and the mock broker waits this long on every rejoin.
+      // normal here. (The development broker also moves them when the member's connection
+      // closes, which a killed process's does at once.)
       {"session.timeout.ms", Ms(options.session_timeout)},
       // A third of the session timeout, as Kafka recommends: two heartbeats may be lost.
       {"heartbeat.interval.ms", Ms(options.session_timeout / 3)},
@@ -130,7 +129,7 @@ std::vector<Setting> ConsumerSettings(const KafkaOptions& options, const std::st
       {"partition.assignment.strategy", "roundrobin"},
       // End-of-partition events are not used.
       {"enable.partition.eof", "false"},
-      // No transactions are used (the mock broker does not really implement them).
+      // No transactions are used (the development broker has none).
       {"isolation.level", "read_uncommitted"},
       // Bounded prefetch: at most 16 MiB of fetched messages wait in the local queue.
       {"queued.max.messages.kbytes", "16384"},
@@ -192,8 +191,8 @@ class EventLogger final : public RdKafka::EventCb {
           Log()->warn("kafka error: {} {}", RdKafka::err2str(event.err()), event.str());
         }
       } else if (event.type() == RdKafka::Event::EVENT_LOG) {
-        // The mock broker answers Metadata in a version too old for allow.auto.create.topics,
-        // and librdkafka warns about it on every connection; it changes nothing for us.
+        // A broker that answers Metadata below v4 cannot honour allow.auto.create.topics, and
+        // librdkafka warns about it on every connection; it changes nothing for us.
         const auto level =
             event.fac() == "AUTOCREATE" ? spdlog::level::debug : LevelOf(event.severity());
         Log()->log(level, "kafka {}: {}", event.fac(), event.str());

@@ -58,6 +58,8 @@ struct Delivery {
 
 // The topic that receives the messages of `topic` that could not be applied.
 std::string DeadLetterTopic(std::string_view topic);
+// `topics` followed by their dead-letter topics: what a broker creates for them.
+std::vector<std::string> WithDeadLetterTopics(const std::vector<std::string>& topics);
 
 // The producing side. Thread-safe; concurrent Publish() calls may be serialised.
 class Producer {

@@ -30,10 +30,10 @@ struct KafkaOptions {
   std::chrono::milliseconds flush_timeout{5'000};
   // How long the group may miss this member's heartbeats before reassigning its partitions.
   std::chrono::milliseconds session_timeout{6'000};
-  // How long the broker may hold an empty fetch (librdkafka's fetch.wait.max.ms): a hop's
-  // latency on the development broker, traded against idle fetches. A real Kafka answers a
-  // held fetch as soon as data arrives, so production may raise it (e.g. 100 ms).
-  std::chrono::milliseconds fetch_wait_max{1};
+  // How long the broker may hold an empty fetch (librdkafka's fetch.wait.max.ms). Kafka and
+  // the development broker answer a held fetch as soon as data arrives, so this bounds only
+  // the idle fetches (and how long closing a consumer may wait for the one in flight).
+  std::chrono::milliseconds fetch_wait_max{100};
 };
 
 class KafkaBus final : public Bus {
