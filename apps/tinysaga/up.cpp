@@ -79,6 +79,29 @@ int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
   return signal > 0 ? signal : 0;
 }
 
+// Written to a temporary file and renamed, so a reader never sees half of it.
+void WriteJsonFile(const std::filesystem::path& path, const nlohmann::json& json) {
+  const auto temporary = std::filesystem::path(path) += ".tmp";
+  std::ofstream(temporary) << json.dump(2) << "\n";
+  std::filesystem::rename(temporary, path);
+}
+
+// Prometheus's file-based discovery (deploy/prometheus.yml): one target group per process,
+// job = its service, instance = its name (e.g. order-1), which stays the same when `up` runs
+// again on other ports.
+nlohmann::json ScrapeTargets(const std::string& gateway_host, const Supervisor& supervisor) {
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& child : supervisor.children()) {
+    const std::string& name = child.spec.name;
+    const std::string service = name.substr(0, name.rfind('-'));
+    const std::string host = service == "gateway" ? gateway_host : "127.0.0.1";
+    groups.push_back({{"targets", {host + ":" + std::to_string(child.port)}},
+                      {"labels", {{"job", service}, {"instance", name}}}});
+  }
+  return groups;
+}
+
+// up.json, and prometheus-targets.json beside it.
 void WriteStatus(const std::filesystem::path& data_dir, const std::string& gateway_host,
                  uint16_t gateway_port, const std::string& kafka, const Supervisor& supervisor) {
   nlohmann::json processes = nlohmann::json::array();
@@ -89,11 +112,8 @@ void WriteStatus(const std::filesystem::path& data_dir, const std::string& gatew
                         {"pid", getpid()},
                         {"kafka", kafka},
                         {"processes", processes}};
-  // Written to a temporary file and renamed, so a reader never sees half of it.
-  const auto path = data_dir / "up.json";
-  const auto temporary = data_dir / "up.json.tmp";
-  std::ofstream(temporary) << status.dump(2) << "\n";
-  std::filesystem::rename(temporary, path);
+  WriteJsonFile(data_dir / "up.json", status);
+  WriteJsonFile(data_dir / "prometheus-targets.json", ScrapeTargets(gateway_host, supervisor));
 }
 
 Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, const std::string& db_template,

@@ -56,6 +56,14 @@ void LogDecision(const saga::SagaDefinition& definition, const saga::SagaState& 
              state.failure_reason.empty() ? "" : " reason=", state.failure_reason);
 }
 
+std::vector<std::string> SagaTypes(const SagaCatalog& catalog) {
+  std::vector<std::string> types;
+  for (const saga::SagaDefinition& definition : catalog.definitions()) {
+    types.push_back(definition.type);
+  }
+  return types;
+}
+
 void AppendCommands(soci::session& session, const saga::Decision& decision, TimestampMs now_ms) {
   for (const saga::OutgoingCommand& command : decision.commands) {
     platform::AppendMessage(session, command.topic, command.message, now_ms);
@@ -76,7 +84,7 @@ Orchestrator::Orchestrator(storage::Db& db, const Clock& clock, Rng& rng,
       clock_(clock),
       rng_(rng),
       catalog_(catalog),
-      metrics_(registry),
+      metrics_(registry, SagaTypes(catalog)),
       options_(options),
       hooks_(std::move(hooks)) {}
 
@@ -201,7 +209,8 @@ Result<bool> Orchestrator::Save(soci::session& session, const SagaRow& row,
   if (!updated) return false;
   AppendCommands(session, decision, now_ms);
   tally.commands += decision.commands.size();
-  const DecisionCounts counts = DecisionCounts::Of(decision, before.state.history.size(), by_timer);
+  const DecisionCounts counts =
+      DecisionCounts::Of(*before.definition, decision, before.state.history.size(), by_timer);
   tally.decided.emplace_back(decision.state.type, counts);
   tally.Deadline(decision.state);
   LogDecision(*before.definition, before.state, decision, counts, by_timer ? "timeout" : "reply");

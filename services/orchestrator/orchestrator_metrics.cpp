@@ -1,5 +1,9 @@
 #include "orchestrator/orchestrator_metrics.h"
 
+#include <algorithm>
+#include <cassert>
+#include <optional>
+
 namespace tinysaga::orchestrator {
 namespace {
 
@@ -9,9 +13,37 @@ prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& reg
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
 }
 
+// From 5 ms (a reply over the development broker) to 30 s (a step whose participant waits on
+// a retried dependency, under its reply deadline).
+const prometheus::Histogram::BucketBoundaries& StepBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  return kBuckets;
+}
+
+bool IsReplyOutcome(saga::StepEventType type) {
+  return type == saga::StepEventType::kSucceeded || type == saga::StepEventType::kFailed ||
+         type == saga::StepEventType::kRetrying;
+}
+
+// The time the attempt `reply` answers was sent, searched backwards from `reply_index`; none
+// for an attempt that was never sent (a step decided by the saga's start event).
+std::optional<TimestampMs> SentAt(const std::vector<saga::StepEvent>& history, size_t reply_index) {
+  const saga::StepEvent& reply = history[reply_index];
+  for (size_t i = reply_index; i-- > 0;) {
+    const saga::StepEvent& event = history[i];
+    if (event.type == saga::StepEventType::kSent && event.step_index == reply.step_index &&
+        event.kind == reply.kind && event.attempt == reply.attempt) {
+      return event.time_ms;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-DecisionCounts DecisionCounts::Of(const saga::Decision& decision, size_t history_before,
+DecisionCounts DecisionCounts::Of(const saga::SagaDefinition& definition,
+                                  const saga::Decision& decision, size_t history_before,
                                   bool by_timer) {
   DecisionCounts counts;
   if (decision.disposition != saga::Disposition::kApplied) return counts;
@@ -28,11 +60,21 @@ DecisionCounts DecisionCounts::Of(const saga::Decision& decision, size_t history
       ++counts.compensations_gave_up;
     }
     if (event.type == saga::StepEventType::kSent && event.attempt > 1) ++counts.retries;
+    if (!IsReplyOutcome(event.type)) continue;
+    const std::optional<TimestampMs> sent_at = SentAt(state.history, i);
+    if (!sent_at) continue;
+    // The state was checked against its definition when it was read (ReadStoredSaga).
+    assert(event.step_index >= 0 && event.step_index < static_cast<int>(definition.steps.size()));
+    counts.step_latencies.push_back(
+        {.step = definition.steps[static_cast<size_t>(event.step_index)].name,
+         .kind = event.kind,
+         .duration_ms = std::max<int64_t>(0, event.time_ms - *sent_at)});
   }
   return counts;
 }
 
-OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry)
+OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry,
+                                         const std::vector<std::string>& saga_types)
     : started_(CounterFamily(registry, "tinysaga_sagas_started_total", "Sagas started, by type")),
       completed_(CounterFamily(registry, "tinysaga_sagas_completed_total",
                                "Sagas that completed every step, by type")),
@@ -52,6 +94,11 @@ OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry)
       unreadable_(CounterFamily(registry, "tinysaga_saga_unreadable_total",
                                 "Stored sagas whose state could not be read")
                       .Add({})),
+      step_durations_(prometheus::BuildHistogram()
+                          .Name("tinysaga_saga_step_duration_seconds")
+                          .Help("From a saga command's attempt sent to its reply applied, by "
+                                "saga type, step and kind (FORWARD or COMPENSATION)")
+                          .Register(registry)),
       unfinished_(prometheus::BuildGauge()
                       .Name("tinysaga_sagas_unfinished")
                       .Help("Unfinished sagas by state, refreshed every few seconds")
@@ -59,7 +106,14 @@ OrchestratorMetrics::OrchestratorMetrics(prometheus::Registry& registry)
       running_(unfinished_.Add(
           {{"state", std::string(saga::SagaStatusName(saga::SagaStatus::kRunning))}})),
       compensating_(unfinished_.Add(
-          {{"state", std::string(saga::SagaStatusName(saga::SagaStatus::kCompensating))}})) {}
+          {{"state", std::string(saga::SagaStatusName(saga::SagaStatus::kCompensating))}})) {
+  for (const std::string& type : saga_types) {
+    for (auto* family :
+         {&started_, &completed_, &failed_, &sagas_gave_up_, &gave_up_, &timeouts_, &retries_}) {
+      Child(*family, "type", type);
+    }
+  }
+}
 
 prometheus::Counter& OrchestratorMetrics::Child(prometheus::Family<prometheus::Counter>& family,
                                                 std::string_view label, std::string_view value) {
@@ -79,6 +133,14 @@ void OrchestratorMetrics::Decided(std::string_view type, const DecisionCounts& c
     Child(gave_up_, "type", type).Increment(counts.compensations_gave_up);
   }
   if (counts.retries > 0) Child(retries_, "type", type).Increment(counts.retries);
+  for (const StepLatency& latency : counts.step_latencies) {
+    step_durations_
+        .Add({{"type", std::string(type)},
+              {"step", latency.step},
+              {"kind", std::string(saga::ActionKindName(latency.kind))}},
+             StepBuckets())
+        .Observe(static_cast<double>(latency.duration_ms) / 1000.0);
+  }
 }
 
 void OrchestratorMetrics::Ignored(std::string_view reason) {

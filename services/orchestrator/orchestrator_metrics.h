@@ -14,6 +14,14 @@
 //   tinysaga_saga_unreadable_total                  stored sagas that could not be read
 //   tinysaga_sagas_unfinished{state}                RUNNING / COMPENSATING sagas right now
 //                                                   (refreshed by the timer thread)
+//   tinysaga_saga_step_duration_seconds{type,step,kind}
+//                                                   histogram: from a command's attempt sent to
+//                                                   its reply applied (success, failure or
+//                                                   retry); kind FORWARD or COMPENSATION
+//
+// The per-type counters exist from the start, at 0, for every saga type the orchestrator runs:
+// a rate over a counter that appears only with its first increment misses that increment, and
+// a dashboard could not tell "none yet" from "not scraped".
 //
 // Counters count decisions as they are made inside their transaction. The timer's are
 // counted after its commit; the message handler's cannot be (the inbox consumer commits), so a
@@ -24,6 +32,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <cstdint>
@@ -32,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "tinysaga/saga/definition.h"
 #include "tinysaga/saga/engine.h"
 
 namespace tinysaga::orchestrator {
@@ -44,6 +54,14 @@ inline constexpr std::string_view kIgnoredCommand = "command";
 // The engine's own reasons are saga::DispositionName: ignored-stale, ignored-unexpected,
 // ignored-terminal.
 
+// How long one command attempt waited for the reply the decision applied.
+struct StepLatency {
+  std::string step;  // the definition's step name
+  saga::ActionKind kind = saga::ActionKind::kForward;
+  int64_t duration_ms = 0;
+  bool operator==(const StepLatency&) const = default;
+};
+
 // What one applied decision did, for the counters. Pure.
 struct DecisionCounts {
   bool timed_out = false;  // made by the timer
@@ -52,14 +70,19 @@ struct DecisionCounts {
   bool gave_up = false;
   int compensations_gave_up = 0;  // refused, or out of attempts
   int retries = 0;
+  // One per reply applied (each matched with its attempt's kSent line); none for timeouts.
+  std::vector<StepLatency> step_latencies;
 
-  // From the decision's new state and the history entries added after `history_before`.
-  static DecisionCounts Of(const saga::Decision& decision, size_t history_before, bool by_timer);
+  // From the decision's new state and the history entries added after `history_before`;
+  // `definition` is the saga's, for the step names.
+  static DecisionCounts Of(const saga::SagaDefinition& definition, const saga::Decision& decision,
+                           size_t history_before, bool by_timer);
 };
 
 class OrchestratorMetrics {
  public:
-  explicit OrchestratorMetrics(prometheus::Registry& registry);
+  // `saga_types`: the types whose per-type counters start at 0 (the catalog's).
+  OrchestratorMetrics(prometheus::Registry& registry, const std::vector<std::string>& saga_types);
 
   void Started(std::string_view type);
   void Decided(std::string_view type, const DecisionCounts& counts);
@@ -81,6 +104,7 @@ class OrchestratorMetrics {
   prometheus::Family<prometheus::Counter>& retries_;
   prometheus::Family<prometheus::Counter>& ignored_;
   prometheus::Counter& unreadable_;
+  prometheus::Family<prometheus::Histogram>& step_durations_;
   prometheus::Family<prometheus::Gauge>& unfinished_;
   prometheus::Gauge& running_;
   prometheus::Gauge& compensating_;

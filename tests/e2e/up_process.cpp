@@ -311,8 +311,12 @@ CheckResult AwaitCheckPasses(const std::string& db_template, std::chrono::millis
 }
 
 CheckResult RunTinysaga(const std::vector<std::string>& args) {
+  return RunProgram(TINYSAGA_BINARY, args);
+}
+
+CheckResult RunProgram(const std::string& program, const std::vector<std::string>& args) {
   // Each argument in single quotes for the shell (a quote inside as '\'').
-  std::string command = TINYSAGA_BINARY;
+  std::string command = program;
   for (const std::string& arg : args) {
     command += " '";
     for (char c : arg) command += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -138,6 +138,8 @@ CheckResult AwaitCheckPasses(const std::string& db_template,
                              std::chrono::milliseconds bound = std::chrono::seconds(30));
 // Runs `tinysaga ARGS...` to its end; returns its exit code and output (stdout and stderr).
 CheckResult RunTinysaga(const std::vector<std::string>& args);
+// Runs `PROGRAM ARGS...` (a path, or a name looked up in PATH) the same way.
+CheckResult RunProgram(const std::string& program, const std::vector<std::string>& args);
 
 // PostgreSQL for a test's `up`: a database URL template naming databases no other test process
 // uses (prefix_<pid>_<n>_{service}), on the server of TINYSAGA_TEST_POSTGRES_URL; empty when

@@ -2,6 +2,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <soci/soci.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -26,6 +27,14 @@ std::shared_ptr<spdlog::logger> Log() {
     return spdlog::stderr_color_mt("messaging");
   }();
   return logger;
+}
+
+// Consumer lag from 5 ms (a hop over the development broker) to 5 min (a consumer that was
+// down, or a broker outage).
+const prometheus::Histogram::BucketBoundaries& LagBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+  return kBuckets;
 }
 
 }  // namespace
@@ -99,12 +108,18 @@ struct Messaging::Metrics {
                              .Help("1 when every consumer has joined its group and consumes, 0 "
                                    "while one joins or rejoins (the HTTP API is served meanwhile)")
                              .Register(registry)
-                             .Add({})) {}
+                             .Add({})),
+        lag(prometheus::BuildHistogram()
+                .Name("tinysaga_consumer_lag_seconds")
+                .Help("How long after it was written (its envelope's time) each consumed "
+                      "message was applied, by consumer group")
+                .Register(registry)) {}
 
   prometheus::Gauge& backlog;
   prometheus::Counter& published;
   prometheus::Family<prometheus::Counter>& consumed;
   prometheus::Gauge& consumers_joined;
+  prometheus::Family<prometheus::Histogram>& lag;
   uint64_t published_exported = 0;
   std::mutex mutex;  // UpdateMetrics may be called by several /metrics requests at once
 };
@@ -143,15 +158,28 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
   subscription->group = group;
   TS_ASSIGN_OR_RETURN(subscription->consumer,
                       bus_->NewConsumer({.group = group, .topics = std::move(topics)}));
+  // The group's lag exists from the start, empty, so a dashboard sees the group before its
+  // first message. Observed when the handler applied the message, inside the inbox transaction:
+  // one that is rolled back and run again (a busy database) observes the message twice.
+  prometheus::Histogram& lag = metrics_->lag.Add({{"group", group}}, LagBuckets());
+  MessageHandler timed = [this, &lag, handler = std::move(handler)](
+                             soci::session& session, const contracts::Message& message) {
+    Result<void> applied = handler(session, message);
+    if (applied.ok()) {
+      const int64_t lag_ms = std::max<int64_t>(0, clock_.NowMs() - message.envelope.time_ms);
+      lag.Observe(static_cast<double>(lag_ms) / 1000.0);
+    }
+    return applied;
+  };
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
   options.after_apply = [this, after_commit = std::move(after_commit)] {
     NotifyOutbox();  // replies are in the outbox now
     if (after_commit) after_commit();
   };
-  subscription->inbox = std::make_unique<bus::InboxConsumer>(
-      db_, *subscription->consumer, *producer_, clock_, ParsedHandler(std::move(handler)),
-      std::move(options));
+  subscription->inbox =
+      std::make_unique<bus::InboxConsumer>(db_, *subscription->consumer, *producer_, clock_,
+                                           ParsedHandler(std::move(timed)), std::move(options));
   subscriptions_.push_back(std::move(subscription));
   return Ok();
 }

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "orchestrator/tests/orchestrator_fixture.h"
@@ -570,6 +572,85 @@ TEST_F(OrchestratorTest, UnfinishedGaugeCountsRunningAndCompensatingSagas) {
   ASSERT_TRUE(orchestrator_->RefreshGauges().ok());
   EXPECT_EQ(Metric("tinysaga_sagas_unfinished", {{"state", "RUNNING"}}), 1);
   EXPECT_EQ(Metric("tinysaga_sagas_unfinished", {{"state", "COMPENSATING"}}), 1);
+}
+
+// --- Metrics ---------------------------------------------------------------------------
+
+// The histogram child of tinysaga_saga_step_duration_seconds with these labels, if any.
+std::optional<prometheus::ClientMetric::Histogram> StepDuration(
+    prometheus::Registry& registry, const std::map<std::string, std::string>& labels) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "tinysaga_saga_step_duration_seconds") continue;
+    for (const auto& metric : family.metric) {
+      std::map<std::string, std::string> found;
+      for (const auto& label : metric.label) found[label.name] = label.value;
+      if (found == labels) return metric.histogram;
+    }
+  }
+  return std::nullopt;
+}
+
+// Whether the family `name` has a child labelled type=`type` (at any value, 0 included).
+bool HasTypeChild(prometheus::Registry& registry, const std::string& name,
+                  const std::string& type) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "type" && label.value == type) return true;
+      }
+    }
+  }
+  return false;
+}
+
+TEST_F(OrchestratorTest, PerTypeCountersExistAtZeroBeforeAnySaga) {
+  for (const std::string name :
+       {"tinysaga_sagas_started_total", "tinysaga_sagas_completed_total",
+        "tinysaga_sagas_failed_total", "tinysaga_sagas_gave_up_total",
+        "tinysaga_saga_compensations_gave_up_total", "tinysaga_saga_timeouts_total",
+        "tinysaga_saga_command_retries_total"}) {
+    for (const std::string type : {"order", "cancel"}) {
+      EXPECT_TRUE(HasTypeChild(*registry_, name, type)) << name << " type=" << type;
+      EXPECT_EQ(Metric(name, {{"type", type}}), 0) << name << " type=" << type;
+    }
+  }
+}
+
+TEST_F(OrchestratorTest, StepDurationIsFromTheAttemptSentToItsReplyApplied) {
+  Start(PaymentCompletedFor());
+  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  clock_.SetMs(clock_.NowMs() + 40);
+  Reply(reserve, StockReserved{});
+  clock_.SetMs(clock_.NowMs() + 2'000);
+  Reply(payment_done, OrderStatusChanged{"PAYMENT_DONE"});
+
+  const auto reserve_duration =
+      StepDuration(*registry_, {{"type", "order"}, {"step", "reserve_stock"}, {"kind", "FORWARD"}});
+  ASSERT_TRUE(reserve_duration.has_value());
+  EXPECT_EQ(reserve_duration->sample_count, 1u);
+  EXPECT_DOUBLE_EQ(reserve_duration->sample_sum, 0.04);
+  const auto payment_done_duration = StepDuration(
+      *registry_, {{"type", "order"}, {"step", "order_payment_done"}, {"kind", "FORWARD"}});
+  ASSERT_TRUE(payment_done_duration.has_value());
+  EXPECT_EQ(payment_done_duration->sample_count, 1u);
+  EXPECT_DOUBLE_EQ(payment_done_duration->sample_sum, 2.04);
+  // The charge was decided by PaymentCompleted, never sent: it has no duration to observe.
+  EXPECT_FALSE(
+      StepDuration(*registry_, {{"type", "order"}, {"step", "charge_wallet"}, {"kind", "FORWARD"}})
+          .has_value());
+}
+
+TEST_F(OrchestratorTest, TimedOutAttemptsObserveNoStepDuration) {
+  Start(PaymentCompletedFor());
+  Expect<MarkPaymentDone>(kOrderTopic);
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
+  EXPECT_EQ(TimeOut(), 1u);  // the status change's deadline passed: no reply, no duration
+
+  const auto payment_done_duration = StepDuration(
+      *registry_, {{"type", "order"}, {"step", "order_payment_done"}, {"kind", "FORWARD"}});
+  EXPECT_FALSE(payment_done_duration.has_value());
 }
 
 }  // namespace

@@ -114,7 +114,11 @@ class Messaging {
   Result<int64_t> OutboxBacklog();
 
   // Brings the Prometheus metrics (outbox backlog, published, applied, duplicates, dead
-  // letters, retries) up to date; the /metrics route calls it before serializing.
+  // letters, retries) up to date; the /metrics route calls it before serializing. The consumer
+  // lag, tinysaga_consumer_lag_seconds{group}, is observed as messages are applied instead:
+  // from a message's envelope time (its writer's clock) to its handler's success (this
+  // clock), so the wait in the writer's outbox counts too. A consumer that applies nothing
+  // observes nothing; tinysaga_messages_consumed_total then stops moving too.
   void UpdateMetrics();
 
   bus::Producer& producer() { return *producer_; }
