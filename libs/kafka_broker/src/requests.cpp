@@ -82,6 +82,27 @@ Awaitable<std::optional<T>> WaitFor(const std::shared_ptr<Later<T>>& later) {
   co_return std::move(later->value);
 }
 
+// Produce, ListOffsets, OffsetCommit and OffsetFetch share one frame: topics, each with its
+// partitions, asked and answered in the same order. This reads and writes the frame, and each
+// partition's index; `answer(topic, partition)` reads the rest of the partition's request and
+// writes the rest of its answer.
+template <typename Answer>
+void EachPartition(Reader& body, Writer& out, Answer answer) {
+  const int32_t topic_count = body.ArrayLength();
+  out.ArrayLength(static_cast<size_t>(topic_count));
+  for (int32_t t = 0; t < topic_count; ++t) {
+    const std::string topic = body.String();
+    out.String(topic);
+    const int32_t partition_count = body.ArrayLength();
+    out.ArrayLength(static_cast<size_t>(partition_count));
+    for (int32_t p = 0; p < partition_count; ++p) {
+      const int32_t partition = body.Int32();
+      out.Int32(partition);
+      answer(topic, partition);
+    }
+  }
+}
+
 }  // namespace
 
 RequestHeader ReadRequestHeader(Reader& reader, ConnectionId connection) {
@@ -217,30 +238,18 @@ std::optional<std::string> Requests::Produce(Reader& body) {
   const int16_t acks = body.Int16();
   (void)body.Int32();  // timeout: nothing is replicated, so nothing is waited for
   Writer out;
-  const int32_t topic_count = body.ArrayLength();
-  out.ArrayLength(static_cast<size_t>(topic_count));
-  for (int32_t t = 0; t < topic_count; ++t) {
-    const std::string topic = body.String();
-    out.String(topic);
-    const int32_t partition_count = body.ArrayLength();
-    out.ArrayLength(static_cast<size_t>(partition_count));
-    bool appended = false;
-    for (int32_t p = 0; p < partition_count; ++p) {
-      const int32_t partition = body.Int32();
-      const std::string_view records = body.Bytes();
-      PartitionLog* log = Log(topic, partition);
-      std::optional<int64_t> base_offset = log ? log->Append(records) : std::nullopt;
-      appended = appended || base_offset.has_value();
-      const KafkaError error = !log          ? KafkaError::kUnknownTopicOrPartition
-                               : base_offset ? KafkaError::kNone
-                                             : KafkaError::kCorruptMessage;
-      out.Int32(partition);
-      out.Int16(static_cast<int16_t>(error));
-      out.Int64(base_offset.value_or(-1));
-      out.Int64(-1);  // log append time: the producer's create time is kept
-    }
-    if (appended) WakeFetchesOf(topic);
-  }
+  EachPartition(body, out, [&](const std::string& topic, int32_t partition) {
+    const std::string_view records = body.Bytes();
+    PartitionLog* log = Log(topic, partition);
+    const std::optional<int64_t> base_offset = log ? log->Append(records) : std::nullopt;
+    if (base_offset) WakeFetchesOf(topic);
+    const KafkaError error = !log          ? KafkaError::kUnknownTopicOrPartition
+                             : base_offset ? KafkaError::kNone
+                                           : KafkaError::kCorruptMessage;
+    out.Int16(static_cast<int16_t>(error));
+    out.Int64(base_offset.value_or(-1));
+    out.Int64(-1);  // log append time: the producer's create time is kept
+  });
   out.Int32(0);  // throttle time
   if (acks == 0) return std::nullopt;
   return out.Take();
@@ -327,30 +336,20 @@ std::string Requests::ListOffsets(Reader& body) {
   constexpr int64_t kEarliest = -2;
   (void)body.Int32();  // replica id
   Writer out;
-  const int32_t topic_count = body.ArrayLength();
-  out.ArrayLength(static_cast<size_t>(topic_count));
-  for (int32_t t = 0; t < topic_count; ++t) {
-    const std::string topic = body.String();
-    out.String(topic);
-    const int32_t partition_count = body.ArrayLength();
-    out.ArrayLength(static_cast<size_t>(partition_count));
-    for (int32_t p = 0; p < partition_count; ++p) {
-      const int32_t partition = body.Int32();
-      const int64_t timestamp = body.Int64();
-      const PartitionLog* log = Log(topic, partition);
-      // Only the two ends are offered: lookup by time is not needed by the clients here.
-      const KafkaError error = !log ? KafkaError::kUnknownTopicOrPartition
-                               : (timestamp == kLatest || timestamp == kEarliest)
-                                   ? KafkaError::kNone
-                                   : KafkaError::kInvalidRequest;
-      out.Int32(partition);
-      out.Int16(static_cast<int16_t>(error));
-      out.Int64(-1);  // timestamp
-      out.Int64(error != KafkaError::kNone ? -1
-                : timestamp == kLatest     ? log->end_offset()
-                                           : log->start_offset());
-    }
-  }
+  EachPartition(body, out, [&](const std::string& topic, int32_t partition) {
+    const int64_t timestamp = body.Int64();
+    const PartitionLog* log = Log(topic, partition);
+    // Only the two ends are offered: lookup by time is not needed by the clients here.
+    const KafkaError error = !log ? KafkaError::kUnknownTopicOrPartition
+                             : (timestamp == kLatest || timestamp == kEarliest)
+                                 ? KafkaError::kNone
+                                 : KafkaError::kInvalidRequest;
+    out.Int16(static_cast<int16_t>(error));
+    out.Int64(-1);  // timestamp
+    out.Int64(error != KafkaError::kNone ? -1
+              : timestamp == kLatest     ? log->end_offset()
+                                         : log->start_offset());
+  });
   return out.Take();
 }
 
@@ -459,49 +458,29 @@ std::string Requests::OffsetCommit(Reader& body) {
   const std::string member_id = body.String();
   (void)body.Int64();  // retention: offsets are kept for the broker's life
   Writer out;
-  const int32_t topic_count = body.ArrayLength();
-  out.ArrayLength(static_cast<size_t>(topic_count));
-  for (int32_t t = 0; t < topic_count; ++t) {
-    const std::string topic = body.String();
-    out.String(topic);
-    const int32_t partition_count = body.ArrayLength();
-    out.ArrayLength(static_cast<size_t>(partition_count));
-    for (int32_t p = 0; p < partition_count; ++p) {
-      const int32_t partition = body.Int32();
-      const int64_t offset = body.Int64();
-      std::string metadata = body.NullableString();
-      const KafkaError error =
-          Log(topic, partition) == nullptr
-              ? KafkaError::kUnknownTopicOrPartition
-              : groups_.Commit(group, generation, member_id, {topic, partition},
-                               {.offset = offset, .metadata = std::move(metadata)});
-      out.Int32(partition);
-      out.Int16(static_cast<int16_t>(error));
-    }
-  }
+  EachPartition(body, out, [&](const std::string& topic, int32_t partition) {
+    const int64_t offset = body.Int64();
+    std::string metadata = body.NullableString();
+    const KafkaError error =
+        Log(topic, partition) == nullptr
+            ? KafkaError::kUnknownTopicOrPartition
+            : groups_.Commit(group, generation, member_id, {topic, partition},
+                             {.offset = offset, .metadata = std::move(metadata)});
+    out.Int16(static_cast<int16_t>(error));
+  });
   return out.Take();
 }
 
 std::string Requests::OffsetFetch(Reader& body) {
   const std::string group = body.String();
   Writer out;
-  const int32_t topic_count = body.ArrayLength();
-  out.ArrayLength(static_cast<size_t>(topic_count));
-  for (int32_t t = 0; t < topic_count; ++t) {
-    const std::string topic = body.String();
-    out.String(topic);
-    const int32_t partition_count = body.ArrayLength();
-    out.ArrayLength(static_cast<size_t>(partition_count));
-    for (int32_t p = 0; p < partition_count; ++p) {
-      const int32_t partition = body.Int32();
-      const CommittedOffset committed = groups_.Committed(group, {topic, partition});
-      out.Int32(partition);
-      out.Int64(committed.offset);
-      out.String(committed.metadata);
-      out.Int16(static_cast<int16_t>(Log(topic, partition) ? KafkaError::kNone
-                                                           : KafkaError::kUnknownTopicOrPartition));
-    }
-  }
+  EachPartition(body, out, [&](const std::string& topic, int32_t partition) {
+    const CommittedOffset committed = groups_.Committed(group, {topic, partition});
+    out.Int64(committed.offset);
+    out.String(committed.metadata);
+    out.Int16(static_cast<int16_t>(Log(topic, partition) ? KafkaError::kNone
+                                                         : KafkaError::kUnknownTopicOrPartition));
+  });
   return out.Take();
 }
 

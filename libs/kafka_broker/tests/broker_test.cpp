@@ -3,13 +3,19 @@
 
 #include "tinysaga/kafka_broker/broker.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "tinysaga/bus/kafka/kafka_bus.h"
+#include "wire.h"
 
 namespace tinysaga::kafka_broker {
 namespace {
@@ -156,6 +162,109 @@ TEST(BrokerTest, AnUnknownTopicIsRefusedNotCreated) {
   ASSERT_TRUE(producer.ok());
   const std::vector<bus::Message> stray = {bus::Message{"x-1", "no-such-topic", "k", "{}", {}}};
   EXPECT_FALSE((*producer)->Publish(stray).ok());
+}
+
+// A plain TCP connection to the broker that has sent `bytes`, reads bounded by 10 s; -1 if
+// it could not connect or send.
+int ConnectAndSend(const Broker& broker, const std::string& bytes) {
+  const std::string& address = broker.bootstrap_servers();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval bound{.tv_sec = 10, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 ||
+      send(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `bytes` on a new connection and reads until the broker closes it: the answer, or
+// nullopt if the broker kept the connection open (for the 10 s bound).
+std::optional<std::string> SendRaw(const Broker& broker, const std::string& bytes) {
+  const int fd = ConnectAndSend(broker, bytes);
+  if (fd < 0) return std::nullopt;
+  std::string answer;
+  char buffer[4096];
+  ssize_t got = 0;
+  while ((got = recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, got);
+  close(fd);
+  if (got < 0) return std::nullopt;  // timed out: still open
+  return answer;
+}
+
+std::string Framed(const std::string& request) {
+  Writer frame;
+  frame.Int32(static_cast<int32_t>(request.size()));
+  return frame.Take() + request;
+}
+
+TEST(BrokerTest, AMalformedRequestClosesOnlyItsConnection) {
+  auto broker = StartBroker();
+  ASSERT_TRUE(broker);
+  Writer cut;  // a Produce v3 header, then a body that ends inside its first field
+  cut.Int16(0);
+  cut.Int16(3);
+  cut.Int32(7);
+  cut.String("fuzzer");
+  cut.Int16(100);
+  Writer unknown;  // an API this broker does not offer
+  unknown.Int16(57);
+  unknown.Int16(0);
+  unknown.Int32(8);
+  unknown.String("fuzzer");
+  Writer huge;  // a size no client sends
+  huge.Int32(1'000'000'000);
+  for (const std::string& request :
+       {Framed(cut.bytes()), Framed(unknown.bytes()), huge.bytes(), Framed("ab")}) {
+    EXPECT_EQ(SendRaw(*broker, request), std::optional<std::string>(""))
+        << "closed without an answer";
+  }
+
+  auto bus = BusOn(*broker);
+  auto producer = bus.NewProducer();
+  ASSERT_TRUE(producer.ok());
+  const auto sent = Messages("after-", 3);
+  ASSERT_TRUE((*producer)->Publish(sent).ok()) << "the broker still serves everyone else";
+  auto consumer = bus.NewConsumer({"after", {"orders"}});
+  ASSERT_TRUE(consumer.ok());
+  EXPECT_EQ(Consume(**consumer, sent.size()).size(), sent.size());
+}
+
+TEST(BrokerTest, ApiVersionsAnswersTheFlexibleV3ThatLibrdkafkaSendsFirst) {
+  auto broker = StartBroker();
+  ASSERT_TRUE(broker);
+  Writer request;
+  request.Int16(18);  // ApiVersions
+  request.Int16(3);
+  request.Int32(42);  // correlation id
+  request.String("probe");
+  request.UnsignedVarint(0);  // header tagged fields
+  request.UnsignedVarint(6);  // client software name "probe", compact
+  request.Int8('p');
+  request.Int8('r');
+  request.Int8('o');
+  request.Int8('b');
+  request.Int8('e');
+  request.UnsignedVarint(2);  // version "1"
+  request.Int8('1');
+  request.UnsignedVarint(0);  // body tagged fields
+  // The broker answers, then waits for the next request on the connection: only the
+  // answer's start is read.
+  const int fd = ConnectAndSend(*broker, Framed(request.bytes()));
+  ASSERT_GE(fd, 0);
+  char head[10];
+  ASSERT_EQ(recv(fd, head, sizeof head, MSG_WAITALL), static_cast<ssize_t>(sizeof head));
+  close(fd);
+  Reader answer(std::string_view(head, sizeof head));
+  EXPECT_GT(answer.Int32(), 0);   // size
+  EXPECT_EQ(answer.Int32(), 42);  // correlation id, in a v0 response header
+  EXPECT_EQ(answer.Int16(), 0);   // no error
 }
 
 }  // namespace
