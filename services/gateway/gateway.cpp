@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/domain/route_table.h"
+#include "gateway/openapi.h"
 #include "tinysaga/auth/token.h"
 #include "tinysaga/core/ids.h"
 #include "tinysaga/core/json_body.h"
@@ -73,6 +74,11 @@ http::Request UpstreamRequest(const http::Request& request, const std::string& i
   return upstream;
 }
 
+// GET /api/openapi.json: the OpenAPI document, public like the catalogue (HEAD arrives as GET).
+http::Response ServeOpenApi(const http::Request& request) {
+  if (request.method != "GET") return http::Problem(405, "method-not-allowed", "use GET");
+  return http::Response::Text(200, std::string(OpenApiDocument()), "application/json");
+}
 
 }  // namespace
 
@@ -235,6 +241,7 @@ void Gateway::Handle(http::Request request, http::Respond respond_plain) {
   if (auto* refused = std::get_if<http::Response>(&admitted)) return respond(std::move(*refused));
   const auto caller = &std::get<platform::Caller>(admitted);
 
+  if (request.path == kOpenApiPath) return respond(ServeOpenApi(request));
   if (request.path == "/api/auth/dev-token") return respond(IssueDevToken(request));
   auto target = ResolveRoute(request.method, request.path,
                              pools_.contains("orchestrator") ? SagaViews::kOrchestrator : SagaViews::kOrder);
