@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "bench.h"  // tinysaga bench (issue 4)
+#include "dlq_command.h"
 #include "gateway/gateway_service.h"
 #include "inventory/inventory_service.h"
 #include "orchestrator/orchestrator_service.h"
@@ -301,12 +302,15 @@ int Main(int argc, char** argv) {
   auto* bench_command = bench::AddBenchCommand(app, bench_options);
   SagasOptions sagas_options;
   auto* sagas_describe_command = AddSagasCommand(app, sagas_options);
+  DlqOptions dlq_options;  // tinysaga dlq (issue 15)
+  auto* dlq_command = AddDlqCommand(app, dlq_options);
 
   CLI11_PARSE(app, argc, argv);
 
   if (bench_command->parsed()) return bench::RunBench(bench_options);  // tinysaga bench (issue 4)
 
   if (sagas_describe_command->parsed()) return RunSagasDescribe(sagas_options);
+  if (dlq_command->parsed()) return RunDlq(dlq_options);
 
   if (up_command->parsed()) {
     up_options.demo = !no_demo;

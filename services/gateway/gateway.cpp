@@ -9,6 +9,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "gateway/domain/dead_letter_pages.h"
 #include "gateway/domain/route_table.h"
 #include "gateway/openapi.h"
 #include "tinysaga/auth/token.h"
@@ -243,8 +244,24 @@ void Gateway::Handle(http::Request request, http::Respond respond_plain) {
 
   if (request.path == kOpenApiPath) return respond(ServeOpenApi(request));
   if (request.path == "/api/auth/dev-token") return respond(IssueDevToken(request));
-  auto target = ResolveRoute(request.method, request.path,
-                             pools_.contains("orchestrator") ? SagaViews::kOrchestrator : SagaViews::kOrder);
+  const bool dead_letters =
+      request.path == "/api/dead-letters" || request.path.starts_with("/api/dead-letters/");
+  if (dead_letters && !caller->authenticated()) {
+    return respond(http::Problem(
+        MakeError(Errc::kUnauthorized, "this resource needs 'Authorization: Bearer <token>'")));
+  }
+  if (request.path == "/api/dead-letters")
+    return ListDeadLetters(request, *caller, std::move(respond));
+  // One dead letter is its service's: the prefix of its id ("payment:3") says which.
+  std::optional<RouteTarget> target;
+  if (dead_letters) {
+    if (auto service = DeadLetterService(request.path); service && pools_.contains(*service))
+      target = RouteTarget{*service, false};
+  } else {
+    target = ResolveRoute(
+        request.method, request.path,
+        pools_.contains("orchestrator") ? SagaViews::kOrchestrator : SagaViews::kOrder);
+  }
   if (!target) return respond(http::Problem(MakeError(Errc::kNotFound, "no such API resource")));
   if (!target->is_public && !caller->authenticated()) {
     return respond(http::Problem(MakeError(Errc::kUnauthorized, "this resource needs 'Authorization: Bearer <token>'")));

@@ -72,6 +72,9 @@ class Gateway {
 
  private:
   void Handle(http::Request request, http::Respond respond);
+  // GET /api/dead-letters: every service's dead letters, merged (dead_letters.cpp).
+  void ListDeadLetters(const http::Request& request, const platform::Caller& caller,
+                       http::Respond respond);
   // Authentication and the rate limit, common to every /api request: the caller, or the
   // refusal to answer.
   std::variant<platform::Caller, http::Response> Admit(const http::Request& request);

@@ -467,6 +467,124 @@ TEST_P(SagaTest, APoisonMessageIsDeadLetteredAndSagasGoOn) {
   }
 }
 
+// Dead letters you can act on (issue 15): the poison messages are rows of each service's
+// database, listed across services by an admin, shown, redriven (applied again by exactly the
+// consumer that dead-lettered them: still poison here, so a new open row) and discarded, each
+// verb idempotent, with a reason, refused on the wrong state.
+TEST_P(SagaTest, DeadLettersAreListedShownRedrivenAndDiscardedByAnAdmin) {
+  bus::KafkaBus bus({.bootstrap_servers = up_->Status().value("kafka", "")});
+  auto producer = bus.NewProducer();
+  ASSERT_TRUE(producer.ok()) << producer.error().detail;
+  const std::string payment_topic = Choreography() ? "inventory.events" : "payment.commands";
+  const std::string inventory_topic = Choreography() ? "payment.events" : "inventory.commands";
+  const std::vector<bus::Message> poison = {
+      {.id = "dlq-1",
+       .topic = payment_topic,
+       .key = "ord_dlq",
+       .payload = "{not json",
+       .headers = {}},
+      {.id = "dlq-2",
+       .topic = inventory_topic,
+       .key = "ord_dlq",
+       .payload = R"({"id":"dlq-2","type":"FlyToTheMoon","schemaVersion":1})",
+       .headers = {}}};
+  ASSERT_TRUE((*producer)->Publish(poison).ok());
+  const Api admin = As("admin", "admin");
+  // The open dead letter of `message_id` in `service`, once it is there.
+  auto open_one = [&](const std::string& service, const std::string& message_id,
+                      const std::string& other_than = "") {
+    json found;
+    EXPECT_TRUE(Eventually([&] {
+      auto listed = admin.Get("/api/dead-letters?state=open&service=" + service);
+      for (const json& item : listed.body.value("deadLetters", json::array())) {
+        if (item.value("messageId", "") == message_id && item.value("id", "") != other_than) {
+          found = item;
+          return true;
+        }
+      }
+      return false;
+    })) << service
+        << " " << message_id;
+    return found;
+  };
+  const json payment = open_one("payment", "dlq-1");
+  const json inventory = open_one("inventory", "dlq-2");
+  ASSERT_FALSE(payment.is_null());
+  ASSERT_FALSE(inventory.is_null());
+  EXPECT_EQ(payment.value("topic", ""), payment_topic);
+  EXPECT_EQ(inventory.value("type", ""), "FlyToTheMoon");
+  const std::string payment_id = payment["id"], inventory_id = inventory["id"];
+
+  // Listed across services, newest first, in pages.
+  auto all = admin.Get("/api/dead-letters?limit=1");
+  ASSERT_EQ(all.status, 200) << all.raw;
+  ASSERT_EQ(all.body["deadLetters"].size(), 1u);
+  ASSERT_TRUE(all.body["nextCursor"].is_string());
+  auto next =
+      admin.Get("/api/dead-letters?limit=1&cursor=" + all.body["nextCursor"].get<std::string>());
+  ASSERT_EQ(next.status, 200) << next.raw;
+  ASSERT_EQ(next.body["deadLetters"].size(), 1u);
+  EXPECT_NE(next.body["deadLetters"][0]["id"], all.body["deadLetters"][0]["id"]);
+
+  auto shown = admin.Get("/api/dead-letters/" + payment_id);
+  ASSERT_EQ(shown.status, 200) << shown.raw;
+  EXPECT_EQ(shown.body.value("payload", ""), "{not json");
+  EXPECT_EQ(shown.body.value("messageId", ""), "dlq-1");
+  EXPECT_EQ(admin.Get("/api/dead-letters/payment:999999").status, 404);
+  EXPECT_EQ(admin.Get("/api/dead-letters/nosuchservice:1").status, 404);
+
+  // Admins only; a reason is required.
+  const Api user = As(NewUser(100));
+  EXPECT_EQ(user.Get("/api/dead-letters").status, 403);
+  EXPECT_EQ(user.Get("/api/dead-letters/" + payment_id).status, 403);
+  EXPECT_EQ(user.Post("/api/dead-letters/" + payment_id + "/redrive", {{"reason", "x"}}).status,
+            403);
+  EXPECT_EQ(admin.Post("/api/dead-letters/" + payment_id + "/redrive", json::object()).status, 400);
+
+  // Redrive: the payment consumer applies it again; still poison, so a new open row.
+  auto redriven =
+      admin.Post("/api/dead-letters/" + payment_id + "/redrive", {{"reason", "parser fixed"}});
+  ASSERT_EQ(redriven.status, 200) << redriven.raw;
+  EXPECT_EQ(redriven.body.value("state", ""), "redriven");
+  EXPECT_EQ(redriven.body.value("actedBy", ""), "admin");
+  EXPECT_EQ(redriven.body.value("actionReason", ""), "parser fixed");
+  const json again_open = open_one("payment", "dlq-1", payment_id);
+  ASSERT_FALSE(again_open.is_null());
+  auto replayed = admin.Post("/api/dead-letters/" + payment_id + "/redrive", {{"reason", "again"}});
+  EXPECT_EQ(replayed.status, 200);
+  EXPECT_EQ(replayed.body, redriven.body);
+  EXPECT_EQ(admin.Post("/api/dead-letters/" + payment_id + "/discard", {{"reason", "x"}}).status,
+            409);
+
+  // Discard: recorded with who and why, idempotent, and no redrive afterwards.
+  auto discarded = admin.Post("/api/dead-letters/" + inventory_id + "/discard",
+                              {{"reason", "an unknown command from a test"}});
+  ASSERT_EQ(discarded.status, 200) << discarded.raw;
+  EXPECT_EQ(discarded.body.value("state", ""), "discarded");
+  auto discarded_again =
+      admin.Post("/api/dead-letters/" + inventory_id + "/discard", {{"reason", "other words"}});
+  EXPECT_EQ(discarded_again.status, 200);
+  EXPECT_EQ(discarded_again.body, discarded.body);
+  EXPECT_EQ(admin.Post("/api/dead-letters/" + inventory_id + "/redrive", {{"reason", "x"}}).status,
+            409);
+  const std::string second_id = again_open["id"];
+  EXPECT_EQ(
+      admin.Post("/api/dead-letters/" + second_id + "/discard", {{"reason", "still bad"}}).status,
+      200);
+
+  // Counted in the payment service's /metrics.
+  const http::Endpoint endpoint{"127.0.0.1", up_->Process("payment-1")["port"].get<uint16_t>()};
+  auto metrics = client_->SendAndWait(endpoint, {.method = "GET", .target = "/metrics"},
+                                      std::chrono::seconds(5));
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("tinysaga_dead_letters{state=\"redriven\"} 1"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("tinysaga_dead_letter_actions_total{action=\"redrive\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("tinysaga_dead_letter_actions_total{action=\"discard\"} 1"),
+            std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Orchestration, SagaTest, ::testing::Values("orchestration"));
 INSTANTIATE_TEST_SUITE_P(Choreography, SagaTest, ::testing::Values("choreography"));
 // The same flows with every service on PostgreSQL, in one mode (the storage code is the same in

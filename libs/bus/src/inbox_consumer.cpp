@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "log.h"
+#include "tinysaga/bus/dead_letters.h"
 #include "tinysaga/core/backoff.h"
 #include "tinysaga/storage/db.h"
 
@@ -40,6 +41,50 @@ std::string Source(const Delivery& delivery) {
 
 }  // namespace
 
+// The poison verdict, made durable: the dead-letter row and the inbox row commit together, so
+// a redelivery (a crash before the offset commit, a rebalance) finds the inbox row and is not
+// dead-lettered twice, and a crash before the commit loses neither. A message without an id has
+// no inbox row; its delivery's coordinates guard it instead.
+void InboxConsumer::RecordPoison(soci::session& session, const Delivery& delivery,
+                                 const std::string& reason, TimestampMs now_ms) {
+  const Message& message = delivery.message;
+  if (message.id.empty()) {
+    if (DeadLetterRecorded(session, message.topic, delivery.partition, delivery.offset)) return;
+  } else {
+    RecordInInbox(session, message.id, options_.consumer_name, now_ms);
+  }
+  RecordDeadLetter(session, DeadLetter{.consumer = options_.consumer_name,
+                                       .topic = message.topic,
+                                       .partition = delivery.partition,
+                                       .offset = delivery.offset,
+                                       .key = message.key,
+                                       .message_id = message.id,
+                                       .reason = reason,
+                                       .payload = message.payload,
+                                       .dead_lettered_at_ms = now_ms});
+}
+
+// For a verdict reached outside the handler's transaction (no id, or a handler that kept
+// throwing): the rows in a transaction of their own, retried until written; nullopt on Stop().
+std::optional<InboxConsumer::Applied> InboxConsumer::RecordPoisonAlone(const Delivery& delivery,
+                                                                       std::string reason) {
+  for (int attempt = 0;; ++attempt) {
+    auto written = db_.Write<Outcome>([&](soci::session& session) -> Result<Outcome> {
+      const std::string& id = delivery.message.id;
+      if (!id.empty() && InInbox(session, id)) return Outcome::kDuplicate;  // applied meanwhile
+      RecordPoison(session, delivery, reason, clock_.NowMs());
+      return Outcome::kPoison;
+    });
+    if (written.ok()) {
+      if (*written == Outcome::kDuplicate) return Applied{Outcome::kDuplicate, {}};
+      return Applied{Outcome::kPoison, std::move(reason)};
+    }
+    Log()->warn("consumer={} message={}: recording the dead letter failed: {}",
+                options_.consumer_name, delivery.message.id, written.error().detail);
+    if (!Backoff(attempt)) return std::nullopt;
+  }
+}
+
 InboxConsumer::InboxConsumer(storage::Db& db, Consumer& consumer, Producer& dead_letters,
                              const Clock& clock, InboxHandler handler, InboxConsumerOptions options)
     : db_(db),
@@ -60,6 +105,7 @@ std::optional<std::vector<InboxConsumer::Applied>> InboxConsumer::ApplyBatch(
     for (const Delivery& delivery : deliveries) {
       const Message& message = delivery.message;
       if (message.id.empty()) {
+        RecordPoison(session, delivery, std::string(kNoIdReason), now_ms);
         results.push_back({Outcome::kPoison, std::string(kNoIdReason)});
         continue;
       }
@@ -76,6 +122,7 @@ std::optional<std::vector<InboxConsumer::Applied>> InboxConsumer::ApplyBatch(
       } else {
         session << "ROLLBACK TO SAVEPOINT tinysaga_inbox";
         results.push_back({Outcome::kPoison, Reason(handled.error())});
+        RecordPoison(session, delivery, results.back().reason, now_ms);
       }
       session << "RELEASE SAVEPOINT tinysaga_inbox";
     }
@@ -85,36 +132,42 @@ std::optional<std::vector<InboxConsumer::Applied>> InboxConsumer::ApplyBatch(
   return results;
 }
 
-// One attempt in its own transaction. A poison verdict is a value; an error means "try again".
+// One attempt in its own transaction. A poison verdict is a value, committed with its rows
+// (the handler's work rolled back to a savepoint); an error means "try again".
 Result<InboxConsumer::Applied> InboxConsumer::TryApplyOne(const Delivery& delivery) {
   const Message& message = delivery.message;
-  if (message.id.empty()) return Applied{Outcome::kPoison, std::string(kNoIdReason)};
-  std::optional<Error> poison;
+  std::string poison;
   auto written = db_.Write<Outcome>([&](soci::session& session) -> Result<Outcome> {
-    poison.reset();
+    poison.clear();
     if (InInbox(session, message.id)) return Outcome::kDuplicate;
+    const TimestampMs now_ms = clock_.NowMs();
+    session << "SAVEPOINT tinysaga_inbox";
     Result<void> handled = handler_(session, message);
     if (!handled.ok()) {
-      if (!handled.error().Retryable()) poison = handled.error();
-      return handled.error();
+      if (handled.error().Retryable()) return handled.error();
+      session << "ROLLBACK TO SAVEPOINT tinysaga_inbox";
+      poison = Reason(handled.error());
+      RecordPoison(session, delivery, poison, now_ms);
+      return Outcome::kPoison;
     }
-    RecordInInbox(session, message.id, options_.consumer_name, clock_.NowMs());
+    session << "RELEASE SAVEPOINT tinysaga_inbox";
+    RecordInInbox(session, message.id, options_.consumer_name, now_ms);
     return Outcome::kApplied;
   });
-  if (poison) return Applied{Outcome::kPoison, Reason(*poison)};
   if (!written.ok()) return written.error();
-  return Applied{*written, {}};
+  return Applied{*written, *written == Outcome::kPoison ? poison : std::string()};
 }
 
 // Retries until the message is applied, found duplicate or judged poison; nullopt on Stop().
 std::optional<InboxConsumer::Applied> InboxConsumer::ApplyOne(const Delivery& delivery) {
+  if (delivery.message.id.empty()) return RecordPoisonAlone(delivery, std::string(kNoIdReason));
   int internal_failures = 0;
   for (int attempt = 0;; ++attempt) {
     Result<Applied> applied = TryApplyOne(delivery);
     if (applied.ok()) return *applied;
     const Error& error = applied.error();
     if (!error.Retryable() && ++internal_failures >= options_.internal_error_attempts_max) {
-      return Applied{Outcome::kPoison, Reason(error)};
+      return RecordPoisonAlone(delivery, Reason(error));
     }
     {
       std::lock_guard lock(mutex_);

@@ -32,6 +32,30 @@ CREATE TABLE bus_state (
 );
 )sql";
 
+// One row per poison message a consumer judged (dead_letters.h), written with its inbox row.
+// acted_by/action_reason/acted_at_ms stay ''/''/0 until an operator redrives or discards it.
+constexpr const char* kDeadLettersSql = R"sql(
+CREATE TABLE dead_letters (
+  id {{ID_PK}},
+  consumer TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  source_partition INTEGER NOT NULL,
+  source_offset BIGINT NOT NULL,
+  message_key TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  message_type TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  dead_lettered_at_ms BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  acted_by TEXT NOT NULL DEFAULT '',
+  action_reason TEXT NOT NULL DEFAULT '',
+  acted_at_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX dead_letters_time ON dead_letters (dead_lettered_at_ms, id);
+CREATE INDEX dead_letters_source ON dead_letters (topic, source_partition, source_offset);
+)sql";
+
 }  // namespace
 
 std::vector<storage::Migration> Migrations() {
@@ -39,6 +63,7 @@ std::vector<storage::Migration> Migrations() {
       {9001, "common_outbox", kOutboxSql},
       {9002, "common_inbox", kInboxSql},
       {9004, "common_bus_state", kBusStateSql},
+      {9005, "common_dead_letters", kDeadLettersSql},
   };
 }
 

@@ -9,9 +9,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <optional>
 
+#include "tinysaga/bus/dead_letters.h"
 #include "tinysaga/bus/tables.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/core/ids.h"
@@ -113,13 +115,19 @@ struct Messaging::Metrics {
                 .Name("tinysaga_consumer_lag_seconds")
                 .Help("How long after it was written (its envelope's time) each consumed "
                       "message was applied, by consumer group")
-                .Register(registry)) {}
+                .Register(registry)),
+        dead_letters(prometheus::BuildGauge()
+                         .Name("tinysaga_dead_letters")
+                         .Help("Dead letters in this service's database, by state (open: waiting "
+                               "for an operator to redrive or discard them)")
+                         .Register(registry)) {}
 
   prometheus::Gauge& backlog;
   prometheus::Counter& published;
   prometheus::Family<prometheus::Counter>& consumed;
   prometheus::Gauge& consumers_joined;
   prometheus::Family<prometheus::Histogram>& lag;
+  prometheus::Family<prometheus::Gauge>& dead_letters;
   uint64_t published_exported = 0;
   std::mutex mutex;  // UpdateMetrics may be called by several /metrics requests at once
 };
@@ -261,6 +269,16 @@ void Messaging::UpdateMetrics() {
   if (auto backlog = relay_->Backlog(); backlog.ok())
     metrics_->backlog.Set(static_cast<double>(*backlog));
   metrics_->consumers_joined.Set(Consuming() ? 1 : 0);
+  auto dead_letters = db_.Read<std::map<bus::DeadLetterState, int64_t>>(
+      [](soci::session& session) -> Result<std::map<bus::DeadLetterState, int64_t>> {
+        return bus::CountDeadLetters(session);
+      });
+  if (dead_letters.ok()) {
+    for (const auto& [state, count] : *dead_letters) {
+      metrics_->dead_letters.Add({{"state", std::string(bus::DeadLetterStateName(state))}})
+          .Set(static_cast<double>(count));
+    }
+  }
   const uint64_t published = relay_->counters().published;
   metrics_->published.Increment(static_cast<double>(published - metrics_->published_exported));
   metrics_->published_exported = published;

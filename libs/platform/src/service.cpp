@@ -172,6 +172,11 @@ Result<std::unique_ptr<ServiceContext>> CreateService(
     TS_RETURN_IF_ERROR(context->messaging->UseBroker(config.kafka_bootstrap));
   }
   AddOperationalRoutes(*context, std::move(ready));
+  ServiceContext* service = context.get();  // outlives the routes, like the db
+  context->dead_letters =
+      std::make_unique<DeadLetterApi>(config.name, *context->db, context->clock, *context->registry,
+                                      [service] { service->NotifyOutbox(); });
+  context->dead_letters->Register(*context->server, config.internal_secret);
   return context;
 }
 

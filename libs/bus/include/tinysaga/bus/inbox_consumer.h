@@ -8,9 +8,13 @@
 // - ok: the effects and the inbox row commit together;
 // - a retryable error (IsRetryable: kUnavailable, kTimeout, kRateLimited): rolled back and
 //   tried again, the same message, with exponential backoff until it succeeds or Stop();
-// - any other error: the message is poison (unparsable, unknown, impossible). It is rolled
-//   back, published to "<topic>.dlq" with the reason in the dead-letter-reason header, counted,
-//   and its offset committed: it never blocks the partition and never crashes the consumer.
+// - any other error: the message is poison (unparsable, unknown, impossible). Its effects are
+//   rolled back (to a savepoint); in the same transaction it is recorded in the inbox and in the
+//   dead_letters table (dead_letters.h), where an operator can redrive or discard it. After the
+//   commit it is published to "<topic>.dlq" with the reason in the dead-letter-reason header,
+//   counted, and its offset committed: it never blocks the partition and never crashes the
+//   consumer. The table is the record; the topic is a feed for other tools (a crash between
+//   the commit and that publish leaves the message in the table only).
 // A handler may also throw (e.g. a SOCI statement failing): Db::Write rolls back and turns it
 // into an error. Database-level failures that are not retryable are tried again
 // internal_error_attempts_max times (a concurrent duplicate shows up as a one-time kConflict)
@@ -99,6 +103,9 @@ class InboxConsumer {
   std::optional<std::vector<Applied>> ApplyBatch(const std::vector<Delivery>& deliveries);
   std::optional<Applied> ApplyOne(const Delivery& delivery);
   Result<Applied> TryApplyOne(const Delivery& delivery);
+  void RecordPoison(soci::session& session, const Delivery& delivery, const std::string& reason,
+                    TimestampMs now_ms);
+  std::optional<Applied> RecordPoisonAlone(const Delivery& delivery, std::string reason);
   bool PublishDeadLetters(const std::vector<Delivery>& deliveries,
                           const std::vector<Applied>& applied);
   void Count(const std::vector<Applied>& applied);

@@ -5,8 +5,10 @@
 //              ones in id order and sets sent_at_ms
 //   inbox      one row per consumed message id, in the effect's transaction
 //   bus_state  small facts about the messaging itself: the broker last published to
-// Their versions (9001, 9002, 9004) are in storage's reserved range and never change: they are
-// recorded in existing databases' schema_migrations.
+//   dead_letters  the poison messages consumers judged, with what an operator did about them
+//              (dead_letters.h)
+// Their versions (9001, 9002, 9004, 9005) are in storage's reserved range and never change: they
+// are recorded in existing databases' schema_migrations.
 
 #include <soci/soci.h>
 

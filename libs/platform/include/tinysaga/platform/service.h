@@ -15,6 +15,7 @@
 #include "tinysaga/core/saga_mode.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
+#include "tinysaga/platform/dead_letter_api.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/storage/db.h"
 
@@ -55,6 +56,8 @@ struct ServiceContext {
   SystemRng rng;
   // Null when the service has no broker (config.kafka_bootstrap empty).
   std::unique_ptr<Messaging> messaging;
+  // The admin routes of this database's dead letters (/api/dead-letters...).
+  std::unique_ptr<DeadLetterApi> dead_letters;
 
   // Wakes the outbox relay after a commit that appended messages; a no-op without messaging.
   void NotifyOutbox();
@@ -62,7 +65,8 @@ struct ServiceContext {
 
 // Opens and migrates the service's database, creates its server with the operational routes
 // (/healthz always 200; /readyz 200 when the database answers and `ready` says so;
-// /metrics in Prometheus text format). Routes are added by the caller before Start().
+// /metrics in Prometheus text format) and the dead-letter routes (dead_letter_api.h). Routes are
+// added by the caller before Start().
 Result<std::unique_ptr<ServiceContext>> CreateService(
     const ServiceConfig& config, const std::vector<storage::Migration>& migrations,
     std::function<bool()> ready = {});
