@@ -333,6 +333,23 @@ test('orders: create, read, list, revise, ship, cancel; payment; sagas', async (
   assert.ok(definitions.definitions.length >= 2);
 });
 
+// No message is poison here (the e2e suite publishes some straight to Kafka and acts on them,
+// SagaTest.DeadLettersAreListedShownRedrivenAndDiscardedByAnAdmin), so the answers about one
+// dead letter are its errors.
+test('dead letters (admin): list across services, one, redrive, discard', async () => {
+  const { json: page } = await call('GET', '/api/dead-letters?limit=5', { as: 'admin', expect: 200 });
+  assert.ok(Array.isArray(page.deadLetters));
+  await call('GET', '/api/dead-letters?service=payment&state=open', { as: 'admin', expect: 200 });
+  await call('GET', '/api/dead-letters?state=lost', { as: 'admin', expect: 400 });
+  await call('GET', '/api/dead-letters?service=nowhere', { as: 'admin', expect: 400 });
+  await call('GET', '/api/dead-letters', { as: 'alice', expect: 403 });
+  await call('GET', '/api/dead-letters', { expect: 401 });
+  await call('GET', '/api/dead-letters/payment:999999', { as: 'admin', expect: 404 });
+  await call('POST', '/api/dead-letters/payment:999999/redrive', { as: 'admin', body: { reason: 'fixed' }, expect: 404 });
+  await call('POST', '/api/dead-letters/payment:999999/discard', { as: 'admin', body: {}, expect: 400 });
+  await call('POST', '/api/dead-letters/payment:999999/discard', { as: 'alice', body: { reason: 'x' }, expect: 403 });
+});
+
 test('dev fault switch', async () => {
   await call('POST', '/api/dev/faults/wallet', { as: 'admin', body: { unavailableForMs: 0 }, expect: 200 });
   await call('POST', '/api/dev/faults/wallet', { as: 'admin', body: { unavailableForMs: -1 }, expect: 400 });
