@@ -20,7 +20,7 @@ struct Migration {
 
 // The tables every service has that storage owns: idempotency_keys. Versions from 9001 up are
 // reserved for such shared tables (the messaging layer's outbox, inbox and bus_state are
-// 9001, 9002 and 9004: bus/tables.h), so they never collide with a service's own numbering.
+// 9001, 9002, 9004 and 9005: bus/tables.h), so they never collide with a service's own numbering.
 std::vector<Migration> CommonMigrations();
 
 enum class DbKind;  // defined in db.h
