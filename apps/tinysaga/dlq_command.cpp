@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "tinysaga/http/client.h"
+#include "tinysaga/http/message.h"
 
 namespace tinysaga::app {
 namespace {
@@ -14,32 +15,16 @@ std::string Text(const nlohmann::json& object, const char* key) {
   return object[key].get<std::string>();
 }
 
-// Query values: ids, services, states and cursors are [A-Za-z0-9_:-]; anything else is
-// percent-encoded.
-std::string Encode(const std::string& value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  return encoded;
-}
-
 http::Request RequestFor(const DlqOptions& options) {
   http::Request request{.method = "GET", .target = "/api/dead-letters"};
   if (options.verb == "list") {
     request.target += "?limit=" + std::to_string(options.limit);
-    if (!options.service.empty()) request.target += "&service=" + Encode(options.service);
-    if (!options.state.empty()) request.target += "&state=" + Encode(options.state);
-    if (!options.cursor.empty()) request.target += "&cursor=" + Encode(options.cursor);
+    if (!options.service.empty())
+      request.target += "&service=" + http::PercentEncode(options.service);
+    if (!options.state.empty()) request.target += "&state=" + http::PercentEncode(options.state);
+    if (!options.cursor.empty()) request.target += "&cursor=" + http::PercentEncode(options.cursor);
   } else {
-    request.target += "/" + Encode(options.id);
+    request.target += "/" + http::PercentEncode(options.id);
     if (options.verb != "show") {
       request.method = "POST";
       request.target += "/" + options.verb;

@@ -11,27 +11,11 @@
 #include "gateway/domain/dead_letter_pages.h"
 #include "gateway/gateway.h"
 #include "tinysaga/core/query.h"
+#include "tinysaga/http/message.h"
 #include "tinysaga/http/problem.h"
 
 namespace tinysaga::gateway {
 namespace {
-
-// Query values are decoded by the server; upstream they are encoded again (RFC 3986 unreserved
-// characters stay as they are).
-std::string Encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  return encoded;
-}
 
 struct FanOut {
   std::mutex mutex;
@@ -71,7 +55,8 @@ void Gateway::ListDeadLetters(const http::Request& request, const platform::Call
   }
   std::string target = "/api/dead-letters?limit=" + std::to_string(*limit);
   for (const char* name : {"state", "cursor"}) {
-    if (auto value = request.Query(name)) target += std::string("&") + name + "=" + Encode(*value);
+    if (auto value = request.Query(name))
+      target += std::string("&") + name + "=" + http::PercentEncode(*value);
   }
   auto fan_out = std::make_shared<FanOut>();
   fan_out->remaining = pools.size();
