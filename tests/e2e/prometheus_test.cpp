@@ -22,10 +22,10 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "saga_flows.h"
 #include "up_process.h"
@@ -194,15 +194,29 @@ std::string ConfigFor(const std::filesystem::path& data_dir) {
   return config;
 }
 
-// The metric names (tinysaga_*, and Prometheus's own `up`) in a PromQL expression.
+// The metric names (tinysaga_*, and Prometheus's own `up`) in a PromQL expression: its words
+// made of [a-z0-9_]. (No std::regex: g++ 12 warns inside it in the sanitizer build.)
 std::set<std::string> MetricNames(const std::string& expression) {
-  static const std::regex kName(R"((tinysaga_[a-z0-9_]+)|\bup\b)");
   std::set<std::string> names;
-  for (auto it = std::sregex_iterator(expression.begin(), expression.end(), kName);
-       it != std::sregex_iterator(); ++it) {
-    names.insert(it->str());
+  std::string word;
+  for (size_t i = 0; i <= expression.size(); ++i) {
+    const char c = i < expression.size() ? expression[i] : ' ';
+    if (std::islower(static_cast<unsigned char>(c)) ||
+        std::isdigit(static_cast<unsigned char>(c)) || c == '_') {
+      word += c;
+      continue;
+    }
+    if (word.starts_with("tinysaga_") || word == "up") names.insert(word);
+    word.clear();
   }
   return names;
+}
+
+// `text` with every `from` replaced by `to`.
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
 }
 
 // The tests share one `up`.
@@ -348,7 +362,7 @@ TEST_F(PrometheusTest, ScrapesTheSagaMetricsOfEveryProcessAndTheDashboardsQuerie
         EXPECT_FALSE(JobsOf(*client_, at, name).empty()) << name << " (" << expression << ")";
       }
       // Grafana's interval, as Grafana would give it for 1 s scrapes.
-      expression = std::regex_replace(expression, std::regex(R"(\$__rate_interval)"), "1m");
+      expression = ReplaceAll(expression, "$__rate_interval", "1m");
       std::string error;
       json data;
       EXPECT_TRUE(Eventually(
