@@ -72,14 +72,21 @@ struct Later {
 // a connection forever; the client retries.
 constexpr milliseconds kGroupWaitMax{300'000};
 
+// The answer, or past the bound REBALANCE_IN_PROGRESS (the client joins or syncs again).
 template <typename T>
-Awaitable<std::optional<T>> WaitFor(const std::shared_ptr<Later<T>>& later) {
+Awaitable<T> WaitFor(const std::shared_ptr<Later<T>>& later) {
   Wakeup wakeup(co_await asio::this_coro::executor);
   later->waiting = &wakeup;
   const auto deadline = SteadyClock::now() + kGroupWaitMax;
   while (!later->value && SteadyClock::now() < deadline) co_await wakeup.WaitUntil(deadline);
   later->waiting = nullptr;
-  co_return std::move(later->value);
+  T answer;
+  if (later->value) {
+    answer = std::move(*later->value);
+  } else {
+    answer.error = KafkaError::kRebalanceInProgress;
+  }
+  co_return answer;
 }
 
 // Produce, ListOffsets, OffsetCommit and OffsetFetch share one frame: topics, each with its
@@ -388,14 +395,9 @@ Awaitable<std::string> Requests::JoinGroup(const RequestHeader& header, Reader& 
   auto later = std::make_shared<Later<JoinResult>>();
   groups_.Join(std::move(request), SteadyClock::now(),
                [later](JoinResult result) { later->Give(std::move(result)); });
-  // Two statements: g++ 12 destroys a temporary twice when a co_await and a braced
-  // initializer share one full expression.
-  std::optional<JoinResult> answered = co_await WaitFor(later);
-  JoinResult result;
-  if (answered)
-    result = std::move(*answered);
-  else
-    result.error = KafkaError::kRebalanceInProgress;
+  // The co_await alone in its statement: g++ 12 destroys a temporary twice when a co_await
+  // and a braced initializer share one full expression.
+  const JoinResult result = co_await WaitFor(later);
   Writer out;
   out.Int16(static_cast<int16_t>(result.error));
   out.Int32(result.generation);
@@ -422,12 +424,7 @@ Awaitable<std::string> Requests::SyncGroup(Reader& body) {
   auto later = std::make_shared<Later<SyncResult>>();
   groups_.Sync(group, generation, member_id, std::move(assignments), SteadyClock::now(),
                [later](SyncResult result) { later->Give(std::move(result)); });
-  std::optional<SyncResult> answered = co_await WaitFor(later);  // see JoinGroup
-  SyncResult result;
-  if (answered)
-    result = std::move(*answered);
-  else
-    result.error = KafkaError::kRebalanceInProgress;
+  const SyncResult result = co_await WaitFor(later);  // alone, see JoinGroup
   Writer out;
   out.Int16(static_cast<int16_t>(result.error));
   out.Bytes(result.assignment);
