@@ -17,6 +17,7 @@
 #include "failure.h"
 #include "group_commit.h"
 #include "log.h"
+#include "sqlite_statement_cache.h"
 #include "tinysaga/core/backoff.h"
 
 namespace tinysaga::storage {
@@ -175,6 +176,11 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
   db->pool_ = std::make_unique<soci::connection_pool>(options.pool_size);
   Result<void> opened = Ok();
   if (*kind == DbKind::kSqlite) {
+    // Also what links src/sqlite_statement_cache.cpp, whose wrappers nothing calls by name,
+    // into every program that opens SQLite.
+    const SqliteStatementCacheStats statements = StatementCacheStats();
+    Log()->debug("SQLite statements so far: {} reused, {} compiled", statements.reused,
+                 statements.compiled);
     auto writer = std::make_unique<soci::session>();
     opened = OpenSqlite(*db->pool_, *writer, options, options.url.substr(kSqlitePrefix.size()));
     db->sqlite_writer_ = std::make_unique<SqliteGroupCommit>(
