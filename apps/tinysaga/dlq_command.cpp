@@ -74,9 +74,13 @@ CLI::App* AddDlqCommand(CLI::App& app, DlqOptions& options) {
   list->add_option("--limit", options.limit, "At most this many")->check(CLI::Range(1, 100));
   list->add_option("--cursor", options.cursor, "The next page's cursor from the last list");
   list->callback([&options] { options.verb = "list"; });
+  // Each verb passes the options it does not know (--url, --token, --json) up to `dlq`, so they
+  // may follow it too: `tinysaga dlq redrive payment:3 --reason R --url U`.
+  list->fallthrough();
   auto* show = dlq->add_subcommand("show", "Show one dead letter with its payload");
   show->add_option("id", options.id, "Dead letter id, e.g. payment:3")->required();
   show->callback([&options] { options.verb = "show"; });
+  show->fallthrough();
   for (const char* verb : {"redrive", "discard"}) {
     auto* act = dlq->add_subcommand(
         verb, std::string(verb) == "redrive"
@@ -85,6 +89,7 @@ CLI::App* AddDlqCommand(CLI::App& app, DlqOptions& options) {
     act->add_option("id", options.id, "Dead letter id, e.g. payment:3")->required();
     act->add_option("--reason", options.reason, "Why (recorded with your user id)")->required();
     act->callback([&options, verb] { options.verb = verb; });
+    act->fallthrough();
   }
   return dlq;
 }

@@ -9,7 +9,8 @@
 //   tinysaga dlq redrive ID --reason TEXT
 //   tinysaga dlq discard ID --reason TEXT
 //
-// `--json` prints the API's answer as it is. Exit codes: 0 done; 1 the gateway answered an
+// `--url`, `--token` and `--json` may come before or after the verb. `--json` prints the API's
+// answer as it is. Exit codes: 0 done; 1 the gateway answered an
 // error (its detail on stderr: 400 no reason, 403 not an admin, 404 unknown id, 409 wrong
 // state); 2 the gateway could not be reached or the URL is malformed.
 

@@ -355,6 +355,11 @@ test('dev fault switch', async () => {
   await call('POST', '/api/dev/faults/wallet', { as: 'admin', body: { unavailableForMs: -1 }, expect: 400 });
   await call('POST', '/api/dev/faults/wallet', { as: 'alice', body: { unavailableForMs: 0 }, expect: 403 });
   await call('POST', '/api/dev/faults/wallet', { body: { unavailableForMs: 0 }, expect: 401 });
+  // Inventory's (a simulated handler bug): only switched off here, so no saga of the suite is hit.
+  await call('POST', '/api/dev/faults/inventory', { as: 'admin', body: { deadLetterReservations: false }, expect: 200 });
+  await call('POST', '/api/dev/faults/inventory', { as: 'admin', body: { deadLetterReservations: 1 }, expect: 400 });
+  await call('POST', '/api/dev/faults/inventory', { as: 'alice', body: { deadLetterReservations: false }, expect: 403 });
+  await call('POST', '/api/dev/faults/inventory', { body: { deadLetterReservations: false }, expect: 401 });
 });
 
 test('every operation of the document was exercised', () => {

@@ -122,6 +122,9 @@ TEST_F(ProductionTest, NoDevTokensNoFaultSwitchesNoDemoData) {
   auto admin = As("root", "admin");
   auto fault = admin.Post("/api/dev/faults/wallet", {{"unavailableForMs", 3'600'000}}, NewKey());
   EXPECT_EQ(fault.status, 404) << fault.raw;
+  auto inventory_fault =
+      admin.Post("/api/dev/faults/inventory", {{"deadLetterReservations", true}}, NewKey());
+  EXPECT_EQ(inventory_fault.status, 404) << inventory_fault.raw;
 
   EXPECT_EQ(anonymous.Get("/api/products").status, 200);
   EXPECT_EQ(anonymous.Get("/api/products/mouse").status, 404) << "no demo catalogue";

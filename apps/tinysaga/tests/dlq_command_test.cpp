@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <CLI/CLI.hpp>
+
 namespace tinysaga::app {
 namespace {
 
@@ -17,6 +19,27 @@ TEST(DlqCommandTest, ListsOneLinePerDeadLetterAndTheNextCursor) {
   EXPECT_EQ(DeadLetterLines(nlohmann::json::parse(R"({"deadLetters": [], "nextCursor": null})")),
             "");
   EXPECT_EQ(DeadLetterLines(nlohmann::json("nonsense")), "");
+}
+
+// The gateway and token may follow the verb, as they do in the issue's examples.
+TEST(DlqCommandTest, TheUrlAndTokenMayComeBeforeOrAfterTheVerb) {
+  for (const std::string line :
+       {"dlq --url http://127.0.0.1:9 --token t redrive payment:3 --reason fixed",
+        "dlq redrive payment:3 --reason fixed --url http://127.0.0.1:9 --token t"}) {
+    CLI::App app;
+    DlqOptions options;
+    AddDlqCommand(app, options);
+    ASSERT_NO_THROW(app.parse(line, /*program_name_included=*/false)) << line;
+    EXPECT_EQ(options.verb, "redrive") << line;
+    EXPECT_EQ(options.id, "payment:3") << line;
+    EXPECT_EQ(options.reason, "fixed") << line;
+    EXPECT_EQ(options.url, "http://127.0.0.1:9") << line;
+    EXPECT_EQ(options.token, "t") << line;
+  }
+  CLI::App app;
+  DlqOptions options;
+  AddDlqCommand(app, options);
+  EXPECT_THROW(app.parse(std::string("dlq redrive payment:3"), false), CLI::ParseError);
 }
 
 }  // namespace

@@ -36,10 +36,16 @@ std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_vie
   const auto segments = Segments(path);  // "api", resource, ...
   if (segments.size() < 2) return std::nullopt;
   // Dev-mode fault switches (the web UI's "what if" panel); the service itself refuses them
-  // outside dev mode. Only the wallet has one.
+  // outside dev mode. The wallet's: debits and refunds answer 503 for a while.
   if (segments.size() == 4 && segments[1] == "dev" && segments[2] == "faults" &&
       segments[3] == "wallet") {
     return RouteTarget{"wallet", false};
+  }
+  // Inventory's dev fault switch: a simulated handler bug that dead-letters reservations
+  // (issue 15, dead letters; the service refuses it outside dev mode too).
+  if (segments.size() == 4 && segments[1] == "dev" && segments[2] == "faults" &&
+      segments[3] == "inventory") {
+    return RouteTarget{"inventory", false};
   }
   const bool read = method == "GET" || method == "HEAD";
   // The saga definitions are documentation: anyone may read them.

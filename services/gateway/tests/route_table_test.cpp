@@ -24,6 +24,7 @@ TEST(RouteTable, EachResourceGoesToItsOwner) {
   EXPECT_EQ(ServiceOf("POST", "/api/wallets/alice/deposits"), "wallet");
   EXPECT_EQ(ServiceOf("GET", "/api/products/p1/availability"), "inventory");
   EXPECT_EQ(ServiceOf("POST", "/api/dev/faults/wallet"), "wallet");
+  EXPECT_EQ(ServiceOf("POST", "/api/dev/faults/inventory"), "inventory");
 }
 
 TEST(RouteTable, OnlyProductAndSagaDefinitionReadsArePublic) {

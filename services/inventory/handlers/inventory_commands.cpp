@@ -71,15 +71,17 @@ Result<contracts::Payload> ShipForOrder(soci::session& session, const OrderId& o
 }  // namespace
 
 platform::MessageHandler InventoryCommandHandler(const Clock& clock, Rng& rng,
-                                                 std::string_view reply_topic) {
+                                                 std::string_view reply_topic,
+                                                 const InventoryFaults* faults) {
   auto commands = platform::Handlers::ForCommands(std::string(contracts::kInventoryCommandsTopic),
                                                   clock, rng, reply_topic);
   commands
-      .Answer<contracts::ReserveStock>([&clock](soci::session& session,
-                                                const contracts::Message& command,
-                                                const contracts::ReserveStock& reserve) {
-        return ReserveForOrder(session, command.envelope.order_id, reserve, clock.NowMs());
-      })
+      .Answer<contracts::ReserveStock>(
+          [&clock, faults](soci::session& session, const contracts::Message& command,
+                           const contracts::ReserveStock& reserve) -> Result<contracts::Payload> {
+            if (faults) TS_RETURN_IF_ERROR(faults->AdmitReservation());
+            return ReserveForOrder(session, command.envelope.order_id, reserve, clock.NowMs());
+          })
       .Answer<contracts::ReleaseStock>([&clock](soci::session& session,
                                                 const contracts::Message& command,
                                                 const contracts::ReleaseStock& release) {

@@ -20,11 +20,15 @@
 // order that already reserved other terms, is poison (kInvalidRequest, kConflict: the message
 // is dead-lettered); a stock count that kept changing concurrently is kUnavailable (retried).
 //
+// In dev mode a fault switch (inventory_faults.h) can make every ReserveStock poison, a
+// simulated handler bug, so that it is dead-lettered and can be redriven later.
+//
 // Thread safety: pure function of its arguments plus the database session; the clock and rng
 // must be thread-safe (SystemClock, SystemRng are) when consumers run on several threads.
 
 #include <string_view>
 
+#include "inventory/handlers/inventory_faults.h"
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/clock.h"
@@ -49,8 +53,10 @@ Result<contracts::Payload> ReleaseForOrder(soci::session& session, const OrderId
 
 // The inventory.commands handler: applies each command and appends its reply to `reply_topic`
 // (in choreography, inventory_events.h runs it on the commands the sagas' declarations build
-// and answers on inventory.events). The clock and rng must outlive it.
+// and answers on inventory.events). The clock, rng and `faults` (null: no fault switch) must
+// outlive it.
 platform::MessageHandler InventoryCommandHandler(
-    const Clock& clock, Rng& rng, std::string_view reply_topic = contracts::kSagaRepliesTopic);
+    const Clock& clock, Rng& rng, std::string_view reply_topic = contracts::kSagaRepliesTopic,
+    const InventoryFaults* faults = nullptr);
 
 }  // namespace tinysaga::inventory

@@ -10,10 +10,11 @@
 
 namespace tinysaga::inventory {
 
-platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng) {
+platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng,
+                                               const InventoryFaults* faults) {
   // The orchestrator's commands' own handler, answering on inventory.events instead.
   platform::MessageHandler commands =
-      InventoryCommandHandler(clock, rng, contracts::kInventoryEventsTopic);
+      InventoryCommandHandler(clock, rng, contracts::kInventoryEventsTopic, faults);
   auto events = platform::Handlers::ForEvents("inventory: payment.events, order.events");
   for (const saga::ParticipantReaction& reaction : saga::ParticipantReactions(
            sagas::DefaultDefinitions(), contracts::Participant::kInventory)) {

@@ -18,6 +18,7 @@
 //
 // Thread safety: as inventory_commands.h.
 
+#include "inventory/handlers/inventory_faults.h"
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
@@ -31,7 +32,9 @@ class session;
 namespace tinysaga::inventory {
 
 // The handler of those events: applies each and appends Inventory's answer to
-// inventory.events. The clock and rng must outlive it.
-platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng);
+// inventory.events. The clock, rng and `faults` (null: no fault switch; when on, the
+// PaymentCompleted that asks for a reservation is dead-lettered) must outlive it.
+platform::MessageHandler InventoryEventHandler(const Clock& clock, Rng& rng,
+                                               const InventoryFaults* faults = nullptr);
 
 }  // namespace tinysaga::inventory

@@ -6,6 +6,7 @@ import { h, replaceChildren, problemBox, notice, announce, badge, withBusy, fiel
 import { time, humanize } from '../format.js';
 import { ordersTable } from './orders.js';
 import { forgetProduct } from '../order_summary.js';
+import { deadLettersCard } from './admin_dead_letters.js';
 
 // A running saga with no step activity for this long is shown as stuck.
 const kStuckAfterMs = 30_000;
@@ -152,6 +153,7 @@ export async function render({ main, app }) {
     h('h1', {}, 'Admin'),
     h('p', { class: 'lead' }, 'Every saga and order. Open an order to see its full timeline and move it on (on its way, delivered).'),
     sagas.element,
+    deadLettersCard(),
     h('section', { 'aria-labelledby': 'admin-orders-heading', class: 'card' },
       h('h2', { id: 'admin-orders-heading' }, 'Orders'), orders.element),
     stock.element);
