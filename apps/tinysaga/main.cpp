@@ -141,6 +141,34 @@ void AddOrchestratorFlags(CLI::App& command, orchestrator::OrchestratorOptions& 
                      "Attempts of a forward step before the saga compensates")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  // The patient timings: compensations and the cancel saga, which give up only for an operator.
+  command
+      .add_option_function<int64_t>(
+          "--must-finish-timeout-ms",
+          [&options](int64_t ms) { options.timings.must_finish.timeout_ms = ms; },
+          "How long a compensation or cancel step waits for its reply before resending")
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+      ->default_str(std::to_string(options.timings.must_finish.timeout_ms));
+  command
+      .add_option("--must-finish-attempts", options.timings.must_finish.attempts_max,
+                  "Attempts of a compensation or cancel step before the saga gives up")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+}
+
+// Choreography's deadlines on a requested cancel (services/order/order_deadlines.h).
+void AddOrderFlags(CLI::App& command, order::OrderDeadlinesOptions& options) {
+  command
+      .add_option("--cancel-announce-ms", options.deadlines.cancel_ms,
+                  "Choreography: a cancel not done is announced again after this long")
+      ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}))
+      ->capture_default_str();
+  command
+      .add_option("--cancel-give-up-ms", options.deadlines.cancel_give_up_ms,
+                  "Choreography: a cancel not done this long after it was asked gives up "
+                  "(GAVE_UP, for an operator)")
+      ->check(CLI::Range(int64_t{1}, int64_t{604'800'000}))
+      ->capture_default_str();
 }
 
 Result<platform::ServiceConfig> FinishServiceConfig(ServiceFlags flags, const std::string& name) {
@@ -183,9 +211,11 @@ int Main(int argc, char** argv) {
 
   payment::PaymentOptions payment_options;
   orchestrator::OrchestratorOptions orchestrator_options;
+  order::OrderDeadlinesOptions order_options;
   using ServiceRun = std::function<int(const platform::ServiceConfig&)>;
   const std::vector<std::tuple<std::string, std::string, ServiceRun>> services = {
-      {"order", "Order service (Order DB)", &order::Run},
+      {"order", "Order service (Order DB)",
+       [&](const platform::ServiceConfig& config) { return order::Run(config, order_options); }},
       {"payment", "Payment service (Transaction DB)",
        [&](const platform::ServiceConfig& config) { return payment::Run(config, payment_options); }},
       {"wallet", "Wallet service (Wallet DB)", &wallet::Run},
@@ -203,6 +233,7 @@ int Main(int argc, char** argv) {
   }
   AddPaymentFlags(*service_commands["payment"], payment_options);
   AddOrchestratorFlags(*service_commands["orchestrator"], orchestrator_options);
+  AddOrderFlags(*service_commands["order"], order_options);
 
   ServiceFlags gateway_flags;
   gateway::GatewayOptions gateway_options;
@@ -257,6 +288,9 @@ int Main(int argc, char** argv) {
   up_command->add_option("--web", up_options.web_dir, "Directory of the web UI")
       ->capture_default_str();
   AddSagaModeOption(*up_command, up_options.saga_mode);
+  up_command->add_option("--service-arg", up_options.service_args,
+                         "SERVICE=ARG: one more argument for every instance of SERVICE, e.g. "
+                         "orchestrator=--must-finish-attempts=3 (repeatable)");
   up_command->add_option("--kafka", up_options.kafka,
                          "Kafka bootstrap servers (default: a development broker inside `up`)");
 
@@ -301,7 +335,7 @@ int Main(int argc, char** argv) {
   bench::BenchOptions bench_options;  // tinysaga bench (issue 4)
   auto* bench_command = bench::AddBenchCommand(app, bench_options);
   SagasOptions sagas_options;
-  auto* sagas_describe_command = AddSagasCommand(app, sagas_options);
+  auto* sagas_command = AddSagasCommand(app, sagas_options);
   DlqOptions dlq_options;  // tinysaga dlq (issue 15)
   auto* dlq_command = AddDlqCommand(app, dlq_options);
 
@@ -309,7 +343,7 @@ int Main(int argc, char** argv) {
 
   if (bench_command->parsed()) return bench::RunBench(bench_options);  // tinysaga bench (issue 4)
 
-  if (sagas_describe_command->parsed()) return RunSagasDescribe(sagas_options);
+  if (sagas_command->parsed()) return RunSagas(sagas_options);
   if (dlq_command->parsed()) return RunDlq(dlq_options);
 
   if (up_command->parsed()) {

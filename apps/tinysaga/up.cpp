@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -156,6 +157,10 @@ Result<void> AddProcesses(Supervisor& supervisor, const UpOptions& options, cons
       auto more = peer_args(peers->second);
       args.insert(args.end(), more.begin(), more.end());
     }
+    for (const std::string& extra : options.service_args) {
+      if (extra.starts_with(process.service + "="))
+        args.push_back(extra.substr(process.service.size() + 1));
+    }
     supervisor.SetArgs(process.name, std::move(args));
   }
   std::vector<std::string> gateway_args{"gateway",
@@ -212,6 +217,18 @@ int RunUp(const UpOptions& options) {
   if (const std::string problem = ProductionProblem(options); !problem.empty()) {
     spdlog::error("up: {}", problem);
     return 2;
+  }
+  for (const std::string& extra : options.service_args) {
+    const std::string service = extra.substr(0, extra.find('='));
+    const bool known = std::find(std::begin(kBusinessServices), std::end(kBusinessServices),
+                                 service) != std::end(kBusinessServices);
+    if (!known || extra.find('=') == std::string::npos) {
+      spdlog::error(
+          "up: --service-arg wants SERVICE=ARG with SERVICE one of inventory, wallet, "
+          "payment, order, orchestrator; got '{}'",
+          extra);
+      return 2;
+    }
   }
   // A template that would put every service in one database is refused before anything starts.
   if (!options.db_url_template.empty()) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gateway/domain/rate_limiter.h"
 #include "tinysaga/core/saga_mode.h"
@@ -27,6 +28,9 @@ struct UpOptions {
   // Dev mode listens on loopback only; production may give the gateway another address.
   bool production = false;
   std::string listen_address = "127.0.0.1";  // the gateway's; the services stay on loopback
+  // "SERVICE=ARG": ARG added to the command line of every instance of SERVICE (e.g. a saga's
+  // timings for a test or a demonstration); an unknown SERVICE is refused.
+  std::vector<std::string> service_args;
 };
 
 int RunUp(const UpOptions& options);

@@ -27,7 +27,9 @@ struct OrchestratorParts {
             *service.db, service.clock, service.rng, catalog, *service.registry, options,
             OrchestratorHooks{[&service] { service.NotifyOutbox(); },
                               [this](TimestampMs deadline_ms) { timer.Schedule(deadline_ms); }}),
-        api(*service.db, catalog) {}
+        api(*service.db, catalog, service.clock,
+            SagaApiHooks{[&service] { service.NotifyOutbox(); },
+                         [this](TimestampMs deadline_ms) { timer.Schedule(deadline_ms); }}) {}
 
   ~OrchestratorParts() {
     timer.Stop();

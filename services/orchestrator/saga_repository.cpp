@@ -222,9 +222,18 @@ Result<std::vector<SagaRow>> ListSagas(soci::session& session, const SagaFilter&
   long long after_ms = filter.after ? filter.after->created_at_ms : 0;
   std::string after_id = filter.after ? filter.after->saga_id.value() : "";
   long long row_limit = filter.limit;
+  long long deadline_before = filter.deadline_before_ms.value_or(0);
+  long long updated_before = filter.updated_at_or_before_ms.value_or(0);
 
   std::string sql = std::string("SELECT ") + kSagaColumns + " FROM sagas WHERE 1 = 1";
   if (filter.status) sql += " AND status = :status";
+  // Unfinished sagas are exactly those with a deadline (DeadlineColumn).
+  if (filter.deadline_before_ms) {
+    sql += " AND deadline_ms IS NOT NULL AND deadline_ms < :deadline_before";
+  }
+  if (filter.updated_at_or_before_ms) {
+    sql += " AND deadline_ms IS NOT NULL AND updated_at_ms <= :updated_before";
+  }
   if (filter.after) {
     sql +=
         " AND (created_at_ms < :after_ms OR (created_at_ms = :after_ms_tie AND saga_id < "
@@ -233,6 +242,12 @@ Result<std::vector<SagaRow>> ListSagas(soci::session& session, const SagaFilter&
   sql += " ORDER BY created_at_ms DESC, saga_id DESC LIMIT :row_limit";
   return SelectRows(session, sql, [&](soci::statement& statement) {
     if (filter.status) statement.exchange(soci::use(status, "status"));
+    if (filter.deadline_before_ms) {
+      statement.exchange(soci::use(deadline_before, "deadline_before"));
+    }
+    if (filter.updated_at_or_before_ms) {
+      statement.exchange(soci::use(updated_before, "updated_before"));
+    }
     if (filter.after) {
       statement.exchange(soci::use(after_ms, "after_ms"));
       statement.exchange(soci::use(after_ms, "after_ms_tie"));

@@ -88,6 +88,10 @@ struct SagaFilter {
   std::optional<std::string> status;  // a SagaStatusName
   std::optional<SagaCursor> after;    // only sagas strictly older than this
   int64_t limit = kSagaListLimitDefault;
+  // Only unfinished sagas whose deadline is before this time (overdue).
+  std::optional<TimestampMs> deadline_before_ms;
+  // Only unfinished sagas last updated at or before this time (stuck).
+  std::optional<TimestampMs> updated_at_or_before_ms;
 };
 
 // Newest first by (created_at_ms, saga_id), at most filter.limit rows.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "order/handlers/saga_operations.h"
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/thread_name.h"
@@ -11,17 +12,15 @@
 namespace tinysaga::order {
 namespace {
 
-// OrderCancelRequested for `order` in the order's saga of `saga_type`.
-Result<contracts::Message> CancelRequested(const Order& order, std::string_view saga_type,
-                                           TimestampMs now_ms, Rng& rng) {
-  TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(order.price_cents, order.currency));
-  contracts::Message event = platform::NewEvent(
-      order.order_id,
-      contracts::OrderCancelRequested{order.user_id, std::move(amount), order.product_id,
-                                      order.quantity},
-      now_ms, rng);
-  event.envelope.saga_id = saga::ChoreographySagaId(saga_type, order.order_id);
-  return event;
+// When the cancel of `order` started waiting: its request, or an operator's last retry.
+TimestampMs CancelWaitingSince(const Order& order,
+                               const std::vector<saga::ChoreographyFact>& facts) {
+  TimestampMs since = order.cancel_requested_at_ms.value_or(0);
+  for (const saga::ChoreographyFact& fact : facts) {
+    if (fact.saga_type == sagas::kCancelSagaType && fact.type == saga::kRetryFact)
+      since = std::max(since, fact.time_ms);
+  }
+  return since;
 }
 
 std::string_view GiveUpReason(OrderStatus status) {
@@ -80,21 +79,37 @@ Result<bool> OrderDeadlines::Act(const OrderId& order_id, TimestampMs now_ms) {
                                                               Actor::kSaga, reason, now_ms));
         if (!UpdateOrderIf(session, *order, previous)) return false;  // moved: not overdue
         AppendStatusChange(session, order_id, change);
+        TS_ASSIGN_OR_RETURN(contracts::Message event,
+                            CancelRequestedEvent(*order, sagas::kOrderSagaType, now_ms, rng_));
         AppendSagaFact(session, order_id,
                        {std::string(sagas::kOrderSagaType), "OrderCancelRequested", now_ms,
-                        "no answer in time"});
-        TS_ASSIGN_OR_RETURN(contracts::Message event,
-                            CancelRequested(*order, sagas::kOrderSagaType, now_ms, rng_));
+                        "no answer in time", event.envelope.message_id});
         platform::AppendMessage(session, contracts::kOrderEventsTopic, event, now_ms);
         spdlog::warn("order: {} waited {} ms in {}; gave up: FAILED, stock released, refund",
                      order_id.value(), waited_ms, FormatOrderStatus(previous));
         return true;
       }
       case DeadlineAction::kAnnounceCancelAgain: {
+        const TimestampMs since = CancelWaitingSince(*order, ListSagaFacts(session, order_id));
+        if (now_ms - since >= options_.deadlines.cancel_give_up_ms) {
+          if (!MarkCancelGaveUpIf(session, order_id, now_ms)) return false;
+          AppendSagaFact(session, order_id,
+                         {.saga_type = std::string(sagas::kCancelSagaType),
+                          .type = std::string(saga::kGaveUpFact),
+                          .time_ms = now_ms,
+                          .detail = "no answer in time: an operator must act"});
+          spdlog::warn("order: {} cancel not done {} ms after it was asked; gave up (GAVE_UP)",
+                       order_id.value(), now_ms - since);
+          return true;
+        }
         order->updated_at_ms = now_ms;  // the next announcement is a deadline later
         if (!UpdateOrderIf(session, *order, previous)) return false;
         TS_ASSIGN_OR_RETURN(contracts::Message event,
-                            CancelRequested(*order, sagas::kCancelSagaType, now_ms, rng_));
+                            CancelRequestedEvent(*order, sagas::kCancelSagaType, now_ms, rng_));
+        // A resend, as the engine's next attempt: in the view and the saga's messages.
+        AppendSagaFact(session, order_id,
+                       {std::string(sagas::kCancelSagaType), "OrderCancelRequested", now_ms,
+                        "announced again", event.envelope.message_id});
         platform::AppendMessage(session, contracts::kOrderEventsTopic, event, now_ms);
         spdlog::warn("order: {} cancel requested long ago and not done; announced again",
                      order_id.value());

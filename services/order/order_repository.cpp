@@ -212,8 +212,11 @@ std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus 
   statement.exchange(soci::use(before_ms, "before_ms"));
   statement.exchange(soci::use(limit, "limit"));
   statement.alloc();
+  // PLACED: the cancels still announced (orders_cancel_requested, a partial index).
   const char* cancel_condition =
-      status == OrderStatus::kPlaced ? " AND cancel_requested_at_ms IS NOT NULL" : "";
+      status == OrderStatus::kPlaced
+          ? " AND cancel_requested_at_ms IS NOT NULL AND cancel_gave_up_at_ms IS NULL"
+          : "";
   statement.prepare(std::string("SELECT ") + kOrderColumns +
                     " FROM orders WHERE status = :status AND updated_at_ms <= :before_ms" +
                     cancel_condition + " ORDER BY updated_at_ms LIMIT :limit");
@@ -224,14 +227,39 @@ std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus 
   return orders;
 }
 
+bool MarkCancelGaveUpIf(soci::session& session, const OrderId& order_id, TimestampMs now_ms) {
+  long long now = now_ms;
+  const std::string placed(FormatOrderStatus(OrderStatus::kPlaced));
+  soci::statement statement =
+      (session.prepare << "UPDATE orders SET cancel_gave_up_at_ms = :now_ms "
+                          "WHERE order_id = :order_id AND status = :placed "
+                          "AND cancel_requested_at_ms IS NOT NULL AND cancel_gave_up_at_ms IS NULL",
+       soci::use(now, "now_ms"), soci::use(order_id.value(), "order_id"),
+       soci::use(placed, "placed"));
+  statement.execute(true);
+  return statement.get_affected_rows() == 1;
+}
+
+bool ReopenCancelIf(soci::session& session, const OrderId& order_id, TimestampMs now_ms) {
+  long long now = now_ms;
+  soci::statement statement =
+      (session.prepare << "UPDATE orders SET cancel_gave_up_at_ms = NULL, updated_at_ms = :now_ms "
+                          "WHERE order_id = :order_id AND cancel_gave_up_at_ms IS NOT NULL",
+       soci::use(now, "now_ms"), soci::use(order_id.value(), "order_id"));
+  statement.execute(true);
+  return statement.get_affected_rows() == 1;
+}
+
 void AppendSagaFact(soci::session& session, const OrderId& order_id,
                     const saga::ChoreographyFact& fact) {
   long long time_ms = fact.time_ms;
-  session << "INSERT INTO saga_facts (order_id, saga_type, type, time_ms, detail) "
-             "VALUES (:order_id, :saga_type, :type, :time_ms, :detail)",
+  session << "INSERT INTO saga_facts (order_id, saga_type, type, time_ms, detail, message_id, "
+             "actor, reason) VALUES (:order_id, :saga_type, :type, :time_ms, :detail, "
+             ":message_id, :actor, :reason)",
       soci::use(order_id.value(), "order_id"), soci::use(fact.saga_type, "saga_type"),
-      soci::use(fact.type, "type"), soci::use(time_ms, "time_ms"),
-      soci::use(fact.detail, "detail");
+      soci::use(fact.type, "type"), soci::use(time_ms, "time_ms"), soci::use(fact.detail, "detail"),
+      soci::use(fact.message_id, "message_id"), soci::use(fact.actor, "actor"),
+      soci::use(fact.reason, "reason");
 }
 
 std::vector<saga::ChoreographyFact> ListSagaFacts(soci::session& session,
@@ -239,10 +267,11 @@ std::vector<saga::ChoreographyFact> ListSagaFacts(soci::session& session,
   saga::ChoreographyFact fact;
   long long time_ms = 0;
   soci::statement statement =
-      (session.prepare << "SELECT saga_type, type, time_ms, detail FROM saga_facts "
-                          "WHERE order_id = :order_id ORDER BY id",
+      (session.prepare << "SELECT saga_type, type, time_ms, detail, message_id, actor, reason "
+                          "FROM saga_facts WHERE order_id = :order_id ORDER BY id",
        soci::use(order_id.value(), "order_id"), soci::into(fact.saga_type), soci::into(fact.type),
-       soci::into(time_ms), soci::into(fact.detail));
+       soci::into(time_ms), soci::into(fact.detail), soci::into(fact.message_id),
+       soci::into(fact.actor), soci::into(fact.reason));
   statement.execute();
   std::vector<saga::ChoreographyFact> facts;
   while (statement.fetch()) {

@@ -55,6 +55,13 @@ bool RecordCancelRequestIf(soci::session& session, const Order& order);
 std::vector<Order> ListOrdersUnchangedSince(soci::session& session, OrderStatus status,
                                             TimestampMs updated_before_ms, int limit);
 
+// A cancel the deadlines gave up on (cancel_gave_up_at_ms, 004): set if the order is PLACED
+// with a cancel requested and not given up yet; false otherwise, writing nothing.
+bool MarkCancelGaveUpIf(soci::session& session, const OrderId& order_id, TimestampMs now_ms);
+// An operator's retry of a cancel given up: announced again from now on (updated_at_ms = now),
+// and given up again only a whole give-up deadline later. False when it was not given up.
+bool ReopenCancelIf(soci::session& session, const OrderId& order_id, TimestampMs now_ms);
+
 // The facts of the order's choreographed sagas (table saga_facts), in the order recorded.
 void AppendSagaFact(soci::session& session, const OrderId& order_id,
                     const saga::ChoreographyFact& fact);

@@ -63,7 +63,8 @@ OrderEventWatcher::SagaSource SagaSourceFor(const platform::ServiceConfig& confi
 // the watcher (stopped first thing, in the destructor, so its thread no longer reads the
 // clients), the clients, then the HTTP client they send through.
 struct OrderParts {
-  OrderParts(platform::ServiceContext& service, const Peers& peers)
+  OrderParts(platform::ServiceContext& service, const Peers& peers,
+             const OrderDeadlinesOptions& deadline_options)
       : inventory(client, peers.inventory, service.config.internal_secret),
         orchestrator(client, peers.orchestrator, service.config.internal_secret),
         saga_source(SagaSourceFor(service.config, peers, *service.db, orchestrator)),
@@ -74,8 +75,11 @@ struct OrderParts {
                           .saga_view = {std::string(IsChoreography(service.config)
                                                         ? saga::kChoreographyMode
                                                         : saga::kOrchestrationMode),
-                                        saga_source}}),
-        deadlines(*service.db, service.clock, service.rng, [&service] { service.NotifyOutbox(); }) {}
+                                        saga_source},
+                          .deadlines = deadline_options.deadlines}),
+        deadlines(
+            *service.db, service.clock, service.rng, [&service] { service.NotifyOutbox(); },
+            deadline_options) {}
   ~OrderParts() {
     deadlines.Stop();
     watcher.Stop();
@@ -105,7 +109,7 @@ Result<Peers> ConfiguredPeers(const platform::ServiceConfig& config) {
 
 }  // namespace
 
-int Run(const platform::ServiceConfig& config) {
+int Run(const platform::ServiceConfig& config, const OrderDeadlinesOptions& deadlines) {
   auto peers = ConfiguredPeers(config);
   if (!peers.ok()) {
     spdlog::error("order: bad peer URL: {}", peers.error().detail);
@@ -113,11 +117,12 @@ int Run(const platform::ServiceConfig& config) {
   }
   return platform::RunService(
       config, schema::AllMigrations(), [&](platform::ServiceContext& service) {
-        auto parts = std::make_shared<OrderParts>(service, *peers);
+        auto parts = std::make_shared<OrderParts>(service, *peers, deadlines);
         parts->api.Register(*service.server, config.internal_secret);
         RegisterEventStream(*service.server, config.internal_secret, parts->api, parts->watcher);
         parts->api.RegisterSagaView(*service.server, config.internal_secret);
-        if (IsChoreography(config)) parts->api.RegisterSagaList(*service.server, config.internal_secret);
+        if (IsChoreography(config))
+          parts->api.RegisterSagaList(*service.server, config.internal_secret);
         if (service.messaging) {
           // Orchestration: the orchestrator's commands. Choreography: the others' events.
           const bool choreography = IsChoreography(config);

@@ -350,6 +350,39 @@ test('dead letters (admin): list across services, one, redrive, discard', async 
   await call('POST', '/api/dead-letters/payment:999999/discard', { as: 'alice', body: { reason: 'x' }, expect: 403 });
 });
 
+// Issue 15: an operator's verbs on one order's saga. Inventory's dev fault switch dead-letters
+// the reservation, so the saga stays RUNNING (awaiting its stock) long enough to be aborted.
+test('saga operations (admin): list filters, abort a running saga, refusals', async () => {
+  await call('GET', '/api/sagas?state=OVERDUE&stuckForS=1', { as: 'admin', expect: 200 });
+  await call('GET', '/api/sagas?stuckForS=0', { as: 'admin', expect: 400 });
+  await call('POST', '/api/dev/faults/inventory', { as: 'admin', body: { deadLetterReservations: true }, expect: 200 });
+  let order;
+  try {
+    order = await newOrder('alice', 'mouse');
+    await pay('alice', order.orderId);
+    await watchOrder(order.orderId, 'alice', statusIs('PAYMENT_DONE'));
+  } finally {
+    await call('POST', '/api/dev/faults/inventory', { as: 'admin', body: { deadLetterReservations: false }, expect: 200 });
+  }
+  const verb = (name) => `/api/orders/${order.orderId}/saga/${name}`;
+  await call('POST', verb('abort'), { as: 'admin', body: {}, expect: 400 });
+  await call('POST', verb('abort'), { as: 'admin', raw: '{"reason":""}', expect: 400 });
+  await call('POST', verb('abort'), { as: 'alice', body: { reason: 'mine' }, expect: 403 });
+  await call('POST', verb('abort'), { body: { reason: 'x' }, expect: 401 });
+  await call('POST', '/api/orders/ord_none/saga/abort', { as: 'admin', body: { reason: 'x' }, expect: 404 });
+  await call('POST', verb('retry'), { as: 'admin', body: { reason: 'x' }, expect: 409 });
+  const { json: aborted } = await call('POST', verb('abort'), { as: 'admin', body: { reason: 'contract test' }, expect: 200 });
+  assert.ok(aborted.history.some((line) => line.type === 'ABORTED' && line.actor === 'admin' && line.reason === 'contract test'));
+  await call('POST', verb('abort'), { as: 'admin', body: { reason: 'again' }, expect: 200 });
+  await call('POST', verb('retry'), { as: 'admin', body: { reason: 'x' }, expect: 409 });
+  await call('POST', verb('retry'), { as: 'alice', body: { reason: 'x' }, expect: 403 });
+  await call('POST', verb('retry'), { body: { reason: 'x' }, expect: 401 });
+  await call('POST', '/api/orders/ord_none/saga/retry', { as: 'admin', body: { reason: 'x' }, expect: 404 });
+  await call('POST', verb('retry'), { as: 'admin', body: { reason: 5 }, expect: 400 });
+  const failed = await watchOrder(order.orderId, 'alice', statusIs('FAILED'));
+  assert.equal(failed.statusInfo, 'aborted by an operator');
+});
+
 test('dev fault switch', async () => {
   await call('POST', '/api/dev/faults/wallet', { as: 'admin', body: { unavailableForMs: 0 }, expect: 200 });
   await call('POST', '/api/dev/faults/wallet', { as: 'admin', body: { unavailableForMs: -1 }, expect: 400 });

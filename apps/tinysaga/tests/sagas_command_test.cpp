@@ -61,3 +61,48 @@ TEST(DescribeDefinitions, RefusesWhatIsNotAListOfDefinitions) {
 
 }  // namespace
 }  // namespace tinysaga::app
+
+namespace tinysaga::app {
+namespace {
+
+// `tinysaga sagas list` and `describe ORDER_ID`: the text of the API's answers.
+TEST(SagaLines, OneLinePerSagaAndTheNextCursor) {
+  const auto body = nlohmann::json::parse(R"({"sagas": [
+      {"orderId": "ord_1", "state": "GAVE_UP", "type": "cancel", "currentStep": null,
+       "updatedAt": "2026-01-01T00:00:00.000Z", "failureReason": "payment service unavailable"},
+      {"orderId": "ord_2", "state": "RUNNING", "type": "order", "currentStep": "reserve_stock",
+       "updatedAt": "2026-01-01T00:00:01.000Z"}], "nextCursor": "12_sag_1"})");
+  EXPECT_EQ(SagaLines(body),
+            "ord_1  GAVE_UP  cancel  step -  updated 2026-01-01T00:00:00.000Z  (payment service "
+            "unavailable)\n"
+            "ord_2  RUNNING  order  step reserve_stock  updated 2026-01-01T00:00:01.000Z\n"
+            "more: --cursor 12_sag_1\n");
+  EXPECT_EQ(SagaLines(nlohmann::json::parse("[1]")), "") << "not such an answer: nothing";
+}
+
+TEST(DescribeSaga, StepsWhereItIsHistoryWithWhoAndWhyAndMessages) {
+  const auto body = nlohmann::json::parse(R"({
+      "sagaId": "sag_1", "type": "cancel", "mode": "orchestration", "state": "RUNNING",
+      "orderId": "ord_1", "startedAt": "t0", "updatedAt": "t9", "retries": 1,
+      "currentStep": "refund", "attempt": 1, "phase": "AWAITING_REPLY", "deadlineAt": "t19",
+      "steps": [{"name": "refund", "status": "RUNNING", "attempts": 1, "error": null}],
+      "history": [{"at": "t9", "step": "refund", "kind": "FORWARD", "attempt": 0,
+                   "type": "RETRIED", "replyType": null, "error": null, "messageId": null,
+                   "actor": "root", "reason": "wallet is back"}],
+      "messages": [{"direction": "sent", "messageId": "sag_1-1-do-1-r1", "type": "Refund",
+                    "topic": "payment.commands", "at": "t9", "step": "refund"}],
+      "earlierSagas": [{"type": "order", "sagaId": "sag_0", "state": "COMPLETED"}]})");
+  const std::string text = DescribeSaga(body);
+  for (const char* expected :
+       {"cancel saga sag_1 of order ord_1 (orchestration): RUNNING",
+        "now at refund, attempt 1, AWAITING_REPLY, deadline t19", "refund               RUNNING",
+        "t9  refund FORWARD RETRIED by root: wallet is back",
+        "t9  sent Refund sag_1-1-do-1-r1 on payment.commands",
+        "earlier: order saga sag_0: COMPLETED"}) {
+    EXPECT_TRUE(Has(text, expected)) << expected << " in:\n" << text;
+  }
+  EXPECT_FALSE(Has(DescribeSaga(nlohmann::json::object()), "now at")) << "nothing to say, no crash";
+}
+
+}  // namespace
+}  // namespace tinysaga::app

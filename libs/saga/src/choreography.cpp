@@ -44,12 +44,29 @@ class Replay {
     const std::string key =
         fact.type == kStatusFact ? std::string(kStatusPrefix) + fact.detail : fact.type;
     fact_ = &fact;
+    if (fact.type == kRetryFact) return Reopen(), true;
+    if (fact.type == kAbortFact)
+      return Operator(StepEventType::kAborted, InFlight().first, kFwd), true;
+    if (fact.type == kGaveUpFact) return GiveUp(), true;
     const bool starts = key == definition_.start_fact;
     const auto outcomes = OutcomesOf(definition_, key);
     if (!starts && outcomes.empty()) return false;
     if (starts) Start();
     for (const auto& [step, outcome] : outcomes) Tell(step, outcome);
     return true;
+  }
+
+  // Where the saga stands after the last fact, as the engine's state would say it: the step in
+  // flight, awaited (choreography keeps no attempts or deadlines of its own).
+  void Settle() {
+    if (state_.terminal()) {
+      state_.step_index =
+          state_.status == SagaStatus::kCompleted ? static_cast<int>(definition_.steps.size()) : -1;
+      return;
+    }
+    state_.step_index = InFlight().first;
+    state_.attempt = 1;
+    state_.phase = StepPhase::kAwaitingReply;
   }
 
  private:
@@ -88,6 +105,66 @@ class Replay {
         CompensateFrom(step - 1, -1);
         return;
     }
+  }
+
+  // The lowest step whose forward action (first) or undo is out and not ended: what a give-up
+  // or an abort is about. {0, forward} when nothing is.
+  std::pair<int, ActionKind> InFlight() const {
+    const int steps = static_cast<int>(definition_.steps.size());
+    for (int step = 0; step < steps; ++step) {
+      if (ran_.contains(step) && !ended_.contains({step, kFwd})) return {step, kFwd};
+    }
+    for (int step = steps - 1; step >= 0; --step) {
+      if (undo_sent_.contains(step) && !ended_.contains({step, kUndo})) return {step, kUndo};
+    }
+    return {0, kFwd};
+  }
+
+  void GiveUp() {
+    const auto [step, kind] = InFlight();
+    if (kind == kFwd) {
+      Tell(step, Outcome::kGaveUp);
+    } else {
+      Record(step, kUndo, StepEventType::kGaveUp, fact_->detail);
+      CompensateFrom(step - 1, -1);
+    }
+  }
+
+  void Operator(StepEventType verb, int step, ActionKind kind) {
+    state_.history.push_back(StepEvent{.time_ms = fact_->time_ms,
+                                       .step_index = step,
+                                       .kind = kind,
+                                       .attempt = 0,
+                                       .type = verb,
+                                       .actor = fact_->actor,
+                                       .reason = fact_->reason});
+  }
+
+  // An operator's retry: what gave up since the last retry is out again (engine.h Retry).
+  void Reopen() {
+    std::optional<std::pair<int, ActionKind>> gave_up;
+    for (auto it = state_.history.rbegin(); it != state_.history.rend(); ++it) {
+      if (it->type == StepEventType::kRetried) break;
+      if (it->type != StepEventType::kFailed && it->type != StepEventType::kGaveUp) continue;
+      if (it->kind == kUndo) {
+        if (!gave_up || gave_up->second == kFwd || it->step_index > gave_up->first)
+          gave_up = std::pair{it->step_index, kUndo};
+      } else if (!gave_up) {
+        gave_up = std::pair{it->step_index, kFwd};
+      }
+    }
+    if (!gave_up) return Operator(StepEventType::kRetried, InFlight().first, kFwd);
+    const auto [step, kind] = *gave_up;
+    ++state_.retries;
+    Operator(StepEventType::kRetried, step, kind);
+    ended_.erase({step, kind});
+    if (kind == kUndo) {
+      state_.status = SagaStatus::kCompensating;
+    } else {
+      state_.status = SagaStatus::kRunning;
+      state_.failure_reason.clear();
+    }
+    Record(step, kind, StepEventType::kSent);
   }
 
   void SendGroupAt(int first) {
@@ -133,14 +210,22 @@ class Replay {
     if (ended_.contains({step, kind})) return;
     if (type != StepEventType::kSent) ended_.insert({step, kind});
     if (kind == kFwd) ran_.insert(step);
+    if (kind == kUndo && type == StepEventType::kSent) undo_sent_.insert(step);
     if (kind == kFwd && type == StepEventType::kSucceeded) succeeded_.insert(step);
+    // Only facts that are messages are replies; statuses and operators' facts are not.
+    const bool message = !fact_->message_id.empty() || KnownMessage(fact_->type);
     state_.history.push_back(StepEvent{.time_ms = fact_->time_ms,
                                        .step_index = step,
                                        .kind = kind,
                                        .attempt = 1,
                                        .type = type,
-                                       .reply_type = fact_->type == kStatusFact ? "" : fact_->type,
-                                       .error = error});
+                                       .reply_type = message ? fact_->type : "",
+                                       .error = error,
+                                       .message_id = fact_->message_id});
+  }
+
+  static bool KnownMessage(const std::string& type) {
+    return contracts::SchemaVersionMax(type) != 0;
   }
 
   const SagaDefinition& definition_;
@@ -148,6 +233,7 @@ class Replay {
   const ChoreographyFact* fact_ = nullptr;
   std::set<std::pair<int, ActionKind>> ended_;  // succeeded, failed or undone
   std::set<int> ran_;                           // forward sent or ended
+  std::set<int> undo_sent_;                     // undo sent
   std::set<int> succeeded_;
 };
 
@@ -191,6 +277,15 @@ SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id) {
 std::optional<SagaView> ChoreographyView(const SagaDefinition& definition, const OrderId& order_id,
                                          const std::vector<ChoreographyFact>& facts,
                                          const std::string& failure_reason) {
+  std::optional<SagaState> state = ChoreographyState(definition, order_id, facts, failure_reason);
+  if (!state) return std::nullopt;
+  return BuildView(definition, *state, kChoreographyMode);
+}
+
+std::optional<SagaState> ChoreographyState(const SagaDefinition& definition,
+                                           const OrderId& order_id,
+                                           const std::vector<ChoreographyFact>& facts,
+                                           const std::string& failure_reason) {
   const std::string& saga_type = definition.type;
   SagaState state{.saga_id = ChoreographySagaId(saga_type, order_id),
                   .type = std::string(saga_type),
@@ -207,9 +302,10 @@ std::optional<SagaView> ChoreographyView(const SagaDefinition& definition, const
   if (!any) return std::nullopt;
   // As the engine ends: an abandoned undo makes a failed saga one for an operator.
   if (state.status == SagaStatus::kFailed) state.status = FailedEnd(definition, state.history);
+  replay.Settle();
   if (state.terminal() && state.status != SagaStatus::kCompleted && !failure_reason.empty())
     state.failure_reason = failure_reason;
-  return BuildView(definition, state, kChoreographyMode);
+  return state;
 }
 
 }  // namespace tinysaga::saga

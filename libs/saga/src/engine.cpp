@@ -14,6 +14,7 @@ struct Run {
   const SagaDefinition& definition;
   Decision decision;
   TimestampMs now_ms;
+  std::string cause_message_id = {};  // of the reply (or starting event) being applied
 
   SagaState& state() { return decision.state; }
 };
@@ -23,13 +24,21 @@ ActionKind CurrentKind(const SagaState& state) {
 }
 
 std::string CurrentCommandId(const SagaState& state) {
-  return CommandId(state.saga_id, state.step_index, CurrentKind(state), state.attempt);
+  return CommandId(state.saga_id, state.step_index, CurrentKind(state), state.attempt,
+                   state.retries);
+}
+
+std::string BranchCommandId(const SagaState& state, const Branch& branch) {
+  return CommandId(state.saga_id, branch.step_index, ActionKind::kForward, branch.attempt,
+                   state.retries);
 }
 
 void RecordFor(Run& run, int step_index, ActionKind kind, int attempt, StepEventType type,
                std::string reply_type = {}, std::string error = {}) {
+  std::string message_id = reply_type.empty() ? std::string() : run.cause_message_id;
   run.state().history.push_back(StepEvent{run.now_ms, step_index, kind, attempt, type,
-                                          std::move(reply_type), std::move(error)});
+                                          std::move(reply_type), std::move(error),
+                                          std::move(message_id)});
 }
 
 void Record(Run& run, StepEventType type, std::string reply_type = {}, std::string error = {}) {
@@ -64,7 +73,7 @@ TimestampMs SendCommand(Run& run, int step_index, ActionKind kind, int attempt) 
   assert(contracts::TypeName(payload) == action.command);  // what the definition declares
 
   contracts::Envelope envelope;
-  envelope.message_id = CommandId(state.saga_id, step_index, kind, attempt);
+  envelope.message_id = CommandId(state.saga_id, step_index, kind, attempt, state.retries);
   envelope.schema_version = contracts::SchemaVersionMax(contracts::TypeName(payload));
   envelope.saga_id = state.saga_id;
   envelope.order_id = state.order_id;
@@ -265,9 +274,7 @@ void BranchRetryOrGiveUp(Run& run, size_t i) {
   if (branch.attempt < action.attempts_max) {
     branch.phase = StepPhase::kBackingOff;
     branch.deadline_ms =
-        run.now_ms + BackoffDelayMs(action.backoff, branch.attempt,
-                                    CommandId(state.saga_id, branch.step_index,
-                                              ActionKind::kForward, branch.attempt));
+        run.now_ms + BackoffDelayMs(action.backoff, branch.attempt, BranchCommandId(state, branch));
     SyncGroupDeadline(state);
     return;
   }
@@ -321,8 +328,7 @@ std::optional<size_t> AwaitingBranch(const SagaState& state, const std::string& 
   for (size_t i = 0; i < state.branches.size(); ++i) {
     const Branch& branch = state.branches[i];
     if (branch.phase == StepPhase::kAwaitingReply &&
-        CommandId(state.saga_id, branch.step_index, ActionKind::kForward, branch.attempt) ==
-            causation_id) {
+        BranchCommandId(state, branch) == causation_id) {
       return i;
     }
   }
@@ -337,7 +343,8 @@ Decision OnGroupReply(const SagaDefinition& definition, const SagaState& state,
   const ReplyRule* rule =
       FindReplyRule(ActionOf(definition, step_index, ActionKind::kForward), reply.type());
   if (rule == nullptr) return Unchanged(state, Disposition::kIgnoredUnexpected);
-  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
+  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms,
+          reply.envelope.message_id};
   run.state().updated_ms = now_ms;
   ApplyBranchRule(run, *i, *rule, reply.type());
   return std::move(run.decision);
@@ -380,10 +387,13 @@ Result<void> CheckStart(const SagaDefinition& definition, const SagaStart& start
 
 }  // namespace
 
-std::string CommandId(const SagaId& saga_id, int step_index, ActionKind kind, int attempt) {
-  assert(step_index >= 0 && attempt >= 1);
-  return saga_id.value() + "-" + std::to_string(step_index) +
-         (kind == ActionKind::kForward ? "-do-" : "-undo-") + std::to_string(attempt);
+std::string CommandId(const SagaId& saga_id, int step_index, ActionKind kind, int attempt,
+                      int retries) {
+  assert(step_index >= 0 && attempt >= 1 && retries >= 0);
+  std::string id = saga_id.value() + "-" + std::to_string(step_index) +
+                   (kind == ActionKind::kForward ? "-do-" : "-undo-") + std::to_string(attempt);
+  if (retries > 0) id += "-r" + std::to_string(retries);
+  return id;
 }
 
 Result<Decision> Start(const SagaDefinition& definition, SagaStart start, TimestampMs now_ms) {
@@ -398,7 +408,10 @@ Result<Decision> Start(const SagaDefinition& definition, SagaStart start, Timest
   state.step_index = -1;  // StartForwardStep moves to 0
   state.started_ms = now_ms;
   state.updated_ms = now_ms;
-  Run run{definition, Decision{std::move(state), {}, Disposition::kApplied}, now_ms};
+  state.start_message_id = start.message_id;
+  state.start_message_type = std::move(start.message_type);
+  Run run{definition, Decision{std::move(state), {}, Disposition::kApplied}, now_ms,
+          std::move(start.message_id)};
   if (!EnterForwardStep(run, 0)) return std::move(run.decision);
   if (!start.first_reply) {
     SendStep(run);
@@ -436,7 +449,8 @@ Decision OnReply(const SagaDefinition& definition, const SagaState& state,
   const ReplyRule* rule = FindReplyRule(CurrentAction(definition, state), reply.type());
   if (rule == nullptr) return Unchanged(state, Disposition::kIgnoredUnexpected);
 
-  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
+  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms,
+          reply.envelope.message_id};
   run.state().updated_ms = now_ms;
   ApplyRule(run, *rule, reply.type());
   return std::move(run.decision);
@@ -460,6 +474,123 @@ Decision OnTimeout(const SagaDefinition& definition, const SagaState& state, Tim
            "no reply within " + std::to_string(CurrentAction(definition, next).timeout_ms) + " ms");
     RetryOrGiveUp(run);
   }
+  return std::move(run.decision);
+}
+
+namespace {
+
+// An operator can retry a saga this many times; its command ids stay within 64 characters.
+constexpr int kRetriesMax = 999;
+
+Error Conflict(const SagaState& state, std::string_view why) {
+  return MakeError(Errc::kConflict, "the " + state.type + " saga is " +
+                                        std::string(SagaStatusName(state.status)) + ": " +
+                                        std::string(why));
+}
+
+void RecordOperator(Run& run, StepEventType verb, int step_index, ActionKind kind,
+                    const OperatorRequest& request) {
+  StepEvent event{.time_ms = run.now_ms,
+                  .step_index = step_index,
+                  .kind = kind,
+                  .attempt = 0,
+                  .type = verb,
+                  .actor = request.actor,
+                  .reason = request.reason};
+  run.state().history.push_back(std::move(event));
+}
+
+// What a GAVE_UP saga gave up on since the last retry: the highest compensation that failed or
+// gave up, else the last forward step that did.
+std::optional<std::pair<int, ActionKind>> WhatGaveUp(const SagaState& state) {
+  std::optional<int> compensation;
+  std::optional<int> forward;
+  for (auto it = state.history.rbegin(); it != state.history.rend(); ++it) {
+    if (it->type == StepEventType::kRetried) break;
+    if (it->type != StepEventType::kFailed && it->type != StepEventType::kGaveUp) continue;
+    if (it->kind == ActionKind::kCompensation) {
+      compensation = std::max(compensation.value_or(it->step_index), it->step_index);
+    } else if (!forward) {
+      forward = it->step_index;
+    }
+  }
+  if (compensation) return std::pair{*compensation, ActionKind::kCompensation};
+  if (forward) return std::pair{*forward, ActionKind::kForward};
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Decision> Retry(const SagaDefinition& definition, const SagaState& state,
+                       const OperatorRequest& request, TimestampMs now_ms) {
+  assert(definition.type == state.type);
+  if (state.status != SagaStatus::kGaveUp) {
+    if (LastOperatorVerb(state.history) == StepEventType::kRetried) {
+      return Unchanged(state, Disposition::kAlreadyDone);
+    }
+    return Conflict(state, "only a saga that GAVE_UP can be retried");
+  }
+  const auto gave_up = WhatGaveUp(state);
+  if (!gave_up) return Conflict(state, "its history names no step that gave up");
+  if (state.retries >= kRetriesMax) return Conflict(state, "it was retried too many times");
+  const auto [step, kind] = *gave_up;
+  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
+  SagaState& next = run.state();
+  next.updated_ms = now_ms;
+  ++next.retries;
+  next.branches.clear();
+  next.attempt = 1;
+  if (kind == ActionKind::kCompensation) {
+    // Compensation goes on from the undo that was abandoned; the failure reason stays.
+    next.status = SagaStatus::kCompensating;
+    next.step_index = step;
+    RecordOperator(run, StepEventType::kRetried, step, kind, request);
+    SendCurrent(run);
+  } else {
+    // A saga that cannot be undone goes on forward from the step it failed on.
+    next.status = SagaStatus::kRunning;
+    next.failure_reason.clear();
+    next.compensation_skip_step = -1;
+    next.step_index = GroupStart(definition, step);
+    RecordOperator(run, StepEventType::kRetried, next.step_index, kind, request);
+    SendStep(run);
+  }
+  return std::move(run.decision);
+}
+
+Result<Decision> Abort(const SagaDefinition& definition, const SagaState& state,
+                       const OperatorRequest& request, TimestampMs now_ms) {
+  assert(definition.type == state.type);
+  if (state.status != SagaStatus::kRunning) {
+    if (LastOperatorVerb(state.history) == StepEventType::kAborted) {
+      return Unchanged(state, Disposition::kAlreadyDone);
+    }
+    return Conflict(state, "only a RUNNING saga can be aborted");
+  }
+  if (!definition.reversible) {
+    return Conflict(state, "its steps cannot be undone; retry it if it gives up");
+  }
+  std::vector<int> current;
+  for (const Branch& branch : state.branches) current.push_back(branch.step_index);
+  if (current.empty()) current.push_back(state.step_index);
+  for (int index : current) {
+    const Step& step = definition.steps[static_cast<size_t>(index)];
+    if (!step.abortable) {
+      return Conflict(
+          state, "its step '" + step.name + "' is past the point of no return and must finish");
+    }
+  }
+  Run run{definition, Decision{state, {}, Disposition::kApplied}, now_ms};
+  SagaState& next = run.state();
+  next.updated_ms = now_ms;
+  RecordOperator(run, StepEventType::kAborted, state.step_index, ActionKind::kForward, request);
+  // What is in flight may have applied: its undo comes first, as after a give-up.
+  if (InGroup(next)) {
+    next.step_index = next.branches.back().step_index;
+    next.branches.clear();
+    next.compensation_skip_step = -1;
+  }
+  BeginCompensation(run, next.step_index, std::string(kAbortedReason));
   return std::move(run.decision);
 }
 
@@ -514,6 +645,8 @@ std::string_view DispositionName(Disposition disposition) {
       return "ignored-terminal";
     case Disposition::kNotDue:
       return "not-due";
+    case Disposition::kAlreadyDone:
+      return "already-done";
   }
   return "unknown";
 }

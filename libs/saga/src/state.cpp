@@ -5,11 +5,22 @@
 namespace tinysaga::saga {
 
 bool CompensationAbandoned(const std::vector<StepEvent>& history, int step_index) {
-  return std::any_of(history.begin(), history.end(), [&](const StepEvent& event) {
+  // What went before a retry is being tried again.
+  auto since = std::find_if(history.rbegin(), history.rend(), [](const StepEvent& event) {
+                 return event.type == StepEventType::kRetried;
+               }).base();
+  return std::any_of(since, history.end(), [&](const StepEvent& event) {
     return event.kind == ActionKind::kCompensation &&
            (step_index == -1 || event.step_index == step_index) &&
            (event.type == StepEventType::kFailed || event.type == StepEventType::kGaveUp);
   });
+}
+
+std::optional<StepEventType> LastOperatorVerb(const std::vector<StepEvent>& history) {
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->type == StepEventType::kRetried || it->type == StepEventType::kAborted) return it->type;
+  }
+  return std::nullopt;
 }
 
 std::string_view SagaStatusName(SagaStatus status) {
@@ -58,6 +69,10 @@ std::string_view StepEventTypeName(StepEventType type) {
       return "TIMED_OUT";
     case StepEventType::kGaveUp:
       return "GAVE_UP";
+    case StepEventType::kRetried:
+      return "RETRIED";
+    case StepEventType::kAborted:
+      return "ABORTED";
   }
   return "UNKNOWN";
 }

@@ -35,6 +35,9 @@ json EventToJson(const StepEvent& event) {
               {"type", StepEventTypeName(event.type)}};
   if (!event.reply_type.empty()) out["replyType"] = event.reply_type;
   if (!event.error.empty()) out["error"] = event.error;
+  if (!event.message_id.empty()) out["messageId"] = event.message_id;
+  if (!event.actor.empty()) out["actor"] = event.actor;
+  if (!event.reason.empty()) out["reason"] = event.reason;
   return out;
 }
 
@@ -46,12 +49,15 @@ Result<StepEvent> EventFromJson(const json& wire) {
   auto kind =
       ReadEnum(reader, "kind", &ActionKindName, {ActionKind::kForward, ActionKind::kCompensation});
   event.attempt = static_cast<int>(reader.Integer("attempt", 0, kCountMax));
-  auto type =
-      ReadEnum(reader, "type", &StepEventTypeName,
-               {StepEventType::kSent, StepEventType::kSucceeded, StepEventType::kFailed,
-                StepEventType::kRetrying, StepEventType::kTimedOut, StepEventType::kGaveUp});
+  auto type = ReadEnum(reader, "type", &StepEventTypeName,
+                       {StepEventType::kSent, StepEventType::kSucceeded, StepEventType::kFailed,
+                        StepEventType::kRetrying, StepEventType::kTimedOut, StepEventType::kGaveUp,
+                        StepEventType::kRetried, StepEventType::kAborted});
   event.reply_type = reader.OptionalString("replyType", 64).value_or("");
   event.error = reader.OptionalString("error", kTextLengthMax).value_or("");
+  event.message_id = reader.OptionalString("messageId", 128).value_or("");
+  event.actor = reader.OptionalString("actor", 128).value_or("");
+  event.reason = reader.OptionalString("reason", kTextLengthMax).value_or("");
   TS_RETURN_IF_ERROR(reader.Finish());
   event.kind = *kind;
   event.type = *type;
@@ -126,6 +132,10 @@ nlohmann::json SagaStateToJson(const SagaState& state) {
     out["branches"] = std::move(branches);
   }
   if (state.compensation_skip_step >= 0) out["compensationSkipStep"] = state.compensation_skip_step;
+  if (!state.start_message_id.empty()) {
+    out["startedBy"] = {{"messageId", state.start_message_id}, {"type", state.start_message_type}};
+  }
+  if (state.retries > 0) out["retries"] = state.retries;
   return out;
 }
 
@@ -155,6 +165,16 @@ Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
     state.compensation_skip_step =
         static_cast<int>(reader.Integer("compensationSkipStep", 0, kCountMax));
   }
+  if (json.contains("startedBy")) {
+    if (const nlohmann::json* started_by = reader.Object("startedBy")) {
+      StrictObject start(*started_by, "saga startedBy");
+      state.start_message_id = start.String("messageId", 128);
+      state.start_message_type = start.String("type", 64);
+      TS_RETURN_IF_ERROR(start.Finish());
+    }
+  }
+  if (json.contains("retries"))
+    state.retries = static_cast<int>(reader.Integer("retries", 1, kCountMax));
   TS_RETURN_IF_ERROR(reader.Finish());
   TS_ASSIGN_OR_RETURN(state.branches, BranchesFromJson(branches));
   state.data = *data;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -191,6 +192,79 @@ TEST(ChoreographyView, ARefundTheWalletRefusesEndsTheCancelSagaGaveUp) {
   EXPECT_EQ(view.state, SagaStatus::kGaveUp);
   EXPECT_EQ(Statuses(view), (Names{"SUCCEEDED", "FAILED", "SKIPPED"}));
   EXPECT_EQ(view.steps[1].error, "operation id reused");
+}
+
+// ---- An operator's verbs and the Order service's give-ups, as facts (issue 15) ----
+
+ChoreographyFact Operator(std::string_view saga_type, std::string_view verb, TimestampMs time_ms,
+                          std::string reason) {
+  return {.saga_type = std::string(saga_type),
+          .type = std::string(verb),
+          .time_ms = time_ms,
+          .actor = "root",
+          .reason = std::move(reason)};
+}
+
+TEST(ChoreographyState, AGivenUpCancelRetriedGoesOnFromTheRefundToTheEnd) {
+  std::vector<ChoreographyFact> facts = CancelFacts();
+  facts.resize(2);  // requested, released
+  facts.push_back(Event(kCancelSagaType, std::string(kGaveUpFact), kT0 + 200, "no answer in time"));
+  auto gave_up = ChoreographyState(*DefaultDefinition(kCancelSagaType), kOrder, facts, "");
+  ASSERT_TRUE(gave_up);
+  EXPECT_EQ(gave_up->status, SagaStatus::kGaveUp);
+  EXPECT_EQ(Statuses(ViewOf(kCancelSagaType, facts)), (Names{"SUCCEEDED", "FAILED", "SKIPPED"}));
+
+  facts.push_back(Operator(kCancelSagaType, kRetryFact, kT0 + 300, "wallet is back"));
+  auto retried = ChoreographyState(*DefaultDefinition(kCancelSagaType), kOrder, facts, "");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, SagaStatus::kRunning);
+  EXPECT_EQ(retried->step_index, 1) << "the refund is in flight again";
+  EXPECT_EQ(retried->retries, 1);
+  EXPECT_EQ(LastOperatorVerb(retried->history), StepEventType::kRetried);
+  const StepEvent& line = retried->history[retried->history.size() - 2];
+  EXPECT_EQ(line.type, StepEventType::kRetried);
+  EXPECT_EQ(line.actor, "root");
+  EXPECT_EQ(line.reason, "wallet is back");
+  EXPECT_EQ(Statuses(ViewOf(kCancelSagaType, facts)), (Names{"SUCCEEDED", "RUNNING", "PENDING"}));
+
+  facts.push_back(Event(kCancelSagaType, "Refunded", kT0 + 400));
+  facts.push_back(Status(kCancelSagaType, "CANCELED", kT0 + 400));
+  const SagaView done = ViewOf(kCancelSagaType, facts);
+  EXPECT_EQ(done.state, SagaStatus::kCompleted);
+  EXPECT_EQ(Statuses(done), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}));
+}
+
+TEST(ChoreographyState, ARetriedRefundThatIsDoneEndsTheOrderSagaFailedNotGaveUp) {
+  std::vector<ChoreographyFact> facts = Paid();
+  facts.push_back(Event(kOrderSagaType, "OutOfStock", kT0 + 20, "out of stock (0 available)"));
+  facts.push_back(Event(kOrderSagaType, "RefundRefused", kT0 + 30, "refused"));
+  facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 30));
+  facts.push_back(Operator(kOrderSagaType, kRetryFact, kT0 + 40, "wallet fixed"));
+  auto retried = ChoreographyState(*DefaultDefinition(kOrderSagaType), kOrder, facts, "");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, SagaStatus::kCompensating);
+  facts.push_back(Event(kOrderSagaType, "Refunded", kT0 + 50));
+  const SagaView view = ViewOf(kOrderSagaType, facts);
+  EXPECT_EQ(view.state, SagaStatus::kFailed) << "every undo is done since the retry";
+  EXPECT_EQ(view.steps[1].status, StepViewStatus::kCompensated);
+}
+
+TEST(ChoreographyState, AnAbortIsALineWithWhoAndWhyAndItsGiveUpUndoesWhatRan) {
+  std::vector<ChoreographyFact> facts = Paid();
+  facts.push_back(Operator(kOrderSagaType, kAbortFact, kT0 + 20, "customer called"));
+  facts.push_back(
+      Event(kOrderSagaType, "OrderCancelRequested", kT0 + 20, "aborted by an operator"));
+  facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 20));
+  auto state = ChoreographyState(*DefaultDefinition(kOrderSagaType), kOrder, facts, "");
+  ASSERT_TRUE(state);
+  EXPECT_EQ(LastOperatorVerb(state->history), StepEventType::kAborted);
+  const auto aborted =
+      std::find_if(state->history.begin(), state->history.end(),
+                   [](const auto& e) { return e.type == StepEventType::kAborted; });
+  ASSERT_NE(aborted, state->history.end());
+  EXPECT_EQ(aborted->step_index, 3) << "the reservation was in flight";
+  EXPECT_EQ(aborted->reason, "customer called");
+  EXPECT_EQ(ViewOf(kOrderSagaType, facts).steps[3].status, StepViewStatus::kCompensating);
 }
 
 TEST(ChoreographyView, TheCancelSagaReleasesRefundsAndCancels) {

@@ -205,7 +205,9 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
       .forward = OrderCommand(&BuildMarkPlaced,
                               {Failure("OrderStatusRejected", kReasonOrderRejected)}, must_finish),
       .reason_when_exhausted = std::string(kReasonOrderUnavailable),
-      .facts = {.done = "status:PLACED"}});
+      .facts = {.done = "status:PLACED"},
+      // The point of no return: an operator's abort is refused from here on.
+      .abortable = false});
   return saga;
 }
 
@@ -269,7 +271,8 @@ std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId
   auto start = [&](std::string_view type, const OrderSagaData& data,
                    std::optional<std::string> first_reply = std::nullopt) {
     return StartRequest{type, SagaStart{std::move(saga_id), event.envelope.order_id, data.ToJson(),
-                                        event.envelope.traceparent, std::move(first_reply)}};
+                                        event.envelope.traceparent, std::move(first_reply),
+                                        event.envelope.message_id, std::string(event.type())}};
   };
   // Payment's event is the charge's outcome, the very answer ChargeWallet would get from
   // Payment's record: the charge step is decided by it, with no round trip.

@@ -123,6 +123,23 @@ class SagaTest {
     return *this;
   }
 
+  // An operator's verbs (engine.h): applied (or kAlreadyDone) as `expected`.
+  SagaTest& Retry(const std::string& reason = "wallet back",
+                  Disposition expected = Disposition::kApplied) {
+    return Operate(saga::Retry(definition_, state_, {"root", reason}, now_ms_), expected);
+  }
+  SagaTest& Abort(const std::string& reason = "customer called",
+                  Disposition expected = Disposition::kApplied) {
+    return Operate(saga::Abort(definition_, state_, {"root", reason}, now_ms_), expected);
+  }
+  // The verb is refused (kConflict, state unchanged); its detail contains `why`.
+  SagaTest& RetryRefused(const std::string& why) {
+    return Refused(saga::Retry(definition_, state_, {"root", "try"}, now_ms_), why);
+  }
+  SagaTest& AbortRefused(const std::string& why) {
+    return Refused(saga::Abort(definition_, state_, {"root", "stop"}, now_ms_), why);
+  }
+
   SagaTest& At(TimestampMs now_ms) {
     now_ms_ = now_ms;
     return *this;
@@ -151,6 +168,25 @@ class SagaTest {
     envelope.time_ms = now_ms_;
     envelope.causation_id = command.envelope.message_id;
     return contracts::Message{std::move(envelope), std::move(reply)};
+  }
+
+  SagaTest& Operate(Result<Decision> decision, Disposition expected) {
+    if (!decision.ok()) {
+      ADD_FAILURE() << "refused: " << decision.error().detail;
+      return *this;
+    }
+    Take(std::move(decision).value(), expected);
+    return *this;
+  }
+
+  SagaTest& Refused(const Result<Decision>& decision, const std::string& why) {
+    if (decision.ok()) {
+      ADD_FAILURE() << "not refused (" << DispositionName(decision->disposition) << ")";
+      return *this;
+    }
+    EXPECT_EQ(decision.error().code, Errc::kConflict);
+    EXPECT_NE(decision.error().detail.find(why), std::string::npos) << decision.error().detail;
+    return *this;
   }
 
   void Take(Decision decision, Disposition expected = Disposition::kApplied) {

@@ -53,6 +53,11 @@ std::optional<RouteTarget> ResolveRoute(std::string_view method, std::string_vie
   if (segments[1] == "sagas" && saga_views == SagaViews::kOrder) {
     return RouteTarget{"order", definitions && read};
   }
+  // An operator's verbs on one order's saga: where the saga is driven.
+  const bool saga_verb = segments.size() == 5 && segments[1] == "orders" && segments[3] == "saga" &&
+                         (segments[4] == "retry" || segments[4] == "abort");
+  if (saga_verb && saga_views == SagaViews::kOrchestrator)
+    return RouteTarget{"orchestrator", false};
   for (const auto& prefix : kPrefixes) {
     if (segments[1] != prefix.resource) continue;
     const bool is_public =

@@ -13,10 +13,11 @@ struct RouteTarget {
   bool is_public = false;     // callable without a token
 };
 
-// Who lists the sagas (GET /api/sagas): the orchestrator, or in choreography mode (no
-// orchestrator is configured) the Order service. One order's saga (GET /api/orders/{id}/saga)
-// is the Order service's in both modes: it knows whether the order exists and whose it is,
-// also before its saga starts.
+// Who lists the sagas (GET /api/sagas) and acts on one (POST /api/orders/{id}/saga/retry and
+// .../abort, issue 15): the orchestrator, which holds the sagas, or in choreography mode (no
+// orchestrator is configured) the Order service, which keeps their facts. One order's saga
+// (GET /api/orders/{id}/saga) is the Order service's in both modes: it knows whether the order
+// exists and whose it is, also before its saga starts.
 enum class SagaViews { kOrchestrator, kOrder };
 
 // nullopt: no service owns the path (404). Only /api/... paths are routed; /internal/... and

@@ -27,6 +27,25 @@ TEST(RouteTable, EachResourceGoesToItsOwner) {
   EXPECT_EQ(ServiceOf("POST", "/api/dev/faults/inventory"), "inventory");
 }
 
+// Issue 15: the verbs go where the saga is driven, and never without a token.
+TEST(RouteTable, SagaVerbsGoToTheOrchestratorOrInChoreographyToOrder) {
+  for (const char* verb : {"retry", "abort"}) {
+    const std::string path = std::string("/api/orders/ord_1/saga/") + verb;
+    auto orchestrated = ResolveRoute("POST", path);
+    ASSERT_TRUE(orchestrated);
+    EXPECT_EQ(orchestrated->service, "orchestrator");
+    EXPECT_FALSE(orchestrated->is_public);
+    auto choreographed = ResolveRoute("POST", path, SagaViews::kOrder);
+    ASSERT_TRUE(choreographed);
+    EXPECT_EQ(choreographed->service, "order");
+    EXPECT_FALSE(choreographed->is_public);
+  }
+  // Only those two, and only under one order's saga.
+  EXPECT_EQ(ServiceOf("POST", "/api/orders/ord_1/saga/restart"), "order");
+  EXPECT_EQ(ServiceOf("POST", "/api/orders/ord_1/cancel/retry"), "order");
+  EXPECT_EQ(ServiceOf("GET", "/api/orders/ord_1/saga"), "order");
+}
+
 TEST(RouteTable, OnlyProductAndSagaDefinitionReadsArePublic) {
   EXPECT_TRUE(ResolveRoute("GET", "/api/products")->is_public);
   EXPECT_TRUE(ResolveRoute("GET", "/api/products/p1")->is_public);

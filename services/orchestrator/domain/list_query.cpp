@@ -48,17 +48,24 @@ Result<saga::SagaStatus> ParseSagaStatus(std::string_view text) {
   for (saga::SagaStatus status : kStatuses) {
     if (text == saga::SagaStatusName(status)) return status;
   }
-  return MakeError(
-      Errc::kInvalidRequest,
-      "query parameter 'state' must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP");
+  return MakeError(Errc::kInvalidRequest,
+                   "query parameter 'state' must be RUNNING, COMPENSATING, COMPLETED, FAILED, "
+                   "GAVE_UP or OVERDUE");
 }
 
 Result<SagaListQuery> ParseSagaListQuery(const std::optional<std::string>& state,
                                          const std::optional<std::string>& limit,
-                                         const std::optional<std::string>& cursor) {
+                                         const std::optional<std::string>& cursor,
+                                         const std::optional<std::string>& stuck_for_s) {
   SagaListQuery query;
-  if (auto text = NonEmpty(state)) {
+  if (auto text = NonEmpty(state); text && *text == kOverdueState) {
+    query.overdue = true;
+  } else if (text) {
     TS_ASSIGN_OR_RETURN(query.state, ParseSagaStatus(*text));
+  }
+  if (auto text = NonEmpty(stuck_for_s)) {
+    TS_ASSIGN_OR_RETURN(query.stuck_for_s,
+                        ParseQueryInteger("stuckForS", text, 1, kStuckForSecondsMax, 1));
   }
   TS_ASSIGN_OR_RETURN(query.limit, ParseQueryInteger("limit", NonEmpty(limit), 1, kSagaListLimitMax,
                                                      kSagaListLimitDefault));

@@ -19,7 +19,7 @@ TEST(SagaListQueryTest, DefaultsWhenAbsentOrEmpty) {
 }
 
 TEST(SagaListQueryTest, ReadsEveryState) {
-  for (const char* name : {"RUNNING", "COMPENSATING", "COMPLETED", "FAILED"}) {
+  for (const char* name : {"RUNNING", "COMPENSATING", "COMPLETED", "FAILED", "GAVE_UP"}) {
     auto query = ParseSagaListQuery(std::string(name), std::nullopt, std::nullopt);
     ASSERT_TRUE(query.ok()) << name;
     EXPECT_EQ(saga::SagaStatusName(*query->state), name);
@@ -44,6 +44,26 @@ TEST(SagaListQueryTest, RejectsBadValues) {
     ASSERT_FALSE(query.ok()) << cursor;
     EXPECT_NE(query.error().detail.find("'cursor'"), std::string::npos);
   }
+}
+
+TEST(SagaListQueryTest, ReadsOverdueAndStuckFilters) {
+  const std::optional<std::string> none;
+  auto overdue = ParseSagaListQuery(std::string("OVERDUE"), none, none, std::string("30"));
+  ASSERT_TRUE(overdue.ok());
+  EXPECT_TRUE(overdue->overdue);
+  EXPECT_EQ(overdue->state, std::nullopt);
+  EXPECT_EQ(overdue->stuck_for_s, 30);
+  auto gave_up = ParseSagaListQuery(std::string("GAVE_UP"), none, none, std::string(""));
+  ASSERT_TRUE(gave_up.ok());
+  EXPECT_FALSE(gave_up->overdue);
+  EXPECT_EQ(gave_up->stuck_for_s, std::nullopt);
+  for (const char* stuck : {"0", "-5", "1.5", "x", "31536001"}) {
+    auto query = ParseSagaListQuery(none, none, none, std::string(stuck));
+    ASSERT_FALSE(query.ok()) << stuck;
+    EXPECT_NE(query.error().detail.find("'stuckForS'"), std::string::npos) << stuck;
+  }
+  auto lower = ParseSagaListQuery(std::string("overdue"), none, none);
+  EXPECT_FALSE(lower.ok());
 }
 
 TEST(SagaListQueryTest, CursorRoundTripsThroughItsText) {

@@ -55,7 +55,7 @@ class SagaApiTest : public OrchestratorFixture {
     Expect<contracts::ReleaseStock>(contracts::kInventoryCommandsTopic);
   }
 
-  SagaApi api_{db_.db(), *catalog_};
+  SagaApi api_{db_.db(), *catalog_, clock_};
 };
 
 // --- GET /api/orders/{orderId}/saga ---------------------------------------------------------

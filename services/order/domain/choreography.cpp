@@ -49,7 +49,8 @@ saga::ChoreographyFact FactOf(const contracts::Message& event) {
       .saga_type = std::string(cancel ? sagas::kCancelSagaType : sagas::kOrderSagaType),
       .type = std::string(event.type()),
       .time_ms = event.envelope.time_ms,
-      .detail = ""};
+      .detail = "",
+      .message_id = event.envelope.message_id};
   if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event.payload)) {
     fact.detail = failed->failure == contracts::PaymentFailure::kInsufficientFunds
                       ? sagas::kReasonInsufficientFunds
@@ -94,7 +95,12 @@ std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
     facts.push_back({saga->type, std::string(saga::kStatusFact), change.at_ms,
                      std::string(FormatOrderStatus(change.status))});
   }
-  if (order.cancel_requested_at_ms) {
+  // The cancel request, unless it was recorded as the event it sent (with its id, for the
+  // saga's messages), as it is since issue 15.
+  const bool recorded_cancel = std::any_of(recorded.begin(), recorded.end(), [](const auto& fact) {
+    return fact.saga_type == sagas::kCancelSagaType && fact.type == "OrderCancelRequested";
+  });
+  if (order.cancel_requested_at_ms && !recorded_cancel) {
     facts.push_back({std::string(sagas::kCancelSagaType), "OrderCancelRequested",
                      *order.cancel_requested_at_ms, ""});
   }

@@ -40,10 +40,11 @@ bool Follows(const contracts::Payload& event);
 // its saga id says so, else the order saga (Payment's events carry no saga id).
 saga::ChoreographyFact FactOf(const contracts::Message& event);
 
-// Everything the view shows, oldest first: the facts recorded from events, the order's status
-// history (each status in the saga whose declaration names it; the others left out), and its
-// cancel request. At equal times a recorded fact comes before the status it
-// caused.
+// Everything the view shows, oldest first: the facts recorded from events (and the cancel
+// requests Order announced), the order's status history (each status in the saga whose
+// declaration names it; the others left out), and its cancel request when it was not recorded
+// as an event (orders from before issue 15). At equal times a recorded fact comes before the
+// status it caused.
 std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
                                               const std::vector<StatusChange>& history,
                                               const std::vector<saga::ChoreographyFact>& recorded);
@@ -55,6 +56,10 @@ struct Deadlines {
   int64_t payment_pending_ms = 120'000;
   int64_t payment_done_ms = 30'000;
   int64_t cancel_ms = 30'000;  // a requested cancel, before it is announced again
+  // A requested cancel still not done this long after it was requested (or an operator last
+  // retried it) is given up: its saga GAVE_UP, for an operator, and no longer announced (as the
+  // orchestrator gives up after its patient attempts, about as long).
+  int64_t cancel_give_up_ms = 600'000;
 };
 
 enum class DeadlineAction {

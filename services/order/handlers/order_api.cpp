@@ -7,10 +7,12 @@
 #include "order/domain/list_query.h"
 #include "order/domain/order.h"
 #include "order/handlers/order_json.h"
+#include "order/handlers/saga_operations.h"
 #include "order/handlers/saga_view.h"
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/json_body.h"
+#include "tinysaga/core/query.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/platform/service.h"
@@ -28,6 +30,10 @@ using platform::CallerRole;
 
 // Status infos are limited in characters; a UTF-8 character takes at most 4 bytes.
 constexpr size_t kStatusInfoBytesMax = kStatusInfoLengthMax * 4;
+// An operator's reason for a saga verb, as the orchestrator and the dead letters take it.
+constexpr size_t kSagaReasonBytesMax = 500;
+// GET /api/sagas?stuckForS: at most a year.
+constexpr int64_t kStuckForSecondsMax = 365LL * 24 * 60 * 60;
 
 Result<void> RequireAuthenticated(const Caller& caller) {
   if (!caller.authenticated()) return MakeError(Errc::kUnauthorized, "authentication required");
@@ -412,9 +418,15 @@ Result<http::Response> OrderApi::StartCancelSaga(soci::session& session, Order& 
     TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(order.price_cents, order.currency));
     contracts::OrderCancelRequested event{order.user_id, std::move(amount), order.product_id,
                                           order.quantity};
-    platform::AppendMessage(session, contracts::kOrderEventsTopic,
-                            platform::NewEvent(order.order_id, std::move(event), now_ms, rng_),
-                            now_ms);
+    contracts::Message message = platform::NewEvent(order.order_id, std::move(event), now_ms, rng_);
+    // Choreography: the cancel saga's start, with the event's id, so that the saga's messages
+    // list it (issue 15). The orchestrator keeps its own record.
+    if (hooks_.saga_view.mode == saga::kChoreographyMode) {
+      AppendSagaFact(session, order.order_id,
+                     {std::string(sagas::kCancelSagaType), "OrderCancelRequested", now_ms, "",
+                      message.envelope.message_id});
+    }
+    platform::AppendMessage(session, contracts::kOrderEventsTopic, message, now_ms);
     event_appended = true;
   }
   return OrderResponse(session, order, 202);
@@ -496,11 +508,31 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
   }
   const std::optional<std::string> state = QueryValue(request, "state");
   if (state && *state != "RUNNING" && *state != "COMPENSATING" && *state != "COMPLETED" &&
-      *state != "FAILED" && *state != "GAVE_UP") {
-    return http::Problem(
-        MakeError(Errc::kInvalidRequest,
-                  "state must be RUNNING, COMPENSATING, COMPLETED, FAILED or GAVE_UP"));
+      *state != "FAILED" && *state != "GAVE_UP" && *state != "OVERDUE") {
+    return http::Problem(MakeError(Errc::kInvalidRequest,
+                                   "query parameter 'state' must be RUNNING, COMPENSATING, "
+                                   "COMPLETED, FAILED, GAVE_UP or OVERDUE"));
   }
+  const bool overdue = state == "OVERDUE";
+  auto stuck_for_s =
+      ParseQueryInteger("stuckForS", QueryValue(request, "stuckForS"), 1, kStuckForSecondsMax, 0);
+  if (!stuck_for_s.ok()) return http::Problem(stuck_for_s.error());
+  const TimestampMs now_ms = clock_.NowMs();
+  // Whether `saga` (a view of `order`) passes the filters.
+  auto wanted = [&](const Order& order, const nlohmann::json& saga) {
+    const std::string shown = saga.value("state", "");
+    const bool unfinished = shown == "RUNNING" || shown == "COMPENSATING";
+    if (overdue && (!unfinished ||
+                    DeadlineActionFor(order, hooks_.deadlines, now_ms) == DeadlineAction::kNone)) {
+      return false;
+    }
+    if (state && !overdue && shown != *state) return false;
+    if (*stuck_for_s > 0) {
+      const auto updated = ParseRfc3339(saga.value("updatedAt", ""));
+      if (!unfinished || !updated.ok() || *updated > now_ms - *stuck_for_s * 1000) return false;
+    }
+    return true;
+  };
   // There is no saga table to page through: orders are, newest first, a bounded number per
   // request; the cursor says where the next page goes on.
   constexpr int kOrdersScannedMax = 2'000;
@@ -517,8 +549,8 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
         ++scanned;
         last = OrderCursor{order.created_at_ms, order.order_id};
         auto saga = ChoreographySagaJson(session, order);
-        if (saga && (!state || saga->value("state", "") == *state)) {
-          saga->erase("earlierSagas");
+        if (saga && wanted(order, *saga)) {
+          for (const char* detail : {"earlierSagas", "history", "messages"}) saga->erase(detail);
           sagas.push_back(std::move(*saga));
           if (sagas.size() == static_cast<size_t>(*limit)) {
             more = true;
@@ -531,6 +563,49 @@ http::Response OrderApi::Sagas(const http::Request& request, const Caller& calle
     return http::Response::Json(200, {{"sagas", std::move(sagas)}, {"nextCursor", next}});
   });
   return response.ok() ? std::move(response).value() : http::Problem(response.error());
+}
+
+http::Response OrderApi::SagaRetry(const http::Request& request, const Caller& caller) {
+  return SagaVerb(request, caller, /*retry=*/true);
+}
+
+http::Response OrderApi::SagaAbort(const http::Request& request, const Caller& caller) {
+  return SagaVerb(request, caller, /*retry=*/false);
+}
+
+http::Response OrderApi::SagaVerb(const http::Request& request, const Caller& caller, bool retry) {
+  if (auto status = RequireAuthenticated(caller); !status.ok())
+    return http::Problem(status.error());
+  if (!caller.privileged())
+    return http::Problem(MakeError(Errc::kForbidden, "the saga verbs are for admins"));
+  auto order_id = PathOrderId(request);
+  if (!order_id.ok()) return http::Problem(order_id.error());
+  auto body = JsonBody::Parse(request.body, {"reason"});
+  if (!body.ok()) return http::Problem(body.error());
+  auto reason = body->String("reason", kSagaReasonBytesMax);
+  if (!reason.ok()) return http::Problem(reason.error());
+  if (reason->find_first_not_of(" \t\r\n") == std::string::npos) {
+    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'reason' must not be blank"));
+  }
+  // Who acted: the admin's user id, or "service" for a service acting for the system.
+  const saga::OperatorRequest operator_request{caller.user_id.empty() ? "service" : caller.user_id,
+                                               *reason};
+  bool applied = false;
+  auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
+    const TimestampMs now_ms = clock_.NowMs();
+    TS_ASSIGN_OR_RETURN(
+        applied, retry
+                     ? RetryChoreographedSaga(session, *order_id, operator_request, now_ms, rng_)
+                     : AbortChoreographedSaga(session, *order_id, operator_request, now_ms, rng_));
+    std::optional<Order> order = FindOrder(session, *order_id);
+    std::optional<nlohmann::json> saga =
+        order ? ChoreographySagaJson(session, *order) : std::nullopt;
+    if (!saga) return MakeError(Errc::kNotFound, "order '" + order_id->value() + "' has no saga");
+    return http::Response::Json(200, std::move(*saga));
+  });
+  if (!response.ok()) return http::Problem(response.error());
+  if (applied) Changed(*order_id, /*event_appended=*/true);
+  return std::move(response).value();
 }
 
 void OrderApi::RegisterSagaView(http::Server& server, const std::string& internal_secret) {
@@ -547,6 +622,10 @@ http::Response OrderApi::SagaDefinitions(const http::Request&, const platform::C
 
 void OrderApi::RegisterSagaList(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas", this, &OrderApi::Sagas);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/orders/{orderId}/saga/retry", this,
+                         &OrderApi::SagaRetry);
+  platform::RouteGuarded(server, internal_secret, "POST", "/api/orders/{orderId}/saga/abort", this,
+                         &OrderApi::SagaAbort);
   platform::RouteGuarded(server, internal_secret, "GET", "/api/sagas/definitions", this,
                          &OrderApi::SagaDefinitions, platform::RunsOn::kIoThread);
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "order/domain/choreography.h"
 #include "order/events/event_stream.h"
 #include "order/inventory_client.h"
 #include "tinysaga/core/clock.h"
@@ -37,6 +38,9 @@ struct OrderApiHooks {
   // A commit changed this order (wired to the event watcher, so live pages update at once).
   std::function<void(const OrderId&)> order_changed;
   SagaViewSource saga_view;
+  // Choreography: the deadlines the Order service keeps (order_deadlines.h), for the saga
+  // list's OVERDUE.
+  Deadlines deadlines;
 };
 
 class OrderApi {
@@ -72,9 +76,17 @@ class OrderApi {
   // order saga's steps all PENDING with state NOT_STARTED; 404 unknown or someone else's
   // order; 503 when the orchestrator does not answer.
   http::Response Saga(const http::Request& request, const platform::Caller& caller);
-  // GET /api/sagas?state=&limit=&cursor= in choreography mode, admins and services: the saga
-  // each recent order is going through, newest order first; the cursor is the order list's.
+  // GET /api/sagas?state=&stuckForS=&limit=&cursor= in choreography mode, admins and services:
+  // the saga each recent order is going through, newest order first; the cursor is the order
+  // list's. state OVERDUE: the order waits past one of its deadlines (Deadlines); stuckForS=N:
+  // unfinished and unmoved for N seconds.
   http::Response Sagas(const http::Request& request, const platform::Caller& caller);
+  // POST /api/orders/{orderId}/saga/retry and .../abort {"reason"} in choreography mode,
+  // admins and services (handlers/saga_operations.h): 200 the saga as GET shows it; 400
+  // without a non-blank string reason, 401, 403 users, 404 unknown order or no saga, 409 when
+  // the saga is in no state for the verb.
+  http::Response SagaRetry(const http::Request& request, const platform::Caller& caller);
+  http::Response SagaAbort(const http::Request& request, const platform::Caller& caller);
   // GET /api/sagas/definitions in choreography mode, anyone: 200 saga::DefinitionsJson of
   // every saga, mode "choreography" (no timings: no engine applies them).
   http::Response SagaDefinitions(const http::Request& request, const platform::Caller& caller);
@@ -83,7 +95,8 @@ class OrderApi {
   void Register(http::Server& server, const std::string& internal_secret);
   // Adds the saga view (both modes).
   void RegisterSagaView(http::Server& server, const std::string& internal_secret);
-  // Adds the saga list and the definitions (choreography mode: no orchestrator serves them).
+  // Adds the saga list, the definitions and the verbs (choreography mode: no orchestrator
+  // serves them).
   void RegisterSagaList(http::Server& server, const std::string& internal_secret);
 
  private:
@@ -91,6 +104,7 @@ class OrderApi {
   Result<http::Response> StartCancelSaga(soci::session& session, Order& order,
                                          bool& event_appended);
   void Changed(const OrderId& order_id, bool event_appended);
+  http::Response SagaVerb(const http::Request& request, const platform::Caller& caller, bool retry);
 
   storage::Db& db_;
   const Clock& clock_;

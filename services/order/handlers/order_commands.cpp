@@ -7,6 +7,7 @@
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -21,6 +22,27 @@ contracts::Payload Rejected(OrderStatus status, std::string detail) {
   return contracts::OrderStatusRejected{std::string(FormatOrderStatus(status)), std::move(detail)};
 }
 
+// A FAILED order that says its refund was not done (sagas::UnrefundedReason) while the saga,
+// retried by an operator (issue 15), now fails it for the same reason with the refund done:
+// the statusInfo tells the truth again, with a history line saying so. The status stays
+// FAILED; nothing else changes an order in a final status.
+Result<void> CorrectFailureReason(soci::session& session, Order& order, const Target& target,
+                                  TimestampMs now_ms) {
+  if (order.status != OrderStatus::kFailed || target.status != OrderStatus::kFailed ||
+      target.status_info.empty() || order.status_info == target.status_info ||
+      order.status_info != sagas::UnrefundedReason(target.status_info)) {
+    return Ok();
+  }
+  order.status_info = target.status_info;
+  order.updated_at_ms = now_ms;
+  if (!UpdateOrderIf(session, order, OrderStatus::kFailed)) {
+    return MakeError(Errc::kUnavailable, "order " + order.order_id.value() + " changed meanwhile");
+  }
+  AppendStatusChange(session, order.order_id,
+                     StatusChange{OrderStatus::kFailed, target.status_info, now_ms});
+  return Ok();
+}
+
 // Decides and applies the change; returns the reply.
 Result<contracts::Payload> Apply(soci::session& session, const OrderId& order_id,
                                  const Target& target, TimestampMs now_ms) {
@@ -31,6 +53,7 @@ Result<contracts::Payload> Apply(soci::session& session, const OrderId& order_id
   const SagaCommandDecision decision = PlanSagaCommand(*order, target.status);
   switch (decision.plan) {
     case SagaCommandPlan::kAlreadyDone:
+      TS_RETURN_IF_ERROR(CorrectFailureReason(session, *order, target, now_ms));
       return contracts::Payload(
           contracts::OrderStatusChanged{std::string(FormatOrderStatus(order->status))});
     case SagaCommandPlan::kReject:

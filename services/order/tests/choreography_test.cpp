@@ -262,8 +262,12 @@ TEST(Follows, IsTrueExactlyForTheEventsOrderReactsTo) {
 // ---- FactOf ----
 
 TEST(FactOf, AnEventWithoutASagaIdIsAFactOfTheOrderSaga) {
-  const saga::ChoreographyFact fact = FactOf(EventMessage(PaymentCompleted(), "", kT0 + 42));
-  EXPECT_EQ(fact, (saga::ChoreographyFact{"order", "PaymentCompleted", kT0 + 42, ""}));
+  const contracts::Message event = EventMessage(PaymentCompleted(), "", kT0 + 42);
+  const saga::ChoreographyFact fact = FactOf(event);
+  // With the event's id: the saga's messages list it (issue 15).
+  EXPECT_EQ(fact, (saga::ChoreographyFact{"order", "PaymentCompleted", kT0 + 42, "",
+                                          event.envelope.message_id}));
+  EXPECT_FALSE(fact.message_id.empty());
 }
 
 TEST(FactOf, TheSagaIdNamesTheCancelSaga) {
@@ -280,10 +284,10 @@ TEST(FactOf, FailuresCarryTheirDetail) {
       "insufficient funds");
   EXPECT_EQ(FactOf(EventMessage(PaymentFailed(contracts::PaymentFailure::kUnavailable))).detail,
             "payment service unavailable");
-  const saga::ChoreographyFact out =
-      FactOf(EventMessage(contracts::OutOfStock{3}, "order-ord_1", kT0 + 9));
-  EXPECT_EQ(out,
-            (saga::ChoreographyFact{"order", "OutOfStock", kT0 + 9, "out of stock (3 available)"}));
+  const contracts::Message event = EventMessage(contracts::OutOfStock{3}, "order-ord_1", kT0 + 9);
+  EXPECT_EQ(FactOf(event),
+            (saga::ChoreographyFact{"order", "OutOfStock", kT0 + 9, "out of stock (3 available)",
+                                    event.envelope.message_id}));
   EXPECT_EQ(FactOf(EventMessage(contracts::StockReserved{})).detail, "");
 }
 
@@ -339,6 +343,22 @@ TEST(SagaFacts, TheCancelRequestAndCanceledBelongToTheCancelSaga) {
   EXPECT_EQ(facts[4].type, "StockReleased");
   EXPECT_EQ(facts[5].type, "Refunded");
   EXPECT_EQ(facts[6], (saga::ChoreographyFact{"cancel", "status", kT0 + 300, "CANCELED"}));
+}
+
+// Since issue 15 the cancel request is recorded as the event Order sent (with its id); then it
+// is not derived from the order a second time.
+TEST(SagaFacts, ARecordedCancelRequestIsNotAddedAgain) {
+  Made made =
+      Through({OrderStatus::kPaymentPending, OrderStatus::kPaymentDone, OrderStatus::kPlaced}, 10);
+  ASSERT_TRUE(RequestCancel(made.order, kT0 + 100).ok());
+  const std::vector<saga::ChoreographyFact> recorded = {
+      {"cancel", "OrderCancelRequested", kT0 + 100, "", "evt_cancel"},
+      {"cancel", "OrderCancelRequested", kT0 + 200, "announced again", "evt_again"}};
+  auto facts = SagaFacts(made.order, made.history, recorded);
+  int requests = 0;
+  for (const auto& fact : facts) requests += fact.type == "OrderCancelRequested";
+  EXPECT_EQ(requests, 2);
+  EXPECT_EQ(facts.back().message_id, "evt_again");
 }
 
 TEST(SagaFacts, AnOrderWithoutAPaymentHasNoFacts) {

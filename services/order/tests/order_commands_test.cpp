@@ -7,6 +7,7 @@
 
 #include "saga_fixture.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
 namespace {
@@ -99,6 +100,32 @@ TEST_F(OrderCommandsTest, RepeatsAnswerTheSameAndChangeNothing) {
   EXPECT_EQ(ReplyTo(failed, contracts::MarkFailed{"out of stock, payment refunded"}),
             Changed("FAILED"));
   EXPECT_EQ(History(failed).size(), 4u);  // INITIATED, PENDING, DONE, FAILED
+}
+
+// Issue 15: a refund given up, then retried by an operator and done: the saga fails the order
+// again with the reason that is now true, and the statusInfo says so (the status stays FAILED).
+TEST_F(OrderCommandsTest, ARetriedRefundCorrectsTheReasonOfAnOrderThatSaidItWasNotDone) {
+  const std::string order_id = PutOrder(OrderStatus::kPaymentDone);
+  ASSERT_EQ(
+      ReplyTo(order_id,
+              contracts::MarkFailed{sagas::UnrefundedReason("out of stock, payment refunded")}),
+      Changed("FAILED"));
+  ASSERT_EQ(Load(order_id).status_info, "out of stock, refund not done: an operator must act");
+  const size_t history = History(order_id).size();
+  // Another reason does not overwrite it.
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkFailed{"insufficient funds"}), Changed("FAILED"));
+  EXPECT_EQ(History(order_id).size(), history);
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkFailed{"out of stock, payment refunded"}),
+            Changed("FAILED"));
+  const Order order = Load(order_id);
+  EXPECT_EQ(order.status, OrderStatus::kFailed);
+  EXPECT_EQ(order.status_info, "out of stock, payment refunded");
+  ASSERT_EQ(History(order_id).size(), history + 1);
+  EXPECT_EQ(History(order_id).back().status_info, "out of stock, payment refunded");
+  // Said once.
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkFailed{"out of stock, payment refunded"}),
+            Changed("FAILED"));
+  EXPECT_EQ(History(order_id).size(), history + 1);
 }
 
 TEST_F(OrderCommandsTest, MarkPlacedForAnOrderAlreadyShippedIsNotAFailure) {

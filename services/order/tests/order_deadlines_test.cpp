@@ -85,8 +85,10 @@ TEST_F(OrderDeadlinesTest, APaymentDoneOrderPastItsDeadlineGivesUpAndAnnouncesTh
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].key, order_id);  // keyed by order, like every message of the order
 
-  EXPECT_EQ(Facts(order_id), (std::vector<saga::ChoreographyFact>{
-                                 {"order", "OrderCancelRequested", now_ms, "no answer in time"}}));
+  EXPECT_EQ(
+      Facts(order_id),
+      (std::vector<saga::ChoreographyFact>{{"order", "OrderCancelRequested", now_ms,
+                                            "no answer in time", events[0].envelope.message_id}}));
   EXPECT_EQ(notified_, 1);
 }
 

@@ -91,8 +91,9 @@ TEST_F(OrderEventsTest, PaymentCompletedMovesTheOrderToPaymentDoneWithAHistoryLi
   EXPECT_EQ(history.back().status, OrderStatus::kPaymentDone);
   EXPECT_EQ(history.back().status_info, "payment received");
   EXPECT_EQ(history.back().at_ms, clock_.NowMs());
-  EXPECT_EQ(Facts(order_id), (std::vector<saga::ChoreographyFact>{
-                                 {"order", "PaymentCompleted", paid.envelope.time_ms, ""}}));
+  EXPECT_EQ(Facts(order_id), (std::vector<saga::ChoreographyFact>{{"order", "PaymentCompleted",
+                                                                   paid.envelope.time_ms, "",
+                                                                   paid.envelope.message_id}}));
   EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM saga_facts"), 1);
   // Order only listens: nobody waits for an answer from it.
   EXPECT_TRUE(::tinysaga::testing::ReadOutbox(db_.db()).empty());

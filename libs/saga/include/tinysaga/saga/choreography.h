@@ -40,10 +40,21 @@ struct ChoreographyFact {
   std::string type;
   TimestampMs time_ms = 0;
   std::string detail;  // why, for failures (e.g. "out of stock (0 available)")
+  std::string message_id;  // the event's, for a fact that is a message; else empty
+  std::string actor;       // an operator's fact: who
+  std::string reason;      // an operator's fact: why
   bool operator==(const ChoreographyFact&) const = default;
 };
 
 inline constexpr std::string_view kStatusFact = "status";
+// Facts that are neither messages nor statuses (issue 15): an operator's verbs, and the Order
+// service giving up on what is in flight (its deadlines). The view replays them as the engine
+// decides Retry, Abort and a step out of attempts: a retry reopens what gave up (sent again),
+// an abort is a line in the history (the give-up it causes comes as its own fact), a give-up
+// ends the step in flight (forward: the saga compensates; an undo: compensation goes on).
+inline constexpr std::string_view kRetryFact = "operator:retry";
+inline constexpr std::string_view kAbortFact = "operator:abort";
+inline constexpr std::string_view kGaveUpFact = "deadline:gave-up";
 
 // Whether `definition` declares the facts its choreography view is derived from
 // (SagaDefinition::start_fact, Step::facts): kInvalidRequest naming the first fact that is
@@ -58,5 +69,12 @@ Result<void> CheckChoreographyFacts(const SagaDefinition& definition);
 std::optional<SagaView> ChoreographyView(const SagaDefinition& definition, const OrderId& order_id,
                                          const std::vector<ChoreographyFact>& facts,
                                          const std::string& failure_reason);
+
+// The state behind ChoreographyView: the history the facts replay to (for the saga's history
+// and the operator's verbs), its status and step. nullopt when no fact belongs to that saga.
+std::optional<SagaState> ChoreographyState(const SagaDefinition& definition,
+                                           const OrderId& order_id,
+                                           const std::vector<ChoreographyFact>& facts,
+                                           const std::string& failure_reason);
 
 }  // namespace tinysaga::saga

@@ -101,6 +101,10 @@ struct Step {
   // Every step of a group has a forward action.
   bool parallel_with_previous = false;
   StepFacts facts;  // choreography (see StepFacts)
+  // False past the point of no return: once this step's command may have applied, the saga
+  // must finish, so an operator's abort is refused while it is current (the order saga's
+  // order_placed: PLACED cannot be undone).
+  bool abortable = true;
 };
 
 struct SagaDefinition {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,10 @@ enum class StepEventType {
   kRetrying,   // the reply asked for a retry
   kTimedOut,   // no reply before the deadline
   kGaveUp,     // attempts exhausted
+  // An operator's verbs (engine.h Retry, Abort): who and why are in the event's actor and
+  // reason. They are the history's only lines not caused by a command, a reply or a deadline.
+  kRetried,  // a GAVE_UP saga goes on from the step it gave up on, with fresh attempts
+  kAborted,  // a RUNNING saga stops going forward and compensates from where it is
 };
 
 // One line of the saga's history. Bounded: at most a few lines per attempt, and attempts are
@@ -47,6 +52,11 @@ struct StepEvent {
   StepEventType type = StepEventType::kSent;
   std::string reply_type;  // for events caused by a reply
   std::string error;       // for kFailed, kRetrying, kTimedOut, kGaveUp
+  // The id of the message that caused it (a reply, or the event that started the saga and
+  // answered its first step); empty for the rest.
+  std::string message_id;
+  std::string actor;   // kRetried, kAborted: the operator's user id
+  std::string reason;  // kRetried, kAborted: why, as the operator said
   bool operator==(const StepEvent&) const = default;
 };
 
@@ -86,6 +96,13 @@ struct SagaState {
   TimestampMs started_ms = 0;
   TimestampMs updated_ms = 0;
   std::vector<StepEvent> history;
+  // The event that started the saga (its message id and type); empty for a saga started
+  // otherwise (tests).
+  std::string start_message_id;
+  std::string start_message_type;
+  // How many times an operator retried it (engine.h Retry). Part of every command id from the
+  // first retry on, so that the fresh attempts are new messages to the participants' inboxes.
+  int retries = 0;
 
   bool compensating() const { return status == SagaStatus::kCompensating; }
   bool terminal() const {
@@ -96,8 +113,11 @@ struct SagaState {
 };
 
 // Whether a compensation of `history` (of step `step_index`, or of any step when -1) failed or
-// gave up: what it was to undo is not undone.
+// gave up since the operator last retried the saga: what it was to undo is not undone.
 bool CompensationAbandoned(const std::vector<StepEvent>& history, int step_index = -1);
+
+// The operator's last verb in `history` (kRetried or kAborted); nullopt when none.
+std::optional<StepEventType> LastOperatorVerb(const std::vector<StepEvent>& history);
 
 std::string_view SagaStatusName(SagaStatus status);      // "RUNNING", "COMPENSATING", ...
 std::string_view StepPhaseName(StepPhase phase);         // "AWAITING_REPLY", "BACKING_OFF", "NONE"

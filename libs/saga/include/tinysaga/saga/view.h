@@ -61,4 +61,22 @@ nlohmann::json SagaViewToJson(const SagaView& view);
 nlohmann::json NotStartedViewJson(const SagaDefinition& definition, const OrderId& order_id,
                                   std::string_view mode);
 
+// ---- What an operator reads beside the view (issue 15: `describe`) ----
+
+// Every event of `history`, oldest first: {"at", "step" (name), "kind" (FORWARD, COMPENSATION),
+// "attempt", "type" (SENT, SUCCEEDED, ..., RETRIED, ABORTED), "replyType", "error",
+// "messageId", "actor", "reason"}, the last five null when absent.
+nlohmann::json SagaHistoryJson(const SagaDefinition& definition,
+                               const std::vector<StepEvent>& history);
+
+// Where the saga is: {"currentStep" (name), "attempt", "phase" (AWAITING_REPLY, BACKING_OFF),
+// "deadlineAt" (RFC 3339), "retries"}; the first four null once it ended.
+nlohmann::json SagaProgressJson(const SagaDefinition& definition, const SagaState& state);
+
+// The messages an orchestrated saga sent and received, oldest first: the event that started
+// it, every attempt of every command (its id from CommandId, its topic) and every reply it
+// applied: [{"direction": "sent" or "received", "messageId", "type", "topic", "at", "step"
+// (null for the starting event)}]. Replies it ignored are not in it (nor in the history).
+nlohmann::json OrchestratedMessagesJson(const SagaDefinition& definition, const SagaState& state);
+
 }  // namespace tinysaga::saga

@@ -1,0 +1,277 @@
+// Operating sagas end to end (issue 15, item 1), in both saga modes, through the gateway and
+// `tinysaga sagas`: a wallet kept down (its dev fault switch) until a saga gives up, then back
+// and the saga retried to the end with the money and the stock whole; a running saga aborted;
+// the list's filters; who did what and why in the saga's history; idempotent verbs and the
+// 400/403/404/409 answers. `tinysaga check` passes after every test.
+//
+// The patient timings are short here, so that giving up takes seconds, not minutes: the
+// orchestrator's compensations and cancel steps (--must-finish-*), and in choreography the
+// Order service's cancel deadlines (--cancel-*).
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "saga_flows.h"
+#include "up_process.h"
+
+namespace tinysaga::e2e {
+namespace {
+
+using nlohmann::json;
+
+class SagaOpsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() {
+    delete client_;
+    delete up_;
+    client_ = nullptr;
+    up_ = nullptr;
+  }
+  void SetUp() override {
+    if (up_) return;
+    up_ = new UpProcess({"--saga-mode", GetParam(), "--rate-limit-per-second", "100000",
+                         "--rate-limit-burst", "100000",
+                         // A refund unanswered gives up after 3 attempts of 2 s.
+                         "--service-arg", "orchestrator=--must-finish-timeout-ms=2000",
+                         "--service-arg", "orchestrator=--must-finish-attempts=3",
+                         // A cancel unanswered is announced every second, given up after 5.
+                         "--service-arg", "order=--cancel-announce-ms=1000", "--service-arg",
+                         "order=--cancel-give-up-ms=5000"});
+    client_ = new http::Client();
+  }
+  void TearDown() override {
+    if (up_ == nullptr) return;
+    WalletDown(false);  // whatever happened, the next test starts with the wallet up
+    const CheckResult last = AwaitCheckPasses(up_->db_template());
+    EXPECT_EQ(last.exit_code, 0) << last.output;
+  }
+  bool Choreography() const { return GetParam() == "choreography"; }
+
+  Api As(const std::string& user_id, const std::string& role = "user") {
+    Api api(*client_, up_->gateway());
+    api.SignIn(user_id, role);
+    return api;
+  }
+  Api Admin() { return As("admin", "admin"); }
+  std::string Url() const { return "http://" + up_->gateway().ToString(); }
+
+  // The wallet's dev fault switch: every debit and refund answers 503 while it is on.
+  void WalletDown(bool down) {
+    auto reply = Admin().Post("/api/dev/faults/wallet",
+                              {{"unavailableForMs", down ? 3'600'000 : 0}}, NewKey());
+    ASSERT_EQ(reply.status, 200) << reply.raw;
+  }
+
+  static int64_t Balance(const Api& api, const std::string& user_id) {
+    auto wallet = api.Get("/api/wallets/" + user_id);
+    return wallet.status == 200 ? wallet.body.value("balance", int64_t{-1}) : 0;
+  }
+  static int64_t Stock(const Api& api, const std::string& product) {
+    return api.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1});
+  }
+  static std::multiset<std::string> Transactions(const Api& api, const std::string& order_id) {
+    std::multiset<std::string> rows;
+    for (const json& row : api.Get("/api/transactions?orderId=" + order_id)
+                               .body.value("transactions", json::array())) {
+      rows.insert(row.value("type", "") + ":" + row.value("paymentStatus", "") + ":" +
+                  std::to_string(row.value("amount", int64_t{-1})));
+    }
+    return rows;
+  }
+  // The operator's line of `verb` ("RETRIED", "ABORTED") in a saga's history; null when none.
+  static json OperatorLine(const json& saga, const std::string& verb) {
+    for (const json& line : saga.value("history", json::array())) {
+      if (line.value("type", "") == verb) return line;
+    }
+    return nullptr;
+  }
+  void Signal(const std::string& process, int signal) {
+    ASSERT_EQ(kill(up_->Process(process)["pid"].get<pid_t>(), signal), 0) << process;
+  }
+
+  static UpProcess* up_;
+  static http::Client* client_;
+};
+UpProcess* SagaOpsTest::up_ = nullptr;
+http::Client* SagaOpsTest::client_ = nullptr;
+
+// The known case of issue 15: a cancel saga that gave up left the order PLACED with its cancel
+// requested for good. The refund could not reach the wallet; once it can, a retry finishes it.
+TEST_P(SagaOpsTest, ACancelThatGaveUpWhileTheWalletWasDownIsRetriedToTheEnd) {
+  const Api admin = Admin();
+  const std::string product = NewProduct(admin, 3'000, 5);
+  const std::string user = NewUser(admin, 10'000);
+  const Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 2);
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  WaitForStatus(api, order_id, "PLACED");
+  ASSERT_EQ(Balance(api, user), 4'000);
+
+  WalletDown(true);
+  ASSERT_EQ(api.Post("/api/orders/" + order_id + "/cancel", json::object()).status, 202);
+  const json gave_up = WaitForSagaState(admin, order_id, "GAVE_UP");
+  EXPECT_EQ(gave_up.value("type", ""), "cancel");
+  json order = api.Get("/api/orders/" + order_id).body;
+  EXPECT_EQ(order.value("status", ""), "PLACED");
+  EXPECT_EQ(order.value("cancelRequested", false), true);
+  EXPECT_EQ(Balance(api, user), 4'000) << "the refund never reached the wallet";
+
+  // The operator finds it, through the API and the command line.
+  bool listed = false;
+  for (const json& saga : admin.Get("/api/sagas?state=GAVE_UP").body.value("sagas", json::array()))
+    listed |= saga.value("orderId", "") == order_id;
+  EXPECT_TRUE(listed);
+  const CheckResult list = RunTinysaga(
+      {"sagas", "list", "--state", "GAVE_UP", "--url", Url(), "--token", admin.token()});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find(order_id + "  GAVE_UP  cancel"), std::string::npos) << list.output;
+  const CheckResult described =
+      RunTinysaga({"sagas", "describe", order_id, "--url", Url(), "--token", admin.token()});
+  EXPECT_EQ(described.exit_code, 0) << described.output;
+  EXPECT_NE(described.output.find("cancel saga"), std::string::npos) << described.output;
+  EXPECT_NE(described.output.find("GAVE_UP"), std::string::npos) << described.output;
+
+  // Choreography: Payment keeps the refund queued and would finish it on its own once the
+  // wallet is back, racing the retry; so there the retry comes just before the wallet does.
+  // The orchestrated saga ended GAVE_UP and ignores that late answer: the wallet comes first.
+  if (!Choreography()) WalletDown(false);
+  const CheckResult retried = RunTinysaga({"sagas", "retry", order_id, "--reason", "wallet is back",
+                                           "--url", Url(), "--token", admin.token()});
+  EXPECT_EQ(retried.exit_code, 0) << retried.output;
+  EXPECT_NE(retried.output.find("RETRIED by admin: wallet is back"), std::string::npos)
+      << retried.output;
+  if (Choreography()) WalletDown(false);
+
+  order = WaitForStatus(api, order_id, "CANCELED");
+  EXPECT_EQ(Balance(api, user), 10'000);
+  EXPECT_EQ(Stock(api, product), 5);
+  EXPECT_EQ(Transactions(api, order_id),
+            (std::multiset<std::string>{"PAYMENT:REFUNDED:6000", "REFUND:COMPLETED:6000"}));
+  const json saga = WaitForSagaState(admin, order_id, "COMPLETED");
+  const json line = OperatorLine(saga, "RETRIED");
+  ASSERT_TRUE(line.is_object()) << saga.dump();
+  EXPECT_EQ(line.value("actor", ""), "admin");
+  EXPECT_EQ(line.value("reason", ""), "wallet is back");
+  EXPECT_EQ(line.value("step", ""), "refund");
+
+  // Idempotent once done; nothing else applies to a finished saga.
+  auto again = admin.Post("/api/orders/" + order_id + "/saga/retry", {{"reason", "twice"}});
+  EXPECT_EQ(again.status, 200) << again.raw;
+  EXPECT_EQ(again.body.value("state", ""), "COMPLETED");
+  auto abort = admin.Post("/api/orders/" + order_id + "/saga/abort", {{"reason", "too late"}});
+  EXPECT_EQ(abort.status, 409) << abort.raw;
+  EXPECT_TRUE(abort.body.value("type", "").ends_with("conflict")) << abort.raw;
+  const CheckResult refused = RunTinysaga({"sagas", "abort", order_id, "--reason", "too late",
+                                           "--url", Url(), "--token", admin.token()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("HTTP 409"), std::string::npos) << refused.output;
+}
+
+// Orchestration: the payment's compensation (the void of a debit the wallet may have taken)
+// gives up while the wallet is down, and the order FAILED saying the refund was not done.
+// Retried once the wallet is back: the void goes through and the order says so.
+TEST_P(SagaOpsTest, ACompensationThatGaveUpIsRetriedAndTheOrderSaysTheTruth) {
+  if (Choreography()) {
+    GTEST_SKIP() << "choreography compensates a failed payment with Payment's own void, which "
+                    "retries until the wallet answers: nothing gives up";
+  }
+  const Api admin = Admin();
+  const std::string product = NewProduct(admin, 2'000, 10);
+  const std::string user = NewUser(admin, 10'000);
+  const Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 1);
+  WalletDown(true);
+  EXPECT_EQ(Pay(api, order_id).status, 503);
+  json order = WaitForStatus(api, order_id, "FAILED");
+  EXPECT_EQ(order.value("statusInfo", ""),
+            "payment service unavailable, refund not done: an operator must act");
+  WaitForSagaState(admin, order_id, "GAVE_UP");
+
+  WalletDown(false);
+  auto retried = admin.Post("/api/orders/" + order_id + "/saga/retry", {{"reason", "wallet back"}});
+  ASSERT_EQ(retried.status, 200) << retried.raw;
+  EXPECT_EQ(retried.body.value("state", ""), "COMPENSATING");
+  EXPECT_EQ(retried.body.value("retries", 0), 1);
+  const json saga = WaitForSagaState(admin, order_id, "FAILED");
+  EXPECT_EQ(saga["steps"][1].value("status", ""), "COMPENSATED") << saga.dump();
+  EXPECT_TRUE(Eventually([&] {
+    return api.Get("/api/orders/" + order_id).body.value("statusInfo", "") ==
+           "payment service unavailable";
+  })) << api.Get("/api/orders/" + order_id).raw;
+  EXPECT_EQ(Balance(api, user), 10'000);
+  EXPECT_EQ(Stock(api, product), 10);
+  // The messages it sent name each attempt: the first budget's and the retry's.
+  bool first = false, fresh = false;
+  for (const json& message : saga.value("messages", json::array())) {
+    const std::string id = message.value("messageId", "");
+    first |= id.ends_with("-1-undo-1");
+    fresh |= id.ends_with("-1-undo-1-r1");
+  }
+  EXPECT_TRUE(first && fresh) << saga["messages"].dump();
+}
+
+// A running saga stops going forward and compensates from where it is: Inventory is stopped
+// while the order waits for its stock; the operator aborts; once Inventory is back, the stock
+// and the money come back and the order is FAILED "aborted by an operator".
+TEST_P(SagaOpsTest, AnAbortedRunningSagaGivesEverythingBackAndFailsTheOrder) {
+  const Api admin = Admin();
+  const std::string product = NewProduct(admin, 1'500, 10);
+  const std::string user = NewUser(admin, 10'000);
+  const Api api = As(user);
+  const std::string order_id = CreateOrder(api, product, 2);
+  Signal("inventory-1", SIGSTOP);
+  const ResumeOnExit resume(up_->Process("inventory-1")["pid"].get<pid_t>());
+  ASSERT_EQ(Pay(api, order_id).status, 200);
+  WaitForStatus(api, order_id, "PAYMENT_DONE");
+  const json running = WaitForSagaState(admin, order_id, "RUNNING");
+  EXPECT_EQ(running.value("currentStep", ""), "reserve_stock");
+
+  // Stuck: the list finds it.
+  EXPECT_TRUE(Eventually([&] {
+    for (const json& saga :
+         admin.Get("/api/sagas?state=RUNNING&stuckForS=1").body.value("sagas", json::array())) {
+      if (saga.value("orderId", "") == order_id) return true;
+    }
+    return false;
+  }));
+
+  // Admins only, a reason required, unknown orders not found.
+  EXPECT_EQ(api.Post("/api/orders/" + order_id + "/saga/abort", {{"reason", "mine"}}).status, 403);
+  auto no_reason = admin.Post("/api/orders/" + order_id + "/saga/abort", json::object());
+  EXPECT_EQ(no_reason.status, 400) << no_reason.raw;
+  EXPECT_NE(no_reason.body.value("detail", "").find("'reason'"), std::string::npos);
+  EXPECT_EQ(admin.Post("/api/orders/" + order_id + "/saga/abort", {{"reason", 7}}).status, 400);
+  EXPECT_EQ(admin.Post("/api/orders/ord_none/saga/abort", {{"reason", "x"}}).status, 404);
+  EXPECT_EQ(admin.Post("/api/orders/" + order_id + "/saga/retry", {{"reason", "x"}}).status, 409);
+
+  auto aborted =
+      admin.Post("/api/orders/" + order_id + "/saga/abort", {{"reason", "customer called"}});
+  ASSERT_EQ(aborted.status, 200) << aborted.raw;
+  const json line = OperatorLine(aborted.body, "ABORTED");
+  ASSERT_TRUE(line.is_object()) << aborted.raw;
+  EXPECT_EQ(line.value("actor", ""), "admin");
+  EXPECT_EQ(line.value("reason", ""), "customer called");
+  auto again = admin.Post("/api/orders/" + order_id + "/saga/abort", {{"reason", "twice"}});
+  EXPECT_EQ(again.status, 200) << again.raw;
+
+  Signal("inventory-1", SIGCONT);
+  const json order = WaitForStatus(api, order_id, "FAILED");
+  EXPECT_EQ(order.value("statusInfo", ""), "aborted by an operator");
+  EXPECT_TRUE(Eventually([&] { return Balance(api, user) == 10'000 && Stock(api, product) == 10; }))
+      << "balance " << Balance(api, user) << ", stock " << Stock(api, product);
+  EXPECT_TRUE(Eventually([&] {
+    return Transactions(api, order_id) ==
+           std::multiset<std::string>{"PAYMENT:REFUNDED:3000", "REFUND:COMPLETED:3000"};
+  }));
+  const json saga = WaitForSagaState(admin, order_id, "FAILED");
+  EXPECT_EQ(saga.value("failureReason", ""), "aborted by an operator");
+  EXPECT_TRUE(OperatorLine(saga, "ABORTED").is_object()) << saga.dump();
+  EXPECT_EQ(admin.Post("/api/orders/" + order_id + "/saga/abort", {{"reason", "thrice"}}).status,
+            200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Orchestration, SagaOpsTest, ::testing::Values("orchestration"));
+INSTANTIATE_TEST_SUITE_P(Choreography, SagaOpsTest, ::testing::Values("choreography"));
+
+}  // namespace
+}  // namespace tinysaga::e2e
