@@ -79,10 +79,25 @@ TEST_F(InventoryCommandsTest, RepeatedReserveAnswersTheSameWithOneMovement) {
 TEST_F(InventoryCommandsTest, OutOfStockReservesNothingAndSaysWhatIsAvailable) {
   EXPECT_EQ(ReplyTo(Command("ord_1", Reserve(11))), contracts::Payload(contracts::OutOfStock{10}));
   EXPECT_EQ(Available(), 10);
-  EXPECT_EQ(Movements("ord_1"), 0);
+  // Only the row that closes the order (delta 0), as a release that found nothing writes.
+  EXPECT_EQ(Movements("ord_1"), 1);
+  EXPECT_EQ(db_.Count("SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE product_id = 'p1'"),
+            10);
   // An unknown product has nothing available.
   EXPECT_EQ(ReplyTo(Command("ord_2", contracts::ReserveStock{ProductId("ghost"), 1})),
             contracts::Payload(contracts::OutOfStock{0}));
+}
+
+// Found by the simulator (seed 179): the first ReserveStock was lost, its retry was refused and
+// the saga failed the order; then the lost attempt was published again, when stock was back.
+// The refusal was the order's last word: the old attempt reserves nothing.
+TEST_F(InventoryCommandsTest, AnOlderAttemptAfterARefusalReservesNothingEvenWhenStockIsBack) {
+  ASSERT_EQ(ReplyTo(Command("ord_2", Reserve(5))), contracts::Payload(contracts::StockReserved{}));
+  const Message first_attempt = Command("ord_1", Reserve(8));
+  ASSERT_EQ(ReplyTo(Command("ord_1", Reserve(8))), contracts::Payload(contracts::OutOfStock{5}));
+  ASSERT_EQ(ReplyTo(Command("ord_2", Release(5))), contracts::Payload(contracts::StockReleased{}));
+  EXPECT_EQ(ReplyTo(first_attempt), contracts::Payload(contracts::OutOfStock{10}));
+  EXPECT_EQ(Available(), 10);
 }
 
 TEST_F(InventoryCommandsTest, ReleaseGivesBackOnceAndAnswersStockReleased) {

@@ -134,6 +134,21 @@ TEST_F(OrderCommandsTest, MarkPlacedForAnOrderAlreadyShippedIsNotAFailure) {
   EXPECT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("ON_WAY"));
 }
 
+// Found by the simulator (seed 12): MarkPlaced's reply was lost; meanwhile the customer canceled
+// the PLACED order and the cancel saga finished. The saga's retry of MarkPlaced is done (the
+// order was placed), not refused: a refusal made the order saga compensate and give up.
+TEST_F(OrderCommandsTest, MarkPlacedForAnOrderCanceledAfterItWasPlacedIsDone) {
+  const std::string order_id = PutOrder(OrderStatus::kPlaced, "alice", /*cancel_requested=*/true);
+  ASSERT_EQ(ReplyTo(order_id, contracts::MarkCanceled{}), Changed("CANCELED"));
+  const size_t history = History(order_id).size();
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPlaced{}), Changed("CANCELED"));
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkPaymentDone{}), Changed("CANCELED"));
+  EXPECT_EQ(History(order_id).size(), history);
+  // Past PLACED it never went, and FAILED is no step it went through.
+  EXPECT_EQ(RejectedStatus(ReplyTo(order_id, contracts::MarkOnWay{})), "CANCELED");
+  EXPECT_EQ(RejectedStatus(ReplyTo(order_id, contracts::MarkFailed{"x"})), "CANCELED");
+}
+
 TEST_F(OrderCommandsTest, MarkOnWayShipsAPlacedOrderButNotOneBeingCanceled) {
   // The ship step of docs/adding-a-step.md.
   const std::string placed = PutOrder(OrderStatus::kPlaced);
