@@ -17,6 +17,7 @@
 #include "payment/payment_service.h"
 #include "sagas_command.h"
 #include "secrets.h"
+#include "sim_command.h"
 #include "tinysaga/auth/token.h"
 #include "tinysaga/bus/bus.h"
 #include "tinysaga/contracts/topics.h"
@@ -338,6 +339,8 @@ int Main(int argc, char** argv) {
   auto* sagas_command = AddSagasCommand(app, sagas_options);
   DlqOptions dlq_options;  // tinysaga dlq (issue 15)
   auto* dlq_command = AddDlqCommand(app, dlq_options);
+  SimCommandOptions sim_options;  // tinysaga sim (issue 14)
+  auto* sim_command = AddSimCommand(app, sim_options);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -345,6 +348,7 @@ int Main(int argc, char** argv) {
 
   if (sagas_command->parsed()) return RunSagas(sagas_options);
   if (dlq_command->parsed()) return RunDlq(dlq_options);
+  if (sim_command->parsed()) return RunSim(sim_options);
 
   if (up_command->parsed()) {
     up_options.demo = !no_demo;

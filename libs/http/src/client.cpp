@@ -736,21 +736,36 @@ std::function<void()> Client::Impl::Stream(const Endpoint& endpoint, Request req
   };
 }
 
-Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::Client(ClientOptions options)
+    : transport_(std::move(options.transport)),
+      default_timeout_(options.request_timeout),
+      impl_(transport_ ? nullptr : std::make_unique<Impl>(std::move(options))) {}
 Client::~Client() = default;
 
 void Client::Send(const Endpoint& endpoint, Request request,
                   std::function<void(Result<Response>)> done, std::chrono::milliseconds timeout) {
+  if (transport_) {
+    done(SendAndWait(endpoint, std::move(request), timeout));
+    return;
+  }
   impl_->Send(endpoint, std::move(request), std::move(done), timeout);
 }
 
 Result<Response> Client::SendAndWait(const Endpoint& endpoint, Request request,
                                      std::chrono::milliseconds timeout) {
+  if (transport_) {
+    return transport_(endpoint, std::move(request),
+                      timeout > std::chrono::milliseconds::zero() ? timeout : default_timeout_);
+  }
   return impl_->SendAndWait(endpoint, std::move(request), timeout);
 }
 
 std::function<void()> Client::Stream(const Endpoint& endpoint, Request request,
                                      StreamCallbacks callbacks) {
+  if (transport_) {
+    if (callbacks.on_end) callbacks.on_end(Error{Errc::kUnavailable, "no streams in process"});
+    return [] {};
+  }
   return impl_->Stream(endpoint, std::move(request), std::move(callbacks));
 }
 

@@ -10,8 +10,10 @@
 #include <optional>
 
 #include "asio_common.h"
+#include "percent.h"
 #include "server_session.h"
 #include "tinysaga/core/thread_name.h"
+#include "tinysaga/http/problem.h"
 
 namespace tinysaga::http {
 
@@ -37,6 +39,7 @@ class Server::Impl {
     assert(!started_ && "routes may not change after Start()");
     state_.fallback = std::move(handler);
   }
+  Response HandleInProcess(Request request);
   void Start();
   void Stop();
   uint16_t port() const { return port_.load(); }
@@ -89,6 +92,42 @@ void Server::Impl::AddRoute(std::string_view method, std::string_view pattern, R
   assert(index == state_.routes.size());
   (void)index;
   state_.routes.push_back(std::move(entry));
+}
+
+// The routing part of Session::Dispatch, for blocking and inline routes, on this thread.
+Response Server::Impl::HandleInProcess(Request request) {
+  const std::string target = request.target;
+  if (target.empty() || target.front() != '/')
+    return Problem(400, "invalid-request", "malformed request target");
+  auto parsed = ParseTarget(target);
+  if (!parsed) return Problem(parsed.error());
+  request.path = std::move(parsed->path);
+  request.query = std::move(parsed->query);
+  const std::string_view raw_path = std::string_view(target).substr(0, target.find('?'));
+  Router::Miss miss = Router::Miss::kNotFound;
+  auto match = state_.router.Find(request.method, raw_path, &miss);
+  if (!match) {
+    return miss == Router::Miss::kMethodNotAllowed
+               ? Problem(405, "method-not-allowed",
+                         request.method + " is not allowed on " + request.path)
+               : Problem(404, "not-found", "no route for " + request.path);
+  }
+  const RouteEntry& entry = state_.routes[match->route_index];
+  if (entry.kind != RouteKind::kBlocking && entry.kind != RouteKind::kInline)
+    return Problem(501, "not-implemented", "not callable in process: " + entry.pattern);
+  request.route = std::move(match->pattern);
+  for (auto& [name, value] : match->params) {
+    auto decoded = internal::PercentDecode(value, false);
+    request.path_params.emplace(name, decoded ? std::move(*decoded) : std::move(value));
+  }
+  try {
+    return entry.handler(request);
+  } catch (const std::exception& error) {
+    Log()->error("http: handler for {} {} threw: {}", request.method, request.route, error.what());
+  } catch (...) {
+    Log()->error("http: handler for {} {} threw a non-exception", request.method, request.route);
+  }
+  return Problem(500, "internal", "internal error");
 }
 
 void Server::Impl::Start() {
@@ -255,6 +294,9 @@ void Server::RouteStream(std::string method, std::string pattern,
 }
 
 void Server::Fallback(AsyncHandler handler) { impl_->SetFallback(std::move(handler)); }
+Response Server::HandleInProcess(Request request) {
+  return impl_->HandleInProcess(std::move(request));
+}
 void Server::Start() { impl_->Start(); }
 void Server::Stop() { impl_->Stop(); }
 uint16_t Server::port() const { return impl_->port(); }

@@ -30,7 +30,16 @@ struct Endpoint {
   auto operator<=>(const Endpoint&) const = default;
 };
 
+// Carries one request to its endpoint and returns the answer, in place of the network: the
+// simulator's in-process transport (sim/). Runs on the caller's thread; `timeout` is the
+// request's (never zero).
+using Transport =
+    std::function<Result<Response>(const Endpoint&, Request, std::chrono::milliseconds timeout)>;
+
 struct ClientOptions {
+  // Empty (the default): real connections. Set: every call goes through it, no I/O thread is
+  // started and Stream() ends at once with kUnavailable.
+  Transport transport;
   int io_threads = 1;
   size_t connections_per_endpoint_max = 256;  // beyond: requests wait for a free connection
   size_t waiting_requests_max = 10'000;       // beyond: kUnavailable at once
@@ -68,6 +77,8 @@ class Client {
 
  private:
   class Impl;
+  Transport transport_;  // set: calls go through it and impl_ is null
+  std::chrono::milliseconds default_timeout_;
   std::unique_ptr<Impl> impl_;
 };
 

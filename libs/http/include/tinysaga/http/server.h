@@ -87,6 +87,12 @@ class Server {
   // Handles every request no route matches (the gateway's proxy); default: 404/405 problem.
   void Fallback(AsyncHandler handler);
 
+  // Answers `request` on the calling thread without any socket, as a connection would: parses
+  // the target, routes, fills path, query and path parameters, and calls the route's handler.
+  // Blocking and inline routes only (the others answer 501); works before Start() too. For the
+  // simulator's in-process transport (sim/), which calls a service's routes as its peers do.
+  Response HandleInProcess(Request request);
+
   void Start();
   void Stop();
   uint16_t port() const;

@@ -1,0 +1,423 @@
+#include "tinysaga/sim/simulator.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "processes.h"
+#include "state_hash.h"
+#include "tinysaga/bus/memory/memory_bus.h"
+#include "tinysaga/invariants/invariants.h"
+#include "tinysaga/invariants/loader.h"
+#include "trace.h"
+#include "transport.h"
+#include "workload.h"
+
+namespace tinysaga::sim {
+namespace {
+
+// Once the faults stop, everything must be at rest within this much simulated time: the
+// longest chain is a payment left PENDING (the reconciler resolves it after 60 s) whose saga
+// then refunds with the wallet's retries.
+constexpr int64_t kLivenessBoundMs = 15 * 60 * 1000;
+// How often (simulated) a settling run is checked for rest: first after 5 s, then doubling.
+constexpr int64_t kSettleCheckMs = 5'000;
+constexpr int64_t kSettleCheckMaxMs = 80'000;
+
+// Violations that only say the system is still moving: past the bound, a liveness failure.
+// The order and saga ids a violation names ("ord_...", "sag_..."), to find their events.
+std::vector<std::string> IdsIn(const std::vector<std::string>& violations) {
+  std::vector<std::string> ids;
+  for (const std::string& violation : violations) {
+    for (const char* prefix : {"ord_", "sag_"}) {
+      for (size_t at = violation.find(prefix); at != std::string::npos;
+           at = violation.find(prefix, at + 1)) {
+        size_t end = at;
+        while (
+            end < violation.size() &&
+            (std::isalnum(static_cast<unsigned char>(violation[end])) || violation[end] == '_')) {
+          ++end;
+        }
+        ids.push_back(violation.substr(at, end - at));
+      }
+    }
+  }
+  return ids;
+}
+
+bool NotAtRest(const invariants::Report& report) {
+  return std::any_of(report.violations.begin(), report.violations.end(),
+                     [](const invariants::Violation& violation) {
+                       return violation.kind == invariants::ViolationKind::kInFlight ||
+                              violation.kind == invariants::ViolationKind::kSagaOverdue ||
+                              violation.kind == invariants::ViolationKind::kOutboxNotDrained ||
+                              violation.kind == invariants::ViolationKind::kSagaMissing;
+                     });
+}
+
+// Independent streams from one seed: the services', the workload's and the faults' draws
+// do not shift each other when one of them changes.
+uint64_t StreamSeed(uint64_t seed, uint64_t stream) {
+  uint64_t mixed = seed * 0x9E3779B97F4A7C15ULL + stream * 0xD1B54A32D192ED03ULL;
+  mixed ^= mixed >> 31;
+  return mixed;
+}
+
+Result<std::string> MakeRunDir(const SimOptions& options) {
+  // By default in memory when the system has a tmpfs at /dev/shm: twice as fast as a disk,
+  // and the databases are files all the same (the invariant checker reads them as it reads a
+  // real deployment's).
+  std::error_code ignored;
+  std::filesystem::path base = !options.work_dir.empty() ? std::filesystem::path(options.work_dir)
+                               : std::filesystem::is_directory("/dev/shm", ignored)
+                                   ? std::filesystem::path("/dev/shm")
+                                   : std::filesystem::temp_directory_path();
+  std::string pattern = (base / ("tinysaga-sim-" + std::to_string(options.seed) + "-XXXXXX"));
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return MakeError(Errc::kUnavailable, "cannot create a directory under " + base.string());
+  }
+  return pattern;
+}
+
+std::string Hex(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+struct Crash {
+  TimestampMs at_ms = 0;
+  std::string service;
+  bool restart = false;  // false: the process dies; true: it starts again
+};
+
+// 1 to 3 crashes of random services during the workload, each down for up to 5 s.
+std::vector<Crash> PlanCrashes(Rng& rng, const std::vector<std::string>& services,
+                               TimestampMs from_ms, TimestampMs to_ms) {
+  std::vector<Crash> plan;
+  const int count = 1 + static_cast<int>(rng.Below(3));
+  const auto span = static_cast<uint64_t>(std::max<int64_t>(1, to_ms - from_ms));
+  for (int i = 0; i < count; ++i) {
+    const TimestampMs at_ms = from_ms + static_cast<int64_t>(rng.Below(span));
+    const std::string& service = services[rng.Below(services.size())];
+    plan.push_back({at_ms, service, false});
+    plan.push_back({at_ms + 1 + static_cast<int64_t>(rng.Below(5'000)), service, true});
+  }
+  std::stable_sort(plan.begin(), plan.end(),
+                   [](const Crash& a, const Crash& b) { return a.at_ms < b.at_ms; });
+  return plan;
+}
+
+class Run {
+ public:
+  Run(const SimOptions& options, std::string dir)
+      : options_(options),
+        dir_(std::move(dir)),
+        service_rng_(StreamSeed(options.seed, 1)),
+        workload_rng_(StreamSeed(options.seed, 2)),
+        fault_rng_(StreamSeed(options.seed, 3)),
+        bus_rng_(StreamSeed(options.seed, 4)),
+        trace_(clock_, options.trace_path),
+        bus_(std::make_shared<bus::MemoryBus>()),
+        network_(clock_, fault_rng_, trace_),
+        env_{dir_, options.mode, clock_, service_rng_, fault_rng_, bus_, network_, trace_} {
+    trace_.StartAt(clock_.NowMs());
+    if (options.break_name == "debit-id-per-attempt") network_.BreakDebitIds();
+  }
+
+  Result<SimResult> Go() {
+    for (const std::string& name : ServiceNames(options_.mode)) {
+      TS_ASSIGN_OR_RETURN(processes_[name], StartProcess(env_, name));
+    }
+    const TimestampMs start_ms = clock_.NowMs();
+    Workload workload(workload_rng_, network_, options_.sagas, start_ms + 1);
+    TS_RETURN_IF_ERROR(workload.Seed());
+    trace_.Add("seeded");
+    StartFaults();
+    if (options_.faults.crash) {
+      TimestampMs last_ms = start_ms + 40LL * options_.sagas / 2 + 1;
+      crashes_ = PlanCrashes(fault_rng_, ServiceNames(options_.mode), start_ms, last_ms);
+    }
+
+    SimResult result;
+    result.seed = options_.seed;
+    result.sagas = options_.sagas;
+    result.mode = options_.mode;
+    std::optional<invariants::Report> report;
+    TimestampMs settled_check_ms = 0;
+    int64_t check_interval_ms = kSettleCheckMs;
+    for (;;) {
+      const TimestampMs now_ms = clock_.NowMs();
+      size_t done = workload.RunDue(now_ms);
+      TS_RETURN_IF_ERROR(ApplyCrashes(now_ms));
+      for (const std::string& name : ServiceNames(options_.mode)) {
+        if (auto& process = processes_[name]) done += process->Step(now_ms);
+      }
+      if (done > 0) {
+        clock_.AdvanceMs(1);
+        continue;
+      }
+      if (bus_->DelayedCount() > 0) {  // nothing else moves: the held-back messages go now
+        trace_.Add("release-delayed " + std::to_string(bus_->DelayedCount()));
+        bus_->ReleaseDelayed();
+        continue;
+      }
+      if (faults_on_ && workload.done() && crashes_.empty()) {
+        TS_RETURN_IF_ERROR(StopFaults());
+        continue;
+      }
+      if (!faults_on_ && now_ms >= settled_check_ms) {
+        TS_ASSIGN_OR_RETURN(report, Evaluate(now_ms));
+        if (report->ok()) break;
+        // Checked again later, less often the longer it takes (a refund's backoff, the
+        // reconciler's minute), so that a violation that stays costs few evaluations.
+        settled_check_ms = now_ms + check_interval_ms;
+        check_interval_ms = std::min<int64_t>(2 * check_interval_ms, kSettleCheckMaxMs);
+      }
+      if (!faults_on_ && now_ms - faults_stopped_ms_ > kLivenessBoundMs) {
+        if (report && NotAtRest(*report)) {
+          result.violations.push_back("liveness: not at rest " +
+                                      std::to_string(kLivenessBoundMs / 1000) +
+                                      " s (simulated) after the faults stopped");
+        }
+        break;
+      }
+      clock_.SetMs(std::max(now_ms + 1, NextEvent(workload, settled_check_ms)));
+    }
+
+    result.simulated_ms = clock_.NowMs() - start_ms;
+    if (report) {
+      for (const auto& [status, count] : report->summary.orders_by_status) {
+        result.orders[status] = count;
+      }
+      for (const invariants::Violation& violation : report->violations) {
+        result.violations.push_back(std::string(invariants::ViolationKindName(violation.kind)) +
+                                    " " + violation.subject + ": " + violation.message);
+      }
+    }
+    result.faults = FaultCounts();
+    result.trace_hash = trace_.hash();
+    result.trace_excerpt = trace_.Excerpt(IdsIn(result.violations), 60);
+    processes_.clear();  // closes every database
+    std::vector<std::string> files;
+    for (const std::string& name : ServiceNames(options_.mode)) {
+      files.push_back(
+          storage::DbUrlFor("sqlite:" + dir_, name).substr(std::string("sqlite:").size()));
+    }
+    TS_ASSIGN_OR_RETURN(result.state_hash, HashDatabases(files));
+    return result;
+  }
+
+ private:
+  void StartFaults() {
+    const FaultSet& faults = options_.faults;
+    bus::RandomFaultOptions bus_faults{.fail_publish_ppm = faults.fail_publish ? 20'000u : 0u,
+                                       .drop_ppm = faults.drop ? 5'000u : 0u,
+                                       .duplicate_ppm = faults.duplicate ? 30'000u : 0u,
+                                       .delay_ppm = faults.delay ? 50'000u : 0u,
+                                       .delay_messages_max = 8};
+    bus::FaultHook random = bus::RandomFaults(bus_faults, bus_rng_);
+    bus_->SetFaultHook([random = std::move(random), &trace = trace_](const bus::Message& message) {
+      bus::Fault fault = random(message);
+      if (fault.kind != bus::FaultKind::kNone) {
+        static constexpr const char* kNames[] = {"none", "fail-publish", "drop", "duplicate",
+                                                 "delay"};
+        trace.Add(std::string("fault ") + kNames[static_cast<int>(fault.kind)] + " " +
+                  message.topic + " " + message.key + " " + message.id);
+      }
+      return fault;
+    });
+    if (faults.http) network_.SetFaults({.unreachable_ppm = 20'000, .answer_lost_ppm = 10'000});
+    if (faults.crash) env_.lost_commit_ppm = 20'000;
+    faults_on_ = true;
+  }
+
+  // The faults stop: no more injected, every process up, and if the broker lost messages,
+  // every outbox published again (as a service does when it finds a new broker).
+  Result<void> StopFaults() {
+    bus_->SetFaultHook({});
+    network_.SetFaults({});
+    env_.lost_commit_ppm = 0;
+    faults_on_ = false;
+    faults_stopped_ms_ = clock_.NowMs();
+    trace_.Add("faults-stop");
+    if (bus_->counters().dropped > 0) {
+      for (const std::string& name : ServiceNames(options_.mode)) {
+        TS_ASSIGN_OR_RETURN(size_t republished, processes_[name]->Republish());
+        trace_.Add("republish " + name + " " + std::to_string(republished));
+      }
+    }
+    return Ok();
+  }
+
+  Result<void> ApplyCrashes(TimestampMs now_ms) {
+    while (!crashes_.empty() && crashes_.front().at_ms <= now_ms) {
+      const Crash crash = crashes_.front();
+      crashes_.erase(crashes_.begin());
+      auto& process = processes_[crash.service];
+      if (!crash.restart && process) {
+        trace_.Add("crash " + crash.service);
+        process.reset();
+        ++crashes_applied_;
+      } else if (crash.restart && !process) {
+        trace_.Add("restart " + crash.service);
+        TS_ASSIGN_OR_RETURN(process, StartProcess(env_, crash.service));
+      }
+    }
+    return Ok();
+  }
+
+  TimestampMs NextEvent(const Workload& workload, TimestampMs settled_check_ms) {
+    std::optional<TimestampMs> next = workload.NextAt();
+    auto consider = [&next](std::optional<TimestampMs> at_ms) {
+      if (at_ms && (!next || *at_ms < *next)) next = at_ms;
+    };
+    if (!crashes_.empty()) consider(crashes_.front().at_ms);
+    for (const std::string& name : ServiceNames(options_.mode)) {
+      if (auto& process = processes_[name]) consider(process->NextWakeup());
+    }
+    if (!faults_on_) consider(settled_check_ms);
+    return next.value_or(clock_.NowMs() + 1);
+  }
+
+  Result<invariants::Report> Evaluate(TimestampMs now_ms) {
+    TS_ASSIGN_OR_RETURN(invariants::Snapshot snapshot, invariants::LoadSnapshot("sqlite:" + dir_));
+    return invariants::Evaluate(snapshot, invariants::Rules{.settled = true, .now_ms = now_ms});
+  }
+
+  std::map<std::string, int64_t> FaultCounts() const {
+    const bus::MemoryBusCounters bus = bus_->counters();
+    std::map<std::string, int64_t> counts = {
+        {"fail-publish", static_cast<int64_t>(bus.failed)},
+        {"drop", static_cast<int64_t>(bus.dropped)},
+        {"duplicate", static_cast<int64_t>(bus.duplicated)},
+        {"delay", static_cast<int64_t>(bus.delayed)},
+        {"http-unreachable", static_cast<int64_t>(network_.unreachable())},
+        {"http-answer-lost", static_cast<int64_t>(network_.answers_lost())},
+        {"crash", crashes_applied_},
+        {"lost-commit", static_cast<int64_t>(env_.lost_commits)}};
+    std::erase_if(counts, [](const auto& entry) { return entry.second == 0; });
+    return counts;
+  }
+
+  const SimOptions options_;
+  const std::string dir_;
+  ManualClock clock_;
+  SeededRng service_rng_;
+  SeededRng workload_rng_;
+  SeededRng fault_rng_;
+  SeededRng bus_rng_;
+  Trace trace_;
+  std::shared_ptr<bus::MemoryBus> bus_;
+  InProcessNetwork network_;
+  SimEnv env_;
+  std::map<std::string, std::unique_ptr<Process>> processes_;
+  std::vector<Crash> crashes_;
+  int64_t crashes_applied_ = 0;
+  bool faults_on_ = false;
+  TimestampMs faults_stopped_ms_ = 0;
+};
+
+}  // namespace
+
+Result<FaultSet> ParseFaults(std::string_view list) {
+  FaultSet faults;
+  if (list == "none" || list.empty()) return faults;
+  if (list == "all") {
+    return FaultSet{true, true, true, true, true, true};
+  }
+  std::stringstream items{std::string(list)};
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (item == "fail-publish")
+      faults.fail_publish = true;
+    else if (item == "drop")
+      faults.drop = true;
+    else if (item == "duplicate")
+      faults.duplicate = true;
+    else if (item == "delay")
+      faults.delay = true;
+    else if (item == "http")
+      faults.http = true;
+    else if (item == "crash")
+      faults.crash = true;
+    else
+      return MakeError(Errc::kInvalidRequest,
+                       "unknown fault '" + item +
+                           "' (all, none, fail-publish, drop, duplicate, delay, http, crash)");
+  }
+  return faults;
+}
+
+std::string FaultsName(const FaultSet& faults) {
+  if (faults == ParseFaults("all").value()) return "all";
+  std::string names;
+  auto add = [&names](bool on, const char* name) {
+    if (!on) return;
+    if (!names.empty()) names += ',';
+    names += name;
+  };
+  add(faults.fail_publish, "fail-publish");
+  add(faults.drop, "drop");
+  add(faults.duplicate, "duplicate");
+  add(faults.delay, "delay");
+  add(faults.http, "http");
+  add(faults.crash, "crash");
+  return names.empty() ? "none" : names;
+}
+
+const std::vector<std::string>& ListBreaks() {
+  static const std::vector<std::string> breaks = {"debit-id-per-attempt"};
+  return breaks;
+}
+
+Result<SimResult> RunSimulation(const SimOptions& options) {
+  if (options.sagas < 1) return MakeError(Errc::kInvalidRequest, "--sagas must be at least 1");
+  if (!options.break_name.empty() && std::find(ListBreaks().begin(), ListBreaks().end(),
+                                               options.break_name) == ListBreaks().end()) {
+    return MakeError(Errc::kInvalidRequest,
+                     "unknown break '" + options.break_name + "' (tinysaga sim --list-breaks)");
+  }
+  TS_ASSIGN_OR_RETURN(std::string dir, MakeRunDir(options));
+  Result<SimResult> result = Run(options, dir).Go();
+  std::error_code ignored;
+  if (result.ok() && !result->ok()) {
+    result->kept_dir = dir;  // for `tinysaga check --data DIR`
+  } else {
+    std::filesystem::remove_all(dir, ignored);
+  }
+  return result;
+}
+
+std::string SummaryLine(const SimResult& result) {
+  auto join = [](const std::map<std::string, int64_t>& counts) {
+    std::string text;
+    for (const auto& [name, count] : counts) {
+      if (!text.empty()) text += ',';
+      text += name + ":" + std::to_string(count);
+    }
+    return text.empty() ? std::string("none") : text;
+  };
+  return "seed=" + std::to_string(result.seed) + " mode=" + std::string(SagaModeName(result.mode)) +
+         " sagas=" + std::to_string(result.sagas) + " orders=" + join(result.orders) +
+         " faults=" + join(result.faults) + " sim_ms=" + std::to_string(result.simulated_ms) +
+         " state=" + Hex(result.state_hash) + " trace=" + Hex(result.trace_hash) +
+         (result.ok() ? " ok" : " VIOLATION");
+}
+
+std::string ReplayCommand(const SimOptions& options) {
+  return "tinysaga sim --seed " + std::to_string(options.seed) + " --mode " +
+         std::string(SagaModeName(options.mode)) + " --sagas " + std::to_string(options.sagas) +
+         " --faults " + FaultsName(options.faults) +
+         (options.break_name.empty() ? "" : " --break " + options.break_name) + " --trace sim-" +
+         std::to_string(options.seed) + ".trace";
+}
+
+}  // namespace tinysaga::sim

@@ -1,0 +1,159 @@
+#include "workload.h"
+
+#include <nlohmann/json.hpp>
+
+#include "processes.h"
+#include "tinysaga/platform/caller.h"
+
+namespace tinysaga::sim {
+namespace {
+
+constexpr int kUsers = 16;
+constexpr int kProducts = 6;
+constexpr int kAttemptsMax = 3;
+
+bool Retryable(const Result<http::Response>& response) {
+  return !response.ok() || response->status >= 500;
+}
+
+}  // namespace
+
+Workload::Workload(Rng& rng, InProcessNetwork& network, int orders, TimestampMs start_ms)
+    : rng_(rng), network_(network) {
+  for (int i = 0; i < kUsers; ++i) users_.push_back("user" + std::to_string(i));
+  for (int i = 0; i < kProducts; ++i) products_.push_back("product" + std::to_string(i));
+  TimestampMs at_ms = start_ms;
+  for (int i = 0; i < orders; ++i) {
+    PlannedOrder order;
+    order.user_id = users_[rng_.Below(users_.size())];
+    order.product_id = products_[rng_.Below(products_.size())];
+    order.quantity = 1 + static_cast<int64_t>(rng_.Below(3));
+    orders_.push_back(std::move(order));
+    at_ms += static_cast<int64_t>(rng_.Below(40));  // a new customer every 20 ms on average
+    Schedule(at_ms, Action{Kind::kCreate, i, 1});
+  }
+}
+
+Result<void> Workload::Seed() {
+  for (const std::string& product_id : products_) {
+    const int64_t price_cents = 500 + static_cast<int64_t>(rng_.Below(15'000));
+    // One product in four is scarce, so that orders run out of stock after their payment.
+    const int64_t stock = rng_.Below(4) == 0 ? static_cast<int64_t>(rng_.Below(4))
+                                             : 10 + static_cast<int64_t>(rng_.Below(40));
+    const nlohmann::json product = {{"productId", product_id},
+                                    {"productName", "Simulated " + product_id},
+                                    {"productType", "sim"},
+                                    {"price", price_cents}};
+    auto created = Send("inventory", "", "POST", "/api/products", product.dump(), "");
+    if (!created.ok() || created->status != 201) {
+      return MakeError(Errc::kInternal, "seeding " + product_id + " failed");
+    }
+    auto stocked = Send("inventory", "", "PUT", "/api/products/" + product_id + "/stock",
+                        nlohmann::json{{"availableCount", stock}}.dump(), "");
+    if (!stocked.ok() || stocked->status != 200) {
+      return MakeError(Errc::kInternal, "stocking " + product_id + " failed");
+    }
+  }
+  for (const std::string& user_id : users_) {
+    // One wallet in five is poor: its orders fail for insufficient funds.
+    const int64_t deposit_cents = rng_.Below(5) == 0
+                                      ? 100 + static_cast<int64_t>(rng_.Below(2'000))
+                                      : 20'000 + static_cast<int64_t>(rng_.Below(200'000));
+    auto deposited = Send("wallet", "", "POST", "/api/wallets/" + user_id + "/deposits",
+                          nlohmann::json{{"amount", deposit_cents}}.dump(), "seed-" + user_id);
+    if (!deposited.ok() || deposited->status != 201) {
+      return MakeError(Errc::kInternal, "deposit for " + user_id + " failed");
+    }
+  }
+  return Ok();
+}
+
+void Workload::Schedule(TimestampMs at_ms, Action action) {
+  actions_.emplace(std::pair{at_ms, scheduled_++}, action);
+}
+
+std::optional<TimestampMs> Workload::NextAt() const {
+  if (actions_.empty()) return std::nullopt;
+  return actions_.begin()->first.first;
+}
+
+size_t Workload::RunDue(TimestampMs now_ms) {
+  size_t ran = 0;
+  while (!actions_.empty() && actions_.begin()->first.first <= now_ms) {
+    const Action action = actions_.begin()->second;
+    actions_.erase(actions_.begin());
+    Run(now_ms, action);
+    ++ran;
+  }
+  return ran;
+}
+
+bool Workload::Retry(TimestampMs now_ms, Action action, int64_t after_ms) {
+  if (action.attempt >= kAttemptsMax) return false;
+  ++action.attempt;
+  Schedule(now_ms + after_ms, action);
+  return true;
+}
+
+void Workload::Run(TimestampMs now_ms, const Action& action) {
+  PlannedOrder& order = orders_[static_cast<size_t>(action.order)];
+  const std::string index = std::to_string(action.order);
+  switch (action.kind) {
+    case Kind::kCreate: {
+      const nlohmann::json body = {{"productId", order.product_id}, {"quantity", order.quantity}};
+      auto created =
+          Send("order", order.user_id, "POST", "/api/orders", body.dump(), "sim-order-" + index);
+      if (Retryable(created)) {
+        Retry(now_ms, action, 500);
+        return;
+      }
+      if (created->status != 201) return;  // refused: the customer gives up
+      order.order_id = nlohmann::json::parse(created->body).value("orderId", "");
+      // One order in twenty is never paid: it stays INITIATED, which is a state at rest.
+      if (rng_.Below(20) == 0) return;
+      Schedule(now_ms + static_cast<int64_t>(rng_.Below(50)), Action{Kind::kPay, action.order, 1});
+      return;
+    }
+    case Kind::kPay: {
+      auto paid = Send("payment", order.user_id, "POST", "/api/payment",
+                       nlohmann::json{{"orderId", order.order_id}}.dump(), "sim-pay-" + index);
+      if (Retryable(paid)) {
+        Retry(now_ms, action, 2'000);
+        return;
+      }
+      // Some paid orders are canceled later (a no-op unless PLACED by then).
+      if (paid->status == 200 && rng_.Below(100) < 15) {
+        Schedule(now_ms + 1'000 + static_cast<int64_t>(rng_.Below(20'000)),
+                 Action{Kind::kCancel, action.order, 1});
+      }
+      return;
+    }
+    case Kind::kCancel: {
+      auto canceled =
+          Send("order", order.user_id, "POST", "/api/orders/" + order.order_id + "/cancel", "", "");
+      if (Retryable(canceled)) Retry(now_ms, action, 1'000);
+      return;
+    }
+  }
+}
+
+Result<http::Response> Workload::Send(const std::string& service, const std::string& user_id,
+                                      std::string method, std::string target, std::string body,
+                                      std::string idempotency_key) {
+  http::Request request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.body = std::move(body);
+  request.headers.emplace_back("Content-Type", "application/json");
+  if (!idempotency_key.empty()) {
+    request.headers.emplace_back(std::string(platform::kIdempotencyKeyHeader),
+                                 std::move(idempotency_key));
+  }
+  const platform::Caller caller = user_id.empty()
+                                      ? platform::Caller{platform::CallerRole::kAdmin, "sim-admin"}
+                                      : platform::Caller{platform::CallerRole::kUser, user_id};
+  platform::SetCallerHeaders(request.headers, kSimSecret, caller);
+  return network_.Call(InProcessNetwork::EndpointOf(service), std::move(request));
+}
+
+}  // namespace tinysaga::sim
