@@ -119,23 +119,6 @@ class DeadLetterRedriveTest : public ::testing::TestWithParam<std::string> {
     return InventoryCount("SELECT COUNT(*) FROM inbox WHERE message_id = :id", message_id) == 1;
   }
 
-  static int64_t Balance(const Api& api, const std::string& user_id) {
-    return api.Get("/api/wallets/" + user_id).body.value("balance", int64_t{-1});
-  }
-  static int64_t Stock(const Api& api, const std::string& product) {
-    return api.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1});
-  }
-  // The order's PAYMENT and REFUND rows, "TYPE:STATUS:amount".
-  static std::multiset<std::string> Transactions(const Api& api, const std::string& order_id) {
-    std::multiset<std::string> rows;
-    for (const json& row : api.Get("/api/transactions?orderId=" + order_id)
-                               .body.value("transactions", json::array())) {
-      rows.insert(row.value("type", "") + ":" + row.value("paymentStatus", "") + ":" +
-                  std::to_string(row.value("amount", int64_t{-1})));
-    }
-    return rows;
-  }
-
   // What the dead letter of a reservation looks like in this mode.
   void ExpectReservationDeadLetter(const json& dead_letter) {
     EXPECT_EQ(dead_letter.value("type", ""), Choreography() ? "PaymentCompleted" : "ReserveStock");

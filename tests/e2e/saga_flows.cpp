@@ -68,4 +68,23 @@ json WaitForSagaState(const Api& api, const std::string& order_id, const std::st
   return saga;
 }
 
+int64_t Balance(const Api& api, const std::string& user_id) {
+  auto wallet = api.Get("/api/wallets/" + user_id);
+  return wallet.status == 200 ? wallet.body.value("balance", int64_t{-1}) : 0;
+}
+
+int64_t Stock(const Api& api, const std::string& product) {
+  return api.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1});
+}
+
+std::multiset<std::string> Transactions(const Api& api, const std::string& order_id) {
+  std::multiset<std::string> rows;
+  for (const json& row : api.Get("/api/transactions?orderId=" + order_id)
+                             .body.value("transactions", json::array())) {
+    rows.insert(row.value("type", "") + ":" + row.value("paymentStatus", "") + ":" +
+                std::to_string(row.value("amount", int64_t{-1})));
+  }
+  return rows;
+}
+
 }  // namespace tinysaga::e2e

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "up_process.h"
@@ -30,6 +31,13 @@ nlohmann::json WaitForStatus(const Api& api, const std::string& order_id,
 // Waits for the order's saga (GET /api/orders/{id}/saga) to be in `state`; returns its view.
 nlohmann::json WaitForSagaState(const Api& api, const std::string& order_id,
                                 const std::string& state);
+
+// The user's wallet balance in cents; 0 when the user has no wallet (404).
+int64_t Balance(const Api& api, const std::string& user_id);
+// The product's availableProductCount; -1 when it cannot be read.
+int64_t Stock(const Api& api, const std::string& product);
+// The order's transactions (PAYMENT and REFUND rows) as "TYPE:STATUS:amount".
+std::multiset<std::string> Transactions(const Api& api, const std::string& order_id);
 
 // Sends SIGCONT to a process the test stopped (SIGSTOP) when it goes, however the test ends:
 // the process runs again, so that `up` can stop it and the next tests find it serving.

@@ -62,22 +62,6 @@ class SagaOpsTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(reply.status, 200) << reply.raw;
   }
 
-  static int64_t Balance(const Api& api, const std::string& user_id) {
-    auto wallet = api.Get("/api/wallets/" + user_id);
-    return wallet.status == 200 ? wallet.body.value("balance", int64_t{-1}) : 0;
-  }
-  static int64_t Stock(const Api& api, const std::string& product) {
-    return api.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1});
-  }
-  static std::multiset<std::string> Transactions(const Api& api, const std::string& order_id) {
-    std::multiset<std::string> rows;
-    for (const json& row : api.Get("/api/transactions?orderId=" + order_id)
-                               .body.value("transactions", json::array())) {
-      rows.insert(row.value("type", "") + ":" + row.value("paymentStatus", "") + ":" +
-                  std::to_string(row.value("amount", int64_t{-1})));
-    }
-    return rows;
-  }
   // The operator's line of `verb` ("RETRIED", "ABORTED") in a saga's history; null when none.
   static json OperatorLine(const json& saga, const std::string& verb) {
     for (const json& line : saga.value("history", json::array())) {

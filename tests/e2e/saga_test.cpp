@@ -85,31 +85,11 @@ class SagaTest : public ::testing::TestWithParam<std::string> {
     return order_id;
   }
 
-  static int64_t Balance(const Api& api, const std::string& user_id) {
-    auto wallet = api.Get("/api/wallets/" + user_id);
-    return wallet.status == 200 ? wallet.body.value("balance", int64_t{-1}) : 0;
-  }
-
-  static int64_t Stock(const Api& api, const std::string& product) {
-    return api.Get("/api/products/" + product).body.value("availableProductCount", int64_t{-1});
-  }
-
   static std::vector<std::string> Statuses(const json& order) {
     std::vector<std::string> statuses;
     for (const json& line : order.value("history", json::array()))
       statuses.push_back(line.value("status", ""));
     return statuses;
-  }
-
-  // The order's PAYMENT and REFUND rows, "TYPE:STATUS:amount", oldest first.
-  static std::multiset<std::string> Transactions(const Api& api, const std::string& order_id) {
-    std::multiset<std::string> rows;
-    for (const json& row : api.Get("/api/transactions?orderId=" + order_id)
-                               .body.value("transactions", json::array())) {
-      rows.insert(row.value("type", "") + ":" + row.value("paymentStatus", "") + ":" +
-                  std::to_string(row.value("amount", int64_t{-1})));
-    }
-    return rows;
   }
 
   // Signals one process that `up` runs, e.g. SIGSTOP to the wallet.
