@@ -35,36 +35,14 @@ namespace {
 using nlohmann::json;
 
 // The parameter is the saga mode. Each mode's tests share one `up`, started by the first.
-class DeadLetterRedriveTest : public ::testing::TestWithParam<std::string> {
+class DeadLetterRedriveTest : public SharedUpTest<DeadLetterRedriveTest> {
+ public:
+  std::vector<std::string> UpArgs() {
+    return {"--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"};
+  }
+  void Reset() { SwitchReservations(false); }  // every test leaves the switch off
+
  protected:
-  static void TearDownTestSuite() {
-    delete client_;
-    delete up_;
-    client_ = nullptr;
-    up_ = nullptr;
-  }
-  void SetUp() override {
-    if (up_) return;
-    up_ = new UpProcess({"--saga-mode", GetParam(), "--rate-limit-per-second", "100000",
-                         "--rate-limit-burst", "100000"});
-    client_ = new http::Client();
-  }
-  // Every test leaves the system settled and consistent, and the switch off.
-  void TearDown() override {
-    if (up_ == nullptr) return;
-    SwitchReservations(false);
-    const CheckResult last = AwaitCheckPasses(up_->db_template());
-    EXPECT_EQ(last.exit_code, 0) << last.output;
-  }
-
-  bool Choreography() const { return GetParam() == "choreography"; }
-
-  Api As(const std::string& user_id, const std::string& role = "user") {
-    Api api(*client_, up_->gateway());
-    api.SignIn(user_id, role);
-    return api;
-  }
-
   void SwitchReservations(bool dead_letter) {
     auto switched =
         As("admin", "admin")
@@ -131,12 +109,7 @@ class DeadLetterRedriveTest : public ::testing::TestWithParam<std::string> {
         << dead_letter.dump();
     EXPECT_TRUE(dead_letter["messageId"].is_string()) << dead_letter.dump();
   }
-
-  static UpProcess* up_;
-  static http::Client* client_;
 };
-UpProcess* DeadLetterRedriveTest::up_ = nullptr;
-http::Client* DeadLetterRedriveTest::client_ = nullptr;
 
 TEST_P(DeadLetterRedriveTest, RedrivenWhileTheSagaWaitsTheReservationIsAppliedOnce) {
   const Api admin = As("admin", "admin");

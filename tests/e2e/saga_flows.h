@@ -11,6 +11,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "up_process.h"
 
@@ -38,6 +41,44 @@ int64_t Balance(const Api& api, const std::string& user_id);
 int64_t Stock(const Api& api, const std::string& product);
 // The order's transactions (PAYMENT and REFUND rows) as "TYPE:STATUS:amount".
 std::multiset<std::string> Transactions(const Api& api, const std::string& order_id);
+
+// A suite parameterised by saga mode whose tests share one `up` per mode, started by the first
+// test with `UpArgs()` after the mode (CRTP: each suite keeps its own `up`), stopped after the
+// last. Each test ends settled: the suite's Reset() (undo the test's switches), then
+// `tinysaga check` must pass.
+template <typename Suite>
+class SharedUpTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite() {
+    delete client_;
+    delete up_;
+    client_ = nullptr;
+    up_ = nullptr;
+  }
+  void SetUp() override {
+    if (up_) return;
+    std::vector<std::string> args = {"--saga-mode", GetParam()};
+    for (std::string& arg : static_cast<Suite*>(this)->UpArgs()) args.push_back(std::move(arg));
+    up_ = new UpProcess(args);
+    client_ = new http::Client();
+  }
+  void TearDown() override {
+    if (up_ == nullptr) return;
+    static_cast<Suite*>(this)->Reset();
+    const CheckResult last = AwaitCheckPasses(up_->db_template());
+    EXPECT_EQ(last.exit_code, 0) << last.output;
+  }
+
+  bool Choreography() const { return GetParam() == "choreography"; }
+  Api As(const std::string& user_id, const std::string& role = "user") {
+    Api api(*client_, up_->gateway());
+    api.SignIn(user_id, role);
+    return api;
+  }
+
+  static inline UpProcess* up_ = nullptr;
+  static inline http::Client* client_ = nullptr;
+};
 
 // Sends SIGCONT to a process the test stopped (SIGSTOP) when it goes, however the test ends:
 // the process runs again, so that `up` can stop it and the next tests find it serving.

@@ -19,39 +19,20 @@ namespace {
 
 using nlohmann::json;
 
-class SagaOpsTest : public ::testing::TestWithParam<std::string> {
- protected:
-  static void TearDownTestSuite() {
-    delete client_;
-    delete up_;
-    client_ = nullptr;
-    up_ = nullptr;
+class SagaOpsTest : public SharedUpTest<SagaOpsTest> {
+ public:
+  std::vector<std::string> UpArgs() {
+    return {"--rate-limit-per-second", "100000", "--rate-limit-burst", "100000",
+            // A refund unanswered gives up after 3 attempts of 2 s.
+            "--service-arg", "orchestrator=--must-finish-timeout-ms=2000", "--service-arg",
+            "orchestrator=--must-finish-attempts=3",
+            // A cancel unanswered is announced every second, given up after 5.
+            "--service-arg", "order=--cancel-announce-ms=1000", "--service-arg",
+            "order=--cancel-give-up-ms=5000"};
   }
-  void SetUp() override {
-    if (up_) return;
-    up_ = new UpProcess({"--saga-mode", GetParam(), "--rate-limit-per-second", "100000",
-                         "--rate-limit-burst", "100000",
-                         // A refund unanswered gives up after 3 attempts of 2 s.
-                         "--service-arg", "orchestrator=--must-finish-timeout-ms=2000",
-                         "--service-arg", "orchestrator=--must-finish-attempts=3",
-                         // A cancel unanswered is announced every second, given up after 5.
-                         "--service-arg", "order=--cancel-announce-ms=1000", "--service-arg",
-                         "order=--cancel-give-up-ms=5000"});
-    client_ = new http::Client();
-  }
-  void TearDown() override {
-    if (up_ == nullptr) return;
-    WalletDown(false);  // whatever happened, the next test starts with the wallet up
-    const CheckResult last = AwaitCheckPasses(up_->db_template());
-    EXPECT_EQ(last.exit_code, 0) << last.output;
-  }
-  bool Choreography() const { return GetParam() == "choreography"; }
+  void Reset() { WalletDown(false); }  // whatever happened, the next test has the wallet up
 
-  Api As(const std::string& user_id, const std::string& role = "user") {
-    Api api(*client_, up_->gateway());
-    api.SignIn(user_id, role);
-    return api;
-  }
+ protected:
   Api Admin() { return As("admin", "admin"); }
   std::string Url() const { return "http://" + up_->gateway().ToString(); }
 
@@ -72,12 +53,7 @@ class SagaOpsTest : public ::testing::TestWithParam<std::string> {
   void Signal(const std::string& process, int signal) {
     ASSERT_EQ(kill(up_->Process(process)["pid"].get<pid_t>(), signal), 0) << process;
   }
-
-  static UpProcess* up_;
-  static http::Client* client_;
 };
-UpProcess* SagaOpsTest::up_ = nullptr;
-http::Client* SagaOpsTest::client_ = nullptr;
 
 // The known case of issue 15: a cancel saga that gave up left the order PLACED with its cancel
 // requested for good. The refund could not reach the wallet; once it can, a retry finishes it.
