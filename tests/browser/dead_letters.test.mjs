@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { browserSuite, screenshot, signIn, assertNoRawJson } from './harness.mjs';
+import { browserSuite, screenshot, signIn, assertNoRawJson, eventually } from './harness.mjs';
 
 const suite = browserSuite();
 const dlqTest = suite.test;
@@ -15,16 +15,6 @@ const dlqTest = suite.test;
 const kOrders = 22;
 let deadLetters = [];  // the open ones makeDeadLetters() made, oldest first
 let made = null;
-
-async function waitFor(condition, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function deadLetter(id) {
   return suite.api.call('GET', `/api/dead-letters/${encodeURIComponent(id)}`, { as: 'admin' });
@@ -48,7 +38,7 @@ async function makeDeadLetters() {
       orderIds.add(order.orderId);
     }
     // One dead letter per order (its reservation), keyed by the order id.
-    deadLetters = await waitFor(async () => {
+    deadLetters = await eventually(async () => {
       const { deadLetters: rows } = await api.call('GET', '/api/dead-letters?service=inventory&state=open&limit=100', { as: 'admin' });
       const ours = rows.filter((row) => orderIds.has(row.key));
       return new Set(ours.map((row) => row.key)).size === kOrders ? ours.reverse() : null;

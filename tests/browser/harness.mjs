@@ -196,3 +196,16 @@ export async function assertNoRawJson(page, assert) {
   assert.doesNotMatch(text, /[{[]\s*"[A-Za-z]+"\s*:/, 'the page shows raw JSON');
   assert.doesNotMatch(text, /https:\/\/tinysaga\.dev\/problems\//, 'the page shows a problem type URL');
 }
+
+// Polls `condition` (async) until it returns something truthy, which it returns; fails naming
+// `what` after `timeoutMs`. For state the API shows (a saga's state, a dead letter), not the page:
+// for the page, Playwright's own waits.
+export async function eventually(condition, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -10,31 +10,21 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { browserSuite, screenshot, signIn, assertNoRawJson } from './harness.mjs';
+import { browserSuite, screenshot, signIn, assertNoRawJson, eventually } from './harness.mjs';
 
 const suite = browserSuite();
 const opsTest = suite.test;
 const kSagaTimeoutMs = 60_000;
 
-async function waitFor(condition, what, timeoutMs = kSagaTimeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const saga = (orderId) => suite.api.call('GET', `/api/orders/${orderId}/saga`, { as: 'admin' });
-const sagaIn = (orderId, state) => waitFor(async () => {
+const sagaIn = (orderId, state) => eventually(async () => {
   const view = await saga(orderId);
   return view.state === state ? view : null;
-}, `the saga of ${orderId} to be ${state}`);
-const orderIn = (orderId, status) => waitFor(async () => {
+}, `the saga of ${orderId} to be ${state}`, kSagaTimeoutMs);
+const orderIn = (orderId, status) => eventually(async () => {
   const order = await suite.api.order('admin', orderId);
   return order.status === status ? order : null;
-}, `order ${orderId} to be ${status}`);
+}, `order ${orderId} to be ${status}`, kSagaTimeoutMs);
 
 async function paidOrder(userId, productId) {
   const order = await suite.api.call('POST', '/api/orders', { as: userId, key: randomUUID(), body: { productId, quantity: 1 } });
@@ -132,7 +122,7 @@ opsTest('a running saga is aborted from the admin page: the money and the stock 
 
   const failed = await orderIn(order.orderId, 'FAILED');
   assert.equal(failed.statusInfo, 'aborted by an operator');
-  await waitFor(async () => await suite.api.balance('alice') === before, 'the refund');
+  await eventually(async () => await suite.api.balance('alice') === before, 'the refund', kSagaTimeoutMs);
   assert.equal((await suite.api.product('mouse')).availableProductCount, stock, 'nothing stays reserved');
   const view = await sagaIn(order.orderId, 'FAILED');
   const aborted = view.history.find((line) => line.type === 'ABORTED');
