@@ -66,6 +66,17 @@ class LossyCommits final : public bus::Consumer {
   SimEnv& env_;
 };
 
+// Pauses db-busy for the scope (SimEnv::db_faults_paused).
+struct DbFaultsPaused {
+  explicit DbFaultsPaused(SimEnv& env) : env_(env) { env_.db_faults_paused = true; }
+  ~DbFaultsPaused() { env_.db_faults_paused = false; }
+  DbFaultsPaused(const DbFaultsPaused&) = delete;
+  DbFaultsPaused& operator=(const DbFaultsPaused&) = delete;
+
+ private:
+  SimEnv& env_;
+};
+
 struct Subscription {
   std::unique_ptr<LossyCommits> consumer;
   std::unique_ptr<bus::InboxConsumer> inbox;  // declared last: destroyed first
@@ -95,24 +106,25 @@ std::vector<storage::Migration> MigrationsOf(const std::string& name) {
 }
 
 struct WalletParts {
-  WalletParts(SimEnv& env, storage::Db& db)
-      : api(db, env.clock, env.rng), operations(db, env.clock, env.rng, /*dev_mode=*/false) {}
+  WalletParts(SimEnv& env, const Clock& clock, storage::Db& db)
+      : api(db, clock, env.rng), operations(db, clock, env.rng, /*dev_mode=*/false) {}
   wallet::WalletApi api;
   wallet::PaymentOperationsApi operations;
 };
 
 struct InventoryParts {
-  InventoryParts(SimEnv& env, storage::Db& db) : api(db, env.clock, env.rng), faults(false) {}
+  InventoryParts(SimEnv& env, const Clock& clock, storage::Db& db)
+      : api(db, clock, env.rng), faults(false) {}
   inventory::InventoryApi api;
   inventory::InventoryFaults faults;
 };
 
 struct OrderParts {
-  OrderParts(SimEnv& env, storage::Db& db)
+  OrderParts(SimEnv& env, const Clock& clock, storage::Db& db)
       : client(InProcessClient(env)),
         inventory(client, PeerOf("inventory"), kSimSecret),
-        api(db, env.clock, env.rng, inventory),
-        deadlines(db, env.clock, env.rng, {}, deadline_options) {}
+        api(db, clock, env.rng, inventory),
+        deadlines(db, clock, env.rng, {}, deadline_options) {}
 
   // Choreography: the deadlines thread's loop body, every scan interval.
   size_t Background(TimestampMs now_ms) {
@@ -132,7 +144,8 @@ struct OrderParts {
 
 // payment_service.cpp's PaymentParts, with the background thread's passes run by Step().
 struct PaymentParts {
-  PaymentParts(SimEnv& env, storage::Db& db, const payment::PaymentOptions& payment_options)
+  PaymentParts(SimEnv& env, const Clock& clock, storage::Db& db,
+               const payment::PaymentOptions& payment_options)
       : options(payment_options),
         client(InProcessClient(env)),
         wallet(client, PeerOf("wallet"), kSimSecret,
@@ -143,9 +156,9 @@ struct PaymentParts {
                                                   .per_attempt_timeout = options.refund_timeout},
                              env.rng, SimulatedSleep(env.clock))),
         orders(client, PeerOf("order"), kSimSecret, options.order_timeout),
-        api(db, env.clock, env.rng, wallet, orders, {}),
+        api(db, clock, env.rng, wallet, orders, {}),
         reconciler(db, env.rng, {}, options.reconciler),
-        refunds(db, refund_wallet, env.clock, env.rng, {}, options.refunds) {}
+        refunds(db, refund_wallet, clock, env.rng, {}, options.refunds) {}
 
   // The background thread's loop body: the reconciler at startup and every interval, the
   // refund queue every poll interval or at once when a handler queued a refund.
@@ -177,23 +190,40 @@ struct PaymentParts {
 };
 
 struct OrchestratorParts {
-  OrchestratorParts(SimEnv& env, storage::Db& db)
-      : orchestrator(db, env.clock, env.rng, catalog, registry, options) {}
+  OrchestratorParts(SimEnv& env, const Clock& clock, storage::Db& db)
+      : orchestrator(db, clock, env.rng, catalog, registry, options) {}
 
+  // The timer thread's loop body (saga_timer.cpp): fire what is due, then sleep until the
+  // earliest deadline or until a handled message may have set an earlier one (`stale`).
   size_t FireTimers(TimestampMs now_ms) {
+    if (!ReadEarliest() || !earliest || now_ms < *earliest) return 0;
     size_t fired = 0;
     for (;;) {
       auto round = orchestrator.FireDueTimers(now_ms);
-      if (!round.ok() || *round == 0) return fired;
+      if (!round.ok()) break;  // tried again at the next step
       fired += *round;
-      if (*round < options.timer_batch_max) return fired;
+      if (*round < options.timer_batch_max) break;
     }
+    stale = true;
+    return fired;
+  }
+  std::optional<TimestampMs> NextWakeup() { return ReadEarliest() ? earliest : std::nullopt; }
+  // False when it cannot be read (db-busy): then it stays stale.
+  bool ReadEarliest() {
+    if (!stale) return true;
+    auto next = orchestrator.EarliestDeadline();
+    if (!next.ok()) return false;
+    earliest = *next;
+    stale = false;
+    return true;
   }
 
   orchestrator::OrchestratorOptions options;
   orchestrator::SagaCatalog catalog{options.timings};
   prometheus::Registry registry;
   orchestrator::Orchestrator orchestrator;
+  std::optional<TimestampMs> earliest;  // the earliest deadline when last read
+  bool stale = true;                    // a message was handled, or timers fired, since
 };
 
 }  // namespace
@@ -226,8 +256,9 @@ std::string TypeOf(const std::string& payload) {
 
 // Messaging::Subscribe without the threads: a member of group "<service>.<name>" and its
 // inbox consumer, whose applications are traced.
-Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const std::string& service,
-                                                storage::Db& db, bus::Producer& dead_letters,
+Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const Clock& clock,
+                                                const std::string& service, storage::Db& db,
+                                                bus::Producer& dead_letters,
                                                 const std::string& name,
                                                 std::vector<std::string> topics,
                                                 platform::MessageHandler handler) {
@@ -238,8 +269,8 @@ Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const std::string& 
   subscription->consumer = std::make_unique<LossyCommits>(std::move(member), env);
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
-  options.backoff_wait = [&clock = env.clock](std::chrono::milliseconds delay) {
-    clock.AdvanceMs(delay.count());
+  options.backoff_wait = [&run_clock = env.clock](std::chrono::milliseconds delay) {
+    run_clock.AdvanceMs(delay.count());
   };
   bus::InboxHandler parsed = platform::ParsedHandler(std::move(handler));
   bus::InboxHandler traced = [&trace = env.trace, group, parsed = std::move(parsed)](
@@ -250,7 +281,7 @@ Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const std::string& 
     return applied;
   };
   subscription->inbox = std::make_unique<bus::InboxConsumer>(
-      db, *subscription->consumer, dead_letters, env.clock, std::move(traced), options);
+      db, *subscription->consumer, dead_letters, clock, std::move(traced), options);
   return subscription;
 }
 
@@ -258,6 +289,11 @@ Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const std::string& 
 
 Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& name) {
   std::unique_ptr<Process> process(new Process(name));
+  // Its migrations and first reads are not exposed to db-busy: a failure there would be a
+  // start that fails, which the services do not retry (their supervisor would).
+  DbFaultsPaused paused(env);
+  process->clock_ = std::make_unique<ServiceClock>(env.clock, env.clock_offset_ms[name]);
+  const Clock& clock = *process->clock_;
   TS_ASSIGN_OR_RETURN(process->db_,
                       storage::Db::Open({.url = storage::DbUrlFor("sqlite:" + env.data_dir, name),
                                          .pool_size = 1,
@@ -270,47 +306,48 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
   TS_ASSIGN_OR_RETURN(process->producer_, env.bus->NewProducer());
   bus::OutboxRelayOptions relay_options;
   relay_options.purge_interval = std::chrono::hours(1'000);  // never within a run
-  process->relay_ = std::make_unique<bus::OutboxRelay>(*process->db_, *process->producer_,
-                                                       env.clock, relay_options);
+  process->relay_ =
+      std::make_unique<bus::OutboxRelay>(*process->db_, *process->producer_, clock, relay_options);
   storage::Db& db = *process->db_;
   http::Server& server = *process->server_;
   auto subscribe = [&](const std::string& group_name, std::vector<std::string> topics,
                        platform::MessageHandler handler) -> Result<void> {
-    TS_ASSIGN_OR_RETURN(auto subscription, Subscribe(env, name, db, *process->producer_, group_name,
-                                                     std::move(topics), std::move(handler)));
+    TS_ASSIGN_OR_RETURN(auto subscription,
+                        Subscribe(env, clock, name, db, *process->producer_, group_name,
+                                  std::move(topics), std::move(handler)));
     process->subscriptions_.push_back(std::move(subscription));
     return Ok();
   };
 
   const bool choreography = env.mode == SagaMode::kChoreography;
   if (name == "wallet") {
-    auto parts = std::make_shared<WalletParts>(env, db);
+    auto parts = std::make_shared<WalletParts>(env, clock, db);
     parts->api.Register(server, kSimSecret);
     parts->operations.Register(server, kSimSecret);
     process->parts_ = parts;
   } else if (name == "inventory") {
-    auto parts = std::make_shared<InventoryParts>(env, db);
+    auto parts = std::make_shared<InventoryParts>(env, clock, db);
     parts->api.Register(server, kSimSecret);
     TS_RETURN_IF_ERROR(
         choreography
             ? subscribe("events",
                         saga::ChoreographyTopics(sagas::DefaultDefinitions(),
                                                  contracts::Participant::kInventory),
-                        inventory::InventoryEventHandler(env.clock, env.rng, &parts->faults))
+                        inventory::InventoryEventHandler(clock, env.rng, &parts->faults))
             : subscribe("commands", {std::string(contracts::kInventoryCommandsTopic)},
                         inventory::InventoryCommandHandler(
-                            env.clock, env.rng, contracts::kSagaRepliesTopic, &parts->faults)));
+                            clock, env.rng, contracts::kSagaRepliesTopic, &parts->faults)));
     process->parts_ = parts;
   } else if (name == "order") {
-    auto parts = std::make_shared<OrderParts>(env, db);
+    auto parts = std::make_shared<OrderParts>(env, clock, db);
     parts->api.Register(server, kSimSecret);
     TS_RETURN_IF_ERROR(
         choreography ? subscribe("events",
                                  saga::TopicsOf(saga::FactsHeardBy(sagas::DefaultDefinitions(),
                                                                    contracts::Participant::kOrder)),
-                                 order::OrderEventHandler(env.clock))
+                                 order::OrderEventHandler(clock))
                      : subscribe("commands", {std::string(contracts::kOrderCommandsTopic)},
-                                 order::OrderCommandHandler(env.clock, env.rng)));
+                                 order::OrderCommandHandler(clock, env.rng)));
     if (choreography) {
       process->background_ = [parts = parts.get()](TimestampMs now_ms) {
         return parts->Background(now_ms);
@@ -321,11 +358,10 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
     }
     process->parts_ = parts;
   } else if (name == "payment") {
-    auto parts = std::make_shared<PaymentParts>(env, db, payment::PaymentOptions{});
+    auto parts = std::make_shared<PaymentParts>(env, clock, db, payment::PaymentOptions{});
     parts->api.Register(server, kSimSecret);
-    platform::MessageHandler handle = choreography
-                                          ? payment::PaymentEventHandler(env.clock, env.rng)
-                                          : payment::PaymentCommandHandler(env.clock, env.rng);
+    platform::MessageHandler handle = choreography ? payment::PaymentEventHandler(clock, env.rng)
+                                                   : payment::PaymentCommandHandler(clock, env.rng);
     TS_RETURN_IF_ERROR(subscribe(
         choreography ? "events" : "commands",
         choreography ? saga::ChoreographyTopics(sagas::DefaultDefinitions(),
@@ -345,16 +381,17 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
     };
     process->parts_ = parts;
   } else if (name == "orchestrator") {
-    auto parts = std::make_shared<OrchestratorParts>(env, db);
-    TS_RETURN_IF_ERROR(
-        subscribe("sagas", orchestrator::SubscribedTopics(), parts->orchestrator.Handler()));
+    auto parts = std::make_shared<OrchestratorParts>(env, clock, db);
+    TS_RETURN_IF_ERROR(subscribe("sagas", orchestrator::SubscribedTopics(),
+                                 [handle = parts->orchestrator.Handler(), parts = parts.get()](
+                                     soci::session& session, const contracts::Message& message) {
+                                   parts->stale = true;
+                                   return handle(session, message);
+                                 }));
     process->background_ = [parts = parts.get()](TimestampMs now_ms) {
       return parts->FireTimers(now_ms);
     };
-    process->next_wakeup_ = [parts = parts.get()]() -> std::optional<TimestampMs> {
-      auto earliest = parts->orchestrator.EarliestDeadline();
-      return earliest.ok() ? *earliest : std::nullopt;
-    };
+    process->next_wakeup_ = [parts = parts.get()]() { return parts->NextWakeup(); };
     process->parts_ = parts;
   } else {
     return MakeError(Errc::kInvalidRequest, "no such service: " + name);
@@ -364,15 +401,24 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
   return process;
 }
 
-size_t Process::Step(TimestampMs now_ms) {
+size_t Process::Step(TimestampMs run_now_ms) {
+  const TimestampMs now_ms = run_now_ms + clock_offset_ms();  // the process's own time
   size_t done = 0;
   for (auto& subscription : subscriptions_) {
     if (auto polled = subscription->inbox->RunOnce(); polled.ok()) done += *polled;
   }
   if (background_) done += background_(now_ms);
+  // The relay looks at the outbox when something may have written to it (a message applied, a
+  // background pass that acted, a request handled: what Messaging::NotifyOutbox signals in a
+  // service) and otherwise every poll interval, as OutboxRelay::Run does; reading an outbox
+  // with nothing new was a third of the simulator's time.
+  const uint64_t handled = env_->network.handled(name_);
+  if (done > 0 || handled != requests_seen_ || now_ms >= relay_poll_at_ms_) relay_due_ = true;
+  requests_seen_ = handled;
   // Until the backlog is drained or a publish fails; after a failure the relay backs off as
   // OutboxRelay::Run does (doubling from retry_backoff_min to retry_backoff_max).
-  if (now_ms < relay_retry_at_ms_) return done;
+  if (now_ms < relay_retry_at_ms_ || !relay_due_) return done;
+  relay_poll_at_ms_ = now_ms + kRelayPollMs;
   for (;;) {
     auto relayed = relay_->RelayOnce();
     if (!relayed.ok()) {
@@ -383,7 +429,10 @@ size_t Process::Step(TimestampMs now_ms) {
       break;
     }
     relay_backoff_ms_ = 0;
-    if (*relayed == 0) break;
+    if (*relayed == 0) {
+      relay_due_ = false;
+      break;
+    }
     done += *relayed;
   }
   return done;
@@ -392,9 +441,14 @@ size_t Process::Step(TimestampMs now_ms) {
 std::optional<TimestampMs> Process::NextWakeup() {
   std::optional<TimestampMs> next = next_wakeup_ ? next_wakeup_() : std::nullopt;
   if (relay_backoff_ms_ > 0 && (!next || relay_retry_at_ms_ < *next)) next = relay_retry_at_ms_;
+  if (next) *next -= clock_offset_ms();  // in the run's time
   return next;
 }
 
-Result<size_t> Process::Republish() { return relay_->ResendSince(0); }
+Result<size_t> Process::Republish() {
+  DbFaultsPaused paused(*env_);
+  relay_due_ = true;
+  return relay_->ResendSince(0);
+}
 
 }  // namespace tinysaga::sim

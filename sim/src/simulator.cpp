@@ -1,5 +1,6 @@
 #include "tinysaga/sim/simulator.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -9,13 +10,18 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
+#include <utility>
 
 #include "processes.h"
 #include "state_hash.h"
 #include "tinysaga/bus/memory/memory_bus.h"
+#include "tinysaga/bus/outbox_break.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/invariants/invariants.h"
 #include "tinysaga/invariants/loader.h"
+#include "tinysaga/storage/write_faults.h"
 #include "trace.h"
 #include "transport.h"
 #include "workload.h"
@@ -98,6 +104,10 @@ struct Crash {
   bool restart = false;  // false: the process dies; true: it starts again
 };
 
+// --break outbox-outside-tx with crash faults: of the relays' writes of set-aside outbox rows,
+// this many per million find their process dead first (Run::CrashAtTheOutboxGap).
+constexpr uint32_t kOutboxGapCrashPpm = 20'000;
+
 // 1 to 3 crashes of random services during the workload, each down for up to 5 s.
 std::vector<Crash> PlanCrashes(Rng& rng, const std::vector<std::string>& services,
                                TimestampMs from_ms, TimestampMs to_ms) {
@@ -115,6 +125,62 @@ std::vector<Crash> PlanCrashes(Rng& rng, const std::vector<std::string>& service
   return plan;
 }
 
+// The faults that happen at a planned moment of the run, besides crashes.
+struct PlannedFault {
+  enum class Kind { kHang, kResume, kClockJump, kLoseLog };
+  TimestampMs at_ms = 0;
+  Kind kind = Kind::kHang;
+  std::string service;   // none for kLoseLog
+  int64_t delta_ms = 0;  // kClockJump: how far the service's clock moves
+};
+
+// Longer than a saga step's reply timeout (10 s) and Payment's wallet retries (3 attempts of
+// 3 s), shorter than the choreography's give-up deadlines for a paid order (30 s) some of
+// the time and longer other times.
+constexpr int64_t kHangMinMs = 12'000;
+constexpr int64_t kHangMaxMs = 45'000;
+
+std::vector<PlannedFault> PlanFaults(Rng& rng, const FaultSet& faults,
+                                     const std::vector<std::string>& services, TimestampMs from_ms,
+                                     TimestampMs to_ms) {
+  std::vector<PlannedFault> plan;
+  const auto span = static_cast<uint64_t>(std::max<int64_t>(1, to_ms - from_ms));
+  auto at = [&] { return from_ms + static_cast<int64_t>(rng.Below(span)); };
+  auto service = [&]() -> const std::string& { return services[rng.Below(services.size())]; };
+  using Kind = PlannedFault::Kind;
+  if (faults.hang) {  // 1 or 2 hangs
+    for (int i = 0, count = 1 + static_cast<int>(rng.Below(2)); i < count; ++i) {
+      const TimestampMs from = at();
+      const std::string& name = service();
+      const int64_t length =
+          kHangMinMs + static_cast<int64_t>(rng.Below(kHangMaxMs - kHangMinMs + 1));
+      plan.push_back({from, Kind::kHang, name});
+      plan.push_back({from + length, Kind::kResume, name});
+    }
+  }
+  if (faults.clock_jump) {  // 1 to 3 jumps: two in three forward 1 s to 3 min, else back 0.2-2 s
+    for (int i = 0, count = 1 + static_cast<int>(rng.Below(3)); i < count; ++i) {
+      const TimestampMs when = at();
+      const std::string& name = service();
+      const int64_t delta = rng.Below(3) == 0 ? -(200 + static_cast<int64_t>(rng.Below(1'801)))
+                                              : 1'000 + static_cast<int64_t>(rng.Below(179'001));
+      plan.push_back({when, Kind::kClockJump, name, delta});
+    }
+  }
+  if (faults.broker_loses_log && rng.Below(3) == 0) plan.push_back({at(), Kind::kLoseLog, ""});
+  std::stable_sort(plan.begin(), plan.end(),
+                   [](const PlannedFault& a, const PlannedFault& b) { return a.at_ms < b.at_ms; });
+  return plan;
+}
+
+// db-busy, per write transaction: SQLITE_BUSY at BEGIN (another connection holds the write
+// lock past the busy timeout; Db retries it), or the COMMIT failing with SQLITE_IOERR_FSYNC
+// (the disk; rolled back, and the service must cope: Db does not retry an outcome it cannot
+// know). Busy is rarer: Db's retry of it sleeps on the wall clock (2 ms), which only slows the
+// run down.
+constexpr uint32_t kDbBusyPpm = 300;
+constexpr uint32_t kDbCommitFailedPpm = 2'000;
+
 class Run {
  public:
   Run(const SimOptions& options, std::string dir)
@@ -124,13 +190,26 @@ class Run {
         workload_rng_(StreamSeed(options.seed, 2)),
         fault_rng_(StreamSeed(options.seed, 3)),
         bus_rng_(StreamSeed(options.seed, 4)),
+        plan_rng_(StreamSeed(options.seed, 5)),
+        db_rng_(StreamSeed(options.seed, 6)),
         trace_(clock_, options.trace_path),
         bus_(std::make_shared<bus::MemoryBus>()),
         network_(clock_, fault_rng_, trace_),
         env_{dir_, options.mode, clock_, service_rng_, fault_rng_, bus_, network_, trace_} {
     trace_.StartAt(clock_.NowMs());
     if (options.break_name == "debit-id-per-attempt") network_.BreakDebitIds();
+    if (IsBroken(Break::kOutboxOutsideTransaction)) {
+      bus::SetOutboxGapCrashForSimulation([this](const std::string& db_file, size_t rows) {
+        return CrashAtTheOutboxGap(db_file, rows);
+      });
+    }
   }
+  ~Run() {
+    bus::SetOutboxGapCrashForSimulation({});
+    bus::ForgetAllSetAsideOutboxForSimulation();
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
 
   Result<SimResult> Go() {
     for (const std::string& name : ServiceNames(options_.mode)) {
@@ -145,6 +224,8 @@ class Run {
       TimestampMs last_ms = start_ms + 40LL * options_.sagas / 2 + 1;
       crashes_ = PlanCrashes(fault_rng_, ServiceNames(options_.mode), start_ms, last_ms);
     }
+    planned_ = PlanFaults(plan_rng_, options_.faults, ServiceNames(options_.mode), start_ms,
+                          start_ms + 40LL * options_.sagas / 2 + 1);
 
     SimResult result;
     result.seed = options_.seed;
@@ -157,8 +238,11 @@ class Run {
       const TimestampMs now_ms = clock_.NowMs();
       size_t done = workload.RunDue(now_ms);
       TS_RETURN_IF_ERROR(ApplyCrashes(now_ms));
+      TS_RETURN_IF_ERROR(ApplyPlanned(now_ms));
       for (const std::string& name : ServiceNames(options_.mode)) {
-        if (auto& process = processes_[name]) done += process->Step(now_ms);
+        auto& process = processes_[name];
+        if (process && !network_.hung(name)) done += process->Step(now_ms);
+        if (crashed_at_outbox_gap_ == name) DieAtTheOutboxGap(now_ms);
       }
       if (done > 0) {
         clock_.AdvanceMs(1);
@@ -169,7 +253,7 @@ class Run {
         bus_->ReleaseDelayed();
         continue;
       }
-      if (faults_on_ && workload.done() && crashes_.empty()) {
+      if (faults_on_ && workload.done() && crashes_.empty() && planned_.empty()) {
         TS_RETURN_IF_ERROR(StopFaults());
         continue;
       }
@@ -193,6 +277,7 @@ class Run {
     }
 
     result.simulated_ms = clock_.NowMs() - start_ms;
+    result.requests_given_up = workload.given_up();
     if (report) {
       for (const auto& [status, count] : report->summary.orders_by_status) {
         result.orders[status] = count;
@@ -203,6 +288,7 @@ class Run {
       }
     }
     result.faults = FaultCounts();
+    storage::SetWriteFaultHookForThisThread({});
     result.trace_hash = trace_.hash();
     result.trace_excerpt = trace_.Excerpt(IdsIn(result.violations), 60);
     processes_.clear();  // closes every database
@@ -236,7 +322,24 @@ class Run {
     });
     if (faults.http) network_.SetFaults({.unreachable_ppm = 20'000, .answer_lost_ppm = 10'000});
     if (faults.crash) env_.lost_commit_ppm = 20'000;
+    if (faults.db_busy) {
+      storage::SetWriteFaultHookForThisThread(
+          [this](const std::string& db_file, storage::WritePoint point) {
+            return DbFault(db_file, point);
+          });
+    }
     faults_on_ = true;
+  }
+
+  // db-busy's draw for one write transaction of the service whose database is `db_file`.
+  int DbFault(const std::string& db_file, storage::WritePoint point) {
+    if (!faults_on_ || env_.db_faults_paused) return 0;
+    const bool at_begin = point == storage::WritePoint::kBegin;
+    if (db_rng_.Below(1'000'000) >= (at_begin ? kDbBusyPpm : kDbCommitFailedPpm)) return 0;
+    const std::string service = std::filesystem::path(db_file).stem().string();
+    trace_.Add(std::string(at_begin ? "fault db-busy " : "fault db-commit-failed ") + service);
+    ++(at_begin ? db_busy_ : db_commits_failed_);
+    return at_begin ? SQLITE_BUSY : SQLITE_IOERR_FSYNC;
   }
 
   // The faults stop: no more injected, every process up, and if the broker lost messages,
@@ -245,10 +348,12 @@ class Run {
     bus_->SetFaultHook({});
     network_.SetFaults({});
     env_.lost_commit_ppm = 0;
+    storage::SetWriteFaultHookForThisThread({});
     faults_on_ = false;
     faults_stopped_ms_ = clock_.NowMs();
     trace_.Add("faults-stop");
-    if (bus_->counters().dropped > 0) {
+    if (bus_->counters().dropped > 0 || !republish_.empty()) {
+      republish_.clear();
       for (const std::string& name : ServiceNames(options_.mode)) {
         TS_ASSIGN_OR_RETURN(size_t republished, processes_[name]->Republish());
         trace_.Add("republish " + name + " " + std::to_string(republished));
@@ -264,11 +369,92 @@ class Run {
       auto& process = processes_[crash.service];
       if (!crash.restart && process) {
         trace_.Add("crash " + crash.service);
+        // What it held in memory dies with it (--break outbox-outside-tx's set-aside rows).
+        if (IsBroken(Break::kOutboxOutsideTransaction)) {
+          bus::ForgetSetAsideOutboxForSimulation(process->db());
+        }
         process.reset();
         ++crashes_applied_;
       } else if (crash.restart && !process) {
         trace_.Add("restart " + crash.service);
         TS_ASSIGN_OR_RETURN(process, StartProcess(env_, crash.service));
+        TS_RETURN_IF_ERROR(RepublishIfOwed(crash.service));
+      }
+    }
+    return Ok();
+  }
+
+  // --break outbox-outside-tx, with crashes: a process about to write the outbox rows it set
+  // aside after its state's commit dies there (kOutboxGapCrashPpm of those writes), and they
+  // are lost. The relay that asks runs in its own process's step, which ends at once
+  // (RelayOnce fails); DieAtTheOutboxGap() then takes the process down, restarted later as
+  // after a planned crash.
+  bool CrashAtTheOutboxGap(const std::string& db_file, size_t rows) {
+    if (!faults_on_ || !options_.faults.crash) return false;
+    if (break_rng_.Below(1'000'000) >= kOutboxGapCrashPpm) return false;
+    crashed_at_outbox_gap_ = std::filesystem::path(db_file).stem().string();
+    trace_.Add("crash " + crashed_at_outbox_gap_ + " after a commit, before its outbox rows (" +
+               std::to_string(rows) + " lost)");
+    return true;
+  }
+
+  void DieAtTheOutboxGap(TimestampMs now_ms) {
+    const std::string service = std::exchange(crashed_at_outbox_gap_, std::string());
+    processes_[service].reset();
+    ++crashes_applied_;
+    const Crash restart{now_ms + 1 + static_cast<int64_t>(break_rng_.Below(5'000)), service, true};
+    crashes_.insert(
+        std::upper_bound(crashes_.begin(), crashes_.end(), restart,
+                         [](const Crash& a, const Crash& b) { return a.at_ms < b.at_ms; }),
+        restart);
+  }
+
+  // A process that was down or hung when the broker lost its log publishes its outbox again
+  // when it comes back, as a service starting on a new broker does (Messaging::UseBroker).
+  Result<void> RepublishIfOwed(const std::string& service) {
+    auto& process = processes_[service];
+    if (!republish_.contains(service) || !process || network_.hung(service)) return Ok();
+    republish_.erase(service);
+    TS_ASSIGN_OR_RETURN(size_t republished, process->Republish());
+    trace_.Add("republish " + service + " " + std::to_string(republished));
+    return Ok();
+  }
+
+  Result<void> ApplyPlanned(TimestampMs now_ms) {
+    while (!planned_.empty() && planned_.front().at_ms <= now_ms) {
+      const PlannedFault fault = planned_.front();
+      planned_.erase(planned_.begin());
+      switch (fault.kind) {
+        case PlannedFault::Kind::kHang:
+          if (processes_[fault.service] && !network_.hung(fault.service)) {
+            trace_.Add("hang " + fault.service);
+            network_.Hang(fault.service);
+            ++hangs_;
+          }
+          break;
+        case PlannedFault::Kind::kResume:
+          if (network_.hung(fault.service)) {
+            trace_.Add("resume " + fault.service);
+            const size_t backlog = network_.Resume(fault.service);
+            trace_.Add("resumed " + fault.service + " backlog " + std::to_string(backlog));
+            TS_RETURN_IF_ERROR(RepublishIfOwed(fault.service));
+          }
+          break;
+        case PlannedFault::Kind::kClockJump:
+          env_.clock_offset_ms[fault.service] += fault.delta_ms;
+          trace_.Add("clock-jump " + fault.service + " " + (fault.delta_ms > 0 ? "+" : "") +
+                     std::to_string(fault.delta_ms) + " ms");
+          ++clock_jumps_;
+          break;
+        case PlannedFault::Kind::kLoseLog:
+          trace_.Add("broker-lost-log");
+          bus_->LoseEverything();
+          ++logs_lost_;
+          for (const std::string& name : ServiceNames(options_.mode)) {
+            republish_.insert(name);
+            TS_RETURN_IF_ERROR(RepublishIfOwed(name));
+          }
+          break;
       }
     }
     return Ok();
@@ -280,8 +466,10 @@ class Run {
       if (at_ms && (!next || *at_ms < *next)) next = at_ms;
     };
     if (!crashes_.empty()) consider(crashes_.front().at_ms);
+    if (!planned_.empty()) consider(planned_.front().at_ms);
     for (const std::string& name : ServiceNames(options_.mode)) {
-      if (auto& process = processes_[name]) consider(process->NextWakeup());
+      auto& process = processes_[name];
+      if (process && !network_.hung(name)) consider(process->NextWakeup());
     }
     if (!faults_on_) consider(settled_check_ms);
     return next.value_or(clock_.NowMs() + 1);
@@ -302,7 +490,13 @@ class Run {
         {"http-unreachable", static_cast<int64_t>(network_.unreachable())},
         {"http-answer-lost", static_cast<int64_t>(network_.answers_lost())},
         {"crash", crashes_applied_},
-        {"lost-commit", static_cast<int64_t>(env_.lost_commits)}};
+        {"lost-commit", static_cast<int64_t>(env_.lost_commits)},
+        {"hang", hangs_},
+        {"http-hung", static_cast<int64_t>(network_.unanswered_hung())},
+        {"clock-jump", clock_jumps_},
+        {"db-busy", db_busy_},
+        {"db-commit-failed", db_commits_failed_},
+        {"broker-lost-log", logs_lost_}};
     std::erase_if(counts, [](const auto& entry) { return entry.second == 0; });
     return counts;
   }
@@ -314,6 +508,8 @@ class Run {
   SeededRng workload_rng_;
   SeededRng fault_rng_;
   SeededRng bus_rng_;
+  SeededRng plan_rng_;  // hangs, clock jumps, the broker's loss
+  SeededRng db_rng_;    // db-busy, drawn per write transaction
   Trace trace_;
   std::shared_ptr<bus::MemoryBus> bus_;
   InProcessNetwork network_;
@@ -321,6 +517,15 @@ class Run {
   std::map<std::string, std::unique_ptr<Process>> processes_;
   std::vector<Crash> crashes_;
   int64_t crashes_applied_ = 0;
+  std::string crashed_at_outbox_gap_;  // the service CrashAtTheOutboxGap() chose, until it dies
+  SeededRng break_rng_{StreamSeed(options_.seed, 7)};  // the breaks' own draws
+  std::vector<PlannedFault> planned_;
+  std::set<std::string> republish_;  // owe a republish since the broker lost its log
+  int64_t hangs_ = 0;
+  int64_t clock_jumps_ = 0;
+  int64_t db_busy_ = 0;
+  int64_t db_commits_failed_ = 0;
+  int64_t logs_lost_ = 0;
   bool faults_on_ = false;
   TimestampMs faults_stopped_ms_ = 0;
 };
@@ -331,7 +536,7 @@ Result<FaultSet> ParseFaults(std::string_view list) {
   FaultSet faults;
   if (list == "none" || list.empty()) return faults;
   if (list == "all") {
-    return FaultSet{true, true, true, true, true, true};
+    return FaultSet{true, true, true, true, true, true, true, true, true, true};
   }
   std::stringstream items{std::string(list)};
   std::string item;
@@ -348,10 +553,19 @@ Result<FaultSet> ParseFaults(std::string_view list) {
       faults.http = true;
     else if (item == "crash")
       faults.crash = true;
+    else if (item == "hang")
+      faults.hang = true;
+    else if (item == "clock-jump")
+      faults.clock_jump = true;
+    else if (item == "db-busy")
+      faults.db_busy = true;
+    else if (item == "broker-loses-log")
+      faults.broker_loses_log = true;
     else
       return MakeError(Errc::kInvalidRequest,
                        "unknown fault '" + item +
-                           "' (all, none, fail-publish, drop, duplicate, delay, http, crash)");
+                           "' (all, none, fail-publish, drop, duplicate, delay, http, crash, "
+                           "hang, clock-jump, db-busy, broker-loses-log)");
   }
   return faults;
 }
@@ -370,11 +584,19 @@ std::string FaultsName(const FaultSet& faults) {
   add(faults.delay, "delay");
   add(faults.http, "http");
   add(faults.crash, "crash");
+  add(faults.hang, "hang");
+  add(faults.clock_jump, "clock-jump");
+  add(faults.db_busy, "db-busy");
+  add(faults.broker_loses_log, "broker-loses-log");
   return names.empty() ? "none" : names;
 }
 
 const std::vector<std::string>& ListBreaks() {
-  static const std::vector<std::string> breaks = {"debit-id-per-attempt"};
+  static const std::vector<std::string> breaks = [] {
+    std::vector<std::string> names = {"debit-id-per-attempt"};  // emulated here (transport)
+    for (Break which : AllBreaks()) names.emplace_back(BreakName(which));  // in the services
+    return names;
+  }();
   return breaks;
 }
 
@@ -386,7 +608,12 @@ Result<SimResult> RunSimulation(const SimOptions& options) {
                      "unknown break '" + options.break_name + "' (tinysaga sim --list-breaks)");
   }
   TS_ASSIGN_OR_RETURN(std::string dir, MakeRunDir(options));
-  Result<SimResult> result = Run(options, dir).Go();
+  Result<SimResult> result = [&] {
+    // In the services' code for this run only: the next run (tests run several in one process)
+    // starts with every mechanism on.
+    const ScopedBreakForSimulation broken(BreakNamed(options.break_name));
+    return Run(options, dir).Go();
+  }();
   std::error_code ignored;
   if (result.ok() && !result->ok()) {
     result->kept_dir = dir;  // for `tinysaga check --data DIR`

@@ -40,13 +40,16 @@ class Trace {
 
   uint64_t hash() const { return hash_; }
   // The events that mention any of `ids` (an order's requests, messages and faults), with the
-  // crashes, restarts and the end of the faults around them; the last `max_lines` of them.
+  // crashes, restarts, hangs, clock jumps, the broker's loss and the end of the faults around
+  // them; the last `max_lines` of them.
   std::vector<std::string> Excerpt(const std::vector<std::string>& ids, size_t max_lines) const {
     std::vector<std::string> excerpt;
     for (const std::string& line : lines_) {
-      bool wanted = line.find(" crash ") != std::string::npos ||
-                    line.find(" restart ") != std::string::npos ||
-                    line.find(" faults-stop") != std::string::npos;
+      bool wanted = false;
+      for (const char* context : {" crash ", " restart ", " faults-stop", " hang ", " resume ",
+                                  " clock-jump ", " broker-lost-log", " republish "}) {
+        wanted = wanted || line.find(context) != std::string::npos;
+      }
       for (const std::string& id : ids) wanted = wanted || line.find(id) != std::string::npos;
       if (wanted) excerpt.push_back(line);
     }

@@ -11,9 +11,37 @@ http::Transport InProcessNetwork::transport() {
              std::chrono::milliseconds /*timeout*/) { return Call(endpoint, std::move(request)); };
 }
 
+void InProcessNetwork::Detach(const std::string& service) {
+  servers_.erase(service);
+  hung_.erase(service);
+}
+
+size_t InProcessNetwork::Resume(const std::string& service) {
+  auto hung = hung_.find(service);
+  if (hung == hung_.end()) return 0;
+  std::vector<http::Request> backlog = std::move(hung->second);
+  hung_.erase(hung);
+  auto found = servers_.find(service);
+  if (found == servers_.end()) return 0;
+  for (http::Request& request : backlog) {
+    const std::string what = request.method + " " + service + request.target;
+    ++handled_[service];
+    const http::Response response = found->second->HandleInProcess(std::move(request));
+    trace_.Add("http " + what + " " + std::to_string(response.status) + " late (caller gone)");
+  }
+  return backlog.size();
+}
+
 Result<http::Response> InProcessNetwork::Call(const http::Endpoint& endpoint,
                                               http::Request request) {
   const std::string what = request.method + " " + endpoint.host + request.target;
+  if (auto hung = hung_.find(endpoint.host); hung != hung_.end()) {
+    ++unanswered_hung_;
+    trace_.Add("http " + what + " no-answer (hung)");
+    hung->second.push_back(std::move(request));
+    clock_.AdvanceMs(1);
+    return MakeError(Errc::kTimeout, endpoint.host + " did not answer in time (simulated hang)");
+  }
   auto found = servers_.find(endpoint.host);
   if (found == servers_.end() || Draw(faults_.unreachable_ppm)) {
     if (found != servers_.end()) ++unreachable_;
@@ -30,6 +58,7 @@ Result<http::Response> InProcessNetwork::Call(const http::Endpoint& endpoint,
       }
     }
   }
+  ++handled_[endpoint.host];
   http::Response response = found->second->HandleInProcess(std::move(request));
   clock_.AdvanceMs(1);  // one simulated network round trip
   if (Draw(faults_.answer_lost_ppm)) {

@@ -1,5 +1,6 @@
 #include "workload.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "processes.h"
@@ -10,10 +11,18 @@ namespace {
 
 constexpr int kUsers = 16;
 constexpr int kProducts = 6;
-constexpr int kAttemptsMax = 3;
+// A client sends a request again, with the same Idempotency-Key, after a 5xx or no answer,
+// waiting twice as long each time (from the first wait of its kind, up to kRetryWaitMaxMs),
+// for three minutes and more: longer than a crash's restart and a hang, with attempts to
+// spare for the random faults after them, as a customer's app keeps trying.
+constexpr int kAttemptsMax = 12;
+constexpr int64_t kRetryWaitMaxMs = 30'000;
 
+// No answer, or a 5xx that is not the key's stored final answer (Idempotent-Replayed: e.g. a
+// payment the reconciler failed, whose 503 is replayed for good).
 bool Retryable(const Result<http::Response>& response) {
-  return !response.ok() || response->status >= 500;
+  return !response.ok() ||
+         (response->status >= 500 && response->Header("Idempotent-Replayed") != "true");
 }
 
 }  // namespace
@@ -89,9 +98,13 @@ size_t Workload::RunDue(TimestampMs now_ms) {
 }
 
 bool Workload::Retry(TimestampMs now_ms, Action action, int64_t after_ms) {
-  if (action.attempt >= kAttemptsMax) return false;
+  if (action.attempt >= kAttemptsMax) {
+    ++given_up_;
+    return false;
+  }
+  for (int i = 1; i < action.attempt && after_ms < kRetryWaitMaxMs; ++i) after_ms *= 2;
   ++action.attempt;
-  Schedule(now_ms + after_ms, action);
+  Schedule(now_ms + std::min(after_ms, kRetryWaitMaxMs), action);
   return true;
 }
 

@@ -35,6 +35,8 @@ class Workload {
   size_t RunDue(TimestampMs now_ms);
   std::optional<TimestampMs> NextAt() const;
   bool done() const { return actions_.empty(); }
+  // Requests still unanswered (or 5xx) after every attempt: the customer gave up.
+  int64_t given_up() const { return given_up_; }
 
  private:
   enum class Kind { kCreate, kPay, kCancel };
@@ -56,7 +58,8 @@ class Workload {
   Result<http::Response> Send(const std::string& service, const std::string& user_id,
                               std::string method, std::string target, std::string body,
                               std::string idempotency_key);
-  // After a 5xx or no answer, the same request later; false when the client gives up.
+  // After a 5xx or no answer, the same request later (`after_ms`, doubled for each attempt
+  // made); false when the client gives up.
   bool Retry(TimestampMs now_ms, Action action, int64_t after_ms);
 
   Rng& rng_;
@@ -66,6 +69,7 @@ class Workload {
   std::vector<PlannedOrder> orders_;
   std::map<std::pair<TimestampMs, uint64_t>, Action> actions_;  // in time, then schedule order
   uint64_t scheduled_ = 0;
+  int64_t given_up_ = 0;
 };
 
 }  // namespace tinysaga::sim

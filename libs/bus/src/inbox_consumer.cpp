@@ -7,12 +7,16 @@
 #include "log.h"
 #include "tinysaga/bus/dead_letters.h"
 #include "tinysaga/core/backoff.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::bus {
 namespace {
 
 bool InInbox(soci::session& session, const std::string& message_id) {
+  // --break inbox-dedup-off (simulator only, core/breaks.h) removes the dedup: a message seen
+  // again (a redelivery after a lost offset commit or a crash, a duplicate) is applied again.
+  if (IsBroken(Break::kInboxDedupOff)) return false;
   long long found = 0;
   session << "SELECT COUNT(*) FROM inbox WHERE message_id = :message_id", soci::into(found),
       soci::use(message_id);
@@ -22,6 +26,12 @@ bool InInbox(soci::session& session, const std::string& message_id) {
 void RecordInInbox(soci::session& session, const std::string& message_id,
                    const std::string& consumer, TimestampMs now_ms) {
   const long long received_at_ms = now_ms;
+  if (IsBroken(Break::kInboxDedupOff)) {  // the row of an earlier application may be there
+    session << "INSERT INTO inbox (message_id, consumer, received_at_ms) "
+               "VALUES (:message_id, :consumer, :received_at_ms) ON CONFLICT DO NOTHING",
+        soci::use(message_id), soci::use(consumer), soci::use(received_at_ms);
+    return;
+  }
   session << "INSERT INTO inbox (message_id, consumer, received_at_ms) "
              "VALUES (:message_id, :consumer, :received_at_ms)",
       soci::use(message_id), soci::use(consumer), soci::use(received_at_ms);

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "log.h"
+#include "tinysaga/bus/outbox_break.h"
 #include "tinysaga/core/backoff.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::bus {
@@ -54,6 +56,12 @@ Result<void> MarkSent(storage::Db& db, const std::vector<long long>& ids, Timest
 }  // namespace
 
 void AppendToOutbox(soci::session& session, const Message& message, TimestampMs now_ms) {
+  // --break outbox-outside-tx (simulator only, core/breaks.h) removes the one transaction of a
+  // state change and its messages: the row is written later, on its own (outbox_break.h).
+  if (IsBroken(Break::kOutboxOutsideTransaction)) {
+    outbox_break::SetAside(session, message, now_ms);
+    return;
+  }
   const long long created_at_ms = now_ms;
   session << "INSERT INTO outbox (message_id, topic, message_key, payload, created_at_ms) "
              "VALUES (:message_id, :topic, :message_key, :payload, :created_at_ms)",
@@ -66,6 +74,9 @@ OutboxRelay::OutboxRelay(storage::Db& db, Producer& producer, const Clock& clock
     : db_(db), producer_(producer), clock_(clock), options_(options) {}
 
 Result<size_t> OutboxRelay::RelayOnce() {
+  if (IsBroken(Break::kOutboxOutsideTransaction)) {
+    TS_RETURN_IF_ERROR(outbox_break::WriteSetAside(db_));
+  }
   TS_ASSIGN_OR_RETURN(OutboxRows rows, ReadUnsent(db_, options_.batch_size_max));
   if (rows.ids.empty()) return size_t{0};
   if (auto published = producer_.Publish(rows.messages); !published.ok()) {

@@ -9,6 +9,7 @@
 
 #include "tinysaga/bus/memory/memory_bus.h"
 #include "tinysaga/bus/outbox_relay.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/testing/test_db.h"
 
 namespace tinysaga::bus {
@@ -118,6 +119,20 @@ TEST_P(InboxConsumerTest, AppliesDuplicatedMessagesOnce) {
   EXPECT_EQ(inbox_->counters().duplicates, 3u);
   EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM inbox WHERE consumer = 'test-service'"), 3);
   EXPECT_EQ(bus_->Lag("test-service", "orders"), 0);
+}
+
+// --break inbox-dedup-off (the simulator's, core/breaks.h): the same duplicates are applied
+// again, in the batch and alone, and nothing else goes wrong (no conflict on the inbox row).
+TEST_P(InboxConsumerTest, BrokenDedupAppliesDuplicatedMessagesAgain) {
+  const ScopedBreakForSimulation broken(Break::kInboxDedupOff);
+  bus_->SetFaultHook([](const Message&) { return Fault{FaultKind::kDuplicate}; });
+  Publish({Make("m1", "1"), Make("m2", "2")});
+  Drain();
+  EXPECT_THAT(Applied(), ElementsAre("1", "1", "2", "2"));
+  EXPECT_EQ(inbox_->counters().applied, 4u);
+  EXPECT_EQ(inbox_->counters().duplicates, 0u);
+  EXPECT_EQ(inbox_->counters().dead_lettered, 0u);
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM inbox WHERE consumer = 'test-service'"), 2);
 }
 
 // Wraps a consumer whose offset commits fail: the effects committed, the offsets did not, as

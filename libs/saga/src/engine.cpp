@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/breaks.h"
 
 namespace tinysaga::saga {
 namespace {
@@ -335,9 +336,27 @@ std::optional<size_t> AwaitingBranch(const SagaState& state, const std::string& 
   return std::nullopt;
 }
 
+// --break stale-reply-check-off: the first awaiting branch whose command takes a reply of this
+// type, whatever command the reply answers.
+std::optional<size_t> AwaitingBranchTaking(const SagaDefinition& definition, const SagaState& state,
+                                           const contracts::Message& reply) {
+  for (size_t i = 0; i < state.branches.size(); ++i) {
+    const Branch& branch = state.branches[i];
+    if (branch.phase == StepPhase::kAwaitingReply &&
+        FindReplyRule(ActionOf(definition, branch.step_index, ActionKind::kForward),
+                      reply.type()) != nullptr) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
 Decision OnGroupReply(const SagaDefinition& definition, const SagaState& state,
                       const contracts::Message& reply, TimestampMs now_ms) {
-  const std::optional<size_t> i = AwaitingBranch(state, reply.envelope.causation_id);
+  std::optional<size_t> i = AwaitingBranch(state, reply.envelope.causation_id);
+  if (!i && IsBroken(Break::kStaleReplyCheckOff)) {
+    i = AwaitingBranchTaking(definition, state, reply);
+  }
   if (!i) return Unchanged(state, Disposition::kIgnoredStale);
   const int step_index = state.branches[*i].step_index;
   const ReplyRule* rule =
@@ -442,8 +461,11 @@ Decision OnReply(const SagaDefinition& definition, const SagaState& state,
   if (InGroup(state)) return OnGroupReply(definition, state, reply, now_ms);
   // Only the reply to the command awaited right now counts; the command id names the saga,
   // step, direction and attempt, so every stale reply fails this one comparison.
+  // --break stale-reply-check-off (simulator only, core/breaks.h) removes that comparison: a
+  // reply to an earlier attempt or step counts as the answer to the current command.
   if (state.phase != StepPhase::kAwaitingReply ||
-      reply.envelope.causation_id != CurrentCommandId(state)) {
+      (reply.envelope.causation_id != CurrentCommandId(state) &&
+       !IsBroken(Break::kStaleReplyCheckOff))) {
     return Unchanged(state, Disposition::kIgnoredStale);
   }
   const ReplyRule* rule = FindReplyRule(CurrentAction(definition, state), reply.type());

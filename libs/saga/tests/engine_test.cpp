@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "saga_test_helper.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/saga/state_json.h"
 
 namespace tinysaga::saga {
@@ -106,6 +107,17 @@ TEST(Stale, ReplyToAnOlderAttemptIsIgnoredAndTheNewerOneCounts) {
   saga.ReplyTo(first_attempt, PaymentDeclined{"late"}, Disposition::kIgnoredStale)
       .Reply(kCharged)
       .Expect<MarkPaymentDone>();
+}
+
+// --break stale-reply-check-off (the simulator's, core/breaks.h): the same late answer to
+// attempt 1 is taken for attempt 2's, so the order fails for a decline that no longer holds,
+// and a charge that attempt 2 made is never refunded (the failing step is not compensated).
+TEST(Stale, BrokenCheckTakesAnOlderAttemptsReplyForTheCurrentOne) {
+  const ScopedBreakForSimulation broken(Break::kStaleReplyCheckOff);
+  SagaTest saga(OrderSaga());
+  saga.Given().Expect<ChargeWallet>().TimeOutTimes(2).Expect<ChargeWallet>();
+  const Message first_attempt = saga.sent()[0].message;
+  saga.ReplyTo(first_attempt, PaymentDeclined{"late"}).Expect<MarkFailed>();
 }
 
 TEST(Stale, ReorderedRepliesNewestFirst) {

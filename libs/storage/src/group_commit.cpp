@@ -1,12 +1,34 @@
 #include "group_commit.h"
 
 #include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
 
 #include "log.h"
+#include "tinysaga/storage/write_faults.h"
 
 namespace tinysaga::storage {
+namespace {
+
+thread_local WriteFaultHook write_fault_hook;  // the simulator's; empty everywhere else
+
+// Throws the SQLite error the hook chose for `point`, as the statement itself would have.
+void InjectedFault(soci::session& session, WritePoint point) {
+  if (!write_fault_hook) return;
+  // SOCI declares SQLite's API in its namespace sqlite_api.
+  sqlite_api::sqlite3* connection =
+      static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+  const char* file = sqlite_api::sqlite3_db_filename(connection, "main");
+  if (const int code = write_fault_hook(file ? file : "", point); code != 0) {
+    throw soci::sqlite3_soci_error(std::string("injected: ") + sqlite_api::sqlite3_errstr(code),
+                                   code);
+  }
+}
+
+}  // namespace
+
+void SetWriteFaultHookForThisThread(WriteFaultHook hook) { write_fault_hook = std::move(hook); }
 
 struct SqliteGroupCommit::Request {
   const TransactionWork* work;
@@ -111,7 +133,12 @@ void SqliteGroupCommit::RunGroup(const std::vector<Request*>& group) {
   };
   std::optional<Failure> failure;
   if (!synced) failure = Guard([&] { session << "PRAGMA synchronous = OFF"; });  // not in BEGIN
-  if (!failure) failure = Guard([&] { session << "BEGIN IMMEDIATE"; });
+  if (!failure) {
+    failure = Guard([&] {
+      InjectedFault(session, WritePoint::kBegin);
+      session << "BEGIN IMMEDIATE";
+    });
+  }
   if (failure) {
     fail_applied(*failure, false);
   } else if (std::optional<Failure> aborted = RunWorks(group)) {
@@ -125,7 +152,12 @@ void SqliteGroupCommit::RunGroup(const std::vector<Request*>& group) {
       return !member->attempt.failure && member->attempt.outcome.ok();
     });
     std::optional<Failure> commit_failure;
-    if (any_applied) commit_failure = Guard([&] { session << "COMMIT"; });
+    if (any_applied) {
+      commit_failure = Guard([&] {
+        InjectedFault(session, WritePoint::kCommit);
+        session << "COMMIT";
+      });
+    }
     if (!any_applied || commit_failure) (void)Guard([&] { session << "ROLLBACK"; });
     if (commit_failure) fail_applied(*commit_failure, true);
   }

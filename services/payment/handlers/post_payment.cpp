@@ -13,6 +13,7 @@
 #include "payment/refund_queue.h"
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/core/json_body.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
@@ -289,7 +290,11 @@ http::Response PaymentApi::Finish(const Attempt& attempt, Outcome outcome) {
           now_ms);
       appended = true;
     }
-    if (outcome.void_debit) EnqueueVoid(session, order.order_id, order.user_id, now_ms);
+    // --break void-of-unseen-debit-skipped (simulator only, core/breaks.h) removes the void:
+    // a debit the wallet applied while its answer was lost stays taken.
+    if (outcome.void_debit && !IsBroken(Break::kVoidOfUnseenDebitSkipped)) {
+      EnqueueVoid(session, order.order_id, order.user_id, now_ms);
+    }
     FinishClaimOfOrder(session, order.order_id, ToStored(outcome.response), now_ms);
     return outcome.response;
   });

@@ -15,6 +15,7 @@
 #include "payment/schema.h"
 #include "payment/tests/fakes.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/core/breaks.h"
 #include "tinysaga/testing/http.h"
 #include "tinysaga/testing/test_db.h"
 
@@ -181,6 +182,16 @@ TEST_F(PostPaymentTest, AWalletDownForEveryAttemptIs503AndQueuesTheVoid) {
   EXPECT_EQ(sleeps_.size(), 2u);
   EXPECT_EQ(VoidJobs(), 1);  // a debit may have gone through unseen
   EXPECT_EQ(notified_, 1);
+}
+
+// --break void-of-unseen-debit-skipped (the simulator's, core/breaks.h): the same failure
+// queues no void, so a debit the wallet applied unseen would stay taken.
+TEST_F(PostPaymentTest, BrokenVoidOfAnUnseenDebitIsNotQueued) {
+  const ScopedBreakForSimulation broken(Break::kVoidOfUnseenDebitSkipped);
+  wallet_.FailNext(-1);
+  EXPECT_EQ(PayOrder("ord_1").status, 503);
+  EXPECT_EQ(Payment("ord_1")->transaction.payment_status, PaymentStatus::kFailed);
+  EXPECT_EQ(VoidJobs(), 0);
 }
 
 TEST_F(PostPaymentTest, AWalletSlowOnTheFirstAttemptDebitsOnce) {
@@ -464,6 +475,16 @@ TEST_F(ReconcilerTest, AStalePendingPaymentWithoutDebitIsVoided) {
   ASSERT_EQ(*refunds_.RunOnce(clock_.NowMs()), 1u);
   EXPECT_TRUE(wallet_.voided("pay:ord_1"));  // a late debit will be refused
   EXPECT_EQ(db_.Count("SELECT COUNT(*) FROM transactions WHERE type = 'REFUND'"), 0);
+  EXPECT_EQ(VoidJobs(), 0);
+}
+
+// --break void-of-unseen-debit-skipped: the stale payment fails without a void.
+TEST_F(ReconcilerTest, BrokenVoidOfAStalePaymentIsNotQueued) {
+  const ScopedBreakForSimulation broken(Break::kVoidOfUnseenDebitSkipped);
+  LeavePending("ord_1");
+  clock_.AdvanceMs(60'001);
+  ASSERT_EQ(*reconciler_.RunOnce(clock_.NowMs()), 1u);
+  EXPECT_EQ(Payment("ord_1")->transaction.payment_status, PaymentStatus::kFailed);
   EXPECT_EQ(VoidJobs(), 0);
 }
 

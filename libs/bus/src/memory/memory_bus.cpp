@@ -301,6 +301,18 @@ void MemoryBus::ReleaseDelayed() {
   state_->ReleaseDelayed();
 }
 
+void MemoryBus::LoseEverything() {
+  std::lock_guard lock(state_->mutex);
+  for (auto& [name, partitions] : state_->topics) {
+    for (std::vector<Message>& log : partitions) log.clear();
+  }
+  state_->held.clear();
+  for (auto& [name, group] : state_->groups) {
+    group.committed.clear();
+    ++group.generation;  // every member takes its positions again: offset 0 of the new logs
+  }
+}
+
 int32_t MemoryBus::PartitionOf(std::string_view key) const { return state_->PartitionOf(key); }
 
 std::vector<Delivery> MemoryBus::Stored(std::string_view topic) const {

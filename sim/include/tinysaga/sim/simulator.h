@@ -7,7 +7,8 @@
 // plus liveness (everything at rest within a simulated bound once the faults stopped).
 // The same seed gives the same hashes of the final state and of the event trace.
 //
-// Thread safety: RunSimulation may run in several threads at once (each run owns its world).
+// Thread safety: RunSimulation may run in several threads at once (each run owns its world),
+// except a run with a break in the services' code (ListBreaks), which is process-wide.
 
 #include <cstdint>
 #include <map>
@@ -30,11 +31,18 @@ struct FaultSet {
   bool http = false;          // a peer unreachable, or its answer lost after it acted
   bool crash = false;         // a service process killed at a step boundary and restarted
                               // from its database; consumer offset commits lost before it
+  bool hang = false;          // a service stops answering and consuming past the timeouts,
+                              // then resumes (and handles the requests it held)
+  bool clock_jump = false;    // a service's clock jumps forward, or steps back a little
+  bool db_busy = false;       // a write transaction fails: busy at BEGIN, or its COMMIT fails
+                              // with an I/O error and is rolled back
+  bool broker_loses_log = false;  // the broker loses every topic at once (the outboxes are
+                                  // published again, the consumers start over)
   bool operator==(const FaultSet&) const = default;
 };
 
 // "all", "none", or a comma-separated list of: fail-publish, drop, duplicate, delay, http,
-// crash. kInvalidRequest names an unknown one.
+// crash, hang, clock-jump, db-busy, broker-loses-log. kInvalidRequest names an unknown one.
 Result<FaultSet> ParseFaults(std::string_view list);
 std::string FaultsName(const FaultSet& faults);  // the canonical list, for replay commands
 
@@ -58,6 +66,7 @@ struct SimResult {
   std::map<std::string, int64_t> faults;  // injected, by kind
   std::map<std::string, int64_t> orders;  // final orders by status
   int64_t simulated_ms = 0;               // from the first request to rest
+  int64_t requests_given_up = 0;          // customers' requests failing after every attempt
   uint64_t state_hash = 0;                // every table of every database at the end
   uint64_t trace_hash = 0;                // every delivery, call and step, in order
   std::vector<std::string> violations;    // empty: the run passed
@@ -71,6 +80,16 @@ struct SimResult {
 // The names --break takes, one per safety mechanism the simulator can switch off:
 //   debit-id-per-attempt  Payment's retries of a wallet debit each under an operation id of
 //                         their own, so an attempt the wallet applied unseen is not recognised
+//                         (emulated by the in-process network)
+// and, switched in the services' code for the run (libs/core breaks.h):
+//   inbox-dedup-off       the inbox consumer applies a message it already applied again
+//   outbox-outside-tx     outbox rows written after the state's commit, in a transaction of
+//                         their own; with crash faults a process may die in between
+//   stale-reply-check-off a saga takes a reply to an earlier attempt or step as the answer to
+//                         the command it awaits
+//   void-of-unseen-debit-skipped  Payment does not void a debit it never saw answered
+// A run with one of the latter must not overlap other runs in the same process (they are
+// process-wide).
 const std::vector<std::string>& ListBreaks();
 
 // One seeded run. An error only when the world cannot be built (disk, schema): a violation is

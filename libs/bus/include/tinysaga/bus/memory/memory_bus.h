@@ -79,6 +79,10 @@ class MemoryBus final : public Bus {
   void SetFaultHook(FaultHook hook);
   // Stores every delayed message now, in the order they were held back.
   void ReleaseDelayed();
+  // Loses every topic's log, every held message and every group's committed offsets at once,
+  // as a development broker that restarts empty: members start over from the new, empty logs.
+  // (The simulator's `broker-loses-log` fault; nothing else calls it.)
+  void LoseEverything();
 
   // Inspection for tests and the simulator's invariant checks.
   int32_t PartitionOf(std::string_view key) const;
