@@ -19,20 +19,30 @@ struct OutboxRows {
   std::vector<Message> messages;
 };
 
-Result<OutboxRows> ReadUnsent(storage::Db& db, size_t limit) {
-  return db.Read<OutboxRows>([limit](soci::session& session) -> Result<OutboxRows> {
+// Up to `limit` unsent rows past `after_id`, in id order, leaving out `skipped` (sorted: rows
+// already published that wait to be marked).
+Result<OutboxRows> ReadUnsent(storage::Db& db, long long after_id,
+                              const std::vector<long long>& skipped, size_t limit) {
+  return db.Read<OutboxRows>([&](soci::session& session) -> Result<OutboxRows> {
     // Bulk fetch: SOCI fills at most the vectors' size, so the size is the batch bound.
-    std::vector<long long> ids(limit);
-    std::vector<std::string> message_ids(limit), topics(limit), keys(limit), payloads(limit);
-    const long long limit_rows = static_cast<long long>(limit);
+    const size_t fetched = limit + skipped.size();
+    std::vector<long long> ids(fetched);
+    std::vector<std::string> message_ids(fetched), topics(fetched), keys(fetched),
+        payloads(fetched);
+    const long long fetched_rows = static_cast<long long>(fetched);
     session << "SELECT id, message_id, topic, message_key, payload FROM outbox "
-               "WHERE sent_at_ms IS NULL ORDER BY id LIMIT :limit_rows",
+               "WHERE sent_at_ms IS NULL AND id > :after_id ORDER BY id LIMIT :fetched_rows",
         soci::into(ids), soci::into(message_ids), soci::into(topics), soci::into(keys),
-        soci::into(payloads), soci::use(limit_rows);
+        soci::into(payloads), soci::use(after_id), soci::use(fetched_rows);
     OutboxRows rows;
-    rows.ids = ids;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      rows.messages.push_back(Message{message_ids[i], topics[i], keys[i], payloads[i], {}});
+    for (size_t i = 0; i < ids.size() && rows.ids.size() < limit; ++i) {
+      if (std::binary_search(skipped.begin(), skipped.end(), ids[i])) continue;
+      rows.ids.push_back(ids[i]);
+      rows.messages.push_back(Message{std::move(message_ids[i]),
+                                      std::move(topics[i]),
+                                      std::move(keys[i]),
+                                      std::move(payloads[i]),
+                                      {}});
     }
     return rows;
   });
@@ -71,24 +81,53 @@ void AppendToOutbox(soci::session& session, const Message& message, TimestampMs 
 
 OutboxRelay::OutboxRelay(storage::Db& db, Producer& producer, const Clock& clock,
                          OutboxRelayOptions options)
-    : db_(db), producer_(producer), clock_(clock), options_(options) {}
+    : db_(db),
+      producer_(producer),
+      clock_(clock),
+      options_(options),
+      ids_in_commit_order_(db.kind() == storage::DbKind::kSqlite) {}
 
 Result<size_t> OutboxRelay::RelayOnce() {
   if (IsBroken(Break::kOutboxOutsideTransaction)) {
     TS_RETURN_IF_ERROR(outbox_break::WriteSetAside(db_));
   }
-  TS_ASSIGN_OR_RETURN(OutboxRows rows, ReadUnsent(db_, options_.batch_size_max));
-  if (rows.ids.empty()) return size_t{0};
+  TS_ASSIGN_OR_RETURN(OutboxRows rows,
+                      ReadUnsent(db_, published_through_, unmarked_, options_.batch_size_max));
+  if (rows.ids.empty()) {
+    TS_RETURN_IF_ERROR(MarkUnmarked());  // nothing new: no reason to wait any longer
+    return size_t{0};
+  }
   if (auto published = producer_.Publish(rows.messages); !published.ok()) {
     std::lock_guard lock(mutex_);
     ++counters_.publish_failures;
     return published.error();
   }
-  // Acknowledged: a crash before this commit publishes the batch again (duplicates only).
-  TS_RETURN_IF_ERROR(MarkSent(db_, rows.ids, clock_.NowMs()));
+  // Acknowledged: from here a crash before the mark publishes the batch again (duplicates only).
+  if (unmarked_.empty()) unmarked_since_ms_ = clock_.NowMs();
+  unmarked_.insert(unmarked_.end(), rows.ids.begin(), rows.ids.end());
+  std::sort(unmarked_.begin(), unmarked_.end());  // PostgreSQL may hand out ids out of order
+  unmarked_count_ = unmarked_.size();
+  if (ids_in_commit_order_) published_through_ = unmarked_.back();
+  if (UntilMarkDue() <= std::chrono::milliseconds::zero() ||
+      unmarked_.size() >= options_.unmarked_max) {
+    TS_RETURN_IF_ERROR(MarkUnmarked());
+  }
   std::lock_guard lock(mutex_);
   counters_.published += rows.ids.size();
   return rows.ids.size();
+}
+
+Result<void> OutboxRelay::MarkUnmarked() {
+  if (unmarked_.empty()) return Ok();
+  TS_RETURN_IF_ERROR(MarkSent(db_, unmarked_, clock_.NowMs()));
+  unmarked_.clear();
+  unmarked_count_ = 0;
+  return Ok();
+}
+
+std::chrono::milliseconds OutboxRelay::UntilMarkDue() const {
+  return std::chrono::milliseconds(unmarked_since_ms_ + options_.mark_delay.count() -
+                                   clock_.NowMs());
 }
 
 Result<size_t> OutboxRelay::PurgeSent() {
@@ -117,16 +156,25 @@ size_t MarkUnsentSince(soci::session& session, TimestampMs since_ms) {
 }
 
 Result<size_t> OutboxRelay::ResendSince(TimestampMs since_ms) {
-  return db_.Write<size_t>([&](soci::session& session) -> Result<size_t> {
-    return MarkUnsentSince(session, since_ms);
-  });
+  TS_ASSIGN_OR_RETURN(const size_t resent,
+                      db_.Write<size_t>([&](soci::session& session) -> Result<size_t> {
+                        return MarkUnsentSince(session, since_ms);
+                      }));
+  // The broker lost what it had: the rows waiting to be marked go again too, and the next
+  // pass reads from the start.
+  unmarked_.clear();
+  unmarked_count_ = 0;
+  published_through_ = 0;
+  return resent;
 }
 
 Result<int64_t> OutboxRelay::Backlog() {
-  return db_.Read<int64_t>([](soci::session& session) -> Result<int64_t> {
+  return db_.Read<int64_t>([this](soci::session& session) -> Result<int64_t> {
     long long unsent = 0;
     session << "SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NULL", soci::into(unsent);
-    return static_cast<int64_t>(unsent);
+    // Rows acknowledged but not yet marked are not backlog. Read after the count, so that
+    // this never subtracts a row the count did not include.
+    return std::max<int64_t>(0, unsent - static_cast<int64_t>(unmarked_count_.load()));
   });
 }
 
@@ -181,7 +229,11 @@ void OutboxRelay::Run() {
     failures = 0;
     if (*published == options_.batch_size_max) continue;  // more backlog: no waiting
     MaybePurge(next_purge);
-    if (!Wait(options_.poll_interval)) return;
+    const std::chrono::milliseconds sleep =
+        unmarked_.empty()
+            ? options_.poll_interval
+            : std::clamp(UntilMarkDue(), std::chrono::milliseconds(1), options_.poll_interval);
+    if (!Wait(sleep)) return;
   }
 }
 

@@ -52,9 +52,83 @@ TEST_F(OutboxRelayTest, PublishesUnsentRowsInIdOrderAndMarksThemSent) {
   ASSERT_TRUE(published.ok()) << published.error().detail;
   EXPECT_EQ(*published, 3u);
   EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m3"));
-  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NOT NULL"), 3);
+  EXPECT_EQ(*relay.Backlog(), 0);  // acknowledged, so no longer backlog...
   EXPECT_EQ(*relay.RelayOnce(), 0u);
+  // ...and marked in the database by the first pass that finds nothing new.
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NOT NULL"), 3);
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m3"));
   EXPECT_EQ(relay.counters().published, 3u);
+}
+
+long long MarkedRows(TestDb& test_db) {
+  return test_db.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NOT NULL");
+}
+
+TEST_F(OutboxRelayTest, DefersMarkingWhileRowsKeepComingButPublishesEachRowOnce) {
+  OutboxRelay relay(test_db_.db(), *producer_, clock_,
+                    OutboxRelayOptions{.mark_delay = std::chrono::milliseconds(100)});
+  Append(test_db_.db(), {Make("m1")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+  clock_.AdvanceMs(60);
+  Append(test_db_.db(), {Make("m2")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+  EXPECT_EQ(MarkedRows(test_db_), 0);  // m1 was acknowledged 60 ms ago: not due yet
+
+  clock_.AdvanceMs(40);
+  Append(test_db_.db(), {Make("m3")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+  EXPECT_EQ(MarkedRows(test_db_), 3);  // due: every row published so far, in one update
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m3"));
+}
+
+TEST_F(OutboxRelayTest, MarksEachBatchAtOnceWithoutAMarkDelay) {
+  OutboxRelay relay(test_db_.db(), *producer_, clock_,
+                    OutboxRelayOptions{.mark_delay = std::chrono::milliseconds(0)});
+  Append(test_db_.db(), {Make("m1"), Make("m2")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 2u);
+  EXPECT_EQ(MarkedRows(test_db_), 2);
+}
+
+TEST_F(OutboxRelayTest, MarksAtOnceWhenTooManyRowsWait) {
+  OutboxRelay relay(test_db_.db(), *producer_, clock_,
+                    OutboxRelayOptions{.batch_size_max = 2, .unmarked_max = 3});
+  Append(test_db_.db(), {Make("m1"), Make("m2"), Make("m3"), Make("m4"), Make("m5")},
+         clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 2u);
+  EXPECT_EQ(MarkedRows(test_db_), 0);
+  ASSERT_EQ(*relay.RelayOnce(), 2u);
+  EXPECT_EQ(MarkedRows(test_db_), 4);
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m3", "m4", "m5"));
+}
+
+TEST_F(OutboxRelayTest, ARelayThatDiesBeforeMarkingLeavesItsRowsToBePublishedAgain) {
+  Append(test_db_.db(), {Make("m1"), Make("m2")}, clock_.NowMs());
+  {
+    OutboxRelay dying(test_db_.db(), *producer_, clock_);
+    ASSERT_EQ(*dying.RelayOnce(), 2u);
+  }  // gone before its mark delay passed
+  EXPECT_EQ(MarkedRows(test_db_), 0);
+  OutboxRelay restarted(test_db_.db(), *producer_, clock_);
+  EXPECT_EQ(*restarted.Backlog(), 2);
+  ASSERT_EQ(*restarted.RelayOnce(), 2u);
+  ASSERT_EQ(*restarted.RelayOnce(), 0u);
+  EXPECT_EQ(MarkedRows(test_db_), 2);
+  // At least once: the inboxes drop the copies.
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("m1", "m2", "m1", "m2"));
+}
+
+TEST_F(OutboxRelayTest, ResendingAlsoRepublishesRowsWaitingToBeMarked) {
+  OutboxRelay relay(test_db_.db(), *producer_, clock_);
+  Append(test_db_.db(), {Make("marked")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);
+  ASSERT_EQ(*relay.RelayOnce(), 0u);
+  Append(test_db_.db(), {Make("waiting")}, clock_.NowMs());
+  ASSERT_EQ(*relay.RelayOnce(), 1u);  // acknowledged, not marked yet
+
+  EXPECT_EQ(*relay.ResendSince(0), 1u);  // the broker lost both
+  EXPECT_EQ(*relay.RelayOnce(), 2u);
+  EXPECT_THAT(StoredIds(bus_), ElementsAre("marked", "waiting", "marked", "waiting"));
 }
 
 TEST_F(OutboxRelayTest, MarksNothingSentUntilTheBrokerAcknowledged) {
@@ -90,10 +164,12 @@ TEST_F(OutboxRelayTest, ResendsRecentRowsAndPurgesOnlyExpiredSentRows) {
                     OutboxRelayOptions{.retention = std::chrono::milliseconds(10'000)});
   Append(test_db_.db(), {Make("old")}, clock_.NowMs());
   ASSERT_EQ(*relay.RelayOnce(), 1u);
+  ASSERT_EQ(*relay.RelayOnce(), 0u);  // marks "old" sent now
   clock_.AdvanceMs(5'000);
   const TimestampMs broker_lost_data_at_ms = clock_.NowMs();
   Append(test_db_.db(), {Make("new")}, clock_.NowMs());
   ASSERT_EQ(*relay.RelayOnce(), 1u);
+  ASSERT_EQ(*relay.RelayOnce(), 0u);
 
   EXPECT_EQ(*relay.ResendSince(broker_lost_data_at_ms), 1u);
   EXPECT_EQ(*relay.RelayOnce(), 1u);

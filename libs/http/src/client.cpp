@@ -183,6 +183,78 @@ struct ClientThread {
   }
 };
 
+// Closes what a client thread holds and lets its coroutines end. Call on the thread that runs
+// its context, or when nothing runs it.
+void ShutDown(ClientThread& thread) {
+  thread.stopping = true;
+  for (auto& [endpoint, pool] : thread.pools) pool->Shutdown();
+  std::vector<Connection*> connections(thread.connections.begin(), thread.connections.end());
+  for (auto* connection : connections) connection->Close();
+}
+
+// The contexts on which blocking calls (SendAndWait) run on their caller's own thread: one per
+// client and calling thread, with its keep-alive connections, run only while that thread waits
+// for its answer. Handing each call to a client I/O thread and its answer back cost two thread
+// switches per call (a service's calls to its peers are all blocking ones, on its HTTP
+// workers). A caller's context goes when its thread exits or the client does, whichever comes
+// first; whoever takes it out of `threads` shuts it down.
+struct CallerThreads {
+  std::mutex mutex;
+  std::map<std::thread::id, std::unique_ptr<ClientThread>> threads;
+
+  std::unique_ptr<ClientThread> Take(std::thread::id id) {
+    std::lock_guard lock(mutex);
+    auto found = threads.find(id);
+    if (found == threads.end()) return nullptr;
+    auto thread = std::move(found->second);
+    threads.erase(found);
+    return thread;
+  }
+};
+
+void Discard(std::unique_ptr<ClientThread> thread) {
+  if (!thread) return;
+  ShutDown(*thread);
+  thread->context.restart();
+  thread->context.poll();  // the closed connections' coroutines end
+}
+
+// This thread's caller contexts, of every client it called; ends them with the thread.
+class CallerSlots {
+ public:
+  ~CallerSlots() {
+    for (auto& [owner, thread] : slots_) {
+      if (auto alive = owner.lock()) Discard(alive->Take(std::this_thread::get_id()));
+    }
+  }
+
+  ClientThread& For(const std::shared_ptr<CallerThreads>& owner) {
+    for (auto it = slots_.begin(); it != slots_.end();) {
+      auto alive = it->first.lock();
+      if (!alive) {
+        it = slots_.erase(it);  // a client that is gone
+      } else if (alive == owner) {
+        return *it->second;
+      } else {
+        ++it;
+      }
+    }
+    auto thread = std::make_unique<ClientThread>();
+    ClientThread& created = *thread;
+    {
+      std::lock_guard lock(owner->mutex);
+      owner->threads.emplace(std::this_thread::get_id(), std::move(thread));
+    }
+    slots_.emplace_back(owner, &created);
+    return created;
+  }
+
+ private:
+  std::vector<std::pair<std::weak_ptr<CallerThreads>, ClientThread*>> slots_;
+};
+
+thread_local CallerSlots t_caller_slots;
+
 Error Unavailable(std::string detail) { return Error{Errc::kUnavailable, std::move(detail)}; }
 
 Response ToResponse(bhttp::response<bhttp::string_body>& message) {
@@ -287,8 +359,7 @@ asio::awaitable<std::optional<Error>> ConnectTo(Connection& connection, const En
 // connection no longer tells whether the server acted on the request.
 bool StillOpen(Connection& connection) {
   char byte;
-  ssize_t received =
-      ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t received = ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -624,6 +695,8 @@ class Client::Impl {
   std::vector<internal::asio::executor_work_guard<internal::asio::io_context::executor_type>>
       work_guards_;
   std::atomic<size_t> next_{0};
+  std::shared_ptr<internal::CallerThreads> caller_threads_ =
+      std::make_shared<internal::CallerThreads>();
 };
 
 Client::Impl::Impl(ClientOptions options) : options_(std::move(options)) {
@@ -652,17 +725,17 @@ Client::Impl::~Impl() {
   // Fail what waits, close every connection (in-flight calls end with kUnavailable), give the
   // callbacks a moment to run on their threads, then stop and join.
   for (auto& thread : threads_) {
-    internal::asio::post(thread->context, [&thread = *thread] {
-      thread.stopping = true;
-      for (auto& [endpoint, pool] : thread.pools) pool->Shutdown();
-      std::vector<internal::Connection*> connections(thread.connections.begin(),
-                                                     thread.connections.end());
-      for (auto* connection : connections) connection->Close();
-    });
+    internal::asio::post(thread->context, [&thread = *thread] { internal::ShutDown(thread); });
   }
   if (!outstanding_.WaitZero(internal::kShutdownWait)) {
     internal::Log()->warn("http client: calls still pending at shutdown; dropping them");
   }
+  std::map<std::thread::id, std::unique_ptr<internal::ClientThread>> callers;
+  {
+    std::lock_guard lock(caller_threads_->mutex);
+    callers.swap(caller_threads_->threads);
+  }
+  for (auto& [id, thread] : callers) internal::Discard(std::move(thread));
   work_guards_.clear();
   for (auto& thread : threads_) {
     thread->context.stop();
@@ -702,15 +775,28 @@ void Client::Impl::Send(const Endpoint& endpoint, Request request, internal::Don
 
 Result<Response> Client::Impl::SendAndWait(const Endpoint& endpoint, Request request,
                                            std::chrono::milliseconds timeout) {
+  using namespace internal;
   if (OnClientThread()) {
     return Error{Errc::kInternal, "SendAndWait called on a client I/O thread (it would deadlock)"};
   }
-  std::promise<Result<Response>> promise;
-  auto future = promise.get_future();
-  Send(
-      endpoint, std::move(request),
-      [&promise](Result<Response> result) { promise.set_value(std::move(result)); }, timeout);
-  return future.get();
+  if (endpoint.host.empty() || endpoint.port == 0)
+    return Error{Errc::kInvalidRequest, "malformed endpoint " + endpoint.ToString()};
+  if (timeout <= std::chrono::milliseconds::zero()) timeout = options_.request_timeout;
+  // The exchange runs here, on this thread's own context (CallerThreads).
+  ClientThread& own = t_caller_slots.For(caller_threads_);
+  std::optional<Result<Response>> result;
+  const bool safe_to_repeat = request.SafeToRepeat();
+  PendingRequest pending{
+      BuildMessage(endpoint, std::move(request)),
+      DoneOnce([&result](Result<Response> answer) { result = std::move(answer); }, outstanding_),
+      SteadyClock::now() + timeout, timeout, safe_to_repeat};
+  own.context.restart();
+  own.PoolFor(endpoint, options_, connections_max_per_thread_, waiting_max_per_thread_)
+      .Submit(std::move(pending));
+  while (!result) {
+    if (own.context.run_one() == 0) return Error{Errc::kInternal, "http client: call lost"};
+  }
+  return std::move(*result);
 }
 
 std::function<void()> Client::Impl::Stream(const Endpoint& endpoint, Request request,

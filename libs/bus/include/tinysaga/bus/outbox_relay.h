@@ -8,10 +8,12 @@
 // Sent rows are kept for a retention period and then deleted, so that ResendSince() can
 // publish them again if a development broker lost its data.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "tinysaga/bus/bus.h"
 #include "tinysaga/core/clock.h"
@@ -33,8 +35,9 @@ namespace tinysaga::bus {
 void AppendToOutbox(soci::session& session, const Message& message, TimestampMs now_ms);
 
 // Marks the rows sent at or after since_ms unsent again, so that the relay publishes them
-// again; returns how many. Call inside a Db::Write transaction (OutboxRelay::ResendSince() is
-// this in a transaction of its own).
+// again; returns how many. Call inside a Db::Write transaction, before the relay runs (as a
+// service does at startup when its broker changed): a running relay skips rows it has
+// published, so use its ResendSince(), which is this in a transaction of its own.
 size_t MarkUnsentSince(soci::session& session, TimestampMs since_ms);
 
 struct OutboxRelayOptions {
@@ -44,6 +47,10 @@ struct OutboxRelayOptions {
   std::chrono::milliseconds purge_interval{60'000};       // how often Run() deletes expired rows
   std::chrono::milliseconds retry_backoff_min{10};        // after a failed publish, doubling...
   std::chrono::milliseconds retry_backoff_max{2'000};     // ...up to this
+  // How long acknowledged rows may wait to be marked sent while more keep coming (see above);
+  // zero marks each batch at once.
+  std::chrono::milliseconds mark_delay{100};
+  size_t unmarked_max = 1'024;  // beyond: marked at once, so a pass re-reads few of them
 };
 
 struct OutboxRelayCounters {
@@ -62,9 +69,10 @@ class OutboxRelay {
   OutboxRelay(storage::Db& db, Producer& producer, const Clock& clock,
               OutboxRelayOptions options = {});
 
-  // Publishes up to batch_size_max unsent rows, oldest first, and marks them sent once all were
-  // acknowledged. Returns how many were published (0: nothing to do); an error leaves every
-  // row of the batch unsent.
+  // Publishes up to batch_size_max unsent rows, oldest first, once each; marks the published
+  // rows sent when mark_delay has passed since the oldest of them was acknowledged, or when
+  // there is nothing new to publish. Returns how many were published (0: nothing new); an
+  // error leaves every row of the batch to be published again.
   Result<size_t> RelayOnce();
 
   // Deletes rows sent longer than the retention period ago; returns how many.
@@ -73,14 +81,15 @@ class OutboxRelay {
   // Marks rows sent at or after since_ms unsent again, so the relay publishes them again.
   Result<size_t> ResendSince(TimestampMs since_ms);
 
-  // Unsent rows (the outbox backlog, for /metrics and readiness).
+  // Rows not yet acknowledged by the broker (the outbox backlog, for /metrics and readiness).
   Result<int64_t> Backlog();
 
   // Wakes Run() at once: call after committing a transaction that appended to the outbox.
   void Notify();
 
-  // Relays until Stop(): drains the backlog, then sleeps until Notify(), the poll interval,
-  // or Stop(). Failed publishes back off exponentially.
+  // Relays until Stop(): drains the backlog, then sleeps until Notify(), the poll interval
+  // (the mark delay while published rows wait to be marked), or Stop(). Failed publishes back
+  // off exponentially.
   void Run();
   void Stop();
 
@@ -90,6 +99,8 @@ class OutboxRelay {
   // Waits up to `duration` for Notify() or Stop(); returns false once stopping.
   bool Wait(std::chrono::milliseconds duration);
   void MaybePurge(std::chrono::steady_clock::time_point& next_purge);
+  Result<void> MarkUnmarked();
+  std::chrono::milliseconds UntilMarkDue() const;
 
   storage::Db& db_;
   Producer& producer_;
@@ -101,6 +112,17 @@ class OutboxRelay {
   bool notified_ = false;
   bool stopping_ = false;
   OutboxRelayCounters counters_;
+
+  // Acknowledged rows not yet marked sent (sorted), and when the oldest was acknowledged.
+  // Used by the relaying thread only.
+  std::vector<long long> unmarked_;
+  TimestampMs unmarked_since_ms_ = 0;
+  // Ids are handed out in commit order on SQLite (one writer), so a pass reads only past the
+  // last published id there; PostgreSQL's sequence may commit out of order, so it reads from
+  // the start and skips what is unmarked.
+  const bool ids_in_commit_order_;
+  long long published_through_ = 0;        // the highest id published (SQLite only)
+  std::atomic<size_t> unmarked_count_{0};  // unmarked_.size(), for Backlog() on any thread
 };
 
 }  // namespace tinysaga::bus

@@ -41,7 +41,9 @@ struct ClientOptions {
   // started and Stream() ends at once with kUnavailable.
   Transport transport;
   int io_threads = 1;
-  size_t connections_per_endpoint_max = 256;  // beyond: requests wait for a free connection
+  // Beyond: requests wait for a free connection. Blocking calls are outside it: each calling
+  // thread has one call at a time, on a connection of its own (see SendAndWait).
+  size_t connections_per_endpoint_max = 256;
   size_t waiting_requests_max = 10'000;       // beyond: kUnavailable at once
   std::chrono::milliseconds connect_timeout{1'000};
   std::chrono::milliseconds request_timeout{10'000};  // default when a call gives none
@@ -67,7 +69,9 @@ class Client {
   void Send(const Endpoint& endpoint, Request request, std::function<void(Result<Response>)> done,
             std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
-  // Blocking form of Send. Must not be called from a client I/O thread.
+  // Blocking form of Send. Must not be called from a client I/O thread. The exchange runs on
+  // the calling thread itself, which keeps its own keep-alive connections between calls (they
+  // close when the thread exits or the client goes): no hand-off to an I/O thread and back.
   Result<Response> SendAndWait(const Endpoint& endpoint, Request request,
                                std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
