@@ -34,7 +34,11 @@ struct ServiceConfig {
   std::string db_url_template = "sqlite:./data";  // see storage::DbUrlFor
   std::string sqlite_synchronous = "FULL";
   std::string internal_secret;  // TINYSAGA_INTERNAL_SECRET; required
-  int worker_threads = 4;
+  // Blocking handlers mostly wait: on the group commit's fsync, on a peer. A worker per request
+  // in flight lets concurrent writes share one commit; with 4, Payment's (each holds its worker
+  // across two commits and three calls) queued. Orchestration at C=64 (tinysaga bench): 4
+  // workers 328 sagas/s, 8: 421, 16: 525, 32: 520, at 5.1 -> 3.3 ms of CPU per saga.
+  int worker_threads = 32;
   size_t db_pool_size = 4;
   // Other services' instances, by service name: "inventory" -> {"http://127.0.0.1:9001", ...}.
   std::vector<std::pair<std::string, std::vector<std::string>>> peers;
