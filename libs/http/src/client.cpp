@@ -10,7 +10,6 @@
 #include <charconv>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <limits>
 #include <map>
 #include <mutex>
