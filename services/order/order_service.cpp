@@ -72,10 +72,7 @@ struct OrderParts {
         api(*service.db, service.clock, service.rng, inventory,
             OrderApiHooks{.notify_outbox = [&service] { service.NotifyOutbox(); },
                           .order_changed = [this](const OrderId& id) { watcher.Notify(id); },
-                          .saga_view = {std::string(IsChoreography(service.config)
-                                                        ? saga::kChoreographyMode
-                                                        : saga::kOrchestrationMode),
-                                        saga_source},
+                          .saga_view = {service.config.saga_mode, saga_source},
                           .deadlines = deadline_options.deadlines}),
         deadlines(
             *service.db, service.clock, service.rng, [&service] { service.NotifyOutbox(); },

@@ -15,7 +15,7 @@ bool Has(const std::string& text, std::string_view part) {
 }
 
 TEST(DescribeDefinitions, OneSagaStepByStepWithItsUndoAndTimings) {
-  const auto body = saga::DefinitionsJson(sagas::AllSagas(), saga::kOrchestrationMode);
+  const auto body = saga::DefinitionsJson(sagas::AllSagas(), SagaMode::kOrchestration);
   auto text = DescribeDefinitions(body, "order");
   ASSERT_TRUE(text.ok()) << text.error().detail;
   EXPECT_TRUE(Has(*text, "order saga (orchestration): Pays for an order")) << *text;
@@ -31,7 +31,7 @@ TEST(DescribeDefinitions, OneSagaStepByStepWithItsUndoAndTimings) {
 }
 
 TEST(DescribeDefinitions, EverySagaAndNoTimingsInChoreography) {
-  const auto body = saga::DefinitionsJson(sagas::AllSagas(), saga::kChoreographyMode);
+  const auto body = saga::DefinitionsJson(sagas::AllSagas(), SagaMode::kChoreography);
   auto text = DescribeDefinitions(body, "");
   ASSERT_TRUE(text.ok());
   EXPECT_TRUE(Has(*text, "order saga (choreography)"));
@@ -46,7 +46,7 @@ TEST(DescribeDefinitions, EverySagaAndNoTimingsInChoreography) {
 }
 
 TEST(DescribeDefinitions, UnknownTypeNamesTheKnownOnes) {
-  const auto body = saga::DefinitionsJson(sagas::AllSagas(), saga::kOrchestrationMode);
+  const auto body = saga::DefinitionsJson(sagas::AllSagas(), SagaMode::kOrchestration);
   auto text = DescribeDefinitions(body, "shipping");
   ASSERT_FALSE(text.ok());
   EXPECT_EQ(text.error().code, Errc::kNotFound);

@@ -279,7 +279,7 @@ std::optional<SagaView> ChoreographyView(const SagaDefinition& definition, const
                                          const std::string& failure_reason) {
   std::optional<SagaState> state = ChoreographyState(definition, order_id, facts, failure_reason);
   if (!state) return std::nullopt;
-  return BuildView(definition, *state, kChoreographyMode);
+  return BuildView(definition, *state, SagaMode::kChoreography);
 }
 
 std::optional<SagaState> ChoreographyState(const SagaDefinition& definition,

@@ -58,8 +58,8 @@ nlohmann::json FactsJson(const StepFacts& facts) {
 
 }  // namespace
 
-nlohmann::json DefinitionJson(const SagaDefinition& definition, std::string_view mode) {
-  const bool timings = mode == kOrchestrationMode;
+nlohmann::json DefinitionJson(const SagaDefinition& definition, SagaMode mode) {
+  const bool timings = mode == SagaMode::kOrchestration;
   nlohmann::json steps = nlohmann::json::array();
   for (size_t i = 0; i < definition.steps.size(); ++i) {
     const Step& step = definition.steps[i];
@@ -87,13 +87,12 @@ nlohmann::json DefinitionJson(const SagaDefinition& definition, std::string_view
   return out;
 }
 
-nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions,
-                               std::string_view mode) {
+nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions, SagaMode mode) {
   nlohmann::json out = nlohmann::json::array();
   for (const SagaDefinition& definition : definitions) {
     out.push_back(DefinitionJson(definition, mode));
   }
-  return {{"mode", mode}, {"definitions", std::move(out)}};
+  return {{"mode", SagaModeName(mode)}, {"definitions", std::move(out)}};
 }
 
 }  // namespace tinysaga::saga

@@ -105,10 +105,9 @@ std::string_view StepViewStatusName(StepViewStatus status) {
   return "UNKNOWN";
 }
 
-SagaView BuildView(const SagaDefinition& definition, const SagaState& state,
-                   std::string_view mode) {
-  SagaView view{state.saga_id,        state.type, std::string(mode), state.status, state.order_id,
-                state.failure_reason, {}};
+SagaView BuildView(const SagaDefinition& definition, const SagaState& state, SagaMode mode) {
+  SagaView view{state.saga_id,  state.type,           mode, state.status,
+                state.order_id, state.failure_reason, {}};
   view.steps.reserve(definition.steps.size());
   for (const Step& step : definition.steps) {
     const int index = static_cast<int>(view.steps.size());
@@ -148,18 +147,15 @@ nlohmann::json SagaViewToJson(const SagaView& view) {
                      {"endedAt", OptionalTime(step.ended_ms)},
                      {"error", OrNull(step.error)}});
   }
-  nlohmann::json out = {{"sagaId", view.saga_id.value()},
-                        {"type", view.type},
-                        {"mode", view.mode},
-                        {"state", SagaStatusName(view.state)},
-                        {"orderId", view.order_id.value()},
-                        {"steps", std::move(steps)}};
+  nlohmann::json out = {{"sagaId", view.saga_id.value()},   {"type", view.type},
+                        {"mode", SagaModeName(view.mode)},  {"state", SagaStatusName(view.state)},
+                        {"orderId", view.order_id.value()}, {"steps", std::move(steps)}};
   if (!view.failure_reason.empty()) out["failureReason"] = view.failure_reason;
   return out;
 }
 
 nlohmann::json NotStartedViewJson(const SagaDefinition& definition, const OrderId& order_id,
-                                  std::string_view mode) {
+                                  SagaMode mode) {
   const SagaState nothing_yet{.type = definition.type, .order_id = order_id};
   nlohmann::json out = SagaViewToJson(BuildView(definition, nothing_yet, mode));
   out["sagaId"] = nullptr;

@@ -96,7 +96,7 @@ TEST(ChoreographyView, ThePlacedFlowCompletesWithEveryStepSucceeded) {
   SagaView view = ViewOf(kOrderSagaType, Placed());
   EXPECT_EQ(view.saga_id, ChoreographySagaId(kOrderSagaType, kOrder));
   EXPECT_EQ(view.type, "order");
-  EXPECT_EQ(view.mode, kChoreographyMode);
+  EXPECT_EQ(view.mode, SagaMode::kChoreography);
   EXPECT_EQ(view.order_id, kOrder);
   EXPECT_EQ(view.state, SagaStatus::kCompleted);
   EXPECT_EQ(view.failure_reason, "");
@@ -278,7 +278,7 @@ TEST(ChoreographyView, TheCancelSagaReleasesRefundsAndCancels) {
   SagaView view = ViewOf(kCancelSagaType, all);
   EXPECT_EQ(view.saga_id, ChoreographySagaId(kCancelSagaType, kOrder));
   EXPECT_EQ(view.type, "cancel");
-  EXPECT_EQ(view.mode, kChoreographyMode);
+  EXPECT_EQ(view.mode, SagaMode::kChoreography);
   EXPECT_EQ(view.state, SagaStatus::kCompleted);
   ASSERT_EQ(view.steps.size(), CancelSaga().steps.size());
   EXPECT_EQ(view.steps[0].name, "release_stock");

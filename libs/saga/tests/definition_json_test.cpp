@@ -20,7 +20,7 @@ std::vector<std::string> Names(const nlohmann::json& definition, std::string_vie
 }
 
 TEST(DefinitionJson, TheOrderSagaAsDeclared) {
-  const nlohmann::json order = DefinitionJson(OrderSaga(), kChoreographyMode);
+  const nlohmann::json order = DefinitionJson(OrderSaga(), SagaMode::kChoreography);
   EXPECT_EQ(order["type"], "order");
   EXPECT_EQ(order["reversible"], true);
   EXPECT_NE(order["description"].get<std::string>().find("PaymentCompleted"), std::string::npos);
@@ -61,7 +61,7 @@ TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
   SagaTimings timings;
   timings.forward.timeout_ms = 1234;
   timings.must_finish.attempts_max = 7;
-  const nlohmann::json all = DefinitionsJson(AllSagas(timings), kOrchestrationMode);
+  const nlohmann::json all = DefinitionsJson(AllSagas(timings), SagaMode::kOrchestration);
   EXPECT_EQ(all["mode"], "orchestration");
   ASSERT_EQ(all["definitions"].size(), 2u);
   const nlohmann::json& charge = all["definitions"][0]["steps"][1];
@@ -79,7 +79,7 @@ TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
 }
 
 TEST(DefinitionJson, ChoreographyHasNoEngineTimings) {
-  const nlohmann::json all = DefinitionsJson(AllSagas(), kChoreographyMode);
+  const nlohmann::json all = DefinitionsJson(AllSagas(), SagaMode::kChoreography);
   EXPECT_EQ(all["mode"], "choreography");
   for (const auto& definition : all["definitions"]) {
     for (const auto& step : definition["steps"]) EXPECT_FALSE(step.contains("attemptsMax"));

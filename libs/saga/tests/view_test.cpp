@@ -24,7 +24,7 @@ std::vector<std::string> Statuses(const SagaView& view) {
 TEST(SagaView, RunningSagaShowsDoneRunningAndPendingSteps) {
   SagaTest saga(OrderSaga());
   saga.Given().Expect<ChargeWallet>().Reply(PaymentCharged{TransactionId("t"), Cents(1250)});
-  SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   EXPECT_EQ(Statuses(view),
             (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
       << "PAYMENT_DONE and the stock run side by side";
@@ -36,7 +36,7 @@ TEST(SagaView, RunningSagaShowsDoneRunningAndPendingSteps) {
 TEST(SagaView, StepsCarryTheDefinitionsLabelsAndParallelGroups) {
   SagaTest saga(OrderSaga());
   saga.Given();
-  const nlohmann::json json = SagaViewToJson(BuildView(saga.definition(), saga.state(), "x"));
+  const nlohmann::json json = SagaViewToJson(BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration));
   const nlohmann::json& charge = json["steps"][1];
   EXPECT_EQ(charge["label"], "Charge the wallet");
   EXPECT_EQ(charge["undoLabel"], "Refund the payment");
@@ -63,7 +63,7 @@ TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
       .Expect<MarkFailed>()
       .Advance(5)
       .Reply(OrderStatusChanged{"FAILED"});
-  SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   EXPECT_EQ(Statuses(view), (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
                                                       "FAILED", "SKIPPED"}));
   EXPECT_EQ(view.steps[1].attempts, 2);
@@ -88,7 +88,7 @@ TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
 TEST(SagaView, GivingUpShowsTheError) {
   SagaTest saga(OrderSaga());
   saga.Given().Expect<ChargeWallet>().TimeOutTimes(5);
-  SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   EXPECT_EQ(view.steps[1].status, StepViewStatus::kCompensating);
   EXPECT_EQ(view.steps[1].attempts, 3);
   EXPECT_EQ(view.steps[1].error, "no success after 3 attempts");

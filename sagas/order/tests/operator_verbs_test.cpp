@@ -114,7 +114,7 @@ TEST(OperatorVerbs, ARetriedOrderSagaRefundsAndFailsTheOrderWithTheTrueReason) {
       .Reply(OrderStatusChanged{"FAILED"})
       .ExpectNoCommand()
       .ExpectStatus(SagaStatus::kFailed);
-  const SagaView view = BuildView(saga.definition(), saga.state(), kOrchestrationMode);
+  const SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   EXPECT_EQ(view.steps[1].status, StepViewStatus::kCompensated);
 }
 

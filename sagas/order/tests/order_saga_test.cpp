@@ -408,7 +408,7 @@ TEST(OrderSaga, StartedByPaymentCompletedTheChargeIsDoneWithoutACommand) {
       .ExpectNoCommand()
       .ExpectStatus(SagaStatus::kCompleted);
   for (const auto& command : saga.sent()) EXPECT_NE(command.topic, "payment.commands");
-  const SagaView view = BuildView(saga.definition(), saga.state(), "orchestration");
+  const SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   ASSERT_GE(view.steps.size(), 2u);
   EXPECT_EQ(view.steps[1].status, StepViewStatus::kSucceeded);
   EXPECT_EQ(view.steps[1].attempts, 1);

@@ -87,7 +87,7 @@ TEST(ShipStep, AnUnansweredShipmentIsAskedAgainNotUndone) {
 
 TEST(ShipStep, TheViewShowsTheNewStepsBeforeTheyRun) {
   SagaTest saga = PlacedSaga();
-  const SagaView view = BuildView(saga.definition(), saga.state(), kOrchestrationMode);
+  const SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   ASSERT_EQ(view.steps.size(), 7u);
   EXPECT_EQ(view.steps[5].name, "ship");
   EXPECT_EQ(view.steps[5].label, "Ship the order");

@@ -113,7 +113,7 @@ Result<std::string> ParseReason(const std::string& text) {
 nlohmann::json UnreadableSagaJson(const SagaRow& row) {
   return {{"sagaId", row.saga_id.value()},
           {"type", row.saga_type},
-          {"mode", kSagaMode},
+          {"mode", SagaModeName(kSagaMode)},
           {"state", row.status},
           {"orderId", row.order_id.value()},
           {"steps", nlohmann::json::array()},

@@ -19,6 +19,7 @@
 
 #include "orchestrator/domain/saga_catalog.h"
 #include "tinysaga/core/clock.h"
+#include "tinysaga/core/saga_mode.h"
 #include "tinysaga/http/message.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
@@ -28,7 +29,7 @@ namespace tinysaga::orchestrator {
 
 // Every saga in the Saga DB was run by this orchestrator, so every view says so, whatever
 // --saga-mode the system runs in now.
-inline constexpr std::string_view kSagaMode = "orchestration";
+inline constexpr SagaMode kSagaMode = SagaMode::kOrchestration;
 
 // What the process wants to hear after an operator's verb committed; either may be empty.
 struct SagaApiHooks {

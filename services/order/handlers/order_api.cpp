@@ -421,7 +421,7 @@ Result<http::Response> OrderApi::StartCancelSaga(soci::session& session, Order& 
     contracts::Message message = platform::NewEvent(order.order_id, std::move(event), now_ms, rng_);
     // Choreography: the cancel saga's start, with the event's id, so that the saga's messages
     // list it (issue 15). The orchestrator keeps its own record.
-    if (hooks_.saga_view.mode == saga::kChoreographyMode) {
+    if (hooks_.saga_view.mode == SagaMode::kChoreography) {
       AppendSagaFact(session, order.order_id,
                      {std::string(sagas::kCancelSagaType), "OrderCancelRequested", now_ms, "",
                       message.envelope.message_id});
@@ -616,7 +616,7 @@ void OrderApi::RegisterSagaView(http::Server& server, const std::string& interna
 http::Response OrderApi::SagaDefinitions(const http::Request&, const platform::Caller&) {
   // The definitions never change while the process runs.
   static const nlohmann::json kBody =
-      saga::DefinitionsJson(sagas::DefaultDefinitions(), saga::kChoreographyMode);
+      saga::DefinitionsJson(sagas::DefaultDefinitions(), SagaMode::kChoreography);
   return http::Response::Json(200, kBody);
 }
 

@@ -16,6 +16,7 @@
 #include "order/inventory_client.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/rng.h"
+#include "tinysaga/core/saga_mode.h"
 #include "tinysaga/http/message.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
@@ -26,7 +27,7 @@ namespace tinysaga::order {
 // Where GET /api/orders/{orderId}/saga finds a started saga: the orchestrator in orchestration
 // mode, this service's facts in choreography (order_service.cpp).
 struct SagaViewSource {
-  std::string mode;  // saga::kOrchestrationMode or saga::kChoreographyMode
+  SagaMode mode = SagaMode::kOrchestration;
   std::function<SagaObservation(const OrderId&)> observe;
 };
 

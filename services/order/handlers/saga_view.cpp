@@ -38,7 +38,7 @@ std::optional<nlohmann::json> SagaJson(std::string_view saga_type, const Order& 
   if (definition == nullptr) return std::nullopt;
   auto state = saga::ChoreographyState(*definition, order.order_id, facts, failure_reason);
   if (!state) return std::nullopt;
-  const saga::SagaView view = saga::BuildView(*definition, *state, saga::kChoreographyMode);
+  const saga::SagaView view = saga::BuildView(*definition, *state, SagaMode::kChoreography);
   TimestampMs started_ms = 0;
   TimestampMs updated_ms = 0;
   for (const auto& fact : facts) {

@@ -73,7 +73,7 @@ class SagaApiTest : public testing::SagaFixture {
                               .order_changed = [this](const OrderId& id) {
                                 changed_.push_back(id.value());
                               },
-                              .saga_view = {"orchestration", [this](const OrderId& id) {
+                              .saga_view = {SagaMode::kOrchestration, [this](const OrderId& id) {
                                               sagas_asked_.push_back(id.value());
                                               return saga_seen_;
                                             }}}};

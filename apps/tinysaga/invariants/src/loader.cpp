@@ -254,7 +254,7 @@ std::string GaveUpWhy(const std::string& saga_type, const std::string& state_jso
   if (definition == nullptr) return "unknown saga type '" + saga_type + "'";
   std::string why;
   for (const saga::StepView& step :
-       saga::BuildView(*definition, *state, saga::kOrchestrationMode).steps) {
+       saga::BuildView(*definition, *state, SagaMode::kOrchestration).steps) {
     if (step.status != saga::StepViewStatus::kFailed &&
         step.status != saga::StepViewStatus::kCompensationFailed) {
       continue;

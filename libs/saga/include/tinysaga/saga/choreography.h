@@ -25,10 +25,6 @@
 
 namespace tinysaga::saga {
 
-// The saga view's "mode" values.
-inline constexpr std::string_view kOrchestrationMode = SagaModeName(SagaMode::kOrchestration);
-inline constexpr std::string_view kChoreographyMode = SagaModeName(SagaMode::kChoreography);
-
 // "<saga type>-<order id>": what every service calls the order's saga of that type.
 SagaId ChoreographySagaId(std::string_view saga_type, const OrderId& order_id);
 

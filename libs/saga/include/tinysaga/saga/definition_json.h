@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tinysaga/core/saga_mode.h"
 #include "tinysaga/saga/definition.h"
 
 namespace tinysaga::saga {
@@ -19,10 +20,9 @@ namespace tinysaga::saga {
 // engine applies; in choreography the definition has "startFact" and each step "facts":
 // {"done", "failed", "gaveUp", "undone", "undoFailed"} (those it declares), the facts its view
 // is derived from.
-nlohmann::json DefinitionJson(const SagaDefinition& definition, std::string_view mode);
+nlohmann::json DefinitionJson(const SagaDefinition& definition, SagaMode mode);
 
 // {"mode", "definitions": [DefinitionJson, ...]}: the body of GET /api/sagas/definitions.
-nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions,
-                               std::string_view mode);
+nlohmann::json DefinitionsJson(const std::vector<SagaDefinition>& definitions, SagaMode mode);
 
 }  // namespace tinysaga::saga

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tinysaga/core/saga_mode.h"
 #include "tinysaga/saga/definition.h"
 #include "tinysaga/saga/state.h"
 
@@ -41,14 +42,14 @@ struct StepView {
 struct SagaView {
   SagaId saga_id;
   std::string type;
-  std::string mode;  // "orchestration" or "choreography"
+  SagaMode mode = SagaMode::kOrchestration;
   SagaStatus state = SagaStatus::kRunning;
   OrderId order_id;
   std::string failure_reason;
   std::vector<StepView> steps;
 };
 
-SagaView BuildView(const SagaDefinition& definition, const SagaState& state, std::string_view mode);
+SagaView BuildView(const SagaDefinition& definition, const SagaState& state, SagaMode mode);
 
 // {"sagaId", "type", "mode", "state", "orderId", "failureReason"?, "steps": [{"name", "label",
 // "undoLabel", "parallelGroup", "status", "attempts", "startedAt", "endedAt", "error"}]} with
@@ -59,7 +60,7 @@ nlohmann::json SagaViewToJson(const SagaView& view);
 // "sagaId" null, "state" "NOT_STARTED" and every step of the definition PENDING, so that a
 // page can draw what will run before it runs.
 nlohmann::json NotStartedViewJson(const SagaDefinition& definition, const OrderId& order_id,
-                                  std::string_view mode);
+                                  SagaMode mode);
 
 // ---- What an operator reads beside the view (issue 15: `describe`) ----
 
