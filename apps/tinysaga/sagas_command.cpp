@@ -69,6 +69,7 @@ void Describe(const nlohmann::json& definition, std::string_view mode, std::ostr
       out << "  [runs together with the rest of group " << Field(step, "parallelGroup").dump()
           << "]";
     }
+    if (Field(step, "abortable") == false) out << "  [point of no return: no abort from here]";
     out << "\n";
     const std::string indent(26, ' ');
     if (!Field(step, "replies").is_null())

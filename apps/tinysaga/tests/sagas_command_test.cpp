@@ -28,6 +28,10 @@ TEST(DescribeDefinitions, OneSagaStepByStepWithItsUndoAndTimings) {
   EXPECT_TRUE(Has(*text, "PaymentDeclined: FAILURE (insufficient funds)")) << *text;
   EXPECT_TRUE(Has(*text, "reserve_stock        Reserve stock -> inventory ReserveStock")) << *text;
   EXPECT_TRUE(Has(*text, "[runs together with the rest of group 2]")) << *text;
+  EXPECT_TRUE(Has(*text, "Order placed -> order MarkPlaced")) << *text;
+  EXPECT_TRUE(Has(*text, "[point of no return: no abort from here]")) << *text;
+  EXPECT_EQ(text->find("point of no return"), text->rfind("point of no return"))
+      << "only order_placed";
 }
 
 TEST(DescribeDefinitions, EverySagaAndNoTimingsInChoreography) {

@@ -76,6 +76,7 @@ nlohmann::json DefinitionJson(const SagaDefinition& definition, SagaMode mode) {
     }
     const std::optional<int> group = ParallelGroupOf(definition, static_cast<int>(i));
     out["parallelGroup"] = group ? nlohmann::json(*group) : nlohmann::json(nullptr);
+    out["abortable"] = step.abortable;
     if (!timings) out["facts"] = FactsJson(step.facts);
     steps.push_back(std::move(out));
   }

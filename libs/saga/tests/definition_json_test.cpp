@@ -55,6 +55,11 @@ TEST(DefinitionJson, TheOrderSagaAsDeclared) {
   EXPECT_EQ(order["steps"][2]["parallelGroup"], 2);
   EXPECT_EQ(order["steps"][3]["parallelGroup"], 2);
   EXPECT_EQ(order["steps"][4]["parallelGroup"], nullptr);
+  for (size_t i = 0; i + 1 < order["steps"].size(); ++i) {
+    EXPECT_EQ(order["steps"][i]["abortable"], true) << order["steps"][i]["name"];
+  }
+  EXPECT_EQ(order["steps"].back()["name"], "order_placed");
+  EXPECT_EQ(order["steps"].back()["abortable"], false) << "PLACED cannot be undone";
 }
 
 TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
