@@ -27,9 +27,13 @@ struct OrchestratorParts {
             *service.db, service.clock, service.rng, catalog, *service.registry, options,
             OrchestratorHooks{[&service] { service.NotifyOutbox(); },
                               [this](TimestampMs deadline_ms) { timer.Schedule(deadline_ms); }}),
+        operator_actions(*service.registry),
         api(*service.db, catalog, service.clock,
             SagaApiHooks{[&service] { service.NotifyOutbox(); },
-                         [this](TimestampMs deadline_ms) { timer.Schedule(deadline_ms); }}) {}
+                         [this](TimestampMs deadline_ms) { timer.Schedule(deadline_ms); },
+                         [this](platform::OperatorVerb verb, platform::OperatorOutcome outcome) {
+                           operator_actions.Count(verb, outcome);
+                         }}) {}
 
   ~OrchestratorParts() {
     timer.Stop();
@@ -41,6 +45,7 @@ struct OrchestratorParts {
   SagaCatalog catalog;
   SagaTimer timer;
   Orchestrator orchestrator;
+  platform::OperatorActions operator_actions;
   SagaApi api;
   std::thread timer_thread;  // last: started when everything above exists
 };

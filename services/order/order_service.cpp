@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "order/events/events_route.h"
@@ -69,11 +70,19 @@ struct OrderParts {
         orchestrator(client, peers.orchestrator, service.config.internal_secret),
         saga_source(SagaSourceFor(service.config, peers, *service.db, orchestrator)),
         watcher(*service.db, service.clock, saga_source, OrderEventWatcher::Options{}),
+        operator_actions(IsChoreography(service.config)
+                             ? std::make_optional<platform::OperatorActions>(*service.registry)
+                             : std::nullopt),
         api(*service.db, service.clock, service.rng, inventory,
-            OrderApiHooks{.notify_outbox = [&service] { service.NotifyOutbox(); },
-                          .order_changed = [this](const OrderId& id) { watcher.Notify(id); },
-                          .saga_view = {service.config.saga_mode, saga_source},
-                          .deadlines = deadline_options.deadlines}),
+            OrderApiHooks{
+                .notify_outbox = [&service] { service.NotifyOutbox(); },
+                .order_changed = [this](const OrderId& id) { watcher.Notify(id); },
+                .saga_view = {service.config.saga_mode, saga_source},
+                .deadlines = deadline_options.deadlines,
+                .operator_acted =
+                    [this](platform::OperatorVerb verb, platform::OperatorOutcome outcome) {
+                      if (operator_actions) operator_actions->Count(verb, outcome);
+                    }}),
         deadlines(
             *service.db, service.clock, service.rng, [&service] { service.NotifyOutbox(); },
             deadline_options) {}
@@ -89,6 +98,8 @@ struct OrderParts {
   OrchestratorClient orchestrator;
   OrderEventWatcher::SagaSource saga_source;  // the watcher's and the saga view's
   OrderEventWatcher watcher;
+  // Choreography, where Order runs the operators' verbs (the orchestrator does otherwise).
+  std::optional<platform::OperatorActions> operator_actions;
   OrderApi api;
   OrderDeadlines deadlines;  // started in choreography mode only
 };

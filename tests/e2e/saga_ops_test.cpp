@@ -50,6 +50,20 @@ class SagaOpsTest : public SharedUpTest<SagaOpsTest> {
     }
     return nullptr;
   }
+  // tinysaga_saga_operator_actions_total{outcome, verb} of the service that runs the verbs: the
+  // orchestrator, or Order in choreography. -1 when the series is not there.
+  double OperatorActions(const std::string& verb, const std::string& outcome) {
+    const std::string service = Choreography() ? "order-1" : "orchestrator-1";
+    const http::Endpoint endpoint{"127.0.0.1", up_->Process(service)["port"].get<uint16_t>()};
+    auto metrics = client_->SendAndWait(endpoint, {.method = "GET", .target = "/metrics"},
+                                        std::chrono::seconds(5));
+    if (!metrics.ok()) return -1;
+    const std::string series =
+        "tinysaga_saga_operator_actions_total{outcome=\"" + outcome + "\",verb=\"" + verb + "\"} ";
+    const size_t at = metrics->body.find(series);
+    if (at == std::string::npos) return -1;
+    return std::stod(metrics->body.substr(at + series.size()));
+  }
   void Signal(const std::string& process, int signal) {
     ASSERT_EQ(kill(up_->Process(process)["pid"].get<pid_t>(), signal), 0) << process;
   }
@@ -115,6 +129,8 @@ TEST_P(SagaOpsTest, ACancelThatGaveUpWhileTheWalletWasDownIsRetriedToTheEnd) {
   EXPECT_EQ(line.value("step", ""), "refund");
 
   // Idempotent once done; nothing else applies to a finished saga.
+  const double refused_before = OperatorActions("abort", "refused");
+  ASSERT_GE(refused_before, 0) << "the series exists from the start";
   auto again = admin.Post("/api/orders/" + order_id + "/saga/retry", {{"reason", "twice"}});
   EXPECT_EQ(again.status, 200) << again.raw;
   EXPECT_EQ(again.body.value("state", ""), "COMPLETED");
@@ -125,6 +141,8 @@ TEST_P(SagaOpsTest, ACancelThatGaveUpWhileTheWalletWasDownIsRetriedToTheEnd) {
                                            "--url", Url(), "--token", admin.token()});
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("HTTP 409"), std::string::npos) << refused.output;
+  EXPECT_EQ(OperatorActions("abort", "refused"), refused_before + 2) << "counted by the service";
+  EXPECT_GE(OperatorActions("retry", "applied"), 1);
 }
 
 // Orchestration: the payment's compensation (the void of a debit the wallet may have taken)

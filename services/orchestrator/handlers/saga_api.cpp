@@ -242,14 +242,25 @@ http::Response SagaApi::Operate(const http::Request& request, const Caller& call
     nlohmann::json body = OrderSagaBody(sagas);
     return Outcome{std::move(body), std::move(decision)};
   });
+  const platform::OperatorVerb counted_verb =
+      verb == Verb::kRetry ? platform::OperatorVerb::kRetry : platform::OperatorVerb::kAbort;
   if (!outcome.ok()) {
     if (outcome.error().code == Errc::kConflict) {
       Log()->info("order={} {} refused: {}", order_id->value(), verb_name, outcome.error().detail);
     }
+    // A failing database is not the operator's refusal: the verb may be asked again.
+    if (!outcome.error().Retryable() && hooks_.operator_acted) {
+      hooks_.operator_acted(counted_verb, platform::OperatorOutcome::kRefused);
+    }
     return ProblemFor(outcome.error());
   }
   const saga::SagaState& state = outcome->decision.state;
-  if (outcome->decision.disposition == saga::Disposition::kApplied) {
+  const bool applied = outcome->decision.disposition == saga::Disposition::kApplied;
+  if (hooks_.operator_acted) {
+    hooks_.operator_acted(counted_verb, applied ? platform::OperatorOutcome::kApplied
+                                                : platform::OperatorOutcome::kUnchanged);
+  }
+  if (applied) {
     Log()->warn("saga={} type={} order={} {} by {} ({}): now {}, {} commands",
                 state.saga_id.value(), state.type, state.order_id.value(), verb_name,
                 operator_request.actor, operator_request.reason, saga::SagaStatusName(state.status),

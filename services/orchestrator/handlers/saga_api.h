@@ -23,6 +23,7 @@
 #include "tinysaga/http/message.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
+#include "tinysaga/platform/operator_metrics.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::orchestrator {
@@ -31,10 +32,12 @@ namespace tinysaga::orchestrator {
 // --saga-mode the system runs in now.
 inline constexpr SagaMode kSagaMode = SagaMode::kOrchestration;
 
-// What the process wants to hear after an operator's verb committed; either may be empty.
+// What the process wants to hear about an operator's verb; any may be empty.
 struct SagaApiHooks {
   std::function<void()> notify_outbox;                        // commands are in the outbox
   std::function<void(TimestampMs deadline_ms)> deadline_set;  // the saga's next deadline
+  // What became of a verb that named a saga (platform/operator_metrics.h).
+  std::function<void(platform::OperatorVerb, platform::OperatorOutcome)> operator_acted;
 };
 
 class SagaApi {

@@ -77,10 +77,15 @@ class SagaOpsApiTest : public OrchestratorFixture {
 
   int api_outbox_notifications_ = 0;
   std::vector<TimestampMs> api_deadlines_;
+  using Action = std::pair<platform::OperatorVerb, platform::OperatorOutcome>;
+  std::vector<Action> operator_actions_;
   SagaApi api_{
       db_.db(), *catalog_, clock_,
       SagaApiHooks{[this] { ++api_outbox_notifications_; },
-                   [this](TimestampMs deadline_ms) { api_deadlines_.push_back(deadline_ms); }}};
+                   [this](TimestampMs deadline_ms) { api_deadlines_.push_back(deadline_ms); },
+                   [this](platform::OperatorVerb verb, platform::OperatorOutcome outcome) {
+                     operator_actions_.emplace_back(verb, outcome);
+                   }}};
 };
 
 TEST_F(SagaOpsApiTest, RetryFinishesACancelThatGaveUpAndRecordsWhoAndWhy) {
@@ -141,6 +146,13 @@ TEST_F(SagaOpsApiTest, AbortCompensatesARunningSagaAndFailsTheOrder) {
   EXPECT_EQ(retry.status, 409);
   EXPECT_EQ(SlugOf(retry), "conflict");
   EXPECT_EQ(DetailOf(retry), "the order saga is FAILED: only a saga that GAVE_UP can be retried");
+  // For tinysaga_saga_operator_actions_total: what became of each verb.
+  using platform::OperatorOutcome;
+  using platform::OperatorVerb;
+  EXPECT_EQ(operator_actions_,
+            (std::vector<Action>{{OperatorVerb::kAbort, OperatorOutcome::kApplied},
+                                 {OperatorVerb::kAbort, OperatorOutcome::kUnchanged},
+                                 {OperatorVerb::kRetry, OperatorOutcome::kRefused}}));
 }
 
 TEST_F(SagaOpsApiTest, VerbsTheSagaIsInNoStateForAreConflicts) {

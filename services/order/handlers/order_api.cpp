@@ -603,7 +603,19 @@ http::Response OrderApi::SagaVerb(const http::Request& request, const Caller& ca
     if (!saga) return MakeError(Errc::kNotFound, "order '" + order_id->value() + "' has no saga");
     return http::Response::Json(200, std::move(*saga));
   });
-  if (!response.ok()) return http::Problem(response.error());
+  const platform::OperatorVerb verb =
+      retry ? platform::OperatorVerb::kRetry : platform::OperatorVerb::kAbort;
+  if (!response.ok()) {
+    // A failing database is not the operator's refusal: the verb may be asked again.
+    if (!response.error().Retryable() && hooks_.operator_acted) {
+      hooks_.operator_acted(verb, platform::OperatorOutcome::kRefused);
+    }
+    return http::Problem(response.error());
+  }
+  if (hooks_.operator_acted) {
+    hooks_.operator_acted(verb, applied ? platform::OperatorOutcome::kApplied
+                                        : platform::OperatorOutcome::kUnchanged);
+  }
   if (applied) Changed(*order_id, /*event_appended=*/true);
   return std::move(response).value();
 }

@@ -20,6 +20,7 @@
 #include "tinysaga/http/message.h"
 #include "tinysaga/http/server.h"
 #include "tinysaga/platform/caller.h"
+#include "tinysaga/platform/operator_metrics.h"
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::order {
@@ -42,6 +43,9 @@ struct OrderApiHooks {
   // Choreography: the deadlines the Order service keeps (order_deadlines.h), for the saga
   // list's OVERDUE.
   Deadlines deadlines;
+  // Choreography: what became of an operator's verb that named a saga
+  // (platform/operator_metrics.h).
+  std::function<void(platform::OperatorVerb, platform::OperatorOutcome)> operator_acted;
 };
 
 class OrderApi {
