@@ -9,13 +9,26 @@
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
+#include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::payment {
 
+Result<contracts::Payload> NeverChargedReply(std::string_view command_type,
+                                             std::string_view currency) {
+  if (command_type == contracts::TypeNameOf<contracts::ChargeWallet>()) {
+    return contracts::Payload(contracts::PaymentDeclined{"no payment for this order"});
+  }
+  if (command_type == contracts::TypeNameOf<contracts::Refund>()) {
+    TS_ASSIGN_OR_RETURN(Money nothing, Money::FromCents(0, std::string(currency)));
+    return contracts::Payload(contracts::Refunded{.transaction_id = {}, .amount = nothing});
+  }
+  return MakeError(Errc::kInvalidRequest, "Payment has no command " + std::string(command_type));
+}
+
 Result<contracts::Payload> ChargeReplyFor(const std::optional<PaymentRecord>& payment) {
-  if (!payment) return contracts::Payload(contracts::PaymentDeclined{"no payment for this order"});
+  if (!payment) return NeverChargedReply(contracts::TypeNameOf<contracts::ChargeWallet>());
   const Transaction& row = payment->transaction;
   switch (*row.payment_status) {
     case PaymentStatus::kPending:
@@ -54,8 +67,13 @@ bool CausesRefund(const contracts::Message& message) {
 }
 
 std::string_view RefundAnswerTopic(const contracts::Message& cause) {
-  return std::holds_alternative<contracts::Refund>(cause.payload) ? contracts::kSagaRepliesTopic
-                                                                  : contracts::kPaymentEventsTopic;
+  const contracts::Envelope& envelope = cause.envelope;
+  for (const saga::SagaDefinition& definition : sagas::DefaultDefinitions()) {
+    if (envelope.saga_id == saga::ChoreographySagaId(definition.type, envelope.order_id)) {
+      return contracts::EventsTopic(contracts::Participant::kPayment);
+    }
+  }
+  return contracts::kSagaRepliesTopic;
 }
 
 Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Message& cause,
@@ -95,9 +113,10 @@ Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Messag
   return Ok();
 }
 
-platform::MessageHandler PaymentCommandHandler(const Clock& clock, Rng& rng) {
-  auto commands =
-      platform::Handlers::ForCommands(std::string(contracts::kPaymentCommandsTopic), clock, rng);
+platform::MessageHandler PaymentCommandHandler(const Clock& clock, Rng& rng,
+                                               std::string_view reply_topic) {
+  auto commands = platform::Handlers::ForCommands(std::string(contracts::kPaymentCommandsTopic),
+                                                  clock, rng, reply_topic);
   commands
       .Answer<contracts::ChargeWallet>([](soci::session& session, const contracts::Message& command,
                                           const contracts::ChargeWallet&) {
@@ -111,8 +130,19 @@ platform::MessageHandler PaymentCommandHandler(const Clock& clock, Rng& rng) {
       })
       .On<contracts::Refund>([&clock, &rng](soci::session& session,
                                             const contracts::Message& command,
-                                            const contracts::Refund& refund) {
-        return AnswerOrQueueRefund(session, command, refund.user_id, clock.NowMs(), rng);
+                                            const contracts::Refund& refund) -> Result<void> {
+        const TimestampMs now_ms = clock.NowMs();
+        if (!FindPayment(session, command.envelope.order_id)) {
+          TS_ASSIGN_OR_RETURN(contracts::Payload nothing,
+                              NeverChargedReply(command.type(), refund.amount.currency()));
+          Log()->info("Refund saga={} order={}: no payment, nothing to refund",
+                      command.envelope.saga_id.value(), command.envelope.order_id.value());
+          platform::AppendMessage(session, RefundAnswerTopic(command),
+                                  platform::ReplyTo(command, std::move(nothing), now_ms, rng),
+                                  now_ms);
+          return Ok();
+        }
+        return AnswerOrQueueRefund(session, command, refund.user_id, now_ms, rng);
       });
   return std::move(commands).Build();
 }

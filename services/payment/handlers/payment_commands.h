@@ -11,10 +11,12 @@
 //   PaymentDeclined("no payment for this order"): Payment never debits from a command, since
 //   that would mean an HTTP call inside the transaction; the saga then fails the order
 //   without a refund, which is right because nothing was taken.
-// - Refund is answered at once from the order's REFUND row when there is one; otherwise the
-//   command is queued (refund_queue.h) and the refund worker calls the wallet outside any
-//   transaction and replies then.
-// Any other message on the topic is poison (dead-lettered).
+// - Refund is answered at once from the order's REFUND row when there is one, and for an order
+//   Payment never charged (no PAYMENT row) with a refund of nothing; otherwise the command is
+//   queued (refund_queue.h) and the refund worker calls the wallet outside any transaction and
+//   replies then.
+// Any other message on the topic is poison (dead-lettered). The same handlers run Payment's
+// share of choreography (payment_events.h), on the commands the declarations derive.
 //
 // Thread-safe (no state).
 
@@ -23,6 +25,7 @@
 
 #include "payment/payment_repository.h"
 #include "tinysaga/contracts/messages.h"
+#include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
 #include "tinysaga/core/rng.h"
@@ -34,12 +37,21 @@ class session;
 
 namespace tinysaga::payment {
 
-// The payment.commands handler. The clock and rng must outlive it.
-platform::MessageHandler PaymentCommandHandler(const Clock& clock, Rng& rng);
+// The payment.commands handler, answering on `reply_topic` (in choreography: payment.events).
+// The clock and rng must outlive it.
+platform::MessageHandler PaymentCommandHandler(
+    const Clock& clock, Rng& rng, std::string_view reply_topic = contracts::kSagaRepliesTopic);
 
-// Gives back what the order paid, for `cause`: a Refund command (answered on saga.replies) or,
-// in choreography, the event that calls for a refund (answered with a Refunded event on
-// payment.events, in the cause's saga). Answers at once from the order's REFUND row when there
+// What Payment answers its command `command_type` with for an order it never charged (no PAYMENT
+// row, hence no debit: POST /api/payment records the payment before it debits): ChargeWallet ->
+// PaymentDeclined, Refund -> Refunded of nothing (in `currency`). The same in both modes: the
+// command handlers answer so, and so does choreography for an order Payment has no record of.
+// kInvalidRequest for a type that is not Payment's command.
+Result<contracts::Payload> NeverChargedReply(std::string_view command_type,
+                                             std::string_view currency = Money::kDefaultCurrency);
+
+// Gives back what the order paid, for `cause`, a Refund command (answered on
+// RefundAnswerTopic, in the cause's saga). Answers at once from the order's REFUND row when there
 // is one, and RefundRefused when the wallet refused the order's refund for good; otherwise
 // queues the refund (refund_queue.h) for the worker, who answers when the wallet gave the
 // money back (or refused). Inside the handler's transaction.
@@ -50,7 +62,9 @@ Result<void> AnswerOrQueueRefund(soci::session& session, const contracts::Messag
 // or StockReleased.
 bool CausesRefund(const contracts::Message& message);
 
-// Where the answer to a refund's cause goes (see AnswerOrQueueRefund).
+// Where the answer to a refund's cause goes, also when the refund worker answers it later: a
+// choreographed saga's (its saga id is saga::ChoreographySagaId's) to payment.events, where its
+// other participants listen, an orchestrated saga's to saga.replies.
 std::string_view RefundAnswerTopic(const contracts::Message& cause);
 
 // The reply ChargeWallet gets for the order's recorded payment; kUnavailable while PENDING.

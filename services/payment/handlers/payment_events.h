@@ -7,13 +7,13 @@
 //                    so is the money
 //   StockReserved -> nothing
 //
-// Which events call for a refund is derived from the sagas' declarations
-// (saga/choreography_reactions.h), not written here.
-//
-// The refund is AnswerOrQueueRefund's (payment_commands.h): answered at once when the order
-// was refunded before, else queued for the refund worker, which publishes Refunded when the
-// wallet gave the money back (or voided a debit it had not seen). An order Payment never
-// charged is answered at once with a refund of nothing.
+// Nothing of it is written here: which events call for which command is derived from the
+// sagas' declarations (saga/choreography_reactions.h), the command is built by the declaration
+// (saga::ChoreographyCommand) and run by the same handlers as orchestration's commands
+// (payment_commands.h), answering on payment.events. Inventory's events carry no saga data, so
+// the declaration builds the command from Payment's record of the order instead: the payment and
+// the request it came with, what Payment's own PaymentCompleted carried. An order Payment never
+// charged is answered as its command handlers answer one (NeverChargedReply).
 //
 // Thread safety: a function of its arguments and the session; clock and rng must be
 // thread-safe when consumers run on several threads.

@@ -10,6 +10,7 @@
 
 #include "payment/handlers/payment_events.h"
 #include "payment/payment_repository.h"
+#include "payment/payment_requests.h"
 #include "payment/refund_worker.h"
 #include "payment/schema.h"
 #include "payment/tests/fakes.h"
@@ -86,12 +87,23 @@ class PaymentCommandsTest : public ::testing::Test {
     if (!written.ok()) return written.error();
     return Ok();
   }
+  // The payment and the request it came with, as POST /api/payment records them.
   void InsertPayment(const std::string& order_id, PaymentStatus status,
-                     std::optional<FailureReason> reason = std::nullopt) {
+                     std::optional<FailureReason> reason = std::nullopt,
+                     const std::string& user_id = "alice") {
     auto written = db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
       const TransactionId id("txn_" + order_id);
+      InsertClaim(session,
+                  PaymentClaim{.scope = user_id,
+                               .key = "key-" + order_id,
+                               .fingerprint = "fp",
+                               .order_id = OrderId(order_id),
+                               .product_id = ProductId("book-1"),
+                               .quantity = 2,
+                               .traceparent = ""},
+                  clock_.NowMs());
       InsertTransaction(session, Transaction{.transaction_id = id,
-                                             .user_id = UserId("alice"),
+                                             .user_id = UserId(user_id),
                                              .order_id = OrderId(order_id),
                                              .type = TransactionType::kPayment,
                                              .payment_status = PaymentStatus::kPending,
@@ -234,6 +246,18 @@ TEST_F(PaymentCommandsTest, ARefundGivesTheDebitBackOnceAndAnswersEveryRepeat) {
   EXPECT_EQ(wallet_.balance("alice"), 10'000);
 }
 
+TEST_F(PaymentCommandsTest, ARefundForAnOrderNeverChargedIsAnsweredAtOnceWithNothing) {
+  // No PAYMENT row, so no debit: POST /api/payment records the payment before it debits.
+  ASSERT_TRUE(Handle(RefundCommand("cmd_r1")).ok());
+  const auto replies = Replies();
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].envelope.causation_id, "cmd_r1");
+  EXPECT_EQ(replies[0].envelope.saga_id, SagaId("sag_1"));
+  EXPECT_EQ(replies[0].payload, Payload(contracts::Refunded{std::nullopt, Cents(0)}));
+  EXPECT_EQ(QueuedJobs(), 0);
+  EXPECT_EQ(wallet_.refund_requests(), 0);
+}
+
 TEST_F(PaymentCommandsTest, ARefundWithNothingDebitedVoidsTheDebit) {
   InsertPayment("ord_1", PaymentStatus::kFailed, FailureReason::kUnavailable);
   ASSERT_TRUE(Handle(RefundCommand("cmd_r1")).ok());
@@ -293,7 +317,9 @@ TEST_F(PaymentCommandsTest, ARefundWaitsWhileThePaymentIsPending) {
 
 TEST_F(PaymentCommandsTest,
        ARefundTheWalletRefusesForGoodIsKeptRefusedAnsweredRefundRefusedNeitherRetriedNorDropped) {
-  // Alice's debit, and a refund of it for bob: the wallet refuses that whatever the retries.
+  // Alice's debit, and a payment of it recorded for bob: the wallet refuses bob's refund
+  // whatever the retries.
+  InsertPayment("ord_1", PaymentStatus::kCompleted, std::nullopt, "bob");
   Debit("ord_1");
   const auto for_bob = [](const std::string& id) {
     return Command(id, "ord_1", contracts::Refund{UserId("bob"), Cents(1'250)});
@@ -397,6 +423,44 @@ TEST_F(PaymentEventsTest, OutOfStockRefundsOnceAndPublishesRefunded) {
   EXPECT_EQ(published[1].payload, published[0].payload);
   EXPECT_EQ(wallet_.refund_requests(), 1);
   EXPECT_EQ(wallet_.balance("alice"), 10'000);
+}
+
+TEST_F(PaymentEventsTest, TheCancelSagasReleaseIsRefundedInTheCancelSaga) {
+  InsertPayment("ord_1", PaymentStatus::kCompleted);
+  Debit("ord_1");
+  contracts::Message released = Event("evt_released", contracts::StockReleased{});
+  released.envelope.saga_id = SagaId("cancel-ord_1");
+  ASSERT_TRUE(HandleEvent(released).ok());
+  ASSERT_EQ(*refunds_.RunOnce(clock_.NowMs()), 1u);
+  const auto published = Published();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].envelope.saga_id, SagaId("cancel-ord_1"));
+  EXPECT_EQ(published[0].envelope.causation_id, "evt_released");
+  EXPECT_TRUE(std::holds_alternative<contracts::Refunded>(published[0].payload));
+  EXPECT_EQ(wallet_.balance("alice"), 10'000);
+}
+
+TEST_F(PaymentEventsTest, APaymentWithoutItsRequestIsNeitherRefundedNorAnsweredNothing) {
+  // A PAYMENT row from elsewhere (every payment is inserted with its request): the saga data
+  // the refund is built from is unknown, and "nothing to refund" would keep the money.
+  auto written = db_.db().Write<bool>([&](soci::session& session) -> Result<bool> {
+    InsertTransaction(session, Transaction{.transaction_id = TransactionId("txn_ord_1"),
+                                           .user_id = UserId("alice"),
+                                           .order_id = OrderId("ord_1"),
+                                           .type = TransactionType::kPayment,
+                                           .payment_status = PaymentStatus::kCompleted,
+                                           .amount_cents = 1'250,
+                                           .currency = "USD",
+                                           .timestamp_ms = clock_.NowMs(),
+                                           .description = "Payment"});
+    return true;
+  });
+  ASSERT_TRUE(written.ok());
+  auto handled = HandleEvent(Event("evt_oos", contracts::OutOfStock{0}));
+  ASSERT_FALSE(handled.ok());
+  EXPECT_FALSE(handled.error().Retryable());  // dead-lettered, for an operator
+  EXPECT_TRUE(Published().empty());
+  EXPECT_EQ(QueuedJobs(), 0);
 }
 
 TEST_F(PaymentEventsTest, StockReservedNeedsNothingAndAnOrderNeverPaidIsRefundedNothing) {
