@@ -76,7 +76,7 @@ function setStatus(order, status, statusInfo) {
   order.history.push({ status, statusInfo, at: order.updatedAt });
   emit(order.orderId);
 }
-// [name, label, undoLabel, parallelGroup], as libs/saga/src/order_sagas.cpp declares them.
+// [name, label, undoLabel, parallelGroup], as sagas/order/src/order_sagas.cpp declares them.
 const kOrderSteps = [
   ['order', 'Saga started for the order', 'Order marked FAILED', null],
   ['charge_wallet', 'Charge the wallet', 'Refund the payment', null],
@@ -84,6 +84,30 @@ const kOrderSteps = [
   ['reserve_stock', 'Reserve stock', 'Release the stock', 2],
   ['order_placed', 'Order placed', null, null],
 ];
+const kCancelSteps = [
+  ['release_stock', 'Release the stock', null, null],
+  ['refund', 'Refund the payment', null, null],
+  ['order_canceled', 'Order canceled', null, null],
+];
+// GET /api/sagas/definitions, without the replies and timings: [participant, command] of each
+// step and of its compensation, by step name, as the same file declares them.
+const kActions = {
+  order: [[null, null], ['order', 'MarkFailed']],
+  charge_wallet: [['payment', 'ChargeWallet'], ['payment', 'Refund']],
+  order_payment_done: [['order', 'MarkPaymentDone'], null],
+  reserve_stock: [['inventory', 'ReserveStock'], ['inventory', 'ReleaseStock']],
+  order_placed: [['order', 'MarkPlaced'], null],
+  release_stock: [['inventory', 'ReleaseStock'], null],
+  refund: [['payment', 'Refund'], null],
+  order_canceled: [['order', 'MarkCanceled'], null],
+};
+function definitionOf(type, description, reversible, steps) {
+  return { type, description, reversible, steps: steps.map(([name, label, undoLabel, parallelGroup]) => {
+    const [[participant, command], undo] = kActions[name];
+    return { name, label, participant, command, parallelGroup,
+      compensation: undoLabel ? { label: undoLabel, participant: undo[0], command: undo[1] } : null };
+  }) };
+}
 function newSagaView(order, type, steps) {
   return { sagaId: newId('sag'), type, mode: 'orchestration', state: 'RUNNING', orderId: order.orderId,
     steps: steps.map(([name, label, undoLabel, parallelGroup]) => ({ name, label, undoLabel, parallelGroup, status: 'PENDING', attempts: 0, startedAt: null, endedAt: null, error: null })) };
@@ -153,8 +177,7 @@ function refund(order, payment) {
   transaction(order.userId, 'REFUND', payment.amount, { orderId: order.orderId, description: `Refund for order ${order.orderId}` });
 }
 async function cancelSaga(order) {
-  const saga = newSaga(order, 'cancel', [['release_stock', 'Release the stock', null, null],
-    ['refund', 'Refund the payment', null, null], ['order_canceled', 'Order canceled', null, null]]);
+  const saga = newSaga(order, 'cancel', kCancelSteps);
   await runStep(saga, 'release_stock', () => { products.get(order.productId).availableProductCount += order.quantity; });
   await runStep(saga, 'refund', () => {
     const payment = transactions.find((entry) => entry.orderId === order.orderId && entry.type === 'PAYMENT');
@@ -240,6 +263,12 @@ async function api(request, response, url, body) {
     product.availableProductCount = body.availableCount;
     return [200, product];
   }
+  // Public, as at the gateway.
+  if (path === '/api/sagas/definitions' && method === 'GET') {
+    return [200, { mode: 'orchestration', definitions: [
+      definitionOf('order', 'Pays for an order, reserves its stock and places it', true, kOrderSteps),
+      definitionOf('cancel', 'Cancels a placed order: releases its stock, refunds the payment and marks it CANCELED', false, kCancelSteps)] }];
+  }
   need(user);
   if ((match = /^\/api\/wallets\/([^/]+)$/.exec(path)) && method === 'GET') {
     if (!user.admin && match[1] !== user.userId) throw new Problem(404, 'not-found', 'no such wallet');
@@ -320,10 +349,6 @@ async function api(request, response, url, body) {
     const result = await idempotent(request, user, body, () => pay(user, body.orderId));
     if (result.problem) throw result.problem;
     return [200, result.body];
-  }
-  if (path === '/api/sagas/definitions' && method === 'GET') {
-    const steps = kOrderSteps.map(([name, label, undoLabel, parallelGroup]) => ({ name, label, parallelGroup, compensation: undoLabel ? { label: undoLabel } : null }));
-    return [200, { mode: 'orchestration', definitions: [{ type: 'order', steps }] }];
   }
   if (path === '/api/sagas' && method === 'GET') {
     need(user, true);

@@ -30,6 +30,37 @@ async function waitForOrderStatus(page, status) {
   await page.locator(`#order-status[data-status="${status}"]`).waitFor({ timeout: kSagaTimeoutMs });
 }
 
+// The definition panel beside the timeline (web/js/saga_definition.js): a step of a saga type.
+const definedStep = (page, type, name) => page.locator(`#saga-definition li.def-step[data-saga-type="${type}"][data-step="${name}"]`);
+// The names of the steps the panel highlights as the ones the saga is at.
+const highlighted = (page) => page.locator('#saga-definition li.def-step[aria-current="step"]')
+  .evaluateAll((items) => items.map((item) => `${item.dataset.sagaType}/${item.dataset.step}`));
+
+// The panel draws every saga as GET /api/sagas/definitions declares it: the steps in order,
+// their labels, who does each (participant, command), the compensation's label or "none", and
+// each parallel group as one bracket holding its steps.
+async function assertDefinitionsDrawn(page, definitions) {
+  await page.locator('#saga-definition[data-loaded="true"]').waitFor();
+  for (const definition of definitions) {
+    const drawn = await page.locator(`#definition-${definition.type}-steps li.def-step`).evaluateAll((items) => items.map((item) => ({
+      name: item.dataset.step,
+      label: item.querySelector('.def-step__label').textContent,
+      participant: item.querySelector('[data-field="participant"]').textContent,
+      compensation: item.querySelector('[data-field="compensation"]').textContent,
+      group: item.closest('.def-group')?.dataset.parallelGroup ?? null,
+    })));
+    assert.deepEqual(drawn.map((step) => step.name), definition.steps.map((step) => step.name), `${definition.type}: the steps in order`);
+    definition.steps.forEach((step, index) => {
+      const { label, participant, compensation, group } = drawn[index];
+      assert.equal(label, step.label, `${step.name}: its label`);
+      if (step.command) assert.ok(participant.includes(step.participant) && participant.includes(step.command), `${step.name}: "${participant}"`);
+      if (step.compensation) assert.ok(compensation.startsWith(step.compensation.label), `${step.name}: undo "${compensation}"`);
+      else assert.equal(compensation, 'none', `${step.name}: no compensation`);
+      assert.equal(group, step.parallelGroup === null ? null : String(step.parallelGroup), `${step.name}: its parallel group`);
+    });
+  }
+}
+
 async function paymentsOf(userId, orderId) {
   return (await suite.api.transactions(userId, orderId)).filter((entry) => entry.type === 'PAYMENT');
 }
@@ -41,6 +72,15 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
   assert.equal(await headerBalanceCents(page), before);
   const orderId = await orderFromShop(page, 'keyboard', 1);
   placedOrderId = orderId;
+  // Before the payment the definition already shows what will run, the cancel saga included.
+  const { definitions } = await suite.api.call('GET', '/api/sagas/definitions');
+  assert.deepEqual(definitions.map((definition) => definition.type), ['order', 'cancel']);
+  await assertDefinitionsDrawn(page, definitions);
+  assert.deepEqual(await page.locator('#definition-order-steps > li.def-group li.def-step').evaluateAll((items) => items.map((item) => item.dataset.step)),
+    ['order_payment_done', 'reserve_stock'], 'the parallel group is one bracket');
+  assert.deepEqual(await highlighted(page), [], 'nothing runs before the payment');
+  await page.locator('#saga-definition section[data-saga-type="cancel"][data-state="NOT_STARTED"]').waitFor();
+  await screenshot(page, 'saga-00-definition-before-payment');
 
   await page.getByRole('button', { name: 'Pay $89.00' }).click();
   await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
@@ -49,9 +89,13 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
     await waitForStep(page, name, 'SUCCEEDED');
   }
   assert.equal(await page.locator('#saga-compensations').count(), 0);
+  // The definition marks every step of the order saga done, and none as the one it is at.
+  for (const name of ['order', 'charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed']) {
+    await definedStep(page, 'order', name).and(page.locator('[data-status="SUCCEEDED"]')).waitFor({ timeout: kSagaTimeoutMs });
+  }
+  assert.deepEqual(await highlighted(page), []);
   // Each step reads as its definition labels it (GET /api/sagas/definitions, public), and the
   // steps that run together say so.
-  const { definitions } = await suite.api.call('GET', '/api/sagas/definitions');
   const orderSaga = definitions.find((definition) => definition.type === 'order');
   for (const { name, label } of orderSaga.steps) {
     const title = await step(page, name, 'SUCCEEDED').locator('.step__title').textContent();
@@ -159,6 +203,20 @@ sagaTest('a double click on Pay charges once', async () => {
   await page.reload();
   await page.locator('#pay-not-needed').waitFor();
   assert.equal(before - await suite.api.balance('alice'), 900);
+
+  // When the definitions cannot be loaded the panel says so in one quiet line (no alert), and
+  // the live timeline beside it works as before.
+  await page.route('**/api/sagas/definitions', (route) => route.fulfill({
+    status: 503,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'service-unavailable', title: 'Service Unavailable', status: 503, detail: 'down for the test' }),
+  }));
+  await page.goto(`/#/orders/${orderId}`);
+  await page.reload();
+  await page.locator('#saga-definition-problem').getByText('could not be loaded (Service unavailable)').waitFor();
+  await waitForStep(page, 'order_placed', 'SUCCEEDED');
+  assert.equal(await page.locator('#saga-definition [role="alert"]').count(), 0);
+  assert.equal(await page.locator('#saga-definition li.def-step').count(), 0);
 });
 
 sagaTest('cancel a placed order: the cancel saga restocks and refunds', async () => {
@@ -172,12 +230,59 @@ sagaTest('cancel a placed order: the cancel saga restocks and refunds', async ()
   assert.equal(before - await suite.api.balance('alice'), 5000);
 
   await page.goto(`/#/orders/${orderId}`);
+  await page.locator('#saga-definition section[data-saga-type="cancel"][data-state="NOT_STARTED"]').waitFor();
   await page.getByRole('button', { name: 'Cancel (refund and restock)' }).click();
   await waitForOrderStatus(page, 'CANCELED');
+  // The definition follows the cancel saga: each of its steps done, none still highlighted.
+  // Read from a fresh page: the open events stream does not push the cancel saga's view (the
+  // Order service's watcher stops asking for a saga view once it is terminal, and the order
+  // saga's is), so the live page shows it only when the stream ends 30 s later.
+  await page.reload();
+  await page.locator('#saga-definition section[data-saga-type="cancel"][data-state="COMPLETED"]').waitFor({ timeout: kSagaTimeoutMs });
+  for (const name of ['release_stock', 'refund', 'order_canceled']) {
+    await definedStep(page, 'cancel', name).and(page.locator('[data-status="SUCCEEDED"]')).waitFor();
+  }
+  assert.deepEqual(await highlighted(page), []);
   await page.locator(`#balance[data-cents="${before}"]`).waitFor({ timeout: kSagaTimeoutMs });
   await screenshot(page, 'saga-07-canceled');
   assert.equal(await suite.api.balance('alice'), before);
   assert.equal((await suite.api.product('mouse')).availableProductCount, stockBefore);
+});
+
+sagaTest('the definition highlights the step the saga is at: held at the reservation, then aborted and undone', async () => {
+  const { page } = suite.session;
+  await signIn(page, 'alice');
+  const before = await suite.api.balance('alice');
+  const orderId = await orderFromShop(page, 'mouse', 1);
+  // Inventory's dev fault switch dead-letters the reservation: the saga waits at reserve_stock.
+  const reservationsDeadLettered = (on) => suite.api.call('POST', '/api/dev/faults/inventory', { as: 'admin', body: { deadLetterReservations: on } });
+  await reservationsDeadLettered(true);
+  try {
+    await page.getByRole('button', { name: 'Pay $25.00' }).click();
+    await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
+    await waitForOrderStatus(page, 'PAYMENT_DONE');
+  } finally {
+    await reservationsDeadLettered(false);
+  }
+  await page.goto(`/#/orders/${orderId}`);
+  const atReservation = definedStep(page, 'order', 'reserve_stock').and(page.locator('[aria-current="step"][data-status="RUNNING"]'));
+  await atReservation.waitFor({ timeout: kSagaTimeoutMs });
+  assert.deepEqual(await highlighted(page), ['order/reserve_stock']);
+  await atReservation.getByText('the saga is here').waitFor();
+  assert.equal(await definedStep(page, 'order', 'charge_wallet').getAttribute('data-status'), 'SUCCEEDED');
+  assert.equal(await definedStep(page, 'order', 'order_placed').getAttribute('data-status'), 'PENDING');
+  await screenshot(page, 'saga-07b-definition-at-reservation');
+
+  // Aborted by an operator: the payment is refunded, and the highlight leaves the reservation.
+  await suite.api.call('POST', `/api/orders/${orderId}/saga/abort`, { as: 'admin', body: { reason: 'browser test' } });
+  await waitForOrderStatus(page, 'FAILED');
+  await page.locator('#saga-definition section[data-saga-type="order"][data-state="FAILED"]').waitFor({ timeout: kSagaTimeoutMs });
+  const refunded = definedStep(page, 'order', 'charge_wallet').and(page.locator('[data-status="COMPENSATED"]'));
+  await refunded.waitFor({ timeout: kSagaTimeoutMs });
+  assert.ok((await refunded.locator('[data-field="compensation"]').textContent()).startsWith('Refund the payment'));
+  assert.deepEqual(await highlighted(page), []);
+  await screenshot(page, 'saga-07c-definition-aborted');
+  await page.locator(`#balance[data-cents="${before}"]`).waitFor({ timeout: kSagaTimeoutMs });
 });
 
 sagaTest('admin: failed sagas first, then ON_WAY and DELIVERED', async () => {

@@ -109,3 +109,14 @@ export const post = (path, body, options) => request(path, { ...options, method:
 export const put = (path, body, options) => request(path, { ...options, method: 'PUT', body });
 
 export const enc = encodeURIComponent;
+
+// GET /api/sagas/definitions: public and the same for every order, so fetched once per page
+// load and shared by every page that draws it. A failure is not kept: the next page retries.
+let definitions = null;
+export function sagaDefinitions() {
+  definitions ??= get('/api/sagas/definitions', { token: null }).catch((error) => {
+    definitions = null;
+    throw error;
+  });
+  return definitions;
+}

@@ -4,6 +4,7 @@
 
 import { h, replaceChildren, badge, problemBox, sentence } from './dom.js';
 import { time, duration, humanize } from './format.js';
+import { createDefinitionPanel } from './saga_definition.js';
 
 const kCompensationStatuses = new Set(['COMPENSATING', 'COMPENSATED', 'COMPENSATION_FAILED']);
 
@@ -107,14 +108,17 @@ function historySection(order) {
       change.statusInfo ? h('span', { class: 'history__info' }, sentence(change.statusInfo)) : null)))];
 }
 
-// A timeline bound to a container; update() re-renders from a feed's state.
+// A timeline bound to a container; update() re-renders from a feed's state. The saga's
+// definition is drawn beside it (above it on a phone), with the live progress marked.
 export function createTimeline() {
+  const definition = createDefinitionPanel();
   const live = h('p', { class: 'visually-hidden', 'aria-live': 'polite', id: 'timeline-live' });
   const mode = h('p', { class: 'feed-mode muted', id: 'feed-mode' });
   const saga = h('div', { class: 'saga' });
   const history = h('div', {});
   const element = h('div', { class: 'timeline-grid' },
-    h('section', { 'aria-labelledby': 'saga-heading', class: 'card' },
+    definition.element,
+    h('section', { 'aria-labelledby': 'saga-heading', class: 'card saga-card' },
       h('h2', { id: 'saga-heading' }, 'Saga timeline'), mode, saga),
     h('section', { 'aria-labelledby': 'history-heading', class: 'card' },
       h('h2', { id: 'history-heading' }, 'Order status history'), history),
@@ -129,6 +133,7 @@ export function createTimeline() {
       if (key === lastRendered) return;
       lastRendered = key;
       replaceChildren(saga, sagaSection(state.saga, state.sagaProblem, state.order));
+      definition.update(state.saga);
       replaceChildren(history, historySection(state.order));
       const modeText = { stream: 'Live (server-sent events)', polling: 'Live (refreshing every half second while the saga runs)', connecting: 'Connecting…' }[state.mode] ?? '';
       replaceChildren(mode, state.error ? `Connection problem: ${state.error.title}. Retrying…` : modeText);
