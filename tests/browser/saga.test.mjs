@@ -233,11 +233,9 @@ sagaTest('cancel a placed order: the cancel saga restocks and refunds', async ()
   await page.locator('#saga-definition section[data-saga-type="cancel"][data-state="NOT_STARTED"]').waitFor();
   await page.getByRole('button', { name: 'Cancel (refund and restock)' }).click();
   await waitForOrderStatus(page, 'CANCELED');
-  // The definition follows the cancel saga: each of its steps done, none still highlighted.
-  // Read from a fresh page: the open events stream does not push the cancel saga's view (the
-  // Order service's watcher stops asking for a saga view once it is terminal, and the order
-  // saga's is), so the live page shows it only when the stream ends 30 s later.
-  await page.reload();
+  // The definition follows the cancel saga live: each of its steps done, none highlighted. (The
+  // events stream used to stop asking for the saga once the order was CANCELED, and missed a
+  // cancel saga that had run between two looks: event_stream.cpp's saga_recheck.)
   await page.locator('#saga-definition section[data-saga-type="cancel"][data-state="COMPLETED"]').waitFor({ timeout: kSagaTimeoutMs });
   for (const name of ['release_stock', 'refund', 'order_canceled']) {
     await definedStep(page, 'cancel', name).and(page.locator('[data-status="SUCCEEDED"]')).waitFor();

@@ -18,13 +18,17 @@ bool NeedsOrderJson(const EventStreamState& state, const OrderVersion& version) 
 bool WantsSaga(const EventStreamState& state) {
   // An absent saga may still appear, and a running one changes. A terminal one changes only
   // when another saga starts for the order (the cancel saga of a PLACED order, which the
-  // orchestrator then shows instead), and none starts once the order is terminal.
-  return state.saga_sent.empty() || !state.saga_settled || !state.order_terminal;
+  // orchestrator then shows instead), and none starts once the order is terminal; but one may
+  // have started, and even finished, before the order's terminal change was seen, so the saga
+  // is asked for once after every change of the order.
+  return state.saga_sent.empty() || !state.saga_settled || !state.order_terminal ||
+         state.saga_recheck;
 }
 
 namespace {
 
 void ObserveSaga(EventStreamState& state, const SagaObservation& saga, std::string& chunk) {
+  if (saga.presence != SagaPresence::kUnknown) state.saga_recheck = false;
   switch (saga.presence) {
     case SagaPresence::kUnknown:
       return;
@@ -55,6 +59,9 @@ EventStreamStep AdvanceEventStream(EventStreamState& state,
     step.chunk += FormatServerSentEvent("order", ++state.last_event_id, order->json);
     state.order_sent = order->version;
     state.order_terminal = order->terminal;
+    // Until a saga is seen from now on (the watcher reads the saga after the order, so one
+    // passed in with this change counts).
+    state.saga_recheck = true;
   }
   ObserveSaga(state, saga, step.chunk);
 

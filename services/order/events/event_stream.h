@@ -66,6 +66,9 @@ struct EventStreamState {
   bool order_terminal = false;
   std::string saga_sent;      // the saga JSON last sent; empty: none yet
   bool saga_settled = false;  // terminal, or known to be absent
+  // The order changed since the saga was last seen: a saga may have started meanwhile (the
+  // cancel saga of a PLACED order, perhaps already over), so it is asked for once more.
+  bool saga_recheck = false;
   std::optional<TimestampMs> settled_since_ms;  // when order and saga both became settled
 };
 
@@ -75,7 +78,8 @@ EventStreamState OpenEventStream(TimestampMs now_ms);
 bool NeedsOrderJson(const EventStreamState& state, const OrderVersion& version);
 
 // True when the saga view may still change as this stream sees it, so it is worth asking for:
-// unless the order is terminal and its saga too (or there is none).
+// unless the order is terminal and its saga too (or there is none), and the saga was seen
+// since the order's last change.
 bool WantsSaga(const EventStreamState& state);
 
 struct EventStreamStep {

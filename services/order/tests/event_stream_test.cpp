@@ -64,7 +64,28 @@ TEST(EventStream, SendsTheSagaWhenItAppearsAndWhenItChanges) {
   // The order saga completed but the order is PLACED: a cancel saga may still come.
   EXPECT_TRUE(WantsSaga(state));
   (void)AdvanceEventStream(state, Order(3, /*terminal=*/true), kNotAsked, kStartMs + 800);
+  EXPECT_TRUE(WantsSaga(state)) << "asked once more: one may have run before the order ended";
+  (void)AdvanceEventStream(state, Order(3, true), Saga(R"({"state":"COMPLETED"})", true),
+                           kStartMs + 900);
   EXPECT_FALSE(WantsSaga(state));  // nothing starts for a terminal order
+}
+
+// Found by the browser test of the definition panel: the cancel saga of a PLACED order started
+// and finished between two looks at the saga, and the order's CANCELED came in a round that did
+// not ask for it; the stream stopped asking, and the page kept the order saga.
+TEST(EventStream, ASagaThatRanBetweenTwoLooksIsSentAfterTheOrderEnded) {
+  EventStreamState state = OpenEventStream(kStartMs);
+  (void)AdvanceEventStream(state, Order(4), Saga(R"({"type":"order","state":"COMPLETED"})", true),
+                           kStartMs);
+  (void)AdvanceEventStream(state, Order(5, /*terminal=*/true, /*cancel=*/true), kNotAsked,
+                           kStartMs + 100);
+  ASSERT_TRUE(WantsSaga(state));
+  auto cancel =
+      AdvanceEventStream(state, Order(5, true, true),
+                         Saga(R"({"type":"cancel","state":"COMPLETED"})", true), kStartMs + 200);
+  EXPECT_EQ(cancel.chunk,
+            FormatServerSentEvent("saga", 4, R"({"type":"cancel","state":"COMPLETED"})"));
+  EXPECT_FALSE(WantsSaga(state));
 }
 
 TEST(EventStream, ACancelSagaAfterACompletedOrderSagaIsSent) {
