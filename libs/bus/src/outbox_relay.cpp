@@ -24,25 +24,26 @@ struct OutboxRows {
 Result<OutboxRows> ReadUnsent(storage::Db& db, long long after_id,
                               const std::vector<long long>& skipped, size_t limit) {
   return db.Read<OutboxRows>([&](soci::session& session) -> Result<OutboxRows> {
-    // Bulk fetch: SOCI fills at most the vectors' size, so the size is the batch bound.
-    const size_t fetched = limit + skipped.size();
-    std::vector<long long> ids(fetched);
-    std::vector<std::string> message_ids(fetched), topics(fetched), keys(fetched),
-        payloads(fetched);
-    const long long fetched_rows = static_cast<long long>(fetched);
-    session << "SELECT id, message_id, topic, message_key, payload FROM outbox "
-               "WHERE sent_at_ms IS NULL AND id > :after_id ORDER BY id LIMIT :fetched_rows",
-        soci::into(ids), soci::into(message_ids), soci::into(topics), soci::into(keys),
-        soci::into(payloads), soci::use(after_id), soci::use(fetched_rows);
+    // Row by row, not a bulk fetch into vectors of `limit` rows: SOCI's SQLite backend
+    // allocates its row cache (and the caller its vectors) to the requested size on every
+    // read, and most reads find a few rows or none (measured in the simulator: that
+    // allocation was ~85,000 instructions a read, 16% of the run).
+    const long long fetched_rows = static_cast<long long>(limit + skipped.size());
+    long long id = 0;
+    std::string message_id, topic, key, payload;
+    soci::statement select =
+        (session.prepare << "SELECT id, message_id, topic, message_key, payload FROM outbox "
+                            "WHERE sent_at_ms IS NULL AND id > :after_id ORDER BY id LIMIT "
+                            ":fetched_rows",
+         soci::into(id), soci::into(message_id), soci::into(topic), soci::into(key),
+         soci::into(payload), soci::use(after_id), soci::use(fetched_rows));
     OutboxRows rows;
-    for (size_t i = 0; i < ids.size() && rows.ids.size() < limit; ++i) {
-      if (std::binary_search(skipped.begin(), skipped.end(), ids[i])) continue;
-      rows.ids.push_back(ids[i]);
-      rows.messages.push_back(Message{std::move(message_ids[i]),
-                                      std::move(topics[i]),
-                                      std::move(keys[i]),
-                                      std::move(payloads[i]),
-                                      {}});
+    for (bool found = select.execute(true); found && rows.ids.size() < limit;
+         found = select.fetch()) {
+      if (std::binary_search(skipped.begin(), skipped.end(), id)) continue;
+      rows.ids.push_back(id);
+      rows.messages.push_back(
+          Message{std::move(message_id), std::move(topic), std::move(key), std::move(payload), {}});
     }
     return rows;
   });
