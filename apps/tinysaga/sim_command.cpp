@@ -52,6 +52,10 @@ CLI::App* AddSimCommand(CLI::App& app, SimCommandOptions& options) {
 
 int RunSim(const SimCommandOptions& options) {
   spdlog::set_level(spdlog::level::off);  // injected faults make the services log by design
+  // The runs below are one after the other on this thread, and nothing else here uses SQLite.
+  if (!sim::UseSqliteOnOneThreadOnly()) {
+    std::cerr << "tinysaga sim: SQLite started before the simulator (runs slower)\n";
+  }
   if (options.list_breaks) {
     for (const std::string& name : sim::ListBreaks()) std::cout << name << '\n';
     return 0;

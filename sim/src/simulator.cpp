@@ -623,6 +623,12 @@ Result<SimResult> RunSimulation(const SimOptions& options) {
   return result;
 }
 
+bool UseSqliteOnOneThreadOnly() {
+  // Both fail with SQLITE_MISUSE once SQLite is initialised: the settings are fixed by then.
+  return sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) == SQLITE_OK &&
+         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+}
+
 std::string SummaryLine(const SimResult& result) {
   auto join = [](const std::map<std::string, int64_t>& counts) {
     std::string text;
