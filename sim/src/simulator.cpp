@@ -290,7 +290,10 @@ class Run {
     result.faults = FaultCounts();
     storage::SetWriteFaultHookForThisThread({});
     result.trace_hash = trace_.hash();
-    result.trace_excerpt = trace_.Excerpt(IdsIn(result.violations), 60);
+    // Printed only with a violation: a passing run does not scan its trace for it.
+    if (!result.violations.empty()) {
+      result.trace_excerpt = trace_.Excerpt(IdsIn(result.violations), 60);
+    }
     processes_.clear();  // closes every database
     std::vector<std::string> files;
     for (const std::string& name : ServiceNames(options_.mode)) {

@@ -62,8 +62,8 @@ Result<uint64_t> HashDatabase(const std::string& path, uint64_t hash) {
     std::vector<std::string> texts;
     while (sqlite3_step(rows.get()) == SQLITE_ROW) texts.push_back(RowText(rows.get()));
     std::sort(texts.begin(), texts.end());
-    hash = Fnv1a(name + "\n", hash);
-    for (const std::string& text : texts) hash = Fnv1a(text + "\n", hash);
+    hash = Fnv1a("\n", Fnv1a(name, hash));
+    for (const std::string& text : texts) hash = Fnv1a("\n", Fnv1a(text, hash));
   }
   return hash;
 }
