@@ -115,8 +115,9 @@ class Process {
   uint64_t requests_seen_ = 0;  // the network's handled(name) when last looked at
 };
 
-// Opens (creating on first start) and migrates `name`'s database in env.data_dir, builds the
-// service, joins its consumer groups and attaches its routes to the network.
+// Opens (on first start a copy of a freshly migrated file, built once per process) and
+// migrates `name`'s database in env.data_dir, builds the service, joins its consumer groups
+// and attaches its routes to the network.
 Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& name);
 
 }  // namespace tinysaga::sim
