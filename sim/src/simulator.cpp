@@ -628,8 +628,15 @@ Result<SimResult> RunSimulation(const SimOptions& options) {
 
 bool UseSqliteOnOneThreadOnly() {
   // Both fail with SQLITE_MISUSE once SQLite is initialised: the settings are fixed by then.
-  return sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) == SQLITE_OK &&
-         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK ||
+      sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
+    return false;
+  }
+  // A process's two connections (its writer and its one reader) then share one page cache:
+  // otherwise every commit of the writer made the reader drop its cache and read the pages
+  // again from the WAL file. The runs never read while a write is open (a shared cache would
+  // answer such a read SQLITE_LOCKED), so nothing they do changes.
+  return sqlite3_enable_shared_cache(1) == SQLITE_OK;
 }
 
 std::string SummaryLine(const SimResult& result) {
