@@ -28,7 +28,6 @@ TS_MESSAGE_TRAITS(Refund, kCommand, 1, std::nullopt);
 TS_MESSAGE_TRAITS(ReserveStock, kCommand, 1, std::nullopt);
 TS_MESSAGE_TRAITS(ReleaseStock, kCommand, 1, std::nullopt);
 TS_MESSAGE_TRAITS(ShipOrder, kCommand, 1, std::nullopt);
-TS_MESSAGE_TRAITS(MarkPaymentDone, kCommand, 1, std::nullopt);
 TS_MESSAGE_TRAITS(MarkPlaced, kCommand, 1, std::nullopt);
 TS_MESSAGE_TRAITS(MarkFailed, kCommand, 1, std::nullopt);
 TS_MESSAGE_TRAITS(MarkCanceled, kCommand, 1, std::nullopt);

@@ -34,7 +34,6 @@ std::vector<Payload> EveryPayload() {
       ReserveStock{ProductId("book-1"), 2},
       ReleaseStock{ProductId("book-1"), 2},
       ShipOrder{},
-      MarkPaymentDone{},
       MarkPlaced{},
       MarkFailed{"out of stock, payment refunded"},
       MarkCanceled{},

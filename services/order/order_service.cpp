@@ -132,12 +132,13 @@ int Run(const platform::ServiceConfig& config, const OrderDeadlinesOptions& dead
         if (IsChoreography(config))
           parts->api.RegisterSagaList(*service.server, config.internal_secret);
         if (service.messaging) {
-          // Orchestration: the orchestrator's commands. Choreography: the others' events.
+          // Orchestration: the orchestrator's commands, and Payment's events. Choreography: the
+          // others' events.
           const bool choreography = IsChoreography(config);
           std::vector<std::string> topics =
               choreography ? saga::TopicsOf(saga::FactsHeardBy(sagas::DefaultDefinitions(),
                                                                contracts::Participant::kOrder))
-                           : std::vector<std::string>{std::string(contracts::kOrderCommandsTopic)};
+                           : OrderCommandTopics();
           auto subscribed = service.messaging->Subscribe(
               choreography ? "events" : "commands", topics,
               choreography ? OrderEventHandler(service.clock)

@@ -403,7 +403,7 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
                                  saga::TopicsOf(saga::FactsHeardBy(sagas::DefaultDefinitions(),
                                                                    contracts::Participant::kOrder)),
                                  order::OrderEventHandler(clock))
-                     : subscribe("commands", {std::string(contracts::kOrderCommandsTopic)},
+                     : subscribe("commands", order::OrderCommandTopics(),
                                  order::OrderCommandHandler(clock, env.rng)));
     if (choreography) {
       process->background_ = [parts = parts.get()](TimestampMs now_ms) {

@@ -112,10 +112,11 @@ TEST_F(SimTest, SameSeedSameRunOtherSeedOtherRun) {
 // breaks no invariant. Redelivered messages (inbox-dedup-off) meet handlers keyed by order,
 // by operation id and by the saga's awaited command; a stale reply (stale-reply-check-off)
 // answers a command of the same participant and type whose own answer, still coming, is the
-// same, since the participants answer the same order the same way (the order saga's "Order
-// status changed" of MarkPaymentDone taken for MarkPlaced's, while MarkPlaced is applied
-// anyway; ChargeWallet, whose attempts can be answered differently, is never sent: Payment's
-// event decides the charge). Checked: 50 seeds of 40 orders and 12 seeds of 300, both modes.
+// same, since the participants answer the same order the same way (an earlier attempt's
+// StockReserved or "Order status changed" taken for the resent ReserveStock's or MarkPlaced's,
+// which is applied the same way anyway; ChargeWallet, whose attempts can be answered
+// differently, is never sent: Payment's event decides the charge, and Order follows that event
+// itself). Checked: 50 seeds of 40 orders and 12 seeds of 300, both modes.
 // Defence in depth, not a gap of the simulator; it would find them once a handler relied on
 // them alone. Their unit tests show the switches at work (libs/bus, libs/saga).
 const std::set<std::string> kMaskedBreaks = {"inbox-dedup-off", "stale-reply-check-off"};

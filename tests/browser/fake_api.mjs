@@ -77,11 +77,12 @@ function setStatus(order, status, statusInfo) {
   emit(order.orderId);
 }
 // [name, label, undoLabel, parallelGroup], as sagas/order/src/order_sagas.cpp declares them.
+// No step runs beside another, and none marks the order PAYMENT_DONE: Order follows Payment's
+// PaymentCompleted itself.
 const kOrderSteps = [
   ['order', 'Saga started for the order', 'Order marked FAILED', null],
   ['charge_wallet', 'Charge the wallet', 'Refund the payment', null],
-  ['order_payment_done', 'Order: payment done', null, 2],
-  ['reserve_stock', 'Reserve stock', 'Release the stock', 2],
+  ['reserve_stock', 'Reserve stock', 'Release the stock', null],
   ['order_placed', 'Order placed', null, null],
 ];
 const kCancelSteps = [
@@ -94,7 +95,6 @@ const kCancelSteps = [
 const kActions = {
   order: [[null, null], ['order', 'MarkFailed']],
   charge_wallet: [['payment', 'ChargeWallet'], ['payment', 'Refund']],
-  order_payment_done: [['order', 'MarkPaymentDone'], null],
   reserve_stock: [['inventory', 'ReserveStock'], ['inventory', 'ReleaseStock']],
   order_placed: [['order', 'MarkPlaced'], null],
   release_stock: [['inventory', 'ReleaseStock'], null],
@@ -156,8 +156,8 @@ async function orderSaga(order, outcome, payment) {
     if (outcome === 'unavailable') await compensate(saga, 'charge_wallet');  // voids an unseen debit
     return failWith(outcome === 'insufficient' ? 'insufficient funds' : 'payment service unavailable');
   }
-  await runStep(saga, 'charge_wallet', () => null);
-  await runStep(saga, 'order_payment_done', () => { setStatus(order, 'PAYMENT_DONE', 'payment completed'); });
+  // Order hears PaymentCompleted itself, beside the saga: no step of its own.
+  await runStep(saga, 'charge_wallet', () => { setStatus(order, 'PAYMENT_DONE', 'payment received'); });
   const product = products.get(order.productId);
   const reserved = await runStep(saga, 'reserve_stock', () => {
     if (product.availableProductCount < order.quantity) return `out of stock: ${product.availableProductCount} available, ${order.quantity} asked`;

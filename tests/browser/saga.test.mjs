@@ -1,6 +1,7 @@
 // Browser tests of the flows that need the saga: pay and see PLACED with its timeline; not
 // enough money; out of stock after payment (refund); a double click on Pay; cancel of a
-// placed order; the Wallet down; the admin's saga list and ON_WAY/DELIVERED.
+// placed order; the Wallet down; the admin's saga list and ON_WAY/DELIVERED; the drawing of a
+// parallel group in the definition panel.
 // Every balance is checked to the cent against the Wallet service.
 // Run: TINYSAGA_BINARY=build/tinysaga node --test tests/browser/saga.test.mjs
 
@@ -76,8 +77,8 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
   const { definitions } = await suite.api.call('GET', '/api/sagas/definitions');
   assert.deepEqual(definitions.map((definition) => definition.type), ['order', 'cancel']);
   await assertDefinitionsDrawn(page, definitions);
-  assert.deepEqual(await page.locator('#definition-order-steps > li.def-group li.def-step').evaluateAll((items) => items.map((item) => item.dataset.step)),
-    ['order_payment_done', 'reserve_stock'], 'the parallel group is one bracket');
+  // One step after the other (a saga with a parallel group is drawn in its own test below).
+  assert.equal(await page.locator('#definition-order-steps li.def-group').count(), 0, 'no bracket: nothing runs at the same time');
   assert.deepEqual(await highlighted(page), [], 'nothing runs before the payment');
   await page.locator('#saga-definition section[data-saga-type="cancel"][data-state="NOT_STARTED"]').waitFor();
   await screenshot(page, 'saga-00-definition-before-payment');
@@ -85,25 +86,25 @@ sagaTest('pay: the order becomes PLACED, the timeline shows each step, the balan
   await page.getByRole('button', { name: 'Pay $89.00' }).click();
   await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
   await waitForOrderStatus(page, 'PLACED');
-  for (const name of ['charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed']) {
+  for (const name of ['charge_wallet', 'reserve_stock', 'order_placed']) {
     await waitForStep(page, name, 'SUCCEEDED');
   }
   assert.equal(await page.locator('#saga-compensations').count(), 0);
   // The definition marks every step of the order saga done, and none as the one it is at.
-  for (const name of ['order', 'charge_wallet', 'order_payment_done', 'reserve_stock', 'order_placed']) {
+  for (const name of ['order', 'charge_wallet', 'reserve_stock', 'order_placed']) {
     await definedStep(page, 'order', name).and(page.locator('[data-status="SUCCEEDED"]')).waitFor({ timeout: kSagaTimeoutMs });
   }
   assert.deepEqual(await highlighted(page), []);
-  // Each step reads as its definition labels it (GET /api/sagas/definitions, public), and the
-  // steps that run together say so.
+  // Each step reads as its definition labels it (GET /api/sagas/definitions, public), and none
+  // says it runs beside another: the order saga has no parallel group.
   const orderSaga = definitions.find((definition) => definition.type === 'order');
+  assert.deepEqual(orderSaga.steps.map((candidate) => candidate.name), ['order', 'charge_wallet', 'reserve_stock', 'order_placed']);
   for (const { name, label } of orderSaga.steps) {
     const title = await step(page, name, 'SUCCEEDED').locator('.step__title').textContent();
     assert.ok(title.includes(label), `${name}: "${title}" lacks "${label}"`);
   }
-  const parallel = orderSaga.steps.filter((candidate) => candidate.parallelGroup !== null).map((candidate) => candidate.name);
-  assert.deepEqual(parallel, ['order_payment_done', 'reserve_stock']);
-  assert.deepEqual(await page.locator('#saga-steps li.step--parallel').evaluateAll((items) => items.map((item) => item.dataset.step)), parallel);
+  assert.deepEqual(orderSaga.steps.filter((candidate) => candidate.parallelGroup !== null), []);
+  assert.equal(await page.locator('#saga-steps li.step--parallel').count(), 0);
   await screenshot(page, 'saga-01-paid-placed');
 
   assert.equal(before - await suite.api.balance('alice'), 8900);
@@ -217,6 +218,40 @@ sagaTest('a double click on Pay charges once', async () => {
   await waitForStep(page, 'order_placed', 'SUCCEEDED');
   assert.equal(await page.locator('#saga-definition [role="alert"]').count(), 0);
   assert.equal(await page.locator('#saga-definition li.def-step').count(), 0);
+});
+
+// The engine runs steps side by side (libs/saga: parallel_with_previous), though neither saga of
+// this build has such a group now; the panel's drawing of one stays tested on a definition
+// served in place of the real ones, beside them.
+const kGroupedDefinition = {
+  type: 'grouped', description: 'A test saga whose reservation and shipping go out together', reversible: true,
+  steps: [
+    { name: 'charge_wallet', label: 'Charge the wallet', participant: 'payment', command: 'ChargeWallet', parallelGroup: null,
+      compensation: { label: 'Refund the payment', participant: 'payment', command: 'Refund' } },
+    { name: 'reserve_stock', label: 'Reserve stock', participant: 'inventory', command: 'ReserveStock', parallelGroup: 1,
+      compensation: { label: 'Release the stock', participant: 'inventory', command: 'ReleaseStock' } },
+    { name: 'ship_order', label: 'Ship the order', participant: 'inventory', command: 'ShipOrder', parallelGroup: 1, compensation: null },
+    { name: 'order_placed', label: 'Order placed', participant: 'order', command: 'MarkPlaced', parallelGroup: null, compensation: null },
+  ],
+};
+
+sagaTest('a parallel group of a definition is drawn as one bracket holding its steps', async () => {
+  const { page } = suite.session;
+  await signIn(page, 'alice');
+  const served = await suite.api.call('GET', '/api/sagas/definitions');
+  const definitions = [...served.definitions, kGroupedDefinition];
+  await page.route('**/api/sagas/definitions', (route) => route.fulfill({
+    status: 200, contentType: 'application/json', body: JSON.stringify({ ...served, definitions }),
+  }));
+  // (The route ends with the test's page.)
+  await page.goto(`/#/orders/${placedOrderId}`);
+  await page.reload();  // the definitions are fetched once per page load
+  await assertDefinitionsDrawn(page, definitions);
+  assert.deepEqual(await page.locator('#definition-grouped-steps > li.def-group li.def-step').evaluateAll((items) => items.map((item) => item.dataset.step)),
+    ['reserve_stock', 'ship_order'], 'the parallel group is one bracket');
+  await page.locator('#definition-grouped-steps > li.def-group').getByText('2 steps at the same time').waitFor();
+  assert.equal(await page.locator('#definition-order-steps li.def-group').count(), 0);
+  await screenshot(page, 'saga-06b-definition-parallel-group');
 });
 
 sagaTest('cancel a placed order: the cancel saga restocks and refunds', async () => {

@@ -27,11 +27,21 @@ TEST(DescribeDefinitions, OneSagaStepByStepWithItsUndoAndTimings) {
   EXPECT_TRUE(Has(*text, "undo: Refund the payment -> payment Refund")) << *text;
   EXPECT_TRUE(Has(*text, "PaymentDeclined: FAILURE (insufficient funds)")) << *text;
   EXPECT_TRUE(Has(*text, "reserve_stock        Reserve stock -> inventory ReserveStock")) << *text;
-  EXPECT_TRUE(Has(*text, "[runs together with the rest of group 2]")) << *text;
+  EXPECT_FALSE(Has(*text, "runs together")) << "the order saga has no parallel group";
   EXPECT_TRUE(Has(*text, "Order placed -> order MarkPlaced")) << *text;
   EXPECT_TRUE(Has(*text, "[point of no return: no abort from here]")) << *text;
   EXPECT_EQ(text->find("point of no return"), text->rfind("point of no return"))
       << "only order_placed";
+}
+
+TEST(DescribeDefinitions, AParallelGroupIsMarkedOnItsSteps) {
+  // A made-up group: the order saga placing the order beside reserving its stock.
+  saga::SagaDefinition grouped = sagas::OrderSaga();
+  grouped.steps.back().parallel_with_previous = true;
+  const auto body = saga::DefinitionsJson({grouped}, SagaMode::kOrchestration);
+  auto text = DescribeDefinitions(body, "order");
+  ASSERT_TRUE(text.ok()) << text.error().detail;
+  EXPECT_TRUE(Has(*text, "[runs together with the rest of group 2]")) << *text;
 }
 
 TEST(DescribeDefinitions, EverySagaAndNoTimingsInChoreography) {

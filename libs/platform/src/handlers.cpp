@@ -44,7 +44,11 @@ MessageHandler Handlers::Build() && {
              soci::session& session, const contracts::Message& message) -> Result<void> {
     const MessageHandler& handle = (*by_type)[message.payload.index()];
     if (handle) return handle(session, message);
-    if (!commands) return Ok();
+    // An event is announced to whoever listens, on a commands subscription too (Order follows
+    // PaymentCompleted beside its commands); a command or reply was addressed here.
+    if (!commands || contracts::KindOf(message.payload) == contracts::MessageKind::kEvent) {
+      return Ok();
+    }
     // kInvalidRequest: the inbox consumer dead-letters it with this reason.
     return MakeError(Errc::kInvalidRequest,
                      subscription + " does not take " + std::string(message.type()) + " messages");

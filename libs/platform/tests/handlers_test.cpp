@@ -91,6 +91,33 @@ TEST_F(HandlersTest, AnEventWithoutAHandlerIsNothingToDo) {
   EXPECT_TRUE(Outbox().empty());
 }
 
+// A commands subscription may hear a topic of events beside its commands (Order follows
+// Payment's PaymentCompleted on its orchestration subscription): an event it has no handler for
+// is announced to everyone, so it is nothing to do; a reply with no handler was addressed to
+// this service, so it is still dead-lettered.
+TEST_F(HandlersTest, OnACommandsSubscriptionAnUnhandledEventIsNothingToDoButAReplyIsPoison) {
+  int calls = 0;
+  auto handlers = Handlers::ForCommands("order.commands", clock_, rng_);
+  handlers.On<contracts::PaymentCompleted>(
+      [&](soci::session&, const Message&, const contracts::PaymentCompleted&) -> Result<void> {
+        ++calls;
+        return Ok();
+      });
+  const MessageHandler handler = std::move(handlers).Build();
+  const auto failed =
+      contracts::PaymentFailed{UserId("alice"), Money::FromCents(500).value(), ProductId("mouse"),
+                               1, contracts::PaymentFailure::kInsufficientFunds};
+  EXPECT_TRUE(Apply(handler, MessageOf(failed)).ok());
+  EXPECT_EQ(calls, 0);
+  EXPECT_TRUE(Outbox().empty()) << "an event is not answered";
+
+  auto refused = Apply(handler, MessageOf(contracts::OrderStatusChanged{"PLACED"}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::kInvalidRequest);
+  EXPECT_EQ(refused.error().detail, "order.commands does not take OrderStatusChanged messages");
+  EXPECT_EQ(calls, 0);
+}
+
 TEST_F(HandlersTest, AnswerRepliesToTheCommandInTheSameTransaction) {
   auto handlers = Handlers::ForCommands("inventory.commands", clock_, rng_);
   handlers.Answer<contracts::ReserveStock>(

@@ -40,15 +40,13 @@ TEST(ChoreographyReactionsTest, TheOrderSagaFollowsTheEnginesRulesOnItsFacts) {
   EXPECT_EQ(Describe(OrderSaga()),
             (std::vector<std::string>{
                 "status:PAYMENT_PENDING -> charge_wallet: payment ChargeWallet",
-                "PaymentCompleted -> order_payment_done: order MarkPaymentDone",
+                // Order follows PaymentCompleted to PAYMENT_DONE on its own: no command.
                 "PaymentCompleted -> reserve_stock: inventory ReserveStock",
                 "PaymentFailed -> order undo: order MarkFailed",
                 "Refunded -> order undo: order MarkFailed",
                 "RefundRefused -> order undo: order MarkFailed",
-                // The group of PAYMENT_DONE and the reserve: PLACED waits for both.
-                "status:PAYMENT_DONE -> order_placed: order MarkPlaced, after StockReserved",
-                "StockReserved -> order_placed: order MarkPlaced, after status:PAYMENT_DONE",
-                // Out of stock had no effect: the refund is next (PAYMENT_DONE has no undo).
+                "StockReserved -> order_placed: order MarkPlaced",
+                // Out of stock had no effect: the refund is next.
                 "OutOfStock -> charge_wallet undo: payment Refund",
                 // Order gave up waiting for Inventory: whatever it reserved is released first.
                 "OrderCancelRequested -> reserve_stock undo: inventory ReleaseStock",
@@ -142,12 +140,11 @@ TEST(ChoreographyReactionsTest, EachParticipantHearsTheMessagesThatCallForItsCom
   EXPECT_EQ(Shares(sagas, Participant::kPayment),
             (std::vector<std::string>{"OutOfStock -> Refund (order)",
                                       "StockReleased -> Refund (order)"}));
-  EXPECT_EQ(
-      Shares(sagas, Participant::kOrder),
-      (std::vector<std::string>{
-          "PaymentCompleted -> MarkPaymentDone (order)", "PaymentFailed -> MarkFailed (order)",
-          "Refunded -> MarkFailed (order)", "RefundRefused -> MarkFailed (order)",
-          "StockReserved -> MarkPlaced (order)", "Refunded -> MarkCanceled (cancel)"}));
+  EXPECT_EQ(Shares(sagas, Participant::kOrder),
+            (std::vector<std::string>{
+                "PaymentFailed -> MarkFailed (order)", "Refunded -> MarkFailed (order)",
+                "RefundRefused -> MarkFailed (order)", "StockReserved -> MarkPlaced (order)",
+                "Refunded -> MarkCanceled (cancel)"}));
 }
 
 TEST(ChoreographyReactionsTest, EachParticipantSubscribesWhereItsTriggersTravel) {

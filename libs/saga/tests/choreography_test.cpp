@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "saga_test_helper.h"
 #include "tinysaga/saga/engine.h"
 #include "tinysaga/sagas/order_sagas.h"
 
@@ -17,6 +18,7 @@ namespace tinysaga::saga {
 namespace {
 
 using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
+using testing::OrderSagaWithParallelGroup;
 
 constexpr TimestampMs kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 const OrderId kOrder("ord_1");
@@ -36,12 +38,12 @@ std::vector<std::string> Statuses(const SagaView& view) {
 }
 using Names = std::vector<std::string>;
 
-// The order saga up to the payment, as Order sees it: PAYMENT_PENDING (POST /api/payment),
-// PaymentCompleted and the PAYMENT_DONE it causes.
+// The order saga up to the payment, as Order sees it: PAYMENT_PENDING (POST /api/payment) and
+// PaymentCompleted. The PAYMENT_DONE it causes is no fact of the saga: no step declares it, so
+// Order leaves it out (SagaFacts).
 std::vector<ChoreographyFact> Paid() {
   return {Status(kOrderSagaType, "PAYMENT_PENDING", kT0),
-          Event(kOrderSagaType, "PaymentCompleted", kT0 + 10),
-          Status(kOrderSagaType, "PAYMENT_DONE", kT0 + 10)};
+          Event(kOrderSagaType, "PaymentCompleted", kT0 + 10)};
 }
 
 std::vector<ChoreographyFact> Placed() {
@@ -78,11 +80,11 @@ TEST(ChoreographyFacts, AMisspelledOrMissingFactIsNamed) {
     return checked.ok() ? std::string() : checked.error().detail;
   };
   SagaDefinition misspelled = OrderSaga();
-  misspelled.steps[3].facts.done = "StockReserve";
+  misspelled.steps[2].facts.done = "StockReserve";
   EXPECT_EQ(problem(misspelled),
             "the order saga step 'reserve_stock' names the unknown fact 'StockReserve'");
   SagaDefinition no_done = OrderSaga();
-  no_done.steps[4].facts.done.clear();
+  no_done.steps[3].facts.done.clear();
   EXPECT_EQ(problem(no_done), "the order saga step 'order_placed': no fact tells it is done");
   SagaDefinition no_undone = OrderSaga();
   no_undone.steps[1].facts.undone.clear();
@@ -101,32 +103,48 @@ TEST(ChoreographyView, ThePlacedFlowCompletesWithEveryStepSucceeded) {
   EXPECT_EQ(view.state, SagaStatus::kCompleted);
   EXPECT_EQ(view.failure_reason, "");
   ASSERT_EQ(view.steps.size(), OrderSaga().steps.size());
-  EXPECT_EQ(Statuses(view),
-            (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}));
+  EXPECT_EQ(Statuses(view), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}));
   const StepView& charge = view.steps[1];
   EXPECT_EQ(charge.name, "charge_wallet");
   EXPECT_EQ(charge.attempts, 1);
   EXPECT_EQ(charge.started_ms, kT0);
   EXPECT_EQ(charge.ended_ms, kT0 + 10);
-  const StepView& reserve = view.steps[3];
+  const StepView& reserve = view.steps[2];
   EXPECT_EQ(reserve.name, "reserve_stock");
   EXPECT_EQ(reserve.started_ms, kT0 + 10);
   EXPECT_EQ(reserve.ended_ms, kT0 + 20);
-  EXPECT_EQ(view.steps[4].ended_ms, kT0 + 20);
+  EXPECT_EQ(view.steps[3].ended_ms, kT0 + 20);
   for (const StepView& step : view.steps) EXPECT_EQ(step.error, "") << step.name;
 }
 
 TEST(ChoreographyView, WhileInventoryReservesThePaidOrderShowsTheReserveRunning) {
-  std::vector<ChoreographyFact> facts = Paid();
-  facts.pop_back();  // PAYMENT_DONE not recorded yet: Order and Inventory work at once
-  EXPECT_EQ(Statuses(ViewOf(kOrderSagaType, facts)),
-            (Names{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
-      << "the charge's event starts both steps of the next group";
   SagaView paid = ViewOf(kOrderSagaType, Paid());
   EXPECT_EQ(paid.state, SagaStatus::kRunning);
-  EXPECT_EQ(Statuses(paid), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"}));
+  EXPECT_EQ(Statuses(paid), (Names{"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"}))
+      << "the charge's event starts the reservation";
+  EXPECT_EQ(paid.steps[2].started_ms, kT0 + 10);
   SagaView pending = ViewOf(kOrderSagaType, {Status(kOrderSagaType, "PAYMENT_PENDING", kT0)});
-  EXPECT_EQ(Statuses(pending), (Names{"SUCCEEDED", "RUNNING", "PENDING", "PENDING", "PENDING"}));
+  EXPECT_EQ(Statuses(pending), (Names{"SUCCEEDED", "RUNNING", "PENDING", "PENDING"}));
+}
+
+// A test saga whose order_on_way runs beside reserve_stock (saga_test_helper.h), since the
+// order saga has no parallel group: the view replays the group rule as the engine runs it.
+TEST(ChoreographyView, TheChargesEventStartsBothStepsOfTheNextGroup) {
+  const SagaDefinition definition = OrderSagaWithParallelGroup();
+  auto statuses = [&](const std::vector<ChoreographyFact>& facts) {
+    auto view = ChoreographyView(definition, kOrder, facts, "");
+    EXPECT_TRUE(view.has_value());
+    return view ? Statuses(*view) : Names{};
+  };
+  std::vector<ChoreographyFact> facts = Paid();
+  EXPECT_EQ(statuses(facts), (Names{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
+      << "the charge's event starts both steps of the next group";
+  facts.push_back(Status(kOrderSagaType, "ON_WAY", kT0 + 20));
+  EXPECT_EQ(statuses(facts), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"}))
+      << "order_placed waits for the whole group";
+  facts.push_back(Event(kOrderSagaType, "StockReserved", kT0 + 30));
+  EXPECT_EQ(statuses(facts), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING"}))
+      << "the group is done: the next step starts";
 }
 
 TEST(ChoreographyView, InsufficientFundsFailsTheChargeAndUndoesTheOrder) {
@@ -136,14 +154,13 @@ TEST(ChoreographyView, InsufficientFundsFailsTheChargeAndUndoesTheOrder) {
   SagaView compensating = ViewOf(kOrderSagaType, facts);
   EXPECT_EQ(compensating.state, SagaStatus::kCompensating);
   EXPECT_EQ(compensating.failure_reason, kReasonInsufficientFunds);
-  EXPECT_EQ(Statuses(compensating),
-            (Names{"COMPENSATING", "FAILED", "PENDING", "PENDING", "PENDING"}));
+  EXPECT_EQ(Statuses(compensating), (Names{"COMPENSATING", "FAILED", "PENDING", "PENDING"}));
 
   facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 10));
   SagaView view = ViewOf(kOrderSagaType, facts, std::string(kReasonInsufficientFunds));
   EXPECT_EQ(view.state, SagaStatus::kFailed);
   EXPECT_EQ(view.failure_reason, kReasonInsufficientFunds);
-  EXPECT_EQ(Statuses(view), (Names{"COMPENSATED", "FAILED", "SKIPPED", "SKIPPED", "SKIPPED"}));
+  EXPECT_EQ(Statuses(view), (Names{"COMPENSATED", "FAILED", "SKIPPED", "SKIPPED"}));
   EXPECT_EQ(view.steps[1].error, kReasonInsufficientFunds);
   EXPECT_EQ(view.steps[1].ended_ms, kT0 + 10);
 }
@@ -154,8 +171,7 @@ TEST(ChoreographyView, OutOfStockAfterThePaymentRefundsTheCharge) {
   SagaView refunding = ViewOf(kOrderSagaType, facts);
   EXPECT_EQ(refunding.state, SagaStatus::kCompensating);
   EXPECT_EQ(refunding.failure_reason, "out of stock (0 available)");
-  EXPECT_EQ(Statuses(refunding),
-            (Names{"SUCCEEDED", "COMPENSATING", "SUCCEEDED", "FAILED", "PENDING"}));
+  EXPECT_EQ(Statuses(refunding), (Names{"SUCCEEDED", "COMPENSATING", "FAILED", "PENDING"}));
 
   facts.push_back(Event(kOrderSagaType, "Refunded", kT0 + 30));
   facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 30));
@@ -163,10 +179,9 @@ TEST(ChoreographyView, OutOfStockAfterThePaymentRefundsTheCharge) {
   EXPECT_EQ(view.state, SagaStatus::kFailed);
   // The order's statusInfo, as the orchestrator's view shows it, not the event's detail.
   EXPECT_EQ(view.failure_reason, kReasonOutOfStock);
-  EXPECT_EQ(Statuses(view),
-            (Names{"COMPENSATED", "COMPENSATED", "SUCCEEDED", "FAILED", "SKIPPED"}));
-  EXPECT_EQ(view.steps[3].error, "out of stock (0 available)");
-  EXPECT_EQ(view.steps[3].ended_ms, kT0 + 20);
+  EXPECT_EQ(Statuses(view), (Names{"COMPENSATED", "COMPENSATED", "FAILED", "SKIPPED"}));
+  EXPECT_EQ(view.steps[2].error, "out of stock (0 available)");
+  EXPECT_EQ(view.steps[2].ended_ms, kT0 + 20);
   EXPECT_EQ(view.steps[1].ended_ms, kT0 + 30);
 }
 
@@ -179,8 +194,7 @@ TEST(ChoreographyView, ARefundTheWalletRefusesEndsTheOrderSagaGaveUp) {
   SagaView view = ViewOf(kOrderSagaType, facts, reason);
   EXPECT_EQ(view.state, SagaStatus::kGaveUp);
   EXPECT_EQ(view.failure_reason, "out of stock, refund not done: an operator must act");
-  EXPECT_EQ(Statuses(view),
-            (Names{"COMPENSATED", "COMPENSATION_FAILED", "SUCCEEDED", "FAILED", "SKIPPED"}));
+  EXPECT_EQ(Statuses(view), (Names{"COMPENSATED", "COMPENSATION_FAILED", "FAILED", "SKIPPED"}));
   EXPECT_EQ(view.steps[1].error, "operation id reused");
 }
 
@@ -262,9 +276,9 @@ TEST(ChoreographyState, AnAbortIsALineWithWhoAndWhyAndItsGiveUpUndoesWhatRan) {
       std::find_if(state->history.begin(), state->history.end(),
                    [](const auto& e) { return e.type == StepEventType::kAborted; });
   ASSERT_NE(aborted, state->history.end());
-  EXPECT_EQ(aborted->step_index, 3) << "the reservation was in flight";
+  EXPECT_EQ(aborted->step_index, 2) << "the reservation was in flight";
   EXPECT_EQ(aborted->reason, "customer called");
-  EXPECT_EQ(ViewOf(kOrderSagaType, facts).steps[3].status, StepViewStatus::kCompensating);
+  EXPECT_EQ(ViewOf(kOrderSagaType, facts).steps[2].status, StepViewStatus::kCompensating);
 }
 
 TEST(ChoreographyView, TheCancelSagaReleasesRefundsAndCancels) {
@@ -296,15 +310,13 @@ TEST(ChoreographyView, TheOrderServiceGivingUpReleasesAndRefundsInTheOrderSaga) 
   SagaView gave_up = ViewOf(kOrderSagaType, facts);
   EXPECT_EQ(gave_up.state, SagaStatus::kCompensating);
   EXPECT_EQ(gave_up.failure_reason, "no answer in time");
-  EXPECT_EQ(Statuses(gave_up),
-            (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "COMPENSATING", "PENDING"}));
-  EXPECT_EQ(gave_up.steps[3].error, "no answer in time");
+  EXPECT_EQ(Statuses(gave_up), (Names{"SUCCEEDED", "SUCCEEDED", "COMPENSATING", "PENDING"}));
+  EXPECT_EQ(gave_up.steps[2].error, "no answer in time");
 
   facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 30'010));
   facts.push_back(Event(kOrderSagaType, "StockReleased", kT0 + 30'020));
   SagaView released = ViewOf(kOrderSagaType, facts, std::string(kReasonNoStockAnswer));
-  EXPECT_EQ(Statuses(released),
-            (Names{"COMPENSATED", "COMPENSATING", "SUCCEEDED", "COMPENSATED", "SKIPPED"}));
+  EXPECT_EQ(Statuses(released), (Names{"COMPENSATED", "COMPENSATING", "COMPENSATED", "SKIPPED"}));
 
   facts.push_back(Event(kOrderSagaType, "Refunded", kT0 + 30'030));
   SagaView view = ViewOf(kOrderSagaType, facts, std::string(kReasonNoStockAnswer));
@@ -312,10 +324,9 @@ TEST(ChoreographyView, TheOrderServiceGivingUpReleasesAndRefundsInTheOrderSaga) 
   EXPECT_EQ(view.failure_reason, kReasonNoStockAnswer);
   // Every compensation is done: the order's FAILED came before the refund, and a refund
   // after it does not start the order's undo again.
-  EXPECT_EQ(Statuses(view),
-            (Names{"COMPENSATED", "COMPENSATED", "SUCCEEDED", "COMPENSATED", "SKIPPED"}));
-  EXPECT_EQ(view.steps[3].error, "no answer in time");
-  EXPECT_EQ(view.steps[3].ended_ms, kT0 + 30'020);
+  EXPECT_EQ(Statuses(view), (Names{"COMPENSATED", "COMPENSATED", "COMPENSATED", "SKIPPED"}));
+  EXPECT_EQ(view.steps[2].error, "no answer in time");
+  EXPECT_EQ(view.steps[2].ended_ms, kT0 + 30'020);
   EXPECT_EQ(view.steps[1].ended_ms, kT0 + 30'030);
 }
 
@@ -326,8 +337,7 @@ TEST(ChoreographyView, AFactRepeatedLaterDoesNotReopenAFinishedStep) {
   facts.push_back(Event(kOrderSagaType, "PaymentCompleted", kT0 + 50));
   SagaView view = ViewOf(kOrderSagaType, facts);
   EXPECT_EQ(view.state, SagaStatus::kCompleted);
-  EXPECT_EQ(Statuses(view),
-            (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}));
+  EXPECT_EQ(Statuses(view), (Names{"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"}));
 }
 
 TEST(ChoreographyView, FactsOfTheOtherSagaTypeAreIgnored) {
@@ -338,7 +348,7 @@ TEST(ChoreographyView, FactsOfTheOtherSagaTypeAreIgnored) {
   SagaView order_view = ViewOf(kOrderSagaType, both);
   EXPECT_EQ(order_view.state, SagaStatus::kCompleted);
   EXPECT_EQ(Statuses(order_view), Statuses(ViewOf(kOrderSagaType, Placed())));
-  EXPECT_EQ(order_view.steps[3].ended_ms, kT0 + 20);
+  EXPECT_EQ(order_view.steps[2].ended_ms, kT0 + 20);
 
   SagaView cancel_view = ViewOf(kCancelSagaType, both);
   EXPECT_EQ(cancel_view.steps[0].started_ms, kT0 + 100);  // not the order saga's events
@@ -365,7 +375,7 @@ TEST(ChoreographyView, FactsThatMoveNoStepLeaveTheViewAsItIs) {
   SagaView view = ViewOf(kOrderSagaType, facts);
   EXPECT_EQ(view.state, SagaStatus::kCompleted);
   EXPECT_EQ(view.steps[0].started_ms, kT0);
-  EXPECT_EQ(view.steps[4].ended_ms, kT0 + 20);
+  EXPECT_EQ(view.steps[3].ended_ms, kT0 + 20);
 }
 
 TEST(ChoreographySagaId, IsTheSagaTypeADashAndTheOrderId) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "saga_test_helper.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/sagas/order_sagas.h"
 
@@ -25,13 +26,11 @@ TEST(DefinitionJson, TheOrderSagaAsDeclared) {
   EXPECT_EQ(order["reversible"], true);
   EXPECT_NE(order["description"].get<std::string>().find("PaymentCompleted"), std::string::npos);
   EXPECT_EQ(Names(order, "name"),
-            (std::vector<std::string>{"order", "charge_wallet", "order_payment_done",
-                                      "reserve_stock", "order_placed"}));
+            (std::vector<std::string>{"order", "charge_wallet", "reserve_stock", "order_placed"}));
   EXPECT_EQ(Names(order, "command"),
-            (std::vector<std::string>{"-", "ChargeWallet", "MarkPaymentDone", "ReserveStock",
-                                      "MarkPlaced"}));
+            (std::vector<std::string>{"-", "ChargeWallet", "ReserveStock", "MarkPlaced"}));
   EXPECT_EQ(Names(order, "participant"),
-            (std::vector<std::string>{"-", "payment", "order", "inventory", "order"}));
+            (std::vector<std::string>{"-", "payment", "inventory", "order"}));
 
   const nlohmann::json& charge = order["steps"][1];
   EXPECT_EQ(charge["label"], "Charge the wallet");
@@ -51,15 +50,29 @@ TEST(DefinitionJson, TheOrderSagaAsDeclared) {
   const nlohmann::json& first = order["steps"][0];
   EXPECT_EQ(first["command"], nullptr);
   EXPECT_EQ(first["compensation"]["command"], "MarkFailed");
-  EXPECT_EQ(order["steps"][2]["compensation"], nullptr);
-  EXPECT_EQ(order["steps"][2]["parallelGroup"], 2);
-  EXPECT_EQ(order["steps"][3]["parallelGroup"], 2);
-  EXPECT_EQ(order["steps"][4]["parallelGroup"], nullptr);
+  EXPECT_EQ(order["steps"][2]["compensation"]["command"], "ReleaseStock");
+  EXPECT_EQ(order["steps"][3]["compensation"], nullptr);
+  for (const auto& step : order["steps"]) {
+    EXPECT_EQ(step["parallelGroup"], nullptr) << step["name"] << ": the order saga has no group";
+  }
   for (size_t i = 0; i + 1 < order["steps"].size(); ++i) {
     EXPECT_EQ(order["steps"][i]["abortable"], true) << order["steps"][i]["name"];
   }
   EXPECT_EQ(order["steps"].back()["name"], "order_placed");
   EXPECT_EQ(order["steps"].back()["abortable"], false) << "PLACED cannot be undone";
+}
+
+// A test saga whose order_on_way runs beside reserve_stock (saga_test_helper.h).
+TEST(DefinitionJson, AParallelGroupIsNamedByItsFirstStep) {
+  const nlohmann::json order =
+      DefinitionJson(testing::OrderSagaWithParallelGroup(), SagaMode::kOrchestration);
+  EXPECT_EQ(Names(order, "name"),
+            (std::vector<std::string>{"order", "charge_wallet", "order_on_way", "reserve_stock",
+                                      "order_placed"}));
+  EXPECT_EQ(order["steps"][1]["parallelGroup"], nullptr);
+  EXPECT_EQ(order["steps"][2]["parallelGroup"], 2);
+  EXPECT_EQ(order["steps"][3]["parallelGroup"], 2);
+  EXPECT_EQ(order["steps"][4]["parallelGroup"], nullptr);
 }
 
 TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {

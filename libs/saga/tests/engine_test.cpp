@@ -14,11 +14,16 @@ namespace {
 using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
 
 using namespace contracts;  // NOLINT: the message types read best unqualified here
+using testing::OrderSagaWithParallelGroup;
 using testing::SagaTest;
 using testing::TestData;
 
 Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
 const PaymentCharged kCharged{TransactionId("txn_1"), Cents(1250)};
+
+auto ReasonIs(std::string_view reason) {
+  return [reason](const MarkFailed& command) { EXPECT_EQ(command.reason, reason); };
+}
 
 TEST(CommandId, IsDeterministicAndNamesSagaStepKindAndAttempt) {
   SagaId saga_id("sag_0123456789abcdef0123");
@@ -70,16 +75,24 @@ TEST(Backoff, GrowsToItsCapWithDeterministicJitter) {
 
 TEST(Stale, DuplicateReplyIsIgnored) {
   SagaTest saga(OrderSaga());
-  saga.Given().Expect<ChargeWallet>().Reply(kCharged).Expect<MarkPaymentDone>();
+  saga.Given().Expect<ChargeWallet>().Reply(kCharged).Expect<ReserveStock>();
+  const Message charge = saga.sent()[0].message;
+  saga.ReplyTo(charge, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
+  EXPECT_EQ(saga.state().step_index, 2);
+}
+
+TEST(Stale, ADuplicateReplyOfABranchIsIgnored) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.Given().Expect<ChargeWallet>().Reply(kCharged).Expect<MarkOnWay>();
   saga.Expect<ReserveStock>();  // its parallel partner
   const Message charge = saga.sent()[0].message;
   saga.ReplyTo(charge, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
   EXPECT_EQ(saga.state().step_index, 2);
-  // A branch's duplicate reply too.
-  const Message payment_done = saga.sent()[1].message;
-  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}).ExpectNoCommand();
-  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}, Disposition::kIgnoredStale)
-      .ExpectNoCommand();
+  // A branch's duplicate reply too, while the other branch is still in flight.
+  const Message on_way = saga.sent()[1].message;
+  saga.ReplyTo(on_way, OrderStatusChanged{"ON_WAY"}).ExpectNoCommand();
+  saga.ReplyTo(on_way, OrderStatusChanged{"ON_WAY"}, Disposition::kIgnoredStale).ExpectNoCommand();
+  saga.Reply(StockReserved{}).Expect<MarkPlaced>();
 }
 
 TEST(Stale, ReplayedRepliesFromEarlierStepsAreIgnored) {
@@ -87,16 +100,30 @@ TEST(Stale, ReplayedRepliesFromEarlierStepsAreIgnored) {
   saga.Given()
       .Expect<ChargeWallet>()
       .Reply(kCharged)
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
-      .Expect<ReserveStock>();
-  // The whole reply stream replayed from the start (a consumer group reset, say).
-  saga.ReplyTo(saga.sent()[0].message, kCharged, Disposition::kIgnoredStale)
-      .ReplyTo(saga.sent()[1].message, OrderStatusChanged{"PAYMENT_DONE"},
-               Disposition::kIgnoredStale)
-      .ExpectNoCommand()
+      .Expect<ReserveStock>()
       .Reply(StockReserved{})
       .Expect<MarkPlaced>();
+  // The whole reply stream replayed from the start (a consumer group reset, say).
+  saga.ReplyTo(saga.sent()[0].message, kCharged, Disposition::kIgnoredStale)
+      .ReplyTo(saga.sent()[1].message, StockReserved{}, Disposition::kIgnoredStale)
+      .ExpectNoCommand()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectStatus(SagaStatus::kCompleted);
+}
+
+TEST(Stale, ReplayedRepliesOfAGroupAreIgnoredOnceItIsDone) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged")
+      .Expect<MarkOnWay>()
+      .Reply(OrderStatusChanged{"ON_WAY"})
+      .Expect<ReserveStock>()
+      .Reply(StockReserved{})
+      .Expect<MarkPlaced>();
+  saga.ReplyTo(saga.sent()[0].message, OrderStatusChanged{"ON_WAY"}, Disposition::kIgnoredStale)
+      .ReplyTo(saga.sent()[1].message, StockReserved{}, Disposition::kIgnoredStale)
+      .ExpectNoCommand()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectStatus(SagaStatus::kCompleted);
 }
 
 TEST(Stale, ReplyToAnOlderAttemptIsIgnoredAndTheNewerOneCounts) {
@@ -106,7 +133,7 @@ TEST(Stale, ReplyToAnOlderAttemptIsIgnoredAndTheNewerOneCounts) {
   // Reordered: attempt 1's answer arrives after attempt 2 was sent.
   saga.ReplyTo(first_attempt, PaymentDeclined{"late"}, Disposition::kIgnoredStale)
       .Reply(kCharged)
-      .Expect<MarkPaymentDone>();
+      .Expect<ReserveStock>();
 }
 
 // --break stale-reply-check-off (the simulator's, core/breaks.h): the same late answer to
@@ -124,7 +151,7 @@ TEST(Stale, ReorderedRepliesNewestFirst) {
   SagaTest saga(OrderSaga());
   saga.Given().Expect<ChargeWallet>().TimeOutTimes(2).Expect<ChargeWallet>();
   const Message first_attempt = saga.sent()[0].message;
-  saga.Reply(kCharged).Expect<MarkPaymentDone>().Expect<ReserveStock>();
+  saga.Reply(kCharged).Expect<ReserveStock>();
   saga.ReplyTo(first_attempt, kCharged, Disposition::kIgnoredStale).ExpectNoCommand();
 }
 
@@ -138,7 +165,7 @@ TEST(Stale, ReplyArrivingDuringBackoffIsIgnored) {
       .TimeOut()
       .Expect<ChargeWallet>()
       .Reply(kCharged)
-      .Expect<MarkPaymentDone>();
+      .Expect<ReserveStock>();
 }
 
 TEST(Stale, LateForwardReplyAfterCompensationBeganIsIgnored) {
@@ -177,7 +204,20 @@ TEST(Unexpected, AReplyTypeTheStepDoesNotKnowChangesNothing) {
                               ProductId("book-1"), 2},
              Disposition::kIgnoredUnexpected)
       .Reply(kCharged)
-      .Expect<MarkPaymentDone>();
+      .Expect<ReserveStock>();
+}
+
+TEST(Unexpected, AReplyTypeABranchDoesNotKnowChangesNothing) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>();
+  const Message on_way = saga.current().message;
+  saga.Expect<ReserveStock>();
+  // Inventory's answer to Order's command: the branch waits on, the other is untouched.
+  saga.ReplyTo(on_way, StockReserved{}, Disposition::kIgnoredUnexpected)
+      .Reply(StockReserved{})
+      .ExpectNoCommand()
+      .ReplyTo(on_way, OrderStatusChanged{"ON_WAY"})
+      .Expect<MarkPlaced>();
 }
 
 TEST(Terminal, CompletedSagaNeverChanges) {
@@ -185,8 +225,6 @@ TEST(Terminal, CompletedSagaNeverChanges) {
   saga.Given()
       .Expect<ChargeWallet>()
       .Reply(kCharged)
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>()
       .Reply(StockReserved{})
       .Expect<MarkPlaced>()
@@ -194,7 +232,7 @@ TEST(Terminal, CompletedSagaNeverChanges) {
       .ExpectStatus(SagaStatus::kCompleted);
   const SagaState done = saga.state();
   saga.Reply(OrderStatusChanged{"PLACED"}, Disposition::kIgnoredTerminal)
-      .ReplyTo(saga.sent()[2].message, OutOfStock{0}, Disposition::kIgnoredTerminal)
+      .ReplyTo(saga.sent()[1].message, OutOfStock{0}, Disposition::kIgnoredTerminal)
       .Advance(1'000'000)
       .TimeOut(Disposition::kIgnoredTerminal)
       .ExpectNoCommand();
@@ -258,7 +296,7 @@ TEST(DefinitionChecks, NameTheFirstProblem) {
   EXPECT_NE(problem(unknown_type).find("unknown reply type"), std::string::npos);
 
   SagaDefinition no_reason = OrderSaga();
-  no_reason.steps[3].forward->replies[1].failure_reason.clear();
+  no_reason.steps[2].forward->replies[1].failure_reason.clear();  // reserve_stock's OutOfStock
   EXPECT_NE(problem(no_reason).find("without a reason"), std::string::npos);
 
   SagaDefinition no_action = OrderSaga();
@@ -281,7 +319,7 @@ TEST(DefinitionChecks, NameTheFirstProblem) {
   EXPECT_NE(problem(unlabelled).find("has no label"), std::string::npos);
 
   SagaDefinition undo_label_without_undo = OrderSaga();
-  undo_label_without_undo.steps[2].undo_label = "Order: payment undone";
+  undo_label_without_undo.steps[3].undo_label = "Order: placing undone";  // order_placed
   EXPECT_NE(problem(undo_label_without_undo).find("undo label"), std::string::npos);
 
   SagaDefinition undo_without_label = OrderSaga();
@@ -302,9 +340,9 @@ TEST(DefinitionChecks, NameTheFirstProblem) {
 }
 
 TEST(StateChecks, ALoadedGroupMustFitItsDefinition) {
-  SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>().Expect<ReserveStock>();
-  const SagaDefinition definition = OrderSaga();
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>().Expect<ReserveStock>();
+  const SagaDefinition definition = OrderSagaWithParallelGroup();
   ASSERT_EQ(saga.state().branches.size(), 2u);
   EXPECT_TRUE(CheckStateFits(definition, saga.state()).ok());
 
@@ -329,11 +367,30 @@ TEST(StateChecks, ALoadedGroupMustFitItsDefinition) {
   EXPECT_TRUE(SagaStateFromJson(old_form).ok());
 }
 
+// The engine's parallel groups, on a test saga (the order saga has none): order_on_way and
+// reserve_stock go out together (saga_test_helper.h).
+TEST(Groups, TheBranchesGoOutTogetherAndEitherReplyMayComeFirst) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>();
+  const Message on_way = saga.current().message;
+  saga.Expect<ReserveStock>().ExpectNoCommand();
+  EXPECT_EQ(saga.state().branches.size(), 2u);
+  EXPECT_EQ(saga.sent()[0].topic, "order.commands");
+  EXPECT_EQ(saga.sent()[1].topic, "inventory.commands");
+  // Either reply may come first; the saga goes on once both are in.
+  saga.Reply(StockReserved{}).ExpectNoCommand().ExpectStatus(SagaStatus::kRunning);
+  saga.ReplyTo(on_way, OrderStatusChanged{"ON_WAY"})
+      .Expect<MarkPlaced>()
+      .Reply(OrderStatusChanged{"PLACED"})
+      .ExpectStatus(SagaStatus::kCompleted);
+  EXPECT_TRUE(saga.state().branches.empty());
+  // A late duplicate of a branch's reply changes nothing.
+  saga.ReplyTo(on_way, OrderStatusChanged{"ON_WAY"}, Disposition::kIgnoredTerminal);
+}
+
 TEST(Groups, ABranchThatTimesOutIsResentAloneAndTheOtherKeepsItsAnswer) {
-  SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged")
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"});
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>().Reply(OrderStatusChanged{"ON_WAY"});
   saga.Expect<ReserveStock>().TimeOut().ExpectNoCommand();  // reply deadline: back off
   EXPECT_EQ(saga.state().branches[1].phase, StepPhase::kBackingOff);
   EXPECT_EQ(saga.state().deadline_ms, saga.state().branches[1].deadline_ms);
@@ -341,6 +398,67 @@ TEST(Groups, ABranchThatTimesOutIsResentAloneAndTheOtherKeepsItsAnswer) {
   EXPECT_EQ(saga.current().message.envelope.message_id,
             CommandId(saga.state().saga_id, 3, ActionKind::kForward, 2));
   saga.Reply(StockReserved{}).Expect<MarkPlaced>();
+}
+
+TEST(Groups, ABranchOutOfAttemptsUndoesTheOtherThatSucceeded) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.Given()
+      .Expect<ChargeWallet>()
+      .Reply(kCharged)
+      .Expect<MarkOnWay>()
+      .Expect<ReserveStock>()
+      .Reply(StockReserved{})
+      .TimeOutTimes(5)  // MarkOnWay: 3 reply deadlines, 2 backoffs
+      .Expect<MarkOnWay>()
+      .Expect<MarkOnWay>()
+      // MarkOnWay has nothing to undo; the stock reserved beside it is released.
+      .Expect<ReleaseStock>()
+      .Reply(StockReleased{})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonOrderUnavailable))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
+TEST(Groups, ABranchRefusedUndoesTheOtherStillInFlight) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>();
+  const Message on_way = saga.current().message;
+  saga.Expect<ReserveStock>();
+  const Message reserve = saga.current().message;
+  saga.ReplyTo(on_way, OrderStatusRejected{"CANCELED", "order is canceled"})
+      // The reserve may apply: its release follows it on the same partition.
+      .Expect<ReleaseStock>();
+  // Its late answer is stale now: the saga is compensating.
+  saga.ReplyTo(reserve, StockReserved{}, Disposition::kIgnoredStale);
+  saga.Reply(StockReleased{})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonOrderRejected))
+      // The order is terminal already and refuses: recorded, and the saga still ends, GAVE_UP,
+      // since its last undo could not be done (an operator looks at the order).
+      .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kGaveUp);
+}
+
+TEST(Groups, ABranchRefusedWithNoEffectIsNotUndoneWhileTheOtherIsInFlight) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>();
+  const Message on_way = saga.current().message;
+  saga.Expect<ReserveStock>()
+      .Reply(OutOfStock{0})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kReasonOutOfStock))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectStatus(SagaStatus::kFailed);
+  saga.ReplyTo(on_way, OrderStatusChanged{"ON_WAY"}, Disposition::kIgnoredTerminal);
+  for (const auto& command : saga.sent()) {
+    EXPECT_FALSE(std::holds_alternative<ReleaseStock>(command.message.payload))
+        << "the reserve was refused: nothing to release";
+  }
 }
 
 TEST(StateChecks, ALoadedStateMustFitItsDefinition) {
@@ -363,7 +481,7 @@ TEST(StateChecks, ALoadedStateMustFitItsDefinition) {
 
   SagaState undo_missing = saga.state();
   undo_missing.status = SagaStatus::kCompensating;
-  undo_missing.step_index = 2;  // order_payment_done has no compensation
+  undo_missing.step_index = 3;  // order_placed has no compensation
   EXPECT_FALSE(CheckStateFits(definition, undo_missing).ok());
 
   SagaState bad_data = saga.state();

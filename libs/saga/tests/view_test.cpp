@@ -11,6 +11,7 @@ namespace {
 using namespace sagas;  // NOLINT: the order sagas, the real definitions the rules are tested on
 
 using namespace contracts;  // NOLINT: the message types read best unqualified here
+using testing::OrderSagaWithParallelGroup;
 using testing::SagaTest;
 
 Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
@@ -26,23 +27,48 @@ TEST(SagaView, RunningSagaShowsDoneRunningAndPendingSteps) {
   saga.Given().Expect<ChargeWallet>().Reply(PaymentCharged{TransactionId("t"), Cents(1250)});
   SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
   EXPECT_EQ(Statuses(view),
-            (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
-      << "PAYMENT_DONE and the stock run side by side";
+            (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"}));
   EXPECT_EQ(view.steps[1].attempts, 1);
+  EXPECT_EQ(view.steps[2].attempts, 1);
+  EXPECT_EQ(view.steps[3].started_ms, std::nullopt);
+}
+
+// A test saga whose order_on_way runs beside reserve_stock (saga_test_helper.h).
+TEST(SagaView, ThePartsOfAParallelGroupRunSideBySide) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.Given().Expect<ChargeWallet>().Reply(PaymentCharged{TransactionId("t"), Cents(1250)});
+  SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
+  EXPECT_EQ(Statuses(view),
+            (std::vector<std::string>{"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"}))
+      << "order_on_way and the stock run side by side";
+  EXPECT_EQ(view.steps[1].attempts, 1);
+  EXPECT_EQ(view.steps[2].attempts, 1);
   EXPECT_EQ(view.steps[3].attempts, 1);
   EXPECT_EQ(view.steps[4].started_ms, std::nullopt);
 }
 
-TEST(SagaView, StepsCarryTheDefinitionsLabelsAndParallelGroups) {
+TEST(SagaView, StepsCarryTheDefinitionsLabels) {
   SagaTest saga(OrderSaga());
   saga.Given();
-  const nlohmann::json json = SagaViewToJson(BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration));
+  const nlohmann::json json =
+      SagaViewToJson(BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration));
   const nlohmann::json& charge = json["steps"][1];
   EXPECT_EQ(charge["label"], "Charge the wallet");
   EXPECT_EQ(charge["undoLabel"], "Refund the payment");
-  EXPECT_EQ(charge["parallelGroup"], nullptr);
-  EXPECT_EQ(json["steps"][2]["undoLabel"], nullptr) << "PAYMENT_DONE has nothing to undo";
-  EXPECT_EQ(json["steps"][2]["parallelGroup"], 2);
+  EXPECT_EQ(json["steps"][3]["undoLabel"], nullptr) << "PLACED cannot be undone";
+  for (const auto& step : json["steps"]) {
+    EXPECT_EQ(step["parallelGroup"], nullptr) << step["name"] << ": the order saga has no group";
+  }
+}
+
+TEST(SagaView, StepsCarryTheirParallelGroup) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.Given();
+  const nlohmann::json json =
+      SagaViewToJson(BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration));
+  EXPECT_EQ(json["steps"][1]["parallelGroup"], nullptr);
+  EXPECT_EQ(json["steps"][2]["undoLabel"], nullptr) << "order_on_way has nothing to undo";
+  EXPECT_EQ(json["steps"][2]["parallelGroup"], 2) << "a group is named by its first step";
   EXPECT_EQ(json["steps"][3]["parallelGroup"], 2) << "the stock is reserved beside it";
   EXPECT_EQ(json["steps"][4]["parallelGroup"], nullptr);
 }
@@ -54,8 +80,6 @@ TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
       .TimeOutTimes(2)
       .Expect<ChargeWallet>()
       .Reply(PaymentCharged{TransactionId("t"), Cents(1250)})
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>()
       .Reply(OutOfStock{0})
       .Expect<Refund>()
@@ -64,10 +88,10 @@ TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
       .Advance(5)
       .Reply(OrderStatusChanged{"FAILED"});
   SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
-  EXPECT_EQ(Statuses(view), (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
-                                                      "FAILED", "SKIPPED"}));
+  EXPECT_EQ(Statuses(view),
+            (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "FAILED", "SKIPPED"}));
   EXPECT_EQ(view.steps[1].attempts, 2);
-  EXPECT_EQ(view.steps[3].error, "out of stock, payment refunded");
+  EXPECT_EQ(view.steps[2].error, "out of stock, payment refunded");
   EXPECT_EQ(view.steps[1].error, "");  // the timeout was overcome
 
   nlohmann::json body = SagaViewToJson(view);
@@ -82,7 +106,24 @@ TEST(SagaView, OutOfStockShowsTheFailureAndTheUndoneSteps) {
   EXPECT_EQ(charge["startedAt"], "2026-01-01T00:00:00.000Z");
   EXPECT_TRUE(charge["error"].is_null());
   EXPECT_EQ(body["steps"][0]["endedAt"], FormatRfc3339(saga.now_ms()));
-  EXPECT_TRUE(body["steps"][4]["startedAt"].is_null());
+  EXPECT_TRUE(body["steps"][3]["startedAt"].is_null());
+}
+
+TEST(SagaView, AGroupStepWithNothingToUndoStaysSucceededWhenItsPartnerFails) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged")
+      .Expect<MarkOnWay>()
+      .Reply(OrderStatusChanged{"ON_WAY"})
+      .Expect<ReserveStock>()
+      .Reply(OutOfStock{0})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("t2"), Cents(1250)})
+      .Expect<MarkFailed>()
+      .Reply(OrderStatusChanged{"FAILED"});
+  SagaView view = BuildView(saga.definition(), saga.state(), SagaMode::kOrchestration);
+  EXPECT_EQ(Statuses(view), (std::vector<std::string>{"COMPENSATED", "COMPENSATED", "SUCCEEDED",
+                                                      "FAILED", "SKIPPED"}));
+  EXPECT_EQ(view.steps[3].error, "out of stock, payment refunded");
 }
 
 TEST(SagaView, GivingUpShowsTheError) {

@@ -55,7 +55,6 @@ contracts::MarkFailed BuildMarkFailed(const SagaState& state) {
                                    : state.failure_reason};
 }
 
-contracts::MarkPaymentDone BuildMarkPaymentDone(const SagaState&) { return {}; }
 contracts::MarkPlaced BuildMarkPlaced(const SagaState&) { return {}; }
 contracts::MarkCanceled BuildMarkCanceled(const SagaState&) { return {}; }
 
@@ -162,18 +161,13 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
                                        Failure("RefundRefused", kReasonRefundRefused)},
                                       must_finish),
            .reason_when_exhausted = std::string(kReasonPaymentUnavailable),
-           // Choreography: Payment's own event is the charge's outcome.
+           // Choreography: Payment's own event is the charge's outcome. In both modes Order
+           // follows that event itself (PAYMENT_PENDING -> PAYMENT_DONE), with no command: a
+           // command and its reply would only echo a charge that already happened.
            .facts = {.done = "PaymentCompleted",
                      .failed = "PaymentFailed",
                      .undone = "Refunded",
                      .undo_failed = "RefundRefused"}});
-  saga.steps.push_back(
-      Step{.name = "order_payment_done",
-           .label = "Order: payment done",
-           .forward = OrderCommand(&BuildMarkPaymentDone,
-                                   {Failure("OrderStatusRejected", kReasonOrderRejected)}, forward),
-           .reason_when_exhausted = std::string(kReasonOrderUnavailable),
-           .facts = {.done = "status:PAYMENT_DONE"}});
   saga.steps.push_back(Step{
       .name = "reserve_stock",
       .label = "Reserve stock",
@@ -184,9 +178,6 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
       .compensation = MakeAction(Participant::kInventory, &BuildReleaseStock,
                                  {Success("StockReleased")}, must_finish),
       .reason_when_exhausted = std::string(kReasonInventoryUnavailable),
-      // Beside PAYMENT_DONE: the stock does not wait for the order's status, one round trip
-      // fewer before PLACED. Out of stock leaves the order PAYMENT_DONE until MarkFailed.
-      .parallel_with_previous = true,
       // Choreography: Order announces OrderCancelRequested when Inventory does not answer in
       // time (order_deadlines.h); whatever was reserved is released.
       .facts = {.done = "StockReserved",

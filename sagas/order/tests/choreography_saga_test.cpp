@@ -12,6 +12,7 @@ using namespace saga;  // NOLINT: the engine's types read best unqualified here
 
 using namespace contracts;  // NOLINT: the message types read best unqualified here
 using saga::testing::ChoreographyTest;
+using saga::testing::OrderSagaWithParallelGroup;
 using saga::testing::SagaTest;
 using Statuses = std::vector<std::string>;
 
@@ -34,17 +35,17 @@ SagaId SagaOf(std::string_view type) {
   return ChoreographySagaId(type, OrderId(std::string(saga::testing::kOrderId)));
 }
 
-// The order saga's participants, after POST /api/payment charged the wallet: Order marks the
-// payment done and Inventory reserves, together.
+// The order saga's participants, after POST /api/payment charged the wallet: Inventory
+// reserves. Order follows PaymentCompleted to PAYMENT_DONE on its own, with no command: a
+// status no step declares, so it is no fact of the saga.
 ChoreographyTest PaidOrder() {
   ChoreographyTest saga(AllSagas());
   saga.GivenStatus("PAYMENT_PENDING")
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kRunning,
-                  {"SUCCEEDED", "RUNNING", "PENDING", "PENDING", "PENDING"})
+                  {"SUCCEEDED", "RUNNING", "PENDING", "PENDING"})
       .Given(Paid())
-      .Expect<MarkPaymentDone>(Participant::kOrder)
-      .ReplyStatus("PAYMENT_DONE")
+      .GivenStatus("PAYMENT_DONE")
       .Expect<ReserveStock>(Participant::kInventory,
                             [](const ReserveStock& command) {
                               EXPECT_EQ(command.product_id, ProductId("book-1"));
@@ -52,7 +53,7 @@ ChoreographyTest PaidOrder() {
                             })
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kRunning,
-                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"});
+                  {"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"});
   return saga;
 }
 
@@ -68,15 +69,15 @@ ChoreographyTest PlacedOrder() {
 TEST(ChoreographySaga, HappyPathReservesAndPlacesThePaidOrder) {
   ChoreographyTest saga = PlacedOrder();
   saga.ExpectView(kOrderSagaType, SagaStatus::kCompleted,
-                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"})
+                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"})
       .ExpectNoView(kCancelSagaType);
   // The view's steps are the declaration's, by name.
   const auto view = saga.View(kOrderSagaType);
   ASSERT_TRUE(view.has_value());
   std::vector<std::string> names;
   for (const StepView& step : view->steps) names.push_back(step.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"order", "charge_wallet", "order_payment_done",
-                                             "reserve_stock", "order_placed"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"order", "charge_wallet", "reserve_stock", "order_placed"}));
   EXPECT_EQ(view->saga_id, SagaOf(kOrderSagaType));
   EXPECT_EQ(view->mode, SagaMode::kChoreography);
   EXPECT_EQ(view->failure_reason, "");
@@ -84,16 +85,15 @@ TEST(ChoreographySaga, HappyPathReservesAndPlacesThePaidOrder) {
 
 TEST(ChoreographySaga, EveryCommandIsInTheOrderSagaAndCausedByItsEvent) {
   ChoreographyTest saga = PlacedOrder();
-  // MarkPaymentDone and ReserveStock on PaymentCompleted, MarkPlaced on StockReserved.
-  ASSERT_EQ(saga.run().size(), 3u);
+  // ReserveStock on PaymentCompleted, MarkPlaced on StockReserved.
+  ASSERT_EQ(saga.run().size(), 2u);
   ASSERT_EQ(saga.published().size(), 2u);
   const Message& paid = saga.published()[0];
   const Message& reserved = saga.published()[1];
   EXPECT_EQ(paid.type(), "PaymentCompleted");
   EXPECT_EQ(reserved.type(), "StockReserved");
   EXPECT_EQ(saga.run()[0].message.envelope.message_id, paid.envelope.message_id);
-  EXPECT_EQ(saga.run()[1].message.envelope.message_id, paid.envelope.message_id);
-  EXPECT_EQ(saga.run()[2].message.envelope.message_id, reserved.envelope.message_id);
+  EXPECT_EQ(saga.run()[1].message.envelope.message_id, reserved.envelope.message_id);
   // Inventory's answer is caused by the command it ran, in the saga every service names alike.
   EXPECT_EQ(reserved.envelope.causation_id, paid.envelope.message_id);
   EXPECT_EQ(reserved.envelope.saga_id, SagaOf(kOrderSagaType));
@@ -111,11 +111,11 @@ TEST(ChoreographySaga, InsufficientFundsFailsTheOrderWithoutARefund) {
       .ExpectNoCommand()
       // Steps never reached stay PENDING until the saga ends, as the orchestrator shows them.
       .ExpectView(kOrderSagaType, SagaStatus::kCompensating,
-                  {"COMPENSATING", "FAILED", "PENDING", "PENDING", "PENDING"})
+                  {"COMPENSATING", "FAILED", "PENDING", "PENDING"})
       .ReplyStatus("FAILED", std::string(kReasonInsufficientFunds))
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kFailed,
-                  {"COMPENSATED", "FAILED", "SKIPPED", "SKIPPED", "SKIPPED"})
+                  {"COMPENSATED", "FAILED", "SKIPPED", "SKIPPED"})
       .ExpectNoView(kCancelSagaType);
   for (const auto& command : saga.run()) {
     EXPECT_FALSE(std::holds_alternative<Refund>(command.message.payload));
@@ -134,14 +134,14 @@ TEST(ChoreographySaga, OutOfStockAfterPaymentRefundsThenFails) {
                       })
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kCompensating,
-                  {"SUCCEEDED", "COMPENSATING", "SUCCEEDED", "FAILED", "PENDING"})
+                  {"SUCCEEDED", "COMPENSATING", "FAILED", "PENDING"})
       .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
       .Expect<MarkFailed>(Participant::kOrder)
       .ExpectNoCommand()
       .ReplyStatus("FAILED", std::string(kReasonOutOfStock))
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kFailed,
-                  {"COMPENSATED", "COMPENSATED", "SUCCEEDED", "FAILED", "SKIPPED"});
+                  {"COMPENSATED", "COMPENSATED", "FAILED", "SKIPPED"});
   EXPECT_EQ(saga.current().message.envelope.saga_id, SagaOf(kOrderSagaType));
   EXPECT_EQ(saga.View(kOrderSagaType)->failure_reason, kReasonOutOfStock);
   for (const auto& command : saga.run()) {
@@ -176,12 +176,12 @@ TEST(ChoreographySaga, CancelOfAPlacedOrderReleasesRefundsAndCancels) {
       .ExpectView(kCancelSagaType, SagaStatus::kCompleted, {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED"})
       // The order saga it follows stays as it ended.
       .ExpectView(kOrderSagaType, SagaStatus::kCompleted,
-                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"});
-  for (size_t i = 3; i < saga.run().size(); ++i) {
+                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"});
+  for (size_t i = 2; i < saga.run().size(); ++i) {  // after ReserveStock and MarkPlaced
     EXPECT_EQ(saga.run()[i].message.envelope.saga_id, SagaOf(kCancelSagaType))
         << saga.run()[i].message.type();
   }
-  EXPECT_EQ(saga.run().size(), 6u);
+  EXPECT_EQ(saga.run().size(), 5u);
 }
 
 TEST(ChoreographySaga, AnEventNoDeclarationNamesIsNeitherFollowedNorKept) {
@@ -194,7 +194,7 @@ TEST(ChoreographySaga, AnEventNoDeclarationNamesIsNeitherFollowedNorKept) {
       .Given(PaymentCharged{TransactionId("txn_1"), Cents(1250)}, kOrderSagaType, "cmd-charge")
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kRunning,
-                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"})
+                  {"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"})
       .ExpectNoView(kCancelSagaType);
   EXPECT_EQ(saga.facts().size(), facts);
 }
@@ -214,7 +214,7 @@ TEST(ChoreographySaga, AMisspelledTypeOnTheWireReachesNoHandler) {
 
 TEST(ChoreographySaga, AMisspelledFactMakesNothingHappenAndTheCheckNamesIt) {
   SagaDefinition misspelled = OrderSaga();
-  misspelled.steps[3].facts.done = "StockReserve";  // StockReserved
+  misspelled.steps[2].facts.done = "StockReserve";  // StockReserved
   const auto checked = CheckChoreographyFacts(misspelled);
   ASSERT_FALSE(checked.ok());
   EXPECT_EQ(checked.error().detail,
@@ -225,14 +225,41 @@ TEST(ChoreographySaga, AMisspelledFactMakesNothingHappenAndTheCheckNamesIt) {
   ChoreographyTest saga(std::move(sagas), ChoreographyTest::Declarations::kUnchecked);
   saga.GivenStatus("PAYMENT_PENDING")
       .Given(Paid())
-      .Expect<MarkPaymentDone>(Participant::kOrder)
-      .ReplyStatus("PAYMENT_DONE")
       .Expect<ReserveStock>(Participant::kInventory)
       .Reply(StockReserved{})
       // Nobody is told the stock is reserved: the order is never placed, the step never ends.
       .ExpectNoCommand()
       .ExpectView(kOrderSagaType, SagaStatus::kRunning,
-                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"});
+                  {"SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"});
+}
+
+// A test saga whose order_on_way runs beside reserve_stock (saga_test_helper.h): both go out on
+// PaymentCompleted, and the step after the group waits until both are done.
+TEST(ChoreographySaga, AParallelGroupGoesOutAtOnceAndTheNextStepFollowsWhenBothAreDone) {
+  std::vector<SagaDefinition> sagas;
+  sagas.push_back(OrderSagaWithParallelGroup());
+  sagas.push_back(CancelSaga());
+  ChoreographyTest saga(std::move(sagas));
+  saga.GivenStatus("PAYMENT_PENDING")
+      .Given(Paid())
+      // Participant order: Order's command is taken first.
+      .Expect<MarkOnWay>(Participant::kOrder)
+      .ExpectView(kOrderSagaType, SagaStatus::kRunning,
+                  {"SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING", "PENDING"})
+      .ReplyStatus("ON_WAY")
+      .ExpectView(kOrderSagaType, SagaStatus::kRunning,
+                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING", "PENDING"})
+      .Expect<ReserveStock>(Participant::kInventory)
+      .ExpectNoCommand()  // ON_WAY alone starts nothing
+      .Reply(StockReserved{})
+      .Expect<MarkPlaced>(Participant::kOrder)
+      .ExpectNoCommand()
+      .ExpectView(kOrderSagaType, SagaStatus::kRunning,
+                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "RUNNING"})
+      .ReplyStatus("PLACED")
+      .ExpectNoCommand()
+      .ExpectView(kOrderSagaType, SagaStatus::kCompleted,
+                  {"SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"});
 }
 
 // Issue 13's "same view in both modes": each flow above, orchestrated, shows the same steps with
@@ -246,16 +273,12 @@ Statuses StepStatuses(const SagaView& view) {
 TEST(ChoreographySaga, EachFlowShowsTheStepsTheOrchestratorShows) {
   SagaTest placed(OrderSaga());
   placed.GivenAnswered("PaymentCharged")
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>()
       .Reply(StockReserved{})
       .Expect<MarkPlaced>()
       .Reply(OrderStatusChanged{"PLACED"});
   SagaTest out_of_stock(OrderSaga());
   out_of_stock.GivenAnswered("PaymentCharged")
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>()
       .Reply(OutOfStock{0})
       .Expect<Refund>()

@@ -6,7 +6,6 @@
 //
 //   ChoreographyTest(AllSagas()).GivenStatus("PAYMENT_PENDING")
 //       .Given(PaymentCompleted{...})
-//       .Expect<MarkPaymentDone>(Participant::kOrder).ReplyStatus("PAYMENT_DONE")
 //       .Expect<ReserveStock>(Participant::kInventory).Reply(StockReserved{})
 //       .Expect<MarkPlaced>(Participant::kOrder).ReplyStatus("PLACED")
 //       .ExpectNoCommand()

@@ -14,6 +14,7 @@ namespace {
 using namespace saga;  // NOLINT: the engine's types read best unqualified here
 
 using namespace contracts;  // NOLINT: the message types read best unqualified here
+using saga::testing::OrderSagaWithParallelGroup;
 using saga::testing::SagaTest;
 
 Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
@@ -99,7 +100,7 @@ TEST(OperatorVerbs, OnlyASagaThatGaveUpCanBeRetried) {
 // the reason that is now true, and the saga ends FAILED.
 TEST(OperatorVerbs, ARetriedOrderSagaRefundsAndFailsTheOrderWithTheTrueReason) {
   SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>().Expect<ReserveStock>();
+  saga.GivenAnswered("PaymentCharged").Expect<ReserveStock>();
   saga.Reply(OutOfStock{0}).Expect<Refund>().TimeOutTimes(2 * kPatientAttempts - 1);
   for (int i = 1; i < kPatientAttempts; ++i) saga.Expect<Refund>();
   saga.Expect<MarkFailed>(ReasonIs("out of stock, refund not done: an operator must act"))
@@ -120,7 +121,7 @@ TEST(OperatorVerbs, ARetriedOrderSagaRefundsAndFailsTheOrderWithTheTrueReason) {
 
 TEST(OperatorVerbs, AnAbortedOrderSagaUndoesWhatMayHaveAppliedAndFailsTheOrder) {
   SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>().Expect<ReserveStock>();
+  saga.GivenAnswered("PaymentCharged").Expect<ReserveStock>();
   const Message reserve = saga.current().message;
   saga.Abort("customer called").ExpectStatus(SagaStatus::kCompensating);
   // The reservation was in flight: released first, then the refund, then the order FAILED.
@@ -144,16 +145,38 @@ TEST(OperatorVerbs, AnAbortedOrderSagaUndoesWhatMayHaveAppliedAndFailsTheOrder) 
   saga.Abort("again", Disposition::kAlreadyDone).RetryRefused("only a saga that GAVE_UP");
 }
 
+// A test saga whose order_on_way runs beside reserve_stock (saga_test_helper.h): an abort
+// while both are in flight undoes every branch that may have applied, from the group's top.
+TEST(OperatorVerbs, AnAbortWhileAGroupIsInFlightUndoesEveryBranchThatMayHaveApplied) {
+  SagaTest saga(OrderSagaWithParallelGroup());
+  saga.GivenAnswered("PaymentCharged").Expect<MarkOnWay>();
+  const Message on_way = saga.current().message;
+  saga.Expect<ReserveStock>();
+  const Message reserve = saga.current().message;
+  saga.Abort("customer called").ExpectStatus(SagaStatus::kCompensating);
+  EXPECT_TRUE(saga.state().branches.empty());
+  // order_on_way has nothing to undo; the reservation beside it is released.
+  saga.Expect<ReleaseStock>()
+      .ReplyTo(on_way, OrderStatusChanged{"ON_WAY"}, Disposition::kIgnoredStale)
+      .ReplyTo(reserve, StockReserved{}, Disposition::kIgnoredStale)
+      .Reply(StockReleased{})
+      .Expect<Refund>()
+      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
+      .Expect<MarkFailed>(ReasonIs(kAbortedReason))
+      .Reply(OrderStatusChanged{"FAILED"})
+      .ExpectNoCommand()
+      .ExpectStatus(SagaStatus::kFailed);
+}
+
 TEST(OperatorVerbs, AbortIsIdempotentWhileCompensating) {
   SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>().Expect<ReserveStock>();
+  saga.GivenAnswered("PaymentCharged").Expect<ReserveStock>();
   saga.Abort().Abort("twice", Disposition::kAlreadyDone).Expect<ReleaseStock>().ExpectNoCommand();
 }
 
 TEST(OperatorVerbs, AbortIsRefusedPastThePointOfNoReturnAndForSagasThatCannotBeUndone) {
   SagaTest placing(OrderSaga());
-  placing.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
-  placing.Reply(OrderStatusChanged{"PAYMENT_DONE"}).Expect<ReserveStock>().Reply(StockReserved{});
+  placing.GivenAnswered("PaymentCharged").Expect<ReserveStock>().Reply(StockReserved{});
   placing.Expect<MarkPlaced>().AbortRefused("'order_placed' is past the point of no return");
   placing.Reply(OrderStatusChanged{"PLACED"}).AbortRefused("only a RUNNING saga");
 
@@ -166,7 +189,7 @@ TEST(OperatorVerbs, AbortIsRefusedPastThePointOfNoReturnAndForSagasThatCannotBeU
 TEST(OperatorVerbs, TheMessagesOfASagaNameEveryCommandAttemptAndEveryReply) {
   SagaTest saga(OrderSaga());
   saga.Given().Expect<ChargeWallet>().Reply(PaymentCharged{TransactionId("t"), Cents(1250)});
-  saga.Expect<MarkPaymentDone>().Expect<ReserveStock>().Reply(OutOfStock{0}).Expect<Refund>();
+  saga.Expect<ReserveStock>().Reply(OutOfStock{0}).Expect<Refund>();
   saga.TimeOutTimes(2 * kPatientAttempts - 1);
   for (int i = 1; i < kPatientAttempts; ++i) saga.Expect<Refund>();
   saga.Expect<MarkFailed>().Reply(OrderStatusChanged{"FAILED"}).Retry().Expect<Refund>();

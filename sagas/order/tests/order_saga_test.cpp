@@ -15,14 +15,13 @@ using saga::testing::TestData;
 
 Money Cents(int64_t cents) { return Money::FromCents(cents).value(); }
 
-// Given a started order saga, charged and marked PAYMENT_DONE: the stock step is next.
+// Given a started order saga, charged: the stock step is next. (Order follows Payment's
+// PaymentCompleted to PAYMENT_DONE itself; the saga sends it nothing for that.)
 SagaTest PaidSaga() {
   SagaTest saga(OrderSaga());
   saga.Given()
       .Expect<ChargeWallet>()
       .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>();
   return saga;
 }
@@ -46,8 +45,6 @@ TEST(OrderSaga, HappyPathChargesReservesAndPlaces) {
         EXPECT_EQ(command.amount, Cents(1250));
       })
       .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>([](const ReserveStock& command) {
         EXPECT_EQ(command.product_id, ProductId("book-1"));
         EXPECT_EQ(command.quantity, 2);
@@ -63,10 +60,11 @@ TEST(OrderSaga, HappyPathChargesReservesAndPlaces) {
 
 TEST(OrderSaga, CommandsGoToTheParticipantsTopicsKeyedByOrder) {
   SagaTest saga = PaidSaga();
+  saga.Reply(StockReserved{}).Expect<MarkPlaced>();
   ASSERT_EQ(saga.sent().size(), 3u);
   EXPECT_EQ(saga.sent()[0].topic, "payment.commands");
-  EXPECT_EQ(saga.sent()[1].topic, "order.commands");
-  EXPECT_EQ(saga.sent()[2].topic, "inventory.commands");
+  EXPECT_EQ(saga.sent()[1].topic, "inventory.commands");
+  EXPECT_EQ(saga.sent()[2].topic, "order.commands");
   for (const auto& command : saga.sent()) {
     EXPECT_EQ(command.message.envelope.order_id, OrderId(std::string(testing::kOrderId)));
     EXPECT_EQ(command.message.envelope.saga_id, SagaId(std::string(testing::kSagaId)));
@@ -165,87 +163,9 @@ TEST(OrderSaga, ChargeSucceedsOnTheSecondAttempt) {
       .TimeOutTimes(2)
       .Expect<ChargeWallet>()
       .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
-      .Expect<MarkPaymentDone>()
+      .Expect<ReserveStock>()
       .ExpectStatus(SagaStatus::kRunning);
   EXPECT_EQ(saga.state().attempt, 1);  // a new step starts at attempt 1
-}
-
-TEST(OrderSaga, PaymentDoneAndReserveStockGoOutTogether) {
-  SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
-  const contracts::Message payment_done = saga.current().message;
-  saga.Expect<ReserveStock>().ExpectNoCommand();
-  EXPECT_EQ(saga.state().branches.size(), 2u);
-  // Either reply may come first; the saga goes on once both are in.
-  saga.Reply(StockReserved{}).ExpectNoCommand().ExpectStatus(SagaStatus::kRunning);
-  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"})
-      .Expect<MarkPlaced>()
-      .Reply(OrderStatusChanged{"PLACED"})
-      .ExpectStatus(SagaStatus::kCompleted);
-  EXPECT_TRUE(saga.state().branches.empty());
-  // A late duplicate of a branch's reply changes nothing.
-  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}, Disposition::kIgnoredTerminal);
-}
-
-TEST(OrderSaga, MarkPaymentDoneTimeoutReleasesTheReservedStockAndRefunds) {
-  SagaTest saga(OrderSaga());
-  saga.Given()
-      .Expect<ChargeWallet>()
-      .Reply(PaymentCharged{TransactionId("txn_1"), Cents(1250)})
-      .Expect<MarkPaymentDone>()
-      .Expect<ReserveStock>()
-      .Reply(StockReserved{})
-      .TimeOutTimes(5)  // MarkPaymentDone: 3 reply deadlines, 2 backoffs
-      .Expect<MarkPaymentDone>()
-      .Expect<MarkPaymentDone>()
-      // MarkPaymentDone has nothing to undo; the stock reserved beside it is released.
-      .Expect<ReleaseStock>()
-      .Reply(StockReleased{})
-      .Expect<Refund>()
-      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
-      .Expect<MarkFailed>(ReasonIs(kReasonOrderUnavailable))
-      .Reply(OrderStatusChanged{"FAILED"})
-      .ExpectStatus(SagaStatus::kFailed);
-}
-
-TEST(OrderSaga, MarkPaymentDoneRejectedUndoesTheReserveStillInFlight) {
-  SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
-  const contracts::Message payment_done = saga.current().message;
-  saga.Expect<ReserveStock>();
-  const contracts::Message reserve = saga.current().message;
-  saga.ReplyTo(payment_done, OrderStatusRejected{"CANCELED", "order is canceled"})
-      // The reserve may apply: its release follows it on the same partition.
-      .Expect<ReleaseStock>();
-  // Its late answer is stale now: the saga is compensating.
-  saga.ReplyTo(reserve, StockReserved{}, Disposition::kIgnoredStale);
-  saga.Reply(StockReleased{})
-      .Expect<Refund>()
-      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
-      .Expect<MarkFailed>(ReasonIs(kReasonOrderRejected))
-      // The order is terminal already and refuses: recorded, and the saga still ends, GAVE_UP,
-      // since its last undo could not be done (an operator looks at the order).
-      .Reply(OrderStatusRejected{"CANCELED", "order is canceled"})
-      .ExpectNoCommand()
-      .ExpectStatus(SagaStatus::kGaveUp);
-}
-
-TEST(OrderSaga, OutOfStockWhilePaymentDoneIsInFlightRefundsWithoutARelease) {
-  SagaTest saga(OrderSaga());
-  saga.GivenAnswered("PaymentCharged").Expect<MarkPaymentDone>();
-  const contracts::Message payment_done = saga.current().message;
-  saga.Expect<ReserveStock>()
-      .Reply(OutOfStock{0})
-      .Expect<Refund>()
-      .Reply(Refunded{TransactionId("txn_2"), Cents(1250)})
-      .Expect<MarkFailed>(ReasonIs(kReasonOutOfStock))
-      .Reply(OrderStatusChanged{"FAILED"})
-      .ExpectStatus(SagaStatus::kFailed);
-  saga.ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}, Disposition::kIgnoredTerminal);
-  for (const auto& command : saga.sent()) {
-    EXPECT_FALSE(std::holds_alternative<ReleaseStock>(command.message.payload))
-        << "the reserve was refused: nothing to release";
-  }
 }
 
 TEST(OrderSaga, ReserveStockTimeoutReleasesTheMaybeReservedStock) {
@@ -330,8 +250,8 @@ TEST(OrderSaga, ARefundTheWalletRefusesIsNotResentAndTheSagaEndsGaveUp) {
       .Reply(OrderStatusChanged{"FAILED"})
       .ExpectNoCommand()
       .ExpectStatus(SagaStatus::kGaveUp);
-  // ChargeWallet, MarkPaymentDone, ReserveStock, then one Refund and MarkFailed.
-  EXPECT_EQ(saga.sent().size(), 5u);
+  // ChargeWallet, ReserveStock, then one Refund and MarkFailed.
+  EXPECT_EQ(saga.sent().size(), 4u);
 }
 
 TEST(OrderSaga, AReleaseThatGaveUpStillSaysThePaymentWasRefunded) {
@@ -358,7 +278,7 @@ TEST(OrderSaga, WhileCompensatingTheStepIndexOnlyDecreases) {
   indexes.push_back(saga.state().step_index);
   saga.Expect<MarkFailed>().Reply(OrderStatusChanged{"FAILED"});
   indexes.push_back(saga.state().step_index);
-  EXPECT_EQ(indexes, (std::vector<int>{3, 1, 0, -1}));
+  EXPECT_EQ(indexes, (std::vector<int>{2, 1, 0, -1}));
 }
 
 TEST(OrderSaga, StartsFromPaymentEventsAndCancelFromOrderEvent) {
@@ -399,8 +319,6 @@ TEST(OrderSaga, StartsFromPaymentEventsAndCancelFromOrderEvent) {
 TEST(OrderSaga, StartedByPaymentCompletedTheChargeIsDoneWithoutACommand) {
   SagaTest saga(OrderSaga());
   saga.GivenAnswered("PaymentCharged")
-      .Expect<MarkPaymentDone>()
-      .Reply(OrderStatusChanged{"PAYMENT_DONE"})
       .Expect<ReserveStock>()
       .Reply(StockReserved{})
       .Expect<MarkPlaced>()

@@ -37,6 +37,32 @@ inline sagas::OrderSagaData TestData() {
                               2};
 }
 
+// A test-only saga for the engine's parallel-group rules, which the order saga no longer
+// uses: OrderSaga() with an Order command sent together with reserve_stock.
+//   0 order  1 charge_wallet  [2 order_on_way  3 reserve_stock]  4 order_placed
+// MarkOnWay stands in for any Order command with nothing to undo (answered
+// OrderStatusChanged, refused OrderStatusRejected); that it comes before PLACED means nothing,
+// only that it is a contract command Order answers. The group's first step has no
+// compensation and its second has one, so a failure shows which undos the group walks back.
+inline SagaDefinition OrderSagaWithParallelGroup() {
+  const sagas::SagaTimings timings;
+  SagaDefinition saga = sagas::OrderSaga(timings);
+  EXPECT_EQ(saga.steps[2].name, "reserve_stock");
+  saga.steps[2].parallel_with_previous = true;
+  saga.steps.insert(saga.steps.begin() + 2,
+                    Step{.name = "order_on_way",
+                         .label = "Order on its way (test step)",
+                         .forward = MakeAction(
+                             contracts::Participant::kOrder,
+                             [](const SagaState&) { return contracts::MarkOnWay{}; },
+                             {Success("OrderStatusChanged"),
+                              Failure("OrderStatusRejected", sagas::kReasonOrderRejected)},
+                             timings.forward),
+                         .reason_when_exhausted = std::string(sagas::kReasonOrderUnavailable),
+                         .facts = {.done = "status:ON_WAY"}});
+  return saga;
+}
+
 class SagaTest {
  public:
   explicit SagaTest(SagaDefinition definition) : definition_(std::move(definition)) {

@@ -20,7 +20,6 @@ namespace {
 using contracts::ChargeWallet;
 using contracts::MarkCanceled;
 using contracts::MarkFailed;
-using contracts::MarkPaymentDone;
 using contracts::MarkPlaced;
 using contracts::OrderStatusChanged;
 using contracts::OrderStatusRejected;
@@ -43,11 +42,11 @@ constexpr std::string_view kOrderTopic = contracts::kOrderCommandsTopic;
 
 const PaymentCharged kCharged{TransactionId("txn_1"), Money::FromCents(1250).value()};
 
-// The order saga's steps (sagas/order/src/order_sagas.cpp).
+// The order saga's steps (sagas/order/src/order_sagas.cpp), one after the other. There is no
+// step for PAYMENT_DONE: Order follows Payment's PaymentCompleted itself.
 constexpr int kChargeStep = 1;
-// Steps 2 and 3 form a parallel group: MarkPaymentDone and ReserveStock go out together.
-constexpr int kPaymentDoneStep = 2;
-constexpr int kReserveStep = 3;
+constexpr int kReserveStep = 2;
+constexpr int kPlacedStep = 3;
 
 std::string StatusOf(const saga::SagaState& state) {
   return std::string(saga::SagaStatusName(state.status));
@@ -70,30 +69,23 @@ class OrchestratorTest : public OrchestratorFixture {};
 TEST_F(OrchestratorTest, PaymentCompletedStartsOneOrderSagaWithTheChargeDecided) {
   Start(PaymentCompletedFor("alice"));
 
-  // PaymentCompleted is the charge's answer: no ChargeWallet, the first commands are the next
-  // steps', a parallel group: the status change and the reservation at once, in step order.
+  // PaymentCompleted is the charge's answer: no ChargeWallet. Nor does Order get a command for
+  // PAYMENT_DONE (it follows the event itself): the first and only command is the reservation.
   EXPECT_EQ(SagaCount(), 1);
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
-  EXPECT_EQ(payment_done.envelope.order_id, kOrder);
-  EXPECT_EQ(
-      payment_done.envelope.message_id,
-      saga::CommandId(payment_done.envelope.saga_id, kPaymentDoneStep, ActionKind::kForward, 1));
   const contracts::Message reserve = Expect<ReserveStock>(kInventory);
   EXPECT_EQ(reserve.envelope.order_id, kOrder);
-  EXPECT_EQ(reserve.envelope.saga_id, payment_done.envelope.saga_id);
   EXPECT_EQ(reserve.envelope.message_id,
             saga::CommandId(reserve.envelope.saga_id, kReserveStep, ActionKind::kForward, 1));
   ExpectNoCommand();
 
   const saga::SagaState state = State();
   EXPECT_EQ(StatusOf(state), "RUNNING");
-  EXPECT_EQ(state.step_index, kPaymentDoneStep) << "the group's first step";
+  EXPECT_EQ(state.step_index, kReserveStep);
   EXPECT_EQ(state.attempt, 1);
-  EXPECT_EQ(state.saga_id, payment_done.envelope.saga_id);
+  EXPECT_EQ(state.phase, saga::StepPhase::kAwaitingReply);
+  EXPECT_EQ(state.saga_id, reserve.envelope.saga_id);
+  EXPECT_TRUE(state.branches.empty()) << "no parallel group";
   const TimestampMs deadline_ms = clock_.NowMs() + options_.timings.forward.timeout_ms;
-  EXPECT_EQ(state.branches, (std::vector<saga::Branch>{
-                                {kPaymentDoneStep, 1, saga::StepPhase::kAwaitingReply, deadline_ms},
-                                {kReserveStep, 1, saga::StepPhase::kAwaitingReply, deadline_ms}}));
   EXPECT_EQ(state.deadline_ms, deadline_ms);
   const std::vector<saga::StepEvent> charge = EventsOf(state, kChargeStep);
   ASSERT_EQ(charge.size(), 1u) << "decided without being sent";
@@ -108,7 +100,6 @@ TEST_F(OrchestratorTest, PaymentCompletedStartsOneOrderSagaWithTheChargeDecided)
 
 TEST_F(OrchestratorTest, RedeliveredStartEventStartsNoSecondSaga) {
   Start(PaymentCompletedFor());
-  Expect<MarkPaymentDone>(kOrderTopic);
   Expect<ReserveStock>(kInventory);
 
   Start(PaymentCompletedFor());  // Payment published it again: a new message id
@@ -124,9 +115,7 @@ TEST_F(OrchestratorTest, OrdersHaveOneSagaEach) {
   Start(PaymentCompletedFor(), OrderId("ord_a"));
   Start(PaymentCompletedFor(), OrderId("ord_b"));
   EXPECT_EQ(SagaCount(), 2);
-  EXPECT_EQ(Expect<MarkPaymentDone>(kOrderTopic).envelope.order_id, OrderId("ord_a"));
   EXPECT_EQ(Expect<ReserveStock>(kInventory).envelope.order_id, OrderId("ord_a"));
-  EXPECT_EQ(Expect<MarkPaymentDone>(kOrderTopic).envelope.order_id, OrderId("ord_b"));
   EXPECT_EQ(Expect<ReserveStock>(kInventory).envelope.order_id, OrderId("ord_b"));
 }
 
@@ -140,9 +129,15 @@ TEST_F(OrchestratorTest, CommandsOnItsTopicsAreIgnoredNotDeadLettered) {
 
 TEST_F(OrchestratorTest, RepliesDriveTheOrderSagaToCompleted) {
   Start(PaymentCompletedFor());
-  Reply(Expect<MarkPaymentDone>(kOrderTopic), OrderStatusChanged{"PAYMENT_DONE"});
-  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
-  Reply(Expect<MarkPlaced>(kOrderTopic), OrderStatusChanged{"PLACED"});
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  Reply(reserve, StockReserved{});
+  // One step after the other: MarkPlaced only once the stock is reserved.
+  const contracts::Message placed = Expect<MarkPlaced>(kOrderTopic);
+  EXPECT_EQ(placed.envelope.saga_id, reserve.envelope.saga_id);
+  EXPECT_EQ(placed.envelope.message_id,
+            saga::CommandId(placed.envelope.saga_id, kPlacedStep, ActionKind::kForward, 1));
+  ExpectNoCommand();
+  Reply(placed, OrderStatusChanged{"PLACED"});
   ExpectNoCommand();
 
   EXPECT_EQ(StatusOf(State()), "COMPLETED");
@@ -150,36 +145,6 @@ TEST_F(OrchestratorTest, RepliesDriveTheOrderSagaToCompleted) {
   EXPECT_EQ(Row()->deadline_ms, std::nullopt) << "finished sagas leave the timer's index";
   EXPECT_EQ(Metric("tinysaga_sagas_completed_total", {{"type", "order"}}), 1);
   EXPECT_EQ(FireDueTimers(), 0u);
-}
-
-TEST_F(OrchestratorTest, RepliesToTheParallelStepsInReverseOrderStillCompleteTheSaga) {
-  Start(PaymentCompletedFor());
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
-  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
-
-  // The stock answers first: the saga waits for the status change, sending nothing.
-  Reply(reserve, StockReserved{});
-  ExpectNoCommand();
-  saga::SagaState state = State();
-  EXPECT_EQ(StatusOf(state), "RUNNING");
-  ASSERT_EQ(state.branches.size(), 2u);
-  EXPECT_EQ(state.branches[0].phase, saga::StepPhase::kAwaitingReply);
-  EXPECT_EQ(state.branches[1].phase, saga::StepPhase::kNone);
-
-  Reply(payment_done, OrderStatusChanged{"PAYMENT_DONE"});
-  const contracts::Message placed = Expect<MarkPlaced>(kOrderTopic);
-  EXPECT_EQ(placed.envelope.message_id,
-            saga::CommandId(placed.envelope.saga_id, kReserveStep + 1, ActionKind::kForward, 1));
-  ExpectNoCommand();
-  EXPECT_TRUE(State().branches.empty()) << "the group is over";
-  Reply(placed, OrderStatusChanged{"PLACED"});
-  ExpectNoCommand();
-
-  state = State();
-  EXPECT_EQ(StatusOf(state), "COMPLETED");
-  EXPECT_EQ(Row()->status, "COMPLETED");
-  EXPECT_EQ(Row()->deadline_ms, std::nullopt);
-  EXPECT_EQ(Metric("tinysaga_sagas_completed_total", {{"type", "order"}}), 1);
 }
 
 TEST_F(OrchestratorTest, InsufficientFundsMarksTheOrderFailedWithoutARefund) {
@@ -234,7 +199,6 @@ TEST_F(OrchestratorTest, PaymentUnavailableRefundsTheUnseenDebitThenMarksTheOrde
 
 TEST_F(OrchestratorTest, OutOfStockRefundsThenMarksTheOrderFailed) {
   Start(PaymentCompletedFor());
-  Reply(Expect<MarkPaymentDone>(kOrderTopic), OrderStatusChanged{"PAYMENT_DONE"});
   Reply(Expect<ReserveStock>(kInventory), OutOfStock{0});
   Reply(Expect<Refund>(kPayment), Refunded{TransactionId("txn_2"), Money::FromCents(1250).value()});
   const contracts::Message mark_failed = Expect<MarkFailed>(kOrderTopic);
@@ -244,45 +208,64 @@ TEST_F(OrchestratorTest, OutOfStockRefundsThenMarksTheOrderFailed) {
   EXPECT_EQ(StatusOf(State()), "FAILED");
 }
 
+TEST_F(OrchestratorTest, RejectedMarkPlacedReleasesTheStockRefundsAndMarksTheOrderFailed) {
+  Start(PaymentCompletedFor());
+  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
+  // The order changed meanwhile (here: FAILED): nothing was placed, so compensation starts
+  // below the step, with the reservation.
+  Reply(Expect<MarkPlaced>(kOrderTopic),
+        OrderStatusRejected{"FAILED", "FAILED cannot become PLACED"});
+  const contracts::Message release = Expect<ReleaseStock>(kInventory);
+  EXPECT_EQ(release.envelope.message_id,
+            saga::CommandId(release.envelope.saga_id, kReserveStep, ActionKind::kCompensation, 1));
+  Reply(release, StockReleased{});
+  Reply(Expect<Refund>(kPayment), Refunded{TransactionId("txn_2"), Money::FromCents(1250).value()});
+  const contracts::Message mark_failed = Expect<MarkFailed>(kOrderTopic);
+  EXPECT_EQ(std::get<MarkFailed>(mark_failed.payload).reason,
+            "order changed meanwhile, payment refunded");
+  Reply(mark_failed, OrderStatusChanged{"FAILED"});
+  ExpectNoCommand();
+  EXPECT_EQ(StatusOf(State()), "FAILED");
+}
+
 TEST_F(OrchestratorTest, DuplicateAndStaleRepliesChangeNothing) {
   Start(PaymentCompletedFor());
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
-  ASSERT_TRUE(Deliver(ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"})).ok());
   const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  ASSERT_TRUE(Deliver(ReplyTo(reserve, StockReserved{})).ok());
+  const contracts::Message placed = Expect<MarkPlaced>(kOrderTopic);
   const int64_t version = Row()->version;
 
   // The same reply again (with a new message id, so the inbox would not have caught it), a
-  // late answer to the status change after its branch was answered, and an answer to a charge
+  // late contrary answer to the reservation after it was answered, and an answer to a charge
   // the orchestrator never sent (Payment's event decided it).
-  ASSERT_TRUE(Deliver(ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"})).ok());
-  ASSERT_TRUE(Deliver(ReplyTo(payment_done, OrderStatusRejected{"FAILED", "late"})).ok());
+  ASSERT_TRUE(Deliver(ReplyTo(reserve, StockReserved{})).ok());
+  ASSERT_TRUE(Deliver(ReplyTo(reserve, OutOfStock{0})).ok());
   contracts::Message charge = Event(ChargeWallet{UserId("alice"), Money::FromCents(1250).value()});
-  charge.envelope.saga_id = payment_done.envelope.saga_id;
+  charge.envelope.saga_id = reserve.envelope.saga_id;
   charge.envelope.message_id =
-      saga::CommandId(payment_done.envelope.saga_id, kChargeStep, ActionKind::kForward, 1);
+      saga::CommandId(reserve.envelope.saga_id, kChargeStep, ActionKind::kForward, 1);
   ASSERT_TRUE(Deliver(ReplyTo(charge, kCharged)).ok());
 
   ExpectNoCommand();
   EXPECT_EQ(Row()->version, version);
   EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-stale"}}), 3);
-  Reply(reserve, StockReserved{});
-  Expect<MarkPlaced>(kOrderTopic);
+  Reply(placed, OrderStatusChanged{"PLACED"});
+  EXPECT_EQ(StatusOf(State()), "COMPLETED");
 }
 
 TEST_F(OrchestratorTest, UnexpectedReplyTypeIsIgnored) {
   Start(PaymentCompletedFor());
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
   const contracts::Message reserve = Expect<ReserveStock>(kInventory);
-  // Each branch of the group reads its replies by its own rules: the other branch's success
-  // answers neither.
-  Reply(payment_done, StockReserved{});                // not an order status answer
+  // Answers to the awaited command, of types the reservation does not know.
   Reply(reserve, OrderStatusChanged{"PAYMENT_DONE"});  // not a stock answer
+  Reply(reserve, kCharged);                            // nor this
   ExpectNoCommand();
   EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-unexpected"}}), 2);
   const saga::SagaState state = State();
-  ASSERT_EQ(state.branches.size(), 2u);
-  EXPECT_EQ(state.branches[0].phase, saga::StepPhase::kAwaitingReply);
-  EXPECT_EQ(state.branches[1].phase, saga::StepPhase::kAwaitingReply);
+  EXPECT_EQ(state.step_index, kReserveStep);
+  EXPECT_EQ(state.phase, saga::StepPhase::kAwaitingReply);
+  Reply(reserve, StockReserved{});  // the real answer still counts
+  Expect<MarkPlaced>(kOrderTopic);
 }
 
 TEST_F(OrchestratorTest, ReplyToAFinishedSagaIsIgnored) {
@@ -307,60 +290,55 @@ TEST_F(OrchestratorTest, ReplyForAnUnknownSagaIsIgnoredAndCounted) {
 
 TEST_F(OrchestratorTest, NothingFiresBeforeTheDeadline) {
   Start(PaymentCompletedFor());
-  Expect<MarkPaymentDone>(kOrderTopic);
   Expect<ReserveStock>(kInventory);
   clock_.SetMs(State().deadline_ms - 1);
   EXPECT_EQ(FireDueTimers(), 0u);
   ExpectNoCommand();
 }
 
-TEST_F(OrchestratorTest, TimedOutBranchIsResentAloneWithANewAttemptId) {
+TEST_F(OrchestratorTest, TimedOutCommandIsResentWithANewAttemptId) {
   Start(PaymentCompletedFor());
-  const contracts::Message first = Expect<MarkPaymentDone>(kOrderTopic);
-  // The stock answers; the status change does not.
-  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
+  const contracts::Message first = Expect<ReserveStock>(kInventory);
 
-  EXPECT_EQ(TimeOut(), 1u);  // the status change's reply deadline: back off
+  EXPECT_EQ(TimeOut(), 1u);  // the reservation's reply deadline: back off
   ExpectNoCommand();
   saga::SagaState state = State();
-  ASSERT_EQ(state.branches.size(), 2u);
-  EXPECT_EQ(state.branches[0].phase, saga::StepPhase::kBackingOff);
-  EXPECT_EQ(state.branches[1].phase, saga::StepPhase::kNone) << "keeps its answer";
-  EXPECT_EQ(TimeOut(), 1u);  // the backoff ended: send the status change again, and only it
-  const contracts::Message second = Expect<MarkPaymentDone>(kOrderTopic);
+  EXPECT_EQ(state.step_index, kReserveStep);
+  EXPECT_EQ(state.phase, saga::StepPhase::kBackingOff);
+  EXPECT_EQ(TimeOut(), 1u);  // the backoff ended: send it again
+  const contracts::Message second = Expect<ReserveStock>(kInventory);
   ExpectNoCommand();
 
   EXPECT_NE(second.envelope.message_id, first.envelope.message_id);
   EXPECT_EQ(second.envelope.message_id,
-            saga::CommandId(first.envelope.saga_id, kPaymentDoneStep, ActionKind::kForward, 2));
+            saga::CommandId(first.envelope.saga_id, kReserveStep, ActionKind::kForward, 2));
+  EXPECT_EQ(State().attempt, 2);
   EXPECT_EQ(Metric("tinysaga_saga_timeouts_total", {{"type", "order"}}), 2);
   EXPECT_EQ(Metric("tinysaga_saga_command_retries_total", {{"type", "order"}}), 1);
   EXPECT_EQ(outbox_notifications_, 1) << "the relay is woken after the commit with a command";
 
-  // The first attempt's answer comes too late; the second's counts, and with the stock
-  // already reserved the group is done.
-  ASSERT_TRUE(Deliver(ReplyTo(first, OrderStatusChanged{"PAYMENT_DONE"})).ok());
+  // The first attempt's answer comes too late; the second's counts.
+  ASSERT_TRUE(Deliver(ReplyTo(first, StockReserved{})).ok());
   ExpectNoCommand();
   EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-stale"}}), 1);
-  Reply(second, OrderStatusChanged{"PAYMENT_DONE"});
+  Reply(second, StockReserved{});
   Expect<MarkPlaced>(kOrderTopic);
   ExpectNoCommand();
 }
 
-TEST_F(OrchestratorTest, ExhaustedBranchReleasesTheOtherBranchsStockThenRefunds) {
+TEST_F(OrchestratorTest, ExhaustedReservationReleasesTheStockThenRefunds) {
   Start(PaymentCompletedFor());
-  Expect<MarkPaymentDone>(kOrderTopic);
-  Reply(Expect<ReserveStock>(kInventory), StockReserved{});  // the other branch succeeds
+  Expect<ReserveStock>(kInventory);
   const int attempts = options_.timings.forward.attempts_max;
   for (int attempt = 2; attempt <= attempts; ++attempt) {
     TimeOut();  // reply deadline
     TimeOut();  // backoff
-    Expect<MarkPaymentDone>(kOrderTopic);
-    ExpectNoCommand();  // the stock keeps its answer: never sent again
+    Expect<ReserveStock>(kInventory);
+    ExpectNoCommand();
   }
-  // The last attempt's deadline: give up, and the group fails. Compensation starts at the
-  // group's last step: the stock reserved beside it is released. The status change has
-  // nothing to undo, so next comes the refund of the charge Payment's event decided.
+  // The last attempt's deadline: give up. Unanswered, the reservation may have been made, so
+  // compensation starts at its own step: the stock is released, then the charge Payment's
+  // event decided is refunded.
   TimeOut();
 
   const contracts::Message release = Expect<ReleaseStock>(kInventory);
@@ -369,11 +347,10 @@ TEST_F(OrchestratorTest, ExhaustedBranchReleasesTheOtherBranchsStockThenRefunds)
   ExpectNoCommand();
   saga::SagaState state = State();
   EXPECT_EQ(StatusOf(state), "COMPENSATING");
-  EXPECT_TRUE(state.branches.empty());
-  const std::vector<saga::StepEvent> payment_done = EventsOf(state, kPaymentDoneStep);
-  ASSERT_FALSE(payment_done.empty());
-  EXPECT_EQ(payment_done.back().type, StepEventType::kGaveUp);
-  EXPECT_EQ(payment_done.back().attempt, attempts);
+  const std::vector<saga::StepEvent> reserve = EventsOf(state, kReserveStep);
+  ASSERT_FALSE(reserve.empty());
+  EXPECT_EQ(reserve.back().type, StepEventType::kGaveUp);
+  EXPECT_EQ(reserve.back().attempt, attempts);
   Reply(release, StockReleased{});
 
   const contracts::Message refund = Expect<Refund>(kPayment);
@@ -382,26 +359,27 @@ TEST_F(OrchestratorTest, ExhaustedBranchReleasesTheOtherBranchsStockThenRefunds)
   Reply(refund, Refunded{TransactionId("txn_2"), Money::FromCents(1250).value()});
   const contracts::Message mark_failed = Expect<MarkFailed>(kOrderTopic);
   EXPECT_EQ(std::get<MarkFailed>(mark_failed.payload).reason,
-            "order service unavailable, payment refunded");
+            "inventory service unavailable, payment refunded");
   Reply(mark_failed, OrderStatusChanged{"FAILED"});
   EXPECT_EQ(StatusOf(State()), "FAILED");
 }
 
 TEST_F(OrchestratorTest, RestartedOrchestratorResumesFromTheStoredDeadline) {
   Start(PaymentCompletedFor());
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
-  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
 
-  // The process died after the stock's answer committed.
+  // The process died with the reservation unanswered.
   Restart();
-  EXPECT_EQ(TimeOut(), 1u);  // the status change's deadline: back off
-  EXPECT_EQ(TimeOut(), 1u);  // and send it again, alone: the stored branches kept the answer
-  const contracts::Message resent = Expect<MarkPaymentDone>(kOrderTopic);
-  EXPECT_EQ(resent.envelope.saga_id, payment_done.envelope.saga_id);
+  EXPECT_EQ(TimeOut(), 1u);  // the stored reply deadline: back off
+  EXPECT_EQ(TimeOut(), 1u);  // and send it again
+  const contracts::Message resent = Expect<ReserveStock>(kInventory);
+  EXPECT_EQ(resent.envelope.saga_id, reserve.envelope.saga_id);
+  EXPECT_EQ(resent.envelope.message_id,
+            saga::CommandId(reserve.envelope.saga_id, kReserveStep, ActionKind::kForward, 2));
   ExpectNoCommand();
 
-  Restart();  // and again: the reply still finds its saga, and the group is done
-  Reply(resent, OrderStatusChanged{"PAYMENT_DONE"});
+  Restart();  // and again: the reply still finds its saga
+  Reply(resent, StockReserved{});
   Expect<MarkPlaced>(kOrderTopic);
 }
 
@@ -449,7 +427,6 @@ TEST_F(OrchestratorTest, ConcurrentTimersApplyEachDeadlineOnce) {
 
 TEST_F(OrchestratorTest, CancelRequestedRunsTheCancelSagaBesideTheOrderSaga) {
   Start(PaymentCompletedFor());
-  Reply(Expect<MarkPaymentDone>(kOrderTopic), OrderStatusChanged{"PAYMENT_DONE"});
   Reply(Expect<ReserveStock>(kInventory), StockReserved{});
   Reply(Expect<MarkPlaced>(kOrderTopic), OrderStatusChanged{"PLACED"});
 
@@ -473,8 +450,7 @@ TEST_F(OrchestratorTest, CancelRequestedRunsTheCancelSagaBesideTheOrderSaga) {
 
 TEST_F(OrchestratorTest, UnreadableSagaIsDeadLetteredOnReplyAndPutOffByTheTimer) {
   Start(PaymentCompletedFor());
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
-  Expect<ReserveStock>(kInventory);
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
   ASSERT_EQ(db_.Count("SELECT COUNT(*) FROM sagas"), 1);
   ASSERT_TRUE(db_.db()
                   .Write<int>([](soci::session& session) -> Result<int> {
@@ -483,7 +459,7 @@ TEST_F(OrchestratorTest, UnreadableSagaIsDeadLetteredOnReplyAndPutOffByTheTimer)
                   })
                   .ok());
 
-  auto delivered = Deliver(ReplyTo(payment_done, OrderStatusChanged{"PAYMENT_DONE"}));
+  auto delivered = Deliver(ReplyTo(reserve, StockReserved{}));
   ASSERT_FALSE(delivered.ok());
   EXPECT_EQ(delivered.error().code, Errc::kUnprocessable) << "poison: to the dead-letter topic";
 
@@ -506,58 +482,27 @@ TEST_F(OrchestratorTest, DeadlineColumnThatDisagreesWithTheStateIsRepaired) {
                   .ok());
   EXPECT_EQ(FireDueTimers(), 1u);
   EXPECT_EQ(Row()->deadline_ms, deadline_ms);
-  Expect<MarkPaymentDone>(kOrderTopic);  // the start's; the repair sends nothing
-  Expect<ReserveStock>(kInventory);
+  Expect<ReserveStock>(kInventory);  // the start's; the repair sends nothing
   ExpectNoCommand();
 }
 
-TEST_F(OrchestratorTest, DeadlineColumnFollowsTheEarliestBranchStillInFlight) {
+TEST_F(OrchestratorTest, DeadlineColumnFollowsTheCurrentStep) {
   Start(PaymentCompletedFor());
-  Expect<MarkPaymentDone>(kOrderTopic);
-  Expect<ReserveStock>(kInventory);
-  // Both branches time out together and back off for pauses jittered by their command ids;
-  // the one whose pause ends first is sent again first, so the branches' reply deadlines
-  // differ from then on.
-  EXPECT_EQ(TimeOut(), 1u);
-  saga::SagaState state = State();
-  ASSERT_EQ(state.branches.size(), 2u);
-  ASSERT_NE(state.branches[0].deadline_ms, state.branches[1].deadline_ms);
-  const size_t early = state.branches[0].deadline_ms < state.branches[1].deadline_ms ? 0 : 1;
-  const size_t late = 1 - early;
-  const int early_step = state.branches[early].step_index;
-  auto expect_resent = [&](int step) {
-    return step == kPaymentDoneStep ? Expect<MarkPaymentDone>(kOrderTopic)
-                                    : Expect<ReserveStock>(kInventory);
-  };
-  EXPECT_EQ(TimeOut(), 1u);
-  const contracts::Message early_command = expect_resent(early_step);
-  EXPECT_EQ(TimeOut(), 1u);
-  expect_resent(state.branches[late].step_index);
-  ExpectNoCommand();
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  EXPECT_EQ(Row()->deadline_ms, clock_.NowMs() + options_.timings.forward.timeout_ms);
 
-  state = State();
-  ASSERT_EQ(state.branches[early].phase, saga::StepPhase::kAwaitingReply);
-  ASSERT_EQ(state.branches[late].phase, saga::StepPhase::kAwaitingReply);
-  ASSERT_LT(state.branches[early].deadline_ms, state.branches[late].deadline_ms);
-  EXPECT_EQ(Row()->deadline_ms, state.branches[early].deadline_ms);
-
-  // The branch due first answers: the timer's column moves to the other one's deadline.
+  // The reservation answers: MarkPlaced goes out with the patient timings (order_placed cannot
+  // be undone), and the timer's column and the timer move to its reply deadline.
   clock_.AdvanceMs(1);
-  Reply(early_command, early_step == kPaymentDoneStep
-                           ? contracts::Payload(OrderStatusChanged{"PAYMENT_DONE"})
-                           : contracts::Payload(StockReserved{}));
-  ExpectNoCommand();
-  const TimestampMs late_deadline_ms = state.branches[late].deadline_ms;
-  state = State();
-  EXPECT_EQ(state.branches[early].phase, saga::StepPhase::kNone);
-  EXPECT_EQ(state.branches[early].deadline_ms, 0);
-  EXPECT_EQ(state.branches[late].deadline_ms, late_deadline_ms) << "untouched";
-  EXPECT_EQ(state.deadline_ms, late_deadline_ms);
-  EXPECT_EQ(Row()->deadline_ms, late_deadline_ms);
-  EXPECT_EQ(deadlines_set_.back(), late_deadline_ms) << "the timer is told";
+  Reply(reserve, StockReserved{});
+  Expect<MarkPlaced>(kOrderTopic);
+  const TimestampMs placed_deadline_ms = clock_.NowMs() + options_.timings.must_finish.timeout_ms;
+  EXPECT_EQ(State().deadline_ms, placed_deadline_ms);
+  EXPECT_EQ(Row()->deadline_ms, placed_deadline_ms);
+  EXPECT_EQ(deadlines_set_.back(), placed_deadline_ms) << "the timer is told";
 
   // Nothing is due before it.
-  clock_.SetMs(late_deadline_ms - 1);
+  clock_.SetMs(placed_deadline_ms - 1);
   EXPECT_EQ(FireDueTimers(), 0u);
   ExpectNoCommand();
 }
@@ -565,7 +510,6 @@ TEST_F(OrchestratorTest, DeadlineColumnFollowsTheEarliestBranchStillInFlight) {
 TEST_F(OrchestratorTest, UnfinishedGaugeCountsRunningAndCompensatingSagas) {
   Start(PaymentCompletedFor(), OrderId("ord_1"));
   Start(PaymentFailedFor(), OrderId("ord_2"));  // compensates from the start
-  Expect<MarkPaymentDone>(kOrderTopic);
   Expect<ReserveStock>(kInventory);
   Expect<MarkFailed>(kOrderTopic);
 
@@ -619,23 +563,23 @@ TEST_F(OrchestratorTest, PerTypeCountersExistAtZeroBeforeAnySaga) {
 
 TEST_F(OrchestratorTest, StepDurationIsFromTheAttemptSentToItsReplyApplied) {
   Start(PaymentCompletedFor());
-  const contracts::Message payment_done = Expect<MarkPaymentDone>(kOrderTopic);
   const contracts::Message reserve = Expect<ReserveStock>(kInventory);
   clock_.SetMs(clock_.NowMs() + 40);
   Reply(reserve, StockReserved{});
+  const contracts::Message placed = Expect<MarkPlaced>(kOrderTopic);
   clock_.SetMs(clock_.NowMs() + 2'000);
-  Reply(payment_done, OrderStatusChanged{"PAYMENT_DONE"});
+  Reply(placed, OrderStatusChanged{"PLACED"});
 
   const auto reserve_duration =
       StepDuration(*registry_, {{"type", "order"}, {"step", "reserve_stock"}, {"kind", "FORWARD"}});
   ASSERT_TRUE(reserve_duration.has_value());
   EXPECT_EQ(reserve_duration->sample_count, 1u);
   EXPECT_DOUBLE_EQ(reserve_duration->sample_sum, 0.04);
-  const auto payment_done_duration = StepDuration(
-      *registry_, {{"type", "order"}, {"step", "order_payment_done"}, {"kind", "FORWARD"}});
-  ASSERT_TRUE(payment_done_duration.has_value());
-  EXPECT_EQ(payment_done_duration->sample_count, 1u);
-  EXPECT_DOUBLE_EQ(payment_done_duration->sample_sum, 2.04);
+  const auto placed_duration =
+      StepDuration(*registry_, {{"type", "order"}, {"step", "order_placed"}, {"kind", "FORWARD"}});
+  ASSERT_TRUE(placed_duration.has_value());
+  EXPECT_EQ(placed_duration->sample_count, 1u);
+  EXPECT_DOUBLE_EQ(placed_duration->sample_sum, 2.0);
   // The charge was decided by PaymentCompleted, never sent: it has no duration to observe.
   EXPECT_FALSE(
       StepDuration(*registry_, {{"type", "order"}, {"step", "charge_wallet"}, {"kind", "FORWARD"}})
@@ -644,13 +588,12 @@ TEST_F(OrchestratorTest, StepDurationIsFromTheAttemptSentToItsReplyApplied) {
 
 TEST_F(OrchestratorTest, TimedOutAttemptsObserveNoStepDuration) {
   Start(PaymentCompletedFor());
-  Expect<MarkPaymentDone>(kOrderTopic);
-  Reply(Expect<ReserveStock>(kInventory), StockReserved{});
-  EXPECT_EQ(TimeOut(), 1u);  // the status change's deadline passed: no reply, no duration
+  Expect<ReserveStock>(kInventory);
+  EXPECT_EQ(TimeOut(), 1u);  // the reservation's deadline passed: no reply, no duration
 
-  const auto payment_done_duration = StepDuration(
-      *registry_, {{"type", "order"}, {"step", "order_payment_done"}, {"kind", "FORWARD"}});
-  EXPECT_FALSE(payment_done_duration.has_value());
+  const auto reserve_duration =
+      StepDuration(*registry_, {{"type", "order"}, {"step", "reserve_stock"}, {"kind", "FORWARD"}});
+  EXPECT_FALSE(reserve_duration.has_value());
 }
 
 }  // namespace

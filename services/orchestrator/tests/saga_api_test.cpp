@@ -45,8 +45,6 @@ class SagaApiTest : public OrchestratorFixture {
   // Completes the order saga of `order` and starts its cancel saga.
   void PlaceAndCancel(const OrderId& order) {
     Start(PaymentCompletedFor(), order);  // the charge is decided by the event itself
-    Reply(Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic),
-          contracts::OrderStatusChanged{"PAYMENT_DONE"});
     Reply(Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic),
           contracts::StockReserved{});
     Reply(Expect<contracts::MarkPlaced>(contracts::kOrderCommandsTopic),
@@ -62,14 +60,13 @@ class SagaApiTest : public OrchestratorFixture {
 
 TEST_F(SagaApiTest, OwnerSeesTheRunningSagaWithItsSteps) {
   Start(PaymentCompletedFor("alice"));
-  const contracts::Message payment_done =
-      Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
-  Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
+  const contracts::Message reserve =
+      Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
 
   auto response = GetSaga(kOrder.value(), kAlice);
   ASSERT_EQ(response.status, 200) << response.body;
   const nlohmann::json body = BodyOf(response);
-  EXPECT_EQ(body["sagaId"], payment_done.envelope.saga_id.value());
+  EXPECT_EQ(body["sagaId"], reserve.envelope.saga_id.value());
   EXPECT_EQ(body["type"], "order");
   EXPECT_EQ(body["mode"], "orchestration");
   EXPECT_EQ(body["state"], "RUNNING");
@@ -77,7 +74,7 @@ TEST_F(SagaApiTest, OwnerSeesTheRunningSagaWithItsSteps) {
   EXPECT_EQ(body["userId"], "alice");
   EXPECT_EQ(body["startedAt"], "2026-01-01T00:00:00.000Z");
   EXPECT_EQ(body["earlierSagas"], nlohmann::json::array());
-  ASSERT_EQ(body["steps"].size(), 5u);
+  ASSERT_EQ(body["steps"].size(), 4u);
   EXPECT_EQ(body["steps"][0]["name"], "order");
   EXPECT_EQ(body["steps"][0]["status"], "SUCCEEDED");
   // Decided by PaymentCompleted, never sent, yet shown as done in one attempt.
@@ -86,15 +83,14 @@ TEST_F(SagaApiTest, OwnerSeesTheRunningSagaWithItsSteps) {
   EXPECT_EQ(body["steps"][1]["attempts"], 1);
   EXPECT_EQ(body["steps"][1]["startedAt"], "2026-01-01T00:00:00.000Z");
   EXPECT_EQ(body["steps"][1]["endedAt"], "2026-01-01T00:00:00.000Z");
-  // A parallel group: the status change and the reservation run together.
-  EXPECT_EQ(body["steps"][2]["name"], "order_payment_done");
+  // No step for PAYMENT_DONE (Order follows PaymentCompleted itself): the reservation is next,
+  // alone.
+  EXPECT_EQ(body["steps"][2]["name"], "reserve_stock");
   EXPECT_EQ(body["steps"][2]["status"], "RUNNING");
   EXPECT_EQ(body["steps"][2]["attempts"], 1);
-  EXPECT_EQ(body["steps"][3]["name"], "reserve_stock");
-  EXPECT_EQ(body["steps"][3]["status"], "RUNNING");
-  EXPECT_EQ(body["steps"][3]["attempts"], 1);
-  EXPECT_EQ(body["steps"][4]["name"], "order_placed");
-  EXPECT_EQ(body["steps"][4]["status"], "PENDING");
+  EXPECT_TRUE(body["steps"][2]["parallelGroup"].is_null());
+  EXPECT_EQ(body["steps"][3]["name"], "order_placed");
+  EXPECT_EQ(body["steps"][3]["status"], "PENDING");
 }
 
 TEST_F(SagaApiTest, AdminAndServiceSeeEveryonesSaga) {
@@ -191,7 +187,6 @@ TEST_F(SagaApiTest, ListPagesNewestFirst) {
 TEST_F(SagaApiTest, ListFiltersByState) {
   Start(PaymentCompletedFor(), OrderId("ord_running"));
   Start(PaymentFailedFor(), OrderId("ord_failed"));
-  Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
   Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
   Reply(Expect<contracts::MarkFailed>(contracts::kOrderCommandsTopic),
         contracts::OrderStatusChanged{"FAILED"});

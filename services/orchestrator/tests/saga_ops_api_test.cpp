@@ -56,8 +56,6 @@ class SagaOpsApiTest : public OrchestratorFixture {
   // attempt timed out. The order saga COMPLETED before.
   void CancelThatGaveUp() {
     Start(PaymentCompletedFor(), kOrder);
-    Reply(Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic),
-          contracts::OrderStatusChanged{"PAYMENT_DONE"});
     Reply(Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic),
           contracts::StockReserved{});
     Reply(Expect<contracts::MarkPlaced>(contracts::kOrderCommandsTopic),
@@ -126,7 +124,6 @@ TEST_F(SagaOpsApiTest, RetryFinishesACancelThatGaveUpAndRecordsWhoAndWhy) {
 
 TEST_F(SagaOpsApiTest, AbortCompensatesARunningSagaAndFailsTheOrder) {
   Start(PaymentCompletedFor(), kOrder);
-  Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
   Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
   auto aborted = Abort("customer called");
   ASSERT_EQ(aborted.status, 200) << aborted.body;
@@ -157,7 +154,6 @@ TEST_F(SagaOpsApiTest, AbortCompensatesARunningSagaAndFailsTheOrder) {
 
 TEST_F(SagaOpsApiTest, VerbsTheSagaIsInNoStateForAreConflicts) {
   Start(PaymentCompletedFor(), kOrder);
-  Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
   Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
   auto running = Retry();
   EXPECT_EQ(running.status, 409) << "running";
@@ -175,7 +171,6 @@ TEST_F(SagaOpsApiTest, AbortOfACancelSagaIsAConflict) {
 
 TEST_F(SagaOpsApiTest, AReasonIsRequiredAndOnlyAdminsAct) {
   Start(PaymentCompletedFor(), kOrder);
-  Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
   Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
   for (const std::string& body :
        {std::string(""), std::string("{}"), std::string(R"({"reason":""})"),
@@ -197,11 +192,10 @@ TEST_F(SagaOpsApiTest, AReasonIsRequiredAndOnlyAdminsAct) {
 
 TEST_F(SagaOpsApiTest, TheSagaShowsWhereItIsItsHistoryAndItsMessages) {
   Start(PaymentCompletedFor(), kOrder);
-  Expect<contracts::MarkPaymentDone>(contracts::kOrderCommandsTopic);
   const contracts::Message reserve =
       Expect<contracts::ReserveStock>(contracts::kInventoryCommandsTopic);
   const nlohmann::json body = Get();
-  EXPECT_EQ(body["currentStep"], "order_payment_done");
+  EXPECT_EQ(body["currentStep"], "reserve_stock");
   EXPECT_EQ(body["phase"], "AWAITING_REPLY");
   EXPECT_TRUE(body["deadlineAt"].is_string());
   ASSERT_TRUE(body["history"].is_array());

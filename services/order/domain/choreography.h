@@ -13,11 +13,6 @@
 
 namespace tinysaga::order {
 
-struct StatusTarget {
-  OrderStatus status = OrderStatus::kFailed;
-  std::string status_info;  // for FAILED: the reason; else empty (the default text)
-};
-
 // The statuses `event` moves the order to, in turn (empty: a fact only, no status change), or
 // nullopt when Order does not follow the event at all.
 //   PaymentCompleted -> PAYMENT_DONE

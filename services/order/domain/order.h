@@ -89,8 +89,15 @@ Result<StatusChange> ChangeStatus(Order& order, OrderStatus to, Actor actor,
 // any other status. Returns false, changing nothing, when a cancel was requested already.
 Result<bool> RequestCancel(Order& order, TimestampMs now_ms);
 
-// What a saga's status command (order.commands: MarkPaymentDone, MarkPlaced, MarkFailed,
-// MarkCanceled) does to an order, decided on the order as read.
+// A status a saga moves the order to.
+struct StatusTarget {
+  OrderStatus status = OrderStatus::kFailed;
+  std::string status_info;  // for FAILED: the reason; else empty (the default text)
+};
+
+// What a saga's move to `target` does to an order, decided on the order as read: the
+// orchestrator's commands (order.commands: MarkPlaced, MarkFailed, MarkCanceled, MarkOnWay)
+// and the events Order follows.
 enum class SagaCommandPlan {
   kChange,       // apply ChangeStatus(order, target, Actor::kSaga, ...)
   kAlreadyDone,  // the order is in the target status or went through it: answer as done

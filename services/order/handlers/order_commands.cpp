@@ -1,9 +1,12 @@
 #include "order/handlers/order_commands.h"
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "order/domain/order.h"
+#include "order/handlers/order_events.h"
+#include "order/handlers/status_moves.h"
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/platform/handlers.h"
@@ -11,12 +14,6 @@
 
 namespace tinysaga::order {
 namespace {
-
-// What a command asks for: the target status and, for MarkFailed, the reason.
-struct Target {
-  OrderStatus status = OrderStatus::kFailed;
-  std::string status_info;  // empty: the status's default text
-};
 
 contracts::Payload Rejected(OrderStatus status, std::string detail) {
   return contracts::OrderStatusRejected{std::string(FormatOrderStatus(status)), std::move(detail)};
@@ -26,7 +23,7 @@ contracts::Payload Rejected(OrderStatus status, std::string detail) {
 // retried by an operator (issue 15), now fails it for the same reason with the refund done:
 // the statusInfo tells the truth again, with a history line saying so. The status stays
 // FAILED; nothing else changes an order in a final status.
-Result<void> CorrectFailureReason(soci::session& session, Order& order, const Target& target,
+Result<void> CorrectFailureReason(soci::session& session, Order& order, const StatusTarget& target,
                                   TimestampMs now_ms) {
   if (order.status != OrderStatus::kFailed || target.status != OrderStatus::kFailed ||
       target.status_info.empty() || order.status_info == target.status_info ||
@@ -43,56 +40,54 @@ Result<void> CorrectFailureReason(soci::session& session, Order& order, const Ta
   return Ok();
 }
 
-// Decides and applies the change; returns the reply.
+// Moves the order through `targets` (the last is the command's); returns the reply.
 Result<contracts::Payload> Apply(soci::session& session, const OrderId& order_id,
-                                 const Target& target, TimestampMs now_ms) {
+                                 std::span<const StatusTarget> targets, TimestampMs now_ms) {
   std::optional<Order> order = FindOrder(session, order_id);
   if (!order) {
     return Rejected(OrderStatus::kFailed, "order " + order_id.value() + " does not exist");
   }
-  const SagaCommandDecision decision = PlanSagaCommand(*order, target.status);
-  switch (decision.plan) {
-    case SagaCommandPlan::kAlreadyDone:
-      TS_RETURN_IF_ERROR(CorrectFailureReason(session, *order, target, now_ms));
-      return contracts::Payload(
-          contracts::OrderStatusChanged{std::string(FormatOrderStatus(order->status))});
-    case SagaCommandPlan::kReject:
-      return Rejected(order->status, decision.detail);
-    case SagaCommandPlan::kChange:
-      break;
-  }
-  const OrderStatus previous = order->status;
-  TS_ASSIGN_OR_RETURN(StatusChange change, ChangeStatus(*order, target.status, Actor::kSaga,
-                                                        target.status_info, now_ms));
-  if (!UpdateOrderIf(session, *order, previous)) {
-    return MakeError(Errc::kUnavailable, "order " + order_id.value() + " changed meanwhile");
-  }
-  AppendStatusChange(session, order_id, change);
+  TS_RETURN_IF_ERROR(CorrectFailureReason(session, *order, targets.back(), now_ms));
+  TS_ASSIGN_OR_RETURN(std::optional<std::string> refused,
+                      MoveOrder(session, *order, targets, now_ms));
+  if (refused) return Rejected(order->status, std::move(*refused));
   return contracts::Payload(
       contracts::OrderStatusChanged{std::string(FormatOrderStatus(order->status))});
 }
 
 }  // namespace
 
+std::vector<std::string> OrderCommandTopics() {
+  return {std::string(contracts::kOrderCommandsTopic), std::string(contracts::kPaymentEventsTopic)};
+}
+
 platform::MessageHandler OrderCommandHandler(const Clock& clock, Rng& rng) {
-  // Each command asks for a target status; the decision and the reply are the same for all.
-  auto to = [&clock](OrderStatus status) {
-    return
-        [&clock, status](soci::session& session, const contracts::Message& command, const auto&) {
-          return Apply(session, command.envelope.order_id, Target{status, ""}, clock.NowMs());
-        };
+  // Each command asks for target statuses; the decision and the reply are the same for all.
+  auto to = [&clock](std::vector<StatusTarget> targets) {
+    return [&clock, targets = std::move(targets)](soci::session& session,
+                                                  const contracts::Message& command, const auto&) {
+      return Apply(session, command.envelope.order_id, targets, clock.NowMs());
+    };
   };
+  using enum OrderStatus;
   auto commands =
       platform::Handlers::ForCommands(std::string(contracts::kOrderCommandsTopic), clock, rng);
-  commands.Answer<contracts::MarkPaymentDone>(to(OrderStatus::kPaymentDone))
-      .Answer<contracts::MarkPlaced>(to(OrderStatus::kPlaced))
-      .Answer<contracts::MarkCanceled>(to(OrderStatus::kCanceled))
-      .Answer<contracts::MarkOnWay>(to(OrderStatus::kOnWay))
+  // MarkPlaced may overtake the PaymentCompleted it follows: they travel on different topics.
+  commands.Answer<contracts::MarkPlaced>(to({{kPaymentDone, ""}, {kPlaced, ""}}))
+      .Answer<contracts::MarkCanceled>(to({{kCanceled, ""}}))
+      .Answer<contracts::MarkOnWay>(to({{kOnWay, ""}}))
       .Answer<contracts::MarkFailed>([&clock](soci::session& session,
                                               const contracts::Message& command,
                                               const contracts::MarkFailed& failed) {
-        return Apply(session, command.envelope.order_id,
-                     Target{OrderStatus::kFailed, failed.reason}, clock.NowMs());
+        const StatusTarget failed_for{kFailed, failed.reason};
+        return Apply(session, command.envelope.order_id, std::span(&failed_for, 1), clock.NowMs());
+      })
+      // Payment's event, not a command: the charge is done, so is the payment (one command
+      // and its reply fewer per saga than the orchestrator asking).
+      .On<contracts::PaymentCompleted>([&clock](soci::session& session,
+                                                const contracts::Message& event,
+                                                const contracts::PaymentCompleted&) {
+        return FollowOrderEvent(session, event, clock);
       });
   return std::move(commands).Build();
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "order/domain/choreography.h"
+#include "order/handlers/status_moves.h"
 #include "order/order_repository.h"
 #include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography_reactions.h"
@@ -10,35 +11,30 @@
 
 namespace tinysaga::order {
 
-Result<void> ApplyOrderEvent(soci::session& session, const contracts::Message& event,
-                             const Clock& clock) {
-  if (!Follows(event.payload)) return Ok();
+Result<void> FollowOrderEvent(soci::session& session, const contracts::Message& event,
+                              const Clock& clock) {
   const OrderId& order_id = event.envelope.order_id;
-  const std::optional<Order> found = FindOrder(session, order_id);
-  if (!found) {
+  std::optional<Order> order = FindOrder(session, order_id);
+  if (!order) {
     return MakeError(Errc::kInvalidRequest, std::string(event.type()) + " for order " +
                                                 order_id.value() + ", which does not exist");
   }
-  AppendSagaFact(session, order_id, FactOf(event));
-  const TimestampMs now_ms = clock.NowMs();
-  Order order = *found;
-  const std::vector<StatusTarget> targets = FollowEvent(order, event.payload).value();
-  for (const StatusTarget& target : targets) {
-    const SagaCommandDecision decision = PlanSagaCommand(order, target.status);
-    if (decision.plan == SagaCommandPlan::kAlreadyDone) continue;
-    if (decision.plan == SagaCommandPlan::kReject) {
-      spdlog::info("order: {} leaves order {} {}: {}", event.type(), order_id.value(),
-                   FormatOrderStatus(order.status), decision.detail);
-      break;
-    }
-    const OrderStatus previous = order.status;
-    TS_ASSIGN_OR_RETURN(StatusChange change, ChangeStatus(order, target.status, Actor::kSaga,
-                                                          target.status_info, now_ms));
-    if (!UpdateOrderIf(session, order, previous)) {
-      return MakeError(Errc::kUnavailable, "order " + order_id.value() + " changed meanwhile");
-    }
-    AppendStatusChange(session, order_id, change);
+  const std::optional<std::vector<StatusTarget>> targets = FollowEvent(*order, event.payload);
+  if (!targets) return Ok();
+  TS_ASSIGN_OR_RETURN(std::optional<std::string> refused,
+                      MoveOrder(session, *order, *targets, clock.NowMs()));
+  if (refused) {
+    spdlog::info("order: {} leaves order {} {}: {}", event.type(), order_id.value(),
+                 FormatOrderStatus(order->status), *refused);
   }
+  return Ok();
+}
+
+Result<void> ApplyOrderEvent(soci::session& session, const contracts::Message& event,
+                             const Clock& clock) {
+  if (!Follows(event.payload)) return Ok();
+  TS_RETURN_IF_ERROR(FollowOrderEvent(session, event, clock));
+  AppendSagaFact(session, event.envelope.order_id, FactOf(event));
   return Ok();
 }
 

@@ -26,6 +26,13 @@ class session;
 
 namespace tinysaga::order {
 
+// Moves the order as FollowEvent says for `event` (nothing for an event Order does not
+// follow), without recording a fact: what orchestration mode does with PaymentCompleted
+// (order_commands.h). The order missing is kInvalidRequest, as above.
+Result<void> FollowOrderEvent(soci::session& session, const contracts::Message& event,
+                              const Clock& clock);
+
+// FollowOrderEvent, and the event's fact for the choreography saga view.
 Result<void> ApplyOrderEvent(soci::session& session, const contracts::Message& event,
                              const Clock& clock);
 

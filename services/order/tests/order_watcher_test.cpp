@@ -75,6 +75,7 @@ class OrderWatcherTest : public testing::SagaFixture {
     clock_.AdvanceMs(advance_ms);
     watcher_.RunOnce();
   }
+  // A saga's command, or Payment's event, through the orchestration handler.
   void Mark(const std::string& order_id, contracts::Payload command) {
     auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
       TS_RETURN_IF_ERROR(OrderCommandHandler(clock_, rng_)(
@@ -121,7 +122,8 @@ TEST_F(OrderWatcherTest, StreamsTheOrderThenEachStatusChangeAndTheSaga) {
   EXPECT_EQ(stream->Take(), "");  // nothing new
 
   sagas_[order_id] = SagaObservation{SagaPresence::kPresent, R"({"state":"RUNNING"})", false};
-  Mark(order_id, contracts::MarkPaymentDone{});
+  Mark(order_id, contracts::PaymentCompleted{UserId("alice"), Money::FromCents(500).value(),
+                                             TransactionId("txn_1"), ProductId("prd_apple"), 2});
   Round(250);
   text = stream->Take();
   orders = Events(text, "order");

@@ -88,7 +88,8 @@ TEST_F(SagaOperationsTest, AbortFailsARunningOrderAndAnnouncesTheCancelInItsSaga
         message["direction"] == "sent" && message["messageId"] == events[0].envelope.message_id;
   }
   EXPECT_TRUE(announced) << view["messages"].dump();
-  EXPECT_EQ(view["steps"][3]["status"], "COMPENSATING") << "what was in flight is undone";
+  EXPECT_EQ(view["steps"][2]["name"], "reserve_stock");
+  EXPECT_EQ(view["steps"][2]["status"], "COMPENSATING") << "what was in flight is undone";
 
   // Idempotent; retry does not apply; nothing more is sent.
   auto again = Verb(order_id, false);

@@ -74,9 +74,7 @@ struct ShipOrder {
 // synchronously before the debit, see libs/saga/README.md.) Each is answered OrderStatusChanged
 // when the order is in (or already reached) the target status, OrderStatusRejected when the order's
 // status table forbids the change.
-struct MarkPaymentDone {
-  bool operator==(const MarkPaymentDone&) const = default;
-};
+// (Nor is PAYMENT_PENDING -> PAYMENT_DONE: Order follows Payment's PaymentCompleted itself.)
 struct MarkPlaced {
   bool operator==(const MarkPlaced&) const = default;
 };
@@ -172,8 +170,8 @@ struct OrderCancelRequested {
 };
 
 using Payload =
-    std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, ShipOrder, MarkPaymentDone,
-                 MarkPlaced, MarkFailed, MarkCanceled, MarkOnWay, PaymentCharged, PaymentDeclined,
+    std::variant<ChargeWallet, Refund, ReserveStock, ReleaseStock, ShipOrder, MarkPlaced,
+                 MarkFailed, MarkCanceled, MarkOnWay, PaymentCharged, PaymentDeclined,
                  PaymentUnavailable, Refunded, RefundRefused, StockReserved, OutOfStock,
                  StockReleased, OrderShipped, OrderStatusChanged, OrderStatusRejected,
                  PaymentCompleted, PaymentFailed, OrderCancelRequested>;

@@ -7,10 +7,11 @@
 //          const contracts::ReserveStock& reserve) -> Result<contracts::Payload> {...});
 //   messaging.Subscribe("commands", {topic}, std::move(commands).Build());
 //
-// What happens to a type nobody registered is decided here, for every service: a command is
-// dead-lettered (it was addressed to this service, so it is a bug upstream or a version this
-// build does not know, for an operator to see), an event is nothing to do (events are
-// announced to whoever listens; each subscriber reacts to those it needs).
+// What happens to a type nobody registered is decided here, for every service: a command (or a
+// reply) is dead-lettered (it was addressed to this service, so it is a bug upstream or a
+// version this build does not know, for an operator to see), an event is nothing to do, on a
+// commands subscription too (events are announced to whoever listens; each subscriber reacts
+// to those it needs).
 
 #include <array>
 #include <cassert>

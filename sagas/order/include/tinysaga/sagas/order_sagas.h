@@ -5,9 +5,10 @@
 // order saga ("order"), started by Payment's PaymentCompleted or PaymentFailed event:
 //   0 order               -                 undo: MarkFailed(reason)
 //   1 charge_wallet       ChargeWallet      undo: Refund (voids a debit that went through unseen)
-//   2 order_payment_done  MarkPaymentDone
-//   3 reserve_stock       ReserveStock      undo: ReleaseStock
-//   4 order_placed        MarkPlaced        (patient retries: PLACED cannot be undone)
+//   2 reserve_stock       ReserveStock      undo: ReleaseStock
+//   3 order_placed        MarkPlaced        (patient retries: PLACED cannot be undone)
+// (PAYMENT_PENDING -> PAYMENT_DONE is no step: Order follows PaymentCompleted itself, in both
+// modes.)
 // cancel saga ("cancel"), started by Order's OrderCancelRequested event:
 //   0 release_stock       ReleaseStock
 //   1 refund              Refund
