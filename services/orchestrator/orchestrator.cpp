@@ -7,7 +7,9 @@
 
 #include "orchestrator/log.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/saga/engine.h"
+#include "tinysaga/saga/orchestration_start.h"
 
 namespace tinysaga::orchestrator {
 
@@ -72,9 +74,11 @@ void AppendCommands(soci::session& session, const saga::Decision& decision, Time
 
 }  // namespace
 
-std::vector<std::string> SubscribedTopics() {
-  return {std::string(contracts::kPaymentEventsTopic), std::string(contracts::kOrderEventsTopic),
-          std::string(contracts::kSagaRepliesTopic)};
+std::vector<std::string> SubscribedTopics(const SagaCatalog& catalog) {
+  std::vector<std::string> topics =
+      saga::TopicsOf(saga::OrchestrationStartEvents(catalog.definitions()));
+  topics.emplace_back(contracts::kSagaRepliesTopic);
+  return topics;
 }
 
 Orchestrator::Orchestrator(storage::Db& db, const Clock& clock, Rng& rng,
@@ -126,13 +130,15 @@ Result<void> Orchestrator::StartSaga(soci::session& session, const contracts::Me
                                      TimestampMs now_ms, Tally& tally) {
   std::string saga_id = NewId("sag", rng_);
   saga_id.resize(std::min(saga_id.size(), saga::kSagaIdLengthMax));
-  std::optional<sagas::StartRequest> request = sagas::SagaStartFor(event, SagaId(saga_id));
+  std::optional<saga::OrchestrationStart> request =
+      saga::OrchestrationStartFor(catalog_.definitions(), event, SagaId(saga_id));
   if (!request) {
     // Other services' events share these topics (e.g. choreography's); they are not ours.
     tally.ignored.emplace_back(kIgnoredNotStartEvent);
     return Ok();
   }
-  const std::string type(request->saga_type);
+  const saga::SagaDefinition& definition = *request->definition;
+  const std::string& type = definition.type;
   const OrderId& order_id = event.envelope.order_id;
   TS_ASSIGN_OR_RETURN(std::optional<SagaRow> existing, FindSagaOfOrder(session, order_id, type));
   if (existing) {
@@ -141,11 +147,7 @@ Result<void> Orchestrator::StartSaga(soci::session& session, const contracts::Me
     tally.ignored.emplace_back(kIgnoredSagaExists);
     return Ok();
   }
-  const saga::SagaDefinition* definition = catalog_.Find(type);
-  if (definition == nullptr) {  // SagaStartFor names only types the catalog holds
-    return MakeError(Errc::kInternal, "no definition for saga type '" + type + "'");
-  }
-  auto decision = saga::Start(*definition, std::move(request->start), now_ms);
+  auto decision = saga::Start(definition, std::move(request->start), now_ms);
   if (!decision.ok()) {
     // The event parsed but its data cannot start a saga: retrying cannot help.
     return MakeError(Errc::kUnprocessable, "cannot start a " + type + " saga for order " +

@@ -43,8 +43,10 @@ class Registry;
 
 namespace tinysaga::orchestrator {
 
-// The topics the orchestrator consumes, in one subscription (one consumer group join).
-std::vector<std::string> SubscribedTopics();
+// The topics the orchestrator consumes, in one subscription (one consumer group join): where
+// the events that start the catalog's sagas travel (saga::OrchestrationStartEvents), and
+// saga.replies.
+std::vector<std::string> SubscribedTopics(const SagaCatalog& catalog);
 
 // What the shell around the orchestrator wants to hear; either may be empty (tests).
 struct OrchestratorHooks {

@@ -54,8 +54,8 @@ struct OrchestratorParts {
 void StartOrchestrating(platform::ServiceContext& service, OrchestratorParts& parts) {
   if (!service.messaging) {
     Log()->warn("no broker configured: sagas are neither started nor answered");
-  } else if (auto subscribed = service.messaging->Subscribe("sagas", SubscribedTopics(),
-                                                            parts.orchestrator.Handler());
+  } else if (auto subscribed = service.messaging->Subscribe(
+                 "sagas", SubscribedTopics(parts.catalog), parts.orchestrator.Handler());
              !subscribed.ok()) {
     // Only a programmer error can get here (a second subscription of one name, or one after
     // Start): crash loudly rather than serve without consuming.

@@ -439,7 +439,7 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
     process->parts_ = parts;
   } else if (name == "orchestrator") {
     auto parts = std::make_shared<OrchestratorParts>(env, clock, db);
-    TS_RETURN_IF_ERROR(subscribe("sagas", orchestrator::SubscribedTopics(),
+    TS_RETURN_IF_ERROR(subscribe("sagas", orchestrator::SubscribedTopics(parts->catalog),
                                  [handle = parts->orchestrator.Handler(), parts = parts.get()](
                                      soci::session& session, const contracts::Message& message) {
                                    parts->stale = true;

@@ -16,7 +16,6 @@ using saga::MakeAction;
 using saga::ReplyRule;
 using saga::Retry;
 using saga::SagaDefinition;
-using saga::SagaStart;
 using saga::SagaState;
 using saga::Step;
 using saga::Success;
@@ -44,6 +43,14 @@ contracts::ReleaseStock BuildReleaseStock(const SagaState& state) {
   OrderSagaData data = Data(state);
   return contracts::ReleaseStock{data.product_id, data.quantity};
 }
+// The reply to ChargeWallet that Payment's event about the charge stands for.
+std::string ChargeReplyOf(const Payload& event) {
+  const auto* failed = std::get_if<contracts::PaymentFailed>(&event);
+  if (failed == nullptr) return "PaymentCharged";
+  return failed->failure == contracts::PaymentFailure::kInsufficientFunds ? "PaymentDeclined"
+                                                                          : "PaymentUnavailable";
+}
+
 // The order saga's step whose compensation is the refund.
 constexpr int kChargeWalletStep = 1;
 
@@ -167,7 +174,10 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
            .facts = {.done = "PaymentCompleted",
                      .failed = "PaymentFailed",
                      .undone = "Refunded",
-                     .undo_failed = "RefundRefused"}});
+                     .undo_failed = "RefundRefused"},
+           // Orchestration: the saga starts from Payment's event, the very answer ChargeWallet
+           // would get from Payment's record, so the charge is decided with no round trip.
+           .reply_of_fact = &ChargeReplyOf});
   saga.steps.push_back(Step{
       .name = "reserve_stock",
       .label = "Reserve stock",
@@ -256,30 +266,6 @@ const std::vector<SagaDefinition>& DefaultDefinitions() {
 
 const SagaDefinition* DefaultDefinition(std::string_view type) {
   return saga::FindDefinition(DefaultDefinitions(), type);
-}
-
-std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id) {
-  auto start = [&](std::string_view type, const OrderSagaData& data,
-                   std::optional<std::string> first_reply = std::nullopt) {
-    return StartRequest{type, SagaStart{std::move(saga_id), event.envelope.order_id, data.ToJson(),
-                                        event.envelope.traceparent, std::move(first_reply),
-                                        event.envelope.message_id, std::string(event.type())}};
-  };
-  // Payment's event is the charge's outcome, the very answer ChargeWallet would get from
-  // Payment's record: the charge step is decided by it, with no round trip.
-  if (const auto* completed = std::get_if<contracts::PaymentCompleted>(&event.payload)) {
-    return start(kOrderSagaType, DataOf(*completed), "PaymentCharged");
-  }
-  if (const auto* failed = std::get_if<contracts::PaymentFailed>(&event.payload)) {
-    return start(kOrderSagaType, DataOf(*failed),
-                 failed->failure == contracts::PaymentFailure::kInsufficientFunds
-                     ? "PaymentDeclined"
-                     : "PaymentUnavailable");
-  }
-  if (const auto* cancel = std::get_if<contracts::OrderCancelRequested>(&event.payload)) {
-    return start(kCancelSagaType, DataOf(*cancel));
-  }
-  return std::nullopt;
 }
 
 }  // namespace tinysaga::sagas

@@ -281,39 +281,6 @@ TEST(OrderSaga, WhileCompensatingTheStepIndexOnlyDecreases) {
   EXPECT_EQ(indexes, (std::vector<int>{2, 1, 0, -1}));
 }
 
-TEST(OrderSaga, StartsFromPaymentEventsAndCancelFromOrderEvent) {
-  Envelope envelope;
-  envelope.message_id = "evt_1";
-  envelope.order_id = OrderId("ord_1");
-  envelope.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  Message completed{envelope, PaymentCompleted{UserId("alice"), Cents(1250), TransactionId("t"),
-                                               ProductId("book-1"), 2}};
-  auto request = SagaStartFor(completed, SagaId("sag_1"));
-  ASSERT_TRUE(request.has_value());
-  EXPECT_EQ(request->saga_type, kOrderSagaType);
-  EXPECT_EQ(request->start.order_id, OrderId("ord_1"));
-  EXPECT_EQ(request->start.traceparent, envelope.traceparent);
-  EXPECT_EQ(OrderSagaData::FromJson(request->start.data).value(), TestData());
-
-  EXPECT_EQ(request->start.first_reply, "PaymentCharged") << "the event decides the charge";
-
-  Message failed{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"), 2,
-                                         PaymentFailure::kInsufficientFunds}};
-  EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->saga_type, kOrderSagaType);
-  EXPECT_EQ(SagaStartFor(failed, SagaId("sag_2"))->start.first_reply, "PaymentDeclined");
-  Message unavailable{envelope, PaymentFailed{UserId("alice"), Cents(1250), ProductId("book-1"), 2,
-                                              PaymentFailure::kUnavailable}};
-  EXPECT_EQ(SagaStartFor(unavailable, SagaId("sag_5"))->start.first_reply, "PaymentUnavailable");
-
-  Message cancel{envelope,
-                 OrderCancelRequested{UserId("alice"), Cents(1250), ProductId("book-1"), 2}};
-  EXPECT_EQ(SagaStartFor(cancel, SagaId("sag_3"))->saga_type, kCancelSagaType);
-  EXPECT_FALSE(SagaStartFor(cancel, SagaId("sag_3"))->start.first_reply.has_value());
-
-  Message other{envelope, StockReserved{}};
-  EXPECT_FALSE(SagaStartFor(other, SagaId("sag_4")).has_value());
-}
-
 // The saga as the orchestrator starts it: from Payment's event, which is the charge's outcome,
 // so no ChargeWallet goes to Payment and back (two hops fewer on every saga's path).
 TEST(OrderSaga, StartedByPaymentCompletedTheChargeIsDoneWithoutACommand) {

@@ -1,8 +1,8 @@
 // The orchestrator wired the way Run() wires it, on the in-memory bus: its handler behind
-// platform::ParsedHandler in a real InboxConsumer on SubscribedTopics(), its outbox published by
-// a real OutboxRelay, and a scripted participant answering every command on the command
-// topics. Checks the topics, keys and the inbox's deduplication end to end; single-threaded,
-// every step driven by hand.
+// platform::ParsedHandler in a real InboxConsumer on SubscribedTopics(catalog), its outbox
+// published by a real OutboxRelay, and a scripted participant answering every command on the
+// command topics. Checks the topics, keys and the inbox's deduplication end to end;
+// single-threaded, every step driven by hand.
 
 #include <gtest/gtest.h>
 
@@ -42,7 +42,8 @@ class BusFlowTest : public OrchestratorFixture {
  protected:
   BusFlowTest() {
     producer_ = std::move(bus_.NewProducer()).value();
-    consumer_ = std::move(bus_.NewConsumer({"orchestrator.sagas", SubscribedTopics()})).value();
+    consumer_ =
+        std::move(bus_.NewConsumer({"orchestrator.sagas", SubscribedTopics(*catalog_)})).value();
     participants_ = std::move(bus_.NewConsumer({"participants",
                                                 {std::string(contracts::kPaymentCommandsTopic),
                                                  std::string(contracts::kInventoryCommandsTopic),

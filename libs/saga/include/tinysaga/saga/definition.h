@@ -105,6 +105,10 @@ struct Step {
   // must finish, so an operator's abort is refused while it is current (the order saga's
   // order_placed: PLACED cannot be undone).
   bool abortable = true;
+  // Orchestration, when this step's done or failed fact is the event that starts the saga
+  // (orchestration_start.h): which of the forward action's replies the event stands for.
+  // Empty: its first success reply for the done fact, its first failure for the failed one.
+  std::function<std::string(const contracts::Payload& event)> reply_of_fact;
 };
 
 struct SagaDefinition {

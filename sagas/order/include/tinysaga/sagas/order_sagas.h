@@ -109,13 +109,4 @@ const std::vector<saga::SagaDefinition>& DefaultDefinitions();
 // The definition of `type` among those; nullptr for a type this build does not know.
 const saga::SagaDefinition* DefaultDefinition(std::string_view type);
 
-// How the orchestrator starts a saga from an event: the order saga from PaymentCompleted or
-// PaymentFailed, the cancel saga from OrderCancelRequested. nullopt for any other message.
-// The event's order id, data and traceparent carry over; `saga_id` is new.
-struct StartRequest {
-  std::string_view saga_type;
-  saga::SagaStart start;
-};
-std::optional<StartRequest> SagaStartFor(const contracts::Message& event, SagaId saga_id);
-
 }  // namespace tinysaga::sagas
