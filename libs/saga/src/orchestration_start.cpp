@@ -27,20 +27,20 @@ std::string FirstReplyOf(const Action& action, ReplyOutcome outcome) {
   return "";
 }
 
-// How `definition` starts from an event of `type`: nullopt when it does not; else the reply
-// the event stands for, or nullopt inside when the event starts it with no step decided.
-std::optional<std::optional<std::string>> FirstReplyFor(const SagaDefinition& definition,
-                                                        const contracts::Message& event) {
+// Whether `event` starts `definition`, and the reply it stands for (empty: it decides no step).
+struct StartMatch {
+  bool starts = false;
+  std::string first_reply;
+};
+StartMatch MatchStart(const SagaDefinition& definition, const contracts::Message& event) {
   const std::string type(event.type());
-  if (definition.start_fact == type) return std::optional<std::string>();
+  if (definition.start_fact == type) return {true, ""};
   const Step* step = StepStartedByItsFacts(definition);
-  if (step == nullptr || (step->facts.done != type && step->facts.failed != type)) {
-    return std::nullopt;
-  }
-  if (step->reply_of_fact) return std::optional<std::string>(step->reply_of_fact(event.payload));
+  if (step == nullptr || (step->facts.done != type && step->facts.failed != type)) return {};
+  if (step->reply_of_fact) return {true, step->reply_of_fact(event.payload)};
   const bool done = step->facts.done == type;
-  return std::optional<std::string>(
-      FirstReplyOf(*step->forward, done ? ReplyOutcome::kSuccess : ReplyOutcome::kFailure));
+  return {true,
+          FirstReplyOf(*step->forward, done ? ReplyOutcome::kSuccess : ReplyOutcome::kFailure)};
 }
 
 }  // namespace
@@ -49,15 +49,20 @@ std::optional<OrchestrationStart> OrchestrationStartFor(
     const std::vector<SagaDefinition>& definitions, const contracts::Message& event,
     SagaId saga_id) {
   for (const SagaDefinition& definition : definitions) {
-    std::optional<std::optional<std::string>> first_reply = FirstReplyFor(definition, event);
-    if (!first_reply) continue;
+    StartMatch match = MatchStart(definition, event);
+    if (!match.starts) continue;
     std::optional<nlohmann::json> data =
         definition.data_of ? definition.data_of(event.payload) : std::nullopt;
     if (!data) return std::nullopt;
-    return OrchestrationStart{
-        &definition, SagaStart{std::move(saga_id), event.envelope.order_id, std::move(*data),
-                               event.envelope.traceparent, std::move(*first_reply),
-                               event.envelope.message_id, std::string(event.type())}};
+    OrchestrationStart started{&definition, SagaStart{}};
+    started.start.saga_id = std::move(saga_id);
+    started.start.order_id = event.envelope.order_id;
+    started.start.data = std::move(*data);
+    started.start.traceparent = event.envelope.traceparent;
+    if (!match.first_reply.empty()) started.start.first_reply = std::move(match.first_reply);
+    started.start.message_id = event.envelope.message_id;
+    started.start.message_type = std::string(event.type());
+    return started;
   }
   return std::nullopt;
 }
