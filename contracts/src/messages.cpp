@@ -26,12 +26,22 @@ constexpr std::array<std::string_view, sizeof...(kIndex)> TypeNames(
   return {Traits<std::variant_alternative_t<kIndex, Payload>>::kName...};
 }
 
+template <size_t... kIndex>
+constexpr std::array<MessageKind, sizeof...(kIndex)> Kinds(std::index_sequence<kIndex...>) {
+  return {Traits<std::variant_alternative_t<kIndex, Payload>>::kKind...};
+}
+
 }  // namespace
 
 std::string_view TypeNameAt(size_t index) {
   static constexpr auto kNames =
       TypeNames(std::make_index_sequence<std::variant_size_v<Payload>>());
   return index < kNames.size() ? kNames[index] : std::string_view();
+}
+
+MessageKind KindAt(size_t index) {
+  static constexpr auto kKinds = Kinds(std::make_index_sequence<std::variant_size_v<Payload>>());
+  return kKinds.at(index);
 }
 
 std::string_view TypeName(const Payload& payload) {

@@ -10,6 +10,7 @@
 #include "inventory/log.h"
 #include "inventory/schema.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/handlers.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/sagas/order_sagas.h"
@@ -41,11 +42,13 @@ int Run(const platform::ServiceConfig& config) {
           choreography ? saga::ChoreographyTopics(sagas::DefaultDefinitions(),
                                                   contracts::Participant::kInventory)
                        : std::vector<std::string>{std::string(contracts::kInventoryCommandsTopic)};
-      auto subscribed = service.messaging->Subscribe(
-          choreography ? "events" : "commands", topics,
+      platform::MessageHandler handler =
           choreography ? InventoryEventHandler(service.clock, service.rng, &parts->faults)
                        : InventoryCommandHandler(service.clock, service.rng,
-                                                 contracts::kSagaRepliesTopic, &parts->faults));
+                                                 contracts::kSagaRepliesTopic, &parts->faults);
+      platform::IgnoredTypes ignores = platform::Handlers::IgnoredBy(handler);
+      auto subscribed = service.messaging->Subscribe(choreography ? "events" : "commands", topics,
+                                                     std::move(handler), {}, std::move(ignores));
       // RegisterRoutes has no error path: a service that cannot consume its messages still
       // serves its catalogue, and says so loudly.
       if (!subscribed.ok()) {

@@ -19,6 +19,7 @@
 #include "order/schema.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/http/client.h"
+#include "tinysaga/platform/handlers.h"
 #include "tinysaga/platform/peer_client.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
@@ -139,10 +140,13 @@ int Run(const platform::ServiceConfig& config, const OrderDeadlinesOptions& dead
               choreography ? saga::TopicsOf(saga::FactsHeardBy(sagas::DefaultDefinitions(),
                                                                contracts::Participant::kOrder))
                            : OrderCommandTopics();
-          auto subscribed = service.messaging->Subscribe(
-              choreography ? "events" : "commands", topics,
-              choreography ? OrderEventHandler(service.clock)
-                           : OrderCommandHandler(service.clock, service.rng));
+          platform::MessageHandler handler = choreography
+                                                 ? OrderEventHandler(service.clock)
+                                                 : OrderCommandHandler(service.clock, service.rng);
+          platform::IgnoredTypes ignores = platform::Handlers::IgnoredBy(handler);
+          auto subscribed =
+              service.messaging->Subscribe(choreography ? "events" : "commands", topics,
+                                           std::move(handler), {}, std::move(ignores));
           // RegisterRoutes has no error path: without its messages the service still serves
           // orders, and says so loudly.
           if (!subscribed.ok()) {

@@ -19,6 +19,7 @@
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/thread_name.h"
 #include "tinysaga/http/client.h"
+#include "tinysaga/platform/handlers.h"
 #include "tinysaga/platform/peer_client.h"
 #include "tinysaga/saga/choreography.h"
 #include "tinysaga/saga/choreography_reactions.h"
@@ -203,6 +204,7 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
                                                 : PaymentCommandHandler(service.clock, service.rng);
           // The handlers queue refunds inside the consumer's transaction; the worker is woken
           // after the commit, so the refund need not wait for its next poll.
+          platform::IgnoredTypes ignores = platform::Handlers::IgnoredBy(handle);
           auto refund_queued = std::make_shared<std::atomic<bool>>(false);
           auto handler = [handle = std::move(handle), refund_queued](
                              soci::session& session, const contracts::Message& message) {
@@ -214,7 +216,8 @@ int Run(const platform::ServiceConfig& config, const PaymentOptions& options) {
               choreography ? "events" : "commands", topics, std::move(handler),
               [refund_queued, background = &parts->background] {
                 if (refund_queued->exchange(false)) background->Wake();
-              });
+              },
+              std::move(ignores));
           if (!subscribed.ok()) {
             Log()->error("cannot consume {}: {}", topics.front(), subscribed.error().detail);
           }

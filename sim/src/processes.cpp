@@ -35,6 +35,7 @@
 #include "payment/wallet_client.h"
 #include "tinysaga/bus/tables.h"
 #include "tinysaga/contracts/topics.h"
+#include "tinysaga/platform/handlers.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/sagas/order_sagas.h"
@@ -318,12 +319,10 @@ std::string TypeOf(const std::string& payload) {
 
 // Messaging::Subscribe without the threads: a member of group "<service>.<name>" and its
 // inbox consumer, whose applications are traced.
-Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const Clock& clock,
-                                                const std::string& service, storage::Db& db,
-                                                bus::Producer& dead_letters,
-                                                const std::string& name,
-                                                std::vector<std::string> topics,
-                                                platform::MessageHandler handler) {
+Result<std::unique_ptr<Subscription>> Subscribe(
+    SimEnv& env, const Clock& clock, const std::string& service, storage::Db& db,
+    bus::Producer& dead_letters, const std::string& name, std::vector<std::string> topics,
+    platform::MessageHandler handler, platform::IgnoredTypes ignores) {
   const std::string group = service + "." + name;
   TS_ASSIGN_OR_RETURN(std::unique_ptr<bus::Consumer> member,
                       env.bus->NewConsumer({.group = group, .topics = std::move(topics)}));
@@ -331,6 +330,7 @@ Result<std::unique_ptr<Subscription>> Subscribe(SimEnv& env, const Clock& clock,
   subscription->consumer = std::make_unique<LossyCommits>(std::move(member), env);
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
+  options.ignores = std::move(ignores);
   options.backoff_wait = [&run_clock = env.clock](std::chrono::milliseconds delay) {
     run_clock.AdvanceMs(delay.count());
   };
@@ -367,11 +367,14 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
       std::make_unique<bus::OutboxRelay>(*process->db_, *process->producer_, clock, relay_options);
   storage::Db& db = *process->db_;
   http::Server& server = *process->server_;
+  // As the services do: the types a handler ignores are acknowledged without a transaction.
   auto subscribe = [&](const std::string& group_name, std::vector<std::string> topics,
-                       platform::MessageHandler handler) -> Result<void> {
+                       platform::MessageHandler handler,
+                       platform::IgnoredTypes ignores = {}) -> Result<void> {
+    if (!ignores) ignores = platform::Handlers::IgnoredBy(handler);
     TS_ASSIGN_OR_RETURN(auto subscription,
                         Subscribe(env, clock, name, db, *process->producer_, group_name,
-                                  std::move(topics), std::move(handler)));
+                                  std::move(topics), std::move(handler), std::move(ignores)));
     process->subscriptions_.push_back(std::move(subscription));
     return Ok();
   };
@@ -419,6 +422,7 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
     parts->api.Register(server, kSimSecret);
     platform::MessageHandler handle = choreography ? payment::PaymentEventHandler(clock, env.rng)
                                                    : payment::PaymentCommandHandler(clock, env.rng);
+    platform::IgnoredTypes ignores = platform::Handlers::IgnoredBy(handle);
     TS_RETURN_IF_ERROR(subscribe(
         choreography ? "events" : "commands",
         choreography ? saga::ChoreographyTopics(sagas::DefaultDefinitions(),
@@ -429,7 +433,8 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
           auto handled = handle(session, message);
           if (handled.ok() && payment::CausesRefund(message)) parts->refund_queued = true;
           return handled;
-        }));
+        },
+        std::move(ignores)));
     process->background_ = [parts = parts.get()](TimestampMs now_ms) {
       return parts->Background(now_ms);
     };

@@ -224,10 +224,30 @@ void InboxConsumer::Count(const std::vector<Applied>& applied) {
   }
 }
 
+// The deliveries the handler has something to do with; nullopt when that is all of them.
+std::optional<std::vector<Delivery>> InboxConsumer::NotIgnored(
+    const std::vector<Delivery>& deliveries) {
+  if (!options_.ignores) return std::nullopt;
+  const auto ignored = [&](const Delivery& delivery) {
+    const std::string& type = delivery.message.type;
+    return !type.empty() && options_.ignores(type);
+  };
+  if (std::none_of(deliveries.begin(), deliveries.end(), ignored)) return std::nullopt;
+  std::vector<Delivery> kept;
+  for (const Delivery& delivery : deliveries)
+    if (!ignored(delivery)) kept.push_back(delivery);
+  std::lock_guard lock(mutex_);
+  counters_.ignored += deliveries.size() - kept.size();
+  return kept;
+}
+
 Result<size_t> InboxConsumer::RunOnce() {
-  TS_ASSIGN_OR_RETURN(const std::vector<Delivery> deliveries,
+  TS_ASSIGN_OR_RETURN(const std::vector<Delivery> polled,
                       consumer_.Poll(options_.batch_size_max, options_.poll_wait_max));
-  if (deliveries.empty()) return size_t{0};
+  if (polled.empty()) return size_t{0};
+  // Applied (or dead-lettered): those not ignored. Committed: all that were polled.
+  const std::optional<std::vector<Delivery>> not_ignored = NotIgnored(polled);
+  const std::vector<Delivery>& deliveries = not_ignored ? *not_ignored : polled;
   std::optional<std::vector<Applied>> applied;
   if (deliveries.size() > 1) {
     applied = ApplyBatch(deliveries);
@@ -244,20 +264,20 @@ Result<size_t> InboxConsumer::RunOnce() {
       applied->push_back(std::move(*one));
     }
   }
-  if (options_.after_apply) options_.after_apply();
+  if (options_.after_apply && !deliveries.empty()) options_.after_apply();
   if (!PublishDeadLetters(deliveries, *applied)) {
     return MakeError(Errc::kUnavailable, "stopped before the dead letters were published");
   }
   Count(*applied);
   // Effects committed: now the offsets. A failed commit only means redelivery, and the inbox
   // skips those messages then.
-  if (auto committed = consumer_.Commit(deliveries); !committed.ok()) {
+  if (auto committed = consumer_.Commit(polled); !committed.ok()) {
     std::lock_guard lock(mutex_);
     ++counters_.commit_failures;
     Log()->warn("consumer={}: offset commit failed: {}", options_.consumer_name,
                 committed.error().detail);
   }
-  return deliveries.size();
+  return polled.size();
 }
 
 void InboxConsumer::Run() {

@@ -93,11 +93,11 @@ Result<void> WriteSetAside(storage::Db& db) {
   auto written = db.Write<bool>([&](soci::session& session) -> Result<bool> {
     for (const SetAsideRow& row : taken) {
       // A transaction retried after its append sets the same message aside twice.
-      session << "INSERT INTO outbox (message_id, topic, message_key, payload, created_at_ms) "
-                 "VALUES (:message_id, :topic, :message_key, :payload, :created_at_ms) "
-                 "ON CONFLICT (message_id) DO NOTHING",
+      session << "INSERT INTO outbox (message_id, topic, message_key, payload, message_type, "
+                 "created_at_ms) VALUES (:message_id, :topic, :message_key, :payload, "
+                 ":message_type, :created_at_ms) ON CONFLICT (message_id) DO NOTHING",
           soci::use(row.message.id), soci::use(row.message.topic), soci::use(row.message.key),
-          soci::use(row.message.payload), soci::use(row.created_at_ms);
+          soci::use(row.message.payload), soci::use(row.message.type), soci::use(row.created_at_ms);
     }
     return true;
   });

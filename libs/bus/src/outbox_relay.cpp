@@ -30,20 +30,24 @@ Result<OutboxRows> ReadUnsent(storage::Db& db, long long after_id,
     // allocation was ~85,000 instructions a read, 16% of the run).
     const long long fetched_rows = static_cast<long long>(limit + skipped.size());
     long long id = 0;
-    std::string message_id, topic, key, payload;
+    std::string message_id, topic, key, payload, type;
     soci::statement select =
-        (session.prepare << "SELECT id, message_id, topic, message_key, payload FROM outbox "
-                            "WHERE sent_at_ms IS NULL AND id > :after_id ORDER BY id LIMIT "
-                            ":fetched_rows",
+        (session.prepare << "SELECT id, message_id, topic, message_key, payload, message_type "
+                            "FROM outbox WHERE sent_at_ms IS NULL AND id > :after_id ORDER BY id "
+                            "LIMIT :fetched_rows",
          soci::into(id), soci::into(message_id), soci::into(topic), soci::into(key),
-         soci::into(payload), soci::use(after_id), soci::use(fetched_rows));
+         soci::into(payload), soci::into(type), soci::use(after_id), soci::use(fetched_rows));
     OutboxRows rows;
     for (bool found = select.execute(true); found && rows.ids.size() < limit;
          found = select.fetch()) {
       if (std::binary_search(skipped.begin(), skipped.end(), id)) continue;
       rows.ids.push_back(id);
-      rows.messages.push_back(
-          Message{std::move(message_id), std::move(topic), std::move(key), std::move(payload), {}});
+      rows.messages.push_back(Message{std::move(message_id),
+                                      std::move(topic),
+                                      std::move(key),
+                                      std::move(payload),
+                                      {},
+                                      std::move(type)});
     }
     return rows;
   });
@@ -74,10 +78,11 @@ void AppendToOutbox(soci::session& session, const Message& message, TimestampMs 
     return;
   }
   const long long created_at_ms = now_ms;
-  session << "INSERT INTO outbox (message_id, topic, message_key, payload, created_at_ms) "
-             "VALUES (:message_id, :topic, :message_key, :payload, :created_at_ms)",
+  session << "INSERT INTO outbox (message_id, topic, message_key, payload, message_type, "
+             "created_at_ms) VALUES (:message_id, :topic, :message_key, :payload, :message_type, "
+             ":created_at_ms)",
       soci::use(message.id), soci::use(message.topic), soci::use(message.key),
-      soci::use(message.payload), soci::use(created_at_ms);
+      soci::use(message.payload), soci::use(message.type), soci::use(created_at_ms);
 }
 
 OutboxRelay::OutboxRelay(storage::Db& db, Producer& producer, const Clock& clock,

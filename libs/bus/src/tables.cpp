@@ -56,6 +56,12 @@ CREATE INDEX dead_letters_time ON dead_letters (dead_lettered_at_ms, id);
 CREATE INDEX dead_letters_source ON dead_letters (topic, source_partition, source_offset);
 )sql";
 
+// The payload's type (Message::type), for consumers that skip the types they ignore; '' for
+// rows written before it, and for messages whose producer named none.
+constexpr const char* kOutboxMessageTypeSql = R"sql(
+ALTER TABLE outbox ADD COLUMN message_type TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 std::vector<storage::Migration> Migrations() {
@@ -64,6 +70,7 @@ std::vector<storage::Migration> Migrations() {
       {9002, "common_inbox", kInboxSql},
       {9004, "common_bus_state", kBusStateSql},
       {9005, "common_dead_letters", kDeadLettersSql},
+      {9006, "common_outbox_message_type", kOutboxMessageTypeSql},
   };
 }
 

@@ -65,6 +65,7 @@ class InboxConsumerTest : public ::testing::TestWithParam<size_t> {
     consumer_ = std::move(bus_->NewConsumer({"test-service", {"orders"}})).value();
     InboxConsumerOptions options{.consumer_name = "test-service", .batch_size_max = GetParam()};
     options.backoff_wait = [this](std::chrono::milliseconds delay) { waits_.push_back(delay); };
+    options.ignores = ignores_;
     inbox_ = std::make_unique<InboxConsumer>(
         test_db_.db(), *consumer_, *producer_, clock_,
         [this](soci::session& session, const Message& message) {
@@ -104,6 +105,7 @@ class InboxConsumerTest : public ::testing::TestWithParam<size_t> {
   ManualClock clock_;
   TestHandler handler_;
   std::vector<std::chrono::milliseconds> waits_;
+  std::function<bool(std::string_view)> ignores_;
   std::unique_ptr<MemoryBus> bus_;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Consumer> consumer_;
@@ -133,6 +135,27 @@ TEST_P(InboxConsumerTest, BrokenDedupAppliesDuplicatedMessagesAgain) {
   EXPECT_EQ(inbox_->counters().duplicates, 0u);
   EXPECT_EQ(inbox_->counters().dead_lettered, 0u);
   EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM inbox WHERE consumer = 'test-service'"), 2);
+}
+
+// A type the handler ignores is acknowledged without a transaction: no effect, no inbox row,
+// its offset committed, and a redelivery is ignored again. A message of another type, or of
+// none (a producer that did not say), is applied as any.
+TEST_P(InboxConsumerTest, MessagesOfAnIgnoredTypeAreAcknowledgedWithoutAnInboxRow) {
+  ignores_ = [](std::string_view type) { return type == "StockReserved"; };
+  Restart();
+  Message ignored = Make("m1", "1");
+  ignored.type = "StockReserved";
+  Message handled = Make("m2", "2");
+  handled.type = "StockFailed";
+  Publish({ignored, handled, Make("m3", "3"), ignored});
+  Drain();
+  EXPECT_THAT(Applied(), ElementsAre("2", "3"));
+  EXPECT_EQ(inbox_->counters().ignored, 2u);
+  EXPECT_EQ(inbox_->counters().applied, 2u);
+  EXPECT_EQ(inbox_->counters().duplicates, 0u);
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM inbox WHERE message_id = 'm1'"), 0);
+  EXPECT_EQ(test_db_.Count("SELECT COUNT(*) FROM inbox"), 2);
+  EXPECT_EQ(bus_->Lag("test-service", "orders"), 0);
 }
 
 // Wraps a consumer whose offset commits fail: the effects committed, the offsets did not, as

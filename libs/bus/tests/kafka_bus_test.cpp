@@ -32,7 +32,8 @@ TEST(KafkaBusTest, PublishesAndConsumesInOrderPerKeyThroughTheBroker) {
                               "orders",
                               key,
                               "{\"seq\":" + std::to_string(sequence) + "}",
-                              {{"trace-id", "t" + key}}});
+                              {{"trace-id", "t" + key}},
+                              sequence % 2 == 0 ? "Even" : ""});
     }
   }
   auto published = (*producer)->Publish(batch);
@@ -59,6 +60,8 @@ TEST(KafkaBusTest, PublishesAndConsumesInOrderPerKeyThroughTheBroker) {
     EXPECT_EQ(message.topic, "orders");
     EXPECT_EQ(message.headers.at("trace-id"), "t" + message.key);
     EXPECT_EQ(message.headers.count(std::string(kHeaderMessageId)), 0u);  // carried in Message::id
+    EXPECT_EQ(message.headers.count(std::string(kHeaderMessageType)), 0u);  // in Message::type
+    EXPECT_EQ(message.type, message.id.back() % 2 == 0 ? "Even" : "");
     EXPECT_EQ(message.payload, "{\"seq\":" + message.id.substr(message.id.size() - 1) + "}");
     auto [it, inserted] = partition_of.emplace(message.key, delivery.partition);
     EXPECT_EQ(it->second, delivery.partition) << "one key, one partition";

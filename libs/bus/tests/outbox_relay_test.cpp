@@ -60,6 +60,19 @@ TEST_F(OutboxRelayTest, PublishesUnsentRowsInIdOrderAndMarksThemSent) {
   EXPECT_EQ(relay.counters().published, 3u);
 }
 
+// The payload's type travels with the row, so that a consumer can skip what it ignores.
+TEST_F(OutboxRelayTest, PublishesEachRowWithItsType) {
+  Message typed = Make("m1");
+  typed.type = "PaymentCompleted";
+  Append(test_db_.db(), {typed, Make("m2")}, clock_.NowMs());
+  OutboxRelay relay(test_db_.db(), *producer_, clock_);
+  ASSERT_EQ(*relay.RelayOnce(), 2u);
+  const std::vector<Delivery> stored = bus_.Stored("orders");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].message.type, "PaymentCompleted");
+  EXPECT_EQ(stored[1].message.type, "");
+}
+
 long long MarkedRows(TestDb& test_db) {
   return test_db.Count("SELECT COUNT(*) FROM outbox WHERE sent_at_ms IS NOT NULL");
 }

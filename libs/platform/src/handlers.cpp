@@ -3,6 +3,36 @@
 #include <memory>
 
 namespace tinysaga::platform {
+namespace {
+
+constexpr size_t kTypes = std::variant_size_v<contracts::Payload>;
+
+// What Build() returns: calls the handler of each message's type. IgnoredBy finds it inside
+// a MessageHandler to say which types it ignores.
+struct Dispatch {
+  std::shared_ptr<const std::array<MessageHandler, kTypes>> by_type;
+  std::string subscription;
+  bool commands;
+
+  // An event is announced to whoever listens, on a commands subscription too (Order follows
+  // PaymentCompleted beside its commands), and nothing to do without a handler; a command or
+  // reply was addressed here.
+  bool Ignores(size_t index) const {
+    return !(*by_type)[index] &&
+           (!commands || contracts::KindAt(index) == contracts::MessageKind::kEvent);
+  }
+
+  Result<void> operator()(soci::session& session, const contracts::Message& message) const {
+    const size_t index = message.payload.index();
+    if (const MessageHandler& handle = (*by_type)[index]) return handle(session, message);
+    if (Ignores(index)) return Ok();
+    // kInvalidRequest: the inbox consumer dead-letters it with this reason.
+    return MakeError(Errc::kInvalidRequest,
+                     subscription + " does not take " + std::string(message.type()) + " messages");
+  }
+};
+
+}  // namespace
 
 Handlers Handlers::ForCommands(std::string subscription, const Clock& clock, Rng& rng,
                                std::string_view reply_topic) {
@@ -39,19 +69,20 @@ void Handlers::AppendReply(soci::session& session, std::string_view topic,
 }
 
 MessageHandler Handlers::Build() && {
-  auto by_type = std::make_shared<const decltype(by_type_)>(std::move(by_type_));
-  return [by_type, subscription = std::move(subscription_), commands = commands_](
-             soci::session& session, const contracts::Message& message) -> Result<void> {
-    const MessageHandler& handle = (*by_type)[message.payload.index()];
-    if (handle) return handle(session, message);
-    // An event is announced to whoever listens, on a commands subscription too (Order follows
-    // PaymentCompleted beside its commands); a command or reply was addressed here.
-    if (!commands || contracts::KindOf(message.payload) == contracts::MessageKind::kEvent) {
-      return Ok();
+  return Dispatch{
+      .by_type = std::make_shared<const std::array<MessageHandler, kTypes>>(std::move(by_type_)),
+      .subscription = std::move(subscription_),
+      .commands = commands_};
+}
+
+IgnoredTypes Handlers::IgnoredBy(const MessageHandler& handler) {
+  const Dispatch* dispatch = handler.target<Dispatch>();
+  if (dispatch == nullptr) return {};
+  return [dispatch = *dispatch](std::string_view type) {
+    for (size_t index = 0; index < kTypes; ++index) {
+      if (contracts::TypeNameAt(index) == type) return dispatch.Ignores(index);
     }
-    // kInvalidRequest: the inbox consumer dead-letters it with this reason.
-    return MakeError(Errc::kInvalidRequest,
-                     subscription + " does not take " + std::string(message.type()) + " messages");
+    return false;  // a type this build does not know: the handler dead-letters it
   };
 }
 

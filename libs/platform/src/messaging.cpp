@@ -47,7 +47,8 @@ void AppendMessage(soci::session& session, std::string_view topic,
                             .topic = std::string(topic),
                             .key = message.envelope.order_id.value(),
                             .payload = contracts::Serialize(message),
-                            .headers = {}};
+                            .headers = {},
+                            .type = std::string(message.type())};
   bus::AppendToOutbox(session, record, now_ms);
 }
 
@@ -159,7 +160,8 @@ Result<std::unique_ptr<Messaging>> Messaging::Create(std::string service_name,
 Messaging::~Messaging() { Stop(); }
 
 Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string> topics,
-                                  MessageHandler handler, std::function<void()> after_commit) {
+                                  MessageHandler handler, std::function<void()> after_commit,
+                                  IgnoredTypes ignores) {
   if (started_) return MakeError(Errc::kConflict, "Subscribe() after Start()");
   const std::string group = service_name_ + "." + std::string(name);
   auto subscription = std::make_unique<Subscription>();
@@ -181,6 +183,7 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
   };
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
+  options.ignores = std::move(ignores);
   options.after_apply = [this, after_commit = std::move(after_commit)] {
     NotifyOutbox();  // replies are in the outbox now
     if (after_commit) after_commit();
@@ -293,6 +296,7 @@ void Messaging::UpdateMetrics() {
     };
     advance("applied", now.applied, before.applied);
     advance("duplicate", now.duplicates, before.duplicates);
+    advance("ignored", now.ignored, before.ignored);
     advance("dead_lettered", now.dead_lettered, before.dead_lettered);
     advance("retried", now.retries, before.retries);
   }

@@ -181,5 +181,36 @@ TEST_F(HandlersTest, AnswerRepliesOnTheTopicItWasGiven) {
   EXPECT_EQ(rows[0].topic, contracts::kInventoryEventsTopic);
 }
 
+// What the inbox consumer may acknowledge without a transaction: the events nobody
+// registered, on either kind of subscription; never a command or reply, which a commands
+// subscription dead-letters, nor a registered type, nor a type this build does not know.
+TEST_F(HandlersTest, IgnoredByNamesTheEventsWithoutAHandler) {
+  auto events = Handlers::ForEvents("payment.events");
+  events.On<contracts::OutOfStock>(
+      [](soci::session&, const Message&, const contracts::OutOfStock&) -> Result<void> {
+        return Ok();
+      });
+  const IgnoredTypes ignored_by_events = Handlers::IgnoredBy(std::move(events).Build());
+  ASSERT_TRUE(ignored_by_events);
+  EXPECT_TRUE(ignored_by_events("StockReserved"));
+  EXPECT_FALSE(ignored_by_events("OutOfStock"));
+  EXPECT_FALSE(ignored_by_events("FlyToTheMoon"));
+
+  auto commands = Handlers::ForCommands("order.commands", clock_, rng_);
+  commands.On<contracts::MarkPlaced>(
+      [](soci::session&, const Message&, const contracts::MarkPlaced&) -> Result<void> {
+        return Ok();
+      });
+  const IgnoredTypes ignored_by_commands = Handlers::IgnoredBy(std::move(commands).Build());
+  ASSERT_TRUE(ignored_by_commands);
+  EXPECT_TRUE(ignored_by_commands("PaymentFailed"));
+  EXPECT_FALSE(ignored_by_commands("MarkPlaced"));
+  EXPECT_FALSE(ignored_by_commands("MarkFailed"));     // a command: dead-lettered
+  EXPECT_FALSE(ignored_by_commands("StockReserved"));  // a reply: dead-lettered
+
+  const MessageHandler other = [](soci::session&, const Message&) -> Result<void> { return Ok(); };
+  EXPECT_FALSE(Handlers::IgnoredBy(other));
+}
+
 }  // namespace
 }  // namespace tinysaga::platform

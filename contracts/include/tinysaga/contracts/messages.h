@@ -204,6 +204,8 @@ std::string_view TypeNameOf() {
   return TypeNameAt(kIndex);
 }
 MessageKind KindOf(const Payload& payload);
+// The kind of the alternative of Payload at `index` (< variant_size_v<Payload>).
+MessageKind KindAt(size_t index);
 // The newest schema version this build reads and writes for `type`; 0 for an unknown type.
 int SchemaVersionMax(std::string_view type);
 

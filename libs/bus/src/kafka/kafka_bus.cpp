@@ -246,6 +246,7 @@ class DeliveryReports final : public RdKafka::DeliveryReportCb {
 RdKafka::Headers* NewHeaders(const Message& message) {
   RdKafka::Headers* headers = RdKafka::Headers::create();
   headers->add(std::string(kHeaderMessageId), message.id);
+  if (!message.type.empty()) headers->add(std::string(kHeaderMessageType), message.type);
   for (const auto& [name, value] : message.headers) headers->add(name, value);
   return headers;
 }
@@ -408,6 +409,8 @@ Delivery ToDelivery(RdKafka::Message& kafka_message) {
       if (header.value() != nullptr) value.assign(header.value_string(), header.value_size());
       if (header.key() == kHeaderMessageId) {
         message.id = std::move(value);
+      } else if (header.key() == kHeaderMessageType) {
+        message.type = std::move(value);
       } else {
         message.headers[header.key()] = std::move(value);
       }

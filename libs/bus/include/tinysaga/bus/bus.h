@@ -34,6 +34,8 @@ using Headers = std::map<std::string, std::string>;
 // Header names set by the bus itself.
 inline constexpr std::string_view kHeaderMessageId =
     "message-id";  // Kafka carries Message::id here
+inline constexpr std::string_view kHeaderMessageType =
+    "message-type";  // and Message::type here, when the producer set one
 inline constexpr std::string_view kHeaderDeadLetterReason = "dead-letter-reason";
 inline constexpr std::string_view kHeaderDeadLetterSource =
     "dead-letter-source";  // topic/partition@offset
@@ -45,6 +47,10 @@ struct Message {
   std::string key;      // partition key: the order id, so one order's messages stay in order
   std::string payload;  // JSON text
   Headers headers;  // small metadata (trace ids, dead-letter reasons); not persisted by the outbox
+  // The payload's type as its producer named it ("PaymentCompleted"), or empty. Persisted by
+  // the outbox and carried in a header, so that a consumer can acknowledge the types it has
+  // nothing to do with without parsing them (InboxConsumerOptions::ignores).
+  std::string type;
 
   bool operator==(const Message&) const = default;
 };

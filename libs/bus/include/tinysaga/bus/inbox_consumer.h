@@ -20,6 +20,12 @@
 // internal_error_attempts_max times (a concurrent duplicate shows up as a one-time kConflict)
 // before the message is treated as poison.
 //
+// A message whose type (Message::type, set by the producer's outbox) the handler would do
+// nothing with, as `ignores` says, is acknowledged without a transaction: no effect, so
+// nothing to deduplicate either, and a redelivery is ignored again. (Events are announced to
+// every subscriber of their topic; each reacts to some. An ignored event cost an inbox row and
+// a commit, about one per saga in choreography.) A message without a type is applied as any.
+//
 // Throughput: up to batch_size_max polled messages are applied in one transaction (one commit,
 // one fsync), each inside a SAVEPOINT so a poison message rolls back alone. If anything other
 // than ok or poison happens, the batch is rolled back and applied one message per transaction.
@@ -32,6 +38,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinysaga/bus/bus.h"
@@ -60,6 +67,9 @@ struct InboxConsumerOptions {
   // How a retry waits; empty: an interruptible wait that Stop() ends. Tests and the simulator
   // pass a function that does not sleep.
   std::function<void(std::chrono::milliseconds)> backoff_wait;
+  // True for a message type the handler would do nothing with, whatever the database holds;
+  // empty: none.
+  std::function<bool(std::string_view type)> ignores;
   // Called after a poll's effects committed (before its offsets are), e.g. to wake the outbox
   // relay for the replies the handler appended. Empty: nothing.
   std::function<void()> after_apply;
@@ -68,6 +78,7 @@ struct InboxConsumerOptions {
 struct InboxConsumerCounters {
   uint64_t applied = 0;
   uint64_t duplicates = 0;       // already in the inbox: acknowledged, not applied again
+  uint64_t ignored = 0;          // of a type the handler ignores: acknowledged, no transaction
   uint64_t dead_lettered = 0;    // poison messages sent to the dead-letter topic
   uint64_t retries = 0;          // transient failures tried again
   uint64_t commit_failures = 0;  // offsets not committed (the messages will come again)
@@ -100,6 +111,7 @@ class InboxConsumer {
     std::string reason;  // kPoison only
   };
 
+  std::optional<std::vector<Delivery>> NotIgnored(const std::vector<Delivery>& deliveries);
   std::optional<std::vector<Applied>> ApplyBatch(const std::vector<Delivery>& deliveries);
   std::optional<Applied> ApplyOne(const Delivery& delivery);
   Result<Applied> TryApplyOne(const Delivery& delivery);

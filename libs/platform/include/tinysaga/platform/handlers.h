@@ -78,6 +78,10 @@ class Handlers {
   // The subscription's handler: calls the handler of each message's type.
   MessageHandler Build() &&;
 
+  // The types a handler built here does nothing with (events nobody registered), for
+  // Messaging::Subscribe to acknowledge without a transaction; empty for any other handler.
+  static IgnoredTypes IgnoredBy(const MessageHandler& handler);
+
  private:
   Handlers(std::string subscription, bool commands, const Clock* clock, Rng* rng,
            std::string_view reply_topic);

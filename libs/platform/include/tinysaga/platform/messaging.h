@@ -66,6 +66,10 @@ contracts::Message NewEvent(const OrderId& order_id, contracts::Payload event, T
 using MessageHandler =
     std::function<Result<void>(soci::session& session, const contracts::Message& message)>;
 
+// The message types a handler does nothing with, whatever the database holds (see
+// bus::InboxConsumerOptions::ignores); empty: none known.
+using IgnoredTypes = std::function<bool(std::string_view type)>;
+
 // Parses each delivery with the contracts' strict codec (unparsable: dead-lettered) and hands
 // the message to `handler`.
 bus::InboxHandler ParsedHandler(MessageHandler handler);
@@ -84,9 +88,11 @@ class Messaging {
 
   // Consumes `topics` in consumer group "<service>.<name>" with `handler`. Before Start().
   // `after_commit`, when given, runs on the consumer's thread after each batch of effects
-  // committed, e.g. to wake a worker for what the handler queued.
+  // committed, e.g. to wake a worker for what the handler queued. The messages of a type in
+  // `ignores` (Handlers::IgnoredBy) are acknowledged without a transaction.
   Result<void> Subscribe(std::string_view name, std::vector<std::string> topics,
-                         MessageHandler handler, std::function<void()> after_commit = {});
+                         MessageHandler handler, std::function<void()> after_commit = {},
+                         IgnoredTypes ignores = {});
 
   // Records which broker the service talks to (its bootstrap servers). When it differs from
   // the one recorded last time, the broker may not have what was published before (a
