@@ -209,3 +209,14 @@ export async function eventually(condition, what, timeoutMs = 30_000) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+// Waits for Inventory's open dead letter of `orderId` (the order id is the message key). With
+// the dev switch dead-lettering reservations, the order's PAYMENT_DONE does not mean Inventory
+// has seen the reservation yet (in orchestration the command may still be on its way): a test
+// keeps the switch on until this resolves, or the reservation may go through after all.
+export async function reservationDeadLettered(api, orderId) {
+  return eventually(async () => {
+    const { deadLetters } = await api.call('GET', '/api/dead-letters?service=inventory&state=open&limit=100', { as: 'admin' });
+    return deadLetters.find((letter) => letter.key === orderId);
+  }, `the dead letter of ${orderId}'s reservation`);
+}

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import {
   browserSuite, screenshot, signIn, orderFromShop, headerBalanceCents, assertNoRawJson,
+  reservationDeadLettered,
 } from './harness.mjs';
 
 // The saga runs over the broker after the payment answers; give it time on a busy machine.
@@ -294,6 +295,7 @@ sagaTest('the definition highlights the step the saga is at: held at the reserva
     await page.getByRole('button', { name: 'Pay $25.00' }).click();
     await page.locator('#payment-outcome [data-outcome="success"]').waitFor({ timeout: kSagaTimeoutMs });
     await waitForOrderStatus(page, 'PAYMENT_DONE');
+    await reservationDeadLettered(suite.api, orderId);
   } finally {
     await reservationsDeadLettered(false);
   }

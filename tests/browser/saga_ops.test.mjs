@@ -10,7 +10,9 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { browserSuite, screenshot, signIn, assertNoRawJson, eventually } from './harness.mjs';
+import {
+  browserSuite, screenshot, signIn, assertNoRawJson, eventually, reservationDeadLettered,
+} from './harness.mjs';
 
 const suite = browserSuite();
 const opsTest = suite.test;
@@ -103,6 +105,7 @@ opsTest('a running saga is aborted from the admin page: the money and the stock 
   try {
     order = await paidOrder('alice', 'mouse');
     await orderIn(order.orderId, 'PAYMENT_DONE');
+    await reservationDeadLettered(suite.api, order.orderId);
   } finally {
     await reservationsDeadLettered(false);
   }

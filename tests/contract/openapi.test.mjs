@@ -111,6 +111,16 @@ async function watchOrder(orderId, as, until) {
   }
 }
 
+// Resolves once `holds()` does, asking again every 50 ms; fails after kWaitMs. For state with
+// no event stream (dead letters): the wait ends on the state, the timer only paces the asking.
+async function eventually(what, holds) {
+  const deadline = Date.now() + kWaitMs;
+  while (!(await holds())) {
+    if (Date.now() > deadline) assert.fail(`${what} did not appear within ${kWaitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const statusIs = (...statuses) => (order) => statuses.includes(order.status);
 
 async function newOrder(as, productId, quantity = 1) {
@@ -361,6 +371,12 @@ test('saga operations (admin): list filters, abort a running saga, refusals', as
     order = await newOrder('alice', 'mouse');
     await pay('alice', order.orderId);
     await watchOrder(order.orderId, 'alice', statusIs('PAYMENT_DONE'));
+    // PAYMENT_DONE does not mean Inventory has seen the reservation yet (in orchestration the
+    // command may still be on its way): the switch stays on until its dead letter is there.
+    await eventually(`a dead letter for ${order.orderId}`, async () => {
+      const { json: open } = await call('GET', '/api/dead-letters?service=inventory&state=open&limit=100', { as: 'admin', expect: 200 });
+      return open.deadLetters.some((letter) => letter.key === order.orderId);
+    });
   } finally {
     await call('POST', '/api/dev/faults/inventory', { as: 'admin', body: { deadLetterReservations: false }, expect: 200 });
   }
