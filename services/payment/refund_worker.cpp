@@ -12,12 +12,6 @@
 namespace tinysaga::payment {
 namespace {
 
-// What Payment knows about the order before asking the wallet.
-struct Known {
-  std::optional<PaymentRecord> payment;
-  std::optional<Transaction> refund;
-};
-
 std::chrono::milliseconds Backoff(const RefundWorkerOptions& options, int attempts) {
   return ExponentialBackoff{options.retry_initial, 2, options.retry_max}.Cap(attempts);
 }
@@ -65,16 +59,36 @@ Result<size_t> RefundWorker::RunOnce(TimestampMs now_ms) {
                           [&](soci::session& session) -> Result<std::vector<RefundJob>> {
                             return DueRefunds(session, now_ms, options_.batch_max);
                           }));
-  size_t done = 0;
-  for (RefundJob& job : jobs) {
-    const Step step = Process(std::move(job), now_ms);
-    if (step == Step::kDone) ++done;
-    if (step == Step::kWalletDown) break;  // the other jobs wait for the next pass
+  if (jobs.empty()) return 0;
+  TS_ASSIGN_OR_RETURN(
+      std::vector<Known> known,
+      db_.Read<std::vector<Known>>([&](soci::session& session) -> Result<std::vector<Known>> {
+        std::vector<Known> found;
+        found.reserve(jobs.size());
+        for (const RefundJob& job : jobs) {
+          found.push_back(
+              Known{FindPayment(session, job.order_id),
+                    FindOrderTransaction(session, job.order_id, TransactionType::kRefund)});
+        }
+        return found;
+      }));
+  std::vector<Answered> answered;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (Ask(std::move(jobs[i]), known[i], now_ms, answered) == Step::kWalletDown) {
+      break;  // the other jobs wait for the next pass
+    }
   }
-  return done;
+  if (answered.empty()) return 0;
+  if (auto recorded = Record(answered, clock_.NowMs()); !recorded.ok()) {
+    Log()->error("refunds: {} answered by the wallet not recorded ({}); tried again later",
+                 answered.size(), recorded.error().detail);
+    return 0;
+  }
+  return answered.size();
 }
 
-RefundWorker::Step RefundWorker::Process(RefundJob job, TimestampMs now_ms) {
+RefundWorker::Step RefundWorker::Ask(RefundJob job, const Known& known, TimestampMs now_ms,
+                                     std::vector<Answered>& answered) {
   std::optional<contracts::Message> command;
   if (!job.command.empty()) {
     auto parsed = contracts::Parse(job.command);
@@ -86,20 +100,15 @@ RefundWorker::Step RefundWorker::Process(RefundJob job, TimestampMs now_ms) {
     }
     command = std::move(parsed).value();
   }
-  auto known = db_.Read<Known>([&](soci::session& session) -> Result<Known> {
-    return Known{FindPayment(session, job.order_id),
-                 FindOrderTransaction(session, job.order_id, TransactionType::kRefund)};
-  });
-  if (!known.ok()) return Step::kWalletDown;  // the database is failing; try again later
   WalletRefund refunded;
-  if (known->refund) {
-    refunded.refunded_cents = known->refund->amount_cents;  // done before: answer from it
+  if (known.refund) {
+    refunded.refunded_cents = known.refund->amount_cents;  // done before: answer from it
   } else {
-    if (known->payment && known->payment->transaction.payment_status == PaymentStatus::kPending) {
+    if (known.payment && known.payment->transaction.payment_status == PaymentStatus::kPending) {
       Reschedule(job, now_ms + options_.pending_wait.count());
       return Step::kWaiting;
     }
-    const UserId user_id = known->payment ? known->payment->transaction.user_id : job.user_id;
+    const UserId user_id = known.payment ? known.payment->transaction.user_id : job.user_id;
     auto answer = wallet_.Refund(job.order_id, user_id);
     if (!answer.ok()) {
       if (!answer.error().Retryable()) {
@@ -118,63 +127,69 @@ RefundWorker::Step RefundWorker::Process(RefundJob job, TimestampMs now_ms) {
     }
     refunded = *answer;
   }
-  if (auto recorded = Record(job, command, refunded, clock_.NowMs()); !recorded.ok()) {
-    Log()->error("refund order={}: not recorded ({}); tried again later", job.order_id.value(),
-                 recorded.error().detail);
-    return Step::kWalletDown;
-  }
-  return Step::kDone;
+  answered.push_back(Answered{std::move(job), std::move(command), refunded});
+  return Step::kAnswered;
 }
 
-Result<void> RefundWorker::Record(const RefundJob& job,
-                                  const std::optional<contracts::Message>& command,
-                                  const WalletRefund& refunded, TimestampMs now_ms) {
-  bool replied = false;
+Result<void> RefundWorker::Record(const std::vector<Answered>& answered, TimestampMs now_ms) {
+  std::vector<bool> replied;
   auto written = db_.Write<bool>([&](soci::session& session) -> Result<bool> {
-    replied = false;
-    const bool mine = RemoveRefund(session, job);
-    const std::optional<PaymentRecord> payment = FindPayment(session, job.order_id);
-    const std::string currency = CurrencyOf(payment, command);
-    std::optional<Transaction> refund =
-        FindOrderTransaction(session, job.order_id, TransactionType::kRefund);
-    if (!refund && refunded.refunded_cents > 0) {
-      refund = Transaction{.transaction_id = TransactionId(NewId("txn", rng_)),
-                           .user_id = payment ? payment->transaction.user_id : job.user_id,
-                           .order_id = job.order_id,
-                           .type = TransactionType::kRefund,
-                           .payment_status = PaymentStatus::kCompleted,
-                           .amount_cents = refunded.refunded_cents,
-                           .currency = currency,
-                           .timestamp_ms = now_ms,
-                           .description = "Refund for order " + job.order_id.value()};
-      InsertTransaction(session, *refund);
+    replied.assign(answered.size(), false);
+    for (size_t i = 0; i < answered.size(); ++i) {
+      TS_ASSIGN_OR_RETURN(replied[i], RecordOne(session, answered[i], now_ms));
     }
-    if (payment && payment->transaction.payment_status == PaymentStatus::kCompleted) {
-      if (refunded.refunded_cents > 0) {
-        UpdatePaymentStatusIf(session, payment->transaction.transaction_id,
-                              PaymentStatus::kCompleted, PaymentStatus::kRefunded, now_ms);
-      } else {
-        Log()->error("refund order={}: payment {} is COMPLETED but the wallet has no debit of it",
-                     job.order_id.value(), payment->transaction.transaction_id.value());
-      }
-    }
-    if (!mine || !command) return true;  // nobody to answer (or answered by another instance)
-    TS_ASSIGN_OR_RETURN(Money amount,
-                        Money::FromCents(refund ? refund->amount_cents : 0, currency));
-    contracts::Refunded reply{
-        .transaction_id =
-            refund ? std::optional<TransactionId>(refund->transaction_id) : std::nullopt,
-        .amount = std::move(amount)};
-    platform::AppendMessage(session, RefundAnswerTopic(*command),
-                            platform::ReplyTo(*command, reply, now_ms, rng_), now_ms);
-    replied = true;
     return true;
   });
   if (!written.ok()) return written.error();
-  Log()->info("refund order={}: {} cents back{}", job.order_id.value(), refunded.refunded_cents,
-              replied ? ", Refunded sent" : "");
-  if (replied && notify_outbox_) notify_outbox_();
+  bool any_reply = false;
+  for (size_t i = 0; i < answered.size(); ++i) {
+    Log()->info("refund order={}: {} cents back{}", answered[i].job.order_id.value(),
+                answered[i].refunded.refunded_cents, replied[i] ? ", Refunded sent" : "");
+    any_reply = any_reply || replied[i];
+  }
+  if (any_reply && notify_outbox_) notify_outbox_();
   return Ok();
+}
+
+Result<bool> RefundWorker::RecordOne(soci::session& session, const Answered& answered,
+                                     TimestampMs now_ms) {
+  const RefundJob& job = answered.job;
+  const std::optional<contracts::Message>& command = answered.command;
+  const bool mine = RemoveRefund(session, job);
+  const std::optional<PaymentRecord> payment = FindPayment(session, job.order_id);
+  const std::string currency = CurrencyOf(payment, command);
+  std::optional<Transaction> refund =
+      FindOrderTransaction(session, job.order_id, TransactionType::kRefund);
+  if (!refund && answered.refunded.refunded_cents > 0) {
+    refund = Transaction{.transaction_id = TransactionId(NewId("txn", rng_)),
+                         .user_id = payment ? payment->transaction.user_id : job.user_id,
+                         .order_id = job.order_id,
+                         .type = TransactionType::kRefund,
+                         .payment_status = PaymentStatus::kCompleted,
+                         .amount_cents = answered.refunded.refunded_cents,
+                         .currency = currency,
+                         .timestamp_ms = now_ms,
+                         .description = "Refund for order " + job.order_id.value()};
+    InsertTransaction(session, *refund);
+  }
+  if (payment && payment->transaction.payment_status == PaymentStatus::kCompleted) {
+    if (answered.refunded.refunded_cents > 0) {
+      UpdatePaymentStatusIf(session, payment->transaction.transaction_id, PaymentStatus::kCompleted,
+                            PaymentStatus::kRefunded, now_ms);
+    } else {
+      Log()->error("refund order={}: payment {} is COMPLETED but the wallet has no debit of it",
+                   job.order_id.value(), payment->transaction.transaction_id.value());
+    }
+  }
+  if (!mine || !command) return false;  // nobody to answer (or answered by another instance)
+  TS_ASSIGN_OR_RETURN(Money amount, Money::FromCents(refund ? refund->amount_cents : 0, currency));
+  contracts::Refunded reply{
+      .transaction_id =
+          refund ? std::optional<TransactionId>(refund->transaction_id) : std::nullopt,
+      .amount = std::move(amount)};
+  platform::AppendMessage(session, RefundAnswerTopic(*command),
+                          platform::ReplyTo(*command, reply, now_ms, rng_), now_ms);
+  return true;
 }
 
 void RefundWorker::Reschedule(const RefundJob& job, TimestampMs next_attempt_at_ms) {

@@ -2,9 +2,10 @@
 // Gives back what the wallet took for an order, outside any database transaction: takes the
 // due jobs of the refund queue (refund_queue.h: saga Refund commands, and voids Payment queued
 // itself after giving up on the wallet), asks the wallet to refund or void the order's debit
-// (idempotent by operation id), then in ONE transaction records the REFUND row (only when money
-// came back; a void leaves no row), marks a COMPLETED payment REFUNDED, replies Refunded to the
-// command, and removes the job.
+// (idempotent by operation id), one job after the other, then in ONE transaction for the whole
+// pass records for each job the REFUND row (only when money came back; a void leaves no row),
+// marks a COMPLETED payment REFUNDED, replies Refunded to the command, and removes the job. A
+// crash before that commit only asks the wallet again: it answers a repeat from its ledger.
 //
 // A job waits while the order's payment is PENDING (the debit is still being decided). When the
 // wallet cannot be reached the job is tried again later with exponential backoff (and the pass
@@ -21,7 +22,9 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "payment/payment_repository.h"
 #include "payment/refund_queue.h"
@@ -51,10 +54,23 @@ class RefundWorker {
   Result<size_t> RunOnce(TimestampMs now_ms);
 
  private:
-  enum class Step { kDone, kWaiting, kWalletDown, kDropped, kRefused };
-  Step Process(RefundJob job, TimestampMs now_ms);
-  Result<void> Record(const RefundJob& job, const std::optional<contracts::Message>& command,
-                      const WalletRefund& refunded, TimestampMs now_ms);
+  // What Payment knows about a job's order before asking the wallet.
+  struct Known {
+    std::optional<PaymentRecord> payment;
+    std::optional<Transaction> refund;
+  };
+  // A job the wallet answered (or had answered: its REFUND row), recorded with the pass's others.
+  struct Answered {
+    RefundJob job;
+    std::optional<contracts::Message> command;
+    WalletRefund refunded;
+  };
+  enum class Step { kAnswered, kWaiting, kWalletDown, kDropped, kRefused };
+  Step Ask(RefundJob job, const Known& known, TimestampMs now_ms, std::vector<Answered>& answered);
+  // One transaction for the pass, so one commit however many jobs the wallet answered.
+  Result<void> Record(const std::vector<Answered>& answered, TimestampMs now_ms);
+  // Whether it replied to the job's command.
+  Result<bool> RecordOne(soci::session& session, const Answered& answered, TimestampMs now_ms);
   void Reschedule(const RefundJob& job, TimestampMs next_attempt_at_ms);
   void Refuse(const RefundJob& job, const std::optional<contracts::Message>& command,
               const std::string& detail);

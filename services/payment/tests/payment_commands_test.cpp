@@ -246,6 +246,27 @@ TEST_F(PaymentCommandsTest, ARefundGivesTheDebitBackOnceAndAnswersEveryRepeat) {
   EXPECT_EQ(wallet_.balance("alice"), 10'000);
 }
 
+// The refunds of one pass are recorded together: one commit, one wake of the relay.
+TEST_F(PaymentCommandsTest, TheRefundsOfAPassAreRecordedInOneCommit) {
+  const std::vector<std::string> orders = {"ord_1", "ord_2", "ord_3"};
+  for (const std::string& order : orders) {
+    InsertPayment(order, PaymentStatus::kCompleted);
+    Debit(order);
+    ASSERT_TRUE(Handle(RefundCommand("cmd_" + order, order)).ok());
+  }
+  ASSERT_EQ(*refunds_.RunOnce(clock_.NowMs()), 3u);
+  EXPECT_EQ(notified_, 1);
+  EXPECT_EQ(QueuedJobs(), 0);
+  std::vector<std::string> answered;
+  for (const contracts::Message& reply : Replies()) answered.push_back(reply.envelope.causation_id);
+  EXPECT_EQ(answered, (std::vector<std::string>{"cmd_ord_1", "cmd_ord_2", "cmd_ord_3"}));
+  for (const std::string& order : orders) {
+    EXPECT_TRUE(RefundRow(order).has_value()) << order;
+    EXPECT_EQ(StatusOf(order), PaymentStatus::kRefunded) << order;
+  }
+  EXPECT_EQ(wallet_.credits_applied(), 3u);
+}
+
 TEST_F(PaymentCommandsTest, ARefundForAnOrderNeverChargedIsAnsweredAtOnceWithNothing) {
   // No PAYMENT row, so no debit: POST /api/payment records the payment before it debits.
   ASSERT_TRUE(Handle(RefundCommand("cmd_r1")).ok());
