@@ -73,11 +73,13 @@ Result<size_t> RefundWorker::RunOnce(TimestampMs now_ms) {
         return found;
       }));
   std::vector<Answered> answered;
+  std::vector<Answered> to_ask;  // `refunded` filled in by the wallet's answer
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (Ask(std::move(jobs[i]), known[i], now_ms, answered) == Step::kWalletDown) {
-      break;  // the other jobs wait for the next pass
-    }
+    std::optional<Answered> next = Prepare(std::move(jobs[i]), known[i], now_ms);
+    if (!next) continue;
+    (known[i].refund ? answered : to_ask).push_back(std::move(*next));
   }
+  AskTheWallet(std::move(to_ask), now_ms, answered);
   if (answered.empty()) return 0;
   if (auto recorded = Record(answered, clock_.NowMs()); !recorded.ok()) {
     Log()->error("refunds: {} answered by the wallet not recorded ({}); tried again later",
@@ -87,8 +89,8 @@ Result<size_t> RefundWorker::RunOnce(TimestampMs now_ms) {
   return answered.size();
 }
 
-RefundWorker::Step RefundWorker::Ask(RefundJob job, const Known& known, TimestampMs now_ms,
-                                     std::vector<Answered>& answered) {
+std::optional<RefundWorker::Answered> RefundWorker::Prepare(RefundJob job, const Known& known,
+                                                            TimestampMs now_ms) {
   std::optional<contracts::Message> command;
   if (!job.command.empty()) {
     auto parsed = contracts::Parse(job.command);
@@ -96,39 +98,50 @@ RefundWorker::Step RefundWorker::Ask(RefundJob job, const Known& known, Timestam
       Log()->error("refund order={}: queued command unreadable ({}); dropped", job.order_id.value(),
                    parsed.error().detail);
       Drop(job);
-      return Step::kDropped;
+      return std::nullopt;
     }
     command = std::move(parsed).value();
   }
   WalletRefund refunded;
   if (known.refund) {
     refunded.refunded_cents = known.refund->amount_cents;  // done before: answer from it
-  } else {
-    if (known.payment && known.payment->transaction.payment_status == PaymentStatus::kPending) {
-      Reschedule(job, now_ms + options_.pending_wait.count());
-      return Step::kWaiting;
-    }
-    const UserId user_id = known.payment ? known.payment->transaction.user_id : job.user_id;
-    auto answer = wallet_.Refund(job.order_id, user_id);
-    if (!answer.ok()) {
-      if (!answer.error().Retryable()) {
-        Log()->error("refund order={}: the wallet refused for good: {}; kept as refused for an "
-                     "operator (tinysaga check reports it)",
-                     job.order_id.value(), answer.error().detail);
-        Refuse(job, command, answer.error().detail);
-        return Step::kRefused;
-      }
+  } else if (known.payment &&
+             known.payment->transaction.payment_status == PaymentStatus::kPending) {
+    Reschedule(job, now_ms + options_.pending_wait.count());
+    return std::nullopt;
+  } else if (known.payment) {
+    job.user_id = known.payment->transaction.user_id;  // the debit's own user
+  }
+  return Answered{std::move(job), std::move(command), refunded};
+}
+
+void RefundWorker::AskTheWallet(std::vector<Answered> to_ask, TimestampMs now_ms,
+                                std::vector<Answered>& answered) {
+  if (to_ask.empty()) return;
+  std::vector<std::pair<OrderId, UserId>> refunds;
+  refunds.reserve(to_ask.size());
+  for (const Answered& ask : to_ask) refunds.emplace_back(ask.job.order_id, ask.job.user_id);
+  std::vector<Result<WalletRefund>> answers = wallet_.RefundEach(refunds);
+  for (size_t i = 0; i < to_ask.size(); ++i) {
+    RefundJob& job = to_ask[i].job;
+    Result<WalletRefund>& answer = answers[i];
+    if (answer.ok()) {
+      to_ask[i].refunded = *answer;
+      answered.push_back(std::move(to_ask[i]));
+    } else if (!answer.error().Retryable()) {
+      Log()->error(
+          "refund order={}: the wallet refused for good: {}; kept as refused for an "
+          "operator (tinysaga check reports it)",
+          job.order_id.value(), answer.error().detail);
+      Refuse(job, to_ask[i].command, answer.error().detail);
+    } else {
       ++job.attempts;
       const auto delay = Backoff(options_, job.attempts);
       Log()->warn("refund order={}: wallet failed ({}); attempt {} again in {} ms",
                   job.order_id.value(), answer.error().detail, job.attempts, delay.count());
       Reschedule(job, now_ms + delay.count());
-      return Step::kWalletDown;
     }
-    refunded = *answer;
   }
-  answered.push_back(Answered{std::move(job), std::move(command), refunded});
-  return Step::kAnswered;
 }
 
 Result<void> RefundWorker::Record(const std::vector<Answered>& answered, TimestampMs now_ms) {

@@ -1,6 +1,8 @@
 #include "payment/wallet_client.h"
 
+#include <latch>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace tinysaga::payment {
 namespace {
@@ -51,6 +53,14 @@ Result<std::optional<Transaction>> ParseWalletRow(const nlohmann::json& row,
 std::string DebitOperationId(const OrderId& order_id) { return "pay:" + order_id.value(); }
 std::string RefundOperationId(const OrderId& order_id) { return "refund:" + order_id.value(); }
 
+std::string RefundBody(const OrderId& order_id, const UserId& user_id) {
+  return nlohmann::json{{"debitOperationId", DebitOperationId(order_id)},
+                        {"operationId", RefundOperationId(order_id)},
+                        {"userId", user_id.value()},
+                        {"orderId", order_id.value()}}
+      .dump();
+}
+
 WalletClient::WalletClient(http::Client& client, std::vector<http::Endpoint> endpoints,
                            std::string internal_secret, Retrier retrier,
                            std::chrono::milliseconds list_timeout)
@@ -60,12 +70,20 @@ WalletClient::WalletClient(http::Client& client, std::vector<http::Endpoint> end
       retrier_(std::move(retrier)) {}
 
 Result<http::Response> WalletClient::PostOnce(const std::string& target, const std::string& body) {
+  return Meaning(operation_peer_.SendAsService(PostRequest(target, body)));
+}
+
+http::Request WalletClient::PostRequest(const std::string& target, const std::string& body) {
   http::Request request;
   request.method = "POST";
   request.target = target;
   request.headers.emplace_back("Content-Type", "application/json");
   request.body = body;
-  TS_ASSIGN_OR_RETURN(http::Response response, operation_peer_.SendAsService(std::move(request)));
+  return request;
+}
+
+Result<http::Response> WalletClient::Meaning(Result<http::Response> sent) {
+  TS_ASSIGN_OR_RETURN(http::Response response, std::move(sent));
   const std::string answered = "wallet answered HTTP " + std::to_string(response.status) + ": " +
                                response.body.substr(0, 300);
   if (response.status >= 200 && response.status < 300) return response;
@@ -102,17 +120,34 @@ Result<WalletDebit> WalletClient::Debit(const OrderId& order_id, const UserId& u
 }
 
 Result<WalletRefund> WalletClient::Refund(const OrderId& order_id, const UserId& user_id) {
-  const std::string body = nlohmann::json{
-      {"debitOperationId", DebitOperationId(order_id)},
-      {"operationId", RefundOperationId(order_id)},
-      {"userId", user_id.value()},
-      {"orderId",
-       order_id.value()}}.dump();
+  const std::string body = RefundBody(order_id, user_id);
   return retrier_.Run<WalletRefund>(
       "wallet refund order=" + order_id.value(), [&](int) -> Result<WalletRefund> {
         TS_ASSIGN_OR_RETURN(http::Response response, PostOnce("/internal/refunds", body));
         return ParseWalletRefund(response.body);
       });
+}
+
+std::vector<Result<WalletRefund>> WalletClient::RefundEach(
+    const std::vector<std::pair<OrderId, UserId>>& refunds) {
+  std::vector<std::optional<Result<WalletRefund>>> answers(refunds.size());
+  std::latch all_answered(static_cast<std::ptrdiff_t>(refunds.size()));
+  for (size_t i = 0; i < refunds.size(); ++i) {
+    const auto& [order_id, user_id] = refunds[i];
+    operation_peer_.SendAsService(PostRequest("/internal/refunds", RefundBody(order_id, user_id)),
+                                  [&answers, &all_answered, i](Result<http::Response> sent) {
+                                    auto response = Meaning(std::move(sent));
+                                    answers[i] = response.ok()
+                                                     ? ParseWalletRefund(response->body)
+                                                     : Result<WalletRefund>(response.error());
+                                    all_answered.count_down();
+                                  });
+  }
+  all_answered.wait();
+  std::vector<Result<WalletRefund>> answered;
+  answered.reserve(answers.size());
+  for (auto& answer : answers) answered.push_back(std::move(*answer));
+  return answered;
 }
 
 Result<std::vector<Transaction>> WalletClient::ListWalletTransactions(const UserId& user_id,

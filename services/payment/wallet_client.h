@@ -14,6 +14,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "payment/domain/transaction.h"
@@ -27,6 +28,8 @@ namespace tinysaga::payment {
 // The wallet's operation ids for an order: its debit, and the refund that gives the debit back.
 std::string DebitOperationId(const OrderId& order_id);   // "pay:<orderId>"
 std::string RefundOperationId(const OrderId& order_id);  // "refund:<orderId>"
+// The body of POST /internal/refunds for the order.
+std::string RefundBody(const OrderId& order_id, const UserId& user_id);
 
 struct WalletDebit {
   TransactionId entry_id;  // the wallet's DEBIT ledger entry
@@ -57,15 +60,25 @@ class WalletClient {
   // kInternal; after the last attempt kUnavailable or kTimeout (nothing is known).
   Result<WalletRefund> Refund(const OrderId& order_id, const UserId& user_id);
 
+  // Asks for several orders' refunds at once (order id, user id), ONE attempt each, and waits
+  // for every answer: for a caller whose own queue is the retry loop (the refund worker). The
+  // answers come in the order of `refunds`, with Refund's errors. With an in-process transport
+  // the requests go one after the other, on the caller's thread.
+  std::vector<Result<WalletRefund>> RefundEach(
+      const std::vector<std::pair<OrderId, UserId>>& refunds);
+
   // The user's DEPOSIT and WITHDRAWAL rows, newest first, at most `limit`. A user without a
   // wallet (404) has none. kUnavailable or kTimeout when the Wallet cannot answer, or answers
   // something that is not such a list (a broken peer is a dependency fault).
   Result<std::vector<Transaction>> ListWalletTransactions(const UserId& user_id, int limit);
 
  private:
-  // One POST to the wallet: the response for 2xx, else the error its status means
-  // (5xx: kUnavailable, which the Retrier tries again).
+  // One POST to the wallet, told by Meaning.
   Result<http::Response> PostOnce(const std::string& target, const std::string& body);
+  static http::Request PostRequest(const std::string& target, const std::string& body);
+  // The response for 2xx, else the error its status means (5xx: kUnavailable, which the
+  // Retrier tries again).
+  static Result<http::Response> Meaning(Result<http::Response> sent);
 
   platform::PeerClient list_peer_;
   platform::PeerClient operation_peer_;

@@ -28,9 +28,40 @@ Result<http::Response> PeerClient::SendAsService(http::Request request) {
     // reached the peer, so trying another instance could repeat its effect.
     if (last_error.code != Errc::kUnavailable) break;
   }
-  if (last_error.code == Errc::kTimeout)
+  return PeerError(last_error);
+}
+
+void PeerClient::SendAsService(http::Request request, Done done) {
+  if (endpoints_.empty()) {
+    done(MakeError(Errc::kUnavailable, "no " + peer_name_ + " instance configured"));
+    return;
+  }
+  SetCallerHeaders(request.headers, internal_secret_, Caller{CallerRole::kService, ""});
+  SendFrom(std::move(request), next_.fetch_add(1), 0, std::move(done));
+}
+
+void PeerClient::SendFrom(http::Request request, size_t first, size_t attempt, Done done) {
+  const http::Endpoint& endpoint = endpoints_[(first + attempt) % endpoints_.size()];
+  http::Request sent = request;  // the request stays for the next instance
+  client_.Send(
+      endpoint, std::move(sent),
+      [this, request = std::move(request), first, attempt,
+       done = std::move(done)](Result<http::Response> response) mutable {
+        if (response.ok()) {
+          done(std::move(response));
+        } else if (response.error().code == Errc::kUnavailable && attempt + 1 < endpoints_.size()) {
+          SendFrom(std::move(request), first, attempt + 1, std::move(done));  // as above
+        } else {
+          done(PeerError(response.error()));
+        }
+      },
+      timeout_);
+}
+
+Error PeerClient::PeerError(const Error& last) const {
+  if (last.code == Errc::kTimeout)
     return MakeError(Errc::kTimeout, peer_name_ + " did not answer in time");
-  return MakeError(Errc::kUnavailable, peer_name_ + " unreachable: " + last_error.detail);
+  return MakeError(Errc::kUnavailable, peer_name_ + " unreachable: " + last.detail);
 }
 
 Result<std::vector<http::Endpoint>> PeerEndpoints(const ServiceConfig& config,

@@ -186,6 +186,52 @@ TEST_F(WalletOperationsTest, ARefundGivesTheDebitBackOrVoidsIt) {
   EXPECT_EQ(wallet_.balance("alice"), 1'000);
 }
 
+// The refund worker's form: every refund of a pass at once, one attempt each.
+TEST_F(WalletOperationsTest, RefundEachAnswersEveryRefundInItsOrder) {
+  wallet_.SetBalance("alice", 1'000);
+  WalletClient wallet = Client(RetryPolicy{});
+  ASSERT_TRUE(wallet.Debit(OrderId("ord_1"), kAlice, Cents(300)).ok());
+  ASSERT_TRUE(wallet.Debit(OrderId("ord_3"), kAlice, Cents(200)).ok());
+  auto answers = wallet.RefundEach(
+      {{OrderId("ord_1"), kAlice}, {OrderId("ord_2"), kAlice}, {OrderId("ord_3"), kAlice}});
+  ASSERT_EQ(answers.size(), 3u);
+  ASSERT_TRUE(answers[0].ok() && answers[1].ok() && answers[2].ok());
+  EXPECT_EQ(answers[0]->refunded_cents, 300);
+  EXPECT_EQ(answers[1]->refunded_cents, 0);  // never debited: voided
+  EXPECT_EQ(answers[2]->refunded_cents, 200);
+  EXPECT_TRUE(wallet_.voided("pay:ord_2"));
+  EXPECT_EQ(wallet_.balance("alice"), 1'000);
+  EXPECT_TRUE(wallet.RefundEach({}).empty());
+}
+
+TEST_F(WalletOperationsTest, RefundEachMakesOneAttemptAndSkipsAnUnreachableInstance) {
+  wallet_.SetBalance("alice", 1'000);
+  WalletClient wallet =
+      Client(RetryPolicy{}, {::tinysaga::testing::DeadEndpoint(), wallet_.endpoint()});
+  ASSERT_TRUE(wallet.Debit(OrderId("ord_1"), kAlice, Cents(300)).ok());
+  auto answers = wallet.RefundEach({{OrderId("ord_1"), kAlice}, {OrderId("ord_2"), kAlice}});
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_TRUE(answers[0].ok() && answers[1].ok());  // whichever instance each started from
+  EXPECT_EQ(wallet_.balance("alice"), 1'000);
+
+  wallet_.FailNext(-1);
+  const int asked = wallet_.refund_requests();
+  answers = wallet.RefundEach({{OrderId("ord_3"), kAlice}, {OrderId("ord_4"), kAlice}});
+  ASSERT_EQ(answers.size(), 2u);
+  for (const auto& answer : answers) {
+    ASSERT_FALSE(answer.ok());
+    EXPECT_EQ(answer.error().code, Errc::kUnavailable);
+  }
+  EXPECT_EQ(wallet_.refund_requests(), asked + 2);  // not retried: the caller's queue does
+  EXPECT_TRUE(sleeps_.empty());
+
+  WalletClient dead = Client(RetryPolicy{}, {::tinysaga::testing::DeadEndpoint()});
+  answers = dead.RefundEach({{OrderId("ord_5"), kAlice}});
+  ASSERT_EQ(answers.size(), 1u);
+  ASSERT_FALSE(answers[0].ok());
+  EXPECT_EQ(answers[0].error().code, Errc::kUnavailable);
+}
+
 TEST(ParseWalletAnswers, MalformedAnswersAreRetryable) {
   EXPECT_TRUE(ParseWalletDebit(R"({"transactionId":"txn_1","balance":5,"replayed":false})").ok());
   EXPECT_TRUE(ParseWalletRefund(R"({"refunded":0,"transactionId":null,"balance":null})").ok());

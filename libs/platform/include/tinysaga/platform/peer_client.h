@@ -1,5 +1,5 @@
 #pragma once
-// One service's blocking calls to another service's instances, as the service caller.
+// One service's calls to another service's instances, as the service caller, blocking or not.
 // Round-robin over the configured instances; an instance that is certainly unreachable
 // (kUnavailable) is skipped for the next one, so one dead instance costs no request. A
 // timeout (outcome unknown, the instance may just be slow) is reported rather than multiplied
@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,18 @@ class PeerClient {
   // kTimeout when the instance tried last did not answer in time, kUnavailable otherwise.
   Result<http::Response> SendAsService(http::Request request);
 
+  // The same without blocking: `done` gets that result once, on a client I/O thread (on the
+  // caller's own thread with an in-process transport), and must not block. The PeerClient must
+  // outlive the call.
+  using Done = std::function<void(Result<http::Response>)>;
+  void SendAsService(http::Request request, Done done);
+
  private:
+  // Sends to the `attempt`th instance after `first`, and on to the next while unreachable.
+  void SendFrom(http::Request request, size_t first, size_t attempt, Done done);
+  // The error of the instance tried last, told as this peer's.
+  Error PeerError(const Error& last) const;
+
   http::Client& client_;
   std::string peer_name_;
   std::vector<http::Endpoint> endpoints_;
