@@ -39,6 +39,13 @@ std::string_view TypeNameAt(size_t index) {
   return index < kNames.size() ? kNames[index] : std::string_view();
 }
 
+std::optional<size_t> IndexOfType(std::string_view type) {
+  for (size_t index = 0; index < std::variant_size_v<Payload>; ++index) {
+    if (TypeNameAt(index) == type) return index;
+  }
+  return std::nullopt;
+}
+
 MessageKind KindAt(size_t index) {
   static constexpr auto kKinds = Kinds(std::make_index_sequence<std::variant_size_v<Payload>>());
   return kKinds.at(index);
@@ -49,10 +56,7 @@ std::string_view TypeName(const Payload& payload) {
                     payload);
 }
 
-MessageKind KindOf(const Payload& payload) {
-  return std::visit([](const auto& value) { return Traits<std::decay_t<decltype(value)>>::kKind; },
-                    payload);
-}
+MessageKind KindOf(const Payload& payload) { return KindAt(payload.index()); }
 
 int SchemaVersionMax(std::string_view type) {
   return SchemaVersionMaxOf(type, std::make_index_sequence<std::variant_size_v<Payload>>());

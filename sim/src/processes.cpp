@@ -306,17 +306,6 @@ Process::~Process() {
 
 namespace {
 
-// The envelope's "type" (PaymentCompleted, ReserveStock, ...), found without parsing: the
-// trace only names it.
-std::string TypeOf(const std::string& payload) {
-  constexpr std::string_view kField = "\"type\":\"";
-  const size_t at = payload.find(kField);
-  if (at == std::string::npos) return "?";
-  const size_t from = at + kField.size();
-  const size_t end = payload.find('"', from);
-  return end == std::string::npos ? "?" : payload.substr(from, end - from);
-}
-
 // Messaging::Subscribe without the threads: a member of group "<service>.<name>" and its
 // inbox consumer, whose applications are traced.
 Result<std::unique_ptr<Subscription>> Subscribe(
@@ -338,7 +327,8 @@ Result<std::unique_ptr<Subscription>> Subscribe(
   bus::InboxHandler traced = [&trace = env.trace, group, parsed = std::move(parsed)](
                                  soci::session& session, const bus::Message& message) {
     Result<void> applied = parsed(session, message);
-    trace.Add("apply " + group + " " + TypeOf(message.payload) + " " + message.key + " " +
+    trace.Add("apply " + group + " " + (message.type.empty() ? "?" : message.type) + " " +
+              message.key + " " +
               message.id + (applied.ok() ? std::string() : " error: " + applied.error().detail));
     return applied;
   };

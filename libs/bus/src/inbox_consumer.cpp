@@ -228,16 +228,20 @@ void InboxConsumer::Count(const std::vector<Applied>& applied) {
 std::optional<std::vector<Delivery>> InboxConsumer::NotIgnored(
     const std::vector<Delivery>& deliveries) {
   if (!options_.ignores) return std::nullopt;
-  const auto ignored = [&](const Delivery& delivery) {
-    const std::string& type = delivery.message.type;
-    return !type.empty() && options_.ignores(type);
-  };
-  if (std::none_of(deliveries.begin(), deliveries.end(), ignored)) return std::nullopt;
+  std::vector<bool> ignored(deliveries.size());
+  size_t ignored_count = 0;
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    const std::string& type = deliveries[i].message.type;
+    ignored[i] = !type.empty() && options_.ignores(type);
+    ignored_count += ignored[i] ? 1 : 0;
+  }
+  if (ignored_count == 0) return std::nullopt;
   std::vector<Delivery> kept;
-  for (const Delivery& delivery : deliveries)
-    if (!ignored(delivery)) kept.push_back(delivery);
+  kept.reserve(deliveries.size() - ignored_count);
+  for (size_t i = 0; i < deliveries.size(); ++i)
+    if (!ignored[i]) kept.push_back(deliveries[i]);
   std::lock_guard lock(mutex_);
-  counters_.ignored += deliveries.size() - kept.size();
+  counters_.ignored += ignored_count;
   return kept;
 }
 

@@ -1,6 +1,8 @@
 #include "tinysaga/platform/handlers.h"
 
+#include <array>
 #include <memory>
+#include <optional>
 
 namespace tinysaga::platform {
 namespace {
@@ -52,12 +54,11 @@ Handlers::Handlers(std::string subscription, bool commands, const Clock* clock, 
       reply_topic_(reply_topic) {}
 
 Handlers& Handlers::OnType(std::string_view type, MessageHandler handle) {
-  size_t index = 0;
-  while (index < by_type_.size() && contracts::TypeNameAt(index) != type) ++index;
-  assert(index < by_type_.size() && "a message type this build knows");
-  if (index == by_type_.size()) return *this;
-  assert(!by_type_[index] && "one handler per message type");
-  by_type_[index] = std::move(handle);
+  const std::optional<size_t> index = contracts::IndexOfType(type);
+  assert(index && "a message type this build knows");
+  if (!index) return *this;
+  assert(!by_type_[*index] && "one handler per message type");
+  by_type_[*index] = std::move(handle);
   return *this;
 }
 
@@ -78,11 +79,11 @@ MessageHandler Handlers::Build() && {
 IgnoredTypes Handlers::IgnoredBy(const MessageHandler& handler) {
   const Dispatch* dispatch = handler.target<Dispatch>();
   if (dispatch == nullptr) return {};
-  return [dispatch = *dispatch](std::string_view type) {
-    for (size_t index = 0; index < kTypes; ++index) {
-      if (contracts::TypeNameAt(index) == type) return dispatch.Ignores(index);
-    }
-    return false;  // a type this build does not know: the handler dead-letters it
+  std::array<bool, kTypes> ignored{};
+  for (size_t index = 0; index < kTypes; ++index) ignored[index] = dispatch->Ignores(index);
+  return [ignored](std::string_view type) {
+    const std::optional<size_t> index = contracts::IndexOfType(type);
+    return index && ignored[*index];  // a type this build does not know: dead-lettered
   };
 }
 

@@ -182,6 +182,9 @@ enum class MessageKind { kCommand, kReply, kEvent };
 std::string_view TypeName(const Payload& payload);
 // The wire name of the alternative of Payload at `index`.
 std::string_view TypeNameAt(size_t index);
+// The index in Payload of the type whose wire name is `type`; nullopt for a type this build
+// does not know.
+std::optional<size_t> IndexOfType(std::string_view type);
 
 namespace internal {
 template <typename T, typename Variant>
