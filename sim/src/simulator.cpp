@@ -176,10 +176,12 @@ std::vector<PlannedFault> PlanFaults(Rng& rng, const FaultSet& faults,
 // db-busy, per write transaction: SQLITE_BUSY at BEGIN (another connection holds the write
 // lock past the busy timeout; Db retries it), or the COMMIT failing with SQLITE_IOERR_FSYNC
 // (the disk; rolled back, and the service must cope: Db does not retry an outcome it cannot
-// know). Busy is rarer: Db's retry of it sleeps on the wall clock (2 ms), which only slows the
-// run down.
+// know), or the same error AFTER the commit took effect (the flush failed once the commit
+// record was on disk): the service is told it failed although it happened. Busy is rarer: Db's
+// retry of it sleeps on the wall clock (2 ms), which only slows the run down.
 constexpr uint32_t kDbBusyPpm = 300;
 constexpr uint32_t kDbCommitFailedPpm = 2'000;
+constexpr uint32_t kDbCommittedButFailedPpm = 1'000;
 
 class Run {
  public:
@@ -337,12 +339,23 @@ class Run {
   // db-busy's draw for one write transaction of the service whose database is `db_file`.
   int DbFault(const std::string& db_file, storage::WritePoint point) {
     if (!faults_on_ || env_.db_faults_paused) return 0;
-    const bool at_begin = point == storage::WritePoint::kBegin;
-    if (db_rng_.Below(1'000'000) >= (at_begin ? kDbBusyPpm : kDbCommitFailedPpm)) return 0;
+    struct Kind {
+      uint32_t ppm;
+      const char* name;
+      int64_t* count;
+      int code;
+    };
+    const Kind kind =
+        point == storage::WritePoint::kBegin ? Kind{kDbBusyPpm, "db-busy", &db_busy_, SQLITE_BUSY}
+        : point == storage::WritePoint::kCommit
+            ? Kind{kDbCommitFailedPpm, "db-commit-failed", &db_commits_failed_, SQLITE_IOERR_FSYNC}
+            : Kind{kDbCommittedButFailedPpm, "db-committed-but-failed", &db_committed_but_failed_,
+                   SQLITE_IOERR_FSYNC};
+    if (db_rng_.Below(1'000'000) >= kind.ppm) return 0;
     const std::string service = std::filesystem::path(db_file).stem().string();
-    trace_.Add(std::string(at_begin ? "fault db-busy " : "fault db-commit-failed ") + service);
-    ++(at_begin ? db_busy_ : db_commits_failed_);
-    return at_begin ? SQLITE_BUSY : SQLITE_IOERR_FSYNC;
+    trace_.Add(std::string("fault ") + kind.name + " " + service);
+    ++*kind.count;
+    return kind.code;
   }
 
   // The faults stop: no more injected, every process up, and if the broker lost messages,
@@ -499,6 +512,7 @@ class Run {
         {"clock-jump", clock_jumps_},
         {"db-busy", db_busy_},
         {"db-commit-failed", db_commits_failed_},
+        {"db-committed-but-failed", db_committed_but_failed_},
         {"broker-lost-log", logs_lost_}};
     std::erase_if(counts, [](const auto& entry) { return entry.second == 0; });
     return counts;
@@ -528,6 +542,7 @@ class Run {
   int64_t clock_jumps_ = 0;
   int64_t db_busy_ = 0;
   int64_t db_commits_failed_ = 0;
+  int64_t db_committed_but_failed_ = 0;
   int64_t logs_lost_ = 0;
   bool faults_on_ = false;
   TimestampMs faults_stopped_ms_ = 0;

@@ -53,9 +53,10 @@ TEST_F(SimTest, SweepWithEveryFaultPasses) {
     for (const auto& [status, count] : result.orders) orders_total[status] += count;
   }
   // The sweep exercises every fault kind and every way an order ends.
-  for (const char* kind : {"fail-publish", "drop", "duplicate", "delay", "http-unreachable",
-                           "http-answer-lost", "crash", "lost-commit", "hang", "http-hung",
-                           "clock-jump", "db-busy", "db-commit-failed", "broker-lost-log"}) {
+  for (const char* kind :
+       {"fail-publish", "drop", "duplicate", "delay", "http-unreachable", "http-answer-lost",
+        "crash", "lost-commit", "hang", "http-hung", "clock-jump", "db-busy", "db-commit-failed",
+        "db-committed-but-failed", "broker-lost-log"}) {
     EXPECT_GT(faults_total[kind], 0) << kind;
   }
   for (const char* status : {"PLACED", "FAILED", "CANCELED"}) {

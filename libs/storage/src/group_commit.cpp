@@ -156,6 +156,7 @@ void SqliteGroupCommit::RunGroup(const std::vector<Request*>& group) {
       commit_failure = Guard([&] {
         InjectedFault(session, WritePoint::kCommit);
         session << "COMMIT";
+        InjectedFault(session, WritePoint::kAfterCommit);  // committed, told it failed
       });
     }
     if (!any_applied || commit_failure) (void)Guard([&] { session << "ROLLBACK"; });

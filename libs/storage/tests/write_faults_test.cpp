@@ -69,6 +69,24 @@ TEST_F(WriteFaultsTest, AFailedCommitIsRolledBackAndUnavailable) {
   EXPECT_EQ(Entries(), 1);
 }
 
+// The outcome the caller cannot know: committed, reported failed, and not retried by Db (a
+// retry would apply the work twice).
+TEST_F(WriteFaultsTest, ACommitReportedFailedAfterItTookEffectStaysCommittedAndIsNotRetried) {
+  int commits = 0;
+  SetWriteFaultHookForThisThread([&](const std::string&, WritePoint point) {
+    if (point == WritePoint::kCommit) ++commits;
+    return point == WritePoint::kAfterCommit ? kSqliteIoErrFsync : 0;
+  });
+  auto written = AddEntry();
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().code, Errc::kUnavailable) << written.error().detail;
+  EXPECT_EQ(commits, 1);
+  SetWriteFaultHookForThisThread({});
+  EXPECT_EQ(Entries(), 1);
+  ASSERT_TRUE(AddEntry().ok());  // the connection is usable afterwards
+  EXPECT_EQ(Entries(), 2);
+}
+
 TEST_F(WriteFaultsTest, ABusyBeginIsRetriedByDb) {
   int busy_left = 2;
   SetWriteFaultHookForThisThread([&](const std::string&, WritePoint point) {
