@@ -328,8 +328,8 @@ Result<std::unique_ptr<Subscription>> Subscribe(
                                  soci::session& session, const bus::Message& message) {
     Result<void> applied = parsed(session, message);
     trace.Add("apply " + group + " " + (message.type.empty() ? "?" : message.type) + " " +
-              message.key + " " +
-              message.id + (applied.ok() ? std::string() : " error: " + applied.error().detail));
+              message.key + " " + message.id +
+              (applied.ok() ? std::string() : " error: " + applied.error().detail));
     return applied;
   };
   subscription->inbox = std::make_unique<bus::InboxConsumer>(
