@@ -192,7 +192,9 @@ class Replay {
   }
 
   // Sends the undo of the highest step from `from` down that ran, can be undone and is not
-  // undone yet (`skip`: the step that failed with no effect); with none left, the saga failed.
+  // undone yet (`skip`: the step that failed with no effect); with none left, the saga failed
+  // once no undo is still out. (An operator's abort FAILs the order at once, in the transaction
+  // that asks for the stock and the payment back: the saga is over only when they are.)
   void CompensateFrom(int from, int skip) {
     for (int step = from; step >= 0; --step) {
       const Step& declared = definition_.steps[static_cast<size_t>(step)];
@@ -201,7 +203,13 @@ class Replay {
       Record(step, kUndo, StepEventType::kSent);
       return;
     }
-    state_.status = SagaStatus::kFailed;
+    if (!UndoOutstanding()) state_.status = SagaStatus::kFailed;
+  }
+
+  bool UndoOutstanding() const {
+    return std::any_of(undo_sent_.begin(), undo_sent_.end(), [this](int step) {
+      return !ended_.contains({step, kUndo});
+    });
   }
 
   // A step event at the fact's time. A step (forward or undo) ends once: a fact heard again,
