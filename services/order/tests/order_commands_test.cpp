@@ -1,7 +1,7 @@
 // The orchestration handler on a real database (SQLite, or PostgreSQL when the environment
 // provides one): each Mark* command's change, its history lines and its reply in the outbox,
-// repeats, refusals, unknown orders and poison; and Payment's PaymentCompleted, which Order
-// follows itself on the same subscription (no reply), beside Payment's other events, ignored.
+// repeats, refusals, unknown orders and poison; and Payment's PaymentCompleted and declined
+// PaymentFailed, which Order follows itself on the same subscription (no reply).
 
 #include "order/handlers/order_commands.h"
 
@@ -129,14 +129,45 @@ TEST_F(OrderCommandsTest, ALatePaymentCompletedForAPlacedOrFailedOrderChangesNot
   }
 }
 
-TEST_F(OrderCommandsTest, PaymentsOtherEventsAreIgnoredNotDeadLettered) {
-  // Nobody registered PaymentFailed here (the orchestrator's MarkFailed fails the order): it is
-  // announced to every listener, so it is nothing to do, not poison.
+contracts::Payload PaymentFailed(contracts::PaymentFailure failure) {
+  return contracts::PaymentFailed{UserId("alice"), Money::FromCents(500).value(),
+                                  ProductId("prd_apple"), 2, failure};
+}
+
+// A declined charge had no effect: Order fails the order itself, with no reply, and the saga's
+// MarkFailed that follows (or comes first: another topic) finds it done.
+TEST_F(OrderCommandsTest, ADeclinedPaymentFailsThePendingOrderAndTheSagasMarkFailedFindsItDone) {
   const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
   const size_t history = History(order_id).size();
-  Hear(order_id, contracts::PaymentFailed{UserId("alice"), Money::FromCents(500).value(),
-                                          ProductId("prd_apple"), 2,
-                                          contracts::PaymentFailure::kInsufficientFunds});
+  clock_.AdvanceMs(1'000);
+  Hear(order_id, PaymentFailed(contracts::PaymentFailure::kInsufficientFunds));
+  const Order failed = Load(order_id);
+  EXPECT_EQ(failed.status, OrderStatus::kFailed);
+  EXPECT_EQ(failed.status_info, sagas::kReasonInsufficientFunds);
+  ASSERT_EQ(History(order_id).size(), history + 1);
+
+  clock_.AdvanceMs(1'000);
+  EXPECT_EQ(ReplyTo(order_id, contracts::MarkFailed{std::string(sagas::kReasonInsufficientFunds)}),
+            Changed("FAILED"));
+  Hear(order_id, PaymentFailed(contracts::PaymentFailure::kInsufficientFunds));
+  EXPECT_EQ(Load(order_id).updated_at_ms, failed.updated_at_ms);
+  EXPECT_EQ(History(order_id).size(), history + 1);
+
+  // The saga's MarkFailed first: the late event changes nothing.
+  const std::string overtaken = PutOrder(OrderStatus::kPaymentPending);
+  EXPECT_EQ(
+      ReplyTo(overtaken, contracts::MarkFailed{std::string(sagas::kReasonInsufficientFunds)}),
+      Changed("FAILED"));
+  const size_t lines = History(overtaken).size();
+  Hear(overtaken, PaymentFailed(contracts::PaymentFailure::kInsufficientFunds));
+  EXPECT_EQ(History(overtaken).size(), lines);
+}
+
+TEST_F(OrderCommandsTest, APaymentFailedWhoseEffectIsUnknownIsLeftToTheSaga) {
+  // The saga voids the charge first, then its MarkFailed says whether the money came back.
+  const std::string order_id = PutOrder(OrderStatus::kPaymentPending);
+  const size_t history = History(order_id).size();
+  Hear(order_id, PaymentFailed(contracts::PaymentFailure::kUnavailable));
   EXPECT_EQ(Load(order_id).status, OrderStatus::kPaymentPending);
   EXPECT_EQ(History(order_id).size(), history);
 }
