@@ -48,11 +48,7 @@ Result<std::optional<Transaction>> ParseWalletRow(const nlohmann::json& row,
   return std::optional<Transaction>(std::move(transaction));
 }
 
-}  // namespace
-
-std::string DebitOperationId(const OrderId& order_id) { return "pay:" + order_id.value(); }
-std::string RefundOperationId(const OrderId& order_id) { return "refund:" + order_id.value(); }
-
+// The body of POST /internal/refunds for the order.
 std::string RefundBody(const OrderId& order_id, const UserId& user_id) {
   return nlohmann::json{{"debitOperationId", DebitOperationId(order_id)},
                         {"operationId", RefundOperationId(order_id)},
@@ -60,6 +56,11 @@ std::string RefundBody(const OrderId& order_id, const UserId& user_id) {
                         {"orderId", order_id.value()}}
       .dump();
 }
+
+}  // namespace
+
+std::string DebitOperationId(const OrderId& order_id) { return "pay:" + order_id.value(); }
+std::string RefundOperationId(const OrderId& order_id) { return "refund:" + order_id.value(); }
 
 WalletClient::WalletClient(http::Client& client, std::vector<http::Endpoint> endpoints,
                            std::string internal_secret, Retrier retrier,

@@ -28,8 +28,6 @@ namespace tinysaga::payment {
 // The wallet's operation ids for an order: its debit, and the refund that gives the debit back.
 std::string DebitOperationId(const OrderId& order_id);   // "pay:<orderId>"
 std::string RefundOperationId(const OrderId& order_id);  // "refund:<orderId>"
-// The body of POST /internal/refunds for the order.
-std::string RefundBody(const OrderId& order_id, const UserId& user_id);
 
 struct WalletDebit {
   TransactionId entry_id;  // the wallet's DEBIT ledger entry

@@ -299,13 +299,16 @@ http::Response PaymentApi::Finish(const Attempt& attempt, Outcome outcome) {
     return outcome.response;
   });
   if (!written.ok()) {
-    // The payment stays PENDING and the key in progress; the reconciler fails the payment,
-    // voids any debit and stores a 503 for the key.
+    // A commit reported failed may still have taken effect, and then the key holds the
+    // outcome. If it did not, the payment stays PENDING and the key in progress; the reconciler
+    // fails the payment, voids any debit and stores a 503 for the key. Either way the same key
+    // asked again answers what happened.
     Log()->error("payment {} order={}: outcome not recorded: {}", attempt.payment->value(),
                  order.order_id.value(), written.error().detail);
     return http::Problem(503, "service-unavailable",
-                         "the payment's outcome could not be recorded; it will fail on its own "
-                         "and any debit will be given back");
+                         "the payment's outcome may not have been recorded; ask again with the "
+                         "same Idempotency-Key to learn it (a payment left unrecorded fails on "
+                         "its own, and any debit is given back)");
   }
   if (appended && notify_outbox_) notify_outbox_();
   Log()->info("payment {} order={} user={} -> HTTP {}", attempt.payment->value(),
