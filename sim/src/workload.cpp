@@ -47,8 +47,12 @@ Result<void> Workload::Seed() {
   for (const std::string& product_id : products_) {
     const int64_t price_cents = 500 + static_cast<int64_t>(rng_.Below(15'000));
     // One product in four is scarce, so that orders run out of stock after their payment.
+    // The others hold about what the run's orders ask of them (each product draws one order
+    // in six, two units on average), so that most planned orders run a saga instead of being
+    // refused at creation once the catalogue is empty.
+    const int64_t plenty = static_cast<int64_t>(orders_.size()) / 3;
     const int64_t stock = rng_.Below(4) == 0 ? static_cast<int64_t>(rng_.Below(4))
-                                             : 10 + static_cast<int64_t>(rng_.Below(40));
+                                             : 10 + plenty + static_cast<int64_t>(rng_.Below(40));
     const nlohmann::json product = {{"productId", product_id},
                                     {"productName", "Simulated " + product_id},
                                     {"productType", "sim"},
@@ -64,10 +68,12 @@ Result<void> Workload::Seed() {
     }
   }
   for (const std::string& user_id : users_) {
-    // One wallet in five is poor: its orders fail for insufficient funds.
+    // One wallet in five is poor: its orders fail for insufficient funds. The others hold
+    // about what their share of the run's orders costs (an order is $160 on average).
+    const int64_t plenty = static_cast<int64_t>(orders_.size()) * 1'000;
     const int64_t deposit_cents = rng_.Below(5) == 0
                                       ? 100 + static_cast<int64_t>(rng_.Below(2'000))
-                                      : 20'000 + static_cast<int64_t>(rng_.Below(200'000));
+                                      : 20'000 + plenty + static_cast<int64_t>(rng_.Below(200'000));
     auto deposited = Send("wallet", "", "POST", "/api/wallets/" + user_id + "/deposits",
                           nlohmann::json{{"amount", deposit_cents}}.dump(), "seed-" + user_id);
     if (!deposited.ok() || deposited->status != 201) {
@@ -114,13 +120,26 @@ void Workload::Run(TimestampMs now_ms, const Action& action) {
   switch (action.kind) {
     case Kind::kCreate: {
       const nlohmann::json body = {{"productId", order.product_id}, {"quantity", order.quantity}};
-      auto created =
-          Send("order", order.user_id, "POST", "/api/orders", body.dump(), "sim-order-" + index);
+      // Each product asked for is a request of its own (its own key).
+      const std::string key =
+          "sim-order-" + index +
+          (order.products_asked > 1 ? "-" + std::to_string(order.products_asked) : std::string());
+      auto created = Send("order", order.user_id, "POST", "/api/orders", body.dump(), key);
       if (Retryable(created)) {
         Retry(now_ms, action, 500);
         return;
       }
-      if (created->status != 201) return;  // refused: the customer gives up
+      if (created->status != 201) {
+        // Refused (the product is sold out): the customer tries the next product, so that
+        // most planned orders run a saga; once every product refused, they give up.
+        if (order.products_asked >= static_cast<int>(products_.size())) return;
+        const auto at = std::find(products_.begin(), products_.end(), order.product_id);
+        const auto next = static_cast<size_t>(at - products_.begin() + 1) % products_.size();
+        order.product_id = products_[next];
+        ++order.products_asked;
+        Schedule(now_ms + 1, Action{Kind::kCreate, action.order, 1});
+        return;
+      }
       order.order_id = nlohmann::json::parse(created->body).value("orderId", "");
       // One order in twenty is never paid: it stays INITIATED, which is a state at rest.
       if (rng_.Below(20) == 0) return;

@@ -49,7 +49,8 @@ class Workload {
     std::string user_id;
     std::string product_id;
     int64_t quantity = 1;
-    std::string order_id;  // once created
+    int products_asked = 1;  // the products tried so far (a refused one leads to the next)
+    std::string order_id;    // once created
   };
 
   void Schedule(TimestampMs at_ms, Action action);

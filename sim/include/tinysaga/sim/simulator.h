@@ -75,6 +75,15 @@ struct SimResult {
   std::vector<std::string> trace_excerpt;
   std::string kept_dir;  // the databases, kept after a violation
   bool ok() const { return violations.empty(); }
+  // The orders that left INITIATED, each through an order saga: what a run really simulated
+  // (`sagas` planned orders, of which some are refused at creation or never paid).
+  int64_t sagas_run() const {
+    int64_t run = 0;
+    for (const auto& [status, count] : orders) {
+      if (status != "INITIATED") run += count;
+    }
+    return run;
+  }
 };
 
 // The names --break takes, one per safety mechanism the simulator can switch off:
