@@ -263,12 +263,19 @@ TEST(ChoreographyState, ARetriedRefundThatIsDoneEndsTheOrderSagaFailedNotGaveUp)
   EXPECT_EQ(view.steps[1].status, StepViewStatus::kCompensated);
 }
 
-TEST(ChoreographyState, AnAbortIsALineWithWhoAndWhyAndItsGiveUpUndoesWhatRan) {
+// An operator's abort while the reservation is out, as Order records it in one transaction: the
+// abort, the OrderCancelRequested it announces, and the order FAILED.
+std::vector<ChoreographyFact> AbortedWhilePaid() {
   std::vector<ChoreographyFact> facts = Paid();
   facts.push_back(Operator(kOrderSagaType, kAbortFact, kT0 + 20, "customer called"));
   facts.push_back(
       Event(kOrderSagaType, "OrderCancelRequested", kT0 + 20, "aborted by an operator"));
   facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 20));
+  return facts;
+}
+
+TEST(ChoreographyState, AnAbortIsALineWithWhoAndWhyAndItsGiveUpUndoesWhatRan) {
+  std::vector<ChoreographyFact> facts = AbortedWhilePaid();
   auto state = ChoreographyState(*DefaultDefinition(kOrderSagaType), kOrder, facts, "");
   ASSERT_TRUE(state);
   EXPECT_EQ(LastOperatorVerb(state->history), StepEventType::kAborted);
@@ -285,11 +292,7 @@ TEST(ChoreographyState, AnAbortIsALineWithWhoAndWhyAndItsGiveUpUndoesWhatRan) {
 // payment back. The saga is not over before they are: a view that said FAILED already was
 // final for the live page, which then never saw the refund (a browser test's failure in CI).
 TEST(ChoreographyState, AnAbortedSagaFailsOnlyOnceItsUndosAreDone) {
-  std::vector<ChoreographyFact> facts = Paid();
-  facts.push_back(Operator(kOrderSagaType, kAbortFact, kT0 + 20, "customer called"));
-  facts.push_back(
-      Event(kOrderSagaType, "OrderCancelRequested", kT0 + 20, "aborted by an operator"));
-  facts.push_back(Status(kOrderSagaType, "FAILED", kT0 + 20));
+  std::vector<ChoreographyFact> facts = AbortedWhilePaid();
   EXPECT_EQ(ViewOf(kOrderSagaType, facts).state, SagaStatus::kCompensating);
   facts.push_back(Event(kOrderSagaType, "StockReleased", kT0 + 30));
   const SagaView released = ViewOf(kOrderSagaType, facts);
