@@ -113,9 +113,11 @@ int RunSim(const SimCommandOptions& options) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (runs > 1) {
-    std::fprintf(stdout, "%llu runs, %d failed, %.1f s, %.1f runs/s, %.0f sagas/s (orders paid)\n",
-                 static_cast<unsigned long long>(runs), failed, seconds,
-                 static_cast<double>(runs) / seconds, static_cast<double>(sagas_run) / seconds);
+    std::fprintf(
+        stdout,
+        "%llu runs, %d failed, %.1f s, %.1f runs/s, %.0f sagas/s (orders that left INITIATED)\n",
+        static_cast<unsigned long long>(runs), failed, seconds, static_cast<double>(runs) / seconds,
+        static_cast<double>(sagas_run) / seconds);
   }
   return failed == 0 ? 0 : 1;
 }
