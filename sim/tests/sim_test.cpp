@@ -213,9 +213,6 @@ TEST(SimFaultsTest, ReplayCommandNamesTheSeedAndTheRun) {
 }  // namespace
 }  // namespace tinysaga::sim
 
-namespace tinysaga::sim {
-namespace {
-
 // Real bugs the simulator found (issue 14's note, docs/simulation.md), fixed. Their seeds ran
 // here as regression tests until the workload changed (2026-12-07: stock and deposits sized to
 // the run, a refused customer trying the next product), after which seeds 179 and 12 no longer
@@ -226,33 +223,3 @@ namespace {
 //   AnOlderAttemptAfterARefusalReservesNothingEvenWhenStockIsBack;
 // - a lost MarkPlaced reply, the order canceled meanwhile, the saga's retry refused and given
 //   up: OrderCommandsTest.MarkPlacedForAnOrderCanceledAfterItWasPlacedIsDone.
-
-}  // namespace
-}  // namespace tinysaga::sim
-
-namespace tinysaga::sim {
-namespace {
-
-// Real bugs the simulator found (issue 14's note), fixed; their seeds stay as regression tests.
-// Both need the broker to lose a message that the outboxes later publish again (`drop`).
-//
-// A ReserveStock lost by the broker is retried (new message id) and answered OutOfStock; the
-// saga compensates and the order FAILS. The lost attempt, published again when the broker is
-// replaced, was then applied by Inventory, which reserved stock for the FAILED order for good.
-// Fixed in Inventory: a refusal closes the order's stock as a release does.
-TEST_F(SimTest, StaleReserveAfterARefusalTakesNothing_Seed179) {
-  const SimResult result = MustRun({.seed = 179, .sagas = 100});
-  EXPECT_TRUE(result.ok()) << Explain(result);
-}
-
-// The reply to "mark PLACED" is lost; the customer cancels the PLACED order and the cancel
-// saga runs to CANCELED; the order saga's retry of the step then met a CANCELED order, failed,
-// compensated, was refused by Order and GAVE UP (for an operator). Fixed in Order: a CANCELED
-// order that was PLACED answers a late MarkPlaced as done.
-TEST_F(SimTest, LateMarkPlacedForACanceledOrderIsDone_Seed12) {
-  const SimResult result = MustRun({.seed = 12, .sagas = 100});
-  EXPECT_TRUE(result.ok()) << Explain(result);
-}
-
-}  // namespace
-}  // namespace tinysaga::sim
