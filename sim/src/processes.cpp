@@ -3,10 +3,6 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <mutex>
 #include <utility>
 
 #include "inventory/handlers/inventory_api.h"
@@ -120,52 +116,10 @@ std::vector<storage::Migration> MigrationsOf(const std::string& name) {
   return migrations;
 }
 
-storage::DbOptions DbOptionsFor(const std::string& dir, const std::string& name) {
-  return {
-      .url = storage::DbUrlFor("sqlite:" + dir, name), .pool_size = 1, .sqlite_synchronous = "OFF"};
-}
-
-std::string FileOf(const std::string& dir, const std::string& name) {
-  constexpr std::string_view kScheme = "sqlite:";
-  return storage::DbUrlFor(std::string(kScheme) + dir, name).substr(kScheme.size());
-}
-
-// The file of a new database of `name` with every migration applied, built once per process
-// (in a directory of its own, removed at once) and copied where the service starts for the
-// first time in a run: applying the schema's DDL on every first start was most of a start's
-// cost (and a start has nothing else of its own to do: Migrate then finds every migration
-// applied, as at a restart). The rows are the migrations' own, so the runs do not change.
-Result<std::string> MigratedFile(const std::string& data_dir, const std::string& name) {
-  static std::mutex mutex;
-  static auto* const files = new std::map<std::string, std::string>;  // never destroyed
-  std::lock_guard lock(mutex);
-  if (auto found = files->find(name); found != files->end()) return found->second;
-  const std::string dir = data_dir + "/template-" + name;
-  const std::string path = FileOf(dir, name);
-  {
-    TS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Db> db,
-                        storage::Db::Open(DbOptionsFor(dir, name)));
-    TS_RETURN_IF_ERROR(db->Migrate(MigrationsOf(name)));
-  }  // closed: its last connection wrote the WAL into the file
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  if (bytes.empty()) return MakeError(Errc::kUnavailable, "cannot read " + path);
-  return files->emplace(name, std::move(bytes)).first->second;
-}
-
-// A first start gets the migrated file (MigratedFile); a restart keeps what is there.
-Result<void> CreateIfNew(const std::string& data_dir, const std::string& name) {
-  const std::string path = FileOf(data_dir, name);
-  std::error_code missing;
-  if (std::filesystem::exists(path, missing)) return Ok();
-  TS_ASSIGN_OR_RETURN(const std::string bytes, MigratedFile(data_dir, name));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return MakeError(Errc::kUnavailable, "cannot write " + path);
-  return Ok();
+storage::DbOptions DbOptionsFor(const MemoryDatabases& databases, const std::string& name) {
+  return {.url = storage::DbUrlFor(databases.url_template(), name),
+          .pool_size = 1,
+          .sqlite_synchronous = "OFF"};
 }
 
 struct WalletParts {
@@ -346,8 +300,8 @@ Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& na
   DbFaultsPaused paused(env);
   process->clock_ = std::make_unique<ServiceClock>(env.clock, env.clock_offset_ms[name]);
   const Clock& clock = *process->clock_;
-  TS_RETURN_IF_ERROR(CreateIfNew(env.data_dir, name));
-  TS_ASSIGN_OR_RETURN(process->db_, storage::Db::Open(DbOptionsFor(env.data_dir, name)));
+  TS_RETURN_IF_ERROR(env.databases.CreateIfNew(name, MigrationsOf(name)));
+  TS_ASSIGN_OR_RETURN(process->db_, storage::Db::Open(DbOptionsFor(env.databases, name)));
   TS_RETURN_IF_ERROR(process->db_->Migrate(MigrationsOf(name)));
   process->server_ = std::make_unique<http::Server>(http::ServerOptions{.name = name});
   TS_ASSIGN_OR_RETURN(process->producer_, env.bus->NewProducer());

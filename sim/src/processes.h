@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "memory_databases.h"
 #include "tinysaga/bus/inbox_consumer.h"
 #include "tinysaga/bus/memory/memory_bus.h"
 #include "tinysaga/bus/outbox_relay.h"
@@ -52,7 +53,7 @@ class ServiceClock final : public Clock {
 
 // What every process of one run shares. Outlives the processes.
 struct SimEnv {
-  std::string data_dir;
+  MemoryDatabases& databases;
   SagaMode mode = SagaMode::kOrchestration;
   ManualClock& clock;  // the run's time; retries and backoffs wait by moving it
   Rng& rng;            // the services' ids and jitter
@@ -115,9 +116,8 @@ class Process {
   uint64_t requests_seen_ = 0;  // the network's handled(name) when last looked at
 };
 
-// Opens (on first start a copy of a freshly migrated file, built once per process) and
-// migrates `name`'s database in env.data_dir, builds the service, joins its consumer groups
-// and attaches its routes to the network.
+// Opens (on first start created by env.databases) and migrates `name`'s database, builds the
+// service, joins its consumer groups and attaches its routes to the network.
 Result<std::unique_ptr<Process>> StartProcess(SimEnv& env, const std::string& name);
 
 }  // namespace tinysaga::sim

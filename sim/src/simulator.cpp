@@ -14,8 +14,8 @@
 #include <sstream>
 #include <utility>
 
+#include "memory_databases.h"
 #include "processes.h"
-#include "state_hash.h"
 #include "tinysaga/bus/memory/memory_bus.h"
 #include "tinysaga/bus/outbox_break.h"
 #include "tinysaga/core/breaks.h"
@@ -76,15 +76,11 @@ uint64_t StreamSeed(uint64_t seed, uint64_t stream) {
   return mixed;
 }
 
+// The run's directory: its databases are in memory (MemoryDatabases), under this directory's
+// unique name, and are written into it only if the run fails.
 Result<std::string> MakeRunDir(const SimOptions& options) {
-  // By default in memory when the system has a tmpfs at /dev/shm: twice as fast as a disk,
-  // and the databases are files all the same (the invariant checker reads them as it reads a
-  // real deployment's).
-  std::error_code ignored;
   std::filesystem::path base = !options.work_dir.empty() ? std::filesystem::path(options.work_dir)
-                               : std::filesystem::is_directory("/dev/shm", ignored)
-                                   ? std::filesystem::path("/dev/shm")
-                                   : std::filesystem::temp_directory_path();
+                                                         : std::filesystem::temp_directory_path();
   std::string pattern = (base / ("tinysaga-sim-" + std::to_string(options.seed) + "-XXXXXX"));
   if (mkdtemp(pattern.data()) == nullptr) {
     return MakeError(Errc::kUnavailable, "cannot create a directory under " + base.string());
@@ -188,6 +184,7 @@ class Run {
   Run(const SimOptions& options, std::string dir)
       : options_(options),
         dir_(std::move(dir)),
+        databases_(dir_),
         service_rng_(StreamSeed(options.seed, 1)),
         workload_rng_(StreamSeed(options.seed, 2)),
         fault_rng_(StreamSeed(options.seed, 3)),
@@ -197,7 +194,7 @@ class Run {
         trace_(clock_, options.trace_path),
         bus_(std::make_shared<bus::MemoryBus>()),
         network_(clock_, fault_rng_, trace_),
-        env_{dir_, options.mode, clock_, service_rng_, fault_rng_, bus_, network_, trace_} {
+        env_{databases_, options.mode, clock_, service_rng_, fault_rng_, bus_, network_, trace_} {
     trace_.StartAt(clock_.NowMs());
     if (options.break_name == "debit-id-per-attempt") network_.BreakDebitIds();
     if (IsBroken(Break::kOutboxOutsideTransaction)) {
@@ -296,13 +293,9 @@ class Run {
     if (!result.violations.empty()) {
       result.trace_excerpt = trace_.Excerpt(IdsIn(result.violations), 60);
     }
-    processes_.clear();  // closes every database
-    std::vector<std::string> files;
-    for (const std::string& name : ServiceNames(options_.mode)) {
-      files.push_back(
-          storage::DbUrlFor("sqlite:" + dir_, name).substr(std::string("sqlite:").size()));
-    }
-    TS_ASSIGN_OR_RETURN(result.state_hash, HashDatabases(files));
+    processes_.clear();  // as at the end of a deployment: every connection but the kept one
+    TS_ASSIGN_OR_RETURN(result.state_hash, databases_.Hash(ServiceNames(options_.mode)));
+    if (!result.ok()) TS_RETURN_IF_ERROR(databases_.SaveTo(dir_));  // RunSimulation keeps dir_
     return result;
   }
 
@@ -492,7 +485,8 @@ class Run {
   }
 
   Result<invariants::Report> Evaluate(TimestampMs now_ms) {
-    TS_ASSIGN_OR_RETURN(invariants::Snapshot snapshot, invariants::LoadSnapshot("sqlite:" + dir_));
+    TS_ASSIGN_OR_RETURN(invariants::Snapshot snapshot,
+                        invariants::LoadSnapshot(databases_.url_template()));
     return invariants::Evaluate(snapshot, invariants::Rules{.settled = true, .now_ms = now_ms});
   }
 
@@ -519,7 +513,8 @@ class Run {
   }
 
   const SimOptions options_;
-  const std::string dir_;
+  const std::string dir_;  // the databases of a failing run are saved here
+  MemoryDatabases databases_;
   ManualClock clock_;
   SeededRng service_rng_;
   SeededRng workload_rng_;

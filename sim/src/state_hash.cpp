@@ -12,9 +12,6 @@
 namespace tinysaga::sim {
 namespace {
 
-struct CloseDb {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
 struct FinalizeStatement {
   void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
 };
@@ -44,13 +41,9 @@ std::string RowText(sqlite3_stmt* statement) {
   return row;
 }
 
-Result<uint64_t> HashDatabase(const std::string& path, uint64_t hash) {
-  sqlite3* raw = nullptr;
-  const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, CloseDb> db(raw);
-  if (opened != SQLITE_OK) return MakeError(Errc::kNotFound, "state hash: cannot open " + path);
+Result<uint64_t> HashDatabase(sqlite3* db, uint64_t hash) {
   TS_ASSIGN_OR_RETURN(Statement tables,
-                      Prepare(db.get(),
+                      Prepare(db,
                               "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
                               "LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name"));
   std::vector<std::string> names;
@@ -58,7 +51,7 @@ Result<uint64_t> HashDatabase(const std::string& path, uint64_t hash) {
     names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(tables.get(), 0)));
   }
   for (const std::string& name : names) {
-    TS_ASSIGN_OR_RETURN(Statement rows, Prepare(db.get(), "SELECT * FROM \"" + name + "\""));
+    TS_ASSIGN_OR_RETURN(Statement rows, Prepare(db, "SELECT * FROM \"" + name + "\""));
     std::vector<std::string> texts;
     while (sqlite3_step(rows.get()) == SQLITE_ROW) texts.push_back(RowText(rows.get()));
     std::sort(texts.begin(), texts.end());
@@ -70,10 +63,10 @@ Result<uint64_t> HashDatabase(const std::string& path, uint64_t hash) {
 
 }  // namespace
 
-Result<uint64_t> HashDatabases(const std::vector<std::string>& db_files) {
+Result<uint64_t> HashDatabases(const std::vector<sqlite3*>& databases) {
   uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const std::string& file : db_files) {
-    TS_ASSIGN_OR_RETURN(hash, HashDatabase(file, hash));
+  for (sqlite3* db : databases) {
+    TS_ASSIGN_OR_RETURN(hash, HashDatabase(db, hash));
   }
   return hash;
 }

@@ -33,6 +33,10 @@ std::shared_ptr<spdlog::logger> Log() {
 namespace {
 
 constexpr std::string_view kSqlitePrefix = "sqlite:";
+constexpr std::string_view kSqliteMemoryPrefix = "sqlite-memory:";
+// SQLite's in-memory VFS: a file name that starts with '/' is one database shared by every
+// connection of the process that opens the same name.
+constexpr std::string_view kMemoryVfs = "memdb";
 constexpr std::string_view kPostgresPrefixes[] = {"postgresql://", "postgres://"};
 // SQLite's primary result codes (sqlite3.h), without including sqlite3.h just for two numbers.
 constexpr int kSqliteBusy = 5;
@@ -75,36 +79,59 @@ std::string SwitchToWal(soci::session& session, std::chrono::milliseconds busy_t
 // default in SQLite, and temporary storage stays in memory: a statement inside a group
 // commit's savepoint keeps a statement journal, which SQLite otherwise creates (and unlinks)
 // as a file in /var/tmp every time, and temporary b-trees need no file either.
-void ConfigureSqliteSession(soci::session& session, const DbOptions& options) {
+// An in-memory database keeps its rollback journal in memory too (it has no file beside which
+// a WAL could live).
+void ConfigureSqliteSession(soci::session& session, const DbOptions& options, bool in_memory) {
   session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
-  const std::string journal_mode = SwitchToWal(session, options.busy_timeout);
-  if (journal_mode != "wal") Log()->warn("SQLite journal mode is {}, not wal", journal_mode);
+  if (in_memory) {
+    session << "PRAGMA journal_mode = MEMORY";
+  } else if (const std::string journal_mode = SwitchToWal(session, options.busy_timeout);
+             journal_mode != "wal") {
+    Log()->warn("SQLite journal mode is {}, not wal", journal_mode);
+  }
   session << "PRAGMA synchronous = " + options.sqlite_synchronous;
   session << "PRAGMA foreign_keys = ON";
   session << "PRAGMA temp_store = MEMORY";
 }
 
+// Where one SQLite database is: a file, or a name in this process's memory.
+struct SqliteLocation {
+  std::string path;
+  bool in_memory = false;
+};
+
+SqliteLocation SqliteLocationOf(const std::string& url) {
+  if (url.starts_with(kSqliteMemoryPrefix)) {
+    std::string name = url.substr(kSqliteMemoryPrefix.size());
+    if (!name.starts_with('/')) name.insert(0, "/");  // shared between connections: see kMemoryVfs
+    return {.path = std::move(name), .in_memory = true};
+  }
+  return {.path = url.substr(kSqlitePrefix.size())};
+}
+
 Result<void> OpenSqliteSession(soci::session& session, const DbOptions& options,
-                               const std::string& path) {
+                               const SqliteLocation& location) {
+  const std::string_view vfs = location.in_memory ? kMemoryVfs : BatchedWalVfs();
   // Quoted, so that a path with spaces stays one value of SOCI's connect string.
   auto failure = Guard([&] {
-    session.open(*soci::factory_sqlite3(),
-                 "db=\"" + path + "\" vfs=" + std::string(BatchedWalVfs()));
-    ConfigureSqliteSession(session, options);
+    session.open(*soci::factory_sqlite3(), "db=\"" + location.path + "\" vfs=" + std::string(vfs));
+    ConfigureSqliteSession(session, options, location.in_memory);
   });
   if (failure) return failure->error;
   return Ok();
 }
 
 Result<void> OpenSqlite(soci::connection_pool& pool, soci::session& writer,
-                        const DbOptions& options, const std::string& path) {
-  std::error_code ignored;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty())
-    std::filesystem::create_directories(parent, ignored);  // open reports the failure
-  TS_RETURN_IF_ERROR(OpenSqliteSession(writer, options, path));
+                        const DbOptions& options, const SqliteLocation& location) {
+  if (!location.in_memory) {
+    std::error_code ignored;
+    const std::filesystem::path parent = std::filesystem::path(location.path).parent_path();
+    if (!parent.empty())
+      std::filesystem::create_directories(parent, ignored);  // open reports the failure
+  }
+  TS_RETURN_IF_ERROR(OpenSqliteSession(writer, options, location));
   for (size_t i = 0; i < options.pool_size; ++i) {
-    TS_RETURN_IF_ERROR(OpenSqliteSession(pool.at(i), options, path));
+    TS_RETURN_IF_ERROR(OpenSqliteSession(pool.at(i), options, location));
   }
   return Ok();
 }
@@ -138,7 +165,8 @@ Result<void> OpenPostgresPool(soci::connection_pool& pool, const DbOptions& opti
 }
 
 std::optional<DbKind> KindOf(std::string_view url) {
-  if (url.starts_with(kSqlitePrefix)) return DbKind::kSqlite;
+  if (url.starts_with(kSqlitePrefix) || url.starts_with(kSqliteMemoryPrefix))
+    return DbKind::kSqlite;
   for (std::string_view prefix : kPostgresPrefixes) {
     if (url.starts_with(prefix)) return DbKind::kPostgres;
   }
@@ -182,7 +210,7 @@ Result<std::unique_ptr<Db>> Db::Open(const DbOptions& options) {
     Log()->debug("SQLite statements so far: {} reused, {} compiled", statements.reused,
                  statements.compiled);
     auto writer = std::make_unique<soci::session>();
-    opened = OpenSqlite(*db->pool_, *writer, options, options.url.substr(kSqlitePrefix.size()));
+    opened = OpenSqlite(*db->pool_, *writer, options, SqliteLocationOf(options.url));
     db->sqlite_writer_ = std::make_unique<SqliteGroupCommit>(
         std::move(writer), GroupCommitOptions{.synchronous = options.sqlite_synchronous,
                                               .turn_wait_max = options.busy_timeout});
@@ -270,12 +298,13 @@ bool Db::Healthy() {
 }
 
 std::string DbUrlFor(const std::string& url_template, const std::string& service) {
-  if (url_template.starts_with(kSqlitePrefix)) {
-    std::string directory = url_template.substr(kSqlitePrefix.size());
+  for (const std::string_view prefix : {kSqlitePrefix, kSqliteMemoryPrefix}) {
+    if (!url_template.starts_with(prefix)) continue;
+    std::string directory = url_template.substr(prefix.size());
     while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
     if (directory.empty()) directory = ".";
-    if (directory == "/") return std::string(kSqlitePrefix) + "/" + service + ".db";
-    return std::string(kSqlitePrefix) + directory + "/" + service + ".db";
+    if (directory == "/") return std::string(prefix) + "/" + service + ".db";
+    return std::string(prefix) + directory + "/" + service + ".db";
   }
   constexpr std::string_view kServicePlaceholder = "{service}";
   std::string url = url_template;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
+#include <filesystem>
 #include <latch>
 #include <stdexcept>
 #include <thread>
@@ -90,6 +91,32 @@ TEST(DbOpenTest, SynchronousOptionIsApplied) {
   auto db = Db::Open(DbOptions{.url = dir.SqliteUrl("a.db"), .sqlite_synchronous = "NORMAL"});
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(CountRows(**db, "PRAGMA synchronous"), 1);
+}
+
+TEST(DbOpenTest, AnInMemoryDatabaseIsSharedByNameAndGoesWithItsLastConnection) {
+  const std::string url = "sqlite-memory:/db-test/shared.db";
+  {
+    auto first = OpenMigrated(url, 1);
+    EXPECT_EQ(first->kind(), DbKind::kSqlite);
+    ASSERT_TRUE(first
+                    ->Write<bool>([](soci::session& session) -> Result<bool> {
+                      TS_RETURN_IF_ERROR(Increment(session));
+                      return true;
+                    })
+                    .ok());
+    auto second = OpenOrDie(url, 1);  // another connection to the same name sees the commit
+    EXPECT_EQ(Counter(*second), 1);
+    auto mode = second->Read<std::string>([](soci::session& session) -> Result<std::string> {
+      std::string journal_mode;
+      session << "PRAGMA journal_mode", soci::into(journal_mode);
+      return journal_mode;
+    });
+    ASSERT_TRUE(mode.ok());
+    EXPECT_EQ(*mode, "memory");
+    EXPECT_FALSE(std::filesystem::exists("/db-test/shared.db"));
+  }
+  auto fresh = OpenOrDie(url, 1);  // every connection had closed: the database went with them
+  EXPECT_EQ(CountRows(*fresh, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'counters'"), 0);
 }
 
 TEST(DbMigrateTest, MigratingTwiceChangesNothing) {
@@ -353,6 +380,7 @@ TEST(DbUrlForTest, SqliteTemplatesAreDirectories) {
   EXPECT_EQ(DbUrlFor("sqlite:/var/lib/tinysaga", "wallet"), "sqlite:/var/lib/tinysaga/wallet.db");
   EXPECT_EQ(DbUrlFor("sqlite:", "wallet"), "sqlite:./wallet.db");
   EXPECT_EQ(DbUrlFor("sqlite:/", "wallet"), "sqlite:/wallet.db");
+  EXPECT_EQ(DbUrlFor("sqlite-memory:/run-7/", "order"), "sqlite-memory:/run-7/order.db");
 }
 
 TEST(DbUrlForTest, PostgresTemplatesNameTheService) {

@@ -52,9 +52,10 @@ struct SimOptions {
   SagaMode mode = SagaMode::kOrchestration;
   FaultSet faults = ParseFaults("all").value();
   std::string trace_path;  // when set, every traced event as one line
-  // Where the services' databases go (a fresh directory is made under it and removed after a
-  // passing run; kept after a failing one, for `tinysaga check --data DIR`).
-  std::string work_dir;  // empty: /dev/shm if there is one, else the temporary directory
+  // Where a failing run's databases are written (a fresh directory is made under it, removed
+  // after a passing run and kept after a failing one, for `tinysaga check --data DIR`). The
+  // databases themselves are in memory.
+  std::string work_dir;  // empty: the temporary directory
   // A safety mechanism switched off on purpose (ListBreaks()); empty: none.
   std::string break_name;
 };

@@ -36,7 +36,9 @@ struct WriteAttempt;
 enum class DbKind { kSqlite, kPostgres };
 
 struct DbOptions {
-  // "sqlite:<path>" (created if missing) or "postgresql://user@host:port/dbname?...".
+  // "sqlite:<path>" (created if missing), "postgresql://user@host:port/dbname?..." or
+  // "sqlite-memory:<name>": a database in this process's memory, no file and no fsync, shared
+  // by every connection to the same name and gone when the last one closes (the simulator's).
   std::string url;
   size_t pool_size = 4;
   // SQLite only: FULL makes every commit durable (fsync); NORMAL is faster but may lose the last
@@ -116,8 +118,9 @@ class Db {
   std::unique_ptr<SqliteGroupCommit> sqlite_writer_;
 };
 
-// Builds a service's database URL from a template: "sqlite:" templates are a directory
-// ("sqlite:./data" -> "sqlite:./data/order.db"); PostgreSQL templates contain "{service}"
+// Builds a service's database URL from a template: "sqlite:" and "sqlite-memory:" templates are
+// a directory ("sqlite:./data" -> "sqlite:./data/order.db"); PostgreSQL templates contain
+// "{service}"
 // ("postgresql://u@h/tinysaga_{service}").
 std::string DbUrlFor(const std::string& url_template, const std::string& service);
 
