@@ -50,7 +50,7 @@ Result<void> Workload::Seed() {
     // The others hold about what the run's orders ask of them (each product draws one order
     // in six, two units on average), so that most planned orders run a saga instead of being
     // refused at creation once the catalogue is empty.
-    const int64_t plenty = static_cast<int64_t>(orders_.size()) / 3;
+    const int64_t plenty = static_cast<int64_t>(orders_.size()) / 2;
     const int64_t stock = rng_.Below(4) == 0 ? static_cast<int64_t>(rng_.Below(4))
                                              : 10 + plenty + static_cast<int64_t>(rng_.Below(40));
     const nlohmann::json product = {{"productId", product_id},
@@ -114,11 +114,26 @@ bool Workload::Retry(TimestampMs now_ms, Action action, int64_t after_ms) {
   return true;
 }
 
+bool Workload::AskNextProduct(PlannedOrder& order) const {
+  if (order.products_asked >= static_cast<int>(products_.size())) return false;
+  const auto at = std::find(products_.begin(), products_.end(), order.product_id);
+  const auto next = static_cast<size_t>(at - products_.begin() + 1) % products_.size();
+  order.product_id = products_[next];
+  ++order.products_asked;
+  return true;
+}
+
 void Workload::Run(TimestampMs now_ms, const Action& action) {
   PlannedOrder& order = orders_[static_cast<size_t>(action.order)];
   const std::string index = std::to_string(action.order);
   switch (action.kind) {
     case Kind::kCreate: {
+      // A product that refused an earlier customer shows as sold out: this one asks for the
+      // next product instead, as a shop's page would lead them, rather than be refused again.
+      // (A request sent again keeps its product: its first sending may have created an order.)
+      while (action.attempt == 1 && sold_out_.contains(order.product_id)) {
+        if (!AskNextProduct(order)) return;
+      }
       const nlohmann::json body = {{"productId", order.product_id}, {"quantity", order.quantity}};
       // Each product asked for is a request of its own (its own key).
       const std::string key =
@@ -132,12 +147,8 @@ void Workload::Run(TimestampMs now_ms, const Action& action) {
       if (created->status != 201) {
         // Refused (the product is sold out): the customer tries the next product, so that
         // most planned orders run a saga; once every product refused, they give up.
-        if (order.products_asked >= static_cast<int>(products_.size())) return;
-        const auto at = std::find(products_.begin(), products_.end(), order.product_id);
-        const auto next = static_cast<size_t>(at - products_.begin() + 1) % products_.size();
-        order.product_id = products_[next];
-        ++order.products_asked;
-        Schedule(now_ms + 1, Action{Kind::kCreate, action.order, 1});
+        sold_out_.insert(order.product_id);
+        if (AskNextProduct(order)) Schedule(now_ms + 1, Action{Kind::kCreate, action.order, 1});
         return;
       }
       order.order_id = nlohmann::json::parse(created->body).value("orderId", "");

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,12 +63,15 @@ class Workload {
   // After a 5xx or no answer, the same request later (`after_ms`, doubled for each attempt
   // made); false when the client gives up.
   bool Retry(TimestampMs now_ms, Action action, int64_t after_ms);
+  // Moves `order` to the catalogue's next product; false once it has asked for every one.
+  bool AskNextProduct(PlannedOrder& order) const;
 
   Rng& rng_;
   InProcessNetwork& network_;
   std::vector<std::string> users_;
   std::vector<std::string> products_;
   std::vector<PlannedOrder> orders_;
+  std::set<std::string> sold_out_;                              // products that refused an order
   std::map<std::pair<TimestampMs, uint64_t>, Action> actions_;  // in time, then schedule order
   uint64_t scheduled_ = 0;
   int64_t given_up_ = 0;
