@@ -131,8 +131,11 @@ void SqliteGroupCommit::RunGroup(const std::vector<Request*>& group) {
       attempt.committing = committing;
     }
   };
+  // An unsynced group switches the connection to synchronous=OFF for its commit, unless it is
+  // configured so already (the simulator's databases).
+  const bool switch_sync = !synced && options_.synchronous != "OFF";
   std::optional<Failure> failure;
-  if (!synced) failure = Guard([&] { session << "PRAGMA synchronous = OFF"; });  // not in BEGIN
+  if (switch_sync) failure = Guard([&] { session << "PRAGMA synchronous = OFF"; });  // not in BEGIN
   if (!failure) {
     failure = Guard([&] {
       InjectedFault(session, WritePoint::kBegin);
@@ -162,7 +165,7 @@ void SqliteGroupCommit::RunGroup(const std::vector<Request*>& group) {
     if (!any_applied || commit_failure) (void)Guard([&] { session << "ROLLBACK"; });
     if (commit_failure) fail_applied(*commit_failure, true);
   }
-  if (!synced) {
+  if (switch_sync) {
     if (auto restored = Guard([&] { session << "PRAGMA synchronous = " + options_.synchronous; })) {
       Log()->error("cannot restore synchronous={}: {}", options_.synchronous,
                    restored->error.detail);
