@@ -49,6 +49,16 @@ long long Counter(Db& db) {
   return CountRows(db, "SELECT value FROM counters WHERE name = 'hits'");
 }
 
+std::string JournalMode(Db& db) {
+  auto mode = db.Read<std::string>([](soci::session& session) -> Result<std::string> {
+    std::string journal_mode;
+    session << "PRAGMA journal_mode", soci::into(journal_mode);
+    return journal_mode;
+  });
+  EXPECT_TRUE(mode.ok()) << mode.error().detail;
+  return mode.ok() ? *mode : std::string();
+}
+
 Result<void> Increment(soci::session& session) {
   long long value = 0;
   session << "SELECT value FROM counters WHERE name = 'hits'", soci::into(value);
@@ -77,13 +87,7 @@ TEST(DbOpenTest, CreatesParentDirectoriesAndAppliesPragmas) {
   EXPECT_EQ(CountRows(*db, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(CountRows(*db, "PRAGMA synchronous"), 2);  // FULL
   EXPECT_EQ(CountRows(*db, "PRAGMA busy_timeout"), 10'000);
-  auto mode = db->Read<std::string>([](soci::session& session) -> Result<std::string> {
-    std::string journal_mode;
-    session << "PRAGMA journal_mode", soci::into(journal_mode);
-    return journal_mode;
-  });
-  ASSERT_TRUE(mode.ok());
-  EXPECT_EQ(*mode, "wal");
+  EXPECT_EQ(JournalMode(*db), "wal");
 }
 
 TEST(DbOpenTest, SynchronousOptionIsApplied) {
@@ -106,13 +110,7 @@ TEST(DbOpenTest, AnInMemoryDatabaseIsSharedByNameAndGoesWithItsLastConnection) {
                     .ok());
     auto second = OpenOrDie(url, 1);  // another connection to the same name sees the commit
     EXPECT_EQ(Counter(*second), 1);
-    auto mode = second->Read<std::string>([](soci::session& session) -> Result<std::string> {
-      std::string journal_mode;
-      session << "PRAGMA journal_mode", soci::into(journal_mode);
-      return journal_mode;
-    });
-    ASSERT_TRUE(mode.ok());
-    EXPECT_EQ(*mode, "memory");
+    EXPECT_EQ(JournalMode(*second), "memory");
     EXPECT_FALSE(std::filesystem::exists("/db-test/shared.db"));
   }
   auto fresh = OpenOrDie(url, 1);  // every connection had closed: the database went with them
