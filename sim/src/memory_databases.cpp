@@ -13,10 +13,7 @@ namespace {
 
 constexpr const char* kMemoryVfs = "memdb";  // as storage's "sqlite-memory:" databases
 
-struct CloseConnection {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using Connection = std::unique_ptr<sqlite3, CloseConnection>;
+using Connection = MemoryDatabases::Connection;
 
 // A storage URL without its scheme: a file's path, or a name in memory.
 std::string AfterScheme(const std::string& url) { return url.substr(url.find(':') + 1); }
@@ -73,7 +70,7 @@ Result<sqlite3*> MigratedTemplate(const std::string& service,
 
 }  // namespace
 
-void MemoryDatabases::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void MemoryDatabases::CloseConnection::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 MemoryDatabases::MemoryDatabases(std::string prefix) : prefix_(std::move(prefix)) {}
 
@@ -88,7 +85,7 @@ Result<void> MemoryDatabases::CreateIfNew(const std::string& service,
   const std::string name = AfterScheme(storage::DbUrlFor(url_template(), service));
   TS_ASSIGN_OR_RETURN(Connection kept, Open(name, kMemoryVfs));
   TS_RETURN_IF_ERROR(Copy(migrated, kept.get(), name));
-  kept_.emplace(service, kept.release());
+  kept_.emplace(service, std::move(kept));
   return Ok();
 }
 

@@ -21,6 +21,11 @@ namespace tinysaga::sim {
 
 class MemoryDatabases {
  public:
+  struct CloseConnection {
+    void operator()(sqlite3* db) const;
+  };
+  using Connection = std::unique_ptr<sqlite3, CloseConnection>;
+
   // `prefix` makes the names this run's own (each is "<prefix>/<service>.db").
   explicit MemoryDatabases(std::string prefix);
   ~MemoryDatabases();
@@ -43,11 +48,8 @@ class MemoryDatabases {
   Result<void> SaveTo(const std::string& dir) const;
 
  private:
-  struct Close {
-    void operator()(sqlite3* db) const;
-  };
   std::string prefix_;
-  std::map<std::string, std::unique_ptr<sqlite3, Close>> kept_;  // by service
+  std::map<std::string, Connection> kept_;  // by service
 };
 
 }  // namespace tinysaga::sim

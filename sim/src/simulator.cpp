@@ -79,8 +79,13 @@ uint64_t StreamSeed(uint64_t seed, uint64_t stream) {
 // The run's directory: its databases are in memory (MemoryDatabases), under this directory's
 // unique name, and are written into it only if the run fails.
 Result<std::string> MakeRunDir(const SimOptions& options) {
-  std::filesystem::path base = !options.work_dir.empty() ? std::filesystem::path(options.work_dir)
-                                                         : std::filesystem::temp_directory_path();
+  // Absolute: the path also names the databases in memory, and only a name that starts with
+  // '/' is one database shared by its connections (storage's "sqlite-memory:").
+  std::error_code ignored;
+  std::filesystem::path base =
+      std::filesystem::absolute(!options.work_dir.empty() ? std::filesystem::path(options.work_dir)
+                                                          : std::filesystem::temp_directory_path(),
+                                ignored);
   std::string pattern = (base / ("tinysaga-sim-" + std::to_string(options.seed) + "-XXXXXX"));
   if (mkdtemp(pattern.data()) == nullptr) {
     return MakeError(Errc::kUnavailable, "cannot create a directory under " + base.string());

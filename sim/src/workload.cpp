@@ -47,9 +47,9 @@ Result<void> Workload::Seed() {
   for (const std::string& product_id : products_) {
     const int64_t price_cents = 500 + static_cast<int64_t>(rng_.Below(15'000));
     // One product in four is scarce, so that orders run out of stock after their payment.
-    // The others hold about what the run's orders ask of them (each product draws one order
-    // in six, two units on average), so that most planned orders run a saga instead of being
-    // refused at creation once the catalogue is empty.
+    // The others hold more than the run's orders ask of them (each product draws one order in
+    // six, two units on average, so about orders/3 units), so that most planned orders run a
+    // saga instead of being refused at creation once the catalogue is empty.
     const int64_t plenty = static_cast<int64_t>(orders_.size()) / 2;
     const int64_t stock = rng_.Below(4) == 0 ? static_cast<int64_t>(rng_.Below(4))
                                              : 10 + plenty + static_cast<int64_t>(rng_.Below(40));
