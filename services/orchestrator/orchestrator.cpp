@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "orchestrator/log.h"
@@ -153,11 +154,13 @@ Result<void> Orchestrator::StartSaga(soci::session& session, const contracts::Me
     return MakeError(Errc::kUnprocessable, "cannot start a " + type + " saga for order " +
                                                order_id.value() + ": " + decision.error().detail);
   }
-  TS_ASSIGN_OR_RETURN(bool inserted, InsertSaga(session, decision->state));
+  std::string document = StateDocument(decision->state);
+  TS_ASSIGN_OR_RETURN(bool inserted, InsertSaga(session, decision->state, document));
   if (!inserted) {  // a concurrent duplicate won the unique index
     tally.ignored.emplace_back(kIgnoredSagaExists);
     return Ok();
   }
+  cache_.Remember(std::move(document), LoadedSaga{decision->state, &definition});
   AppendCommands(session, *decision, now_ms);
   tally.started.push_back(type);
   tally.commands += decision->commands.size();
@@ -180,14 +183,14 @@ Result<void> Orchestrator::ApplyReply(soci::session& session, const contracts::M
     tally.ignored.emplace_back(kIgnoredUnknownSaga);
     return Ok();
   }
-  auto loaded = ReadStoredSaga(catalog_, row->saga_id, row->state_json);
+  auto loaded = Load(*row);
   if (!loaded.ok()) {
     ++tally.unreadable;
     Log()->error("reply {} id={}: {}", reply.type(), reply.envelope.message_id,
                  loaded.error().detail);
     return loaded.error();  // kUnprocessable: dead-lettered with the reason, for an operator
   }
-  saga::Decision decision = saga::OnReply(*loaded->definition, loaded->state, reply, now_ms);
+  saga::Decision decision = saga::OnReply(*(*loaded)->definition, (*loaded)->state, reply, now_ms);
   if (decision.disposition != saga::Disposition::kApplied) {
     Log()->debug("saga={} order={} reply {} id={} causation={}: {}", saga_id.value(),
                  row->order_id.value(), reply.type(), reply.envelope.message_id,
@@ -195,7 +198,7 @@ Result<void> Orchestrator::ApplyReply(soci::session& session, const contracts::M
     tally.ignored.emplace_back(saga::DispositionName(decision.disposition));
     return Ok();
   }
-  TS_ASSIGN_OR_RETURN(bool saved, Save(session, *row, *loaded, decision, now_ms,
+  TS_ASSIGN_OR_RETURN(bool saved, Save(session, *row, **loaded, decision, now_ms,
                                        /*by_timer=*/false, tally));
   if (!saved) {
     return MakeError(Errc::kUnavailable,
@@ -207,8 +210,10 @@ Result<void> Orchestrator::ApplyReply(soci::session& session, const contracts::M
 Result<bool> Orchestrator::Save(soci::session& session, const SagaRow& row,
                                 const LoadedSaga& before, const saga::Decision& decision,
                                 TimestampMs now_ms, bool by_timer, Tally& tally) {
-  TS_ASSIGN_OR_RETURN(bool updated, UpdateSaga(session, decision.state, row.version));
+  std::string document = StateDocument(decision.state);
+  TS_ASSIGN_OR_RETURN(bool updated, UpdateSaga(session, decision.state, document, row.version));
   if (!updated) return false;
+  cache_.Remember(std::move(document), LoadedSaga{decision.state, before.definition});
   AppendCommands(session, decision, now_ms);
   tally.commands += decision.commands.size();
   const DecisionCounts counts =
@@ -238,7 +243,7 @@ Result<size_t> Orchestrator::FireDueTimers(TimestampMs now_ms) {
 
 Result<void> Orchestrator::FireOne(soci::session& session, const SagaRow& row, TimestampMs now_ms,
                                    Tally& tally) {
-  auto loaded = ReadStoredSaga(catalog_, row.saga_id, row.state_json);
+  auto loaded = Load(row);
   if (!loaded.ok()) {
     // Put off, not dropped: a newer binary or an operator may make it readable again.
     ++tally.unreadable;
@@ -250,7 +255,8 @@ Result<void> Orchestrator::FireOne(soci::session& session, const SagaRow& row, T
     (void)put_off;  // false: someone else saved the saga meanwhile
     return Ok();
   }
-  saga::Decision decision = saga::OnTimeout(*loaded->definition, loaded->state, now_ms);
+  const LoadedSaga& saga = **loaded;
+  saga::Decision decision = saga::OnTimeout(*saga.definition, saga.state, now_ms);
   if (decision.disposition != saga::Disposition::kApplied) {
     // The column said due but the document says otherwise (not yet due, or finished): the
     // document is the truth, so the column follows it.
@@ -258,15 +264,21 @@ Result<void> Orchestrator::FireOne(soci::session& session, const SagaRow& row, T
                 row.saga_id.value(), row.deadline_ms.value_or(0),
                 saga::DispositionName(decision.disposition));
     TS_ASSIGN_OR_RETURN(bool repaired, SetDeadlineColumn(session, row.saga_id, row.version,
-                                                         DeadlineColumn(loaded->state)));
+                                                         DeadlineColumn(saga.state)));
     (void)repaired;  // false: someone else saved the saga meanwhile, which repairs it too
     return Ok();
   }
   TS_ASSIGN_OR_RETURN(bool saved,
-                      Save(session, row, *loaded, decision, now_ms, /*by_timer=*/true, tally));
+                      Save(session, row, saga, decision, now_ms, /*by_timer=*/true, tally));
   // false: another instance applied this deadline first; nothing to do.
   (void)saved;
   return Ok();
+}
+
+Result<std::shared_ptr<const LoadedSaga>> Orchestrator::Load(const SagaRow& row) {
+  if (auto cached = cache_.Find(row.saga_id, row.state_json)) return cached;
+  TS_ASSIGN_OR_RETURN(LoadedSaga loaded, ReadStoredSaga(catalog_, row.saga_id, row.state_json));
+  return std::make_shared<const LoadedSaga>(std::move(loaded));
 }
 
 Result<std::optional<TimestampMs>> Orchestrator::EarliestDeadline() {

@@ -13,12 +13,14 @@
 // unknown sagas) is logged at debug, counted by reason, and never dead-lettered.
 //
 // Lifecycle: borrows the database, clock, rng, catalog and registry, which must outlive it.
-// Thread safety: no mutable state of its own besides the (thread-safe) metrics, so the inbox
-// consumer's thread (HandleMessage) and the timer thread (FireDueTimers) may call it at once;
-// their transactions are isolated by the database, and by the version compare-and-set.
+// Thread safety: no mutable state of its own besides the metrics and the state cache, both
+// thread-safe, so the inbox consumer's thread (HandleMessage) and the timer thread
+// (FireDueTimers) may call it at once; their transactions are isolated by the database, and by
+// the version compare-and-set.
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "orchestrator/orchestrator_metrics.h"
 #include "orchestrator/orchestrator_options.h"
 #include "orchestrator/saga_repository.h"
+#include "orchestrator/state_cache.h"
 #include "tinysaga/contracts/messages.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/result.h"
@@ -100,6 +103,9 @@ class Orchestrator {
                     const saga::Decision& decision, TimestampMs now_ms, bool by_timer,
                     Tally& tally);
   void Count(const Tally& tally);
+  // The saga in `row`: from the cache when the row holds the document last written here,
+  // otherwise read (ReadStoredSaga, with its errors).
+  Result<std::shared_ptr<const LoadedSaga>> Load(const SagaRow& row);
 
   storage::Db& db_;
   const Clock& clock_;
@@ -108,6 +114,7 @@ class Orchestrator {
   OrchestratorMetrics metrics_;
   const OrchestratorOptions options_;
   const OrchestratorHooks hooks_;
+  StateCache cache_;
 };
 
 }  // namespace tinysaga::orchestrator

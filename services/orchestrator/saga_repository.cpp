@@ -55,12 +55,12 @@ struct RawRow {
 
 // The values a state writes into the row's columns, kept alive for the statement.
 struct StateColumns {
-  explicit StateColumns(const saga::SagaState& state)
+  StateColumns(const saga::SagaState& state, std::string_view document)
       : saga_id(state.saga_id.value()),
         saga_type(state.type),
         order_id(state.order_id.value()),
         status(saga::SagaStatusName(state.status)),
-        state_json(contracts::DumpJson(saga::SagaStateToJson(state))),
+        state_json(document),
         created_at_ms(state.started_ms),
         updated_at_ms(state.updated_ms) {
     if (auto deadline = DeadlineColumn(state)) {
@@ -110,8 +110,13 @@ std::optional<TimestampMs> DeadlineColumn(const saga::SagaState& state) {
   return state.deadline_ms;
 }
 
-Result<bool> InsertSaga(soci::session& session, const saga::SagaState& state) {
-  StateColumns columns(state);
+std::string StateDocument(const saga::SagaState& state) {
+  return contracts::DumpJson(saga::SagaStateToJson(state));
+}
+
+Result<bool> InsertSaga(soci::session& session, const saga::SagaState& state,
+                        std::string_view document) {
+  StateColumns columns(state, document);
   // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike) rather than a unique violation: on
   // PostgreSQL a failed statement would abort the caller's whole transaction.
   soci::statement insert =
@@ -162,8 +167,8 @@ Result<std::vector<SagaRow>> FindSagasOfOrder(soci::session& session, const Orde
 }
 
 Result<bool> UpdateSaga(soci::session& session, const saga::SagaState& state,
-                        int64_t expected_version) {
-  StateColumns columns(state);
+                        std::string_view document, int64_t expected_version) {
+  StateColumns columns(state, document);
   long long expected = expected_version;
   soci::statement update =
       (session.prepare << "UPDATE sagas SET status = :status, state_json = :state_json, "

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orchestrator/domain/list_query.h"
@@ -48,10 +49,15 @@ struct SagaRow {
 // The deadline column for a state: none once it is terminal.
 std::optional<TimestampMs> DeadlineColumn(const saga::SagaState& state);
 
-// Inserts a new saga at version 1. false, writing nothing, when the order already has a saga of
-// this type (or the saga id exists): the unique index decides, so a concurrent duplicate
-// start cannot slip in between a check and the insert.
-Result<bool> InsertSaga(soci::session& session, const saga::SagaState& state);
+// The document the state_json column holds for `state` (saga::SagaStateToJson, compact).
+std::string StateDocument(const saga::SagaState& state);
+
+// Inserts a new saga at version 1, `document` being StateDocument(state) (the caller keeps it:
+// see state_cache.h). false, writing nothing, when the order already has a saga of this type
+// (or the saga id exists): the unique index decides, so a concurrent duplicate start cannot
+// slip in between a check and the insert.
+Result<bool> InsertSaga(soci::session& session, const saga::SagaState& state,
+                        std::string_view document);
 
 enum class RowLock { kNone, kForUpdate };
 
@@ -65,10 +71,11 @@ Result<std::optional<SagaRow>> FindSagaOfOrder(soci::session& session, const Ord
 // Every saga of the order (at most one per type), oldest first.
 Result<std::vector<SagaRow>> FindSagasOfOrder(soci::session& session, const OrderId& order_id);
 
-// Writes `state` (document and columns) if the row is still at `expected_version`, and bumps the
-// version. false, writing nothing, when another writer got there first.
+// Writes `state` (its `document`, StateDocument(state), and the columns) if the row is still at
+// `expected_version`, and bumps the version. false, writing nothing, when another writer got
+// there first.
 Result<bool> UpdateSaga(soci::session& session, const saga::SagaState& state,
-                        int64_t expected_version);
+                        std::string_view document, int64_t expected_version);
 
 // Up to `limit` unfinished sagas whose deadline_ms <= now_ms, earliest deadline first
 // (PostgreSQL: locked, skipping rows locked by others).

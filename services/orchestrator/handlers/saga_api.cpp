@@ -232,7 +232,8 @@ http::Response SagaApi::Operate(const http::Request& request, const Caller& call
     if (!decided.ok()) return decided.error();
     saga::Decision decision = std::move(decided).value();
     if (decision.disposition == saga::Disposition::kApplied) {
-      TS_ASSIGN_OR_RETURN(bool updated, UpdateSaga(session, decision.state, row->version));
+      TS_ASSIGN_OR_RETURN(bool updated, UpdateSaga(session, decision.state,
+                                                   StateDocument(decision.state), row->version));
       if (!updated) return MakeError(Errc::kConflict, "the saga changed meanwhile; try again");
       for (const saga::OutgoingCommand& command : decision.commands) {
         platform::AppendMessage(session, command.topic, command.message, now_ms);

@@ -253,6 +253,31 @@ TEST_F(OrchestratorTest, DuplicateAndStaleRepliesChangeNothing) {
   EXPECT_EQ(StatusOf(State()), "COMPLETED");
 }
 
+TEST_F(OrchestratorTest, AReplyIsAppliedToTheStoredStateNotToTheLastOneWrittenHere) {
+  // This orchestrator remembers the state it wrote at the start (state_cache.h). Another
+  // instance on the same Saga DB then applies the reservation's reply. The same reply sent
+  // again to the first one must find the stored state, at MarkPlaced, and be stale there: a
+  // stale memory would apply it a second time and send MarkPlaced twice.
+  Start(PaymentCompletedFor());
+  const contracts::Message reserve = Expect<ReserveStock>(kInventory);
+  prometheus::Registry other_registry;
+  Orchestrator other(db_.db(), clock_, rng_, *catalog_, other_registry, options_);
+  ASSERT_TRUE(db_.db()
+                  .Write<int>([&](soci::session& session) -> Result<int> {
+                    TS_RETURN_IF_ERROR(
+                        other.HandleMessage(session, ReplyTo(reserve, StockReserved{})));
+                    return 0;
+                  })
+                  .ok());
+  const contracts::Message placed = Expect<MarkPlaced>(kOrderTopic);
+
+  ASSERT_TRUE(Deliver(ReplyTo(reserve, StockReserved{})).ok());
+  ExpectNoCommand();
+  EXPECT_EQ(Metric("tinysaga_saga_inputs_ignored_total", {{"reason", "ignored-stale"}}), 1);
+  Reply(placed, OrderStatusChanged{"PLACED"});
+  EXPECT_EQ(StatusOf(State()), "COMPLETED");
+}
+
 TEST_F(OrchestratorTest, UnexpectedReplyTypeIsIgnored) {
   Start(PaymentCompletedFor());
   const contracts::Message reserve = Expect<ReserveStock>(kInventory);

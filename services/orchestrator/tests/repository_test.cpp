@@ -46,7 +46,8 @@ class SagaRepositoryTest : public ::testing::Test {
   }
 
   bool Insert(const saga::SagaState& state) {
-    return Write([&](soci::session& s) { return InsertSaga(s, state); }).value();
+    return Write([&](soci::session& s) { return InsertSaga(s, state, StateDocument(state)); })
+        .value();
   }
   std::optional<SagaRow> Find(const std::string& saga_id) {
     return Write([&](soci::session& s) { return FindSaga(s, SagaId(saga_id)); }).value();
@@ -107,8 +108,12 @@ TEST_F(SagaRepositoryTest, UpdateIsACompareAndSetOnTheVersion) {
   state.updated_ms = kNowMs + 5;
   state.deadline_ms = kNowMs + 99;
 
-  EXPECT_TRUE(Write([&](soci::session& s) { return UpdateSaga(s, state, 1); }).value());
-  EXPECT_FALSE(Write([&](soci::session& s) { return UpdateSaga(s, state, 1); }).value())
+  EXPECT_TRUE(Write([&](soci::session& s) {
+                return UpdateSaga(s, state, StateDocument(state), 1);
+              }).value());
+  EXPECT_FALSE(Write([&](soci::session& s) {
+                 return UpdateSaga(s, state, StateDocument(state), 1);
+               }).value())
       << "a writer that read version 1 lost the race";
   std::optional<SagaRow> row = Find("sag_1");
   EXPECT_EQ(row->version, 2);
@@ -122,7 +127,9 @@ TEST_F(SagaRepositoryTest, TerminalSagaHasNoDeadline) {
   state.status = saga::SagaStatus::kCompleted;
   state.phase = saga::StepPhase::kNone;
   state.deadline_ms = 0;
-  ASSERT_TRUE(Write([&](soci::session& s) { return UpdateSaga(s, state, 1); }).value());
+  ASSERT_TRUE(Write([&](soci::session& s) {
+                return UpdateSaga(s, state, StateDocument(state), 1);
+              }).value());
 
   EXPECT_EQ(Find("sag_1")->deadline_ms, std::nullopt);
   EXPECT_EQ(Find("sag_1")->status, "COMPLETED");
@@ -181,7 +188,8 @@ TEST_F(SagaRepositoryTest, ListFiltersByStatusAndCountsUnfinished) {
   done.phase = saga::StepPhase::kNone;
   done.step_index = -1;
   done.deadline_ms = 0;
-  ASSERT_TRUE(Write([&](soci::session& s) { return UpdateSaga(s, done, 1); }).value());
+  ASSERT_TRUE(
+      Write([&](soci::session& s) { return UpdateSaga(s, done, StateDocument(done), 1); }).value());
 
   EXPECT_EQ(List({.status = "FAILED"}), std::vector<std::string>{"sag_b"});
   EXPECT_EQ(List({.status = "RUNNING"}), std::vector<std::string>{"sag_a"});
