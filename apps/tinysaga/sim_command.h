@@ -2,7 +2,7 @@
 // `tinysaga sim`: the deterministic simulator (sim/, docs/simulation.md).
 //
 //   tinysaga sim [--seed N | --seeds A..B] [--sagas N] [--mode orchestration]
-//                [--faults LIST] [--break NAME] [--trace FILE]
+//                [--faults LIST] [--break NAME] [--trace FILE] [--jobs N]
 //   tinysaga sim --list-breaks
 //
 // One line per seed (seed, orders by status, faults injected by kind, simulated time, hashes of
@@ -29,6 +29,7 @@ struct SimCommandOptions {
   std::string trace;
   std::string break_name;
   bool list_breaks = false;
+  int jobs = 0;  // runs of a sweep at once; 0: one per core
 };
 
 CLI::App* AddSimCommand(CLI::App& app, SimCommandOptions& options);
