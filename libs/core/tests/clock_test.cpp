@@ -11,6 +11,18 @@ namespace {
 TEST(Clock, FormatsRfc3339Utc) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatRfc3339(1'767'225'600'123), "2026-01-01T00:00:00.123Z");
+  EXPECT_EQ(FormatRfc3339(1'799'999'999'999), "2027-01-15T07:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(253'402'300'799'999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(253'402'300'800'000), "10000-01-01T00:00:00.000Z");
+}
+
+TEST(Clock, FormatRfc3339ReadsBackAsTheSameTime) {
+  for (TimestampMs ms : {0LL, 1LL, 951'782'400'007LL, 1'767'225'600'123LL, 4'102'444'799'999LL}) {
+    auto parsed = ParseRfc3339(FormatRfc3339(ms));
+    ASSERT_TRUE(parsed.ok()) << FormatRfc3339(ms);
+    EXPECT_EQ(*parsed, ms);
+  }
 }
 
 TEST(Clock, ManualClockMovesOnlyWhenTold) {
