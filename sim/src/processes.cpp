@@ -274,6 +274,7 @@ Result<std::unique_ptr<Subscription>> Subscribe(
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
   options.ignores = std::move(ignores);
+  options.commit_interval = platform::kOffsetCommitInterval;  // as the services commit
   options.backoff_wait = [&run_clock = env.clock](std::chrono::milliseconds delay) {
     run_clock.AdvanceMs(delay.count());
   };

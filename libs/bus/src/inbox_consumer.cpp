@@ -248,7 +248,10 @@ std::optional<std::vector<Delivery>> InboxConsumer::NotIgnored(
 Result<size_t> InboxConsumer::RunOnce() {
   TS_ASSIGN_OR_RETURN(const std::vector<Delivery> polled,
                       consumer_.Poll(options_.batch_size_max, options_.poll_wait_max));
-  if (polled.empty()) return size_t{0};
+  if (polled.empty()) {
+    CommitApplied();  // idle: nothing to gain by waiting
+    return size_t{0};
+  }
   // Applied (or dead-lettered): those not ignored. Committed: all that were polled.
   const std::optional<std::vector<Delivery>> not_ignored = NotIgnored(polled);
   const std::vector<Delivery>& deliveries = not_ignored ? *not_ignored : polled;
@@ -273,15 +276,37 @@ Result<size_t> InboxConsumer::RunOnce() {
     return MakeError(Errc::kUnavailable, "stopped before the dead letters were published");
   }
   Count(*applied);
-  // Effects committed: now the offsets. A failed commit only means redelivery, and the inbox
-  // skips those messages then.
-  if (auto committed = consumer_.Commit(polled); !committed.ok()) {
+  // Effects committed: now (or soon) the offsets.
+  CommitLater(polled);
+  if (clock_.NowMs() - committed_ms_ >= options_.commit_interval.count()) CommitApplied();
+  return polled.size();
+}
+
+void InboxConsumer::CommitLater(const std::vector<Delivery>& polled) {
+  for (const Delivery& delivery : polled) {
+    Delivery& last = uncommitted_[{delivery.message.topic, delivery.partition}];
+    if (last.message.topic.empty() || last.offset < delivery.offset) {
+      last.message.topic = delivery.message.topic;
+      last.partition = delivery.partition;
+      last.offset = delivery.offset;
+    }
+  }
+}
+
+void InboxConsumer::CommitApplied() {
+  if (uncommitted_.empty()) return;
+  std::vector<Delivery> last;
+  last.reserve(uncommitted_.size());
+  for (auto& [partition, delivery] : uncommitted_) last.push_back(std::move(delivery));
+  uncommitted_.clear();
+  committed_ms_ = clock_.NowMs();
+  // A failed commit only means redelivery, and the inbox skips those messages then.
+  if (auto committed = consumer_.Commit(last); !committed.ok()) {
     std::lock_guard lock(mutex_);
     ++counters_.commit_failures;
     Log()->warn("consumer={}: offset commit failed: {}", options_.consumer_name,
                 committed.error().detail);
   }
-  return polled.size();
 }
 
 void InboxConsumer::Run() {
@@ -292,10 +317,11 @@ void InboxConsumer::Run() {
       failures = 0;
       continue;
     }
-    if (Stopping()) return;
+    if (Stopping()) break;
     Log()->error("consumer={}: {}", options_.consumer_name, polled.error().detail);
-    if (!Backoff(failures++)) return;
+    if (!Backoff(failures++)) break;
   }
+  CommitApplied();  // what was applied before the stop; an unfinished batch was not
 }
 
 void InboxConsumer::Stop() {

@@ -194,6 +194,38 @@ TEST_P(InboxConsumerTest, RedeliveryAfterACrashBeforeTheOffsetCommitIsNotApplied
   EXPECT_EQ(bus_->Lag("test-service", "orders"), 0);
 }
 
+TEST_P(InboxConsumerTest, OffsetsAreCommittedAtMostEveryIntervalAndWhenIdle) {
+  InboxConsumerOptions options{.consumer_name = "test-service", .batch_size_max = GetParam()};
+  options.commit_interval = std::chrono::milliseconds(100);
+  InboxConsumer inbox(test_db_.db(), *consumer_, *producer_, clock_, std::ref(handler_), options);
+  const auto run_once = [&] {
+    auto polled = inbox.RunOnce();
+    ASSERT_TRUE(polled.ok()) << polled.error().detail;
+  };
+  const auto lag = [&] { return bus_->Lag("test-service", "orders"); };
+
+  Publish({Make("m1", "1")});
+  run_once();
+  EXPECT_EQ(lag(), 0) << "no commit for 100 ms yet: this one commits";
+  Publish({Make("m2", "2")});
+  run_once();
+  EXPECT_EQ(lag(), 1) << "applied, committed later";
+  clock_.AdvanceMs(99);
+  Publish({Make("m3", "3")});
+  run_once();
+  EXPECT_EQ(lag(), 2);
+  clock_.AdvanceMs(1);
+  Publish({Make("m4", "4")});
+  run_once();
+  EXPECT_EQ(lag(), 0) << "100 ms since the last commit";
+  Publish({Make("m5", "5")});
+  run_once();
+  EXPECT_EQ(lag(), 1);
+  run_once();
+  EXPECT_EQ(lag(), 0) << "a poll that finds nothing commits what is pending";
+  EXPECT_THAT(Applied(), ElementsAre("1", "2", "3", "4", "5"));
+}
+
 TEST_P(InboxConsumerTest, PoisonGoesToTheDeadLetterTopicAndTheNextMessageIsApplied) {
   Publish({Make("m1", "1"), Make("m2", "poison"), Make("m3", "3")});
   Drain();

@@ -184,6 +184,7 @@ Result<void> Messaging::Subscribe(std::string_view name, std::vector<std::string
   bus::InboxConsumerOptions options;
   options.consumer_name = group;
   options.ignores = std::move(ignores);
+  options.commit_interval = kOffsetCommitInterval;
   options.after_apply = [this, after_commit = std::move(after_commit)] {
     NotifyOutbox();  // replies are in the outbox now
     if (after_commit) after_commit();

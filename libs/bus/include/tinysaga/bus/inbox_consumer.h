@@ -35,10 +35,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tinysaga/bus/bus.h"
@@ -73,6 +75,12 @@ struct InboxConsumerOptions {
   // Called after a poll's effects committed (before its offsets are), e.g. to wake the outbox
   // relay for the replies the handler appended. Empty: nothing.
   std::function<void()> after_apply;
+  // Offsets are committed at most this often (by the clock), and whenever a poll finds
+  // nothing or Run() ends; 0: after every poll. A commit is a request to the broker and back,
+  // with thread wake-ups on both sides, for every poll of a busy consumer. Committed later,
+  // the messages applied since the last commit come again after a crash or a rebalance, and
+  // the inbox skips them (counted as duplicates): nothing is applied twice either way.
+  std::chrono::milliseconds commit_interval{0};
 };
 
 struct InboxConsumerCounters {
@@ -95,10 +103,12 @@ class InboxConsumer {
   InboxConsumer(storage::Db& db, Consumer& consumer, Producer& dead_letters, const Clock& clock,
                 InboxHandler handler, InboxConsumerOptions options);
 
-  // Polls once and applies, dead-letters and commits everything it got. Returns how many
-  // messages were polled; kUnavailable if Stop() interrupted it.
+  // Polls once and applies and dead-letters everything it got, then commits the offsets when
+  // options.commit_interval has passed since the last commit (or the poll found nothing).
+  // Returns how many messages were polled; kUnavailable if Stop() interrupted it.
   Result<size_t> RunOnce();
 
+  // RunOnce until Stop(), then commits what it applied.
   void Run();
   void Stop();
 
@@ -121,6 +131,9 @@ class InboxConsumer {
   bool PublishDeadLetters(const std::vector<Delivery>& deliveries,
                           const std::vector<Applied>& applied);
   void Count(const std::vector<Applied>& applied);
+  // Commits the offsets past every delivery applied so far (CommitLater), if any.
+  void CommitApplied();
+  void CommitLater(const std::vector<Delivery>& polled);
   // Waits before retry `attempt`; false once stopping.
   bool Backoff(int attempt);
   bool Stopping() const;
@@ -136,6 +149,10 @@ class InboxConsumer {
   std::condition_variable stop_;
   bool stopping_ = false;
   InboxConsumerCounters counters_;
+  // Applied, offsets not committed yet: the last delivery of each partition (topic, partition
+  // and offset only). RunOnce's thread only.
+  std::map<std::pair<std::string, int32_t>, Delivery> uncommitted_;
+  TimestampMs committed_ms_ = 0;
 };
 
 }  // namespace tinysaga::bus

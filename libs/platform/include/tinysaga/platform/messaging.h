@@ -13,6 +13,7 @@
 // Thread-safe: NotifyOutbox() and Consuming() from any thread; Subscribe() before Start().
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -69,6 +70,11 @@ using MessageHandler =
 // The message types a handler does nothing with, whatever the database holds (see
 // bus::InboxConsumerOptions::ignores); empty: none known.
 using IgnoredTypes = std::function<bool(std::string_view type)>;
+
+// How often a service's consumers commit their offsets (bus::InboxConsumerOptions::
+// commit_interval). Committing after every poll cost a broker round trip per poll: most of a
+// busy consumer's polls hold one message or two.
+inline constexpr std::chrono::milliseconds kOffsetCommitInterval{100};
 
 // Parses each delivery with the contracts' strict codec (unparsable: dead-lettered) and hands
 // the message to `handler`.
