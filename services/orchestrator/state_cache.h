@@ -11,7 +11,9 @@
 // operator's verb) wrote the row since: a different document is a miss and is parsed.
 //
 // Bounded: a terminal saga is forgotten when saved, and beyond `capacity` unfinished sagas an
-// arbitrary entry makes room (a miss only costs a parse). Thread-safe: the inbox consumer and
+// arbitrary entry makes room (a miss only costs a parse). An entry is about 3 KB (the document
+// and the state); at C=64 about a hundred sagas are unfinished at a time. An entry whose save
+// rolled back stays until it is replaced or pushed out. Thread-safe: the inbox consumer and
 // the timer share it.
 
 #include <cstddef>
@@ -27,7 +29,7 @@ namespace tinysaga::orchestrator {
 
 class StateCache {
  public:
-  static constexpr size_t kCapacityDefault = 16'384;
+  static constexpr size_t kCapacityDefault = 4096;
   explicit StateCache(size_t capacity = kCapacityDefault) : capacity_(capacity) {}
 
   // The saga whose stored document is `document`, if this cache remembers that document for it.
