@@ -60,7 +60,7 @@ CLI::App* AddSimCommand(CLI::App& app, SimCommandOptions& options) {
 int RunSim(const SimCommandOptions& options) {
   spdlog::set_level(spdlog::level::off);  // injected faults make the services log by design
   // Each process runs its runs one after the other on one thread, and nothing else here uses
-  // SQLite (a sweep's workers are processes: RunInWorkers).
+  // SQLite (a sweep's workers are processes: sim::RunSweep).
   if (!sim::UseSqliteOnOneThreadOnly()) {
     std::cerr << "tinysaga sim: SQLite started before the simulator (runs slower)\n";
   }

@@ -39,9 +39,10 @@ bool RunInWorkers(const Sweep& runs, size_t jobs,
     std::FILE* reports = nullptr;
   };
   std::vector<Worker> workers;
-  const auto stop = [&workers] {
+  // Waits for every worker to end; `stop_them` first asks them to (an error ends the sweep).
+  const auto end_workers = [&workers](bool stop_them) {
     for (const Worker& worker : workers) {
-      kill(worker.pid, SIGTERM);
+      if (stop_them) kill(worker.pid, SIGTERM);
       std::fclose(worker.reports);
       waitpid(worker.pid, nullptr, 0);
     }
@@ -50,7 +51,7 @@ bool RunInWorkers(const Sweep& runs, size_t jobs,
   for (size_t w = 0; w < jobs; ++w) {
     int fds[2];
     if (pipe(fds) != 0) {
-      stop();
+      end_workers(/*stop_them=*/true);
       return false;
     }
     const pid_t pid = fork();
@@ -69,7 +70,7 @@ bool RunInWorkers(const Sweep& runs, size_t jobs,
     close(fds[1]);
     if (pid < 0) {
       close(fds[0]);
-      stop();
+      end_workers(/*stop_them=*/true);
       return false;
     }
     workers.push_back(Worker{pid, fdopen(fds[0], "r")});
@@ -85,14 +86,7 @@ bool RunInWorkers(const Sweep& runs, size_t jobs,
     }
     go_on = print(*report);
   }
-  if (!go_on) {
-    stop();  // an error ends the sweep
-    return true;
-  }
-  for (const Worker& worker : workers) {
-    std::fclose(worker.reports);
-    waitpid(worker.pid, nullptr, 0);
-  }
+  end_workers(/*stop_them=*/!go_on);
   return true;
 }
 
