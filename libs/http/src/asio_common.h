@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 namespace tinysaga::http::internal {
 
@@ -32,6 +33,38 @@ using SteadyClock = std::chrono::steady_clock;
 // Completion token for coroutines that report errors as values: exceptions would cost a
 // throw per closed connection.
 inline auto Await(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+// A server's I/O thread, lent to the clients called on it: Client::Send made on the thread runs
+// its exchange there, with no hand-off to a client thread and back (see client.h). The server
+// sets `t_io_thread_host` while the thread runs its context, then calls Dismiss() on the
+// thread. The guests are destroyed with the host, after the context (IoThread declares the host
+// before it), so that a coroutine the context drops unfinished may still reach them.
+class IoThreadGuest {
+ public:
+  virtual ~IoThreadGuest() = default;
+  // The context has stopped: close what the guest holds on the thread.
+  virtual void Leave() = 0;
+  // After the poll that let what it closed end: destroy its I/O objects (timers) while the
+  // context still exists.
+  virtual void Clear() = 0;
+};
+
+struct IoThreadHost {
+  asio::io_context* context = nullptr;
+  std::vector<std::shared_ptr<IoThreadGuest>> guests;
+
+  // Called once t_io_thread_host no longer points here: a handler the poll runs that calls a
+  // client gets the client's own thread, not a new guest.
+  void Dismiss() {
+    if (guests.empty()) return;
+    for (auto& guest : guests) guest->Leave();
+    context->restart();
+    context->poll();
+    for (auto& guest : guests) guest->Clear();
+  }
+};
+
+inline thread_local IoThreadHost* t_io_thread_host = nullptr;
 
 // A connection's single deadline. The owner moves the deadline before each phase (idle,
 // header, body, write); a watchdog coroutine closes the connection once the deadline passes.

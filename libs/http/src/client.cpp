@@ -63,17 +63,18 @@ struct Outstanding {
 // unanswered (the client was destroyed while it waited). Move-only.
 class DoneOnce {
  public:
-  DoneOnce(Done done, Outstanding& outstanding)
-      : done_(std::move(done)), outstanding_(&outstanding) {
+  // Shares `outstanding`: a call on a hosted thread (HostedThreads) may end after its client.
+  DoneOnce(Done done, std::shared_ptr<Outstanding> outstanding)
+      : done_(std::move(done)), outstanding_(std::move(outstanding)) {
     outstanding_->Add();
   }
   DoneOnce(DoneOnce&& other) noexcept
-      : done_(std::exchange(other.done_, nullptr)), outstanding_(other.outstanding_) {}
+      : done_(std::exchange(other.done_, nullptr)), outstanding_(std::move(other.outstanding_)) {}
   DoneOnce& operator=(DoneOnce&& other) noexcept {
     if (this != &other) {
       DropUnanswered();
       done_ = std::exchange(other.done_, nullptr);
-      outstanding_ = other.outstanding_;
+      outstanding_ = std::move(other.outstanding_);
     }
     return *this;
   }
@@ -97,7 +98,7 @@ class DoneOnce {
   }
 
   Done done_;
-  Outstanding* outstanding_;
+  std::shared_ptr<Outstanding> outstanding_;
 };
 
 struct PendingRequest {
@@ -164,17 +165,26 @@ class Pool {
   bool sweeping_ = false;
 };
 
-// One client I/O thread. Members are used only on the thread, except `context`. The pools
-// (and their timers) are destroyed before the context; the connection set after it.
+// One thread's share of a client: its pools and connections, on a context the thread runs.
+// Members are used only on the thread, except `context`. The context is the client's own
+// (a client I/O thread, or a caller's in SendAndWait) or a server's I/O thread's (`host`,
+// see HostedThreads). The pools (and their timers) are destroyed before an own context; the
+// connection set after it. `options` is a copy: a hosted thread may outlive its client.
 struct ClientThread {
+  explicit ClientThread(const ClientOptions& client_options, asio::io_context* host = nullptr)
+      : options(client_options),
+        own_context(host ? nullptr : std::make_unique<asio::io_context>(1)),
+        context(host ? *host : *own_context) {}
+
+  const ClientOptions options;
   std::unordered_set<Connection*> connections;
   bool stopping = false;
   std::thread thread;
-  asio::io_context context{1};
+  std::unique_ptr<asio::io_context> own_context;
+  asio::io_context& context;
   std::map<Endpoint, std::unique_ptr<Pool>> pools;
 
-  Pool& PoolFor(const Endpoint& endpoint, const ClientOptions& options, size_t connections_max,
-                size_t waiting_max) {
+  Pool& PoolFor(const Endpoint& endpoint, size_t connections_max, size_t waiting_max) {
     auto& pool = pools[endpoint];
     if (!pool)
       pool = std::make_unique<Pool>(*this, endpoint, options, connections_max, waiting_max);
@@ -183,7 +193,7 @@ struct ClientThread {
 };
 
 // Closes what a client thread holds and lets its coroutines end. Call on the thread that runs
-// its context, or when nothing runs it.
+// its context, or when nothing runs it. Calling it again does nothing more.
 void ShutDown(ClientThread& thread) {
   thread.stopping = true;
   for (auto& [endpoint, pool] : thread.pools) pool->Shutdown();
@@ -227,7 +237,7 @@ class CallerSlots {
     }
   }
 
-  ClientThread& For(const std::shared_ptr<CallerThreads>& owner) {
+  ClientThread& For(const std::shared_ptr<CallerThreads>& owner, const ClientOptions& options) {
     for (auto it = slots_.begin(); it != slots_.end();) {
       auto alive = it->first.lock();
       if (!alive) {
@@ -238,7 +248,7 @@ class CallerSlots {
         ++it;
       }
     }
-    auto thread = std::make_unique<ClientThread>();
+    auto thread = std::make_unique<ClientThread>(options);
     ClientThread& created = *thread;
     {
       std::lock_guard lock(owner->mutex);
@@ -253,6 +263,38 @@ class CallerSlots {
 };
 
 thread_local CallerSlots t_caller_slots;
+
+// The client's threads that live on servers' I/O threads: a Send made on one runs its exchange
+// there, and its `done` runs there too. A gateway proxies each request from its I/O thread;
+// handing the exchange to a client thread and the answer back cost two thread switches per
+// request. Each is a guest of its host (IoThreadHost), which owns it; `threads` finds it.
+// The host's Leave and the client's destructor both take `mutex` and remove the entry, so the
+// destructor posts to a host's context only while that context exists.
+struct HostedThreads {
+  std::mutex mutex;
+  std::map<IoThreadHost*, std::shared_ptr<ClientThread>> threads;
+};
+
+class HostedGuest final : public IoThreadGuest {
+ public:
+  HostedGuest(std::shared_ptr<ClientThread> thread, std::weak_ptr<HostedThreads> owner,
+              IoThreadHost* host)
+      : thread_(std::move(thread)), owner_(std::move(owner)), host_(host) {}
+
+  void Leave() override {
+    if (auto owner = owner_.lock()) {
+      std::lock_guard lock(owner->mutex);
+      owner->threads.erase(host_);
+    }
+    ShutDown(*thread_);
+  }
+  void Clear() override { thread_->pools.clear(); }
+
+ private:
+  std::shared_ptr<ClientThread> thread_;
+  std::weak_ptr<HostedThreads> owner_;
+  IoThreadHost* host_;
+};
 
 Error Unavailable(std::string detail) { return Error{Errc::kUnavailable, std::move(detail)}; }
 
@@ -677,12 +719,14 @@ class Client::Impl {
 
  private:
   internal::ClientThread& NextThread() { return *threads_[next_.fetch_add(1) % threads_.size()]; }
+  // This thread's share of the client when it is a server's I/O thread; else null.
+  internal::ClientThread* HostedThread();
   bool OnClientThread() const;
 
   const ClientOptions options_;
   size_t connections_max_per_thread_;
   size_t waiting_max_per_thread_;
-  internal::Outstanding outstanding_;
+  std::shared_ptr<internal::Outstanding> outstanding_ = std::make_shared<internal::Outstanding>();
   std::vector<std::unique_ptr<internal::ClientThread>> threads_;
   // What a stream's cancel function posts to; emptied before the threads go, so a cancel that
   // outlives the client does nothing.
@@ -696,6 +740,8 @@ class Client::Impl {
   std::atomic<size_t> next_{0};
   std::shared_ptr<internal::CallerThreads> caller_threads_ =
       std::make_shared<internal::CallerThreads>();
+  std::shared_ptr<internal::HostedThreads> hosted_threads_ =
+      std::make_shared<internal::HostedThreads>();
 };
 
 Client::Impl::Impl(ClientOptions options) : options_(std::move(options)) {
@@ -704,7 +750,7 @@ Client::Impl::Impl(ClientOptions options) : options_(std::move(options)) {
       std::max<size_t>(1, (options_.connections_per_endpoint_max + count - 1) / count);
   waiting_max_per_thread_ = (options_.waiting_requests_max + count - 1) / count;
   for (size_t i = 0; i < count; ++i) {
-    auto thread = std::make_unique<internal::ClientThread>();
+    auto thread = std::make_unique<internal::ClientThread>(options_);
     work_guards_.push_back(internal::asio::make_work_guard(thread->context));
     thread->thread = std::thread([&context = thread->context] {
       NameThisThread("http-client");
@@ -726,7 +772,14 @@ Client::Impl::~Impl() {
   for (auto& thread : threads_) {
     internal::asio::post(thread->context, [&thread = *thread] { internal::ShutDown(thread); });
   }
-  if (!outstanding_.WaitZero(internal::kShutdownWait)) {
+  {
+    std::lock_guard lock(hosted_threads_->mutex);
+    for (auto& [host, thread] : hosted_threads_->threads) {
+      internal::asio::post(*host->context, [thread] { internal::ShutDown(*thread); });
+    }
+    hosted_threads_->threads.clear();
+  }
+  if (!outstanding_->WaitZero(internal::kShutdownWait)) {
     internal::Log()->warn("http client: calls still pending at shutdown; dropping them");
   }
   std::map<std::thread::id, std::unique_ptr<internal::ClientThread>> callers;
@@ -749,6 +802,19 @@ bool Client::Impl::OnClientThread() const {
   return false;
 }
 
+internal::ClientThread* Client::Impl::HostedThread() {
+  using namespace internal;
+  IoThreadHost* host = t_io_thread_host;
+  if (host == nullptr) return nullptr;
+  std::lock_guard lock(hosted_threads_->mutex);
+  auto& thread = hosted_threads_->threads[host];
+  if (!thread) {
+    thread = std::make_shared<ClientThread>(options_, host->context);
+    host->guests.push_back(std::make_shared<HostedGuest>(thread, hosted_threads_, host));
+  }
+  return thread.get();
+}
+
 void Client::Impl::Send(const Endpoint& endpoint, Request request, internal::Done done,
                         std::chrono::milliseconds timeout) {
   using namespace internal;
@@ -765,10 +831,13 @@ void Client::Impl::Send(const Endpoint& endpoint, Request request, internal::Don
   PendingRequest pending{BuildMessage(endpoint, std::move(request)),
                          DoneOnce(std::move(done), outstanding_), SteadyClock::now() + timeout,
                          timeout, safe_to_repeat};
-  ClientThread& thread = NextThread();
-  asio::post(thread.context, [this, &thread, endpoint, pending = std::move(pending)]() mutable {
-    thread.PoolFor(endpoint, options_, connections_max_per_thread_, waiting_max_per_thread_)
-        .Submit(std::move(pending));
+  // Posted even to this thread's own hosted share: `done` never runs inside Send.
+  ClientThread* hosted = HostedThread();
+  ClientThread& thread = hosted ? *hosted : NextThread();
+  asio::post(thread.context, [&thread, endpoint, connections_max = connections_max_per_thread_,
+                              waiting_max = waiting_max_per_thread_,
+                              pending = std::move(pending)]() mutable {
+    thread.PoolFor(endpoint, connections_max, waiting_max).Submit(std::move(pending));
   });
 }
 
@@ -782,7 +851,7 @@ Result<Response> Client::Impl::SendAndWait(const Endpoint& endpoint, Request req
     return Error{Errc::kInvalidRequest, "malformed endpoint " + endpoint.ToString()};
   if (timeout <= std::chrono::milliseconds::zero()) timeout = options_.request_timeout;
   // The exchange runs here, on this thread's own context (CallerThreads).
-  ClientThread& own = t_caller_slots.For(caller_threads_);
+  ClientThread& own = t_caller_slots.For(caller_threads_, options_);
   std::optional<Result<Response>> result;
   const bool safe_to_repeat = request.SafeToRepeat();
   PendingRequest pending{
@@ -790,7 +859,7 @@ Result<Response> Client::Impl::SendAndWait(const Endpoint& endpoint, Request req
       DoneOnce([&result](Result<Response> answer) { result = std::move(answer); }, outstanding_),
       SteadyClock::now() + timeout, timeout, safe_to_repeat};
   own.context.restart();
-  own.PoolFor(endpoint, options_, connections_max_per_thread_, waiting_max_per_thread_)
+  own.PoolFor(endpoint, connections_max_per_thread_, waiting_max_per_thread_)
       .Submit(std::move(pending));
   while (!result) {
     if (own.context.run_one() == 0) return Error{Errc::kInternal, "http client: call lost"};
@@ -804,10 +873,10 @@ std::function<void()> Client::Impl::Stream(const Endpoint& endpoint, Request req
   auto state = std::make_shared<StreamState>();
   size_t index = next_.fetch_add(1) % threads_.size();
   ClientThread& thread = *threads_[index];
-  outstanding_.Add();
+  outstanding_->Add();
   auto call =
       std::make_unique<StreamCall>(thread, endpoint, BuildMessage(endpoint, std::move(request)),
-                                   std::move(callbacks), state, options_, outstanding_);
+                                   std::move(callbacks), state, options_, *outstanding_);
   asio::post(thread.context, [&thread, call = std::move(call)]() mutable {
     asio::co_spawn(thread.context, StreamCall::Run(std::move(call)), asio::detached);
   });

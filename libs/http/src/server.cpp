@@ -150,9 +150,17 @@ void Server::Impl::Start() {
   asio::co_spawn(io_[0]->context, Accept(), asio::detached);
   for (auto& io : io_) {
     work_guards_.push_back(asio::make_work_guard(io->context));
-    io->thread = std::thread([&context = io->context] {
+    io->thread = std::thread([&io = *io] {
       NameThisThread("http-io");
-      RunContext(context);
+      io.host.context = &io.context;
+      internal::t_io_thread_host = &io.host;
+      RunContext(io.context);
+      internal::t_io_thread_host = nullptr;
+      try {
+        io.host.Dismiss();
+      } catch (const std::exception& error) {
+        Log()->error("http: I/O thread caught while its clients left: {}", error.what());
+      }
     });
   }
   started_ = true;

@@ -74,6 +74,7 @@ struct IoThread {
   std::mt19937_64 rng;
   MetricsCache metrics_cache;
   std::thread thread;
+  IoThreadHost host;  // declared before the context, so its guests outlive it
   asio::io_context context{1};
 };
 

@@ -65,7 +65,11 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Sends `request` (method, target, headers, body; Host and Content-Length are set here).
-  // `done` runs exactly once on a client I/O thread and must not block.
+  // `done` runs exactly once, never inside Send, and must not block. Called on an I/O thread
+  // of an http::Server (an async handler, such as the gateway's proxy), the exchange runs on
+  // that thread, with keep-alive connections of its own, and `done` runs there too: no
+  // hand-off to a client I/O thread and back. Called elsewhere, both run on a client I/O
+  // thread. The connection limit applies to each such thread.
   void Send(const Endpoint& endpoint, Request request, std::function<void(Result<Response>)> done,
             std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
