@@ -90,6 +90,7 @@ Gateway::Gateway(GatewayConfig config, http::Client& client, const Clock& clock,
       clock_(clock),
       rate_limiter_(config_.rate_limit, clock),
       auth_failure_limiter_(config_.auth_failure_limit, clock),
+      tokens_(config_.jwt_secret),
       static_files_(config_.web_dir),
       upstream_failures_(prometheus::BuildCounter()
                              .Name("gateway_upstream_failures_total")
@@ -151,8 +152,8 @@ Result<platform::Caller> Gateway::Authenticate(const http::Request& request) con
   if (!authorization->starts_with(kBearer)) {
     return MakeError(Errc::kUnauthorized, "Authorization must be 'Bearer <token>'");
   }
-  TS_ASSIGN_OR_RETURN(auto identity, auth::VerifyToken(authorization->substr(kBearer.size()), config_.jwt_secret,
-                                                       clock_.NowMs()));
+  TS_ASSIGN_OR_RETURN(auto identity,
+                      tokens_.Verify(authorization->substr(kBearer.size()), clock_.NowMs()));
   return platform::Caller{identity.admin() ? platform::CallerRole::kAdmin : platform::CallerRole::kUser,
                           identity.user_id};
 }

@@ -22,6 +22,7 @@
 #include "gateway/domain/rate_limiter.h"
 #include "gateway/static_files.h"
 #include "gateway/upstream_pool.h"
+#include "tinysaga/auth/token.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/http/client.h"
 #include "tinysaga/http/server.h"
@@ -108,6 +109,7 @@ class Gateway {
   const Clock& clock_;
   RateLimiter rate_limiter_;
   RateLimiter auth_failure_limiter_;
+  auth::TokenVerifier tokens_;
   std::shared_ptr<StreamCounts> stream_counts_ = std::make_shared<StreamCounts>();
   StaticFiles static_files_;
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;

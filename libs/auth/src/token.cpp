@@ -2,11 +2,15 @@
 
 #include <jwt.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstdlib>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <unordered_map>
 
 #include "tinysaga/core/ids.h"
 
@@ -61,18 +65,30 @@ Result<nlohmann::json> ClaimsOf(jwt_t* jwt) {
   return claims;
 }
 
-Result<void> CheckTimes(const nlohmann::json& claims, int64_t now_s) {
+// When a token holds: before `expires_s`, and from `starts_s` (its latest iat or nbf; INT64_MIN
+// when it has neither) less the clock skew.
+struct Validity {
+  int64_t expires_s = 0;
+  int64_t starts_s = std::numeric_limits<int64_t>::min();
+};
+
+Result<Validity> ValidityOf(const nlohmann::json& claims) {
   const auto exp = claims.find("exp");
   if (exp == claims.end() || !exp->is_number_integer()) return Unauthorized("token has no expiry");
-  if (now_s >= exp->get<int64_t>()) return Unauthorized("token expired");
+  Validity validity{.expires_s = exp->get<int64_t>()};
   for (const char* name : {"iat", "nbf"}) {
     const auto claim = claims.find(name);
     if (claim == claims.end()) continue;
     if (!claim->is_number_integer())
       return Unauthorized(std::string("token claim ") + name + " is not an integer");
-    if (claim->get<int64_t>() > now_s + kClockSkewSeconds)
-      return Unauthorized("token not valid yet");
+    validity.starts_s = std::max(validity.starts_s, claim->get<int64_t>());
   }
+  return validity;
+}
+
+Result<void> CheckTimes(const Validity& validity, int64_t now_s) {
+  if (now_s >= validity.expires_s) return Unauthorized("token expired");
+  if (validity.starts_s > now_s + kClockSkewSeconds) return Unauthorized("token not valid yet");
   return Ok();
 }
 
@@ -91,6 +107,26 @@ Result<Identity> IdentityOf(const nlohmann::json& claims) {
   identity.role = *parsed;
   return identity;
 }
+
+// Everything but the times: the signature, the claims' types, the identity.
+struct VerifiedToken {
+  Identity identity;
+  Validity validity;
+};
+
+Result<VerifiedToken> ReadToken(std::string_view token, std::string_view secret) {
+  TS_ASSIGN_OR_RETURN(JwtPtr jwt, DecodeHs256(token, secret));
+  TS_ASSIGN_OR_RETURN(nlohmann::json claims, ClaimsOf(jwt.get()));
+  TS_ASSIGN_OR_RETURN(Validity validity, ValidityOf(claims));
+  TS_ASSIGN_OR_RETURN(Identity identity, IdentityOf(claims));
+  return VerifiedToken{std::move(identity), validity};
+}
+
+// Keyed by the token's exact text; looked up by a string_view without a copy.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
 
 }  // namespace
 
@@ -126,10 +162,46 @@ std::string IssueToken(const Identity& identity, std::string_view secret, Timest
 }
 
 Result<Identity> VerifyToken(std::string_view token, std::string_view secret, TimestampMs now_ms) {
-  TS_ASSIGN_OR_RETURN(JwtPtr jwt, DecodeHs256(token, secret));
-  TS_ASSIGN_OR_RETURN(nlohmann::json claims, ClaimsOf(jwt.get()));
-  TS_RETURN_IF_ERROR(CheckTimes(claims, now_ms / 1000));
-  return IdentityOf(claims);
+  TS_ASSIGN_OR_RETURN(VerifiedToken verified, ReadToken(token, secret));
+  TS_RETURN_IF_ERROR(CheckTimes(verified.validity, now_ms / 1000));
+  return std::move(verified.identity);
+}
+
+class TokenVerifier::Impl {
+ public:
+  Impl(std::string secret, size_t remembered_max)
+      : secret_(std::move(secret)), remembered_max_(remembered_max) {}
+
+  Result<Identity> Verify(std::string_view token, TimestampMs now_ms) {
+    const int64_t now_s = now_ms / 1000;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto found = remembered_.find(token); found != remembered_.end()) {
+        TS_RETURN_IF_ERROR(CheckTimes(found->second.validity, now_s));
+        return found->second.identity;
+      }
+    }
+    TS_ASSIGN_OR_RETURN(VerifiedToken verified, ReadToken(token, secret_));
+    TS_RETURN_IF_ERROR(CheckTimes(verified.validity, now_s));
+    std::lock_guard lock(mutex_);
+    if (remembered_.size() >= remembered_max_) remembered_.clear();
+    remembered_.emplace(std::string(token), verified);
+    return std::move(verified.identity);
+  }
+
+ private:
+  const std::string secret_;
+  const size_t remembered_max_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, VerifiedToken, StringHash, std::equal_to<>> remembered_;
+};
+
+TokenVerifier::TokenVerifier(std::string secret, size_t remembered_max)
+    : impl_(std::make_unique<Impl>(std::move(secret), remembered_max)) {}
+TokenVerifier::~TokenVerifier() = default;
+
+Result<Identity> TokenVerifier::Verify(std::string_view token, TimestampMs now_ms) const {
+  return impl_->Verify(token, now_ms);
 }
 
 }  // namespace tinysaga::auth

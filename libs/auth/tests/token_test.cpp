@@ -178,5 +178,54 @@ TEST(TokenTest, GarbageIsRejected) {
   }
 }
 
+// The verifier answers as VerifyToken does, at every time, for a token it remembers too.
+TEST(TokenVerifierTest, ARememberedTokenIsStillCheckedForItsTimes) {
+  TokenVerifier verifier{std::string(kSecret)};
+  const std::string token =
+      IssueToken({"alice", Role::kAdmin}, kSecret, kNowMs, std::chrono::seconds(60));
+  const std::string not_before = Sign(Claims(R"(,"nbf":)" + std::to_string(kNowS + 120)));
+  for (TimestampMs now_ms : {kNowMs, kNowMs + 59'999, kNowMs + 60'000, kNowMs - 61'000,
+                             kNowMs + 59'999, kNowMs + 86'400'000, kNowMs}) {
+    for (const std::string& text : {token, not_before}) {
+      const auto expected = VerifyToken(text, kSecret, now_ms);
+      const auto got = verifier.Verify(text, now_ms);
+      ASSERT_EQ(got.ok(), expected.ok()) << "at " << now_ms;
+      if (!got.ok()) {
+        EXPECT_EQ(got.error().code, Errc::kUnauthorized);
+        EXPECT_EQ(got.error().detail, expected.error().detail);
+        continue;
+      }
+      EXPECT_EQ(got->user_id, expected->user_id);
+      EXPECT_EQ(got->role, expected->role);
+    }
+  }
+}
+
+TEST(TokenVerifierTest, OnlyTheExactTextOfAVerifiedTokenIsRemembered) {
+  TokenVerifier verifier{std::string(kSecret)};
+  const std::string valid = IssueToken({"alice", Role::kUser}, kSecret, kNowMs);
+  ASSERT_TRUE(verifier.Verify(valid, kNowMs).ok());
+  ExpectUnauthorized(verifier.Verify(valid + "x", kNowMs));
+  ExpectUnauthorized(verifier.Verify(valid.substr(0, valid.size() - 1), kNowMs));
+  const std::string forged = IssueToken({"alice", Role::kAdmin}, "another-secret", kNowMs);
+  ExpectUnauthorized(verifier.Verify(forged, kNowMs));
+  ExpectUnauthorized(verifier.Verify(forged, kNowMs));  // a refusal is not remembered as valid
+  EXPECT_TRUE(verifier.Verify(valid, kNowMs).ok());
+}
+
+TEST(TokenVerifierTest, AFullMemoryStartsOverAndStillVerifies) {
+  TokenVerifier verifier{std::string(kSecret), /*remembered_max=*/2};
+  std::vector<std::string> tokens;
+  for (const char* user : {"u1", "u2", "u3", "u4", "u5"})
+    tokens.push_back(IssueToken({user, Role::kUser}, kSecret, kNowMs));
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      auto identity = verifier.Verify(tokens[i], kNowMs);
+      ASSERT_TRUE(identity.ok()) << identity.error().detail;
+      EXPECT_EQ(identity->user_id, "u" + std::to_string(i + 1));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tinysaga::auth
