@@ -7,7 +7,8 @@
 #include <type_traits>
 
 #include "message_traits.h"
-#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/core/json_reader.h"
+#include "tinysaga/core/strict_json.h"
 
 namespace tinysaga::contracts {
 namespace {
@@ -29,8 +30,8 @@ void WriteMoney(json& out, const Money& money) {
   out["currency"] = money.currency();
 }
 
-std::string ReadOrderStatus(StrictObject& reader) {
-  std::string status = reader.String("status", 32);
+std::string ReadOrderStatus(JsonReader& reader) {
+  std::string status = reader.String("status", 1, 32);
   if (reader.ok() &&
       std::find(kOrderStatuses.begin(), kOrderStatuses.end(), status) == kOrderStatuses.end()) {
     reader.Fail("status", "must be an order status such as PAYMENT_PENDING");
@@ -38,7 +39,7 @@ std::string ReadOrderStatus(StrictObject& reader) {
   return status;
 }
 
-int64_t ReadQuantity(StrictObject& reader) {
+int64_t ReadQuantity(JsonReader& reader) {
   return reader.Integer("quantity", kQuantityMin, kQuantityMax);
 }
 
@@ -106,63 +107,63 @@ requires std::is_empty_v<T> json Write(const T&) { return json::object(); }
 
 // ---- Readers: one per payload type; nullopt after reader.Fail ----
 
-std::optional<ChargeWallet> Read(StrictObject& reader, Tag<ChargeWallet>) {
+std::optional<ChargeWallet> Read(JsonReader& reader, Tag<ChargeWallet>) {
   auto user_id = reader.ReadId<UserId>("userId");
   auto amount = reader.ReadMoney("amount", "currency");
   if (!reader.ok()) return std::nullopt;
   return ChargeWallet{std::move(user_id), *amount};
 }
-std::optional<Refund> Read(StrictObject& reader, Tag<Refund>) {
+std::optional<Refund> Read(JsonReader& reader, Tag<Refund>) {
   auto user_id = reader.ReadId<UserId>("userId");
   auto amount = reader.ReadMoney("amount", "currency");
   if (!reader.ok()) return std::nullopt;
   return Refund{std::move(user_id), *amount};
 }
-std::optional<ReserveStock> Read(StrictObject& reader, Tag<ReserveStock>) {
+std::optional<ReserveStock> Read(JsonReader& reader, Tag<ReserveStock>) {
   auto product_id = reader.ReadId<ProductId>("productId");
   int64_t quantity = ReadQuantity(reader);
   return ReserveStock{std::move(product_id), quantity};
 }
-std::optional<ReleaseStock> Read(StrictObject& reader, Tag<ReleaseStock>) {
+std::optional<ReleaseStock> Read(JsonReader& reader, Tag<ReleaseStock>) {
   auto product_id = reader.ReadId<ProductId>("productId");
   int64_t quantity = ReadQuantity(reader);
   return ReleaseStock{std::move(product_id), quantity};
 }
-std::optional<MarkFailed> Read(StrictObject& reader, Tag<MarkFailed>) {
-  return MarkFailed{reader.String("reason", kReasonLengthMax)};
+std::optional<MarkFailed> Read(JsonReader& reader, Tag<MarkFailed>) {
+  return MarkFailed{reader.String("reason", 1, kReasonLengthMax)};
 }
-std::optional<PaymentCharged> Read(StrictObject& reader, Tag<PaymentCharged>) {
+std::optional<PaymentCharged> Read(JsonReader& reader, Tag<PaymentCharged>) {
   auto transaction_id = reader.ReadId<TransactionId>("transactionId");
   auto amount = reader.ReadMoney("amount", "currency");
   if (!reader.ok()) return std::nullopt;
   return PaymentCharged{std::move(transaction_id), *amount};
 }
-std::optional<PaymentDeclined> Read(StrictObject& reader, Tag<PaymentDeclined>) {
-  return PaymentDeclined{reader.String("reason", kReasonLengthMax)};
+std::optional<PaymentDeclined> Read(JsonReader& reader, Tag<PaymentDeclined>) {
+  return PaymentDeclined{reader.String("reason", 1, kReasonLengthMax)};
 }
-std::optional<PaymentUnavailable> Read(StrictObject& reader, Tag<PaymentUnavailable>) {
-  return PaymentUnavailable{reader.String("detail", kReasonLengthMax)};
+std::optional<PaymentUnavailable> Read(JsonReader& reader, Tag<PaymentUnavailable>) {
+  return PaymentUnavailable{reader.String("detail", 1, kReasonLengthMax)};
 }
-std::optional<Refunded> Read(StrictObject& reader, Tag<Refunded>) {
+std::optional<Refunded> Read(JsonReader& reader, Tag<Refunded>) {
   auto transaction_id = reader.OptionalId<TransactionId>("transactionId");
   auto amount = reader.ReadMoney("amount", "currency");
   if (!reader.ok()) return std::nullopt;
   return Refunded{std::move(transaction_id), *amount};
 }
-std::optional<RefundRefused> Read(StrictObject& reader, Tag<RefundRefused>) {
-  return RefundRefused{reader.String("reason", kReasonLengthMax)};
+std::optional<RefundRefused> Read(JsonReader& reader, Tag<RefundRefused>) {
+  return RefundRefused{reader.String("reason", 1, kReasonLengthMax)};
 }
-std::optional<OutOfStock> Read(StrictObject& reader, Tag<OutOfStock>) {
+std::optional<OutOfStock> Read(JsonReader& reader, Tag<OutOfStock>) {
   return OutOfStock{reader.Integer("availableCount", 0, INT64_MAX)};
 }
-std::optional<OrderStatusChanged> Read(StrictObject& reader, Tag<OrderStatusChanged>) {
+std::optional<OrderStatusChanged> Read(JsonReader& reader, Tag<OrderStatusChanged>) {
   return OrderStatusChanged{ReadOrderStatus(reader)};
 }
-std::optional<OrderStatusRejected> Read(StrictObject& reader, Tag<OrderStatusRejected>) {
+std::optional<OrderStatusRejected> Read(JsonReader& reader, Tag<OrderStatusRejected>) {
   std::string status = ReadOrderStatus(reader);
-  return OrderStatusRejected{std::move(status), reader.String("detail", kReasonLengthMax)};
+  return OrderStatusRejected{std::move(status), reader.String("detail", 1, kReasonLengthMax)};
 }
-std::optional<PaymentCompleted> Read(StrictObject& reader, Tag<PaymentCompleted>) {
+std::optional<PaymentCompleted> Read(JsonReader& reader, Tag<PaymentCompleted>) {
   auto user_id = reader.ReadId<UserId>("userId");
   auto amount = reader.ReadMoney("amount", "currency");
   auto transaction_id = reader.ReadId<TransactionId>("transactionId");
@@ -172,15 +173,15 @@ std::optional<PaymentCompleted> Read(StrictObject& reader, Tag<PaymentCompleted>
   return PaymentCompleted{std::move(user_id), *amount, std::move(transaction_id),
                           std::move(product_id), quantity};
 }
-std::optional<PaymentFailure> ReadPaymentFailure(StrictObject& reader) {
-  std::string text = reader.String("failure", 32);
+std::optional<PaymentFailure> ReadPaymentFailure(JsonReader& reader) {
+  std::string text = reader.String("failure", 1, 32);
   for (auto failure : {PaymentFailure::kInsufficientFunds, PaymentFailure::kUnavailable}) {
     if (text == PaymentFailureName(failure)) return failure;
   }
   reader.Fail("failure", "must be INSUFFICIENT_FUNDS or UNAVAILABLE");
   return std::nullopt;
 }
-std::optional<PaymentFailed> Read(StrictObject& reader, Tag<PaymentFailed>) {
+std::optional<PaymentFailed> Read(JsonReader& reader, Tag<PaymentFailed>) {
   auto user_id = reader.ReadId<UserId>("userId");
   auto amount = reader.ReadMoney("amount", "currency");
   auto product_id = reader.ReadId<ProductId>("productId");
@@ -189,7 +190,7 @@ std::optional<PaymentFailed> Read(StrictObject& reader, Tag<PaymentFailed>) {
   if (!reader.ok()) return std::nullopt;
   return PaymentFailed{std::move(user_id), *amount, std::move(product_id), quantity, *failure};
 }
-std::optional<OrderCancelRequested> Read(StrictObject& reader, Tag<OrderCancelRequested>) {
+std::optional<OrderCancelRequested> Read(JsonReader& reader, Tag<OrderCancelRequested>) {
   auto user_id = reader.ReadId<UserId>("userId");
   auto amount = reader.ReadMoney("amount", "currency");
   auto product_id = reader.ReadId<ProductId>("productId");
@@ -198,7 +199,7 @@ std::optional<OrderCancelRequested> Read(StrictObject& reader, Tag<OrderCancelRe
   return OrderCancelRequested{std::move(user_id), *amount, std::move(product_id), quantity};
 }
 template <typename T>
-requires std::is_empty_v<T> std::optional<T> Read(StrictObject&, Tag<T>) { return T{}; }
+requires std::is_empty_v<T> std::optional<T> Read(JsonReader&, Tag<T>) { return T{}; }
 
 // Reads the payload of the alternative whose name is `type`; the caller checked that it exists.
 template <size_t kIndex = 0>
@@ -210,7 +211,7 @@ Result<Payload> ReadPayload(std::string_view type, const json& payload) {
     if (internal::Traits<T>::kName != type) {
       return ReadPayload<kIndex + 1>(type, payload);
     }
-    StrictObject reader(payload, "payload of " + std::string(type));
+    JsonReader reader(payload, "payload of " + std::string(type));
     std::optional<T> value = Read(reader, Tag<T>());
     TS_RETURN_IF_ERROR(reader.Finish());
     assert(value.has_value());  // a reader returns nullopt only after reader.Fail
@@ -258,20 +259,20 @@ Result<Message> Parse(std::string_view text) {
     return MakeError(Errc::kInvalidRequest,
                      "message larger than " + std::to_string(kMessageBytesMax) + " bytes");
   }
-  TS_ASSIGN_OR_RETURN(json parsed, ParseJson(text));
+  TS_ASSIGN_OR_RETURN(json parsed, ParseStrictJson(text));
   return FromJson(parsed);
 }
 
 Result<Message> FromJson(const nlohmann::json& wire) {
-  StrictObject reader(wire, "message");
+  JsonReader reader(wire, "message");
   Envelope envelope;
   envelope.message_id = reader.ReadId<MessageId>("id").value();
-  std::string type = reader.String("type", 64);
+  std::string type = reader.String("type", 1, 64);
   envelope.schema_version = static_cast<int>(reader.Integer("schemaVersion", 1, INT32_MAX));
   envelope.saga_id = reader.OptionalId<SagaId>("sagaId").value_or(SagaId());
   envelope.order_id = reader.ReadId<OrderId>("orderId");
   envelope.time_ms = reader.Time("time");
-  envelope.traceparent = reader.OptionalString("traceparent", 256).value_or("");
+  envelope.traceparent = reader.OptionalString("traceparent", 1, 256).value_or("");
   envelope.causation_id = reader.OptionalId<MessageId>("causationId").value_or(MessageId()).value();
   const json* payload = reader.Object("payload");
   TS_RETURN_IF_ERROR(reader.Finish());

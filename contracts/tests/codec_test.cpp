@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/core/strict_json.h"
 
 namespace tinysaga::contracts {
 namespace {

@@ -14,7 +14,7 @@
 #include "gateway/openapi.h"
 #include "tinysaga/auth/token.h"
 #include "tinysaga/core/ids.h"
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/core/thread_name.h"
 #include "tinysaga/http/problem.h"
 
@@ -161,19 +161,15 @@ Result<platform::Caller> Gateway::Authenticate(const http::Request& request) con
 http::Response Gateway::IssueDevToken(const http::Request& request) const {
   if (!config_.dev_mode) return http::Problem(MakeError(Errc::kNotFound, "no such route"));
   if (request.method != "POST") return http::Problem(405, "method-not-allowed", "use POST");
-  auto body = JsonBody::Parse(request.body, {"userId", "role"});
+  auto body = JsonReader::ParseBody(request.body);
   if (!body.ok()) return http::Problem(body.error());
-  auto user_id = body->String("userId", 64);
-  if (!user_id.ok()) return http::Problem(user_id.error());
-  if (!IsValidName(*user_id)) {
-    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'userId' must match [A-Za-z0-9_-]{1,64}"));
-  }
-  auto role = body->OptionalString("role", 16);
-  if (!role.ok()) return http::Problem(role.error());
-  if (role->has_value() && **role != "user" && **role != "admin") {
-    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'role' must be 'user' or 'admin'"));
-  }
-  auth::Identity identity{*user_id, role->value_or("user") == "admin" ? auth::Role::kAdmin : auth::Role::kUser};
+  const UserId user_id = body->ReadId<UserId>("userId");
+  const std::string role = body->OptionalString("role", 0, 16).value_or("user");
+  if (body->ok() && role != "user" && role != "admin")
+    body->Fail("role", "must be 'user' or 'admin'");
+  if (auto finished = body->Finish(); !finished.ok()) return http::Problem(finished.error());
+  auth::Identity identity{user_id.value(),
+                          role == "admin" ? auth::Role::kAdmin : auth::Role::kUser};
   const auto lifetime = std::chrono::hours(24);
   const TimestampMs now_ms = clock_.NowMs();
   return http::Response::Json(

@@ -2,7 +2,7 @@
 
 #include <soci/soci.h>
 
-#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/core/strict_json.h"
 #include "tinysaga/saga/state_json.h"
 
 namespace tinysaga::orchestrator {
@@ -111,7 +111,7 @@ std::optional<TimestampMs> DeadlineColumn(const saga::SagaState& state) {
 }
 
 std::string StateDocument(const saga::SagaState& state) {
-  return contracts::DumpJson(saga::SagaStateToJson(state));
+  return DumpJson(saga::SagaStateToJson(state));
 }
 
 Result<bool> InsertSaga(soci::session& session, const saga::SagaState& state,

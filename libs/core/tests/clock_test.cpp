@@ -18,10 +18,29 @@ TEST(Clock, FormatsRfc3339Utc) {
 }
 
 TEST(Clock, FormatRfc3339ReadsBackAsTheSameTime) {
-  for (TimestampMs ms : {0LL, 1LL, 951'782'400'007LL, 1'767'225'600'123LL, 4'102'444'799'999LL}) {
+  for (TimestampMs ms : {0LL, 1LL, 951'782'400'000LL, 951'782'400'007LL, 1'767'225'600'123LL,
+                         1'767'225'600'999LL, 4'102'444'799'999LL}) {
     auto parsed = ParseRfc3339(FormatRfc3339(ms));
     ASSERT_TRUE(parsed.ok()) << FormatRfc3339(ms);
     EXPECT_EQ(*parsed, ms);
+  }
+}
+
+// Moved from contracts' tests with the reader that uses ParseRfc3339 (JsonReader::Time).
+TEST(Clock, ParseRfc3339AcceptsSecondsAndLongFractions) {
+  EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00Z").value(), 1'767'225'600'000);
+  EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00.5Z").value(), 1'767'225'600'500);
+  EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00.123456789Z").value(), 1'767'225'600'123);
+  EXPECT_EQ(ParseRfc3339("2024-02-29T12:00:00Z").value(), 1'709'208'000'000);
+}
+
+TEST(Clock, ParseRfc3339RejectsEverythingElse) {
+  for (const char* text :
+       {"", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00.Z",
+        "2026-01-01T00:00:00.1234567890Z", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2026-01-01T24:00:00Z", "2026-01-01T00:00:60Z", "2026-01-01t00:00:00z",
+        "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00Zjunk", "+026-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(ParseRfc3339(text).ok()) << text;
   }
 }
 

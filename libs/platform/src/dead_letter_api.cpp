@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tinysaga/bus/dead_letters.h"
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/core/query.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
@@ -177,21 +177,21 @@ http::Response DeadLetterApi::Act(const http::Request& request, const Caller& ca
   if (auto refused = RefuseUnlessAdmin(caller)) return *refused;
   auto id = RowIdOf(service_name_, request.PathParam("deadLetterId"));
   if (!id.ok()) return http::Problem(id.error());
-  auto body = JsonBody::Parse(request.body, {"reason"});
+  auto body = JsonReader::ParseBody(request.body);
   if (!body.ok()) return http::Problem(body.error());
-  auto reason = body->String("reason", kReasonLengthMax);
-  if (!reason.ok()) return http::Problem(reason.error());
-  if (reason->find_first_not_of(" \t\r\n") == std::string::npos) {
-    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'reason' must not be blank"));
+  const std::string reason = body->String("reason", 0, kReasonLengthMax);
+  if (body->ok() && reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    body->Fail("reason", "must not be blank");
   }
+  if (auto finished = body->Finish(); !finished.ok()) return http::Problem(finished.error());
   // Who acted: the admin's user id, or "service" for a service acting for the system.
   const std::string actor = caller.user_id.empty() ? "service" : caller.user_id;
   bool changed = false;
   auto row = db_.Write<bus::DeadLetter>([&](soci::session& session) -> Result<bus::DeadLetter> {
     auto before = bus::FindDeadLetter(session, *id, /*with_payload=*/false);
     changed = before && before->state == bus::DeadLetterState::kOpen;
-    return redrive ? bus::RedriveDeadLetter(session, *id, actor, *reason, clock_.NowMs())
-                   : bus::DiscardDeadLetter(session, *id, actor, *reason, clock_.NowMs());
+    return redrive ? bus::RedriveDeadLetter(session, *id, actor, reason, clock_.NowMs())
+                   : bus::DiscardDeadLetter(session, *id, actor, reason, clock_.NowMs());
   });
   if (!row.ok()) {
     if (row.error().code == Errc::kNotFound) {
@@ -203,7 +203,7 @@ http::Response DeadLetterApi::Act(const http::Request& request, const Caller& ca
   if (changed) {
     (redrive ? redriven_ : discarded_).Increment();
     spdlog::info("dead letter {}:{} {} by {}: {}", service_name_, *id,
-                 redrive ? "redriven" : "discarded", actor, *reason);
+                 redrive ? "redriven" : "discarded", actor, reason);
     if (redrive && notify_outbox_) notify_outbox_();
   }
   return http::Response::Json(200, DeadLetterJson(service_name_, *row, true));

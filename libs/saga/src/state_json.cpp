@@ -3,12 +3,11 @@
 #include <initializer_list>
 #include <optional>
 
-#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/core/json_reader.h"
 
 namespace tinysaga::saga {
 namespace {
 
-using contracts::StrictObject;
 using nlohmann::json;
 
 // Generous bounds on stored numbers: they only catch corruption.
@@ -17,9 +16,9 @@ constexpr int64_t kCountMax = 1'000'000;
 constexpr size_t kTextLengthMax = 4096;
 
 template <typename Enum>
-std::optional<Enum> ReadEnum(StrictObject& reader, std::string_view key,
+std::optional<Enum> ReadEnum(JsonReader& reader, std::string_view key,
                              std::string_view (*name)(Enum), std::initializer_list<Enum> values) {
-  std::string text = reader.String(key, 32);
+  std::string text = reader.String(key, 1, 32);
   for (Enum value : values) {
     if (name(value) == text) return value;
   }
@@ -42,7 +41,7 @@ json EventToJson(const StepEvent& event) {
 }
 
 Result<StepEvent> EventFromJson(const json& wire) {
-  StrictObject reader(wire, "saga history event");
+  JsonReader reader(wire, "saga history event");
   StepEvent event;
   event.time_ms = reader.Integer("timeMs", 0, kTimeMsMax);
   event.step_index = static_cast<int>(reader.Integer("step", 0, kCountMax));
@@ -53,11 +52,11 @@ Result<StepEvent> EventFromJson(const json& wire) {
                        {StepEventType::kSent, StepEventType::kSucceeded, StepEventType::kFailed,
                         StepEventType::kRetrying, StepEventType::kTimedOut, StepEventType::kGaveUp,
                         StepEventType::kRetried, StepEventType::kAborted});
-  event.reply_type = reader.OptionalString("replyType", 64).value_or("");
-  event.error = reader.OptionalString("error", kTextLengthMax).value_or("");
-  event.message_id = reader.OptionalString("messageId", 128).value_or("");
-  event.actor = reader.OptionalString("actor", 128).value_or("");
-  event.reason = reader.OptionalString("reason", kTextLengthMax).value_or("");
+  event.reply_type = reader.OptionalString("replyType", 1, 64).value_or("");
+  event.error = reader.OptionalString("error", 1, kTextLengthMax).value_or("");
+  event.message_id = reader.OptionalString("messageId", 1, 128).value_or("");
+  event.actor = reader.OptionalString("actor", 1, 128).value_or("");
+  event.reason = reader.OptionalString("reason", 1, kTextLengthMax).value_or("");
   TS_RETURN_IF_ERROR(reader.Finish());
   event.kind = *kind;
   event.type = *type;
@@ -83,7 +82,7 @@ json BranchToJson(const Branch& branch) {
 }
 
 Result<Branch> BranchFromJson(const json& wire) {
-  StrictObject reader(wire, "saga branch");
+  JsonReader reader(wire, "saga branch");
   Branch branch;
   branch.step_index = static_cast<int>(reader.Integer("step", 0, kCountMax));
   branch.attempt = static_cast<int>(reader.Integer("attempt", 1, kCountMax));
@@ -140,11 +139,11 @@ nlohmann::json SagaStateToJson(const SagaState& state) {
 }
 
 Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
-  StrictObject reader(json, "saga state");
+  JsonReader reader(json, "saga state");
   SagaState state;
   reader.Integer("schemaVersion", kStateSchemaVersion, kStateSchemaVersion);
   state.saga_id = reader.ReadId<SagaId>("sagaId");
-  state.type = reader.String("type", 64);
+  state.type = reader.String("type", 1, 64);
   state.order_id = reader.ReadId<OrderId>("orderId");
   const nlohmann::json* data = reader.Object("data");
   auto status = ReadEnum(reader, "status", &SagaStatusName,
@@ -158,8 +157,8 @@ Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
   state.started_ms = reader.Integer("startedMs", 0, kTimeMsMax);
   state.updated_ms = reader.Integer("updatedMs", 0, kTimeMsMax);
   const nlohmann::json* history = reader.Array("history");
-  state.traceparent = reader.OptionalString("traceparent", 256).value_or("");
-  state.failure_reason = reader.OptionalString("failureReason", kTextLengthMax).value_or("");
+  state.traceparent = reader.OptionalString("traceparent", 1, 256).value_or("");
+  state.failure_reason = reader.OptionalString("failureReason", 1, kTextLengthMax).value_or("");
   const nlohmann::json* branches = json.contains("branches") ? reader.Array("branches") : nullptr;
   if (json.contains("compensationSkipStep")) {
     state.compensation_skip_step =
@@ -167,9 +166,9 @@ Result<SagaState> SagaStateFromJson(const nlohmann::json& json) {
   }
   if (json.contains("startedBy")) {
     if (const nlohmann::json* started_by = reader.Object("startedBy")) {
-      StrictObject start(*started_by, "saga startedBy");
-      state.start_message_id = start.String("messageId", 128);
-      state.start_message_type = start.String("type", 64);
+      JsonReader start(*started_by, "saga startedBy");
+      state.start_message_id = start.String("messageId", 1, 128);
+      state.start_message_type = start.String("type", 1, 64);
       TS_RETURN_IF_ERROR(start.Finish());
     }
   }

@@ -2,7 +2,7 @@
 
 #include <cassert>
 
-#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/core/json_reader.h"
 
 namespace tinysaga::sagas {
 namespace {
@@ -122,7 +122,7 @@ nlohmann::json OrderSagaData::ToJson() const {
 }
 
 Result<OrderSagaData> OrderSagaData::FromJson(const nlohmann::json& json) {
-  contracts::StrictObject reader(json, "order saga data");
+  JsonReader reader(json, "order saga data");
   auto user_id = reader.ReadId<UserId>("userId");
   auto amount = reader.ReadMoney("amount", "currency");
   auto product_id = reader.ReadId<ProductId>("productId");

@@ -10,7 +10,7 @@
 
 namespace tinysaga::inventory {
 
-// Number of Unicode code points in `text`, which must already be valid UTF-8 (JsonBody
+// Number of Unicode code points in `text`, which must already be valid UTF-8 (JsonReader
 // guarantees that for every string it returns).
 size_t Utf8Length(std::string_view text);
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inventory/log.h"
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
 
@@ -25,14 +25,10 @@ http::Response InventoryFaults::PostFaults(const http::Request& request,
   if (!caller.privileged()) {
     return http::Problem(MakeError(Errc::kForbidden, "admins and services only"));
   }
-  auto body = JsonBody::Parse(request.body, {"deadLetterReservations"});
+  auto body = JsonReader::ParseBody(request.body);
   if (!body.ok()) return http::Problem(body.error());
-  const auto field = body->json().find("deadLetterReservations");
-  if (field == body->json().end() || !field->is_boolean()) {
-    return http::Problem(
-        MakeError(Errc::kInvalidRequest, "field 'deadLetterReservations' must be true or false"));
-  }
-  const bool on = field->get<bool>();
+  const bool on = body->Boolean("deadLetterReservations");
+  if (auto finished = body->Finish(); !finished.ok()) return http::Problem(finished.error());
   dead_letter_reservations_.store(on);
   Log()->warn("fault switch {}: reservations are {}, by {}", on ? "on" : "off",
               on ? "dead-lettered (a simulated handler bug)" : "applied",

@@ -1,6 +1,6 @@
 #include "orchestrator/domain/saga_catalog.h"
 
-#include "tinysaga/contracts/strict_json.h"
+#include "tinysaga/core/strict_json.h"
 #include "tinysaga/saga/engine.h"
 #include "tinysaga/saga/state_json.h"
 
@@ -19,7 +19,7 @@ Result<LoadedSaga> ReadStoredSaga(const SagaCatalog& catalog, const SagaId& saga
     return MakeError(Errc::kUnprocessable,
                      "saga " + saga_id.value() + " has an unreadable state: " + problem);
   };
-  auto json = contracts::ParseJson(state_json);
+  auto json = ParseStrictJson(state_json);
   if (!json.ok()) return unreadable(json.error().detail);
   auto state = saga::SagaStateFromJson(*json);
   if (!state.ok()) return unreadable(state.error().detail);

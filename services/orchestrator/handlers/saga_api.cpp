@@ -8,7 +8,7 @@
 #include "orchestrator/domain/list_query.h"
 #include "orchestrator/log.h"
 #include "orchestrator/saga_repository.h"
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/platform/service.h"
@@ -100,11 +100,12 @@ nlohmann::json OrderSagaBody(const std::vector<LoadedSaga>& sagas) {
 
 // The body of a verb: {"reason"}, a non-blank string; nothing else.
 Result<std::string> ParseReason(const std::string& text) {
-  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(text, {"reason"}));
-  TS_ASSIGN_OR_RETURN(std::string reason, body.String("reason", kReasonLengthMax));
-  if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return MakeError(Errc::kInvalidRequest, "field 'reason' must not be blank");
+  TS_ASSIGN_OR_RETURN(JsonReader body, JsonReader::ParseBody(text));
+  std::string reason = body.String("reason", 0, kReasonLengthMax);
+  if (body.ok() && reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    body.Fail("reason", "must not be blank");
   }
+  TS_RETURN_IF_ERROR(body.Finish());
   return reason;
 }
 

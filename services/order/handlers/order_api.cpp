@@ -11,7 +11,7 @@
 #include "order/handlers/saga_view.h"
 #include "order/order_repository.h"
 #include "tinysaga/contracts/topics.h"
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/core/query.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
@@ -75,16 +75,10 @@ Result<Order> LoadVisibleOrder(soci::session& session, const OrderId& order_id,
   return std::move(*order);
 }
 
-Result<ProductId> ProductIdField(const JsonBody& body, bool required) {
-  TS_ASSIGN_OR_RETURN(auto text, body.OptionalString("productId", 64));
-  if (!text) {
-    if (required) return MakeError(Errc::kInvalidRequest, "field 'productId' is required");
-    return ProductId();
-  }
-  if (!IsValidName(*text)) {
-    return MakeError(Errc::kInvalidRequest, "field 'productId' must match [A-Za-z0-9_-]{1,64}");
-  }
-  return ProductId(std::move(*text));
+// A body for a route that takes no fields: nothing, blank or {}.
+Result<void> CheckEmptyBody(const std::string& body_text) {
+  TS_ASSIGN_OR_RETURN(JsonReader body, JsonReader::ParseBody(body_text));
+  return body.Finish();
 }
 
 struct CreateInput {
@@ -93,9 +87,10 @@ struct CreateInput {
 };
 
 Result<CreateInput> ParseCreate(const std::string& body_text) {
-  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(body_text, {"productId", "quantity"}));
-  TS_ASSIGN_OR_RETURN(ProductId product_id, ProductIdField(body, /*required=*/true));
-  TS_ASSIGN_OR_RETURN(int64_t quantity, body.Integer("quantity", kQuantityMin, kQuantityMax));
+  TS_ASSIGN_OR_RETURN(JsonReader body, JsonReader::ParseBody(body_text));
+  auto product_id = body.ReadId<ProductId>("productId");
+  const int64_t quantity = body.Integer("quantity", kQuantityMin, kQuantityMax);
+  TS_RETURN_IF_ERROR(body.Finish());
   return CreateInput{std::move(product_id), quantity};
 }
 
@@ -105,15 +100,14 @@ struct UpdateInput {
 };
 
 Result<UpdateInput> ParseUpdate(const std::string& body_text) {
-  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(body_text, {"productId", "quantity"}));
-  TS_ASSIGN_OR_RETURN(ProductId product_id, ProductIdField(body, /*required=*/false));
-  TS_ASSIGN_OR_RETURN(auto quantity, body.OptionalInteger("quantity", kQuantityMin, kQuantityMax));
-  if (product_id.empty() && !quantity) {
+  TS_ASSIGN_OR_RETURN(JsonReader body, JsonReader::ParseBody(body_text));
+  UpdateInput input;
+  input.product_id = body.OptionalId<ProductId>("productId");
+  input.quantity = body.OptionalInteger("quantity", kQuantityMin, kQuantityMax);
+  TS_RETURN_IF_ERROR(body.Finish());
+  if (!input.product_id && !input.quantity) {
     return MakeError(Errc::kInvalidRequest, "body must contain 'quantity' and/or 'productId'");
   }
-  UpdateInput input;
-  if (!product_id.empty()) input.product_id = std::move(product_id);
-  input.quantity = quantity;
   return input;
 }
 
@@ -123,15 +117,16 @@ struct StatusInput {
 };
 
 Result<StatusInput> ParseStatus(const std::string& body_text) {
-  TS_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(body_text, {"status", "statusInfo"}));
-  TS_ASSIGN_OR_RETURN(std::string status_text, body.String("status", 32));
-  auto status = ParseOrderStatus(status_text);
+  TS_ASSIGN_OR_RETURN(JsonReader body, JsonReader::ParseBody(body_text));
+  auto status = ParseOrderStatus(body.String("status", 0, 32));
   // The other statuses belong to the sagas and to cancel.
-  if (status != OrderStatus::kOnWay && status != OrderStatus::kDelivered) {
-    return MakeError(Errc::kInvalidRequest, "field 'status' must be \"ON_WAY\" or \"DELIVERED\"");
+  if (body.ok() && status != OrderStatus::kOnWay && status != OrderStatus::kDelivered) {
+    body.Fail("status", "must be \"ON_WAY\" or \"DELIVERED\"");
   }
-  TS_ASSIGN_OR_RETURN(auto status_info, body.OptionalString("statusInfo", kStatusInfoBytesMax));
-  StatusInput input{*status, status_info.value_or("")};
+  // An empty statusInfo is no information, as when it is left out (openapi.json allows it).
+  std::string status_info = body.OptionalString("statusInfo", 0, kStatusInfoBytesMax).value_or("");
+  TS_RETURN_IF_ERROR(body.Finish());
+  StatusInput input{*status, std::move(status_info)};
   TS_RETURN_IF_ERROR(CheckStatusInfo(input.status_info));
   return input;
 }
@@ -372,7 +367,7 @@ http::Response OrderApi::Cancel(const http::Request& request, const Caller& call
   auto order_id = PathOrderId(request);
   if (!order_id.ok()) return http::Problem(order_id.error());
   // No body is expected; anything but nothing or {} is refused like any unknown field.
-  if (auto body = JsonBody::Parse(request.body, {}); !body.ok()) return http::Problem(body.error());
+  if (auto empty = CheckEmptyBody(request.body); !empty.ok()) return http::Problem(empty.error());
 
   bool event_appended = false;
   auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
@@ -439,7 +434,7 @@ http::Response OrderApi::PaymentPending(const http::Request& request, const Call
   }
   auto order_id = PathOrderId(request);
   if (!order_id.ok()) return http::Problem(order_id.error());
-  if (auto body = JsonBody::Parse(request.body, {}); !body.ok()) return http::Problem(body.error());
+  if (auto empty = CheckEmptyBody(request.body); !empty.ok()) return http::Problem(empty.error());
 
   auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
     TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
@@ -580,16 +575,16 @@ http::Response OrderApi::SagaVerb(const http::Request& request, const Caller& ca
     return http::Problem(MakeError(Errc::kForbidden, "the saga verbs are for admins"));
   auto order_id = PathOrderId(request);
   if (!order_id.ok()) return http::Problem(order_id.error());
-  auto body = JsonBody::Parse(request.body, {"reason"});
+  auto body = JsonReader::ParseBody(request.body);
   if (!body.ok()) return http::Problem(body.error());
-  auto reason = body->String("reason", kSagaReasonBytesMax);
-  if (!reason.ok()) return http::Problem(reason.error());
-  if (reason->find_first_not_of(" \t\r\n") == std::string::npos) {
-    return http::Problem(MakeError(Errc::kInvalidRequest, "field 'reason' must not be blank"));
+  const std::string reason = body->String("reason", 0, kSagaReasonBytesMax);
+  if (body->ok() && reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    body->Fail("reason", "must not be blank");
   }
+  if (auto finished = body->Finish(); !finished.ok()) return http::Problem(finished.error());
   // Who acted: the admin's user id, or "service" for a service acting for the system.
   const saga::OperatorRequest operator_request{caller.user_id.empty() ? "service" : caller.user_id,
-                                               *reason};
+                                               reason};
   bool applied = false;
   auto response = db_.Write<http::Response>([&](soci::session& session) -> Result<http::Response> {
     const TimestampMs now_ms = clock_.NowMs();

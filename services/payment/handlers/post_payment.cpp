@@ -14,7 +14,7 @@
 #include "tinysaga/contracts/codec.h"
 #include "tinysaga/contracts/topics.h"
 #include "tinysaga/core/breaks.h"
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/messaging.h"
 #include "tinysaga/platform/service.h"
@@ -36,12 +36,10 @@ http::Response ProblemFor(const Error& error) {
 }
 
 Result<OrderId> ParseOrderIdBody(const std::string& body) {
-  TS_ASSIGN_OR_RETURN(JsonBody json, JsonBody::Parse(body, {"orderId"}));
-  TS_ASSIGN_OR_RETURN(std::string order_id, json.String("orderId", 64));
-  if (!IsValidId(order_id)) {
-    return MakeError(Errc::kInvalidRequest, "field 'orderId' must match [A-Za-z0-9_-]{1,64}");
-  }
-  return OrderId(std::move(order_id));
+  TS_ASSIGN_OR_RETURN(JsonReader json, JsonReader::ParseBody(body));
+  auto order_id = json.ReadId<OrderId>("orderId");
+  TS_RETURN_IF_ERROR(json.Finish());
+  return order_id;
 }
 
 storage::StoredResponse ToStored(const http::Response& response) {

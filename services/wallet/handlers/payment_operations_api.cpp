@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/http/problem.h"
 #include "tinysaga/platform/service.h"
 #include "wallet/domain/ledger.h"
@@ -13,59 +13,46 @@
 namespace tinysaga::wallet {
 namespace {
 
-Result<std::string> OperationIdField(const JsonBody& json, std::string_view field) {
-  TS_ASSIGN_OR_RETURN(std::string text, json.String(field, kOperationIdLengthMax));
-  if (!IsValidOperationId(text)) {
-    return MakeError(Errc::kInvalidRequest,
-                     "field '" + std::string(field) + "' must match [A-Za-z0-9_:.-]{1,128}");
-  }
-  return text;
-}
-
-Result<std::string> NameField(const JsonBody& json, std::string_view field) {
-  TS_ASSIGN_OR_RETURN(std::string text, json.String(field, 64));
-  if (!IsValidName(text)) {
-    return MakeError(Errc::kInvalidRequest,
-                     "field '" + std::string(field) + "' must match [A-Za-z0-9_-]{1,64}");
-  }
+std::string ReadOperationId(JsonReader& json, std::string_view field) {
+  std::string text = json.String(field, 0, kOperationIdLengthMax);
+  if (json.ok() && !IsValidOperationId(text)) json.Fail(field, "must match [A-Za-z0-9_:.-]{1,128}");
   return text;
 }
 
 Result<DebitRequest> ParseDebit(const std::string& body) {
-  TS_ASSIGN_OR_RETURN(JsonBody json, JsonBody::Parse(body, {"operationId", "userId", "orderId",
-                                                            "amount", "currency"}));
-  TS_ASSIGN_OR_RETURN(std::string operation_id, OperationIdField(json, "operationId"));
-  TS_ASSIGN_OR_RETURN(std::string user_id, NameField(json, "userId"));
-  TS_ASSIGN_OR_RETURN(std::string order_id, NameField(json, "orderId"));
-  TS_ASSIGN_OR_RETURN(int64_t amount_cents, json.Integer("amount", 1, Money::kAmountCentsMax));
-  TS_ASSIGN_OR_RETURN(std::optional<std::string> currency, json.OptionalString("currency", 3));
-  if (currency && !IsValidCurrency(*currency)) {
-    return MakeError(Errc::kInvalidRequest, "field 'currency' must be three capital letters");
-  }
+  TS_ASSIGN_OR_RETURN(JsonReader json, JsonReader::ParseBody(body));
+  std::string operation_id = ReadOperationId(json, "operationId");
+  auto user_id = json.ReadId<UserId>("userId");
+  auto order_id = json.ReadId<OrderId>("orderId");
+  const int64_t amount_cents = json.Integer("amount", 1, Money::kAmountCentsMax);
+  auto currency = json.OptionalString("currency", 0, 3);
+  if (currency && !IsValidCurrency(*currency))
+    json.Fail("currency", "must be three capital letters");
+  TS_RETURN_IF_ERROR(json.Finish());
   TS_ASSIGN_OR_RETURN(Money amount,
                       ValidateAmount("amount", amount_cents,
                                      currency.value_or(std::string(Money::kDefaultCurrency))));
   return DebitRequest{.operation_id = std::move(operation_id),
-                      .user_id = UserId(std::move(user_id)),
-                      .order_id = OrderId(std::move(order_id)),
+                      .user_id = std::move(user_id),
+                      .order_id = std::move(order_id),
                       .amount = std::move(amount)};
 }
 
 Result<RefundRequest> ParseRefund(const std::string& body) {
-  TS_ASSIGN_OR_RETURN(JsonBody json, JsonBody::Parse(body, {"debitOperationId", "operationId",
-                                                            "userId", "orderId"}));
-  TS_ASSIGN_OR_RETURN(std::string debit_operation_id, OperationIdField(json, "debitOperationId"));
-  TS_ASSIGN_OR_RETURN(std::string operation_id, OperationIdField(json, "operationId"));
-  TS_ASSIGN_OR_RETURN(std::string user_id, NameField(json, "userId"));
-  TS_ASSIGN_OR_RETURN(std::string order_id, NameField(json, "orderId"));
+  TS_ASSIGN_OR_RETURN(JsonReader json, JsonReader::ParseBody(body));
+  std::string debit_operation_id = ReadOperationId(json, "debitOperationId");
+  std::string operation_id = ReadOperationId(json, "operationId");
+  auto user_id = json.ReadId<UserId>("userId");
+  auto order_id = json.ReadId<OrderId>("orderId");
+  TS_RETURN_IF_ERROR(json.Finish());
   if (operation_id == debit_operation_id) {
     return MakeError(Errc::kInvalidRequest,
                      "fields 'operationId' and 'debitOperationId' must differ");
   }
   return RefundRequest{.debit_operation_id = std::move(debit_operation_id),
                        .operation_id = std::move(operation_id),
-                       .user_id = UserId(std::move(user_id)),
-                       .order_id = OrderId(std::move(order_id))};
+                       .user_id = std::move(user_id),
+                       .order_id = std::move(order_id)};
 }
 
 // The compare-and-set on the balance gave up after concurrent changes: nothing was written,
@@ -156,17 +143,17 @@ http::Response PaymentOperationsApi::PostFaults(const http::Request& request,
   if (!caller.privileged()) {
     return ProblemFor(MakeError(Errc::kForbidden, "admins and services only"));
   }
-  auto json = JsonBody::Parse(request.body, {"unavailableForMs"});
+  auto json = JsonReader::ParseBody(request.body);
   if (!json.ok()) return ProblemFor(json.error());
-  auto duration_ms = json->Integer("unavailableForMs", 0, kFaultDurationMsMax);
-  if (!duration_ms.ok()) return ProblemFor(duration_ms.error());
-  const TimestampMs until_ms = clock_.NowMs() + *duration_ms;
+  const int64_t duration_ms = json->Integer("unavailableForMs", 0, kFaultDurationMsMax);
+  if (auto finished = json->Finish(); !finished.ok()) return ProblemFor(finished.error());
+  const TimestampMs until_ms = clock_.NowMs() + duration_ms;
   unavailable_until_ms_.store(until_ms);
   Log()->warn("fault switch: debits and refunds answer 503 for {} ms (until {}), by {}",
-              *duration_ms, FormatRfc3339(until_ms),
+              duration_ms, FormatRfc3339(until_ms),
               caller.user_id.empty() ? std::string("service") : caller.user_id);
   return http::Response::Json(
-      200, {{"unavailableForMs", *duration_ms}, {"unavailableUntil", FormatRfc3339(until_ms)}});
+      200, {{"unavailableForMs", duration_ms}, {"unavailableUntil", FormatRfc3339(until_ms)}});
 }
 
 void PaymentOperationsApi::Register(http::Server& server, const std::string& internal_secret) {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/json_reader.h"
 #include "tinysaga/core/query.h"
 #include "tinysaga/platform/service.h"
 #include "wallet/handlers/problem_for.h"
@@ -84,11 +84,11 @@ http::Response WalletApi::PostEntry(const http::Request& request, const platform
                                     EntryType type) {
   auto user_id = AccessibleUserFromPath(request, caller);
   if (!user_id.ok()) return ProblemFor(user_id.error());
-  auto json = JsonBody::Parse(request.body, {"amount"});
+  auto json = JsonReader::ParseBody(request.body);
   if (!json.ok()) return ProblemFor(json.error());
-  auto amount_cents = json->Integer("amount", 1, Money::kAmountCentsMax);
-  if (!amount_cents.ok()) return ProblemFor(amount_cents.error());
-  auto amount = ValidateAmount("amount", *amount_cents);
+  const int64_t amount_cents = json->Integer("amount", 1, Money::kAmountCentsMax);
+  if (auto finished = json->Finish(); !finished.ok()) return ProblemFor(finished.error());
+  auto amount = ValidateAmount("amount", amount_cents);
   if (!amount.ok()) return ProblemFor(amount.error());
   const LedgerEntry entry{
       .entry_id = TransactionId(NewId("txn", rng_)),

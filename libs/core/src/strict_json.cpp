@@ -1,15 +1,10 @@
-#include "tinysaga/core/json_body.h"
+#include "tinysaga/core/strict_json.h"
 
-#include <algorithm>
 #include <optional>
 #include <vector>
 
 namespace tinysaga {
 namespace {
-
-Error FieldError(std::string_view field, std::string_view problem) {
-  return MakeError(Errc::kInvalidRequest, "field '" + std::string(field) + "' " + std::string(problem));
-}
 
 std::string Shortened(const std::string& key) {
   return key.size() > 64 ? key.substr(0, 64) + "..." : key;
@@ -110,62 +105,8 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text) {
   return json;
 }
 
-Result<JsonBody> JsonBody::Parse(std::string_view body,
-                                 std::initializer_list<std::string_view> allowed_fields) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return JsonBody(nlohmann::json::object());
-  TS_ASSIGN_OR_RETURN(nlohmann::json json, ParseStrictJson(body));
-  if (!json.is_object()) return MakeError(Errc::kInvalidRequest, "body must be a JSON object");
-  for (const auto& [key, value] : json.items()) {
-    if (std::find(allowed_fields.begin(), allowed_fields.end(), key) == allowed_fields.end()) {
-      return MakeError(Errc::kInvalidRequest, "unknown field '" + Shortened(key) + "'");
-    }
-  }
-  return JsonBody(std::move(json));
-}
-
-bool JsonBody::Has(std::string_view field) const { return json_.contains(field); }
-
-Result<std::string> JsonBody::String(std::string_view field, size_t length_max) const {
-  TS_ASSIGN_OR_RETURN(auto value, OptionalString(field, length_max));
-  if (!value) return FieldError(field, "is required");
-  return std::move(*value);
-}
-
-Result<std::optional<std::string>> JsonBody::OptionalString(std::string_view field, size_t length_max) const {
-  auto it = json_.find(field);
-  if (it == json_.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) return FieldError(field, "must be a string");
-  const auto& text = it->get_ref<const std::string&>();
-  if (text.size() > length_max) {
-    return FieldError(field, "is longer than " + std::to_string(length_max) + " bytes");
-  }
-  return std::optional<std::string>(text);
-}
-
-Result<int64_t> JsonBody::Integer(std::string_view field, int64_t min, int64_t max) const {
-  TS_ASSIGN_OR_RETURN(auto value, OptionalInteger(field, min, max));
-  if (!value) return FieldError(field, "is required");
-  return *value;
-}
-
-Result<std::optional<int64_t>> JsonBody::OptionalInteger(std::string_view field, int64_t min, int64_t max) const {
-  auto it = json_.find(field);
-  if (it == json_.end() || it->is_null()) return std::optional<int64_t>();
-  const std::string range = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  int64_t value = 0;
-  if (it->is_number_unsigned()) {
-    auto unsigned_value = it->get<uint64_t>();
-    if (unsigned_value > static_cast<uint64_t>(INT64_MAX)) return FieldError(field, range);
-    value = static_cast<int64_t>(unsigned_value);
-  } else if (it->is_number_integer()) {
-    value = it->get<int64_t>();
-  } else {
-    // Floats (even 5.0) and numbers too large for 64 bits (parsed as floats) land here.
-    return FieldError(field, range);
-  }
-  if (value < min || value > max) return FieldError(field, range);
-  return std::optional<int64_t>(value);
+std::string DumpJson(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace tinysaga
