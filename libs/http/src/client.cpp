@@ -834,11 +834,11 @@ void Client::Impl::Send(const Endpoint& endpoint, Request request, internal::Don
   // Posted even to this thread's own hosted share: `done` never runs inside Send.
   ClientThread* hosted = HostedThread();
   ClientThread& thread = hosted ? *hosted : NextThread();
-  asio::post(thread.context, [&thread, endpoint, connections_max = connections_max_per_thread_,
-                              waiting_max = waiting_max_per_thread_,
-                              pending = std::move(pending)]() mutable {
-    thread.PoolFor(endpoint, connections_max, waiting_max).Submit(std::move(pending));
-  });
+  asio::post(thread.context,
+             [&thread, endpoint, connections_max = connections_max_per_thread_,
+              waiting_max = waiting_max_per_thread_, pending = std::move(pending)]() mutable {
+               thread.PoolFor(endpoint, connections_max, waiting_max).Submit(std::move(pending));
+             });
 }
 
 Result<Response> Client::Impl::SendAndWait(const Endpoint& endpoint, Request request,
