@@ -109,9 +109,11 @@ TEST(JsonReader, FirstProblemSticksAndLaterReadsReturnEmptyValues) {
 }
 
 TEST(JsonReader, NonObjectIsAnError) {
-  JsonReader reader(json::array(), "thing");
+  const json array = json::array();  // a reader borrows its document: it must outlive it
+  JsonReader reader(array, "thing");
   EXPECT_EQ(reader.Finish().error().detail, "thing must be a JSON object");
-  JsonReader body(json("text"), "");
+  const json text("text");
+  JsonReader body(text, "");
   EXPECT_EQ(body.Finish().error().detail, "body must be a JSON object");
 }
 
