@@ -24,6 +24,7 @@
 #include "tinysaga/core/ids.h"
 #include "tinysaga/invariants/check.h"
 #include "tinysaga/kafka_broker/broker.h"
+#include "tinysaga/sagas/order_sagas.h"
 #include "tinysaga/storage/provision.h"
 #include "up.h"
 #include "wallet/wallet_service.h"
@@ -129,46 +130,33 @@ void AddPaymentFlags(CLI::App& command, payment::PaymentOptions& options) {
                   "Longest backoff between attempts");
 }
 
-// Per-step reply timeouts and attempts of the order saga's forward steps.
-void AddOrchestratorFlags(CLI::App& command, orchestrator::OrchestratorOptions& options) {
+// The sagas' timings: reply timeouts and attempts per step. The orchestrator runs its steps by
+// them; in choreography, Order derives from them how long an order may wait on the others
+// (services/order/domain/choreography.h, Deadlines).
+void AddSagaTimingFlags(CLI::App& command, sagas::SagaTimings& timings) {
   command
       .add_option_function<int64_t>(
-          "--step-timeout-ms",
-          [&options](int64_t ms) { options.timings.forward.timeout_ms = ms; },
+          "--step-timeout-ms", [&timings](int64_t ms) { timings.forward.timeout_ms = ms; },
           "How long a saga step waits for its reply before resending")
       ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
-      ->default_str(std::to_string(options.timings.forward.timeout_ms));
-  command.add_option("--step-attempts", options.timings.forward.attempts_max,
-                     "Attempts of a forward step before the saga compensates")
+      ->default_str(std::to_string(timings.forward.timeout_ms));
+  command
+      .add_option("--step-attempts", timings.forward.attempts_max,
+                  "Attempts of a forward step before the saga compensates")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   // The patient timings: compensations and the cancel saga, which give up only for an operator.
   command
       .add_option_function<int64_t>(
           "--must-finish-timeout-ms",
-          [&options](int64_t ms) { options.timings.must_finish.timeout_ms = ms; },
+          [&timings](int64_t ms) { timings.must_finish.timeout_ms = ms; },
           "How long a compensation or cancel step waits for its reply before resending")
       ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
-      ->default_str(std::to_string(options.timings.must_finish.timeout_ms));
+      ->default_str(std::to_string(timings.must_finish.timeout_ms));
   command
-      .add_option("--must-finish-attempts", options.timings.must_finish.attempts_max,
+      .add_option("--must-finish-attempts", timings.must_finish.attempts_max,
                   "Attempts of a compensation or cancel step before the saga gives up")
       ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-}
-
-// Choreography's deadlines on a requested cancel (services/order/order_deadlines.h).
-void AddOrderFlags(CLI::App& command, order::OrderDeadlinesOptions& options) {
-  command
-      .add_option("--cancel-announce-ms", options.deadlines.cancel_ms,
-                  "Choreography: a cancel not done is announced again after this long")
-      ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}))
-      ->capture_default_str();
-  command
-      .add_option("--cancel-give-up-ms", options.deadlines.cancel_give_up_ms,
-                  "Choreography: a cancel not done this long after it was asked gives up "
-                  "(GAVE_UP, for an operator)")
-      ->check(CLI::Range(int64_t{1}, int64_t{604'800'000}))
       ->capture_default_str();
 }
 
@@ -212,13 +200,18 @@ int Main(int argc, char** argv) {
 
   payment::PaymentOptions payment_options;
   orchestrator::OrchestratorOptions orchestrator_options;
-  order::OrderDeadlinesOptions order_options;
+  sagas::SagaTimings order_timings;  // choreography's deadlines come from these
   using ServiceRun = std::function<int(const platform::ServiceConfig&)>;
   const std::vector<std::tuple<std::string, std::string, ServiceRun>> services = {
       {"order", "Order service (Order DB)",
-       [&](const platform::ServiceConfig& config) { return order::Run(config, order_options); }},
+       [&](const platform::ServiceConfig& config) {
+         return order::Run(config,
+                           {.deadlines = order::DeadlinesOf(sagas::AllSagas(order_timings))});
+       }},
       {"payment", "Payment service (Transaction DB)",
-       [&](const platform::ServiceConfig& config) { return payment::Run(config, payment_options); }},
+       [&](const platform::ServiceConfig& config) {
+         return payment::Run(config, payment_options);
+       }},
       {"wallet", "Wallet service (Wallet DB)", &wallet::Run},
       {"inventory", "Inventory service (Inventory DB)", &inventory::Run},
       {"orchestrator", "Orchestrator: drives the sagas (Saga DB)",
@@ -233,8 +226,8 @@ int Main(int argc, char** argv) {
     AddServiceFlags(*service_commands[name], service_flags[name]);
   }
   AddPaymentFlags(*service_commands["payment"], payment_options);
-  AddOrchestratorFlags(*service_commands["orchestrator"], orchestrator_options);
-  AddOrderFlags(*service_commands["order"], order_options);
+  AddSagaTimingFlags(*service_commands["orchestrator"], orchestrator_options.timings);
+  AddSagaTimingFlags(*service_commands["order"], order_timings);
 
   ServiceFlags gateway_flags;
   gateway::GatewayOptions gateway_options;

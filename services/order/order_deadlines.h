@@ -26,7 +26,7 @@
 namespace tinysaga::order {
 
 struct OrderDeadlinesOptions {
-  Deadlines deadlines;
+  Deadlines deadlines = DefaultDeadlines();
   std::chrono::milliseconds scan_interval{1'000};
   int batch_max = 100;  // orders per state per pass
 };

@@ -6,7 +6,7 @@
 //
 // The patient timings are short here, so that giving up takes seconds, not minutes: the
 // orchestrator's compensations and cancel steps (--must-finish-*), and in choreography the
-// Order service's cancel deadlines (--cancel-*).
+// same flags of the Order service, from which it derives its cancel deadlines.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -26,9 +26,11 @@ class SagaOpsTest : public SharedUpTest<SagaOpsTest> {
             // A refund unanswered gives up after 3 attempts of 2 s.
             "--service-arg", "orchestrator=--must-finish-timeout-ms=2000", "--service-arg",
             "orchestrator=--must-finish-attempts=3",
-            // A cancel unanswered is announced every second, given up after 5.
-            "--service-arg", "order=--cancel-announce-ms=1000", "--service-arg",
-            "order=--cancel-give-up-ms=5000"};
+            // Choreography, where Order derives its deadlines from the same timings: a cancel
+            // unanswered is announced again after one attempt of each of its three steps
+            // (0.9 s), and given up after all their attempts and pauses, 3 x (2 x 0.3 + 0.5) s.
+            "--service-arg", "order=--must-finish-timeout-ms=300", "--service-arg",
+            "order=--must-finish-attempts=2"};
   }
   void Reset() { WalletDown(false); }  // whatever happened, the next test has the wallet up
 

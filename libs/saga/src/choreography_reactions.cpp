@@ -79,6 +79,16 @@ std::vector<Reaction> ChoreographyReactions(const SagaDefinition& definition) {
   return Deriver(definition).Derive();
 }
 
+std::optional<int64_t> ChoreographyWaitMs(const SagaDefinition& definition,
+                                          std::string_view trigger) {
+  std::optional<int64_t> wait;
+  for (const Reaction& reaction : ChoreographyReactions(definition)) {
+    if (reaction.trigger != trigger) continue;
+    wait = std::max(wait.value_or(0), ActionBudgetMs(ActionOf(definition, reaction)));
+  }
+  return wait;
+}
+
 std::vector<ParticipantReaction> ParticipantReactions(
     const std::vector<SagaDefinition>& definitions, contracts::Participant participant) {
   std::vector<ParticipantReaction> mine;

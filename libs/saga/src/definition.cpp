@@ -65,6 +65,27 @@ int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view com
   return backoff.Jittered(attempt, [hash](uint64_t n) { return hash % n; }).count();
 }
 
+int64_t ActionBudgetMs(const Action& action) {
+  int64_t budget = action.timeout_ms * action.attempts_max;
+  for (int retry = 1; retry < action.attempts_max; ++retry)
+    budget += action.backoff.Cap(retry).count();
+  return budget;
+}
+
+int64_t ForwardBudgetMs(const SagaDefinition& definition) {
+  int64_t budget = 0;
+  const int steps = static_cast<int>(definition.steps.size());
+  for (int first = 0; first < steps; first = GroupEnd(definition, first) + 1) {
+    int64_t group = 0;
+    for (int step = first; step <= GroupEnd(definition, first); ++step) {
+      const auto& forward = definition.steps[static_cast<size_t>(step)].forward;
+      if (forward) group = std::max(group, ActionBudgetMs(*forward));
+    }
+    budget += group;
+  }
+  return budget;
+}
+
 const ReplyRule* FindReplyRule(const Action& action, std::string_view reply_type) {
   auto it = std::find_if(action.replies.begin(), action.replies.end(),
                          [&](const ReplyRule& rule) { return rule.type == reply_type; });

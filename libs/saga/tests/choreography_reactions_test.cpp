@@ -120,6 +120,33 @@ TEST(ChoreographyReactionsTest, TheRulesOnAMadeUpSagaWithAParallelGroup) {
             }));
 }
 
+// The deadlines that detect a lost event: after a fact, as long as the engine would wait for
+// the commands the fact calls for before it gave up on them.
+TEST(ChoreographyReactionsTest, AFactWaitsAsLongAsTheEngineWouldForWhatItCallsFor) {
+  SagaDefinition saga = MadeUpSaga();
+  Action& b = *saga.steps[1].forward;
+  b.timeout_ms = 1'000;
+  b.attempts_max = 4;
+  b.backoff = Backoff{std::chrono::milliseconds(300), 2, std::chrono::milliseconds(500)};
+  // Four timeouts, and the pauses between them at their caps: 300, then 500 twice (capped).
+  EXPECT_EQ(ActionBudgetMs(b), 4 * 1'000 + 300 + 500 + 500);
+  // The defaults (definition.h): three attempts of 5 s, pauses of at most 100 and 200 ms.
+  EXPECT_EQ(ActionBudgetMs(*saga.steps[2].forward), 15'300);
+
+  EXPECT_EQ(ChoreographyWaitMs(saga, "PaymentCompleted"), 15'300);  // starts a
+  // a done sends b and c together: the longer of the two.
+  EXPECT_EQ(ChoreographyWaitMs(saga, "PaymentCharged"), 15'300);
+  b.timeout_ms = 9'000;
+  EXPECT_EQ(ChoreographyWaitMs(saga, "PaymentCharged"), 4 * 9'000 + 1'300);
+  EXPECT_EQ(ChoreographyWaitMs(saga, "StockReleased"), 15'300);  // a's undo
+  // The last step's done fact, and a fact the saga does not have, call for nothing.
+  EXPECT_EQ(ChoreographyWaitMs(saga, "status:PLACED"), std::nullopt);
+  EXPECT_EQ(ChoreographyWaitMs(saga, "Refunded"), std::nullopt);
+
+  // Going forward: a, then the group of b and c (b, the longer), then d.
+  EXPECT_EQ(ForwardBudgetMs(saga), 15'300 + (4 * 9'000 + 1'300) + 15'300);
+}
+
 std::vector<std::string> Shares(const std::vector<SagaDefinition>& definitions,
                                 Participant participant) {
   std::vector<std::string> lines;

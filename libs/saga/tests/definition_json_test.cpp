@@ -77,7 +77,7 @@ TEST(DefinitionJson, AParallelGroupIsNamedByItsFirstStep) {
 
 TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
   SagaTimings timings;
-  timings.forward.timeout_ms = 1234;
+  timings.charge.timeout_ms = 1234;
   timings.must_finish.attempts_max = 7;
   const nlohmann::json all = DefinitionsJson(AllSagas(timings), SagaMode::kOrchestration);
   EXPECT_EQ(all["mode"], "orchestration");
@@ -85,7 +85,7 @@ TEST(DefinitionJson, OrchestrationShowsTheTimingsTheEngineApplies) {
   const nlohmann::json& charge = all["definitions"][0]["steps"][1];
   EXPECT_EQ(charge["timeoutMs"], 1234);
   EXPECT_EQ(charge["compensation"]["attemptsMax"], 7);
-  EXPECT_EQ(charge["backoff"]["multiplier"], timings.forward.backoff.multiplier);
+  EXPECT_EQ(charge["backoff"]["multiplier"], timings.charge.backoff.multiplier);
 
   EXPECT_FALSE(all["definitions"][0].contains("startFact")) << "facts are choreography's";
   EXPECT_FALSE(charge.contains("facts"));

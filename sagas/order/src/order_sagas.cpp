@@ -162,7 +162,7 @@ SagaDefinition OrderSaga(const SagaTimings& timings) {
                Participant::kPayment, &BuildChargeWallet,
                {Success("PaymentCharged"), Failure("PaymentDeclined", kReasonInsufficientFunds),
                 FailureEffectUnknown("PaymentUnavailable", kReasonPaymentUnavailable)},
-               forward),
+               timings.charge),
            .compensation = MakeAction(Participant::kPayment, &BuildRefund,
                                       {Success("Refunded"), Retry("PaymentUnavailable"),
                                        Failure("RefundRefused", kReasonRefundRefused)},

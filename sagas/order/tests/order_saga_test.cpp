@@ -126,9 +126,11 @@ TEST(OrderSaga, PaymentUnavailableVoidsAnUnseenDebitThenFails) {
 }
 
 TEST(OrderSaga, ChargeTimeoutsRetryWithGrowingBackoffThenCompensate) {
-  SagaTest saga(OrderSaga());
+  SagaTimings saga_timings;
+  saga_timings.charge.attempts_max = 3;  // two pauses, to see them grow
+  const ActionTimings& timings = saga_timings.charge;
+  SagaTest saga(OrderSaga(saga_timings));
   saga.Given().Expect<ChargeWallet>();
-  const ActionTimings timings;  // the defaults OrderSaga() used
   EXPECT_EQ(saga.state().deadline_ms, testing::kStartMs + timings.timeout_ms);
 
   std::vector<int64_t> backoffs_ms;

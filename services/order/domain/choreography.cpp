@@ -1,8 +1,10 @@
 #include "order/domain/choreography.h"
 
 #include <algorithm>
+#include <cassert>
 #include <variant>
 
+#include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/sagas/order_sagas.h"
 
 namespace tinysaga::order {
@@ -109,6 +111,30 @@ std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
     return a.time_ms < b.time_ms;
   });
   return facts;
+}
+
+Deadlines DeadlinesOf(const std::vector<saga::SagaDefinition>& definitions) {
+  const saga::SagaDefinition* order = saga::FindDefinition(definitions, sagas::kOrderSagaType);
+  const saga::SagaDefinition* cancel = saga::FindDefinition(definitions, sagas::kCancelSagaType);
+  assert(order != nullptr && cancel != nullptr);
+  const auto wait_after = [order](std::string_view fact) {
+    std::optional<int64_t> wait = saga::ChoreographyWaitMs(*order, fact);
+    assert(wait.has_value());
+    return wait.value_or(0);
+  };
+  Deadlines deadlines;
+  deadlines.payment_pending_ms = wait_after(order->start_fact);
+  deadlines.payment_done_ms = wait_after(contracts::TypeNameOf<contracts::PaymentCompleted>());
+  for (const saga::Step& step : cancel->steps) {
+    if (step.forward) deadlines.cancel_ms += step.forward->timeout_ms;
+  }
+  deadlines.cancel_give_up_ms = saga::ForwardBudgetMs(*cancel);
+  return deadlines;
+}
+
+const Deadlines& DefaultDeadlines() {
+  static const Deadlines defaults = DeadlinesOf(sagas::DefaultDefinitions());
+  return defaults;
 }
 
 DeadlineAction DeadlineActionFor(const Order& order, const Deadlines& deadlines,

@@ -44,18 +44,30 @@ std::vector<saga::ChoreographyFact> SagaFacts(const Order& order,
                                               const std::vector<StatusChange>& history,
                                               const std::vector<saga::ChoreographyFact>& recorded);
 
-// How long an order may wait on another service before Order acts. The defaults sit far above
-// normal (milliseconds) and restart (seconds) times. PAYMENT_PENDING must outlast Payment's
-// own reconciler (60 s), which settles a payment left PENDING by a crash.
+// How long an order may wait on another service before Order acts, derived from the saga
+// declarations (DeadlinesOf): as long as the orchestrator would wait on the same steps before
+// it gave up, so both modes are as patient. The defaults (DefaultDeadlines) sit far above
+// normal (milliseconds) and restart (seconds) times.
 struct Deadlines {
-  int64_t payment_pending_ms = 120'000;
-  int64_t payment_done_ms = 30'000;
-  int64_t cancel_ms = 30'000;  // a requested cancel, before it is announced again
+  // PAYMENT_PENDING, the order saga's start: the charge's budget (about 2 minutes), which
+  // outlasts Payment's own reconciler (sagas::SagaTimings::charge).
+  int64_t payment_pending_ms = 0;
+  // PAYMENT_DONE, where PaymentCompleted puts the order: the stock reservation's budget.
+  int64_t payment_done_ms = 0;
+  // A requested cancel, before it is announced again: the announcement reruns the whole cancel
+  // saga, so one attempt of each of its steps.
+  int64_t cancel_ms = 0;
   // A requested cancel still not done this long after it was requested (or an operator last
-  // retried it) is given up: its saga GAVE_UP, for an operator, and no longer announced (as the
-  // orchestrator gives up after its patient attempts, about as long).
-  int64_t cancel_give_up_ms = 600'000;
+  // retried it) is given up: its saga GAVE_UP, for an operator, and no longer announced. The
+  // cancel saga's whole forward budget: the longest the orchestrator could spend on it.
+  int64_t cancel_give_up_ms = 0;
+  bool operator==(const Deadlines&) const = default;
 };
+
+// The deadlines of `definitions`, which hold the order saga and the cancel saga.
+Deadlines DeadlinesOf(const std::vector<saga::SagaDefinition>& definitions);
+// DeadlinesOf(sagas::DefaultDefinitions()), computed once.
+const Deadlines& DefaultDeadlines();
 
 enum class DeadlineAction {
   kNone,

@@ -42,7 +42,7 @@ struct OrderApiHooks {
   SagaViewSource saga_view;
   // Choreography: the deadlines the Order service keeps (order_deadlines.h), for the saga
   // list's OVERDUE.
-  Deadlines deadlines;
+  Deadlines deadlines = DefaultDeadlines();
   // Choreography: what became of an operator's verb that named a saga
   // (platform/operator_metrics.h).
   std::function<void(platform::OperatorVerb, platform::OperatorOutcome)> operator_acted;

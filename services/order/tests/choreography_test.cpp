@@ -370,6 +370,41 @@ TEST(SagaFacts, AnOrderWithoutAPaymentHasNoFacts) {
   EXPECT_TRUE(SagaFacts(made.order, made.history, {}).empty());
 }
 
+// ---- DeadlinesOf ----
+
+// Each deadline is what the orchestrator would spend on the same steps before giving up
+// (saga::ActionBudgetMs: every attempt's timeout, and the pauses between them at their caps).
+TEST(DeadlinesOf, EachIsTheBudgetOfTheStepsTheOrderWaitsOn) {
+  sagas::SagaTimings timings;
+  timings.charge = {.timeout_ms = 7'000,
+                    .attempts_max = 2,
+                    .backoff = {std::chrono::milliseconds(10), 2, std::chrono::milliseconds(10)}};
+  timings.forward = {
+      .timeout_ms = 1'000,
+      .attempts_max = 3,
+      .backoff = {std::chrono::milliseconds(100), 3, std::chrono::milliseconds(250)}};
+  timings.must_finish = {
+      .timeout_ms = 50,
+      .attempts_max = 4,
+      .backoff = {std::chrono::milliseconds(20), 2, std::chrono::milliseconds(60)}};
+  EXPECT_EQ(DeadlinesOf(sagas::AllSagas(timings)),
+            (Deadlines{// PAYMENT_PENDING: the charge, 2 attempts and the pause between.
+                       .payment_pending_ms = 2 * 7'000 + 10,
+                       // PAYMENT_DONE: the reservation, 3 attempts, pauses of 100 and 250 (capped).
+                       .payment_done_ms = 3 * 1'000 + 100 + 250,
+                       // A cancel announced again: one attempt of each of its three steps.
+                       .cancel_ms = 3 * 50,
+                       // Given up: every attempt of the three steps, pauses 20, 40 and 60 (capped).
+                       .cancel_give_up_ms = 3 * (4 * 50 + 20 + 40 + 60)}));
+}
+
+TEST(DeadlinesOf, TheDefaultsComeFromTheDefaultTimings) {
+  EXPECT_EQ(DefaultDeadlines(), DeadlinesOf(sagas::AllSagas()));
+  EXPECT_EQ(DefaultDeadlines().payment_pending_ms, 2 * 60'000 + 200);
+  EXPECT_EQ(DefaultDeadlines().payment_done_ms, 3 * 10'000 + 200 + 400);
+  EXPECT_EQ(DefaultDeadlines().cancel_ms, 3 * 10'000);
+}
+
 // ---- DeadlineActionFor ----
 
 constexpr Deadlines kDeadlines{.payment_pending_ms = 300, .payment_done_ms = 200, .cancel_ms = 100};
@@ -409,8 +444,8 @@ TEST(DeadlineActionFor, OrdersWaitingOnNobodyHaveNoDeadline) {
 }
 
 TEST(DeadlineActionFor, TheDefaultPaymentPendingDeadlineOutlastsPaymentsReconciler) {
-  const Deadlines defaults;
-  EXPECT_GT(defaults.payment_pending_ms, 60'000);
+  const Deadlines& defaults = DefaultDeadlines();
+  EXPECT_GT(defaults.payment_pending_ms, 60'000 + 5'000);  // stale_after + its interval
   EXPECT_GT(defaults.payment_pending_ms, defaults.payment_done_ms);
   const Order order = OrderIn(OrderStatus::kPaymentPending);
   EXPECT_EQ(DeadlineActionFor(order, defaults, order.updated_at_ms + 60'000),

@@ -24,9 +24,9 @@ namespace {
 using contracts::Message;
 using contracts::OrderCancelRequested;
 
-constexpr int64_t kPaymentDoneMs = Deadlines{}.payment_done_ms;
-constexpr int64_t kPaymentPendingMs = Deadlines{}.payment_pending_ms;
-constexpr int64_t kCancelMs = Deadlines{}.cancel_ms;
+const int64_t kPaymentDoneMs = DefaultDeadlines().payment_done_ms;
+const int64_t kPaymentPendingMs = DefaultDeadlines().payment_pending_ms;
+const int64_t kCancelMs = DefaultDeadlines().cancel_ms;
 
 Money Cents(int64_t cents) { return *Money::FromCents(cents); }
 

@@ -18,8 +18,8 @@ namespace {
 
 using contracts::Message;
 
-constexpr int64_t kCancelMs = Deadlines{}.cancel_ms;
-constexpr int64_t kGiveUpMs = Deadlines{}.cancel_give_up_ms;
+const int64_t kCancelMs = DefaultDeadlines().cancel_ms;
+const int64_t kGiveUpMs = DefaultDeadlines().cancel_give_up_ms;
 
 Money Cents(int64_t cents) { return *Money::FromCents(cents); }
 

@@ -38,6 +38,14 @@ struct Reaction {
 // Every reaction of `definition`, in the order of its facts (start fact, then step by step).
 std::vector<Reaction> ChoreographyReactions(const SagaDefinition& definition);
 
+// How long choreography may wait, once `trigger` is heard, for the outcome of what it calls for
+// in `definition`: the longest budget (ActionBudgetMs) among its reactions, which is as long as
+// the engine would wait for those commands before giving up on them. The keeper of the facts
+// (Order) acts on a saga silent for longer: an event was lost on the way. nullopt when
+// `trigger` calls for nothing.
+std::optional<int64_t> ChoreographyWaitMs(const SagaDefinition& definition,
+                                          std::string_view trigger);
+
 // A participant's share: the command it runs when it hears the message `trigger`. Status
 // facts are not messages and are left out: Order acts on its own statuses, and Payment's
 // charge is POST /api/payment itself.

@@ -139,6 +139,15 @@ SagaStatus FailedEnd(const SagaDefinition& definition, const std::vector<StepEve
 // The delay before attempt `attempt` + 1 of the command with id `command_id`.
 int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view command_id);
 
+// The longest the engine spends on `action` before it gives up on it: every attempt's timeout
+// and, between attempts, each backoff's cap (its longest pause).
+int64_t ActionBudgetMs(const Action& action);
+
+// The longest a run of `definition` may go forward before the engine gives up: the budgets of
+// its forward actions one group after another (a parallel group's longest, as its commands go
+// out together).
+int64_t ForwardBudgetMs(const SagaDefinition& definition);
+
 // The last step of the parallel group that starts at `first` (`first` itself when the next
 // step does not run with it).
 int GroupEnd(const SagaDefinition& definition, int first);

@@ -88,7 +88,13 @@ std::optional<OrderSagaData> SagaDataOf(const contracts::Payload& event);
 using saga::ActionTimings;
 
 struct SagaTimings {
-  // Forward steps of the order saga: after these, the saga compensates.
+  // The charge, which Payment settles by itself: POST /api/payment debits with its own retries,
+  // and a payment a crash left PENDING is failed by Payment's reconciler once it is 60 s old
+  // (checked every 5 s). ChargeWallet is answered from that record, so an attempt waits as
+  // long as the reconciler may take; and in choreography an order waits this budget
+  // (~2 minutes) in PAYMENT_PENDING before it gives up.
+  ActionTimings charge{60'000, 2};
+  // The other forward steps of the order saga: after these, the saga compensates.
   ActionTimings forward;
   // Compensations, and the cancel saga's steps (which cannot be undone, so must get through):
   // more patient, because giving up leaves work for an operator.
