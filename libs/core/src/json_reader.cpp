@@ -83,6 +83,13 @@ std::string JsonReader::String(std::string_view key, size_t length_min, size_t l
   return CheckedString(*value, key, length_min, length_max);
 }
 
+std::string JsonReader::NonBlankString(std::string_view key, size_t length_max) {
+  std::string text = String(key, 0, length_max);
+  if (ok() && text.find_first_not_of(" \t\r\n") == std::string::npos)
+    Fail(key, "must not be blank");
+  return text;
+}
+
 std::optional<std::string> JsonReader::OptionalString(std::string_view key, size_t length_min,
                                                       size_t length_max) {
   const nlohmann::json* value = Find(key, /*required=*/false);

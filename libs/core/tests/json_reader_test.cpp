@@ -169,6 +169,19 @@ TEST(JsonReader, AnEmptyStringOnlyWhereTheLengthMayBeZero) {
             "field 'orderId' must match [A-Za-z0-9_-]{1,64}");
 }
 
+TEST(JsonReader, ANonBlankStringHasMoreThanWhitespace) {
+  const auto read = [](JsonReader& reader) { reader.NonBlankString("reason", 10); };
+  for (const char* blank : {R"({"reason": ""})", R"({"reason": " \t\r\n "})"}) {
+    EXPECT_EQ(DetailAfter(blank, read), "field 'reason' must not be blank") << blank;
+  }
+  EXPECT_EQ(DetailAfter(R"({"reason": " why "})", read), "ok");
+  // Its type and length are checked first, as for any string.
+  EXPECT_EQ(DetailAfter(R"({"reason": 1})", read), "field 'reason' must be a string");
+  EXPECT_EQ(DetailAfter(R"({"reason": "           "})", read),
+            "field 'reason' must have at most 10 bytes");
+  EXPECT_EQ(DetailAfter("{}", read), "field 'reason' is required");
+}
+
 // ---- Types and bounds ----
 
 TEST(JsonReader, IntegersMustBeExactIntegersInRange) {

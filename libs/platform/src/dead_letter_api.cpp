@@ -179,10 +179,7 @@ http::Response DeadLetterApi::Act(const http::Request& request, const Caller& ca
   if (!id.ok()) return http::Problem(id.error());
   auto body = JsonReader::ParseBody(request.body);
   if (!body.ok()) return http::Problem(body.error());
-  const std::string reason = body->String("reason", 0, kReasonLengthMax);
-  if (body->ok() && reason.find_first_not_of(" \t\r\n") == std::string::npos) {
-    body->Fail("reason", "must not be blank");
-  }
+  const std::string reason = body->NonBlankString("reason", kReasonLengthMax);
   if (auto finished = body->Finish(); !finished.ok()) return http::Problem(finished.error());
   // Who acted: the admin's user id, or "service" for a service acting for the system.
   const std::string actor = caller.user_id.empty() ? "service" : caller.user_id;

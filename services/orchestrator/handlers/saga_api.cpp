@@ -101,10 +101,7 @@ nlohmann::json OrderSagaBody(const std::vector<LoadedSaga>& sagas) {
 // The body of a verb: {"reason"}, a non-blank string; nothing else.
 Result<std::string> ParseReason(const std::string& text) {
   TS_ASSIGN_OR_RETURN(JsonReader body, JsonReader::ParseBody(text));
-  std::string reason = body.String("reason", 0, kReasonLengthMax);
-  if (body.ok() && reason.find_first_not_of(" \t\r\n") == std::string::npos) {
-    body.Fail("reason", "must not be blank");
-  }
+  std::string reason = body.NonBlankString("reason", kReasonLengthMax);
   TS_RETURN_IF_ERROR(body.Finish());
   return reason;
 }

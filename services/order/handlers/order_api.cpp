@@ -577,10 +577,7 @@ http::Response OrderApi::SagaVerb(const http::Request& request, const Caller& ca
   if (!order_id.ok()) return http::Problem(order_id.error());
   auto body = JsonReader::ParseBody(request.body);
   if (!body.ok()) return http::Problem(body.error());
-  const std::string reason = body->String("reason", 0, kSagaReasonBytesMax);
-  if (body->ok() && reason.find_first_not_of(" \t\r\n") == std::string::npos) {
-    body->Fail("reason", "must not be blank");
-  }
+  const std::string reason = body->NonBlankString("reason", kSagaReasonBytesMax);
   if (auto finished = body->Finish(); !finished.ok()) return http::Problem(finished.error());
   // Who acted: the admin's user id, or "service" for a service acting for the system.
   const saga::OperatorRequest operator_request{caller.user_id.empty() ? "service" : caller.user_id,

@@ -61,6 +61,9 @@ class JsonReader {
   std::string String(std::string_view key, size_t length_min, size_t length_max);
   std::optional<std::string> OptionalString(std::string_view key, size_t length_min,
                                             size_t length_max);
+  // A string with something besides whitespace in it, such as an operator's reason: "must not
+  // be blank" otherwise.
+  std::string NonBlankString(std::string_view key, size_t length_max);
   int64_t Integer(std::string_view key, int64_t min, int64_t max);
   std::optional<int64_t> OptionalInteger(std::string_view key, int64_t min, int64_t max);
   bool Boolean(std::string_view key);
