@@ -22,7 +22,7 @@ TEST(DescribeDefinitions, OneSagaStepByStepWithItsUndoAndTimings) {
   EXPECT_FALSE(Has(*text, "cancel saga")) << "only the saga asked for";
   EXPECT_TRUE(Has(*text,
                   "  1  charge_wallet        Charge the wallet -> payment ChargeWallet "
-                  "(10000 ms per attempt, 3 attempts, backoff 200..5000 ms)"))
+                  "(60000 ms per attempt, 2 attempts, backoff 200..5000 ms)"))
       << *text;
   EXPECT_TRUE(Has(*text, "undo: Refund the payment -> payment Refund")) << *text;
   EXPECT_TRUE(Has(*text, "PaymentDeclined: FAILURE (insufficient funds)")) << *text;

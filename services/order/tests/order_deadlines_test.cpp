@@ -211,9 +211,11 @@ TEST_F(OrderDeadlinesTest, ACancelIsAnnouncedAgainBehindMorePlacedOrdersThanABat
 }
 
 TEST_F(OrderDeadlinesTest, EachStateUsesTheDeadlinesOfTheOptions) {
-  OrderDeadlines deadlines(
-      db_.db(), clock_, rng_, [this] { ++notified_; },
-      {.deadlines = {.payment_pending_ms = 300, .payment_done_ms = 200, .cancel_ms = 100}});
+  OrderDeadlines deadlines(db_.db(), clock_, rng_, [this] { ++notified_; },
+                           {.deadlines = {.payment_pending_ms = 300,
+                                          .payment_done_ms = 200,
+                                          .cancel_ms = 100,
+                                          .cancel_give_up_ms = 1'000}});
   const std::string pending = PutOrder(OrderStatus::kPaymentPending);
   const std::string done = PutPaymentDone();
   const std::string canceling = PutPlaced(/*cancel_requested=*/true);
