@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "saga_test_helper.h"
+#include "tinysaga/saga/choreography_reactions.h"
 #include "tinysaga/saga/view.h"
 
 namespace tinysaga::sagas {
@@ -184,6 +185,26 @@ TEST(OrderSaga, ReserveStockTimeoutReleasesTheMaybeReservedStock) {
       .Expect<MarkFailed>(ReasonIs(kReasonInventoryUnavailable))
       .Reply(OrderStatusChanged{"FAILED"})
       .ExpectStatus(SagaStatus::kFailed);
+}
+
+// Choreography's deadlines (ChoreographyWaitMs, from which Order's are made) are the engine's
+// own patience: the orchestrator gives up on an unanswered step after at least its attempts'
+// timeouts, and at most the budget choreography waits (the pauses are jittered below their caps).
+TEST(OrderSaga, TheEngineGivesUpOnAStepWithinTheTimeChoreographyWaitsForIt) {
+  const auto expect_within = [](SagaTest& saga, int step, std::string_view fact) {
+    const Action& action = *saga.definition().steps[static_cast<size_t>(step)].forward;
+    const TimestampMs sent_ms = saga.now_ms();
+    saga.TimeOutTimes(2 * action.attempts_max - 1);  // each reply deadline, and the pauses
+    EXPECT_TRUE(saga.state().compensating()) << "gave up";
+    const int64_t waited_ms = saga.now_ms() - sent_ms;
+    EXPECT_GE(waited_ms, action.attempts_max * action.timeout_ms);
+    EXPECT_LE(waited_ms, ChoreographyWaitMs(saga.definition(), fact).value_or(0));
+  };
+  SagaTest charging(OrderSaga());
+  charging.Given().Expect<ChargeWallet>();
+  expect_within(charging, 1, "status:PAYMENT_PENDING");  // Order's PAYMENT_PENDING deadline
+  SagaTest reserving = PaidSaga();
+  expect_within(reserving, 2, "PaymentCompleted");  // Order's PAYMENT_DONE deadline
 }
 
 TEST(OrderSaga, AnUnansweredMarkPlacedIsAskedAgainPastTheForwardAttemptsNeverUndone) {
