@@ -38,9 +38,7 @@ std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry, Rng
 }
 
 std::chrono::milliseconds RetryWindowMax(const RetryPolicy& policy) {
-  std::chrono::milliseconds total = policy.per_attempt_timeout * policy.attempts_max;
-  for (int retry = 1; retry < policy.attempts_max; ++retry) total += BackoffCap(policy, retry);
-  return total;
+  return BackoffOf(policy).WindowMax(policy.per_attempt_timeout, policy.attempts_max);
 }
 
 void Retrier::LogRetry(std::string_view what, int attempt, const Error& error,

@@ -13,6 +13,13 @@ std::chrono::milliseconds ExponentialBackoff::Cap(int retry) const {
   return std::chrono::milliseconds(static_cast<int64_t>(capped));
 }
 
+std::chrono::milliseconds ExponentialBackoff::WindowMax(std::chrono::milliseconds per_attempt,
+                                                        int attempts) const {
+  std::chrono::milliseconds window = per_attempt * attempts;
+  for (int retry = 1; retry < attempts; ++retry) window += Cap(retry);
+  return window;
+}
+
 std::chrono::milliseconds ExponentialBackoff::Jittered(
     int retry, const std::function<uint64_t(uint64_t n)>& below) const {
   const int64_t cap = Cap(retry).count();

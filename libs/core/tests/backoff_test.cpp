@@ -19,6 +19,13 @@ TEST(ExponentialBackoff, GrowsFromInitialAndStopsAtTheCap) {
   EXPECT_EQ(backoff.Cap(std::numeric_limits<int>::max()), milliseconds(1'000)) << "no overflow";
 }
 
+TEST(ExponentialBackoff, TheWindowIsEveryAttemptAndEveryPauseAtItsCap) {
+  const ExponentialBackoff backoff{milliseconds(100), 2, milliseconds(300)};
+  EXPECT_EQ(backoff.WindowMax(milliseconds(1'000), 1), milliseconds(1'000)) << "no pause";
+  // Pauses 100, 200, then 300 (capped).
+  EXPECT_EQ(backoff.WindowMax(milliseconds(1'000), 4), milliseconds(4 * 1'000 + 100 + 200 + 300));
+}
+
 TEST(ExponentialBackoff, AMultiplierOfOneIsAFixedPause) {
   const ExponentialBackoff fixed{milliseconds(50), 1, milliseconds(50)};
   EXPECT_EQ(fixed.Cap(1), milliseconds(50));

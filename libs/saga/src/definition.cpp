@@ -66,18 +66,17 @@ int64_t BackoffDelayMs(const Backoff& backoff, int attempt, std::string_view com
 }
 
 int64_t ActionBudgetMs(const Action& action) {
-  int64_t budget = action.timeout_ms * action.attempts_max;
-  for (int retry = 1; retry < action.attempts_max; ++retry)
-    budget += action.backoff.Cap(retry).count();
-  return budget;
+  return action.backoff.WindowMax(std::chrono::milliseconds(action.timeout_ms), action.attempts_max)
+      .count();
 }
 
 int64_t ForwardBudgetMs(const SagaDefinition& definition) {
   int64_t budget = 0;
   const int steps = static_cast<int>(definition.steps.size());
-  for (int first = 0; first < steps; first = GroupEnd(definition, first) + 1) {
+  for (int first = 0, last = 0; first < steps; first = last + 1) {
+    last = GroupEnd(definition, first);
     int64_t group = 0;
-    for (int step = first; step <= GroupEnd(definition, first); ++step) {
+    for (int step = first; step <= last; ++step) {
       const auto& forward = definition.steps[static_cast<size_t>(step)].forward;
       if (forward) group = std::max(group, ActionBudgetMs(*forward));
     }

@@ -18,6 +18,11 @@ struct ExponentialBackoff {
   // min(initial * multiplier^(retry-1), max), computed so that no exponent overflows.
   std::chrono::milliseconds Cap(int retry) const;
 
+  // The longest `attempts` attempts take when each may last `per_attempt` and every pause
+  // between them is at its cap: how long a caller may be kept waiting before the retries give
+  // up (the saga engine's step budget, Payment's wallet window).
+  std::chrono::milliseconds WindowMax(std::chrono::milliseconds per_attempt, int attempts) const;
+
   // "Equal jitter": half of Cap(retry) plus a share of the other half, picked by `below`,
   // which returns a number in [0, n) for the n it is given (a seeded generator, or a hash for
   // a pause that a replay must repeat exactly). Spreads the retries of many callers apart
