@@ -402,7 +402,12 @@ std::string TransportError(std::string_view step, const Error& error) {
 // must outlive every request and timer it started (RunBench destroys the client first).
 //
 // How a virtual user sees its saga end (--wait):
-// - poll (the default): GET /api/orders/{id} until the status is terminal. The latency does
+// - long-poll (the default): GET /api/orders/{id}?waitMs=N, which Order holds until no saga
+//   moves the order any more (OrderWaits) and answers as the saga's last change commits: one
+//   request per saga and no polling lag, as a client awaiting a workflow's result has with
+//   the peers. Asked again at once should it come back early (the wait ran out, or Order
+//   held as many as it may).
+// - poll: GET /api/orders/{id} until the status is terminal. The latency does
 //   not depend on when a poll comes: it runs to the order's updatedAt at its terminal status
 //   (SagaDurations), and the polling lag is reported apart ("detect"). So the polls can be
 //   few, and they should be: each is a request through the gateway to Order, on the same
@@ -579,14 +584,17 @@ class Driver {
   void Wait(VirtualUser& user) {
     user.deadline = user.paid + std::chrono::milliseconds(options_.terminal_timeout_ms);
     if (options_.wait == "sse") return Watch(user);
+    if (options_.wait == "long-poll") return Poll(user);
     timers_.At(user.paid + FirstPollDelay(user.flow), [this, &user] { Poll(user); });
   }
 
   void Poll(VirtualUser& user) {
     http::Request request{.method = "GET", .target = "/api/orders/" + user.order_id};
+    const bool long_poll = options_.wait == "long-poll";
+    if (long_poll) request.target += "?waitMs=" + std::to_string(LongPollWaitMs(user));
     request.headers = {{"Authorization", "Bearer " + user.account->token}};
     Send(user, std::move(request), "wait", true,
-         [this](VirtualUser& user, const http::Response& response) {
+         [this, long_poll](VirtualUser& user, const http::Response& response) {
            const auto now = SteadyClock::now();
            if (response.status == 429) {
              // A poll refused is not the saga's failure: it goes on, and so does the wait.
@@ -601,6 +609,7 @@ class Driver {
            if (now >= user.deadline) {
              return Fail(user, "wait: not terminal in time (last " + status + ")");
            }
+           if (long_poll) return Poll(user);
            timers_.At(now + PollInterval(user, now), [this, &user] { Poll(user); });
          });
   }
@@ -685,6 +694,14 @@ class Driver {
     recorder_.RecordSaga(user.flow, user.times, seen, mismatch, user.order_id, user.account);
     UpdateSettleEstimate(user.flow, Durations(user.times).settle_us);
     Next(user);
+  }
+
+  // What a long poll asks Order to wait: the rest of the user's wait, within Order's bound.
+  int64_t LongPollWaitMs(const VirtualUser& user) const {
+    constexpr int64_t kOrderWaitMsMax = 20'000;  // GET /api/orders/{orderId}?waitMs= (API.md)
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(user.deadline - SteadyClock::now());
+    return std::clamp<int64_t>(left.count(), 1, kOrderWaitMsMax);
   }
 
   // How long the flow's sagas run after the payment's answer: the median of the last 32.
@@ -1154,8 +1171,9 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
                       "/api/auth/dev-token)");
   command
       ->add_option("--wait", options.wait,
-                   "How to see a saga end: poll the order, or its event stream")
-      ->check(CLI::IsMember({"poll", "sse"}))
+                   "How to see a saga end: ask for the order and let Order hold the answer "
+                   "until the saga ends (long-poll), poll the order, or read its event stream")
+      ->check(CLI::IsMember({"long-poll", "poll", "sse"}))
       ->capture_default_str();
   command
       ->add_option("--poll-interval-ms", options.poll_interval_ms,

@@ -53,7 +53,8 @@ struct BenchOptions {
   // POST /api/auth/dev-token.
   std::string secret;
 
-  std::string wait = "poll";  // how the terminal state is seen: "poll" or "sse"
+  // How the terminal state is seen: "long-poll", "poll" or "sse" (bench.cpp, Driver).
+  std::string wait = "long-poll";
   int poll_interval_ms = 2;   // the shortest pause between two polls of one order (bench.cpp)
   int terminal_timeout_ms = 30'000;  // a saga not terminal by then counts as a timeout error
   int settle_timeout_seconds = 60;   // how long the check may wait for the system to settle

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "order/events/events_route.h"
+#include "order/events/order_waits.h"
 #include "order/events/order_watcher.h"
 #include "order/handlers/order_api.h"
 #include "order/handlers/order_commands.h"
@@ -71,13 +72,17 @@ struct OrderParts {
         orchestrator(client, peers.orchestrator, service.config.internal_secret),
         saga_source(SagaSourceFor(service.config, peers, *service.db, orchestrator)),
         watcher(*service.db, service.clock, saga_source, OrderEventWatcher::Options{}),
+        waits([this](const OrderId& id, const platform::Caller& caller,
+                     bool answer_if_moving) { return api.Look(id, caller, answer_if_moving); },
+              service.clock, OrderWaits::Options{}),
         operator_actions(IsChoreography(service.config)
                              ? std::make_optional<platform::OperatorActions>(*service.registry)
                              : std::nullopt),
         api(*service.db, service.clock, service.rng, inventory,
             OrderApiHooks{
                 .notify_outbox = [&service] { service.NotifyOutbox(); },
-                .order_changed = [this](const OrderId& id) { watcher.Notify(id); },
+                .order_changed = [this](const OrderId& id) { OrderChanged(id); },
+                .waits = &waits,
                 .saga_view = {service.config.saga_mode, saga_source},
                 .deadlines = deadline_options.deadlines,
                 .operator_acted =
@@ -89,7 +94,34 @@ struct OrderParts {
             deadline_options) {}
   ~OrderParts() {
     deadlines.Stop();
+    waits.Stop();
     watcher.Stop();
+  }
+
+  // A commit of this process changed the order: live pages and long polls look again.
+  void OrderChanged(const OrderId& order_id) {
+    watcher.Notify(order_id);
+    waits.Notify(order_id);
+  }
+
+  // `handler`, telling OrderChanged() about the orders of each batch once it has committed
+  // (on the consumer's thread, through the subscription's after_commit).
+  std::pair<platform::MessageHandler, std::function<void()>> NotifyingChanges(
+      platform::MessageHandler handler) {
+    auto changed = std::make_shared<std::vector<OrderId>>();  // the consumer's thread only
+    platform::MessageHandler noting = [handler = std::move(handler), changed](
+                                          soci::session& session,
+                                          const contracts::Message& message) {
+      Result<void> applied = handler(session, message);
+      // A batch that rolls back is applied again, so a stale id costs one needless look.
+      if (applied.ok()) changed->push_back(message.envelope.order_id);
+      return applied;
+    };
+    auto after_commit = [this, changed] {
+      for (const OrderId& order_id : *changed) OrderChanged(order_id);
+      changed->clear();
+    };
+    return {std::move(noting), std::move(after_commit)};
   }
   OrderParts(const OrderParts&) = delete;
   OrderParts& operator=(const OrderParts&) = delete;
@@ -99,6 +131,7 @@ struct OrderParts {
   OrchestratorClient orchestrator;
   OrderEventWatcher::SagaSource saga_source;  // the watcher's and the saga view's
   OrderEventWatcher watcher;
+  OrderWaits waits;  // the long polls of GET /api/orders/{orderId}?waitMs=
   // Choreography, where Order runs the operators' verbs (the orchestrator does otherwise).
   std::optional<platform::OperatorActions> operator_actions;
   OrderApi api;
@@ -144,9 +177,10 @@ int Run(const platform::ServiceConfig& config, const OrderDeadlinesOptions& dead
                                                  ? OrderEventHandler(service.clock)
                                                  : OrderCommandHandler(service.clock, service.rng);
           platform::IgnoredTypes ignores = platform::Handlers::IgnoredBy(handler);
-          auto subscribed =
-              service.messaging->Subscribe(choreography ? "events" : "commands", topics,
-                                           std::move(handler), {}, std::move(ignores));
+          auto [noting, after_commit] = parts->NotifyingChanges(std::move(handler));
+          auto subscribed = service.messaging->Subscribe(
+              choreography ? "events" : "commands", topics, std::move(noting),
+              std::move(after_commit), std::move(ignores));
           // RegisterRoutes has no error path: without its messages the service still serves
           // orders, and says so loudly.
           if (!subscribed.ok()) {
@@ -156,6 +190,9 @@ int Run(const platform::ServiceConfig& config, const OrderDeadlinesOptions& dead
           if (choreography) parts->deadlines.Start();
         }
         parts->watcher.Start();
+        parts->waits.Start();
+        // Held long polls are answered as the server begins to stop, not waited out.
+        service.server->OnStopping([&waits = parts->waits] { waits.Stop(); });
         return platform::ServiceParts(std::move(parts));
       });
 }

@@ -243,6 +243,10 @@ test('orders: create, read, list, revise, ship, cancel; payment; sagas', async (
   await call('GET', `/api/orders/${order.orderId}`, { as: 'admin', expect: 200 });
   await call('GET', `/api/orders/${order.orderId}`, { as: 'bob', expect: 404 });
   await call('GET', `/api/orders/${order.orderId}`, { expect: 401 });
+  await call('GET', `/api/orders/${order.orderId}?waitMs=-1`, { as: 'alice', expect: 400 });
+  // INITIATED: no saga moves it, so a long poll is answered at once.
+  const { json: resting } = await call('GET', `/api/orders/${order.orderId}?waitMs=20000`, { as: 'alice', expect: 200 });
+  assert.equal(resting.status, 'INITIATED');
   await newOrder('alice', 'cable', 2);
   const page = await call('GET', '/api/orders?limit=1', { as: 'alice', expect: 200 });
   assert.equal(page.json.orders.length, 1);
@@ -284,6 +288,8 @@ test('orders: create, read, list, revise, ship, cancel; payment; sagas', async (
   await call('POST', '/api/payment', { as: 'alice', key: `pay-again-${run}`, body: { orderId: order.orderId }, expect: 409 });
   const placed = await watchOrder(order.orderId, 'alice', statusIs('PLACED', 'FAILED'));
   assert.equal(placed.status, 'PLACED', placed.statusInfo);
+  const { json: settled } = await call('GET', `/api/orders/${order.orderId}?waitMs=20000`, { as: 'alice', expect: 200 });
+  assert.equal(settled.status, 'PLACED');
   const { json: sagaView } = await call('GET', `/api/orders/${order.orderId}/saga`, { as: 'alice', expect: 200 });
   assert.equal(sagaView.state, 'COMPLETED');
   await call('PUT', `/api/orders/${order.orderId}`, { as: 'alice', body: { quantity: 1 }, expect: 409 });

@@ -86,6 +86,8 @@ std::vector<BadRequest> BadRequests(const std::string& order_id) {
       {"list with bad status", "GET", "/api/orders?status=NOPE", ""},
       {"list with bad cursor", "GET", "/api/orders?cursor=%00%01", ""},
       {"bad availability quantity", "GET", "/api/products/mouse/availability?quantity=-1", ""},
+      {"negative wait", "GET", "/api/orders/" + order_id + "?waitMs=-1", ""},
+      {"over-long wait", "GET", "/api/orders/" + order_id + "?waitMs=20001", ""},
       {"unknown order", "GET", "/api/orders/ord_doesnotexist", "", true, 404},
       {"invalid order id", "GET", "/api/orders/%2e%2e%2f", "", true, 404},
       {"others' wallet", "POST", "/api/wallets/bob/deposits", R"({"amount": 100})", true, 404},

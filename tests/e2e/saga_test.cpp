@@ -128,7 +128,10 @@ TEST_P(SagaTest, APaidOrderIsPlacedAndTheStockTaken) {
   EXPECT_EQ(paid.body.value("amount", 0), 5'000);
   EXPECT_FALSE(paid.body.value("transactionId", "").empty());
 
-  const json order = WaitForStatus(api, order_id, "PLACED");
+  // One request, which Order holds until the saga lets go of the order (?waitMs=).
+  auto settled = api.Get("/api/orders/" + order_id + "?waitMs=20000");
+  ASSERT_EQ(settled.status, 200) << settled.raw;
+  const json& order = settled.body;
   EXPECT_EQ(Statuses(order),
             (std::vector<std::string>{"INITIATED", "PAYMENT_PENDING", "PAYMENT_DONE", "PLACED"}));
   EXPECT_EQ(Balance(api, user), 95'000);
@@ -205,8 +208,10 @@ TEST_P(SagaTest, InsufficientFundsIs402AndTheOrderFails) {
   EXPECT_EQ(paid.status, 402) << paid.raw;
   EXPECT_TRUE(paid.body.value("type", "").ends_with("insufficient-funds")) << paid.raw;
 
-  const json order = WaitForStatus(api, order_id, "FAILED");
-  EXPECT_EQ(order.value("statusInfo", ""), "insufficient funds");
+  auto settled = api.Get("/api/orders/" + order_id + "?waitMs=20000");  // held until FAILED
+  ASSERT_EQ(settled.status, 200) << settled.raw;
+  EXPECT_EQ(settled.body.value("status", ""), "FAILED");
+  EXPECT_EQ(settled.body.value("statusInfo", ""), "insufficient funds");
   EXPECT_EQ(Balance(api, user), 1'500);
   EXPECT_EQ(Stock(api, product), 10);
   WaitForSagaState(api, order_id, "FAILED");

@@ -39,6 +39,10 @@ class Server::Impl {
     assert(!started_ && "routes may not change after Start()");
     state_.fallback = std::move(handler);
   }
+  void AddStoppingHook(std::function<void()> hook) {
+    assert(!started_ && "hooks may not change after Start()");
+    state_.stopping_hooks.push_back(std::move(hook));
+  }
   Response HandleInProcess(Request request);
   void Start();
   void Stop();
@@ -113,7 +117,7 @@ Response Server::Impl::HandleInProcess(Request request) {
                : Problem(404, "not-found", "no route for " + request.path);
   }
   const RouteEntry& entry = state_.routes[match->route_index];
-  if (entry.kind != RouteKind::kBlocking && entry.kind != RouteKind::kInline)
+  if (entry.kind == RouteKind::kStream)
     return Problem(501, "not-implemented", "not callable in process: " + entry.pattern);
   request.route = std::move(match->pattern);
   for (auto& [name, value] : match->params) {
@@ -121,7 +125,14 @@ Response Server::Impl::HandleInProcess(Request request) {
     request.path_params.emplace(name, decoded ? std::move(*decoded) : std::move(value));
   }
   try {
-    return entry.handler(request);
+    if (entry.kind != RouteKind::kAsync) return entry.handler(request);
+    auto answer = std::make_shared<std::promise<Response>>();
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    std::future<Response> response = answer->get_future();
+    entry.async_handler(std::move(request), [answer, answered](Response response) {
+      if (!answered->exchange(true)) answer->set_value(std::move(response));  // exactly once
+    });
+    return response.get();
   } catch (const std::exception& error) {
     Log()->error("http: handler for {} {} threw: {}", request.method, request.route, error.what());
   } catch (...) {
@@ -234,6 +245,7 @@ void Server::Impl::Stop() {
   // 3. Close what is left. 4. Stop the workers (queued requests are dropped, running ones
   // finish). 5. Stop and join the I/O threads.
   state_.stopping = true;
+  for (const auto& hook : state_.stopping_hooks) hook();
   RunOn(*io_[0], [this](IoThread&) {
     error_code ec;
     acceptor_->close(ec);
@@ -302,6 +314,7 @@ void Server::RouteStream(std::string method, std::string pattern,
 }
 
 void Server::Fallback(AsyncHandler handler) { impl_->SetFallback(std::move(handler)); }
+void Server::OnStopping(std::function<void()> hook) { impl_->AddStoppingHook(std::move(hook)); }
 Response Server::HandleInProcess(Request request) {
   return impl_->HandleInProcess(std::move(request));
 }

@@ -51,6 +51,7 @@ struct ServerState {
   Router router;
   std::vector<RouteEntry> routes;
   AsyncHandler fallback;  // empty: the default 404/405 problem
+  std::vector<std::function<void()>> stopping_hooks;
   std::unique_ptr<WorkerPool> workers;
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> rejected_count{0};

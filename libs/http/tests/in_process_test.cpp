@@ -33,6 +33,17 @@ TEST(InProcessTest, ServerRoutesWithoutSocketsAndFillsTheRequest) {
   EXPECT_EQ(server.HandleInProcess({.method = "GET", .target = "nothing"}).status, 400);
 }
 
+TEST(InProcessTest, AnAsyncRouteIsAnsweredInProcessWhenItResponds) {
+  Server server(ServerOptions{.name = "in-process"});
+  server.RouteAsync("GET", "/api/orders/{orderId}", [](Request request, Respond respond) {
+    respond(Response::Text(200, request.PathParam("orderId")));
+    respond(Response::Text(500, "a second answer is ignored"));
+  });
+  Response got = server.HandleInProcess({.method = "GET", .target = "/api/orders/ord_1"});
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "ord_1");
+}
+
 TEST(InProcessTest, ServerTurnsAThrowingHandlerInto500) {
   Server server(ServerOptions{.name = "in-process"});
   server.Route("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("x"); });

@@ -569,6 +569,33 @@ TEST(ServerTest, StopLetsInFlightRequestsFinish) {
   EXPECT_EQ(response->Header("Connection"), "close");
 }
 
+TEST(ServerTest, StoppingHooksAnswerHeldRequestsBeforeStopWaitsForThem) {
+  std::mutex mutex;
+  std::vector<Respond> held;  // a long poll's requests, answered only by the hook
+  std::promise<void> entered;
+  auto server = StartServer({.shutdown_grace = std::chrono::seconds(60)}, [&](Server& s) {
+    s.RouteAsync("GET", "/held", [&](Request, Respond respond) {
+      std::lock_guard lock(mutex);
+      held.push_back(std::move(respond));
+      entered.set_value();
+    });
+    s.OnStopping([&] {
+      std::lock_guard lock(mutex);
+      for (Respond& respond : held) respond(Response::Text(200, "let go"));
+      held.clear();
+    });
+  });
+  Client client;
+  std::promise<Result<Response>> result;
+  client.Send(EndpointOf(*server), Get("/held"),
+              [&](Result<Response> r) { result.set_value(std::move(r)); });
+  entered.get_future().wait();
+  server->Stop();  // would wait the 60 s grace out if the hook did not answer
+  auto response = result.get_future().get();
+  ASSERT_TRUE(response.ok()) << response.error().detail;
+  EXPECT_EQ(response->body, "let go");
+}
+
 TEST(ServerTest, MetricsCountRequestsByRouteMethodAndStatus) {
   auto registry = std::make_shared<prometheus::Registry>();
   ServerOptions options;

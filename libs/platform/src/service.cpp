@@ -230,6 +230,19 @@ http::Handler Guarded(std::string internal_secret, CallerHandler handler) {
   };
 }
 
+http::AsyncHandler GuardedAsync(std::string internal_secret, CallerAsyncHandler handler) {
+  return [secret = std::move(internal_secret), handler = std::move(handler)](
+             http::Request request, http::Respond respond) {
+    Result<Caller> caller = CallerOf(request, secret);
+    if (!caller.ok()) {
+      Log()->debug("{} {} request_id={}: {}", request.method, request.path, RequestIdOf(request),
+                   caller.error().detail);
+      return respond(http::Problem(caller.error()));
+    }
+    handler(request, *caller, std::move(respond));
+  };
+}
+
 http::Response Idempotent(const http::Request& request, const Caller& caller, storage::Db& db,
                           const Clock& clock, const TransactionalEffect& effect) {
   if (!caller.authenticated())

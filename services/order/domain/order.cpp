@@ -93,6 +93,11 @@ Result<void> CheckRevisable(const Order& order) {
   return Ok();
 }
 
+bool IsSagaMoving(const Order& order) {
+  return order.status == OrderStatus::kPaymentPending ||
+         order.status == OrderStatus::kPaymentDone || order.cancel_requested();
+}
+
 Result<void> ReviseOrder(Order& order, const ProductSnapshot& product, int64_t quantity,
                          TimestampMs now_ms) {
   TS_RETURN_IF_ERROR(CheckRevisable(order));

@@ -73,6 +73,12 @@ Result<NewOrder> CreateOrder(OrderId order_id, UserId user_id, const ProductSnap
 // is fixed.
 Result<void> CheckRevisable(const Order& order);
 
+// A saga is moving the order on by itself: it is being paid for (PAYMENT_PENDING,
+// PAYMENT_DONE) or canceled (a cancel requested). Otherwise it rests until someone acts:
+// INITIATED waits for its payment, PLACED and ON_WAY for an admin, and the rest are final.
+// What GET /api/orders/{orderId}?waitMs= waits out.
+bool IsSagaMoving(const Order& order);
+
 // Changes the product and/or quantity of an INITIATED order and re-prices it (kConflict in any
 // other status, see CheckRevisable).
 Result<void> ReviseOrder(Order& order, const ProductSnapshot& product, int64_t quantity,

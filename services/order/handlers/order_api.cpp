@@ -245,16 +245,33 @@ http::Response OrderApi::Create(const http::Request& request, const Caller& call
       });
 }
 
-http::Response OrderApi::Get(const http::Request& request, const Caller& caller) {
+void OrderApi::Get(const http::Request& request, const Caller& caller, http::Respond respond) {
   if (auto status = RequireAuthenticated(caller); !status.ok())
-    return http::Problem(status.error());
+    return respond(http::Problem(status.error()));
   auto order_id = PathOrderId(request);
-  if (!order_id.ok()) return http::Problem(order_id.error());
-  auto response = db_.Read<http::Response>([&](soci::session& session) -> Result<http::Response> {
-    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, *order_id, caller));
-    return OrderResponse(session, order);
+  if (!order_id.ok()) return respond(http::Problem(order_id.error()));
+  auto wait_ms = ParseQueryInteger("waitMs", request.Query("waitMs"), 0, kOrderWaitMsMax, 0);
+  if (!wait_ms.ok()) return respond(http::Problem(wait_ms.error()));
+  const uint64_t generation = hooks_.waits ? hooks_.waits->Generation() : 0;
+  OrderWaits::Look now = Look(*order_id, caller, /*answer_if_moving=*/true);
+  if (*wait_ms > 0 && now.saga_moving && hooks_.waits &&
+      hooks_.waits->Hold(*order_id, caller, clock_.NowMs() + *wait_ms, generation, respond)) {
+    return;
+  }
+  respond(std::move(*now.response));
+}
+
+OrderWaits::Look OrderApi::Look(const OrderId& order_id, const Caller& caller,
+                                bool answer_if_moving) {
+  OrderWaits::Look look;
+  auto read = db_.Read<bool>([&](soci::session& session) -> Result<bool> {
+    TS_ASSIGN_OR_RETURN(Order order, LoadVisibleOrder(session, order_id, caller));
+    look.saga_moving = IsSagaMoving(order);
+    if (!look.saga_moving || answer_if_moving) look.response = OrderResponse(session, order);
+    return true;
   });
-  return response.ok() ? std::move(response).value() : http::Problem(response.error());
+  if (!read.ok()) return {false, http::Problem(read.error())};
+  return look;
 }
 
 http::Response OrderApi::EventsHead(const http::Request& request, const Caller& caller) {
@@ -637,9 +654,14 @@ void OrderApi::RegisterSagaList(http::Server& server, const std::string& interna
 void OrderApi::Register(http::Server& server, const std::string& internal_secret) {
   platform::RouteGuarded(server, internal_secret, "POST", "/api/orders", this, &OrderApi::Create);
   platform::RouteGuarded(server, internal_secret, "GET", "/api/orders", this, &OrderApi::List);
-  // Polled by clients until the saga ends, and read by Payment before each payment.
-  platform::RouteGuarded(server, internal_secret, "GET", "/api/orders/{orderId}", this,
-                         &OrderApi::Get, platform::RunsOn::kIoThread);
+  // Polled by clients until the saga ends, and read by Payment before each payment: a short
+  // read, answered on the I/O thread (or held, with ?waitMs=, by the waits).
+  server.RouteAsync(
+      "GET", "/api/orders/{orderId}",
+      platform::GuardedAsync(internal_secret, [this](const http::Request& request,
+                                                     const Caller& caller, http::Respond respond) {
+        Get(request, caller, std::move(respond));
+      }));
   platform::RouteGuarded(server, internal_secret, "PUT", "/api/orders/{orderId}", this,
                          &OrderApi::Update);
   platform::RouteGuarded(server, internal_secret, "PUT", "/api/orders/{orderId}/status", this,

@@ -13,6 +13,7 @@
 
 #include "order/domain/choreography.h"
 #include "order/events/event_stream.h"
+#include "order/events/order_waits.h"
 #include "order/inventory_client.h"
 #include "tinysaga/core/clock.h"
 #include "tinysaga/core/rng.h"
@@ -24,6 +25,10 @@
 #include "tinysaga/storage/db.h"
 
 namespace tinysaga::order {
+
+// The longest a GET /api/orders/{orderId}?waitMs= may wait: well inside the gateway's 30 s
+// upstream timeout, so that a held request is answered by Order, never timed out on the way.
+inline constexpr int64_t kOrderWaitMsMax = 20'000;
 
 // Where GET /api/orders/{orderId}/saga finds a started saga: the orchestrator in orchestration
 // mode, this service's facts in choreography (order_service.cpp).
@@ -37,8 +42,11 @@ struct SagaViewSource {
 struct OrderApiHooks {
   // A commit put messages in the outbox (wired to ServiceContext::NotifyOutbox).
   std::function<void()> notify_outbox;
-  // A commit changed this order (wired to the event watcher, so live pages update at once).
+  // A commit changed this order (wired to the event watcher, so live pages update at once, and
+  // to the waits, so that long polls are answered at once).
   std::function<void(const OrderId&)> order_changed;
+  // Where GET /api/orders/{orderId}?waitMs= requests wait; null: they are answered at once.
+  OrderWaits* waits = nullptr;
   SagaViewSource saga_view;
   // Choreography: the deadlines the Order service keeps (order_deadlines.h), for the saga
   // list's OVERDUE.
@@ -55,8 +63,15 @@ class OrderApi {
 
   // POST /api/orders {"productId", "quantity"} with Idempotency-Key -> 201 order.
   http::Response Create(const http::Request& request, const platform::Caller& caller);
-  // GET /api/orders/{orderId} -> 200 order with history.
-  http::Response Get(const http::Request& request, const platform::Caller& caller);
+  // GET /api/orders/{orderId}[?waitMs=N] -> 200 order with history. With waitMs (0 to
+  // kOrderWaitMsMax), an order a saga is moving (IsSagaMoving) is answered once the saga lets
+  // go of it, or after about N ms as it is then: a client sees the saga's outcome as it
+  // commits, with one request. Answers through `respond`, at once or from the waits' thread.
+  void Get(const http::Request& request, const platform::Caller& caller, http::Respond respond);
+  // Whether a saga moves the order on, and the answer to GET /api/orders/{orderId} now
+  // (OrderWaits::Reader).
+  OrderWaits::Look Look(const OrderId& order_id, const platform::Caller& caller,
+                        bool answer_if_moving);
   // GET /api/orders?status=&limit=&cursor=[&userId= for admins] -> 200 {"orders", "nextCursor"}.
   http::Response List(const http::Request& request, const platform::Caller& caller);
   // PUT /api/orders/{orderId} {"quantity"?, "productId"?} -> 200 order, re-priced.

@@ -45,7 +45,10 @@ class SagaApiTest : public testing::SagaFixture {
     return api_.Cancel(OnOrder("POST", "/api/orders/" + order_id + "/cancel", order_id), caller);
   }
   http::Response Get(const Caller& caller, const std::string& order_id) {
-    return api_.Get(OnOrder("GET", "/api/orders/" + order_id, order_id), caller);
+    http::Response answer;  // without waits, Get answers before it returns
+    api_.Get(OnOrder("GET", "/api/orders/" + order_id, order_id), caller,
+             [&answer](http::Response response) { answer = std::move(response); });
+    return answer;
   }
   http::Response Ship(const std::string& order_id) {
     return api_.SetStatus(

@@ -86,11 +86,16 @@ class Server {
                    StreamHandler handler);
   // Handles every request no route matches (the gateway's proxy); default: 404/405 problem.
   void Fallback(AsyncHandler handler);
+  // Runs when Stop() begins, before it waits for the requests in flight: an async route that
+  // holds requests (a long poll) answers them here, so that stopping does not wait them out.
+  // Before Start().
+  void OnStopping(std::function<void()> hook);
 
   // Answers `request` on the calling thread without any socket, as a connection would: parses
   // the target, routes, fills path, query and path parameters, and calls the route's handler.
-  // Blocking and inline routes only (the others answer 501); works before Start() too. For the
-  // simulator's in-process transport (sim/), which calls a service's routes as its peers do.
+  // Blocking, inline and async routes (an async handler that does not answer at once is waited
+  // for); streams answer 501. Works before Start() too. For the simulator's in-process
+  // transport (sim/), which calls a service's routes as its peers do.
   Response HandleInProcess(Request request);
 
   void Start();

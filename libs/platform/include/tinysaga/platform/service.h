@@ -93,6 +93,13 @@ int RunService(const ServiceConfig& config, const std::vector<storage::Migration
 using CallerHandler = std::function<http::Response(const http::Request&, const Caller&)>;
 http::Handler Guarded(std::string internal_secret, CallerHandler handler);
 
+// Guarded for an async route (http::Server::RouteAsync): the handler runs on the I/O thread,
+// must not block, and answers through `respond` at once or later from any thread (a long
+// poll). An escaped exception is the server's logged 500.
+using CallerAsyncHandler =
+    std::function<void(const http::Request&, const Caller&, http::Respond respond)>;
+http::AsyncHandler GuardedAsync(std::string internal_secret, CallerAsyncHandler handler);
+
 // Where a route's handler runs: on a worker (the default: it may wait on the database's
 // writer or on another service), or inline on the I/O thread (http::Server::RouteInline: a
 // short read from the service's own database, such as the polled GET of an order).
