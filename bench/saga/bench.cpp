@@ -405,8 +405,8 @@ std::string TransportError(std::string_view step, const Error& error) {
 // - long-poll (the default): GET /api/orders/{id}?waitMs=N, which Order holds until no saga
 //   moves the order any more (OrderWaits) and answers as the saga's last change commits: one
 //   request per saga and no polling lag, as a client awaiting a workflow's result has with
-//   the peers. Asked again at once should it come back early (the wait ran out, or Order
-//   held as many as it may).
+//   the peers. Asked again as a poll would be should it come back early (the wait ran out, or
+//   Order held as many as it may).
 // - poll: GET /api/orders/{id} until the status is terminal. The latency does
 //   not depend on when a poll comes: it runs to the order's updatedAt at its terminal status
 //   (SagaDurations), and the polling lag is reported apart ("detect"). So the polls can be
@@ -590,11 +590,12 @@ class Driver {
 
   void Poll(VirtualUser& user) {
     http::Request request{.method = "GET", .target = "/api/orders/" + user.order_id};
-    const bool long_poll = options_.wait == "long-poll";
-    if (long_poll) request.target += "?waitMs=" + std::to_string(LongPollWaitMs(user));
+    if (options_.wait == "long-poll") {
+      request.target += "?waitMs=" + std::to_string(LongPollWaitMs(user));
+    }
     request.headers = {{"Authorization", "Bearer " + user.account->token}};
     Send(user, std::move(request), "wait", true,
-         [this, long_poll](VirtualUser& user, const http::Response& response) {
+         [this](VirtualUser& user, const http::Response& response) {
            const auto now = SteadyClock::now();
            if (response.status == 429) {
              // A poll refused is not the saga's failure: it goes on, and so does the wait.
@@ -609,7 +610,7 @@ class Driver {
            if (now >= user.deadline) {
              return Fail(user, "wait: not terminal in time (last " + status + ")");
            }
-           if (long_poll) return Poll(user);
+           // A long poll back early (Order held as many as it may) is asked again like a poll.
            timers_.At(now + PollInterval(user, now), [this, &user] { Poll(user); });
          });
   }

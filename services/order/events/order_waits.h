@@ -53,7 +53,10 @@ class OrderWaits {
       std::function<Look(const OrderId&, const platform::Caller&, bool answer_if_moving)>;
 
   struct Options {
-    size_t held_max = 1'000;  // beyond: Hold() refuses, and the request is answered at once
+    // Beyond: Hold() refuses, and the request is answered at once. Half the gateway's 256
+    // connections to an instance (http::ClientOptions), so that held requests never take every
+    // connection the other requests to this instance need.
+    size_t held_max = 128;
     std::chrono::milliseconds sweep_interval{100};
   };
 
