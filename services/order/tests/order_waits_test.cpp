@@ -12,7 +12,6 @@
 #include <optional>
 
 #include "order/handlers/order_api.h"
-#include "order/handlers/order_commands.h"
 #include "saga_fixture.h"
 #include "tinysaga/platform/caller.h"
 #include "tinysaga/testing/fake_peer.h"
@@ -52,19 +51,10 @@ class OrderWaitsTest : public testing::SagaFixture {
   // A saga command applied and committed as the consumer does; `notify` as the consumer's
   // after_commit does (another instance's commit notifies no one here).
   void Mark(const std::string& order_id, contracts::Payload command, bool notify = true) {
-    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_RETURN_IF_ERROR(OrderCommandHandler(clock_, rng_)(
-          session, contracts::Message{{.message_id = "cmd_" + std::to_string(++commands_),
-                                       .saga_id = SagaId("sag_1"),
-                                       .order_id = OrderId(order_id)},
-                                      std::move(command)}));
-      return 0;
-    });
-    ASSERT_TRUE(applied.ok()) << applied.error().detail;
+    ExpectOk(ApplyCommand(order_id, std::move(command)));
     if (notify) waits_.Notify(OrderId(order_id));
   }
 
-  int commands_ = 0;
   http::Client client_;
   InventoryClient inventory_{client_, {::tinysaga::testing::DeadEndpoint()}, "secret"};
   OrderApi api_{db_.db(), clock_, rng_, inventory_, OrderApiHooks{.waits = &waits_}};

@@ -13,7 +13,6 @@
 
 #include "order/events/events_route.h"
 #include "order/handlers/order_api.h"
-#include "order/handlers/order_commands.h"
 #include "saga_fixture.h"
 #include "tinysaga/platform/caller.h"
 #include "tinysaga/testing/fake_peer.h"
@@ -77,22 +76,13 @@ class OrderWatcherTest : public testing::SagaFixture {
   }
   // A saga's command, or Payment's event, through the orchestration handler.
   void Mark(const std::string& order_id, contracts::Payload command) {
-    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
-      TS_RETURN_IF_ERROR(OrderCommandHandler(clock_, rng_)(
-          session, contracts::Message{{.message_id = "cmd_" + std::to_string(++commands_),
-                                       .saga_id = SagaId("sag_1"),
-                                       .order_id = OrderId(order_id)},
-                                      std::move(command)}));
-      return 0;
-    });
-    ASSERT_TRUE(applied.ok()) << applied.error().detail;
+    ExpectOk(ApplyCommand(order_id, std::move(command)));
   }
 
   std::mutex saga_mutex_;
   std::map<std::string, SagaObservation> sagas_;  // absent unless set
   int saga_calls_ = 0;
   bool orchestrator_down_ = false;
-  int commands_ = 0;
   OrderEventWatcher watcher_{db_.db(), clock_,
                              [this](const OrderId& order_id) {
                                std::lock_guard lock(saga_mutex_);

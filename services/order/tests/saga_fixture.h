@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "order/domain/order.h"
+#include "order/handlers/order_commands.h"
 #include "order/handlers/order_events.h"
 #include "order/handlers/saga_view.h"
 #include "order/order_repository.h"
@@ -130,6 +131,21 @@ class SagaFixture : public ::testing::Test {
     if (!applied.ok()) return applied.error();
     return Ok();
   }
+  // Applies a saga command (or Payment's event, which Order follows in orchestration too) with
+  // the orchestration handler in one transaction, as the inbox consumer does; each call is a
+  // new message of saga "sag_1".
+  Result<void> ApplyCommand(const std::string& order_id, contracts::Payload command) {
+    auto applied = db_.db().Write<int>([&](soci::session& session) -> Result<int> {
+      TS_RETURN_IF_ERROR(OrderCommandHandler(clock_, rng_)(
+          session, contracts::Message{{.message_id = "cmd_" + std::to_string(++command_count_),
+                                       .saga_id = SagaId("sag_1"),
+                                       .order_id = OrderId(order_id)},
+                                      std::move(command)}));
+      return 0;
+    });
+    if (!applied.ok()) return applied.error();
+    return Ok();
+  }
   static void ExpectOk(const Result<void>& done) { EXPECT_TRUE(done.ok()) << done.error().detail; }
 
   ::tinysaga::testing::TestDb db_{schema::AllMigrations(), {.postgres_from_environment = true}};
@@ -137,6 +153,7 @@ class SagaFixture : public ::testing::Test {
   SeededRng rng_{11};
   int order_count_ = 0;
   int event_count_ = 0;
+  int command_count_ = 0;
 };
 
 }  // namespace tinysaga::order::testing
