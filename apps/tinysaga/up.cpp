@@ -256,7 +256,7 @@ int RunUp(const UpOptions& options) {
   for (const std::string& name : *created) spdlog::info("up: created database {}", name);
 
   SystemRng rng;
-  const std::string internal_secret = NewId("int", rng) + NewId("", rng);
+  const std::string internal_secret = "int_" + RandomHex(rng, 40);  // 160 random bits
   const std::string jwt_secret = JwtSecretFromEnvironment();
   // The development broker lives in this process: it cannot die without `up`, and its address
   // never changes while the services run (a restarted broker would get a new port).

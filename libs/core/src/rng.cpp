@@ -1,5 +1,6 @@
 #include "tinysaga/core/rng.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace tinysaga {
@@ -11,6 +12,15 @@ uint64_t Rng::Below(uint64_t bound) {
   uint64_t value = Next();
   while (value >= limit) value = Next();
   return value % bound;
+}
+
+uint64_t Rng::NextIdSequence() {
+  std::lock_guard lock(id_mutex_);
+  if (!id_started_) {
+    id_next_ = Next();
+    id_started_ = true;
+  }
+  return id_next_++;
 }
 
 uint64_t SeededRng::Next() {
@@ -29,15 +39,31 @@ uint64_t SystemRng::Next() {
   return engine_();
 }
 
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// The `digits` high hex digits of `value`, most significant first.
+void AppendHex(std::string& out, uint64_t value, int digits) {
+  for (int i = 0; i < digits; ++i) out += kHex[(value >> (60 - 4 * i)) & 0xF];
+}
+
+}  // namespace
+
 std::string NewId(std::string_view prefix, Rng& rng) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string id(prefix);
   id += '_';
-  uint64_t high = rng.Next();
-  uint64_t low = rng.Next();
-  for (int i = 0; i < 16; ++i) id += kHex[(high >> (60 - 4 * i)) & 0xF];
-  for (int i = 0; i < 4; ++i) id += kHex[(low >> (60 - 4 * i)) & 0xF];
+  AppendHex(id, rng.NextIdSequence(), 16);
+  AppendHex(id, rng.Next(), 4);
   return id;
+}
+
+std::string RandomHex(Rng& rng, size_t digits) {
+  std::string hex;
+  hex.reserve(digits);
+  while (hex.size() < digits)
+    AppendHex(hex, rng.Next(), static_cast<int>(std::min<size_t>(16, digits - hex.size())));
+  return hex;
 }
 
 }  // namespace tinysaga
