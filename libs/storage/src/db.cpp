@@ -92,6 +92,12 @@ void ConfigureSqliteSession(soci::session& session, const DbOptions& options, bo
   session << "PRAGMA synchronous = " + options.sqlite_synchronous;
   session << "PRAGMA foreign_keys = ON";
   session << "PRAGMA temp_store = MEMORY";
+  // A checkpoint (which the committing writer runs) writes back every page the WAL changed
+  // since the last one, each once: 8000 pages (32 MiB of WAL) instead of SQLite's 1000 lets
+  // the pages every transaction touches (the outbox's and the inbox's last leaves) go back once
+  // per 8000 frames. Measured (bench, orchestration, C=64, 6 A/B pairs): write syscalls per
+  // saga 15.1 -> 12.3, sagas/s +6%, CPU per saga -5%.
+  if (!in_memory) session << "PRAGMA wal_autocheckpoint = 8000";
 }
 
 // Where one SQLite database is: a file, or a name in this process's memory.

@@ -87,6 +87,7 @@ TEST(DbOpenTest, CreatesParentDirectoriesAndAppliesPragmas) {
   EXPECT_EQ(CountRows(*db, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(CountRows(*db, "PRAGMA synchronous"), 2);  // FULL
   EXPECT_EQ(CountRows(*db, "PRAGMA busy_timeout"), 10'000);
+  EXPECT_EQ(CountRows(*db, "PRAGMA wal_autocheckpoint"), 8000);
   EXPECT_EQ(JournalMode(*db), "wal");
 }
 
