@@ -56,6 +56,9 @@ constexpr int64_t kPriceCents = 100;
 constexpr int64_t kRichDepositCents = 1'000'000'000'000;  // ten billion orders' worth
 constexpr int64_t kPoorDepositCents = 1;                  // never enough for one
 constexpr int64_t kHugeStock = 1'000'000'000;             // the Inventory's maximum
+// Products an admin of the seeding creates: two requests each, 40 in all, the gateway's
+// default burst per identity, so that no rate limit paces the seeding.
+constexpr size_t kProductsPerAdmin = 20;
 // An out-of-stock product's stock when a virtual user sets it: that many of its sagas before
 // it sets it again (see Driver::CreateOrder). An order of 100 costs 10,000 cents.
 constexpr int64_t kOutOfStockRefill = 100;
@@ -193,7 +196,7 @@ struct World {
   std::string run_id;
   std::vector<Account> rich;    // pay for placed and out-of-stock orders
   std::vector<Account> poor;    // one cent: insufficient funds
-  std::string product_id;       // huge stock, shared
+  std::vector<std::string> products;  // huge stock each, shared by the placed flow's sagas
   std::vector<Account> admins;  // per virtual user (out-of-stock flow), so no admin is rate-limited
   std::vector<std::string> out_of_stock_products;  // per virtual user: only it changes its stock
 };
@@ -344,17 +347,33 @@ size_t PoorUserCount(const Mix& mix, size_t users) {
   return std::clamp<size_t>(share, 1, users - 1);
 }
 
-// Users with their wallets, the shared product and, for the out-of-stock flow, an admin and
-// a private product per virtual user. Users deposit into their own wallets (API.md allows
-// it), so that one admin identity does not carry N deposits through its rate limit.
-Result<World> Seed(Seeder& seeder, const Mix& mix, int concurrency, int users) {
+// `count` products with a huge stock each, created by one admin per kProductsPerAdmin.
+Result<std::vector<std::string>> SeedProducts(Seeder& seeder, const std::string& prefix,
+                                              size_t count) {
+  std::vector<std::string> products(count);
+  const size_t admins = (count + kProductsPerAdmin - 1) / kProductsPerAdmin;
+  TS_RETURN_IF_ERROR(ParallelFor(admins, [&](size_t admin) -> Result<void> {
+    TS_ASSIGN_OR_RETURN(const std::string token,
+                        seeder.Token(prefix + "admin-" + std::to_string(admin), true));
+    const size_t end = std::min(count, (admin + 1) * kProductsPerAdmin);
+    for (size_t i = admin * kProductsPerAdmin; i < end; ++i) {
+      products[i] = prefix + "item-" + std::to_string(i);
+      TS_RETURN_IF_ERROR(CreateProduct(seeder, token, products[i], kHugeStock));
+    }
+    return Ok();
+  }));
+  return products;
+}
+
+// Users with their wallets, the products and, for the out-of-stock flow, an admin and a
+// private product per virtual user. Users deposit into their own wallets (API.md allows it),
+// so that one admin identity does not carry N deposits through its rate limit.
+Result<World> Seed(Seeder& seeder, const Mix& mix, int concurrency, int users, int products) {
   World world;
   world.run_id = NewRunId();
   const std::string prefix = "bench-";
-  TS_ASSIGN_OR_RETURN(const std::string admin_token,
-                      seeder.Token(prefix + "admin-" + world.run_id, true));
-  world.product_id = prefix + world.run_id + "-item";
-  TS_RETURN_IF_ERROR(CreateProduct(seeder, admin_token, world.product_id, kHugeStock));
+  TS_ASSIGN_OR_RETURN(world.products, SeedProducts(seeder, prefix + world.run_id + "-",
+                                                   static_cast<size_t>(products)));
 
   const size_t poor = PoorUserCount(mix, static_cast<size_t>(users));
   std::vector<Account> accounts(static_cast<size_t>(users));
@@ -534,6 +553,12 @@ class Driver {
          });
   }
 
+  // The placed flow's product for the saga of `sequence`: a fixed scatter (Fibonacci hashing),
+  // so consecutive sagas order different products, and every run orders the same ones.
+  size_t ProductIndex(uint64_t sequence) const {
+    return static_cast<size_t>((sequence * 0x9E3779B97F4A7C15ULL) >> 32) % world_.products.size();
+  }
+
   // An out-of-stock saga orders all of its product's stock, N units (an order needs them
   // available now), and then one unit is taken away before the payment: Inventory finds N-1.
   // The next one orders those N-1, and so on down to one unit, after which the stock is set
@@ -541,8 +566,8 @@ class Driver {
   // set-up's share of the failure mix's CPU (each is a durable write in Inventory).
   void CreateOrder(VirtualUser& user) {
     const bool out_of_stock = user.flow == Flow::kOutOfStock;
-    const std::string& product =
-        out_of_stock ? world_.out_of_stock_products[user.index] : world_.product_id;
+    const std::string& product = out_of_stock ? world_.out_of_stock_products[user.index]
+                                              : world_.products[ProductIndex(user.sequence)];
     const int64_t quantity = out_of_stock ? *user.stock : 1;
     user.times = SagaTimeline{.started_us = WallMicroseconds()};
     Send(user,
@@ -907,6 +932,7 @@ bool CheckWhenSettled(const BenchOptions& options, std::ostream& out) {
 // The world is sized for `concurrency_max`, the largest level of the run.
 Result<World> Prepare(http::Client& client, const http::Endpoint& gateway, const std::string& url,
                       const BenchOptions& options, const Mix& mix, int concurrency_max, int users) {
+  const int products = options.products;
   constexpr auto kReadyWait = std::chrono::seconds(60);
   const auto deadline = SteadyClock::now() + kReadyWait;
   for (bool said = false;; said = true) {
@@ -922,9 +948,9 @@ Result<World> Prepare(http::Client& client, const http::Endpoint& gateway, const
     if (!said) std::fprintf(stderr, "waiting for the gateway at %s to be ready...\n", url.c_str());
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  std::fprintf(stderr, "seeding %d users and the products at %s...\n", users, url.c_str());
+  std::fprintf(stderr, "seeding %d users and %d products at %s...\n", users, products, url.c_str());
   Seeder seeder(client, gateway, options.secret);
-  auto world = Seed(seeder, mix, concurrency_max, users);
+  auto world = Seed(seeder, mix, concurrency_max, users, products);
   if (!world.ok()) return MakeError(world.error().code, "seeding failed: " + world.error().detail);
   if (seeder.rate_limited() > 0) {
     std::fprintf(stderr, "seeding waited out %llu rate-limited answers (429)\n",
@@ -992,6 +1018,7 @@ Report RowReport(const RunContext& run, int concurrency, const Window& window,
   Report report{.url = run.url,
                 .concurrency = concurrency,
                 .users = run.users,
+                .products = run.options.products,
                 .warmup_seconds = options.warmup_seconds,
                 .wait_mode = options.wait,
                 .mix = run.mix,
@@ -1139,6 +1166,12 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchOptions& options) {
       ->add_option("--users", options.users,
                    "Users to seed (default max(4 x the largest concurrency, 64))")
       ->check(CLI::Range(2, 1'000'000));
+  command
+      ->add_option("--products", options.products,
+                   "Products to seed, each with a huge stock; the placed flow's sagas spread "
+                   "over them")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
   command->add_option("--seconds", options.seconds, "Measured window")
       ->check(CLI::Range(0.1, 86'400.0))
       ->capture_default_str();

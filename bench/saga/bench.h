@@ -41,6 +41,9 @@ struct BenchOptions {
   // Virtual users, each with at most one saga in flight: one row per level, in this order.
   std::vector<int> concurrency_levels = {16};
   int users = 0;        // 0: max(4 * the largest level, 64)
+  // Products with a huge stock each, which the placed flow's sagas spread over: as many as
+  // the issue-10 comparison of the peers used.
+  int products = 1000;
   double seconds = 15;  // the measured window
   // Not measured. A freshly started `up` stalls sagas for seconds while its consumer groups
   // form, for about 25 s with the development broker: give it a longer warmup then.

@@ -52,8 +52,9 @@ std::string SettingsHtml(const std::vector<Report>& rows) {
   if (rows.empty()) return "<p>No row was run.</p>\n";
   const Report& first = rows.front();
   return "<p>Gateway " + HtmlEscape(HostOf(first.url)) + ", mix " +
-         HtmlEscape(first.mix.ToString()) + ", " + std::to_string(first.users) +
-         " users seeded, each row " + Format("%.1f", first.warmup_seconds) + " s warmup then " +
+         HtmlEscape(first.mix.ToString()) + ", " + std::to_string(first.users) + " users and " +
+         std::to_string(first.products) + " products seeded, each row " +
+         Format("%.1f", first.warmup_seconds) + " s warmup then " +
          Format("%.1f", first.window_seconds) + " s measured, saga ends seen by " +
          HtmlEscape(first.wait_mode) + ".</p>\n";
 }

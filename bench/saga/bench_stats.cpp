@@ -709,6 +709,7 @@ nlohmann::json ReportJson(const Report& report) {
        {{"url", report.url},
         {"concurrency", report.concurrency},
         {"users", report.users},
+        {"products", report.products},
         {"warmupSeconds", report.warmup_seconds},
         {"wait", report.wait_mode},
         {"mix", report.mix.ToString()}}},
@@ -736,9 +737,9 @@ nlohmann::json ReportJson(const Report& report) {
 
 std::string FormatReport(const Report& report) {
   std::string text = Format(
-      "tinysaga bench: %s, %d virtual users, %d users, %.1f s measured after %.1f s warmup, "
-      "wait by %s, mix %s\n",
-      report.url.c_str(), report.concurrency, report.users, report.window_seconds,
+      "tinysaga bench: %s, %d virtual users, %d users, %d products, %.1f s measured after %.1f s "
+      "warmup, wait by %s, mix %s\n",
+      report.url.c_str(), report.concurrency, report.users, report.products, report.window_seconds,
       report.warmup_seconds, report.wait_mode.c_str(), report.mix.ToString().c_str());
   text += Format("  %-14s %9s %9s %9s %9s %9s %9s\n", "sagas", "completed", "per s", "p50 ms",
                  "p90 ms", "p99 ms", "max ms");

@@ -227,6 +227,7 @@ struct Report {
   std::string url;
   int concurrency = 0;
   int users = 0;
+  int products = 0;
   double warmup_seconds = 0;
   std::string wait_mode;  // "poll" or "sse"
   Mix mix;

@@ -15,7 +15,9 @@ std::vector<std::string> BenchArgs(uint16_t gateway_port, const BenchLoad& load)
           // fault stretch to seconds: the virtual users would mostly wait, not load.
           "--wait", "sse", "--terminal-timeout-ms", std::to_string(load.terminal_timeout_ms),
           // The test checks the invariants itself, once the system has settled.
-          "--no-check", "--breakdown", "0"};
+          "--no-check", "--breakdown", "0",
+          // A few products are seeded in a moment; the faults do not care how many.
+          "--products", "10"};
 }
 
 std::string SagasPerSecond(const std::string& progress) {

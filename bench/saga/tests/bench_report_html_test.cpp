@@ -32,6 +32,7 @@ Report Row(int concurrency, uint64_t completed) {
   report.url = "http://127.0.0.1:8080";
   report.concurrency = concurrency;
   report.users = 256;
+  report.products = 1'000;
   report.warmup_seconds = 2;
   report.wait_mode = "poll";
   report.mix = *ParseMix("placed=90,insufficient=5,out-of-stock=5");
@@ -66,7 +67,8 @@ TEST(HtmlReportTest, IsOneWellFormedPageWithAnSvgPerChart) {
   }
   for (const char* expected :
        {"Sagas finished per second", "Latency of the settle phase", "CPU per saga, per process",
-        "C=1", "C=16", "order-1", "system total", "fsyncs per saga are not measured", "warmup"}) {
+        "C=1", "C=16", "order-1", "system total", "fsyncs per saga are not measured", "warmup",
+        "256 users and 1000 products seeded"}) {
     EXPECT_NE(html.find(expected), std::string::npos) << expected;
   }
 }

@@ -362,6 +362,7 @@ Report SampleReport() {
   report.url = "http://127.0.0.1:8080";
   report.concurrency = 16;
   report.users = 64;
+  report.products = 1'000;
   report.warmup_seconds = 3;
   report.wait_mode = "poll";
   report.mix = *ParseMix("placed=90,insufficient=5,out-of-stock=5");
@@ -392,6 +393,8 @@ Report SampleReport() {
 TEST(ReportTest, TheJsonHoldsEveryNumber) {
   const nlohmann::json json = ReportJson(SampleReport());
   EXPECT_EQ(json["config"]["concurrency"], 16);
+  EXPECT_EQ(json["config"]["users"], 64);
+  EXPECT_EQ(json["config"]["products"], 1'000);
   EXPECT_EQ(json["config"]["mix"], "placed=90,insufficient=5,out-of-stock=5");
   EXPECT_EQ(json["completed"], 1'000);
   EXPECT_DOUBLE_EQ(json["sagasPerSecond"].get<double>(), 100.0);
@@ -420,9 +423,9 @@ TEST(ReportTest, TheJsonHoldsEveryNumber) {
 TEST(ReportTest, TheTableNamesTheFlowsErrorsAndCpu) {
   const std::string table = FormatReport(SampleReport());
   for (const char* expected :
-       {"all", "placed", "insufficient", "out-of-stock", "100.0", "20.25",
-        "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1", "system total", "0.500",
-        "writes/saga", "5.00", "Kafka msgs/saga", "2.00", "check: passed"}) {
+       {"64 users, 1000 products", "all", "placed", "insufficient", "out-of-stock", "100.0",
+        "20.25", "pay: HTTP 503 service-unavailable", "ended FAILED", "order-1", "system total",
+        "0.500", "writes/saga", "5.00", "Kafka msgs/saga", "2.00", "check: passed"}) {
     EXPECT_NE(table.find(expected), std::string::npos) << expected << "\n" << table;
   }
 }
