@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "tinysaga/core/hex.h"
+
 namespace tinysaga {
 
 uint64_t Rng::Below(uint64_t bound) {
@@ -38,17 +40,6 @@ uint64_t SystemRng::Next() {
   std::lock_guard lock(mutex_);
   return engine_();
 }
-
-namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-// The `digits` high hex digits of `value`, most significant first.
-void AppendHex(std::string& out, uint64_t value, int digits) {
-  for (int i = 0; i < digits; ++i) out += kHex[(value >> (60 - 4 * i)) & 0xF];
-}
-
-}  // namespace
 
 std::string NewId(std::string_view prefix, Rng& rng) {
   std::string id(prefix);

@@ -7,6 +7,7 @@
 
 #include "percent.h"
 #include "request_checks.h"
+#include "tinysaga/core/hex.h"
 #include "tinysaga/http/problem.h"
 
 namespace tinysaga::http::internal {
@@ -25,12 +26,10 @@ std::shared_ptr<spdlog::logger> Log() {
 }
 
 std::string NewRequestId(std::mt19937_64& rng) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (size_t half = 0; half < 2; ++half) {
-    uint64_t bits = rng();
-    for (size_t i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = kHex[bits & 0xF];
-  }
+  std::string id;
+  id.reserve(32);
+  AppendHex(id, rng());
+  AppendHex(id, rng());
   return id;
 }
 

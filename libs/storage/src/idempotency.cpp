@@ -6,21 +6,12 @@
 #include <algorithm>
 #include <cassert>
 
+#include "tinysaga/core/hex.h"
+
 namespace tinysaga::storage {
 namespace {
 
 constexpr size_t kIdempotencyKeyLengthMax = 128;
-
-std::string HexOf(const unsigned char* bytes, size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xF];
-  }
-  return hex;
-}
 
 // On PostgreSQL (READ COMMITTED) two concurrent requests with one key would both miss the
 // row; a transaction-scoped advisory lock on the key makes the second wait for the first to
@@ -55,7 +46,7 @@ std::string RequestFingerprint(std::string_view method, std::string_view path,
                              EVP_DigestFinal_ex(context, digest, &digest_size) == 1;
   EVP_MD_CTX_free(context);
   assert(ok);
-  return HexOf(digest, digest_size);
+  return HexOf(std::string_view(reinterpret_cast<const char*>(digest), digest_size));
 }
 
 bool IsValidIdempotencyKey(std::string_view key) {
